@@ -1,0 +1,2 @@
+export * from './config.js';
+export { z } from 'zod';

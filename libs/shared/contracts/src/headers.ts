@@ -1,0 +1,10 @@
+/** NATS header names the platform sets on every hop. */
+export const HEADERS = {
+  traceId: 'Ticketcd-Trace-Id',
+  source: 'Ticketcd-Source',
+  parkedError: 'Ticketcd-Parked-Error',
+  parkedStream: 'Ticketcd-Parked-Stream',
+  parkedSeq: 'Ticketcd-Parked-Seq',
+  parkedSubject: 'Ticketcd-Parked-Subject',
+  parkedDeliveries: 'Ticketcd-Parked-Deliveries',
+} as const;

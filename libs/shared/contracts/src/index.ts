@@ -1,0 +1,6 @@
+export * from './envelope.js';
+export * from './errors.js';
+export * from './schemas.js';
+export * from './events.js';
+export * from './rpc.js';
+export * from './headers.js';

@@ -1,0 +1,92 @@
+/**
+ * Request-reply subjects (core NATS via Nest's transport), each with its request and reply
+ * schemas. Subjects are `<service>.<feature>.<verb>`; the first segment names the service that
+ * answers, which is what an UNAVAILABLE or TIMEOUT error reports.
+ */
+import { z } from 'zod';
+import {
+  cents, cursor, eventFields, id, orderLine, pageLimit, quantity, revision, slug, soldLine, stockLevel, ticketTypeSpec, username,
+} from './schemas.js';
+
+export interface RpcDef<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
+  subject: string;
+  /** The service that answers (the queue group). */
+  service: string;
+  request: Req;
+  reply: Res;
+}
+
+const defineRpc = <Req extends z.ZodType, Res extends z.ZodType>(subject: string, request: Req, reply: Res): RpcDef<Req, Res> => ({
+  subject,
+  service: subject.split('.')[0]!,
+  request,
+  reply,
+});
+
+const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+const eventSummary = eventFields.extend({ eventId: id, version: z.number().int().positive() });
+const empty = z.object({}).strict();
+
+export const purchaseAccepted = z.object({
+  status: z.literal('accepted'),
+  orderId: id,
+  eventId: id,
+  lines: z.array(soldLine),
+  total: z.number().int().nonnegative(),
+  remaining: z.record(z.string(), z.number().int().nonnegative()),
+  revision,
+});
+export const purchaseRefused = z.object({
+  status: z.literal('refused'),
+  orderId: id,
+  eventId: id,
+  reason: z.enum(['sold_out', 'unknown_event', 'event_deleted', 'unknown_type', 'over_max_per_order', 'invalid_quantity']),
+  message: z.string(),
+  lines: z.array(z.object({ type: z.string(), quantity: z.number(), problem: z.string().optional() })),
+  remaining: z.record(z.string(), z.number().int().nonnegative()),
+});
+export const purchaseOutcome = z.discriminatedUnion('status', [purchaseAccepted, purchaseRefused]);
+
+export const Rpc = {
+  catalog: {
+    createEvent: defineRpc('catalog.events.create', eventFields.extend({ ticketTypes: z.array(ticketTypeSpec).min(1).max(20) }), eventSummary),
+    updateEvent: defineRpc('catalog.events.update', z.object({ eventId: id, expectedVersion: z.number().int().positive(), changes: eventFields.partial() }), eventSummary),
+    deleteEvent: defineRpc('catalog.events.delete', z.object({ eventId: id, expectedVersion: z.number().int().positive().optional() }), z.object({ eventId: id })),
+    getEvent: defineRpc('catalog.events.get', z.object({ eventId: id }), eventSummary.extend({ tickets: z.array(stockLevel) })),
+    listEvents: defineRpc('catalog.events.list', z.object({ type: slug.optional(), location: slug.optional(), limit: pageLimit, cursor }), page(eventSummary)),
+    getStaticLists: defineRpc('catalog.static.get', empty, z.object({ locations: z.array(slug), eventTypes: z.array(slug), ticketTypes: z.array(slug) })),
+    updateStaticList: defineRpc('catalog.static.update', z.object({ list: z.enum(['locations', 'event-types', 'ticket-types']), add: z.array(slug).default([]), remove: z.array(slug).default([]) }), z.object({ values: z.array(slug) })),
+    addFavourite: defineRpc('catalog.favourites.add', z.object({ username, eventId: id }), z.object({ favourite: z.boolean() })),
+    removeFavourite: defineRpc('catalog.favourites.remove', z.object({ username, eventId: id }), z.object({ favourite: z.boolean() })),
+    listFavourites: defineRpc('catalog.favourites.list', z.object({ username, limit: pageLimit, cursor }), page(eventSummary)),
+  },
+  inventory: {
+    purchase: defineRpc('inventory.purchase', z.object({ orderId: id, username, eventId: id, lines: z.array(orderLine).min(1).max(20) }), purchaseOutcome),
+    availability: defineRpc('inventory.availability', z.object({ eventId: id }), z.object({ eventId: id, tickets: z.array(stockLevel), revision })),
+    adjust: defineRpc(
+      'inventory.adjust',
+      z.object({ eventId: id, ticketType: slug, total: z.number().int().min(0).max(1_000_000).optional(), price: cents.optional() }),
+      stockLevel.extend({ revision }),
+    ),
+  },
+  orders: {
+    place: defineRpc('orders.place', z.object({ username, eventId: id, lines: z.array(orderLine).min(1).max(20), idempotencyKey: z.string().min(1).max(128) }), purchaseOutcome),
+    history: defineRpc('orders.history', z.object({ username, limit: pageLimit, cursor }), page(z.object({ orderId: id, eventId: id, lines: z.array(soldLine), total: z.number().int(), at: z.iso.datetime() }))),
+    stats: defineRpc('orders.stats', z.object({ eventId: id.optional() }), z.object({ revenue: z.number().int(), orders: z.number().int(), soldByType: z.record(z.string(), z.number().int()) })),
+  },
+  search: {
+    query: defineRpc('search.query', z.object({ text: z.string().max(200).optional(), type: slug.optional(), location: slug.optional(), limit: pageLimit, cursor }), page(eventSummary)),
+  },
+  notifier: {
+    putSubscription: defineRpc('notifier.subscriptions.put', z.object({ username, eventId: id, limit: quantity, active: z.boolean().default(true) }), z.object({ eventId: id, limit: z.number().int(), active: z.boolean(), firedAt: z.string().nullable() })),
+    deleteSubscription: defineRpc('notifier.subscriptions.delete', z.object({ username, eventId: id }), z.object({ deleted: z.boolean() })),
+    listSubscriptions: defineRpc('notifier.subscriptions.list', z.object({ username }), z.object({ items: z.array(z.object({ eventId: id, limit: z.number().int(), active: z.boolean(), firedAt: z.string().nullable() })) })),
+    listAlerts: defineRpc('notifier.alerts.list', z.object({ username, limit: pageLimit, cursor }), page(z.object({ alertId: id, eventId: id, remaining: z.number().int(), limit: z.number().int(), at: z.string(), read: z.boolean() })).extend({ unread: z.number().int() })),
+    markAlertRead: defineRpc('notifier.alerts.read', z.object({ username, alertId: id }), z.object({ read: z.boolean() })),
+  },
+} as const;
+
+export const ALL_RPCS: RpcDef[] = Object.values(Rpc).flatMap((group) => Object.values(group));
+
+export type RpcRequest<D extends RpcDef> = z.input<D['request']>;
+export type RpcResult<D extends RpcDef> = z.output<D['reply']>;

@@ -1,0 +1,60 @@
+/**
+ * The one etcd client factory. Two traps of etcd3 1.1.2 are closed here:
+ *  - it sets no deadline, so with quorum lost a call hangs forever: every unary call gets one;
+ *  - its default global policy retries on DeadlineExceeded/Unavailable, so a committed Txn or
+ *    Put can be applied twice: we retry only errors proving the request never left (refused
+ *    connection, open circuit), which still fails over to the next member.
+ * Writes that can be ambiguous are made safe by guards (see txn.ts `createOnce`).
+ */
+import { ConstantBackoff, handleWhen, retry } from 'cockatiel';
+import { Etcd3, type Namespace } from 'etcd3';
+import { isNeverSentError } from './errors.js';
+
+export interface EtcdOptions {
+  endpoints: string[];
+  /** Key prefix; every key read or written through `kv` lives under it. */
+  namespace?: string;
+  /** Deadline of each unary call. */
+  deadlineMs: number;
+  dialTimeoutMs?: number;
+}
+
+export interface EtcdConnection {
+  /** The raw client (cluster and maintenance APIs, not namespaced). */
+  readonly client: Etcd3;
+  /** Namespaced key-value access: what repositories use. */
+  readonly kv: Namespace;
+  readonly namespace: string;
+  readonly endpoints: string[];
+  readonly deadlineMs: number;
+  /** A deadline `ms` from now, for calls that need a tighter one than the default. */
+  deadline(ms?: number): { deadline: Date };
+  close(): void;
+}
+
+export function neverSentRetryPolicy(maxAttempts: number) {
+  return retry(handleWhen(isNeverSentError), { maxAttempts, backoff: new ConstantBackoff(25) });
+}
+
+export function createEtcdConnection(opts: EtcdOptions): EtcdConnection {
+  const client = new Etcd3({
+    hosts: opts.endpoints,
+    dialTimeout: opts.dialTimeoutMs ?? Math.min(opts.deadlineMs, 2000),
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: new Date(Date.now() + opts.deadlineMs) }),
+    faultHandling: {
+      // One attempt per member at most: a refused connection moves on to another member.
+      global: neverSentRetryPolicy(opts.endpoints.length),
+    },
+  });
+  const namespace = opts.namespace ?? '';
+  const kv = namespace ? client.namespace(namespace) : client;
+  return {
+    client,
+    kv,
+    namespace,
+    endpoints: opts.endpoints,
+    deadlineMs: opts.deadlineMs,
+    deadline: (ms = opts.deadlineMs) => ({ deadline: new Date(Date.now() + ms) }),
+    close: () => client.close(),
+  };
+}

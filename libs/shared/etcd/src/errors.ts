@@ -1,0 +1,49 @@
+/**
+ * What an etcd failure means to the caller. The distinction that matters for writes is whether
+ * the request may have been applied: a refused connection never reached a member (safe to send
+ * again anywhere), while a deadline or a dropped connection may have committed (ambiguous: the
+ * caller must find out by reading, e.g. the `sale:` key, never by blindly writing again).
+ */
+import { isBrokenCircuitError } from 'cockatiel';
+import { GRPCDeadlineExceededError, GRPCGenericError, GRPCUnavailableError, isRecoverableError } from 'etcd3';
+
+/** The store is not answering (no member reachable, or no quorum): map to 503 naming etcd. */
+export class EtcdUnavailableError extends Error {
+  override readonly name = 'EtcdUnavailableError';
+  constructor(
+    message: string,
+    /** True when a write may nevertheless have been applied. */
+    readonly ambiguous: boolean,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+const NEVER_SENT = /No connection established|ECONNREFUSED|failed to connect|Name resolution failed|EHOSTUNREACH|ENOTFOUND/i;
+
+/** True when the request certainly did not reach a member, so sending it again cannot apply it twice. */
+export function isNeverSentError(error: unknown): boolean {
+  if (isBrokenCircuitError(error as Error)) return true;
+  if (error instanceof GRPCUnavailableError) return NEVER_SENT.test(error.message);
+  return false;
+}
+
+/** True for failures of availability (as opposed to a bad request or a failed compare). */
+export function isAvailabilityError(error: unknown): boolean {
+  if (error instanceof EtcdUnavailableError) return true;
+  if (isBrokenCircuitError(error as Error)) return true;
+  if (error instanceof GRPCDeadlineExceededError || error instanceof GRPCUnavailableError) return true;
+  if (error instanceof Error && /etcdserver: (no leader|leader changed|request timed out|too many requests)/.test(error.message)) return true;
+  return error instanceof Error && isRecoverableError(error);
+}
+
+/** Wraps availability failures in EtcdUnavailableError; leaves every other error as it is. */
+export function toStoreError(error: unknown, operation: string): unknown {
+  if (error instanceof EtcdUnavailableError || !isAvailabilityError(error)) return error;
+  const ambiguous = !isNeverSentError(error);
+  const reason = error instanceof GRPCDeadlineExceededError ? 'no answer before the deadline (quorum lost?)' : (error as Error).message;
+  return new EtcdUnavailableError(`etcd unavailable during ${operation}: ${reason}`, ambiguous, error);
+}
+
+export { GRPCGenericError };

@@ -1,0 +1,77 @@
+/**
+ * Prefix listing in pages. A page is a bounded range read; `scanPrefix` walks every page at the
+ * revision of the first one, so a scan is one consistent snapshot even while writes go on.
+ */
+import type { Namespace } from 'etcd3';
+import { toStoreError } from './errors.js';
+
+export interface KeyValue {
+  key: string;
+  value: string;
+  createRevision: number;
+  modRevision: number;
+  version: number;
+}
+
+export interface Page {
+  items: KeyValue[];
+  /** The last key of this page when more follow; pass it as `after` for the next page. */
+  next: string | null;
+  /** The store revision the page was read at. */
+  revision: number;
+}
+
+export interface PageOptions {
+  limit?: number;
+  after?: string | null;
+  revision?: number;
+}
+
+/** The first key after every key that starts with `prefix`. */
+export function prefixEnd(prefix: string): Buffer {
+  const buf = Buffer.from(prefix);
+  for (let i = buf.length - 1; i >= 0; i--) {
+    if (buf[i]! < 0xff) {
+      const end = Buffer.from(buf.subarray(0, i + 1));
+      end[i] = buf[i]! + 1;
+      return end;
+    }
+  }
+  return Buffer.from([0]);
+}
+
+export async function listPrefix(ns: Namespace, prefix: string, opts: PageOptions = {}): Promise<Page> {
+  const limit = opts.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new RangeError(`page limit must be 1..10000, got ${limit}`);
+  if (opts.after != null && !opts.after.startsWith(prefix)) {
+    throw new RangeError(`cursor ${JSON.stringify(opts.after)} does not belong to prefix ${JSON.stringify(prefix)}`);
+  }
+  const start = opts.after != null ? Buffer.concat([Buffer.from(opts.after), Buffer.from([0])]) : Buffer.from(prefix);
+  let builder = ns.getAll().inRange({ start, end: prefixEnd(prefix) }).limit(limit).sort('Key', 'Ascend');
+  if (opts.revision) builder = builder.revision(opts.revision);
+  try {
+    const res = await builder.exec();
+    const items = res.kvs.map((kv) => ({
+      key: kv.key.toString(),
+      value: kv.value.toString(),
+      createRevision: Number(kv.create_revision),
+      modRevision: Number(kv.mod_revision),
+      version: Number(kv.version),
+    }));
+    return { items, next: res.more && items.length > 0 ? items[items.length - 1]!.key : null, revision: Number(res.header.revision) };
+  } catch (e) {
+    throw toStoreError(e, `listing ${prefix}`);
+  }
+}
+
+/** Every key under `prefix`, page by page, all read at one revision. */
+export async function* scanPrefix(ns: Namespace, prefix: string, pageSize = 500): AsyncGenerator<KeyValue> {
+  let after: string | null = null;
+  let revision: number | undefined;
+  do {
+    const page: Page = await listPrefix(ns, prefix, { limit: pageSize, after, revision });
+    revision ??= page.revision;
+    yield* page.items;
+    after = page.next;
+  } while (after);
+}

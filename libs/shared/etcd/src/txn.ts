@@ -1,0 +1,75 @@
+/**
+ * Transaction helpers. etcd 3.4 takes at most 128 operations per Txn (`--max-txn-ops`).
+ */
+import { ComparatorBuilder, type Namespace } from 'etcd3';
+import { toStoreError } from './errors.js';
+
+export const MAX_TXN_OPS = 128;
+
+export type WriteOp = { type: 'put'; key: string; value: string; lease?: string } | { type: 'delete'; key: string };
+
+/** Splits a list into chunks of at most `size` (default: etcd's 128-ops-per-Txn limit). */
+export function chunk<T>(items: readonly T[], size = MAX_TXN_OPS): T[][] {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`chunk size must be a positive integer, got ${size}`);
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** A Txn builder with no compare: always takes the success branch. */
+export function unconditionalTxn(ns: Namespace): ComparatorBuilder {
+  // etcd3 exposes Txns only through `if(...)`; its builder works with an empty compare list.
+  return new ComparatorBuilder(ns.kv, (ns as unknown as { nsApplicator: ConstructorParameters<typeof ComparatorBuilder>[1] }).nsApplicator);
+}
+
+function toBuilder(ns: Namespace, op: WriteOp) {
+  if (op.type === 'delete') return ns.delete().key(op.key);
+  const put = ns.put(op.key).value(op.value);
+  return op.lease ? put.lease(op.lease) : put;
+}
+
+/**
+ * Applies idempotent puts and deletes in Txns of at most `size` ops. Each chunk is atomic, the
+ * whole list is not: use it for derived data that a re-run converges (index postings), never for
+ * a decision. Because every op is idempotent, etcd3 retrying a chunk is harmless.
+ */
+export async function writeInChunks(ns: Namespace, ops: readonly WriteOp[], size = MAX_TXN_OPS): Promise<number> {
+  let committed = 0;
+  for (const part of chunk(ops, size)) {
+    try {
+      await unconditionalTxn(ns).then(...part.map((op) => toBuilder(ns, op))).commit();
+    } catch (e) {
+      throw toStoreError(e, 'chunked write');
+    }
+    committed += part.length;
+  }
+  return committed;
+}
+
+export interface CreateOnceResult {
+  created: boolean;
+  /** The value already stored when `created` is false. */
+  existing: string | null;
+  revision: number;
+}
+
+/**
+ * Creates `key` only if it has never existed (CreateRevision == 0), in one Txn that also reads
+ * it back. Replaying it (a retry after an ambiguous failure) cannot write twice: the second run
+ * finds the key and reports `created: false` with the stored value.
+ */
+export async function createOnce(ns: Namespace, key: string, value: string, opts: { lease?: string } = {}): Promise<CreateOnceResult> {
+  const put = ns.put(key).value(value);
+  try {
+    const res = await ns
+      .if(key, 'Create', '==', 0)
+      .then(opts.lease ? put.lease(opts.lease) : put)
+      .else(ns.get(key))
+      .commit();
+    if (res.succeeded) return { created: true, existing: null, revision: Number(res.header.revision) };
+    const kvs = res.responses[0]?.response_range?.kvs ?? [];
+    return { created: false, existing: kvs[0]?.value.toString() ?? null, revision: Number(res.header.revision) };
+  } catch (e) {
+    throw toStoreError(e, `create-once of ${key}`);
+  }
+}

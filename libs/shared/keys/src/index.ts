@@ -1,0 +1,3 @@
+export * from './segments.js';
+export * from './keys.js';
+export * from './parse.js';

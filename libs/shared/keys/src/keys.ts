@@ -1,0 +1,82 @@
+/**
+ * The etcd key schema: the only place a key is spelled. Builders validate every segment;
+ * `prefixes` gives the ranges the app scans. The layout follows docs/architecture.md.
+ */
+import { seg } from './segments.js';
+
+export const SEP = ':';
+
+/** Names of the static lists kept under `static:`. */
+export const STATIC_LISTS = ['locations', 'event-types', 'ticket-types'] as const;
+export type StaticListName = (typeof STATIC_LISTS)[number];
+
+/** Search index dimensions. */
+export const SEARCH_FIELDS = ['text', 'type', 'location'] as const;
+export type SearchField = (typeof SEARCH_FIELDS)[number];
+
+/** Services that own a prefix; also the names in `svc:` keys. */
+export const SERVICE_NAMES = ['gateway', 'catalog', 'inventory', 'orders', 'search-indexer', 'notifier'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+function staticList(name: unknown): StaticListName {
+  if (typeof name === 'string' && (STATIC_LISTS as readonly string[]).includes(name)) return name as StaticListName;
+  throw new Error(`invalid static list ${JSON.stringify(name)}: must be one of ${STATIC_LISTS.join(', ')}`);
+}
+
+function searchField(field: unknown): SearchField {
+  if (typeof field === 'string' && (SEARCH_FIELDS as readonly string[]).includes(field)) return field as SearchField;
+  throw new Error(`invalid search field ${JSON.stringify(field)}: must be one of ${SEARCH_FIELDS.join(', ')}`);
+}
+
+function searchValue(field: SearchField, value: unknown): string {
+  return field === 'text' ? seg.term(value) : seg.slug(field === 'type' ? 'event type' : 'location', value);
+}
+
+const join = (...parts: string[]) => parts.join(SEP);
+
+export const keys = {
+  user: (username: string) => join('user', seg.username(username)),
+  session: (tokenSha256: string) => join('session', seg.sha256('session token hash', tokenSha256)),
+  event: (eventId: string) => join('event', seg.id('event id', eventId)),
+  staticList: (name: StaticListName) => join('static', staticList(name)),
+  ticket: (eventId: string, ticketType: string) => join('ticket', seg.id('event id', eventId), seg.slug('ticket type', ticketType)),
+  sale: (eventId: string, orderId: string) => join('sale', seg.id('event id', eventId), seg.id('order id', orderId)),
+  purchase: (username: string, eventId: string, orderId: string) =>
+    join('purchase', seg.username(username), seg.id('event id', eventId), seg.id('order id', orderId)),
+  favourite: (username: string, eventId: string) => join('favourite', seg.username(username), seg.id('event id', eventId)),
+  notification: (username: string, eventId: string) => join('notification', seg.username(username), seg.id('event id', eventId)),
+  alert: (username: string, alertId: string) => join('alert', seg.username(username), seg.id('alert id', alertId)),
+  search: (field: SearchField, value: string, eventId: string) => {
+    const f = searchField(field);
+    return join('search', f, searchValue(f, value), seg.id('event id', eventId));
+  },
+  stats: (eventId: string) => join('stats', seg.id('event id', eventId)),
+  /** Transactional outbox entry of a publishing service; relayed to JetStream. */
+  outbox: (service: ServiceName, entryId: string) => join('outbox', seg.slug('service', service), seg.id('outbox entry id', entryId)),
+  svc: (service: string, instanceId: string) => join('svc', seg.slug('service', service), seg.instance(instanceId)),
+} as const;
+
+/** Key ranges scanned by prefix. Every prefix ends in `:` unless it is meant to match a partial segment. */
+export const prefixes = {
+  users: () => 'user:',
+  events: () => 'event:',
+  ticketsOf: (eventId: string) => join('ticket', seg.id('event id', eventId)) + SEP,
+  salesOf: (eventId: string) => join('sale', seg.id('event id', eventId)) + SEP,
+  purchasesOf: (username: string) => join('purchase', seg.username(username)) + SEP,
+  purchasesOfFor: (username: string, eventId: string) => join('purchase', seg.username(username), seg.id('event id', eventId)) + SEP,
+  favouritesOf: (username: string) => join('favourite', seg.username(username)) + SEP,
+  notificationsOf: (username: string) => join('notification', seg.username(username)) + SEP,
+  alertsOf: (username: string) => join('alert', seg.username(username)) + SEP,
+  /** All postings of one exact term / type / location. */
+  searchExact: (field: SearchField, value: string) => {
+    const f = searchField(field);
+    return join('search', f, searchValue(f, value)) + SEP;
+  },
+  /** Word-prefix search: `search:text:con` also matches `search:text:concert:<id>`. */
+  searchTextPrefix: (termPrefix: string) => join('search', 'text', seg.termPrefix(termPrefix)),
+  search: () => 'search:',
+  stats: () => 'stats:',
+  outboxOf: (service: ServiceName) => join('outbox', seg.slug('service', service)) + SEP,
+  svc: () => 'svc:',
+  svcOf: (service: string) => join('svc', seg.slug('service', service)) + SEP,
+} as const;

@@ -1,0 +1,96 @@
+/**
+ * Parses any key of the schema back into its parts. Parsing re-validates every segment, so a
+ * key that round-trips through `parseKey` is exactly what the builder would have produced.
+ */
+import { keys, SEARCH_FIELDS, SEP, STATIC_LISTS, type SearchField, type ServiceName, type StaticListName } from './keys.js';
+
+export type ParsedKey =
+  | { kind: 'user'; username: string }
+  | { kind: 'session'; tokenSha256: string }
+  | { kind: 'event'; eventId: string }
+  | { kind: 'static'; list: StaticListName }
+  | { kind: 'ticket'; eventId: string; ticketType: string }
+  | { kind: 'sale'; eventId: string; orderId: string }
+  | { kind: 'purchase'; username: string; eventId: string; orderId: string }
+  | { kind: 'favourite'; username: string; eventId: string }
+  | { kind: 'notification'; username: string; eventId: string }
+  | { kind: 'alert'; username: string; alertId: string }
+  | { kind: 'search'; field: SearchField; value: string; eventId: string }
+  | { kind: 'stats'; eventId: string }
+  | { kind: 'outbox'; service: ServiceName; entryId: string }
+  | { kind: 'svc'; service: string; instanceId: string };
+
+export type KeyKind = ParsedKey['kind'];
+
+export class KeyParseError extends Error {
+  override readonly name = 'KeyParseError';
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
+    super(`cannot parse key ${JSON.stringify(key)}: ${reason}`);
+  }
+}
+
+const ARITY: Record<KeyKind, number> = {
+  user: 1, session: 1, event: 1, static: 1, ticket: 2, sale: 2, purchase: 3, favourite: 2,
+  notification: 2, alert: 2, search: 3, stats: 1, outbox: 2, svc: 2,
+};
+
+/** Builds the canonical key back from a parsed key. */
+export function buildKey(k: ParsedKey): string {
+  switch (k.kind) {
+    case 'user': return keys.user(k.username);
+    case 'session': return keys.session(k.tokenSha256);
+    case 'event': return keys.event(k.eventId);
+    case 'static': return keys.staticList(k.list);
+    case 'ticket': return keys.ticket(k.eventId, k.ticketType);
+    case 'sale': return keys.sale(k.eventId, k.orderId);
+    case 'purchase': return keys.purchase(k.username, k.eventId, k.orderId);
+    case 'favourite': return keys.favourite(k.username, k.eventId);
+    case 'notification': return keys.notification(k.username, k.eventId);
+    case 'alert': return keys.alert(k.username, k.alertId);
+    case 'search': return keys.search(k.field, k.value, k.eventId);
+    case 'stats': return keys.stats(k.eventId);
+    case 'outbox': return keys.outbox(k.service, k.entryId);
+    case 'svc': return keys.svc(k.service, k.instanceId);
+  }
+}
+
+export function parseKey(key: string): ParsedKey {
+  const [kind, ...rest] = key.split(SEP);
+  if (!kind || !(kind in ARITY)) throw new KeyParseError(key, `unknown namespace ${JSON.stringify(kind)}`);
+  const k = kind as KeyKind;
+  if (rest.length !== ARITY[k]) throw new KeyParseError(key, `${k} keys have ${ARITY[k]} segment(s) after the namespace, got ${rest.length}`);
+  const [a, b, c] = rest as [string, string, string];
+  let parsed: ParsedKey;
+  switch (k) {
+    case 'user': parsed = { kind: k, username: a }; break;
+    case 'session': parsed = { kind: k, tokenSha256: a }; break;
+    case 'event': parsed = { kind: k, eventId: a }; break;
+    case 'static':
+      if (!(STATIC_LISTS as readonly string[]).includes(a)) throw new KeyParseError(key, `unknown static list ${JSON.stringify(a)}`);
+      parsed = { kind: k, list: a as StaticListName };
+      break;
+    case 'ticket': parsed = { kind: k, eventId: a, ticketType: b }; break;
+    case 'sale': parsed = { kind: k, eventId: a, orderId: b }; break;
+    case 'purchase': parsed = { kind: k, username: a, eventId: b, orderId: c }; break;
+    case 'favourite': parsed = { kind: k, username: a, eventId: b }; break;
+    case 'notification': parsed = { kind: k, username: a, eventId: b }; break;
+    case 'alert': parsed = { kind: k, username: a, alertId: b }; break;
+    case 'search':
+      if (!(SEARCH_FIELDS as readonly string[]).includes(a)) throw new KeyParseError(key, `unknown search field ${JSON.stringify(a)}`);
+      parsed = { kind: k, field: a as SearchField, value: b, eventId: c };
+      break;
+    case 'stats': parsed = { kind: k, eventId: a }; break;
+    case 'outbox': parsed = { kind: k, service: a as ServiceName, entryId: b }; break;
+    case 'svc': parsed = { kind: k, service: a, instanceId: b }; break;
+  }
+  try {
+    // Rebuilding validates every segment with the builders' own rules.
+    if (buildKey(parsed) !== key) throw new Error('not in canonical form');
+  } catch (e) {
+    throw new KeyParseError(key, (e as Error).message);
+  }
+  return parsed;
+}

@@ -1,0 +1,161 @@
+/**
+ * Durable JetStream consumer with at-least-once handling:
+ *  - a message is acked only after the handler resolved (i.e. after its etcd write);
+ *  - a failing handler is retried with growing delays (nak with delay);
+ *  - after `maxAttempts` the message is copied to the PARKED stream with the error and then
+ *    terminated: kept and visible, never silently dropped;
+ *  - a crash before the ack leaves the message unacked; it is delivered again after `ackWaitMs`.
+ * The server-side max_deliver is unlimited on purpose, so the attempt bound is enforced only
+ * here, where parking happens (a server-side bound would drop the message unparked).
+ * Handlers must be idempotent: redelivery is normal.
+ */
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/nats-core';
+import { envelopeSchema, HEADERS, PARKED_STREAM, parkedSubject, type EventEnvelope } from '@ticketcd/contracts';
+import { runWithTrace, type Logger } from '@ticketcd/observability';
+
+export interface DeliveryInfo {
+  deliveryCount: number;
+  streamSequence: number;
+  subject: string;
+}
+
+export type EventHandler = (event: EventEnvelope, info: DeliveryInfo) => Promise<void>;
+
+export interface DurableConsumerOptions {
+  stream: string;
+  durable: string;
+  filterSubjects: string[];
+  handler: EventHandler;
+  maxAttempts?: number;
+  /** Delay before attempt n+1 is backoffMs[n-1] (the last value repeats). */
+  backoffMs?: number[];
+  ackWaitMs?: number;
+  /** Messages buffered per pull. */
+  batch?: number;
+  onOutcome?: (outcome: 'acked' | 'retried' | 'parked') => void;
+}
+
+export const DEFAULT_BACKOFF_MS = [200, 1000, 5000, 15_000];
+
+export class DurableConsumer {
+  private messages: ConsumerMessages | null = null;
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly opts: DurableConsumerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  get maxAttempts() {
+    return this.opts.maxAttempts ?? 5;
+  }
+
+  /** Creates or updates the durable consumer, then starts pulling. */
+  async start(): Promise<void> {
+    const jsm = await jetstreamManager(this.nc);
+    const config = {
+      durable_name: this.opts.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subjects: this.opts.filterSubjects,
+      ack_wait: nanos(this.opts.ackWaitMs ?? 30_000),
+      max_deliver: -1,
+      max_ack_pending: 1000,
+    };
+    try {
+      await jsm.consumers.info(this.opts.stream, this.opts.durable);
+      await jsm.consumers.update(this.opts.stream, this.opts.durable, {
+        filter_subjects: config.filter_subjects,
+        ack_wait: config.ack_wait,
+        max_deliver: config.max_deliver,
+        max_ack_pending: config.max_ack_pending,
+      });
+    } catch (e) {
+      if (!/not found/i.test((e as Error).message)) throw e;
+      try {
+        await jsm.consumers.add(this.opts.stream, config);
+      } catch (addErr) {
+        // Another instance created it first: same durable, shared work.
+        if (!/already (in use|exists)/i.test((addErr as Error).message)) throw addErr;
+      }
+    }
+    const consumer = await jetstream(this.nc).consumers.get(this.opts.stream, this.opts.durable);
+    this.messages = await consumer.consume({ max_messages: this.opts.batch ?? 64 });
+    this.loop = this.run(this.messages);
+  }
+
+  private async run(messages: ConsumerMessages) {
+    for await (const msg of messages) {
+      await this.handle(msg);
+      if (this.stopping) break;
+    }
+  }
+
+  private async handle(msg: JsMsg): Promise<void> {
+    const info: DeliveryInfo = { deliveryCount: msg.info.deliveryCount, streamSequence: msg.info.streamSequence, subject: msg.subject };
+    let envelope: EventEnvelope;
+    try {
+      envelope = envelopeSchema.parse(msg.json()) as EventEnvelope;
+    } catch (e) {
+      // Not an envelope at all: retrying cannot help.
+      await this.park(msg, `malformed envelope: ${(e as Error).message.slice(0, 500)}`);
+      return;
+    }
+    await runWithTrace(envelope.traceId, async () => {
+      try {
+        await this.opts.handler(envelope, info);
+        msg.ack();
+        this.opts.onOutcome?.('acked');
+      } catch (e) {
+        const error = (e as Error).message ?? String(e);
+        if (info.deliveryCount >= this.maxAttempts) {
+          await this.park(msg, error);
+          return;
+        }
+        const backoff = this.opts.backoffMs ?? DEFAULT_BACKOFF_MS;
+        const delay = backoff[Math.min(info.deliveryCount - 1, backoff.length - 1)] ?? 1000;
+        this.log.warn({ durable: this.opts.durable, eventId: envelope.id, type: envelope.type, attempt: info.deliveryCount, delayMs: delay, err: error }, 'event handler failed; will retry');
+        msg.nak(delay);
+        this.opts.onOutcome?.('retried');
+      }
+    });
+  }
+
+  /** Copies the message to the PARKED stream with why, then terminates it. */
+  private async park(msg: JsMsg, error: string): Promise<void> {
+    const h = natsHeaders();
+    h.set(HEADERS.parkedError, error.replace(/[\r\n]+/g, ' ').slice(0, 1000));
+    h.set(HEADERS.parkedStream, this.opts.stream);
+    h.set(HEADERS.parkedSeq, String(msg.info.streamSequence));
+    h.set(HEADERS.parkedSubject, msg.subject);
+    h.set(HEADERS.parkedDeliveries, String(msg.info.deliveryCount));
+    try {
+      await jetstream(this.nc).publish(parkedSubject(this.opts.durable), msg.data, {
+        msgID: `${this.opts.stream}:${msg.info.streamSequence}:${this.opts.durable}`,
+        headers: h,
+        expect: { streamName: PARKED_STREAM },
+      });
+    } catch (e) {
+      // Parking failed: keep the message (it comes back after a delay) rather than lose it.
+      this.log.error({ durable: this.opts.durable, seq: msg.info.streamSequence, err: (e as Error).message }, 'could not park message; will retry');
+      msg.nak(5000);
+      return;
+    }
+    msg.term(error.slice(0, 200));
+    this.opts.onOutcome?.('parked');
+    this.log.error(
+      { durable: this.opts.durable, stream: this.opts.stream, seq: msg.info.streamSequence, subject: msg.subject, deliveries: msg.info.deliveryCount, err: error },
+      'message parked after its last attempt',
+    );
+  }
+
+  /** Stops pulling and waits for the message in hand to finish (ack or nak). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.messages?.close();
+    await this.loop?.catch(() => undefined);
+  }
+}

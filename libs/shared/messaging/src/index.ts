@@ -1,0 +1,5 @@
+export * from './nats.js';
+export * from './streams.js';
+export * from './publisher.js';
+export * from './consumer.js';
+export * from './rpc.js';

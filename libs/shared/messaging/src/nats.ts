@@ -1,0 +1,42 @@
+/** One NATS connection per process for JetStream; reconnects forever, so NATS restarts heal. */
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+
+export interface NatsOptions {
+  servers: string[];
+  name: string;
+  /** How long the first connect may take before start-up fails. */
+  connectTimeoutMs?: number;
+}
+
+export async function connectNats(opts: NatsOptions): Promise<NatsConnection> {
+  return connect({
+    servers: opts.servers,
+    name: opts.name,
+    timeout: opts.connectTimeoutMs ?? 5000,
+    reconnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    waitOnFirstConnect: false,
+  });
+}
+
+/** A round trip to the server within `timeoutMs`: the readiness probe for NATS. */
+export async function checkNats(nc: NatsConnection, timeoutMs = 1000): Promise<{ ok: boolean; reason?: string; rttMs?: number }> {
+  if (nc.isClosed()) return { ok: false, reason: 'nats connection closed' };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const rttMs = await Promise.race([
+      nc.rtt(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { ok: true, rttMs };
+  } catch (e) {
+    return { ok: false, reason: `nats unreachable: ${(e as Error).message}` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export type { NatsConnection };

@@ -1,0 +1,84 @@
+/**
+ * Boots one service: parse config (a bad variable exits 78 naming it), build the Nest app with
+ * the platform module, listen on HTTP (health, metrics, and the gateway's API) and on NATS
+ * (request-reply in the service's queue group), and shut down cleanly on SIGTERM/SIGINT.
+ */
+import 'reflect-metadata';
+import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { baseServiceConfig, ConfigError, loadConfig, type BaseServiceConfig } from '@ticketcd/config';
+import type { ServiceName } from '@ticketcd/keys';
+import { newTraceId, runWithTrace } from '@ticketcd/observability';
+import { Logger } from 'nestjs-pino';
+import type { NextFunction, Request, Response } from 'express';
+import type { z } from 'zod';
+import { PlatformModule } from './platform.module.js';
+import type { ServiceIdentity } from './tokens.js';
+
+export const EXIT_CONFIG = 78;
+
+export interface BootstrapOptions<S extends z.ZodObject> {
+  service: ServiceName;
+  /** The service's own config schema (extending baseServiceConfig); defaults to the base. */
+  configSchema?: S;
+  /** The service's feature module(s). */
+  imports: (Type | DynamicModule)[];
+  version?: string;
+}
+
+export function parseConfigOrExit<S extends z.ZodObject>(service: string, schema: S): z.output<S> {
+  try {
+    return loadConfig(schema);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${service}: ${e.message}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+    throw e;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9_.-]{1,128}$/;
+
+export async function bootstrapService<S extends z.ZodObject = typeof baseServiceConfig>(opts: BootstrapOptions<S>): Promise<INestApplication> {
+  const config = parseConfigOrExit(opts.service, opts.configSchema ?? baseServiceConfig) as BaseServiceConfig;
+  const identity: ServiceIdentity = {
+    service: opts.service,
+    instanceId: config.INSTANCE_ID,
+    version: opts.version ?? process.env.npm_package_version ?? '0.0.0',
+    startedAt: new Date().toISOString(),
+  };
+
+  @Module({ imports: [PlatformModule.forRoot(config, identity), ...opts.imports] })
+  class RootModule {}
+
+  const app = await NestFactory.create(RootModule, { bufferLogs: true, abortOnError: false });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  // Every HTTP request runs in a trace: the caller's X-Request-Id if sane, else a new one.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const given = req.header('x-request-id');
+    const traceId = given && REQUEST_ID.test(given) ? given : newTraceId();
+    res.setHeader('X-Request-Id', traceId);
+    runWithTrace(traceId, next);
+  });
+  app.connectMicroservice<MicroserviceOptions>(
+    { transport: Transport.NATS, options: { servers: config.NATS_URL, queue: opts.service, name: `${opts.service}:${config.INSTANCE_ID}:server` } },
+    { inheritAppConfig: true },
+  );
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      // Never outlive the grace period, whatever hangs.
+      setTimeout(() => {
+        logger.error(`shutdown exceeded ${config.SHUTDOWN_GRACE_MS} ms; exiting`);
+        process.exit(1);
+      }, config.SHUTDOWN_GRACE_MS).unref();
+    });
+  }
+  await app.startAllMicroservices();
+  await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  logger.log(`${opts.service} ${identity.instanceId} listening on http://${config.HTTP_HOST}:${config.HTTP_PORT}`);
+  return app;
+}

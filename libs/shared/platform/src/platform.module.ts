@@ -1,0 +1,67 @@
+/**
+ * Everything a service gets for free: config, logger, metrics, etcd and NATS connections, the
+ * request-reply client, the JetStream publisher, consumer registry, health and lifecycle.
+ */
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { TerminusModule } from '@nestjs/terminus';
+import type { BaseServiceConfig } from '@ticketcd/config';
+import { createEtcdConnection } from '@ticketcd/etcd';
+import { connectNats, JetStreamPublisher, RpcClient, type NatsConnection } from '@ticketcd/messaging';
+import { currentTraceId, Metrics, pinoOptions } from '@ticketcd/observability';
+import { LoggerModule } from 'nestjs-pino';
+import type { ClientProxy } from '@nestjs/microservices';
+import { ConsumerRegistry } from './consumers.js';
+import { HealthController } from './health.controller.js';
+import { Lifecycle } from './lifecycle.service.js';
+import { MetricsController } from './metrics.controller.js';
+import { RpcInterceptor } from './rpc.interceptor.js';
+import { ETCD, NATS, RPC_PROXY, SERVICE_CONFIG, SERVICE_IDENTITY, type ServiceIdentity } from './tokens.js';
+
+const QUIET_PATHS = /^\/(healthz|readyz|metrics)\b/;
+
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(config: BaseServiceConfig, identity: ServiceIdentity): DynamicModule {
+    const base = pinoOptions({ service: identity.service, instance: identity.instanceId, level: config.LOG_LEVEL });
+    return {
+      module: PlatformModule,
+      global: true,
+      imports: [
+        TerminusModule.forRoot({ logger: false }),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            ...base,
+            genReqId: () => currentTraceId() ?? '',
+            autoLogging: { ignore: (req) => QUIET_PATHS.test(req.url ?? '') },
+            quietReqLogger: true,
+          },
+        }),
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: SERVICE_CONFIG, useValue: config },
+        { provide: SERVICE_IDENTITY, useValue: identity },
+        { provide: Metrics, useValue: new Metrics(identity.service, identity.instanceId) },
+        {
+          provide: ETCD,
+          useFactory: () =>
+            createEtcdConnection({ endpoints: config.ETCD_ENDPOINTS, namespace: config.ETCD_NAMESPACE, deadlineMs: config.ETCD_DEADLINE_MS }),
+        },
+        { provide: NATS, useFactory: () => connectNats({ servers: config.NATS_URL, name: `${identity.service}:${identity.instanceId}` }) },
+        {
+          provide: RPC_PROXY,
+          useFactory: () => ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: config.NATS_URL, name: `${identity.service}:${identity.instanceId}:rpc` } }),
+        },
+        { provide: RpcClient, useFactory: (proxy: ClientProxy) => new RpcClient(proxy, config.RPC_TIMEOUT_MS), inject: [RPC_PROXY] },
+        { provide: JetStreamPublisher, useFactory: (nc: NatsConnection) => new JetStreamPublisher(nc, identity.service), inject: [NATS] },
+        ConsumerRegistry,
+        Lifecycle,
+        { provide: APP_INTERCEPTOR, useClass: RpcInterceptor },
+      ],
+      exports: [SERVICE_CONFIG, SERVICE_IDENTITY, Metrics, ETCD, NATS, RPC_PROXY, RpcClient, JetStreamPublisher, ConsumerRegistry, Lifecycle],
+    };
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Wraps every @RpcHandler: runs it inside the caller's trace, validates the payload against the
+ * contract (a bad one is answered BAD_REQUEST without calling the handler), and turns the
+ * outcome into `{ ok: true, data }` or `{ ok: false, error }`.
+ */
+import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { NatsContext } from '@nestjs/microservices';
+import { HEADERS, zodFields, type RpcDef, type RpcReply } from '@ticketcd/contracts';
+import { RPC_DEF } from '@ticketcd/messaging';
+import { Metrics, runWithTrace } from '@ticketcd/observability';
+import { PinoLogger } from 'nestjs-pino';
+import { Observable, of } from 'rxjs';
+import { toRpcError } from './errors.js';
+
+@Injectable()
+export class RpcInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(Metrics) private readonly metrics: Metrics,
+    private readonly log: PinoLogger,
+  ) {
+    log.setContext('rpc');
+  }
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'rpc') return next.handle();
+    const def = this.reflector.get<RpcDef | undefined>(RPC_DEF, context.getHandler());
+    if (!def) return next.handle();
+    const rpc = context.switchToRpc();
+    const natsCtx = rpc.getContext<NatsContext>();
+    const traceId = natsCtx?.getHeaders?.()?.get?.(HEADERS.traceId) || undefined;
+    const started = performance.now();
+    const done = (reply: RpcReply<unknown>) => {
+      this.metrics.rpcDuration.observe({ subject: def.subject, outcome: reply.ok ? 'ok' : reply.error.code }, (performance.now() - started) / 1000);
+      return reply;
+    };
+    return new Observable((subscriber) => {
+      runWithTrace(traceId, () => {
+        const parsed = def.request.safeParse(rpc.getData());
+        if (!parsed.success) {
+          subscriber.next(done({ ok: false, error: { code: 'BAD_REQUEST', message: `invalid ${def.subject} request`, fields: zodFields(parsed.error) } }));
+          subscriber.complete();
+          return;
+        }
+        // The handler receives the parsed (defaulted, coerced) payload, not the raw one.
+        context.getArgs()[0] = parsed.data;
+        const sub = next.handle().subscribe({
+          next: (data) => subscriber.next(done({ ok: true, data })),
+          error: (e: unknown) => {
+            const { error, unexpected } = toRpcError(e);
+            if (unexpected) this.log.error({ err: e, subject: def.subject }, 'rpc handler failed');
+            subscriber.next(done({ ok: false, error }));
+            subscriber.complete();
+          },
+          complete: () => subscriber.complete(),
+        });
+        subscriber.add(sub);
+      });
+    });
+  }
+}
+
+export const okReply = <T>(data: T) => of({ ok: true as const, data });

@@ -1,0 +1,143 @@
+/**
+ * `npm run stack` (up), `npm run stack:down`, `npm run stack:status`.
+ *   up     [--instances inventory=2,orders=3] [--no-services] [--fresh] [--gateway-port 8080]
+ *   down   stop everything `up` started (also from another terminal)
+ *   status members, leader, raft term/index, live service instances
+ * Common: [--dir .stack] [--port-base 23790]
+ */
+import { clusterStatus, createEtcdConnection, scanPrefix } from '@ticketcd/etcd';
+import { parseKey, prefixes } from '@ticketcd/keys';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { isAlive } from './process.js';
+import { ALL_SERVICES } from './services.js';
+import { readState, Stack, stopFromState } from './stack.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    dir: { type: 'string', default: path.join(repoRoot, '.stack') },
+    'port-base': { type: 'string', default: '23790' },
+    'gateway-port': { type: 'string', default: '8080' },
+    instances: { type: 'string', multiple: true },
+    'no-services': { type: 'boolean', default: false },
+    fresh: { type: 'boolean', default: false },
+  },
+});
+
+function fail(message: string): never {
+  process.stderr.write(`stack: ${message}\n`);
+  process.exit(2);
+}
+
+function parseInstances(specs: string[] = []): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const spec of specs.flatMap((s) => s.split(','))) {
+    const [name, count] = spec.split('=');
+    if (!name || !(ALL_SERVICES as readonly string[]).includes(name)) fail(`--instances: unknown service "${name}" (one of ${ALL_SERVICES.join(', ')})`);
+    const n = Number(count);
+    if (!Number.isInteger(n) || n < 1 || n > 8) fail(`--instances: ${name} needs a count from 1 to 8, got "${count}"`);
+    out[name] = n;
+  }
+  return out;
+}
+
+const dir = path.resolve(values.dir);
+const portBase = Number(values['port-base']);
+if (!Number.isInteger(portBase) || portBase < 1024 || portBase > 65000) fail(`--port-base must be 1024..65000`);
+
+async function up() {
+  const existing = readState(dir);
+  if (existing && existing.processes.some((p) => isAlive(p.pid))) fail(`a stack is already running from ${dir}; stop it with: npm run stack:down`);
+  if (values.fresh) fs.rmSync(dir, { recursive: true, force: true });
+  const stack = new Stack({
+    dir,
+    portBase,
+    gatewayPort: Number(values['gateway-port']),
+    services: values['no-services'] ? false : ALL_SERVICES,
+    instances: parseInstances(values.instances),
+    repoRoot,
+  });
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping the stack…\n`);
+    await stack.stop();
+    process.stdout.write('stopped; no process left behind\n');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.stdout.write(`starting etcd x5, nats-server -js and ${stack.services.length} service instance(s) in ${dir}\n`);
+  try {
+    await stack.start();
+  } catch (e) {
+    process.stderr.write(`stack failed to start: ${(e as Error).message}\n`);
+    await stack.stop();
+    process.exit(1);
+  }
+  const lines = [
+    '',
+    'TickETCD is running.',
+    stack.gatewayUrl ? `  UI and API:  ${stack.gatewayUrl}/` : '  (no services started)',
+    `  etcd:        ${stack.etcd.endpoints.join(',')}`,
+    `  NATS:        ${stack.nats.url}`,
+    `  logs:        ${path.join(dir, 'logs')}`,
+    '  status:      npm run stack:status',
+    '  stop:        Ctrl-C here, or npm run stack:down',
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+  // Report (not hide) a service that dies; the developer decides what to do.
+  const reported = new Set<string>();
+  setInterval(() => {
+    for (const s of stack.services) {
+      if (!s.isRunning() && !reported.has(s.instanceId) && !stopping) {
+        reported.add(s.instanceId);
+        process.stderr.write(`warning: ${s.instanceId} exited; see ${s.logFile}\n`);
+      }
+    }
+  }, 2000);
+}
+
+async function down() {
+  const n = await stopFromState(dir);
+  process.stdout.write(n > 0 ? `stopped ${n} process(es)\n` : `no running stack in ${dir}\n`);
+}
+
+async function status() {
+  const state = readState(dir);
+  if (!state) fail(`no stack state in ${dir}; start one with: npm run stack`);
+  const conn = createEtcdConnection({ endpoints: state.etcdEndpoints, deadlineMs: 1500 });
+  try {
+    const cluster = await clusterStatus(conn).catch((e) => fail(`etcd member list failed: ${(e as Error).message}`));
+    process.stdout.write(`etcd: ${cluster.members.length} members, quorum ${cluster.quorum ? 'yes' : 'NO'}\n`);
+    for (const m of cluster.members) {
+      const role = m.isLeader ? 'leader  ' : m.reachable ? 'follower' : 'DOWN    ';
+      const extra = m.reachable ? `term ${m.raftTerm} index ${m.raftIndex} db ${Math.round((m.dbSizeBytes ?? 0) / 1024)} KiB v${m.version}` : (m.error ?? '');
+      process.stdout.write(`  ${m.name.padEnd(8)} ${role} ${m.clientUrls.join(',').padEnd(24)} ${extra}\n`);
+    }
+    process.stdout.write(`NATS: ${state.natsUrl}\nlive service instances (svc: keys):\n`);
+    let count = 0;
+    for await (const kv of scanPrefix(conn.kv, prefixes.svc())) {
+      const k = parseKey(kv.key);
+      if (k.kind !== 'svc') continue;
+      const v = JSON.parse(kv.value) as { httpPort?: number; pid?: number; startedAt?: string };
+      process.stdout.write(`  ${k.service.padEnd(15)} ${k.instanceId.padEnd(20)} port ${v.httpPort} pid ${v.pid} since ${v.startedAt}\n`);
+      count++;
+    }
+    if (count === 0) process.stdout.write('  (none)\n');
+  } finally {
+    conn.close();
+  }
+}
+
+const command = positionals[0] ?? 'up';
+const commands: Record<string, () => Promise<void>> = { up, down, status };
+if (!commands[command]) fail(`unknown command "${command}" (up, down, status)`);
+await commands[command]!();

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+
+/** The catalog service's features are added here as they land (see docs/architecture.md). */
+@Module({})
+export class CatalogModule {}
