@@ -32,8 +32,9 @@ export interface EtcdConnection {
   close(): void;
 }
 
-export function neverSentRetryPolicy(maxAttempts: number) {
-  return retry(handleWhen(isNeverSentError), { maxAttempts, backoff: new ConstantBackoff(25) });
+/** At most `attempts` sends in all, retried only when the previous one never left. */
+export function neverSentRetryPolicy(attempts: number) {
+  return retry(handleWhen(isNeverSentError), { maxAttempts: Math.max(0, attempts - 1), backoff: new ConstantBackoff(25) });
 }
 
 export function createEtcdConnection(opts: EtcdOptions): EtcdConnection {

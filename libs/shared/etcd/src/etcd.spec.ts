@@ -1,0 +1,62 @@
+/** Unit tests of the etcd helpers: no I/O. */
+import { GRPCDeadlineExceededError, GRPCUnavailableError } from 'etcd3';
+import { neverSentRetryPolicy } from './client.js';
+import { EtcdUnavailableError, isNeverSentError, toStoreError } from './errors.js';
+import { prefixEnd } from './paging.js';
+import { chunk, MAX_TXN_OPS } from './txn.js';
+
+describe('chunk', () => {
+  it('splits into Txns of at most 128 ops', () => {
+    const ops = Array.from({ length: 300 }, (_, i) => i);
+    const parts = chunk(ops);
+    expect(parts.map((p) => p.length)).toEqual([128, 128, 44]);
+    expect(parts.flat()).toEqual(ops);
+    expect(MAX_TXN_OPS).toBe(128);
+    expect(chunk([])).toEqual([]);
+    expect(() => chunk([1], 0)).toThrow(RangeError);
+  });
+});
+
+describe('prefixEnd', () => {
+  it('is the first key after the prefix range', () => {
+    expect(prefixEnd('svc:').toString()).toBe('svc;');
+    expect(Buffer.compare(prefixEnd('a\xff'), Buffer.from('a\xff'))).toBe(1);
+  });
+});
+
+describe('retry guard (etcd3 would otherwise re-send a committed Txn)', () => {
+  const refused = () => new GRPCUnavailableError('14 UNAVAILABLE: No connection established. Last error: connect ECONNREFUSED 127.0.0.1:2379');
+  const dropped = () => new GRPCUnavailableError('14 UNAVAILABLE: Connection dropped');
+  const deadline = () => new GRPCDeadlineExceededError('4 DEADLINE_EXCEEDED: Deadline exceeded');
+
+  it('classifies only provably unsent failures as retryable', () => {
+    expect(isNeverSentError(refused())).toBe(true);
+    expect(isNeverSentError(dropped())).toBe(false);
+    expect(isNeverSentError(deadline())).toBe(false);
+  });
+
+  it.each([
+    ['after a refused connection', refused, 3],
+    ['after a deadline (may have committed)', deadline, 1],
+    ['after a dropped connection (may have committed)', dropped, 1],
+  ])('the client policy sends %s this many times in all', async (_label, make, expectedCalls) => {
+    let calls = 0;
+    await expect(
+      neverSentRetryPolicy(3).execute(async () => {
+        calls++;
+        throw make();
+      }),
+    ).rejects.toBeDefined();
+    expect(calls).toBe(expectedCalls);
+  });
+
+  it('wraps availability failures, flagging the ambiguous ones', () => {
+    const a = toStoreError(deadline(), 'purchase') as EtcdUnavailableError;
+    expect(a).toBeInstanceOf(EtcdUnavailableError);
+    expect(a.ambiguous).toBe(true);
+    expect(a.message).toMatch(/etcd unavailable during purchase/);
+    expect((toStoreError(refused(), 'x') as EtcdUnavailableError).ambiguous).toBe(false);
+    const other = new Error('compare failed');
+    expect(toStoreError(other, 'x')).toBe(other);
+  });
+});

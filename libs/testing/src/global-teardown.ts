@@ -1,0 +1,9 @@
+import fs from 'node:fs';
+
+export default async function globalTeardown(): Promise<void> {
+  const stack = globalThis.__TICKETCD_STACK__;
+  if (!stack) return;
+  globalThis.__TICKETCD_STACK__ = undefined;
+  await stack.stop();
+  fs.rmSync(stack.opts.dir, { recursive: true, force: true });
+}

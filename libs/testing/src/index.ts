@@ -1,0 +1,3 @@
+export * from './wait-for.js';
+export * from './shared-cluster.js';
+export * from './test-stack.js';

@@ -1,0 +1,26 @@
+/**
+ * A private stack for tests that break things (stop etcd members, kill services): its own
+ * five members, NATS and service processes, on free ports in a temp dir, removed afterwards.
+ */
+import { findFreePortBlock, Stack, type StackOptions } from '@ticketcd/stack';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export async function startPrivateStack(opts: Partial<Pick<StackOptions, 'services' | 'instances' | 'env'>> = {}): Promise<Stack> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketcd-private-'));
+  const stack = new Stack({ dir, portBase: await findFreePortBlock(60), repoRoot: process.cwd(), services: opts.services ?? false, instances: opts.instances, env: opts.env });
+  try {
+    await stack.start();
+  } catch (e) {
+    await stack.stop();
+    throw e;
+  }
+  return stack;
+}
+
+export async function stopPrivateStack(stack: Stack | undefined): Promise<void> {
+  if (!stack) return;
+  await stack.stop();
+  fs.rmSync(stack.opts.dir, { recursive: true, force: true });
+}
