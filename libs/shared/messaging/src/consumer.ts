@@ -25,7 +25,8 @@ export type EventHandler = (event: EventEnvelope, info: DeliveryInfo) => Promise
 export interface DurableConsumerOptions {
   stream: string;
   durable: string;
-  filterSubjects: string[];
+  /** One subject filter, or none for the whole stream (nats-server 2.9 takes a single filter). */
+  filterSubject?: string;
   handler: EventHandler;
   maxAttempts?: number;
   /** Delay before attempt n+1 is backoffMs[n-1] (the last value repeats). */
@@ -60,7 +61,7 @@ export class DurableConsumer {
       durable_name: this.opts.durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      filter_subjects: this.opts.filterSubjects,
+      ...(this.opts.filterSubject ? { filter_subject: this.opts.filterSubject } : {}),
       ack_wait: nanos(this.opts.ackWaitMs ?? 30_000),
       max_deliver: -1,
       max_ack_pending: 1000,
@@ -68,7 +69,7 @@ export class DurableConsumer {
     try {
       await jsm.consumers.info(this.opts.stream, this.opts.durable);
       await jsm.consumers.update(this.opts.stream, this.opts.durable, {
-        filter_subjects: config.filter_subjects,
+        ...(this.opts.filterSubject ? { filter_subject: this.opts.filterSubject } : {}),
         ack_wait: config.ack_wait,
         max_deliver: config.max_deliver,
         max_ack_pending: config.max_ack_pending,
@@ -144,7 +145,8 @@ export class DurableConsumer {
       msg.nak(5000);
       return;
     }
-    msg.term(error.slice(0, 200));
+    // No reason string: nats-server 2.9 only understands a bare +TERM.
+    msg.term();
     this.opts.onOutcome?.('parked');
     this.log.error(
       { durable: this.opts.durable, stream: this.opts.stream, seq: msg.info.streamSequence, subject: msg.subject, deliveries: msg.info.deliveryCount, err: error },

@@ -1,14 +1,12 @@
+// Starts the cluster the integration and e2e tiers share (plain JS: jest loads it natively,
+// from the built libs, before any test file is transformed).
 import { findFreePortBlock, Stack } from '@ticketcd/stack';
+import { ENV_ETCD, ENV_NATS } from '@ticketcd/testing';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ENV_ETCD, ENV_NATS } from './shared-cluster.js';
 
-declare global {
-  var __TICKETCD_STACK__: Stack | undefined;
-}
-
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup() {
   if (globalThis.__TICKETCD_STACK__) return;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketcd-test-'));
   const stack = new Stack({ dir, portBase: await findFreePortBlock(40), services: false, repoRoot: process.cwd() });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 
-export default async function globalTeardown(): Promise<void> {
+export default async function globalTeardown() {
   const stack = globalThis.__TICKETCD_STACK__;
   if (!stack) return;
   globalThis.__TICKETCD_STACK__ = undefined;

@@ -1,0 +1,73 @@
+/**
+ * The etcd lib against the real five-member cluster: guarded creates (invariant 3's building
+ * block), chunked Txns within etcd's 128-op limit, paging, namespaces, quorum probe.
+ */
+import { checkQuorum, clusterStatus, createOnce, listPrefix, MAX_TXN_OPS, scanPrefix, writeInChunks, type WriteOp } from '@ticketcd/etcd';
+import { testEtcd, type TestEtcd } from '@ticketcd/testing';
+
+let t: TestEtcd;
+beforeEach(() => {
+  t = testEtcd({ label: 'etcd-lib' });
+});
+afterEach(() => t.cleanup());
+
+describe('etcd lib on the real cluster', () => {
+  it('createOnce writes a key once; a replay reports the stored value and changes nothing', async () => {
+    const first = await createOnce(t.conn.kv, 'sale:x', '{"n":1}');
+    expect(first).toMatchObject({ created: true, existing: null });
+    const replays = await Promise.all(Array.from({ length: 20 }, () => createOnce(t.conn.kv, 'sale:x', '{"n":2}')));
+    expect(replays.every((r) => !r.created && r.existing === '{"n":1}')).toBe(true);
+    const stored = await t.conn.kv.get('sale:x').exec();
+    expect(stored.kvs[0]!.version).toBe('1');
+  });
+
+  it('writes 300 ops in Txns of at most 128 and etcd refuses a bigger Txn', async () => {
+    const ops: WriteOp[] = Array.from({ length: 300 }, (_, i) => ({ type: 'put', key: `p:${String(i).padStart(3, '0')}`, value: String(i) }));
+    expect(await writeInChunks(t.conn.kv, ops)).toBe(300);
+    expect(await t.conn.kv.getAll().prefix('p:').count()).toBe(300);
+    await writeInChunks(t.conn.kv, ops.slice(0, 150).map((o) => ({ type: 'delete', key: o.key })));
+    expect(await t.conn.kv.getAll().prefix('p:').count()).toBe(150);
+    await expect(writeInChunks(t.conn.kv, ops, MAX_TXN_OPS + 1)).rejects.toThrow(/too many operations in txn request/);
+  });
+
+  it('lists a prefix in pages and scans it at one revision', async () => {
+    await writeInChunks(t.conn.kv, Array.from({ length: 25 }, (_, i) => ({ type: 'put' as const, key: `item:${String(i).padStart(2, '0')}`, value: `v${i}` })));
+    await t.conn.kv.put('itemz').value('not in the prefix').exec();
+    const first = await listPrefix(t.conn.kv, 'item:', { limit: 10 });
+    expect(first.items.map((i) => i.key)).toEqual(Array.from({ length: 10 }, (_, i) => `item:${String(i).padStart(2, '0')}`));
+    expect(first.next).toBe('item:09');
+    const second = await listPrefix(t.conn.kv, 'item:', { limit: 10, after: first.next });
+    expect(second.items[0]!.key).toBe('item:10');
+    const last = await listPrefix(t.conn.kv, 'item:', { limit: 10, after: 'item:19' });
+    expect(last.items).toHaveLength(5);
+    expect(last.next).toBeNull();
+    await expect(listPrefix(t.conn.kv, 'item:', { after: 'other:1' })).rejects.toThrow(/does not belong to prefix/);
+
+    // A scan started before a write does not see it: all pages are read at the first revision.
+    const seen: string[] = [];
+    for await (const kv of scanPrefix(t.conn.kv, 'item:', 7)) {
+      if (seen.length === 0) await t.conn.kv.put('item:99').value('late').exec();
+      seen.push(kv.key);
+    }
+    expect(seen).toHaveLength(25);
+  });
+
+  it('keeps namespaces apart', async () => {
+    const other = testEtcd({ label: 'etcd-lib-other' });
+    try {
+      await t.conn.kv.put('user:ana').value('mine').exec();
+      expect(await other.conn.kv.get('user:ana').string()).toBeNull();
+    } finally {
+      await other.cleanup();
+    }
+  });
+
+  it('reports quorum and five members with one leader', async () => {
+    const q = await checkQuorum(t.conn, 2000);
+    expect(q.ok).toBe(true);
+    const status = await clusterStatus(t.conn);
+    expect(status.members).toHaveLength(5);
+    expect(status.members.filter((m) => m.isLeader)).toHaveLength(1);
+    expect(status.quorum).toBe(true);
+  });
+});
