@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what the project needs and this machine lacks: etcd, etcdctl and nats-server from
+# Debian, and the npm packages from the lockfile (which bring Node 24 for every npm script).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]; }
+
+missing=()
+have etcd || missing+=(etcd-server)
+have etcdctl || missing+=(etcd-client)
+have nats-server || missing+=(nats-server)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing from Debian: ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v npm >/dev/null 2>&1; then
+  echo "npm not found: install Node.js (20 or newer) and npm first; the project brings its own Node 24" >&2
+  exit 1
+fi
+# Reinstall when node_modules is missing or older than the lockfile.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
