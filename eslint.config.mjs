@@ -4,7 +4,9 @@ import nx from '@nx/eslint-plugin';
  * Module boundaries (docs/architecture.md):
  *  - a service depends only on libs, never on another service;
  *  - a lib depends only on libs (never on a service);
- *  - testing helpers and tooling may use libs; only tests use testing helpers.
+ *  - testing helpers and tooling may use libs; only tests use testing helpers;
+ *  - cross-cutting tests of the shared libs live in test/ (their own project), so a lib's tests
+ *    never make the lib depend on the testing helpers that depend on it.
  */
 export default [
   ...nx.configs['flat/base'],
@@ -23,6 +25,7 @@ export default [
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling', 'type:testing'] },
             { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling'] },
+            { sourceTag: 'type:test-suite', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling', 'type:testing'] },
           ],
         },
       ],

@@ -1,8 +1,8 @@
 /**
  * Three tiers, one runner:
  *  unit         *.spec.ts next to the code: no I/O
- *  integration  test/*.int-spec.ts: real etcd x5 + nats-server -js (started once per run)
- *  e2e          test/*.e2e-spec.ts: service processes over HTTP against the real stack
+ *  integration  *.int-spec.ts: real etcd x5 + nats-server -js (started once per run)
+ *  e2e          *.e2e-spec.ts: service processes over HTTP against the real stack
  * ESM throughout (Nest 12 is ESM-only): run with --experimental-vm-modules (see package.json).
  */
 const swc = [
@@ -38,11 +38,11 @@ const common = {
 
 export default {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,services,tools}/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,services,test}/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{libs,services}/**/test/**/*.int-spec.ts'],
+      testMatch: ['<rootDir>/{libs,services,test}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/libs/testing/global-setup.mjs',
       globalTeardown: '<rootDir>/libs/testing/global-teardown.mjs',
       slowTestThreshold: 30,

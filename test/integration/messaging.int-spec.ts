@@ -64,7 +64,7 @@ describe('JetStream on a real nats-server -js', () => {
     const e = envelope(ulid());
     await new JetStreamPublisher(nc, 'test').publish(e, subject);
 
-    const fixture = path.join(import.meta.dirname, 'fixtures', 'hold-consumer.ts');
+    const fixture = path.join(import.meta.dirname, '..', 'fixtures', 'hold-consumer.ts');
     const child = spawn(process.execPath, [fixture, sharedCluster().natsUrl, def.name, durable, subject], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
