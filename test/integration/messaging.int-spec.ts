@@ -6,11 +6,12 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { HEADERS, PARKED_STREAM, parkedSubject, STREAMS, type EventEnvelope, type StreamDef } from '@ticketcd/contracts';
 import { connectNats, DurableConsumer, ensureStream, ensureStreams, JetStreamPublisher, type NatsConnection } from '@ticketcd/messaging';
-import { createLogger } from '@ticketcd/observability';
+import { createLogger, currentTraceId, runWithTrace } from '@ticketcd/observability';
 import { sharedCluster, waitFor } from '@ticketcd/testing';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ulid } from 'ulid';
+import { z } from 'zod';
 
 const log = createLogger({ service: 'test', instance: 'messaging', level: 'silent' });
 let nc: NatsConnection;
@@ -132,6 +133,21 @@ describe('JetStream on a real nats-server -js', () => {
       const jsm = await jetstreamManager(nc);
       await waitFor(async () => (await jsm.consumers.info(def.name, durable)).num_ack_pending === 0, { what: 'original terminated' });
       expect(attempts).toHaveLength(4);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('runs the handler in the publisher\'s trace', async () => {
+    const durable = `d-${ulid().toLowerCase()}`;
+    const seen: (string | undefined)[] = [];
+    const consumer = new DurableConsumer(nc, { stream: def.name, durable, filterSubject: subject, handler: async () => void seen.push(currentTraceId()) }, log);
+    await consumer.start();
+    try {
+      const pub = new JetStreamPublisher(nc, 'test');
+      await runWithTrace('trace-of-the-sale', () => pub.publish(pub.envelope({ type: subject, stream: def.name, data: z.object({ n: z.number() }) }, ulid(), { n: 1 }), subject));
+      await waitFor(() => seen.length === 1, { what: 'delivery' });
+      expect(seen).toEqual(['trace-of-the-sale']);
     } finally {
       await consumer.stop();
     }

@@ -41,8 +41,9 @@ export function parseConfigOrExit<S extends z.ZodObject>(service: string, schema
 
 const REQUEST_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 
-export async function bootstrapService<S extends z.ZodObject = typeof baseServiceConfig>(opts: BootstrapOptions<S>): Promise<INestApplication> {
-  const config = parseConfigOrExit(opts.service, opts.configSchema ?? baseServiceConfig) as BaseServiceConfig;
+/** Builds a service's Nest app (HTTP + NATS request-reply), not yet listening. */
+export async function createServiceApp(opts: { service: ServiceName | string; config: BaseServiceConfig; imports: (Type | DynamicModule)[]; version?: string }): Promise<INestApplication> {
+  const { config } = opts;
   const identity: ServiceIdentity = {
     service: opts.service,
     instanceId: config.INSTANCE_ID,
@@ -54,8 +55,7 @@ export async function bootstrapService<S extends z.ZodObject = typeof baseServic
   class RootModule {}
 
   const app = await NestFactory.create(RootModule, { bufferLogs: true, abortOnError: false });
-  const logger = app.get(Logger);
-  app.useLogger(logger);
+  app.useLogger(app.get(Logger));
   // Every HTTP request runs in a trace: the caller's X-Request-Id if sane, else a new one.
   app.use((req: Request, res: Response, next: NextFunction) => {
     const given = req.header('x-request-id');
@@ -67,6 +67,13 @@ export async function bootstrapService<S extends z.ZodObject = typeof baseServic
     { transport: Transport.NATS, options: { servers: config.NATS_URL, queue: opts.service, name: `${opts.service}:${config.INSTANCE_ID}:server` } },
     { inheritAppConfig: true },
   );
+  return app;
+}
+
+export async function bootstrapService<S extends z.ZodObject = typeof baseServiceConfig>(opts: BootstrapOptions<S>): Promise<INestApplication> {
+  const config = parseConfigOrExit(opts.service, opts.configSchema ?? baseServiceConfig) as BaseServiceConfig;
+  const app = await createServiceApp({ service: opts.service, config, imports: opts.imports, version: opts.version });
+  const logger = app.get(Logger);
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
@@ -79,6 +86,6 @@ export async function bootstrapService<S extends z.ZodObject = typeof baseServic
   }
   await app.startAllMicroservices();
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
-  logger.log(`${opts.service} ${identity.instanceId} listening on http://${config.HTTP_HOST}:${config.HTTP_PORT}`);
+  logger.log(`${opts.service} ${config.INSTANCE_ID} listening on http://${config.HTTP_HOST}:${config.HTTP_PORT}`);
   return app;
 }
