@@ -1,3 +1,5 @@
 export * from './wait-for.js';
 export * from './shared-cluster.js';
 export * from './test-stack.js';
+export * from './fixtures.js';
+export * from './rpc.js';

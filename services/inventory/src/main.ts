@@ -1,4 +1,5 @@
 import { bootstrapService } from '@ticketcd/platform';
+import { inventoryConfig } from './inventory.config.js';
 import { InventoryModule } from './inventory.module.js';
 
-await bootstrapService({ service: 'inventory', imports: [InventoryModule] });
+await bootstrapService({ service: 'inventory', configSchema: inventoryConfig, imports: [InventoryModule] });

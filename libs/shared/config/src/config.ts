@@ -79,6 +79,10 @@ export const baseServiceConfig = z.object({
   SVC_LEASE_TTL_S: env.int(2, 300).default(10),
   /** Timeout for a NATS request-reply call to another service. */
   RPC_TIMEOUT_MS: env.int(50, 120_000).default(3000),
+  /** Relay this service's outbox entries to JetStream (off only to test crash recovery). */
+  OUTBOX_RELAY: env.bool().default(true),
+  /** How often the relay looks for entries left behind (e.g. by a crashed instance). */
+  OUTBOX_SWEEP_MS: env.int(50, 60_000).default(1000),
   /** Time allowed for draining on SIGTERM before the process exits anyway. */
   SHUTDOWN_GRACE_MS: env.int(100, 120_000).default(10_000),
 });

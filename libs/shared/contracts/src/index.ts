@@ -4,3 +4,4 @@ export * from './schemas.js';
 export * from './events.js';
 export * from './rpc.js';
 export * from './headers.js';
+export * from './records.js';

@@ -6,3 +6,5 @@ export * from './consumers.js';
 export * from './lifecycle.service.js';
 export * from './platform.module.js';
 export * from './bootstrap.js';
+export * from './outbox/outbox.js';
+export * from './outbox/outbox.relay.js';

@@ -16,6 +16,7 @@ import { ConsumerRegistry } from './consumers.js';
 import { HealthController } from './health.controller.js';
 import { Lifecycle } from './lifecycle.service.js';
 import { MetricsController } from './metrics.controller.js';
+import { OutboxRelay } from './outbox/outbox.relay.js';
 import { RpcInterceptor } from './rpc.interceptor.js';
 import { ETCD, NATS, RPC_PROXY, SERVICE_CONFIG, SERVICE_IDENTITY, type ServiceIdentity } from './tokens.js';
 
@@ -59,9 +60,10 @@ export class PlatformModule {
         { provide: JetStreamPublisher, useFactory: (nc: NatsConnection) => new JetStreamPublisher(nc, identity.service), inject: [NATS] },
         ConsumerRegistry,
         Lifecycle,
+        OutboxRelay,
         { provide: APP_INTERCEPTOR, useClass: RpcInterceptor },
       ],
-      exports: [SERVICE_CONFIG, SERVICE_IDENTITY, Metrics, ETCD, NATS, RPC_PROXY, RpcClient, JetStreamPublisher, ConsumerRegistry, Lifecycle],
+      exports: [SERVICE_CONFIG, SERVICE_IDENTITY, Metrics, ETCD, NATS, RPC_PROXY, RpcClient, JetStreamPublisher, ConsumerRegistry, Lifecycle, OutboxRelay],
     };
   }
 }

@@ -1,0 +1,43 @@
+/**
+ * Shapes of the JSON values stored in etcd that more than one service reads. A service parses a
+ * value with these before trusting it; writers build values with them.
+ */
+import { z } from 'zod';
+import { cents, eventFields, id, slug, soldLine, username } from './schemas.js';
+
+/** `event:<eventId>`: written by catalog; inventory reads maxPerOrder. */
+export const eventRecord = eventFields.extend({
+  version: z.number().int().positive(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  deletedAt: z.iso.datetime().nullable().default(null),
+});
+export type EventRecord = z.infer<typeof eventRecord>;
+
+/** `ticket:<eventId>:<type>`: created by catalog with the event; only inventory changes it after. */
+export const ticketRecord = z
+  .object({
+    total: z.number().int().nonnegative(),
+    remaining: z.number().int().nonnegative(),
+    price: cents,
+    /** Set by inventory when the event is deleted: no more sales. */
+    closed: z.boolean().default(false),
+  })
+  .refine((t) => t.remaining <= t.total, 'remaining must not exceed total');
+export type TicketRecord = z.infer<typeof ticketRecord>;
+
+/**
+ * `sale:<eventId>:<orderId>`: the durable fact of a sale, written in the Txn that decrements the
+ * tickets. It holds the whole accepted reply, so a retried order gets the first reply back.
+ */
+export const saleRecord = z.object({
+  orderId: id,
+  eventId: id,
+  username,
+  lines: z.array(soldLine).min(1),
+  total: z.number().int().nonnegative(),
+  /** Remaining per touched type right after this order. */
+  remaining: z.record(slug, z.number().int().nonnegative()),
+  at: z.iso.datetime(),
+});
+export type SaleRecord = z.infer<typeof saleRecord>;

@@ -1,0 +1,15 @@
+import { baseServiceConfig, env } from '@ticketcd/config';
+import type { z } from 'zod';
+
+export const inventoryConfig = baseServiceConfig.extend({
+  /**
+   * Most orders decided and written in one Txn. Each accepted order costs one op (its sale:
+   * key), each touched ticket type one, the outbox entry one: 100 + 20 types + 1 stays under
+   * etcd's 128 ops per Txn.
+   */
+  PURCHASE_BATCH_MAX: env.int(1, 100).default(100),
+  /** Re-reads after a failed compare (another writer committed first) before giving up. */
+  PURCHASE_MAX_CONFLICTS: env.int(1, 1000).default(50),
+});
+export type InventoryConfig = z.output<typeof inventoryConfig>;
+export const INVENTORY_CONFIG = Symbol('inventory-config');

@@ -1,0 +1,53 @@
+/** Reads and single-key Txns on `ticket:` keys outside the purchase path. */
+import { Inject, Injectable } from '@nestjs/common';
+import { eventRecord, ticketRecord, type EventEnvelope, type TicketRecord } from '@ticketcd/contracts';
+import { listPrefix, toStoreError, type EtcdConnection } from '@ticketcd/etcd';
+import { keys, parseKey, prefixes } from '@ticketcd/keys';
+import { ETCD, outboxPut } from '@ticketcd/platform';
+
+export interface StoredTicket extends TicketRecord {
+  type: string;
+  modRevision: number;
+}
+
+@Injectable()
+export class StockRepository {
+  constructor(@Inject(ETCD) private readonly etcd: EtcdConnection) {}
+
+  /** Every ticket type of the event (linearizable), with the store revision of the read. */
+  async tickets(eventId: string): Promise<{ tickets: StoredTicket[]; revision: number }> {
+    // An event has at most a few dozen ticket types: one page.
+    const page = await listPrefix(this.etcd.kv, prefixes.ticketsOf(eventId), { limit: 1000 });
+    const tickets = page.items.map((kv) => {
+      const k = parseKey(kv.key);
+      if (k.kind !== 'ticket') throw new Error(`unexpected key ${kv.key}`);
+      return { type: k.ticketType, ...ticketRecord.parse(JSON.parse(kv.value)), modRevision: kv.modRevision };
+    });
+    return { tickets, revision: page.revision };
+  }
+
+  async eventExists(eventId: string): Promise<boolean> {
+    try {
+      const v = await this.etcd.kv.get(keys.event(eventId)).string();
+      return v !== null && eventRecord.parse(JSON.parse(v)).deletedAt === null;
+    } catch (e) {
+      throw toStoreError(e, 'event read');
+    }
+  }
+
+  /**
+   * Writes one ticket key if it is unchanged since it was read (modRevision 0: if it does not
+   * exist yet), with its stock.changed event in the outbox, in one Txn.
+   */
+  async putTicket(eventId: string, type: string, expectedModRevision: number, value: TicketRecord, envelopes: EventEnvelope[]): Promise<{ committed: boolean; revision: number }> {
+    const ns = this.etcd.kv;
+    const key = keys.ticket(eventId, type);
+    const guard = expectedModRevision === 0 ? ns.if(key, 'Create', '==', 0) : ns.if(key, 'Mod', '==', expectedModRevision);
+    try {
+      const res = await guard.then(ns.put(key).value(JSON.stringify(value)), ...(envelopes.length ? [outboxPut(ns, 'inventory', envelopes, { stampRevision: true }).put] : [])).commit();
+      return { committed: res.succeeded, revision: Number(res.header.revision) };
+    } catch (e) {
+      throw toStoreError(e, 'ticket write');
+    }
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Availability, adjustments from the catalog, and closing an event's sales when it is deleted.
+ * Each change is a compare-and-swap on the ticket key, so it composes with concurrent group
+ * commits: whichever writes second re-reads.
+ */
+import { Injectable } from '@nestjs/common';
+import { AppError, Events, type Rpc, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
+import { JetStreamPublisher } from '@ticketcd/messaging';
+import { OutboxRelay } from '@ticketcd/platform';
+import { ulid } from 'ulid';
+import { StockRepository, type StoredTicket } from './stock.repository.js';
+
+const MAX_CAS_ATTEMPTS = 20;
+
+@Injectable()
+export class StockService {
+  constructor(
+    private readonly repo: StockRepository,
+    private readonly publisher: JetStreamPublisher,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  async availability(eventId: string): Promise<RpcResult<typeof Rpc.inventory.availability>> {
+    const { tickets, revision } = await this.repo.tickets(eventId);
+    if (tickets.length === 0) throw AppError.notFound(`event ${eventId} has no tickets (unknown event)`);
+    return { eventId, revision, tickets: tickets.map(({ type, total, remaining, price }) => ({ type, total, remaining, price })) };
+  }
+
+  /** Adds a ticket type, or changes a total (never below what is sold) or a price. */
+  async adjust(req: RpcRequest<typeof Rpc.inventory.adjust>): Promise<RpcResult<typeof Rpc.inventory.adjust>> {
+    for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
+      const { tickets } = await this.repo.tickets(req.eventId);
+      const current = tickets.find((t) => t.type === req.ticketType);
+      let next: Omit<StoredTicket, 'type' | 'modRevision'>;
+      if (!current) {
+        if (req.total === undefined || req.price === undefined) throw AppError.badRequest(`ticket type ${req.ticketType} does not exist yet: give both total and price to add it`);
+        if (tickets.length === 0 && !(await this.repo.eventExists(req.eventId))) throw AppError.notFound(`event ${req.eventId} does not exist`);
+        if (tickets.some((t) => t.closed)) throw AppError.conflict(`event ${req.eventId} was deleted; its tickets cannot change`);
+        next = { total: req.total, remaining: req.total, price: req.price, closed: false };
+      } else {
+        if (current.closed) throw AppError.conflict(`event ${req.eventId} was deleted; its tickets cannot change`);
+        const sold = current.total - current.remaining;
+        const total = req.total ?? current.total;
+        if (total < sold) throw AppError.conflict(`cannot lower ${req.ticketType} to ${total}: ${sold} already sold`, { sold });
+        next = { total, remaining: total - sold, price: req.price ?? current.price, closed: false };
+      }
+      const changed = !current || next.total !== current.total || next.price !== current.price;
+      const envelopes = changed
+        ? [this.publisher.envelope(Events.inventory.stockChanged, `stock:${req.eventId}:${req.ticketType}:${ulid()}`, { eventId: req.eventId, ticketType: req.ticketType, total: next.total, remaining: next.remaining, revision: 0 })]
+        : [];
+      const res = await this.repo.putTicket(req.eventId, req.ticketType, current?.modRevision ?? 0, next, envelopes);
+      if (res.committed) {
+        if (envelopes.length) this.relay.kick();
+        return { type: req.ticketType, total: next.total, remaining: next.remaining, price: next.price, revision: res.revision };
+      }
+    }
+    throw AppError.unavailable('inventory', `ticket ${req.ticketType} of event ${req.eventId} is too contended to adjust now; retry`);
+  }
+
+  /** Stops all sales of a deleted event (idempotent: a redelivered deletion changes nothing). */
+  async closeEvent(eventId: string): Promise<void> {
+    for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS * 5; attempt++) {
+      const { tickets } = await this.repo.tickets(eventId);
+      const open = tickets.filter((t) => !t.closed);
+      if (open.length === 0) return;
+      let allCommitted = true;
+      for (const t of open) {
+        const res = await this.repo.putTicket(eventId, t.type, t.modRevision, { total: t.total, remaining: t.remaining, price: t.price, closed: true }, []);
+        allCommitted &&= res.committed;
+      }
+      if (allCommitted) return;
+    }
+    throw new Error(`could not close event ${eventId}: too contended`);
+  }
+}
