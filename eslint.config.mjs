@@ -25,6 +25,13 @@ export default [
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling', 'type:testing'] },
             { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling'] },
+            // Domain libs (libs/<scope>/*) serve their own service only; shared libs serve all.
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            ...['gateway', 'catalog', 'inventory', 'orders', 'search-indexer', 'notifier'].map((s) => ({
+              sourceTag: `scope:${s}`,
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:testing', `scope:${s}`],
+            })),
+            { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling', 'type:testing'] },
             { sourceTag: 'type:test-suite', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling', 'type:testing'] },
           ],
         },

@@ -3,3 +3,4 @@ export * from './shared-cluster.js';
 export * from './test-stack.js';
 export * from './fixtures.js';
 export * from './rpc.js';
+export type { Stack, ServiceProcess } from '@ticketcd/stack';

@@ -10,6 +10,8 @@ export const inventoryConfig = baseServiceConfig.extend({
   PURCHASE_BATCH_MAX: env.int(1, 100).default(100),
   /** Re-reads after a failed compare (another writer committed first) before giving up. */
   PURCHASE_MAX_CONFLICTS: env.int(1, 1000).default(50),
+  /** How long a batch may decide against the state this instance last committed without re-reading. */
+  PURCHASE_STATE_TTL_MS: env.int(0, 60_000).default(1000),
 });
 export type InventoryConfig = z.output<typeof inventoryConfig>;
 export const INVENTORY_CONFIG = Symbol('inventory-config');

@@ -3,7 +3,6 @@ import { SERVICE_CONFIG } from '@ticketcd/platform';
 import { CatalogEventsConsumer } from './events/catalog-events.consumer.js';
 import { InventoryHandler } from './inventory.handler.js';
 import { INVENTORY_CONFIG } from './inventory.config.js';
-import { PurchaseRepository } from './purchase/purchase.repository.js';
 import { PurchaseService } from './purchase/purchase.service.js';
 import { StockRepository } from './stock/stock.repository.js';
 import { StockService } from './stock/stock.service.js';
@@ -13,7 +12,6 @@ import { StockService } from './stock/stock.service.js';
   providers: [
     // The config was parsed once at start with the inventory schema.
     { provide: INVENTORY_CONFIG, useExisting: SERVICE_CONFIG },
-    PurchaseRepository,
     PurchaseService,
     StockRepository,
     StockService,

@@ -15,8 +15,8 @@ export async function readTickets(conn: EtcdConnection, eventId: string): Promis
 export async function readSales(conn: EtcdConnection, eventId: string): Promise<Map<string, SaleRecord>> {
   const out = new Map<string, SaleRecord>();
   for await (const kv of scanPrefix(conn.kv, prefixes.salesOf(eventId))) {
-    const sale = saleRecord.parse(JSON.parse(kv.value));
-    out.set(sale.orderId, sale);
+    const k = parseKey(kv.key);
+    if (k.kind === 'sale') out.set(k.orderId, saleRecord.parse(JSON.parse(kv.value)));
   }
   return out;
 }

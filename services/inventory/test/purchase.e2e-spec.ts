@@ -5,14 +5,13 @@
  * kill -9, and invariant 5 for purchases (quorum lost: fast UNAVAILABLE, then recovery).
  */
 import { jetstreamManager } from '@nats-io/jetstream';
-import { Rpc, type EventEnvelope, type RpcReply, type RpcResult } from '@ticketcd/contracts';
+import { Events, Rpc, type EventEnvelope, type RpcReply, type RpcResult } from '@ticketcd/contracts';
 import { createEtcdConnection, type EtcdConnection } from '@ticketcd/etcd';
 import { prefixes } from '@ticketcd/keys';
-import { connectNats, type NatsConnection, type RpcClient } from '@ticketcd/messaging';
-import type { Stack } from '@ticketcd/stack';
-import { seedEvent, startPrivateStack, stopPrivateStack, testRpcClient, waitFor } from '@ticketcd/testing';
+import { connectNats, JetStreamPublisher, type NatsConnection, type RpcClient } from '@ticketcd/messaging';
+import { seedEvent, startPrivateStack, stopPrivateStack, testRpcClient, waitFor, type Stack } from '@ticketcd/testing';
 import { ulid } from 'ulid';
-import { expectStockMatchesSales } from './helpers.js';
+import { expectStockMatchesSales, readTickets } from './helpers.js';
 
 type Outcome = RpcResult<typeof Rpc.inventory.purchase>;
 
@@ -150,14 +149,37 @@ describe('inventory.purchase on a hot event', () => {
   });
 });
 
+describe('catalog.event.deleted', () => {
+  it('stops sales of the deleted event, keeps its sales, and a redelivery changes nothing', async () => {
+    const eventId = await seedEvent(etcd, { tickets: [{ type: 'vip', total: 10, price: 100 }, { type: 'floor', total: 10, price: 50 }] });
+    await rpc.client.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'early', eventId, lines: [{ type: 'vip', quantity: 2 }] });
+    const publisher = new JetStreamPublisher(nc, 'catalog');
+    const fields = { name: 'Gone', description: '', location: 'porto', type: 'concert', date: new Date().toISOString(), maxPerOrder: 10 };
+    const deleted = publisher.envelope(Events.catalog.eventDeleted, `deleted:${eventId}`, { eventId, version: 2, before: fields });
+    await publisher.publish(deleted);
+    const refusal = await waitFor(async () => {
+      const o = await rpc.client.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'late', eventId, lines: [{ type: 'floor', quantity: 1 }] });
+      return o.status === 'refused' && o.reason === 'event_deleted' ? o : undefined;
+    }, { timeoutMs: 15_000, what: 'purchases of the deleted event to be refused' });
+    expect(refusal.message).toMatch(/was deleted and is no longer on sale/);
+    // Published again under a new id, as a redelivery would arrive: idempotent.
+    await publisher.publish({ ...deleted, id: `${deleted.id}:again` });
+    const { sales, tickets } = await expectStockMatchesSales(etcd, eventId);
+    expect(sales.size).toBe(1);
+    expect([...tickets.values()].every((t) => t.closed)).toBe(true);
+  });
+});
+
 describe('durable sold events', () => {
-  async function soldMessages(eventId: string): Promise<EventEnvelope[]> {
+  const soldMessages = (eventId: string) => streamMessages('inventory.tickets.sold', eventId);
+
+  async function streamMessages(subject: string, eventId: string): Promise<EventEnvelope[]> {
     const jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info('INVENTORY');
     const out: EventEnvelope[] = [];
     for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
       const m = await jsm.streams.getMessage('INVENTORY', { seq }).catch(() => null);
-      if (!m || m.subject !== 'inventory.tickets.sold') continue;
+      if (!m || m.subject !== subject) continue;
       const env = m.json<EventEnvelope<{ eventId: string }>>();
       if (env.data.eventId === eventId) out.push(env);
     }
@@ -189,6 +211,11 @@ describe('durable sold events', () => {
     expect(new Set(messages.map((m) => (m.data as { orderId: string }).orderId))).toEqual(new Set(sales.keys()));
     // The relay stamped the commit revision.
     expect(messages.every((m) => (m.data as { revision: number }).revision > 0)).toBe(true);
+    // stock.changed: the newest per type carries the remaining count etcd holds now.
+    const stock = (await streamMessages('inventory.stock.changed', eventId)) as EventEnvelope<{ ticketType: string; remaining: number; revision: number }>[];
+    const newest = stock.sort((x, y) => y.data.revision - x.data.revision)[0]!;
+    expect(new Set(stock.map((m) => m.id)).size).toBe(stock.length);
+    expect(newest.data).toMatchObject({ ticketType: 'vip', remaining: (await readTickets(etcd, eventId)).get('vip')!.remaining });
   });
 });
 

@@ -27,3 +27,13 @@ export interface EventEnvelope<T = unknown> {
 export function newTraceId(): string {
   return ulid();
 }
+
+/** Builds a validated envelope for an event definition. */
+export function buildEnvelope<S extends z.ZodType>(
+  def: { type: string; data: S },
+  id: string,
+  data: z.input<S>,
+  meta: { source: string; traceId: string; occurredAt?: Date },
+): EventEnvelope<z.output<S>> {
+  return { id, type: def.type, occurredAt: (meta.occurredAt ?? new Date()).toISOString(), source: meta.source, traceId: meta.traceId, data: def.data.parse(data) };
+}

@@ -3,7 +3,7 @@
  * value with these before trusting it; writers build values with them.
  */
 import { z } from 'zod';
-import { cents, eventFields, id, slug, soldLine, username } from './schemas.js';
+import { cents, eventFields, slug, soldLine, username } from './schemas.js';
 
 /** `event:<eventId>`: written by catalog; inventory reads maxPerOrder. */
 export const eventRecord = eventFields.extend({
@@ -28,16 +28,17 @@ export type TicketRecord = z.infer<typeof ticketRecord>;
 
 /**
  * `sale:<eventId>:<orderId>`: the durable fact of a sale, written in the Txn that decrements the
- * tickets. It holds the whole accepted reply, so a retried order gets the first reply back.
+ * tickets. With the ids in its key it holds the whole accepted reply, so a retried order gets
+ * the first reply back. Kept small: a hot on-sale writes a hundred of these per Txn.
  */
 export const saleRecord = z.object({
-  orderId: id,
-  eventId: id,
   username,
   lines: z.array(soldLine).min(1),
   total: z.number().int().nonnegative(),
   /** Remaining per touched type right after this order. */
   remaining: z.record(slug, z.number().int().nonnegative()),
   at: z.iso.datetime(),
+  /** The trace of the purchase, carried onto its tickets.sold event. */
+  traceId: z.string().max(128).optional(),
 });
 export type SaleRecord = z.infer<typeof saleRecord>;

@@ -4,7 +4,7 @@
  */
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
-import { envelopeSchema, HEADERS, type EventDef, type EventEnvelope } from '@ticketcd/contracts';
+import { buildEnvelope, envelopeSchema, HEADERS, type EventDef, type EventEnvelope } from '@ticketcd/contracts';
 import { currentTraceId, newTraceId } from '@ticketcd/observability';
 import type { z } from 'zod';
 
@@ -27,14 +27,7 @@ export class JetStreamPublisher {
 
   /** Builds the envelope for `def`; `id` should be derived from the fact reported, so retries dedupe. */
   envelope<S extends z.ZodType>(def: EventDef<S>, id: string, data: z.input<S>, occurredAt = new Date()): EventEnvelope<z.output<S>> {
-    return {
-      id,
-      type: def.type,
-      occurredAt: occurredAt.toISOString(),
-      source: this.source,
-      traceId: currentTraceId() ?? newTraceId(),
-      data: def.data.parse(data),
-    };
+    return buildEnvelope(def, id, data, { source: this.source, traceId: currentTraceId() ?? newTraceId(), occurredAt });
   }
 
   async publish(envelope: EventEnvelope, subject = envelope.type): Promise<PublishResult> {

@@ -35,6 +35,21 @@ export class StockRepository {
     }
   }
 
+  /** Closes every given ticket key in one Txn, if none changed since it was read. */
+  async closeAll(eventId: string, tickets: StoredTicket[]): Promise<boolean> {
+    const ns = this.etcd.kv;
+    const [first, ...rest] = tickets;
+    if (!first) return true;
+    let txn = ns.if(keys.ticket(eventId, first.type), 'Mod', '==', first.modRevision);
+    for (const t of rest) txn = txn.and(keys.ticket(eventId, t.type), 'Mod', '==', t.modRevision);
+    const puts = tickets.map((t) => ns.put(keys.ticket(eventId, t.type)).value(JSON.stringify({ total: t.total, remaining: t.remaining, price: t.price, closed: true })));
+    try {
+      return (await txn.then(...puts).commit()).succeeded;
+    } catch (e) {
+      throw toStoreError(e, 'closing tickets');
+    }
+  }
+
   /**
    * Writes one ticket key if it is unchanged since it was read (modRevision 0: if it does not
    * exist yet), with its stock.changed event in the outbox, in one Txn.

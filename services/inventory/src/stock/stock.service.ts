@@ -63,12 +63,8 @@ export class StockService {
       const { tickets } = await this.repo.tickets(eventId);
       const open = tickets.filter((t) => !t.closed);
       if (open.length === 0) return;
-      let allCommitted = true;
-      for (const t of open) {
-        const res = await this.repo.putTicket(eventId, t.type, t.modRevision, { total: t.total, remaining: t.remaining, price: t.price, closed: true }, []);
-        allCommitted &&= res.committed;
-      }
-      if (allCommitted) return;
+      // All types at once: a sale can never slip in between the closing of two types.
+      if (await this.repo.closeAll(eventId, open)) return;
     }
     throw new Error(`could not close event ${eventId}: too contended`);
   }

@@ -11,8 +11,9 @@ import { listPrefix, toStoreError, type EtcdConnection, type KeyValue } from '@t
 import { prefixes, type ServiceName } from '@ticketcd/keys';
 import { JetStreamPublisher } from '@ticketcd/messaging';
 import { PinoLogger } from 'nestjs-pino';
+import type { z } from 'zod';
 import { ETCD, SERVICE_CONFIG, SERVICE_IDENTITY, type ServiceIdentity } from '../tokens.js';
-import { outboxEntrySchema } from './outbox.js';
+import { outboxEntrySchema, type OutboxExpander } from './outbox.js';
 
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -21,7 +22,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private failures = 0;
-  /** Entries published since start (for metrics and tests). */
+  private readonly expanders = new Map<string, OutboxExpander>();
+  /** Events published since start (for metrics and tests). */
   published = 0;
 
   constructor(
@@ -50,6 +52,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running?.catch(() => undefined);
+  }
+
+  /** How entries of `kind` become envelopes (register before the app starts). */
+  registerExpander(kind: string, expander: OutboxExpander): void {
+    this.expanders.set(kind, expander);
   }
 
   /** Relay soon: called after a commit that wrote an outbox entry. */
@@ -97,22 +104,24 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private async relay(kv: KeyValue): Promise<void> {
-    let envelopes: EventEnvelope[];
-    let stamp = false;
+    let entry: z.output<typeof outboxEntrySchema>;
+    let expand: OutboxExpander | undefined;
     try {
-      const entry = outboxEntrySchema.parse(JSON.parse(kv.value));
-      envelopes = entry.envelopes as EventEnvelope[];
-      stamp = entry.stampRevision;
+      entry = outboxEntrySchema.parse(JSON.parse(kv.value));
+      if ('kind' in entry && !(expand = this.expanders.get(entry.kind))) throw new Error(`no expander for outbox entries of kind ${entry.kind}`);
     } catch (e) {
       // Never delete what we cannot read: leave it and say so.
       this.log.error({ key: kv.key, err: (e as Error).message }, 'unreadable outbox entry left in place');
       return;
     }
-    await Promise.all(
-      envelopes.map((env) =>
-        this.publisher.publish(stamp ? { ...env, data: { ...(env.data as object), revision: kv.createRevision } } : env),
-      ),
-    );
+    let envelopes: EventEnvelope[];
+    if ('kind' in entry) {
+      envelopes = await expand!(entry.payload, kv.createRevision);
+    } else {
+      const stamp = entry.stampRevision;
+      envelopes = (entry.envelopes as EventEnvelope[]).map((env) => (stamp ? { ...env, data: { ...(env.data as object), revision: kv.createRevision } } : env));
+    }
+    await Promise.all(envelopes.map((env) => this.publisher.publish(env)));
     try {
       await this.etcd.kv.if(kv.key, 'Mod', '==', kv.modRevision).then(this.etcd.kv.delete().key(kv.key)).commit();
     } catch (e) {

@@ -32,8 +32,12 @@ export class GroupCommitter<O, R> {
     this.running.add(key);
     try {
       for (;;) {
-        const q = this.queues.get(key);
+        let q = this.queues.get(key);
         if (!q || q.length === 0) break;
+        // Let the buyers just answered (their continuations are queued behind us) put their
+        // next orders in first: otherwise batches alternate between one order and the rest.
+        if (q.length < this.maxBatch) await new Promise<void>((r) => setImmediate(r));
+        q = this.queues.get(key)!;
         const batch = q.splice(0, this.maxBatch);
         try {
           await this.process(key, batch);

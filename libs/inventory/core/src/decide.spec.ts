@@ -1,6 +1,5 @@
 /** Invariant 1 at the decision level: never sell what is not there; all lines or none. */
-import type { SaleRecord } from '@ticketcd/contracts';
-import { decideBatch, mergeLines, type BatchState, type OrderRequest, type TicketState } from './decide.js';
+import { decideBatch, type Sale, mergeLines, type BatchState, type OrderRequest, type TicketState } from './decide.js';
 
 const EVENT = '01JDQ3Z6X8M2N4P6R8T0V2W4Y6';
 const oid = (n: number) => `01JDQ3Z6X8M2N4P6R8T0V2W${String(n).padStart(3, '0')}`.replace(/[ILOU]/g, '0');
@@ -62,7 +61,7 @@ describe('decideBatch', () => {
   });
 
   it('answers a retried order with its first outcome and sells nothing again', () => {
-    const sale: SaleRecord = { orderId: oid(1), eventId: EVENT, username: 'buyer', lines: [{ type: 'vip', quantity: 1, unitPrice: 10 }], total: 10, remaining: { vip: 4 }, at: now.toISOString() };
+    const sale: Sale = { orderId: oid(1), eventId: EVENT, username: 'buyer', lines: [{ type: 'vip', quantity: 1, unitPrice: 10 }], total: 10, remaining: { vip: 4 }, at: now.toISOString() };
     const d = decideBatch([order(1, [{ type: 'vip', quantity: 1 }]), order(1, [{ type: 'vip', quantity: 1 }])], state({ vip: ticket(5, 2, 10) }, { existingSales: new Map([[oid(1), { sale, revision: 42 }]]) }), now);
     expect(d.outcomes.get(oid(1))).toEqual({ status: 'accepted', orderId: oid(1), eventId: EVENT, lines: sale.lines, total: 10, remaining: { vip: 4 }, revision: 42 });
     expect(d.sales).toHaveLength(0);

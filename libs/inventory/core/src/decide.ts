@@ -14,7 +14,12 @@ export interface OrderRequest {
   username: string;
   eventId: string;
   lines: { type: string; quantity: number }[];
+  /** Recorded on the sale, and so on its tickets.sold event. */
+  traceId?: string;
 }
+
+/** A sale as the core handles it: the stored record plus the ids its key carries. */
+export type Sale = SaleRecord & { orderId: string; eventId: string };
 
 export interface TicketState extends TicketRecord {
   modRevision: number;
@@ -25,14 +30,14 @@ export interface BatchState {
   event: { maxPerOrder: number; deleted: boolean } | null;
   tickets: Map<string, TicketState>;
   /** Sales already recorded for orders of this batch (retries). */
-  existingSales: Map<string, { sale: SaleRecord; revision: number }>;
+  existingSales: Map<string, { sale: Sale; revision: number }>;
 }
 
 export interface BatchDecision {
   /** Outcome per order id; a sale's `revision` is filled in at commit. */
   outcomes: Map<string, PurchaseOutcome>;
   /** New sales to create, in arrival order. */
-  sales: SaleRecord[];
+  sales: Sale[];
   /** Ticket types whose remaining count changed, with the new record. */
   touched: Map<string, TicketState>;
 }
@@ -48,14 +53,14 @@ function remainingOf(tickets: Map<string, TicketState>): Record<string, number> 
   return Object.fromEntries([...tickets].map(([type, t]) => [type, t.remaining]));
 }
 
-export function acceptedFromSale(sale: SaleRecord, revision: number): PurchaseOutcome {
+export function acceptedFromSale(sale: Sale, revision: number): PurchaseOutcome {
   return { status: 'accepted', orderId: sale.orderId, eventId: sale.eventId, lines: sale.lines, total: sale.total, remaining: sale.remaining, revision };
 }
 
 export function decideBatch(orders: OrderRequest[], state: BatchState, now: Date): BatchDecision {
   const tickets = new Map([...state.tickets].map(([k, v]) => [k, { ...v }]));
   const outcomes = new Map<string, PurchaseOutcome>();
-  const sales: SaleRecord[] = [];
+  const sales: Sale[] = [];
   const touched = new Map<string, TicketState>();
   const at = now.toISOString();
 
@@ -116,7 +121,7 @@ export function decideBatch(orders: OrderRequest[], state: BatchState, now: Date
       t.remaining -= l.quantity;
       touched.set(l.type, t);
     }
-    const sale: SaleRecord = {
+    const sale: Sale = {
       orderId: order.orderId,
       eventId: order.eventId,
       username: order.username,
@@ -124,6 +129,7 @@ export function decideBatch(orders: OrderRequest[], state: BatchState, now: Date
       total: sold.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0),
       remaining: Object.fromEntries(lines.map((l) => [l.type, tickets.get(l.type)!.remaining])),
       at,
+      ...(order.traceId ? { traceId: order.traceId } : {}),
     };
     sales.push(sale);
     outcomes.set(order.orderId, acceptedFromSale(sale, 0));

@@ -1,0 +1,46 @@
+import { GroupCommitter } from './group-commit.js';
+
+describe('GroupCommitter', () => {
+  it('batches what arrives together, then everything that queued during a write, in arrival order', async () => {
+    const batches: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const gc = new GroupCommitter<number, number>(100, async (_key, batch) => {
+      batches.push(batch.map((b) => b.order));
+      if (batches.length === 1) await gate;
+      for (const b of batch) b.resolve(b.order * 10);
+    });
+    const first = Promise.all([0, 1].map((i) => gc.submit('event-1', i)));
+    await new Promise((r) => setImmediate(r));
+    // The first batch is being written: these queue behind it.
+    const later = Promise.all([2, 3, 4, 5].map((i) => gc.submit('event-1', i)));
+    expect(gc.pending).toBe(4);
+    release();
+    expect([...(await first), ...(await later)]).toEqual([0, 10, 20, 30, 40, 50]);
+    expect(batches).toEqual([[0, 1], [2, 3, 4, 5]]);
+  });
+
+  it('caps a batch and keeps events independent', async () => {
+    const batches: [string, number[]][] = [];
+    const gc = new GroupCommitter<number, number>(2, async (key, batch) => {
+      batches.push([key, batch.map((b) => b.order)]);
+      await Promise.resolve();
+      for (const b of batch) b.resolve(b.order);
+    });
+    await Promise.all([1, 2, 3, 4, 5].map((n) => gc.submit('a', n)).concat([gc.submit('b', 9)]));
+    expect(batches.filter(([k]) => k === 'a').map(([, b]) => b)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(batches.filter(([k]) => k === 'b').map(([, b]) => b)).toEqual([[9]]);
+  });
+
+  it('fails every order of a batch whose write failed, and goes on with the next', async () => {
+    let calls = 0;
+    const gc = new GroupCommitter<number, number>(10, async (_key, batch) => {
+      calls++;
+      if (calls === 1) throw new Error('store unavailable');
+      for (const b of batch) b.resolve(b.order);
+    });
+    const first = gc.submit('e', 1);
+    await expect(first).rejects.toThrow('store unavailable');
+    await expect(gc.submit('e', 2)).resolves.toBe(2);
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * etcd reads and the group-commit Txn for purchases. Nothing here decides anything.
+ */
+import { eventRecord, saleRecord, ticketRecord, type SaleRecord } from '@ticketcd/contracts';
+import { toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
+import { keys, parseKey, prefixes } from '@ticketcd/keys';
+import { outboxKindPut } from '@ticketcd/platform';
+import type { IKeyValue, IRangeResponse } from 'etcd3';
+import type { BatchState, Sale, TicketState } from './decide.js';
+
+export interface CommitResult {
+  committed: boolean;
+  revision: number;
+}
+
+/** What the outbox entry of a purchase batch records; the relay turns it into events. */
+export interface SoldBatch {
+  eventId: string;
+  orderIds: string[];
+  stock: { type: string; total: number; remaining: number }[];
+  occurredAt: string;
+}
+export const SOLD_BATCH = 'inventory.sold-batch';
+
+const stored = ({ orderId: _o, eventId: _e, ...record }: Sale): SaleRecord => record;
+
+export class PurchaseStore {
+  constructor(private readonly etcd: EtcdConnection) {}
+
+  private key(kv: IKeyValue): string {
+    // Txn responses carry the full key, namespace included.
+    const k = kv.key.toString();
+    return this.etcd.namespace && k.startsWith(this.etcd.namespace) ? k.slice(this.etcd.namespace.length) : k;
+  }
+
+  private async readTxn(ops: Parameters<ReturnType<typeof unconditionalTxn>['then']>): Promise<IRangeResponse[]> {
+    try {
+      const res = await unconditionalTxn(this.etcd.kv).then(...ops).commit();
+      return res.responses.map((r) => r.response_range);
+    } catch (e) {
+      throw toStoreError(e, 'purchase read');
+    }
+  }
+
+  /**
+   * Event, ticket types and (when asked) any existing sales of these orders, all at one revision
+   * in one round trip. Sales are skipped on a batch's first try: the commit's Create==0 compares
+   * catch a retried order, and the re-read after a failed commit asks for them.
+   */
+  async readBatchState(eventId: string, orderIds: string[], withSales: boolean): Promise<BatchState> {
+    const ns = this.etcd.kv;
+    const ids = withSales ? orderIds : [];
+    const [eventRange, ticketRange, ...saleRanges] = await this.readTxn([
+      ns.get(keys.event(eventId)),
+      ns.getAll().prefix(prefixes.ticketsOf(eventId)),
+      ...ids.map((id) => ns.get(keys.sale(eventId, id))),
+    ]);
+    const eventKv = eventRange?.kvs[0];
+    const event = eventKv ? eventRecord.parse(JSON.parse(eventKv.value.toString())) : null;
+    const tickets = new Map<string, TicketState>();
+    for (const kv of ticketRange?.kvs ?? []) {
+      const parsed = parseKey(this.key(kv));
+      if (parsed.kind !== 'ticket') continue;
+      tickets.set(parsed.ticketType, { ...ticketRecord.parse(JSON.parse(kv.value.toString())), modRevision: Number(kv.mod_revision) });
+    }
+    const existingSales = new Map<string, { sale: Sale; revision: number }>();
+    saleRanges.forEach((r, i) => {
+      const kv = r?.kvs[0];
+      if (kv) existingSales.set(ids[i]!, { sale: { ...saleRecord.parse(JSON.parse(kv.value.toString())), orderId: ids[i]!, eventId }, revision: Number(kv.create_revision) });
+    });
+    return { event: event ? { maxPerOrder: event.maxPerOrder, deleted: event.deletedAt !== null } : null, tickets, existingSales };
+  }
+
+  /** The sales of these orders (for the relay), in one round trip. */
+  async readSales(eventId: string, orderIds: string[]): Promise<Sale[]> {
+    const ns = this.etcd.kv;
+    const ranges = await this.readTxn(orderIds.map((id) => ns.get(keys.sale(eventId, id))));
+    return ranges.flatMap((r, i) => {
+      const kv = r?.kvs[0];
+      return kv ? [{ ...saleRecord.parse(JSON.parse(kv.value.toString())), orderId: orderIds[i]!, eventId }] : [];
+    });
+  }
+
+  /**
+   * One Txn for the whole batch: if every touched ticket key is unchanged since the read and no
+   * sale key of the batch exists yet, write the new remaining counts, one sale key per order and
+   * one outbox entry naming them. The Create==0 compares also make a replay of this Txn harmless.
+   */
+  async commitBatch(eventId: string, touched: Map<string, TicketState>, sales: Sale[], occurredAt: Date): Promise<CommitResult> {
+    const ns = this.etcd.kv;
+    const [first, ...rest] = [
+      ...[...touched].map(([type, t]) => ({ key: keys.ticket(eventId, type), column: 'Mod' as const, value: t.modRevision })),
+      ...sales.map((s) => ({ key: keys.sale(eventId, s.orderId), column: 'Create' as const, value: 0 })),
+    ];
+    if (!first) throw new Error('commitBatch needs at least one change');
+    let txn = ns.if(first.key, first.column, '==', first.value);
+    for (const c of rest) txn = txn.and(c.key, c.column, '==', c.value);
+    const batch: SoldBatch = {
+      eventId,
+      orderIds: sales.map((s) => s.orderId),
+      stock: [...touched].map(([type, t]) => ({ type, total: t.total, remaining: t.remaining })),
+      occurredAt: occurredAt.toISOString(),
+    };
+    const puts = [
+      ...[...touched].map(([type, t]) => ns.put(keys.ticket(eventId, type)).value(JSON.stringify({ total: t.total, remaining: t.remaining, price: t.price, closed: t.closed }))),
+      ...sales.map((s) => ns.put(keys.sale(eventId, s.orderId)).value(JSON.stringify(stored(s)))),
+      outboxKindPut(ns, 'inventory', SOLD_BATCH, batch).put,
+    ];
+    try {
+      const res = await txn.then(...puts).commit();
+      return { committed: res.succeeded, revision: Number(res.header.revision) };
+    } catch (e) {
+      throw toStoreError(e, 'purchase commit');
+    }
+  }
+}
