@@ -5,7 +5,7 @@
  * kill -9, and invariant 5 for purchases (quorum lost: fast UNAVAILABLE, then recovery).
  */
 import { jetstreamManager } from '@nats-io/jetstream';
-import { Events, Rpc, type EventEnvelope, type RpcReply, type RpcResult } from '@ticketcd/contracts';
+import { Events, MAX_TICKET_TYPES, Rpc, type EventEnvelope, type RpcReply, type RpcResult } from '@ticketcd/contracts';
 import { createEtcdConnection, type EtcdConnection } from '@ticketcd/etcd';
 import { prefixes } from '@ticketcd/keys';
 import { connectNats, JetStreamPublisher, type NatsConnection, type RpcClient } from '@ticketcd/messaging';
@@ -146,6 +146,10 @@ describe('inventory.purchase on a hot event', () => {
     ]);
     await expect(rpc.client.call(Rpc.inventory.availability, { eventId: ulid() })).rejects.toMatchObject({ error: { code: 'NOT_FOUND' } });
     await expectStockMatchesSales(etcd, eventId);
+
+    // A batch's Txn must fit etcd's 128 ops: an event has at most MAX_TICKET_TYPES types.
+    const wide = await seedEvent(etcd, { tickets: Array.from({ length: MAX_TICKET_TYPES }, (_, i) => ({ type: `t${i}`, total: 5, price: 1 })) });
+    await expect(rpc.client.call(Rpc.inventory.adjust, { eventId: wide, ticketType: 'one-more', total: 5, price: 1 })).rejects.toMatchObject({ error: { code: 'CONFLICT', message: expect.stringContaining('most ticket types allowed (20)') } });
   });
 });
 

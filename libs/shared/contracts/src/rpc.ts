@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import {
-  cents, cursor, eventFields, id, orderLine, pageLimit, quantity, revision, slug, soldLine, stockLevel, ticketTypeSpec, username,
+  cents, cursor, eventFields, id, MAX_TICKET_TYPES, orderLine, pageLimit, quantity, revision, slug, soldLine, stockLevel, ticketTypeSpec, username,
 } from './schemas.js';
 
 export interface RpcDef<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
@@ -49,7 +49,7 @@ export const purchaseOutcome = z.discriminatedUnion('status', [purchaseAccepted,
 
 export const Rpc = {
   catalog: {
-    createEvent: defineRpc('catalog.events.create', eventFields.extend({ ticketTypes: z.array(ticketTypeSpec).min(1).max(20) }), eventSummary),
+    createEvent: defineRpc('catalog.events.create', eventFields.extend({ ticketTypes: z.array(ticketTypeSpec).min(1).max(MAX_TICKET_TYPES) }), eventSummary),
     updateEvent: defineRpc('catalog.events.update', z.object({ eventId: id, expectedVersion: z.number().int().positive(), changes: eventFields.partial() }), eventSummary),
     deleteEvent: defineRpc('catalog.events.delete', z.object({ eventId: id, expectedVersion: z.number().int().positive().optional() }), z.object({ eventId: id })),
     getEvent: defineRpc('catalog.events.get', z.object({ eventId: id }), eventSummary.extend({ tickets: z.array(stockLevel) })),

@@ -27,5 +27,11 @@ export const eventFields = z.object({
 });
 export type EventFields = z.infer<typeof eventFields>;
 
+/**
+ * Most ticket types an event may have. With 100 orders per group-commit batch this keeps a
+ * batch's Txn (one op per touched type, per order, plus the outbox entry) under etcd's 128.
+ */
+export const MAX_TICKET_TYPES = 20;
+
 export const ticketTypeSpec = z.object({ type: slug, total: z.number().int().min(1).max(1_000_000), price: cents });
 export const stockLevel = z.object({ type: slug, total: z.number().int().nonnegative(), remaining: z.number().int().nonnegative(), price: cents });

@@ -4,7 +4,7 @@
  * commits: whichever writes second re-reads.
  */
 import { Injectable } from '@nestjs/common';
-import { AppError, Events, type Rpc, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
+import { AppError, Events, MAX_TICKET_TYPES, type Rpc, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
 import { JetStreamPublisher } from '@ticketcd/messaging';
 import { OutboxRelay } from '@ticketcd/platform';
 import { ulid } from 'ulid';
@@ -36,6 +36,7 @@ export class StockService {
         if (req.total === undefined || req.price === undefined) throw AppError.badRequest(`ticket type ${req.ticketType} does not exist yet: give both total and price to add it`);
         if (tickets.length === 0 && !(await this.repo.eventExists(req.eventId))) throw AppError.notFound(`event ${req.eventId} does not exist`);
         if (tickets.some((t) => t.closed)) throw AppError.conflict(`event ${req.eventId} was deleted; its tickets cannot change`);
+        if (tickets.length >= MAX_TICKET_TYPES) throw AppError.conflict(`event ${req.eventId} already has the most ticket types allowed (${MAX_TICKET_TYPES})`);
         next = { total: req.total, remaining: req.total, price: req.price, closed: false };
       } else {
         if (current.closed) throw AppError.conflict(`event ${req.eventId} was deleted; its tickets cannot change`);
