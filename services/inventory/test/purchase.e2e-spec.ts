@@ -6,7 +6,7 @@
  */
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Events, MAX_TICKET_TYPES, Rpc, type EventEnvelope, type RpcReply, type RpcResult } from '@ticketcd/contracts';
-import { createEtcdConnection, type EtcdConnection } from '@ticketcd/etcd';
+import { clusterStatus, createEtcdConnection, type EtcdConnection } from '@ticketcd/etcd';
 import { prefixes } from '@ticketcd/keys';
 import { connectNats, JetStreamPublisher, type NatsConnection, type RpcClient } from '@ticketcd/messaging';
 import { seedEvent, startPrivateStack, stopPrivateStack, testRpcClient, waitFor, type Stack } from '@ticketcd/testing';
@@ -218,6 +218,30 @@ describe('durable sold events', () => {
     const newest = stock.sort((x, y) => y.data.revision - x.data.revision)[0]!;
     expect(new Set(stock.map((m) => m.id)).size).toBe(stock.length);
     expect(newest.data).toMatchObject({ ticketType: 'vip', remaining: (await readTickets(etcd, eventId)).get('vip')!.remaining });
+  });
+});
+
+describe('acknowledged sales', () => {
+  it('survive the loss of any two etcd members, the leader among them (invariant 2)', async () => {
+    const eventId = await seedEvent(etcd, { tickets: [{ type: 'vip', total: 1000, price: 100 }] });
+    const orders = Array.from({ length: 200 }, (_, i) => ({ orderId: ulid(), username: `buyer-${i}`, eventId, lines: [{ type: 'vip', quantity: 1 }] }));
+    const acked = await Promise.all(orders.map((o) => rpc.client.call(Rpc.inventory.purchase, o)));
+    expect(acked.every((o) => o.status === 'accepted')).toBe(true);
+
+    // Right after the acknowledgements: kill -9 the leader and one follower.
+    const status = await clusterStatus(etcd);
+    const leader = status.members.findIndex((m) => m.isLeader);
+    const victims = [Number(status.members[leader]!.name.split('-')[1]), Number(status.members.find((m) => !m.isLeader)!.name.split('-')[1])];
+    for (const i of victims) await stack.etcd.stopMember(i, 'SIGKILL');
+    try {
+      // Read through the three survivors once they have elected a leader.
+      const { sales, tickets } = await waitFor(async () => expectStockMatchesSales(etcd, eventId), { timeoutMs: 20_000, intervalMs: 250, what: 'a read from the surviving members' });
+      expect(new Set(sales.keys())).toEqual(new Set(orders.map((o) => o.orderId)));
+      expect(tickets.get('vip')!.remaining).toBe(800);
+    } finally {
+      for (const i of victims) stack.etcd.startMember(i);
+      await stack.etcd.waitHealthy(30_000);
+    }
   });
 });
 
