@@ -5,7 +5,7 @@
  * caller must find out by reading, e.g. the `sale:` key, never by blindly writing again).
  */
 import { isBrokenCircuitError } from 'cockatiel';
-import { GRPCDeadlineExceededError, GRPCGenericError, GRPCUnavailableError, isRecoverableError } from 'etcd3';
+import { GRPCDeadlineExceededError, GRPCUnavailableError, isRecoverableError } from 'etcd3';
 
 /** The store is not answering (no member reachable, or no quorum): map to 503 naming etcd. */
 export class EtcdUnavailableError extends Error {
@@ -46,4 +46,3 @@ export function toStoreError(error: unknown, operation: string): unknown {
   return new EtcdUnavailableError(`etcd unavailable during ${operation}: ${reason}`, ambiguous, error);
 }
 
-export { GRPCGenericError };

@@ -16,7 +16,6 @@ export class LeasedKey {
   private lease: Lease | null = null;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | null = null;
-  private registered = false;
 
   constructor(
     private readonly conn: EtcdConnection,
@@ -25,10 +24,6 @@ export class LeasedKey {
     private readonly ttlSeconds: number,
     private readonly log: LeasedKeyLogger,
   ) {}
-
-  get isRegistered(): boolean {
-    return this.registered;
-  }
 
   /** Resolves once the key is written, or rejects with the first failure (retries continue). */
   start(): Promise<void> {
@@ -40,17 +35,14 @@ export class LeasedKey {
     const lease = this.conn.kv.lease(this.ttlSeconds, { autoKeepAlive: true });
     this.lease = lease;
     lease.on('lost', (err) => {
-      this.registered = false;
       if (this.stopped || this.lease !== lease) return;
       this.log.warn({ key: this.key, err: err.message }, 'registration lease lost; registering again');
       this.schedule(0);
     });
     try {
       await lease.put(this.key).value(this.value()).exec();
-      this.registered = true;
       this.log.info({ key: this.key, leaseId: await lease.grant(), ttlSeconds: this.ttlSeconds }, 'registered');
     } catch (e) {
-      this.registered = false;
       if (this.lease === lease) this.lease = null;
       lease.release();
       if (!this.stopped) {
@@ -77,7 +69,6 @@ export class LeasedKey {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     const lease = this.lease;
     this.lease = null;
-    this.registered = false;
     if (!lease) return;
     try {
       await lease.revoke({ deadline: new Date(Date.now() + Math.min(this.conn.deadlineMs, 2000)) });

@@ -32,10 +32,6 @@ export class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
     log.setContext('lifecycle');
   }
 
-  get registered(): boolean {
-    return this.registration?.isRegistered ?? false;
-  }
-
   async onApplicationBootstrap(): Promise<void> {
     await ensureStreams(this.nats, STREAMS);
     await this.consumers.startAll();

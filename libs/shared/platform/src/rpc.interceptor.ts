@@ -10,7 +10,7 @@ import { HEADERS, zodFields, type RpcDef, type RpcReply } from '@ticketcd/contra
 import { RPC_DEF } from '@ticketcd/messaging';
 import { Metrics, runWithTrace } from '@ticketcd/observability';
 import { PinoLogger } from 'nestjs-pino';
-import { Observable, of } from 'rxjs';
+import { Observable } from 'rxjs';
 import { toRpcError } from './errors.js';
 
 @Injectable()
@@ -60,5 +60,3 @@ export class RpcInterceptor implements NestInterceptor {
     });
   }
 }
-
-export const okReply = <T>(data: T) => of({ ok: true as const, data });
