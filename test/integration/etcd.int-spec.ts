@@ -52,6 +52,13 @@ describe('etcd lib on the real cluster', () => {
     expect(seen).toHaveLength(25);
   });
 
+  it('scans the whole (namespaced) keyspace with an empty prefix', async () => {
+    await writeInChunks(t.conn.kv, ['a:1', 'b:2', 'zz'].map((key) => ({ type: 'put' as const, key, value: key })));
+    const keys: string[] = [];
+    for await (const kv of scanPrefix(t.conn.kv, '', 2)) keys.push(kv.key);
+    expect(keys).toEqual(['a:1', 'b:2', 'zz']);
+  });
+
   it('keeps namespaces apart', async () => {
     const other = testEtcd({ label: 'etcd-lib-other' });
     try {

@@ -1,0 +1,93 @@
+/**
+ * `event:` and, at creation, `ticket:` keys. Every change writes its catalog.event.* envelope to
+ * the outbox in the same Txn, so a committed change always reaches JetStream.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { eventRecord, ticketRecord, type EventEnvelope, type EventRecord, type TicketRecord } from '@ticketcd/contracts';
+import { scanPrefix, toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
+import { keys, parseKey, prefixes } from '@ticketcd/keys';
+import { ETCD, outboxPut } from '@ticketcd/platform';
+
+export interface StoredEvent {
+  record: EventRecord;
+  modRevision: number;
+  tickets: (TicketRecord & { type: string })[];
+}
+
+@Injectable()
+export class EventsRepository {
+  constructor(@Inject(ETCD) private readonly etcd: EtcdConnection) {}
+
+  private unprefixed(key: Buffer): string {
+    const k = key.toString();
+    return this.etcd.namespace && k.startsWith(this.etcd.namespace) ? k.slice(this.etcd.namespace.length) : k;
+  }
+
+  /** The event and its ticket types at one revision, or null. */
+  async find(eventId: string): Promise<StoredEvent | null> {
+    const ns = this.etcd.kv;
+    try {
+      const res = await unconditionalTxn(ns).then(ns.get(keys.event(eventId)), ns.getAll().prefix(prefixes.ticketsOf(eventId))).commit();
+      const [eventRange, ticketRange] = res.responses.map((r) => r.response_range);
+      const kv = eventRange?.kvs[0];
+      if (!kv) return null;
+      const tickets = (ticketRange?.kvs ?? []).flatMap((t) => {
+        const k = parseKey(this.unprefixed(t.key));
+        return k.kind === 'ticket' ? [{ type: k.ticketType, ...ticketRecord.parse(JSON.parse(t.value.toString())) }] : [];
+      });
+      return { record: eventRecord.parse(JSON.parse(kv.value.toString())), modRevision: Number(kv.mod_revision), tickets };
+    } catch (e) {
+      throw toStoreError(e, 'event read');
+    }
+  }
+
+  /** The event key and all its ticket keys, with the created event, in one Txn. */
+  async create(eventId: string, record: EventRecord, tickets: { type: string; total: number; price: number }[], created: EventEnvelope): Promise<boolean> {
+    const ns = this.etcd.kv;
+    const ticketPuts = tickets.map((t) => {
+      const value: TicketRecord = { total: t.total, remaining: t.total, price: t.price, closed: false };
+      return ns.put(keys.ticket(eventId, t.type)).value(JSON.stringify(value));
+    });
+    try {
+      const res = await ns
+        .if(keys.event(eventId), 'Create', '==', 0)
+        .then(ns.put(keys.event(eventId)).value(JSON.stringify(record)), ...ticketPuts, outboxPut(ns, 'catalog', [created]).put)
+        .commit();
+      return res.succeeded;
+    } catch (e) {
+      throw toStoreError(e, 'event create');
+    }
+  }
+
+  /** Replaces the event record if it is unchanged since `modRevision`, with its envelope. */
+  async replace(eventId: string, record: EventRecord, modRevision: number, envelope: EventEnvelope): Promise<boolean> {
+    const ns = this.etcd.kv;
+    try {
+      const res = await ns
+        .if(keys.event(eventId), 'Mod', '==', modRevision)
+        .then(ns.put(keys.event(eventId)).value(JSON.stringify(record)), outboxPut(ns, 'catalog', [envelope]).put)
+        .commit();
+      return res.succeeded;
+    } catch (e) {
+      throw toStoreError(e, 'event write');
+    }
+  }
+
+  /** Whether any live event uses this location or type (admin path: a scan is acceptable). */
+  async anyEventUses(field: 'location' | 'type', value: string): Promise<boolean> {
+    for await (const kv of scanPrefix(this.etcd.kv, prefixes.events())) {
+      const e = eventRecord.parse(JSON.parse(kv.value));
+      if (e.deletedAt === null && e[field] === value) return true;
+    }
+    return false;
+  }
+
+  /** Whether any ticket key has this type (admin path: a scan is acceptable). */
+  async anyTicketOfType(type: string): Promise<boolean> {
+    for await (const kv of scanPrefix(this.etcd.kv, 'ticket:')) {
+      const k = parseKey(kv.key);
+      if (k.kind === 'ticket' && k.ticketType === type) return true;
+    }
+    return false;
+  }
+}

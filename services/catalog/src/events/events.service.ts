@@ -1,0 +1,115 @@
+/**
+ * Events: create (event and ticket keys in one Txn), edit guarded by a version number, delete
+ * (the record stays, marked deleted, so sales, purchases and stats keep their event). Every
+ * change publishes catalog.event.* through the outbox; inventory and the search index follow.
+ */
+import { Injectable } from '@nestjs/common';
+import { AppError, buildEnvelope, Events, type EventFields, type EventRecord, type Rpc, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
+import { currentTraceId, newTraceId } from '@ticketcd/observability';
+import { OutboxRelay } from '@ticketcd/platform';
+import { ulid } from 'ulid';
+import { StaticService, type StaticLists } from '../static/static.service.js';
+import { EventsRepository, type StoredEvent } from './events.repository.js';
+
+type Summary = RpcResult<typeof Rpc.catalog.updateEvent>;
+const FIELDS = ['name', 'description', 'location', 'type', 'date', 'maxPerOrder'] as const;
+
+const fieldsOf = (r: EventRecord): EventFields => Object.fromEntries(FIELDS.map((f) => [f, r[f]])) as EventFields;
+const summary = (eventId: string, r: EventRecord): Summary => ({ eventId, version: r.version, ...fieldsOf(r) });
+
+@Injectable()
+export class EventsService {
+  constructor(
+    private readonly repo: EventsRepository,
+    private readonly statics: StaticService,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  private meta() {
+    return { source: 'catalog', traceId: currentTraceId() ?? newTraceId() };
+  }
+
+  /** Every value that must come from a static list, checked at once: one refusal lists them all. */
+  private checkAgainstLists(lists: StaticLists, fields: Partial<EventFields>, ticketTypes: string[] = []): void {
+    const problems: { path: string; message: string }[] = [];
+    if (fields.location !== undefined && !lists.locations.includes(fields.location)) {
+      problems.push({ path: 'location', message: `unknown location "${fields.location}"; known: ${lists.locations.join(', ')}` });
+    }
+    if (fields.type !== undefined && !lists.eventTypes.includes(fields.type)) {
+      problems.push({ path: 'type', message: `unknown event type "${fields.type}"; known: ${lists.eventTypes.join(', ')}` });
+    }
+    ticketTypes.forEach((t, i) => {
+      if (!lists.ticketTypes.includes(t)) problems.push({ path: `ticketTypes.${i}.type`, message: `unknown ticket type "${t}"; known: ${lists.ticketTypes.join(', ')}` });
+    });
+    const seen = new Set<string>();
+    ticketTypes.forEach((t, i) => {
+      if (seen.has(t)) problems.push({ path: `ticketTypes.${i}.type`, message: `ticket type "${t}" is listed twice` });
+      seen.add(t);
+    });
+    if (problems.length) throw AppError.badRequest('invalid event', problems);
+  }
+
+  async create(req: RpcRequest<typeof Rpc.catalog.createEvent>): Promise<Summary> {
+    const { ticketTypes, ...fields } = req as RpcResult<typeof Rpc.catalog.createEvent> & { ticketTypes: { type: string; total: number; price: number }[] };
+    this.checkAgainstLists(await this.statics.lists(), fields, ticketTypes.map((t) => t.type));
+    const eventId = ulid();
+    const now = new Date().toISOString();
+    const record: EventRecord = { ...(fields as EventFields), version: 1, createdAt: now, updatedAt: now, deletedAt: null };
+    const created = buildEnvelope(Events.catalog.eventCreated, `created:${eventId}`, { eventId, version: 1, fields: fieldsOf(record), ticketTypes }, this.meta());
+    if (!(await this.repo.create(eventId, record, ticketTypes, created))) throw AppError.conflict(`event ${eventId} already exists`);
+    this.relay.kick();
+    return summary(eventId, record);
+  }
+
+  async get(eventId: string): Promise<RpcResult<typeof Rpc.catalog.getEvent>> {
+    const stored = await this.live(eventId);
+    return {
+      ...summary(eventId, stored.record),
+      tickets: stored.tickets.map(({ type, total, remaining, price }) => ({ type, total, remaining, price })).sort((a, b) => a.type.localeCompare(b.type)),
+    };
+  }
+
+  private async live(eventId: string): Promise<StoredEvent> {
+    const stored = await this.repo.find(eventId);
+    if (!stored || stored.record.deletedAt !== null) throw AppError.notFound(`event ${eventId} does not exist`);
+    return stored;
+  }
+
+  private stale(eventId: string, expected: number, current: number): AppError {
+    return AppError.conflict(`event ${eventId} was changed meanwhile: you edited version ${expected}, the current version is ${current}; reload and edit again`, { currentVersion: current });
+  }
+
+  async update(req: RpcRequest<typeof Rpc.catalog.updateEvent>): Promise<Summary> {
+    const changes = Object.fromEntries(Object.entries(req.changes).filter(([, v]) => v !== undefined)) as Partial<EventFields>;
+    if (Object.keys(changes).length === 0) throw AppError.badRequest('nothing to change: give at least one of name, description, location, type, date, maxPerOrder');
+    this.checkAgainstLists(await this.statics.lists(), changes);
+    for (;;) {
+      const stored = await this.live(req.eventId);
+      if (stored.record.version !== req.expectedVersion) throw this.stale(req.eventId, req.expectedVersion, stored.record.version);
+      const before = fieldsOf(stored.record);
+      const record: EventRecord = { ...stored.record, ...changes, version: stored.record.version + 1, updatedAt: new Date().toISOString() };
+      const envelope = buildEnvelope(Events.catalog.eventUpdated, `updated:${req.eventId}:${record.version}`, { eventId: req.eventId, version: record.version, before, after: fieldsOf(record) }, this.meta());
+      // A failed compare is a concurrent write: the re-read decides whether it was an edit (409).
+      if (await this.repo.replace(req.eventId, record, stored.modRevision, envelope)) {
+        this.relay.kick();
+        return summary(req.eventId, record);
+      }
+    }
+  }
+
+  async remove(req: RpcRequest<typeof Rpc.catalog.deleteEvent>): Promise<{ eventId: string }> {
+    for (;;) {
+      const stored = await this.repo.find(req.eventId);
+      if (!stored) throw AppError.notFound(`event ${req.eventId} does not exist`);
+      if (stored.record.deletedAt !== null) return { eventId: req.eventId };
+      if (req.expectedVersion !== undefined && stored.record.version !== req.expectedVersion) throw this.stale(req.eventId, req.expectedVersion, stored.record.version);
+      const now = new Date().toISOString();
+      const record: EventRecord = { ...stored.record, version: stored.record.version + 1, updatedAt: now, deletedAt: now };
+      const envelope = buildEnvelope(Events.catalog.eventDeleted, `deleted:${req.eventId}`, { eventId: req.eventId, version: record.version, before: fieldsOf(stored.record) }, this.meta());
+      if (await this.repo.replace(req.eventId, record, stored.modRevision, envelope)) {
+        this.relay.kick();
+        return { eventId: req.eventId };
+      }
+    }
+  }
+}

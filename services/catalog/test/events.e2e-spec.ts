@@ -1,0 +1,156 @@
+/**
+ * Catalog events over NATS against real catalog and inventory processes on a private cluster:
+ * create writes the event and its tickets in one Txn and publishes catalog.event.created; bad
+ * input is refused field by field and changes no key (invariant 6); concurrent edits of one
+ * version: one wins, one gets CONFLICT; a deleted event is gone and no longer sells.
+ */
+import { jetstreamManager } from '@nats-io/jetstream';
+import { Rpc, type EventEnvelope } from '@ticketcd/contracts';
+import { createEtcdConnection, scanPrefix, type EtcdConnection } from '@ticketcd/etcd';
+import { keys } from '@ticketcd/keys';
+import { connectNats, type NatsConnection, type RpcClient } from '@ticketcd/messaging';
+import { startPrivateStack, stopPrivateStack, testRpcClient, waitFor, type Stack } from '@ticketcd/testing';
+import { ulid } from 'ulid';
+
+let stack: Stack;
+let etcd: EtcdConnection;
+let rpc: { client: RpcClient; close: () => Promise<void> };
+let nc: NatsConnection;
+
+const concert = {
+  name: 'Rock in the Park',
+  description: 'An evening of loud guitars',
+  location: 'porto',
+  type: 'concert',
+  date: '2027-06-01T20:00:00.000Z',
+  maxPerOrder: 6,
+  ticketTypes: [
+    { type: 'pink', total: 100, price: 4500 },
+    { type: 'blue', total: 50, price: 9000 },
+  ],
+};
+
+/** Every key except the ones that change by themselves (svc: leases, the outbox being relayed). */
+async function keyspace(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for await (const kv of scanPrefix(etcd.kv, '')) if (!kv.key.startsWith('svc:') && !kv.key.startsWith('outbox:')) out.set(kv.key, kv.value);
+  return out;
+}
+
+async function catalogMessages(eventId: string): Promise<EventEnvelope[]> {
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info('CATALOG');
+  const out: EventEnvelope[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+    const m = await jsm.streams.getMessage('CATALOG', { seq }).catch(() => null);
+    const env = m?.json<EventEnvelope<{ eventId: string }>>();
+    if (env?.data.eventId === eventId) out.push(env);
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  stack = await startPrivateStack({ services: ['catalog', 'inventory'], env: { LOG_LEVEL: 'warn' } });
+  etcd = createEtcdConnection({ endpoints: stack.etcd.endpoints, deadlineMs: 5000 });
+  rpc = await testRpcClient(stack.nats.url, 30_000);
+  nc = await connectNats({ servers: [stack.nats.url], name: 'catalog-test' });
+}, 120_000);
+
+afterAll(async () => {
+  await rpc?.close();
+  await nc?.drain();
+  etcd?.close();
+  await stopPrivateStack(stack);
+});
+
+describe('catalog events', () => {
+  it('creates the event and all its ticket keys, and publishes catalog.event.created', async () => {
+    const created = await rpc.client.call(Rpc.catalog.createEvent, concert);
+    expect(created).toMatchObject({ version: 1, name: 'Rock in the Park', location: 'porto' });
+    const got = await rpc.client.call(Rpc.catalog.getEvent, { eventId: created.eventId });
+    expect(got.tickets).toEqual([
+      { type: 'blue', total: 50, remaining: 50, price: 9000 },
+      { type: 'pink', total: 100, remaining: 100, price: 4500 },
+    ]);
+    expect(await etcd.kv.get(keys.ticket(created.eventId, 'pink')).string()).not.toBeNull();
+    const messages = await waitFor(async () => {
+      const m = await catalogMessages(created.eventId);
+      return m.length > 0 ? m : undefined;
+    }, { timeoutMs: 10_000, what: 'catalog.event.created in the stream' });
+    expect(messages.map((m) => m.type)).toEqual(['catalog.event.created']);
+    // Inventory can sell it at once.
+    await expect(rpc.client.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'first-fan', eventId: created.eventId, lines: [{ type: 'pink', quantity: 2 }] })).resolves.toMatchObject({ status: 'accepted' });
+  });
+
+  it('refuses bad input field by field and changes no key (invariant 6)', async () => {
+    const before = await keyspace();
+    const cases: [unknown, string[]][] = [
+      [{ ...concert, location: 'atlantis' }, ['location']],
+      [{ ...concert, type: 'opera', ticketTypes: [{ type: 'gold', total: 1, price: 1 }] }, ['ticketTypes.0.type', 'type']],
+      [{ ...concert, ticketTypes: [{ type: 'pink', total: 1, price: 1 }, { type: 'pink', total: 2, price: 1 }] }, ['ticketTypes.1.type']],
+      [{ ...concert, location: 'por:to' }, ['location']],
+      [{ ...concert, date: 'next friday', maxPerOrder: 0 }, ['date', 'maxPerOrder']],
+      [{ ...concert, ticketTypes: [{ type: 'pink', total: -5, price: 12.5 }] }, ['ticketTypes.0.price', 'ticketTypes.0.total']],
+      [{ ...concert, ticketTypes: [] }, ['ticketTypes']],
+      [{ name: 42 }, ['date', 'description', 'location', 'maxPerOrder', 'name', 'ticketTypes', 'type']],
+    ];
+    for (const [payload, paths] of cases) {
+      const reply = await rpc.client.request(Rpc.catalog.createEvent, payload as never);
+      expect(reply.ok).toBe(false);
+      if (!reply.ok) {
+        expect(reply.error.code).toBe('BAD_REQUEST');
+        expect([...new Set(reply.error.fields?.map((f) => f.path))].sort()).toEqual(paths);
+      }
+    }
+    const unknown = await rpc.client.request(Rpc.catalog.getEvent, { eventId: ulid() });
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    const badEdit = await rpc.client.request(Rpc.catalog.updateEvent, { eventId: ulid(), expectedVersion: 1, changes: { name: 'x' } });
+    expect(badEdit).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await keyspace()).toEqual(before);
+  });
+
+  it('two concurrent edits of the same version: one wins, one gets CONFLICT', async () => {
+    const e = await rpc.client.call(Rpc.catalog.createEvent, concert);
+    const [a, b] = await Promise.all([
+      rpc.client.request(Rpc.catalog.updateEvent, { eventId: e.eventId, expectedVersion: 1, changes: { name: 'Edit A' } }),
+      rpc.client.request(Rpc.catalog.updateEvent, { eventId: e.eventId, expectedVersion: 1, changes: { name: 'Edit B', location: 'lisbon' } }),
+    ]);
+    const oks = [a, b].filter((r) => r.ok);
+    const conflicts = [a, b].filter((r) => !r.ok);
+    expect(oks).toHaveLength(1);
+    expect(conflicts).toEqual([{ ok: false, error: expect.objectContaining({ code: 'CONFLICT', details: { currentVersion: 2 } }) }]);
+    const now = await rpc.client.call(Rpc.catalog.getEvent, { eventId: e.eventId });
+    expect(now.version).toBe(2);
+    expect(['Edit A', 'Edit B']).toContain(now.name);
+    const updated = await waitFor(async () => (await catalogMessages(e.eventId)).find((m) => m.type === 'catalog.event.updated'), { timeoutMs: 10_000, what: 'catalog.event.updated' });
+    expect(updated.data).toMatchObject({ version: 2, before: { name: 'Rock in the Park' }, after: { name: now.name } });
+  });
+
+  it('a deleted event is gone and no longer sells; its sales stay', async () => {
+    const e = await rpc.client.call(Rpc.catalog.createEvent, concert);
+    await rpc.client.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'early-bird', eventId: e.eventId, lines: [{ type: 'blue', quantity: 1 }] });
+    await expect(rpc.client.call(Rpc.catalog.deleteEvent, { eventId: e.eventId, expectedVersion: 1 })).resolves.toEqual({ eventId: e.eventId });
+    // Deleting again is harmless.
+    await expect(rpc.client.call(Rpc.catalog.deleteEvent, { eventId: e.eventId })).resolves.toEqual({ eventId: e.eventId });
+    await expect(rpc.client.call(Rpc.catalog.getEvent, { eventId: e.eventId })).rejects.toMatchObject({ error: { code: 'NOT_FOUND' } });
+    const refused = await waitFor(async () => {
+      const o = await rpc.client.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'late', eventId: e.eventId, lines: [{ type: 'pink', quantity: 1 }] });
+      return o.status === 'refused' ? o : undefined;
+    }, { timeoutMs: 10_000, what: 'purchases of the deleted event refused' });
+    expect(refused.reason).toBe('event_deleted');
+    let sales = 0;
+    for await (const kv of scanPrefix(etcd.kv, `sale:${e.eventId}:`)) if (kv) sales++;
+    expect(sales).toBe(1);
+  });
+
+  it('static lists: read, add, and refuse to remove a value in use', async () => {
+    const lists = await rpc.client.call(Rpc.catalog.getStaticLists, {});
+    expect(lists.locations).toEqual(expect.arrayContaining(['lisbon', 'porto', 'braga']));
+    await expect(rpc.client.call(Rpc.catalog.updateStaticList, { list: 'locations', add: ['faro'] })).resolves.toMatchObject({ values: expect.arrayContaining(['faro']) });
+    const e = await rpc.client.call(Rpc.catalog.createEvent, { ...concert, location: 'faro' });
+    await expect(rpc.client.call(Rpc.catalog.updateStaticList, { list: 'locations', remove: ['faro'] })).rejects.toMatchObject({ error: { code: 'CONFLICT', message: expect.stringContaining('faro is used by an event') } });
+    await rpc.client.call(Rpc.catalog.deleteEvent, { eventId: e.eventId });
+    await expect(rpc.client.call(Rpc.catalog.updateStaticList, { list: 'locations', remove: ['faro'] })).resolves.toMatchObject({ values: expect.not.arrayContaining(['faro']) });
+    await expect(rpc.client.call(Rpc.catalog.updateStaticList, { list: 'locations', add: ['a:b'] })).rejects.toMatchObject({ error: { code: 'BAD_REQUEST' } });
+  });
+});
