@@ -1,5 +1,13 @@
 import { Module } from '@nestjs/common';
+import { HistoryRepository } from './history/history.repository.js';
+import { HistoryService } from './history/history.service.js';
+import { SoldConsumer } from './history/sold.consumer.js';
+import { OrdersHandler } from './orders.handler.js';
+import { PlaceService } from './place/place.service.js';
+import { StatsService } from './stats/stats.service.js';
 
-/** The orders service's features are added here as they land (see docs/architecture.md). */
-@Module({})
+@Module({
+  controllers: [OrdersHandler],
+  providers: [PlaceService, HistoryRepository, HistoryService, StatsService, SoldConsumer],
+})
 export class OrdersModule {}

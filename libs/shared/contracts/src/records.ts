@@ -42,3 +42,22 @@ export const saleRecord = z.object({
   traceId: z.string().max(128).optional(),
 });
 export type SaleRecord = z.infer<typeof saleRecord>;
+
+/** `purchase:<username>:<eventId>:<orderId>`: the buyer's history, written from tickets.sold. */
+export const purchaseRecord = z.object({
+  lines: z.array(soldLine).min(1),
+  total: z.number().int().nonnegative(),
+  at: z.iso.datetime(),
+  /** etcd revision of the sale. */
+  revision: z.number().int().nonnegative(),
+});
+export type PurchaseRecord = z.infer<typeof purchaseRecord>;
+
+/** `stats:<eventId>` and `stats:all`: kept current from tickets.sold, one count per order. */
+export const statsRecord = z.object({
+  revenue: z.number().int().nonnegative(),
+  orders: z.number().int().nonnegative(),
+  soldByType: z.record(z.string(), z.number().int().nonnegative()),
+});
+export type StatsRecord = z.infer<typeof statsRecord>;
+export const EMPTY_STATS: StatsRecord = { revenue: 0, orders: 0, soldByType: {} };

@@ -73,6 +73,12 @@ export const Rpc = {
     place: defineRpc('orders.place', z.object({ username, eventId: id, lines: z.array(orderLine).min(1).max(20), idempotencyKey: z.string().min(1).max(128) }), purchaseOutcome),
     history: defineRpc('orders.history', z.object({ username, limit: pageLimit, cursor }), page(z.object({ orderId: id, eventId: id, lines: z.array(soldLine), total: z.number().int(), at: z.iso.datetime() }))),
     stats: defineRpc('orders.stats', z.object({ eventId: id.optional() }), z.object({ revenue: z.number().int(), orders: z.number().int(), soldByType: z.record(z.string(), z.number().int()) })),
+    /** Recomputes stats from the sale: records and reports where the kept stats differ (none when healthy). */
+    reconcile: defineRpc(
+      'orders.stats.reconcile',
+      z.object({ fix: z.boolean().default(false) }),
+      z.object({ events: z.number().int(), differences: z.array(z.object({ key: z.string(), kept: z.unknown(), recomputed: z.unknown() })), fixed: z.boolean() }),
+    ),
   },
   search: {
     query: defineRpc('search.query', z.object({ text: z.string().max(200).optional(), type: slug.optional(), location: slug.optional(), limit: pageLimit, cursor }), page(eventSummary)),

@@ -25,6 +25,7 @@ const samples: [ParsedKey, string][] = [
   [{ kind: 'search', field: 'type', value: 'concert', eventId: EVENT }, `search:type:concert:${EVENT}`],
   [{ kind: 'search', field: 'location', value: 'porto', eventId: EVENT }, `search:location:porto:${EVENT}`],
   [{ kind: 'stats', eventId: EVENT }, `stats:${EVENT}`],
+  [{ kind: 'statsAll' }, 'stats:all'],
   [{ kind: 'outbox', service: 'inventory', entryId: ORDER }, `outbox:inventory:${ORDER}`],
   [{ kind: 'svc', service: 'search-indexer', instanceId: 'search-indexer-7d9f-abc12' }, 'svc:search-indexer:search-indexer-7d9f-abc12'],
 ];
@@ -38,7 +39,7 @@ describe('key schema', () => {
   it('covers every namespace of the design brief', () => {
     const kinds = new Set(samples.map(([p]) => p.kind));
     expect([...kinds].sort()).toEqual(
-      ['alert', 'event', 'favourite', 'notification', 'outbox', 'purchase', 'sale', 'search', 'session', 'static', 'stats', 'svc', 'ticket', 'user'].sort(),
+      ['alert', 'event', 'favourite', 'notification', 'outbox', 'purchase', 'sale', 'search', 'session', 'static', 'stats', 'statsAll', 'svc', 'ticket', 'user'].sort(),
     );
   });
 

@@ -51,6 +51,8 @@ export const keys = {
     return join('search', f, searchValue(f, value), seg.id('event id', eventId));
   },
   stats: (eventId: string) => join('stats', seg.id('event id', eventId)),
+  /** Totals over all events, kept with the per-event stats. */
+  statsAll: () => join('stats', 'all'),
   /** Transactional outbox entry of a publishing service; relayed to JetStream. */
   outbox: (service: ServiceName, entryId: string) => join('outbox', seg.slug('service', service), seg.id('outbox entry id', entryId)),
   svc: (service: string, instanceId: string) => join('svc', seg.slug('service', service), seg.instance(instanceId)),

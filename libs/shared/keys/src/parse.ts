@@ -17,6 +17,7 @@ export type ParsedKey =
   | { kind: 'alert'; username: string; alertId: string }
   | { kind: 'search'; field: SearchField; value: string; eventId: string }
   | { kind: 'stats'; eventId: string }
+  | { kind: 'statsAll' }
   | { kind: 'outbox'; service: ServiceName; entryId: string }
   | { kind: 'svc'; service: string; instanceId: string };
 
@@ -34,7 +35,7 @@ export class KeyParseError extends Error {
 
 const ARITY: Record<KeyKind, number> = {
   user: 1, session: 1, event: 1, static: 1, ticket: 2, sale: 2, purchase: 3, favourite: 2,
-  notification: 2, alert: 2, search: 3, stats: 1, outbox: 2, svc: 2,
+  notification: 2, alert: 2, search: 3, stats: 1, statsAll: 1, outbox: 2, svc: 2,
 };
 
 /** Builds the canonical key back from a parsed key. */
@@ -52,6 +53,7 @@ export function buildKey(k: ParsedKey): string {
     case 'alert': return keys.alert(k.username, k.alertId);
     case 'search': return keys.search(k.field, k.value, k.eventId);
     case 'stats': return keys.stats(k.eventId);
+    case 'statsAll': return keys.statsAll();
     case 'outbox': return keys.outbox(k.service, k.entryId);
     case 'svc': return keys.svc(k.service, k.instanceId);
   }
@@ -59,7 +61,8 @@ export function buildKey(k: ParsedKey): string {
 
 export function parseKey(key: string): ParsedKey {
   const [kind, ...rest] = key.split(SEP);
-  if (!kind || !(kind in ARITY)) throw new KeyParseError(key, `unknown namespace ${JSON.stringify(kind)}`);
+  if (key === keys.statsAll()) return { kind: 'statsAll' };
+  if (!kind || !(kind in ARITY) || kind === 'statsAll') throw new KeyParseError(key, `unknown namespace ${JSON.stringify(kind)}`);
   const k = kind as KeyKind;
   if (rest.length !== ARITY[k]) throw new KeyParseError(key, `${k} keys have ${ARITY[k]} segment(s) after the namespace, got ${rest.length}`);
   const [a, b, c] = rest as [string, string, string];
@@ -83,6 +86,7 @@ export function parseKey(key: string): ParsedKey {
       parsed = { kind: k, field: a as SearchField, value: b, eventId: c };
       break;
     case 'stats': parsed = { kind: k, eventId: a }; break;
+    case 'statsAll': parsed = { kind: k }; break;
     case 'outbox': parsed = { kind: k, service: a as ServiceName, entryId: b }; break;
     case 'svc': parsed = { kind: k, service: a, instanceId: b }; break;
   }

@@ -1,0 +1,115 @@
+/**
+ * `purchase:` and `stats:` keys. A sale is recorded in ONE Txn that creates the buyer's purchase
+ * key (Create==0: the mark that this order was counted) and updates the event's and the global
+ * stats (compared on mod revision): a redelivered tickets.sold finds the purchase key and counts
+ * nothing twice, and concurrent recorders never lose an update.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { EMPTY_STATS, purchaseRecord, saleRecord, statsRecord, type PurchaseRecord, type StatsRecord } from '@ticketcd/contracts';
+import { scanPrefix, toStoreError, unconditionalTxn, writeInChunks, type EtcdConnection } from '@ticketcd/etcd';
+import { keys, parseKey, prefixes } from '@ticketcd/keys';
+import { ETCD } from '@ticketcd/platform';
+
+export interface SoldOrder {
+  orderId: string;
+  eventId: string;
+  username: string;
+  lines: { type: string; quantity: number; unitPrice: number }[];
+  total: number;
+  revision: number;
+  at: string;
+}
+
+export interface Purchase extends PurchaseRecord {
+  orderId: string;
+  eventId: string;
+}
+
+const MAX_ATTEMPTS = 100;
+
+export function addSale(stats: StatsRecord, sale: { total: number; lines: { type: string; quantity: number }[] }): StatsRecord {
+  const soldByType = { ...stats.soldByType };
+  for (const l of sale.lines) soldByType[l.type] = (soldByType[l.type] ?? 0) + l.quantity;
+  return { revenue: stats.revenue + sale.total, orders: stats.orders + 1, soldByType };
+}
+
+@Injectable()
+export class HistoryRepository {
+  constructor(@Inject(ETCD) private readonly etcd: EtcdConnection) {}
+
+  async recordSale(sold: SoldOrder): Promise<'recorded' | 'already recorded'> {
+    const ns = this.etcd.kv;
+    const purchaseKey = keys.purchase(sold.username, sold.eventId, sold.orderId);
+    const eventStats = keys.stats(sold.eventId);
+    const allStats = keys.statsAll();
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      try {
+        const read = await unconditionalTxn(ns).then(ns.get(purchaseKey), ns.get(eventStats), ns.get(allStats)).commit();
+        const [p, e, a] = read.responses.map((r) => r.response_range.kvs[0]);
+        if (p) return 'already recorded';
+        const current = (kv: typeof e) => (kv ? statsRecord.parse(JSON.parse(kv.value.toString())) : EMPTY_STATS);
+        const guard = (key: string, kv: typeof e) => (kv ? { key, column: 'Mod' as const, value: Number(kv.mod_revision) } : { key, column: 'Create' as const, value: 0 });
+        const record: PurchaseRecord = { lines: sold.lines, total: sold.total, at: sold.at, revision: sold.revision };
+        const [g1, g2] = [guard(eventStats, e), guard(allStats, a)];
+        const res = await ns
+          .if(purchaseKey, 'Create', '==', 0)
+          .and(g1.key, g1.column, '==', g1.value)
+          .and(g2.key, g2.column, '==', g2.value)
+          .then(
+            ns.put(purchaseKey).value(JSON.stringify(record)),
+            ns.put(eventStats).value(JSON.stringify(addSale(current(e), sold))),
+            ns.put(allStats).value(JSON.stringify(addSale(current(a), sold))),
+          )
+          .commit();
+        if (res.succeeded) return 'recorded';
+      } catch (e) {
+        throw toStoreError(e, 'recording a sale');
+      }
+    }
+    throw new Error(`could not record order ${sold.orderId}: stats too contended`);
+  }
+
+  /** A user's purchases (one prefix: a buyer has a bounded number of orders). */
+  async purchasesOf(username: string): Promise<Purchase[]> {
+    const out: Purchase[] = [];
+    for await (const kv of scanPrefix(this.etcd.kv, prefixes.purchasesOf(username))) {
+      const k = parseKey(kv.key);
+      if (k.kind === 'purchase') out.push({ ...purchaseRecord.parse(JSON.parse(kv.value)), orderId: k.orderId, eventId: k.eventId });
+    }
+    return out;
+  }
+
+  async stats(eventId?: string): Promise<StatsRecord> {
+    try {
+      const v = await this.etcd.kv.get(eventId ? keys.stats(eventId) : keys.statsAll()).string();
+      return v ? statsRecord.parse(JSON.parse(v)) : EMPTY_STATS;
+    } catch (e) {
+      throw toStoreError(e, 'stats read');
+    }
+  }
+
+  /** Stats recomputed from every sale: record, per event and in all. */
+  async recompute(): Promise<Map<string, StatsRecord>> {
+    const out = new Map<string, StatsRecord>([[keys.statsAll(), EMPTY_STATS]]);
+    for await (const kv of scanPrefix(this.etcd.kv, 'sale:', 1000)) {
+      const k = parseKey(kv.key);
+      if (k.kind !== 'sale') continue;
+      const sale = saleRecord.parse(JSON.parse(kv.value));
+      const key = keys.stats(k.eventId);
+      out.set(key, addSale(out.get(key) ?? EMPTY_STATS, sale));
+      out.set(keys.statsAll(), addSale(out.get(keys.statsAll())!, sale));
+    }
+    return out;
+  }
+
+  /** Every stats key as kept now. */
+  async keptStats(): Promise<Map<string, StatsRecord>> {
+    const out = new Map<string, StatsRecord>();
+    for await (const kv of scanPrefix(this.etcd.kv, prefixes.stats())) out.set(kv.key, statsRecord.parse(JSON.parse(kv.value)));
+    return out;
+  }
+
+  async overwriteStats(values: Map<string, StatsRecord>): Promise<void> {
+    await writeInChunks(this.etcd.kv, [...values].map(([key, v]) => ({ type: 'put' as const, key, value: JSON.stringify(v) })));
+  }
+}

@@ -1,0 +1,37 @@
+/** NATS entry points of orders: the contract validates, the services decide. */
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { Rpc, type RpcRequest } from '@ticketcd/contracts';
+import { RpcHandler } from '@ticketcd/messaging';
+import { HistoryService } from './history/history.service.js';
+import { PlaceService } from './place/place.service.js';
+import { StatsService } from './stats/stats.service.js';
+
+@Controller()
+export class OrdersHandler {
+  constructor(
+    private readonly placing: PlaceService,
+    private readonly history: HistoryService,
+    private readonly statsService: StatsService,
+  ) {}
+
+  @RpcHandler(Rpc.orders.place)
+  place(@Payload() req: RpcRequest<typeof Rpc.orders.place>) {
+    return this.placing.place(req);
+  }
+
+  @RpcHandler(Rpc.orders.history)
+  list(@Payload() req: RpcRequest<typeof Rpc.orders.history>) {
+    return this.history.list(req);
+  }
+
+  @RpcHandler(Rpc.orders.stats)
+  stats(@Payload() req: RpcRequest<typeof Rpc.orders.stats>) {
+    return this.statsService.stats(req.eventId);
+  }
+
+  @RpcHandler(Rpc.orders.reconcile)
+  reconcile(@Payload() req: RpcRequest<typeof Rpc.orders.reconcile>) {
+    return this.statsService.reconcile(req.fix ?? false);
+  }
+}
