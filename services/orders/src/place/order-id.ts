@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
  * at most once. Formatted as a version-8 (custom) UUID so it passes the key schema.
  */
 export function deriveOrderId(username: string, idempotencyKey: string): string {
-  const h = createHash('sha256').update(`${username}\n${idempotencyKey}`).digest('hex');
+  // JSON of the pair: no two different pairs serialize alike.
+  const h = createHash('sha256').update(JSON.stringify([username, idempotencyKey])).digest('hex');
   const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
