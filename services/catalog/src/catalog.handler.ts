@@ -5,6 +5,7 @@ import { Rpc, type RpcRequest } from '@ticketcd/contracts';
 import { RpcHandler } from '@ticketcd/messaging';
 import { EventsRepository } from './events/events.repository.js';
 import { EventsService } from './events/events.service.js';
+import { FavouritesService } from './favourites/favourites.service.js';
 import { StaticService } from './static/static.service.js';
 
 @Controller()
@@ -13,6 +14,7 @@ export class CatalogHandler {
     private readonly events: EventsService,
     private readonly statics: StaticService,
     private readonly eventsRepo: EventsRepository,
+    private readonly favourites: FavouritesService,
   ) {}
 
   @RpcHandler(Rpc.catalog.createEvent)
@@ -33,6 +35,26 @@ export class CatalogHandler {
   @RpcHandler(Rpc.catalog.deleteEvent)
   remove(@Payload() req: RpcRequest<typeof Rpc.catalog.deleteEvent>) {
     return this.events.remove(req);
+  }
+
+  @RpcHandler(Rpc.catalog.listEvents)
+  list(@Payload() req: RpcRequest<typeof Rpc.catalog.listEvents>) {
+    return this.events.list(req);
+  }
+
+  @RpcHandler(Rpc.catalog.addFavourite)
+  addFavourite(@Payload() req: RpcRequest<typeof Rpc.catalog.addFavourite>) {
+    return this.favourites.add(req.username, req.eventId);
+  }
+
+  @RpcHandler(Rpc.catalog.removeFavourite)
+  removeFavourite(@Payload() req: RpcRequest<typeof Rpc.catalog.removeFavourite>) {
+    return this.favourites.remove(req.username, req.eventId);
+  }
+
+  @RpcHandler(Rpc.catalog.listFavourites)
+  listFavourites(@Payload() req: RpcRequest<typeof Rpc.catalog.listFavourites>) {
+    return this.favourites.list(req);
   }
 
   @RpcHandler(Rpc.catalog.getStaticLists)

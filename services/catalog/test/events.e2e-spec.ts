@@ -9,7 +9,7 @@ import { Rpc, type EventEnvelope } from '@ticketcd/contracts';
 import { createEtcdConnection, scanPrefix, type EtcdConnection } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
 import { connectNats, type NatsConnection, type RpcClient } from '@ticketcd/messaging';
-import { startPrivateStack, stopPrivateStack, testRpcClient, waitFor, type Stack } from '@ticketcd/testing';
+import { seedEvent, startPrivateStack, stopPrivateStack, testRpcClient, waitFor, type Stack } from '@ticketcd/testing';
 import { ulid } from 'ulid';
 
 let stack: Stack;
@@ -141,6 +141,50 @@ describe('catalog events', () => {
     let sales = 0;
     for await (const kv of scanPrefix(etcd.kv, `sale:${e.eventId}:`)) if (kv) sales++;
     expect(sales).toBe(1);
+  });
+
+  it('lists live events upcoming first, filtered and in pages; deleted ones are gone', async () => {
+    await rpc.client.call(Rpc.catalog.updateStaticList, { list: 'locations', add: ['listville'] });
+    const at = (days: number) => new Date(Date.now() + days * 86400_000).toISOString();
+    const mk = (name: string, days: number, type: string) => rpc.client.call(Rpc.catalog.createEvent, { ...concert, name, location: 'listville', type, date: at(days) });
+    const past = await mk('Last year', -300, 'concert');
+    const later = await mk('Later', 60, 'concert');
+    const soon = await mk('Soon', 5, 'concert');
+    const theatre = await mk('A play', 10, 'theater');
+    const gone = await mk('Gone', 7, 'concert');
+    await rpc.client.call(Rpc.catalog.deleteEvent, { eventId: gone.eventId });
+
+    const names: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await rpc.client.call(Rpc.catalog.listEvents, { location: 'listville', type: 'concert', limit: 1, cursor });
+      names.push(...page.items.map((e) => e.name));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(names).toEqual([soon.name, later.name, past.name]);
+    const plays = await rpc.client.call(Rpc.catalog.listEvents, { location: 'listville', type: 'theater' });
+    expect(plays.items.map((e) => e.eventId)).toEqual([theatre.eventId]);
+    await expect(rpc.client.call(Rpc.catalog.listEvents, { cursor: 'not-a-cursor' })).rejects.toMatchObject({ error: { code: 'BAD_REQUEST' } });
+
+    // Written by someone else (another catalog instance): reaches the list through the watch.
+    const seeded = await seedEvent(etcd, { tickets: [{ type: 'pink', total: 1, price: 1 }] });
+    await waitFor(async () => (await rpc.client.call(Rpc.catalog.listEvents, { location: 'porto', limit: 200 })).items.some((e) => e.eventId === seeded), { timeoutMs: 10_000, what: 'the seeded event in the list' });
+  });
+
+  it('favourites: idempotent add and remove, listed as live events', async () => {
+    const a = await rpc.client.call(Rpc.catalog.createEvent, { ...concert, name: 'Fav A' });
+    const b = await rpc.client.call(Rpc.catalog.createEvent, { ...concert, name: 'Fav B' });
+    for (const e of [a, b, a]) await expect(rpc.client.call(Rpc.catalog.addFavourite, { username: 'fan', eventId: e.eventId })).resolves.toEqual({ favourite: true });
+    const first = await rpc.client.call(Rpc.catalog.listFavourites, { username: 'fan', limit: 1 });
+    const second = await rpc.client.call(Rpc.catalog.listFavourites, { username: 'fan', limit: 1, cursor: first.nextCursor! });
+    expect([...first.items, ...second.items].map((e) => e.name).sort()).toEqual(['Fav A', 'Fav B']);
+    expect(second.nextCursor).toBeNull();
+    await rpc.client.call(Rpc.catalog.removeFavourite, { username: 'fan', eventId: a.eventId });
+    await rpc.client.call(Rpc.catalog.removeFavourite, { username: 'fan', eventId: a.eventId });
+    await rpc.client.call(Rpc.catalog.deleteEvent, { eventId: b.eventId });
+    expect((await rpc.client.call(Rpc.catalog.listFavourites, { username: 'fan' })).items).toEqual([]);
+    await expect(rpc.client.call(Rpc.catalog.addFavourite, { username: 'fan', eventId: ulid() })).rejects.toMatchObject({ error: { code: 'NOT_FOUND' } });
+    await expect(rpc.client.request(Rpc.catalog.addFavourite, { username: 'Fan:1', eventId: a.eventId })).resolves.toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
   });
 
   it('static lists: read, add, and refuse to remove a value in use', async () => {

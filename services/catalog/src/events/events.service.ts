@@ -9,6 +9,8 @@ import { currentTraceId, newTraceId } from '@ticketcd/observability';
 import { OutboxRelay } from '@ticketcd/platform';
 import { ulid } from 'ulid';
 import { StaticService, type StaticLists } from '../static/static.service.js';
+import { EventsCache } from './events.cache.js';
+import { compareKeys, decodeCursor, encodeCursor, sortKey } from './events.list.js';
 import { EventsRepository, type StoredEvent } from './events.repository.js';
 
 type Summary = RpcResult<typeof Rpc.catalog.updateEvent>;
@@ -23,7 +25,33 @@ export class EventsService {
     private readonly repo: EventsRepository,
     private readonly statics: StaticService,
     private readonly relay: OutboxRelay,
+    private readonly cache: EventsCache,
   ) {}
+
+  /** Live events, upcoming first, filtered by type and location, in pages. */
+  list(req: RpcRequest<typeof Rpc.catalog.listEvents>): RpcResult<typeof Rpc.catalog.listEvents> {
+    if (!this.cache.ready) throw AppError.unavailable('etcd', 'the event list is not loaded yet (etcd unreachable since start)');
+    const now = new Date().toISOString();
+    const after = req.cursor ? decodeCursor(req.cursor) : null;
+    if (req.cursor && !after) throw AppError.badRequest('invalid cursor', [{ path: 'cursor', message: 'not a cursor this API returned' }]);
+    const rows = this.cache
+      .all()
+      .filter(([, e]) => e.deletedAt === null && (!req.type || e.type === req.type) && (!req.location || e.location === req.location))
+      .map(([id, e]) => ({ key: sortKey(id, e, now), id, e }))
+      .filter((r) => !after || compareKeys(r.key, after) > 0)
+      .sort((a, b) => compareKeys(a.key, b.key));
+    const limit = req.limit ?? 20;
+    const page = rows.slice(0, limit);
+    return { items: page.map((r) => summary(r.id, r.e)), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.key) : null };
+  }
+
+  /** Summaries of these events (live ones only), for favourites. */
+  summaries(eventIds: string[]): Summary[] {
+    return eventIds.flatMap((id) => {
+      const e = this.cache.get(id);
+      return e && e.deletedAt === null ? [summary(id, e)] : [];
+    });
+  }
 
   private meta() {
     return { source: 'catalog', traceId: currentTraceId() ?? newTraceId() };
@@ -57,6 +85,7 @@ export class EventsService {
     const record: EventRecord = { ...(fields as EventFields), version: 1, createdAt: now, updatedAt: now, deletedAt: null };
     const created = buildEnvelope(Events.catalog.eventCreated, `created:${eventId}`, { eventId, version: 1, fields: fieldsOf(record), ticketTypes }, this.meta());
     if (!(await this.repo.create(eventId, record, ticketTypes, created))) throw AppError.conflict(`event ${eventId} already exists`);
+    this.cache.remember(eventId, record);
     this.relay.kick();
     return summary(eventId, record);
   }
@@ -91,6 +120,7 @@ export class EventsService {
       const envelope = buildEnvelope(Events.catalog.eventUpdated, `updated:${req.eventId}:${record.version}`, { eventId: req.eventId, version: record.version, before, after: fieldsOf(record) }, this.meta());
       // A failed compare is a concurrent write: the re-read decides whether it was an edit (409).
       if (await this.repo.replace(req.eventId, record, stored.modRevision, envelope)) {
+        this.cache.remember(req.eventId, record);
         this.relay.kick();
         return summary(req.eventId, record);
       }
@@ -107,6 +137,7 @@ export class EventsService {
       const record: EventRecord = { ...stored.record, version: stored.record.version + 1, updatedAt: now, deletedAt: now };
       const envelope = buildEnvelope(Events.catalog.eventDeleted, `deleted:${req.eventId}`, { eventId: req.eventId, version: record.version, before: fieldsOf(stored.record) }, this.meta());
       if (await this.repo.replace(req.eventId, record, stored.modRevision, envelope)) {
+        this.cache.remember(req.eventId, record);
         this.relay.kick();
         return { eventId: req.eventId };
       }
