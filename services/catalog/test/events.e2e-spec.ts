@@ -133,11 +133,13 @@ describe('catalog events', () => {
     // Deleting again is harmless.
     await expect(rpc.client.call(Rpc.catalog.deleteEvent, { eventId: e.eventId })).resolves.toEqual({ eventId: e.eventId });
     await expect(rpc.client.call(Rpc.catalog.getEvent, { eventId: e.eventId })).rejects.toMatchObject({ error: { code: 'NOT_FOUND' } });
-    const refused = await waitFor(async () => {
-      const o = await rpc.client.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'late', eventId: e.eventId, lines: [{ type: 'pink', quantity: 1 }] });
-      return o.status === 'refused' ? o : undefined;
-    }, { timeoutMs: 10_000, what: 'purchases of the deleted event refused' });
-    expect(refused.reason).toBe('event_deleted');
+    // Inventory closes the event's tickets when catalog.event.deleted reaches it.
+    await waitFor(async () => {
+      const t = await etcd.kv.get(keys.ticket(e.eventId, 'pink')).string();
+      return t !== null && (JSON.parse(t) as { closed: boolean }).closed;
+    }, { timeoutMs: 10_000, what: 'inventory to close the deleted event' });
+    const refused = await rpc.client.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'late', eventId: e.eventId, lines: [{ type: 'pink', quantity: 1 }] });
+    expect(refused).toMatchObject({ status: 'refused', reason: 'event_deleted' });
     let sales = 0;
     for await (const kv of scanPrefix(etcd.kv, `sale:${e.eventId}:`)) if (kv) sales++;
     expect(sales).toBe(1);
@@ -175,12 +177,16 @@ describe('catalog events', () => {
     const a = await rpc.client.call(Rpc.catalog.createEvent, { ...concert, name: 'Fav A' });
     const b = await rpc.client.call(Rpc.catalog.createEvent, { ...concert, name: 'Fav B' });
     for (const e of [a, b, a]) await expect(rpc.client.call(Rpc.catalog.addFavourite, { username: 'fan', eventId: e.eventId })).resolves.toEqual({ favourite: true });
+    // Many users at once: the count is exact (one Txn per change, guarded by the pair key).
+    await Promise.all(Array.from({ length: 30 }, (_, i) => rpc.client.call(Rpc.catalog.addFavourite, { username: `fan-${i % 20}`, eventId: a.eventId })));
+    expect((await rpc.client.call(Rpc.catalog.getEvent, { eventId: a.eventId })).favourites).toBe(21);
     const first = await rpc.client.call(Rpc.catalog.listFavourites, { username: 'fan', limit: 1 });
     const second = await rpc.client.call(Rpc.catalog.listFavourites, { username: 'fan', limit: 1, cursor: first.nextCursor! });
     expect([...first.items, ...second.items].map((e) => e.name).sort()).toEqual(['Fav A', 'Fav B']);
     expect(second.nextCursor).toBeNull();
     await rpc.client.call(Rpc.catalog.removeFavourite, { username: 'fan', eventId: a.eventId });
     await rpc.client.call(Rpc.catalog.removeFavourite, { username: 'fan', eventId: a.eventId });
+    expect((await rpc.client.call(Rpc.catalog.getEvent, { eventId: a.eventId })).favourites).toBe(20);
     await rpc.client.call(Rpc.catalog.deleteEvent, { eventId: b.eventId });
     expect((await rpc.client.call(Rpc.catalog.listFavourites, { username: 'fan' })).items).toEqual([]);
     await expect(rpc.client.call(Rpc.catalog.addFavourite, { username: 'fan', eventId: ulid() })).rejects.toMatchObject({ error: { code: 'NOT_FOUND' } });

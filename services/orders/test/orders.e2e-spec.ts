@@ -6,7 +6,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Rpc, saleRecord, type EventEnvelope, type RpcResult } from '@ticketcd/contracts';
 import { createEtcdConnection, scanPrefix, type EtcdConnection } from '@ticketcd/etcd';
-import { parseKey } from '@ticketcd/keys';
+import { keys, parseKey } from '@ticketcd/keys';
 import { connectNats, type NatsConnection, type RpcClient } from '@ticketcd/messaging';
 import { startPrivateStack, stopPrivateStack, testRpcClient, waitFor, type Stack } from '@ticketcd/testing';
 import { ulid } from 'ulid';
@@ -147,11 +147,12 @@ describe('orders.place', () => {
     const e = await rpc.client.call(Rpc.catalog.createEvent, event('Cancelled'));
     const bought = await rpc.client.call(Rpc.orders.place, { username: 'loyal', eventId: e.eventId, idempotencyKey: 'before', lines: [{ type: 'blue', quantity: 1 }] });
     await rpc.client.call(Rpc.catalog.deleteEvent, { eventId: e.eventId });
-    const refused = await waitFor(async () => {
-      const o = await rpc.client.call(Rpc.orders.place, { username: 'loyal', eventId: e.eventId, idempotencyKey: ulid(), lines: [{ type: 'blue', quantity: 1 }] });
-      return o.status === 'refused' ? o : undefined;
-    }, { timeoutMs: 10_000, what: 'orders of the deleted event refused' });
-    expect(refused.reason).toBe('event_deleted');
+    await waitFor(async () => {
+      const t = await etcd.kv.get(keys.ticket(e.eventId, 'blue')).string();
+      return t !== null && (JSON.parse(t) as { closed: boolean }).closed;
+    }, { timeoutMs: 10_000, what: 'inventory to close the deleted event' });
+    const refused = await rpc.client.call(Rpc.orders.place, { username: 'loyal', eventId: e.eventId, idempotencyKey: ulid(), lines: [{ type: 'blue', quantity: 1 }] });
+    expect(refused).toMatchObject({ status: 'refused', reason: 'event_deleted' });
     await caughtUp();
     expect((await historyOf('loyal')).map((h) => h.orderId)).toContain(bought.orderId);
   });

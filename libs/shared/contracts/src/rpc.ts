@@ -52,7 +52,7 @@ export const Rpc = {
     createEvent: defineRpc('catalog.events.create', eventFields.extend({ ticketTypes: z.array(ticketTypeSpec).min(1).max(MAX_TICKET_TYPES) }), eventSummary),
     updateEvent: defineRpc('catalog.events.update', z.object({ eventId: id, expectedVersion: z.number().int().positive(), changes: eventFields.partial() }), eventSummary),
     deleteEvent: defineRpc('catalog.events.delete', z.object({ eventId: id, expectedVersion: z.number().int().positive().optional() }), z.object({ eventId: id })),
-    getEvent: defineRpc('catalog.events.get', z.object({ eventId: id }), eventSummary.extend({ tickets: z.array(stockLevel) })),
+    getEvent: defineRpc('catalog.events.get', z.object({ eventId: id }), eventSummary.extend({ tickets: z.array(stockLevel), favourites: z.number().int().nonnegative() })),
     listEvents: defineRpc('catalog.events.list', z.object({ type: slug.optional(), location: slug.optional(), limit: pageLimit, cursor }), page(eventSummary)),
     getStaticLists: defineRpc('catalog.static.get', empty, z.object({ locations: z.array(slug), eventTypes: z.array(slug), ticketTypes: z.array(slug) })),
     updateStaticList: defineRpc('catalog.static.update', z.object({ list: z.enum(['locations', 'event-types', 'ticket-types']), add: z.array(slug).default([]), remove: z.array(slug).default([]) }), z.object({ values: z.array(slug) })),

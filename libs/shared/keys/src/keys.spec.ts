@@ -17,6 +17,7 @@ const samples: [ParsedKey, string][] = [
   [{ kind: 'sale', eventId: EVENT, orderId: ORDER }, `sale:${EVENT}:${ORDER}`],
   [{ kind: 'purchase', username: 'john_doe', eventId: EVENT, orderId: ORDER }, `purchase:john_doe:${EVENT}:${ORDER}`],
   [{ kind: 'favourite', username: 'ana', eventId: EVENT }, `favourite:ana:${EVENT}`],
+  [{ kind: 'favcount', eventId: EVENT }, `favcount:${EVENT}`],
   [{ kind: 'notification', username: 'ana', eventId: EVENT }, `notification:ana:${EVENT}`],
   [{ kind: 'alert', username: 'ana', alertId: ALERT }, `alert:ana:${ALERT}`],
   [{ kind: 'search', field: 'text', value: 'concert', eventId: EVENT }, `search:text:concert:${EVENT}`],
@@ -39,7 +40,7 @@ describe('key schema', () => {
   it('covers every namespace of the design brief', () => {
     const kinds = new Set(samples.map(([p]) => p.kind));
     expect([...kinds].sort()).toEqual(
-      ['alert', 'event', 'favourite', 'notification', 'outbox', 'purchase', 'sale', 'search', 'session', 'static', 'stats', 'statsAll', 'svc', 'ticket', 'user'].sort(),
+      ['alert', 'event', 'favcount', 'favourite', 'notification', 'outbox', 'purchase', 'sale', 'search', 'session', 'static', 'stats', 'statsAll', 'svc', 'ticket', 'user'].sort(),
     );
   });
 

@@ -44,6 +44,8 @@ export const keys = {
   purchase: (username: string, eventId: string, orderId: string) =>
     join('purchase', seg.username(username), seg.id('event id', eventId), seg.id('order id', orderId)),
   favourite: (username: string, eventId: string) => join('favourite', seg.username(username), seg.id('event id', eventId)),
+  /** How many users favour the event: kept with each favourite put or delete, in the same Txn. */
+  favouriteCount: (eventId: string) => join('favcount', seg.id('event id', eventId)),
   notification: (username: string, eventId: string) => join('notification', seg.username(username), seg.id('event id', eventId)),
   alert: (username: string, alertId: string) => join('alert', seg.username(username), seg.id('alert id', alertId)),
   search: (field: SearchField, value: string, eventId: string) => {

@@ -13,6 +13,7 @@ export type ParsedKey =
   | { kind: 'sale'; eventId: string; orderId: string }
   | { kind: 'purchase'; username: string; eventId: string; orderId: string }
   | { kind: 'favourite'; username: string; eventId: string }
+  | { kind: 'favcount'; eventId: string }
   | { kind: 'notification'; username: string; eventId: string }
   | { kind: 'alert'; username: string; alertId: string }
   | { kind: 'search'; field: SearchField; value: string; eventId: string }
@@ -34,7 +35,7 @@ export class KeyParseError extends Error {
 }
 
 const ARITY: Record<KeyKind, number> = {
-  user: 1, session: 1, event: 1, static: 1, ticket: 2, sale: 2, purchase: 3, favourite: 2,
+  user: 1, session: 1, event: 1, static: 1, ticket: 2, sale: 2, purchase: 3, favourite: 2, favcount: 1,
   notification: 2, alert: 2, search: 3, stats: 1, statsAll: 1, outbox: 2, svc: 2,
 };
 
@@ -49,6 +50,7 @@ export function buildKey(k: ParsedKey): string {
     case 'sale': return keys.sale(k.eventId, k.orderId);
     case 'purchase': return keys.purchase(k.username, k.eventId, k.orderId);
     case 'favourite': return keys.favourite(k.username, k.eventId);
+    case 'favcount': return keys.favouriteCount(k.eventId);
     case 'notification': return keys.notification(k.username, k.eventId);
     case 'alert': return keys.alert(k.username, k.alertId);
     case 'search': return keys.search(k.field, k.value, k.eventId);
@@ -79,6 +81,7 @@ export function parseKey(key: string): ParsedKey {
     case 'sale': parsed = { kind: k, eventId: a, orderId: b }; break;
     case 'purchase': parsed = { kind: k, username: a, eventId: b, orderId: c }; break;
     case 'favourite': parsed = { kind: k, username: a, eventId: b }; break;
+    case 'favcount': parsed = { kind: k, eventId: a }; break;
     case 'notification': parsed = { kind: k, username: a, eventId: b }; break;
     case 'alert': parsed = { kind: k, username: a, alertId: b }; break;
     case 'search':

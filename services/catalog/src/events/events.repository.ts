@@ -23,6 +23,14 @@ export class EventsRepository {
     return this.etcd.namespace && k.startsWith(this.etcd.namespace) ? k.slice(this.etcd.namespace.length) : k;
   }
 
+  async favouriteCount(eventId: string): Promise<number> {
+    try {
+      return Number((await this.etcd.kv.get(keys.favouriteCount(eventId)).string()) ?? 0);
+    } catch (e) {
+      throw toStoreError(e, 'favourite count');
+    }
+  }
+
   /** The event and its ticket types at one revision, or null. */
   async find(eventId: string): Promise<StoredEvent | null> {
     const ns = this.etcd.kv;

@@ -1,6 +1,6 @@
 /** `favourite:<username>:<eventId>`: one key per pair, so concurrent adds never lose each other. */
 import { Inject, Injectable } from '@nestjs/common';
-import { listPrefix, toStoreError, type EtcdConnection } from '@ticketcd/etcd';
+import { listPrefix, toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { ETCD } from '@ticketcd/platform';
 
@@ -8,20 +8,28 @@ import { ETCD } from '@ticketcd/platform';
 export class FavouritesRepository {
   constructor(@Inject(ETCD) private readonly etcd: EtcdConnection) {}
 
-  async add(username: string, eventId: string): Promise<void> {
-    try {
-      await this.etcd.kv.put(keys.favourite(username, eventId)).value(JSON.stringify({ at: new Date().toISOString() }));
-    } catch (e) {
-      throw toStoreError(e, 'favourite add');
+  /**
+   * Adds (or removes) the pair and moves the event's count in one Txn: the pair key's existence
+   * guards the count, so repeating an add or a remove changes nothing.
+   */
+  async set(username: string, eventId: string, favourite: boolean): Promise<void> {
+    const ns = this.etcd.kv;
+    const pair = keys.favourite(username, eventId);
+    const counter = keys.favouriteCount(eventId);
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        const [p, c] = (await unconditionalTxn(ns).then(ns.get(pair), ns.get(counter)).commit()).responses.map((r) => r.response_range.kvs[0]);
+        if (Boolean(p) === favourite) return;
+        const count = Number(c?.value.toString() ?? 0) + (favourite ? 1 : -1);
+        const pairGuard = ns.if(pair, 'Version', favourite ? '==' : '>', 0);
+        const guarded = c ? pairGuard.and(counter, 'Mod', '==', Number(c.mod_revision)) : pairGuard.and(counter, 'Create', '==', 0);
+        const change = favourite ? ns.put(pair).value(JSON.stringify({ at: new Date().toISOString() })) : ns.delete().key(pair);
+        if ((await guarded.then(change, ns.put(counter).value(String(Math.max(0, count)))).commit()).succeeded) return;
+      } catch (e) {
+        throw toStoreError(e, 'favourite change');
+      }
     }
-  }
-
-  async remove(username: string, eventId: string): Promise<void> {
-    try {
-      await this.etcd.kv.delete().key(keys.favourite(username, eventId));
-    } catch (e) {
-      throw toStoreError(e, 'favourite remove');
-    }
+    throw new Error(`favourites of ${eventId} too contended`);
   }
 
   /** One page of a user's favourite event ids, in key order; `after` is the last key seen. */

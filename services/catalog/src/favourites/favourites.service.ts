@@ -14,12 +14,12 @@ export class FavouritesService {
 
   async add(username: string, eventId: string): Promise<{ favourite: boolean }> {
     await this.events.get(eventId); // NOT_FOUND for unknown or deleted events
-    await this.repo.add(username, eventId);
+    await this.repo.set(username, eventId, true);
     return { favourite: true };
   }
 
   async remove(username: string, eventId: string): Promise<{ favourite: boolean }> {
-    await this.repo.remove(username, eventId);
+    await this.repo.set(username, eventId, false);
     return { favourite: false };
   }
 
