@@ -106,6 +106,10 @@ describe('catalog events', () => {
     expect(unknown).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     const badEdit = await rpc.client.request(Rpc.catalog.updateEvent, { eventId: ulid(), expectedVersion: 1, changes: { name: 'x' } });
     expect(badEdit).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    await expect(rpc.client.request(Rpc.catalog.updateEvent, { eventId: ulid(), expectedVersion: 0, changes: { maxPerOrder: 'many' } } as never)).resolves.toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    await expect(rpc.client.request(Rpc.catalog.deleteEvent, { eventId: ulid() })).resolves.toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    await expect(rpc.client.request(Rpc.catalog.deleteEvent, { eventId: 'event/1' })).resolves.toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    await expect(rpc.client.request(Rpc.catalog.listEvents, { type: 'a:b' })).resolves.toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', fields: [{ path: 'type' }] } });
     expect(await keyspace()).toEqual(before);
   });
 

@@ -25,6 +25,11 @@ export class OrdersHandler {
     return this.history.list(req);
   }
 
+  @RpcHandler(Rpc.orders.eventSales)
+  eventSales(@Payload() req: RpcRequest<typeof Rpc.orders.eventSales>) {
+    return this.history.eventSales(req);
+  }
+
   @RpcHandler(Rpc.orders.stats)
   stats(@Payload() req: RpcRequest<typeof Rpc.orders.stats>) {
     return this.statsService.stats(req.eventId);

@@ -128,6 +128,15 @@ describe('orders.place', () => {
     }
     const all = await rpc.client.call(Rpc.orders.stats, {});
     expect(all.orders).toBe(sold.size);
+    // The admin view of one event's sales, in pages, matches the sale records.
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await rpc.client.call(Rpc.orders.eventSales, { eventId: events[0]!.eventId, limit: 50, cursor });
+      seen.push(...page.items.map((i) => i.orderId));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen.sort()).toEqual([...sold].filter(([, s]) => s.eventId === events[0]!.eventId).map(([id]) => id).sort());
     await expect(rpc.client.call(Rpc.orders.reconcile, {})).resolves.toMatchObject({ differences: [], fixed: false });
   });
 

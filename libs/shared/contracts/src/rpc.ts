@@ -72,6 +72,12 @@ export const Rpc = {
   orders: {
     place: defineRpc('orders.place', z.object({ username, eventId: id, lines: z.array(orderLine).min(1).max(20), idempotencyKey: z.string().min(1).max(128) }), purchaseOutcome),
     history: defineRpc('orders.history', z.object({ username, limit: pageLimit, cursor }), page(z.object({ orderId: id, eventId: id, lines: z.array(soldLine), total: z.number().int(), at: z.iso.datetime() }))),
+    /** Every sale of one event, for admins (the event may be deleted). */
+    eventSales: defineRpc(
+      'orders.event-sales',
+      z.object({ eventId: id, limit: pageLimit, cursor }),
+      page(z.object({ orderId: id, username, lines: z.array(soldLine), total: z.number().int(), at: z.iso.datetime() })),
+    ),
     stats: defineRpc('orders.stats', z.object({ eventId: id.optional() }), z.object({ revenue: z.number().int(), orders: z.number().int(), soldByType: z.record(z.string(), z.number().int()) })),
     /** Recomputes stats from the sale: records and reports where the kept stats differ (none when healthy). */
     reconcile: defineRpc(

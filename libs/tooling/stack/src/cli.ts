@@ -3,10 +3,14 @@
  *   up     [--instances inventory=2,orders=3] [--no-services] [--fresh] [--gateway-port 8080]
  *   down   stop everything `up` started (also from another terminal)
  *   status members, leader, raft term/index, live service instances
+ *   reconcile [--fix]  recompute sales stats from the sale: records and print the differences
  * Common: [--dir .stack] [--port-base 23790]
  */
 import { clusterStatus, createEtcdConnection, scanPrefix } from '@ticketcd/etcd';
+import { ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { Rpc } from '@ticketcd/contracts';
 import { parseKey, prefixes } from '@ticketcd/keys';
+import { RpcClient } from '@ticketcd/messaging';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +30,7 @@ const { positionals, values } = parseArgs({
     instances: { type: 'string', multiple: true },
     'no-services': { type: 'boolean', default: false },
     fresh: { type: 'boolean', default: false },
+    fix: { type: 'boolean', default: false },
   },
 });
 
@@ -137,7 +142,23 @@ async function status() {
   }
 }
 
+async function reconcile() {
+  const state = readState(dir);
+  if (!state) fail(`no stack state in ${dir}; start one with: npm run stack`);
+  const proxy = ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: [state.natsUrl], name: 'stack-cli' } });
+  try {
+    const reply = await new RpcClient(proxy, 60_000).request(Rpc.orders.reconcile, { fix: values.fix });
+    if (!reply.ok) fail(`${reply.error.code}: ${reply.error.message}`);
+    const { events, differences, fixed } = reply.data;
+    process.stdout.write(`stats of ${events} event(s) recomputed from sale: records: ${differences.length} difference(s)${fixed ? ', fixed' : ''}\n`);
+    for (const d of differences) process.stdout.write(`  ${d.key}\n    kept:       ${JSON.stringify(d.kept)}\n    recomputed: ${JSON.stringify(d.recomputed)}\n`);
+    if (differences.length > 0 && !fixed) process.exitCode = 1;
+  } finally {
+    await proxy.close();
+  }
+}
+
 const command = positionals[0] ?? 'up';
-const commands: Record<string, () => Promise<void>> = { up, down, status };
-if (!commands[command]) fail(`unknown command "${command}" (up, down, status)`);
+const commands: Record<string, () => Promise<void>> = { up, down, status, reconcile };
+if (!commands[command]) fail(`unknown command "${command}" (up, down, status, reconcile)`);
 await commands[command]!();

@@ -6,7 +6,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { EMPTY_STATS, purchaseRecord, saleRecord, statsRecord, type PurchaseRecord, type StatsRecord } from '@ticketcd/contracts';
-import { scanPrefix, toStoreError, unconditionalTxn, writeInChunks, type EtcdConnection } from '@ticketcd/etcd';
+import { listPrefix, scanPrefix, toStoreError, unconditionalTxn, writeInChunks, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { ETCD } from '@ticketcd/platform';
 
@@ -77,6 +77,20 @@ export class HistoryRepository {
       if (k.kind === 'purchase') out.push({ ...purchaseRecord.parse(JSON.parse(kv.value)), orderId: k.orderId, eventId: k.eventId });
     }
     return out;
+  }
+
+  /** One page of an event's sales (inventory's records, read only), in key order. */
+  async salesOf(eventId: string, limit: number, after: string | null) {
+    const page = await listPrefix(this.etcd.kv, prefixes.salesOf(eventId), { limit, after });
+    return {
+      items: page.items.flatMap((kv) => {
+        const k = parseKey(kv.key);
+        if (k.kind !== 'sale') return [];
+        const { username, lines, total, at } = saleRecord.parse(JSON.parse(kv.value));
+        return [{ orderId: k.orderId, username, lines, total, at }];
+      }),
+      next: page.next,
+    };
   }
 
   async stats(eventId?: string): Promise<StatsRecord> {

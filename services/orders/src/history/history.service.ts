@@ -1,6 +1,7 @@
 /** A buyer's purchase history, newest first, in pages with a stable cursor. */
 import { Injectable } from '@nestjs/common';
 import { AppError, type Rpc, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
+import { prefixes } from '@ticketcd/keys';
 import { HistoryRepository, type Purchase } from './history.repository.js';
 
 const newestFirst = (a: Purchase, b: Purchase) => b.at.localeCompare(a.at) || b.orderId.localeCompare(a.orderId);
@@ -9,6 +10,16 @@ const cursorOf = (p: Purchase) => Buffer.from(`${p.at}|${p.orderId}`).toString('
 @Injectable()
 export class HistoryService {
   constructor(private readonly repo: HistoryRepository) {}
+
+  async eventSales(req: RpcRequest<typeof Rpc.orders.eventSales>): Promise<RpcResult<typeof Rpc.orders.eventSales>> {
+    let after: string | null = null;
+    if (req.cursor) {
+      after = Buffer.from(req.cursor, 'base64url').toString();
+      if (!after.startsWith(prefixes.salesOf(req.eventId))) throw AppError.badRequest('invalid cursor', [{ path: 'cursor', message: 'not a cursor this API returned' }]);
+    }
+    const page = await this.repo.salesOf(req.eventId, req.limit ?? 20, after);
+    return { items: page.items, nextCursor: page.next ? Buffer.from(page.next).toString('base64url') : null };
+  }
 
   async list(req: RpcRequest<typeof Rpc.orders.history>): Promise<RpcResult<typeof Rpc.orders.history>> {
     const all = (await this.repo.purchasesOf(req.username)).sort(newestFirst);
