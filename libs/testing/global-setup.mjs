@@ -8,9 +8,20 @@ import path from 'node:path';
 
 export default async function globalSetup() {
   if (globalThis.__TICKETCD_STACK__) return;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketcd-test-'));
-  const stack = new Stack({ dir, portBase: await findFreePortBlock(40), services: false, repoRoot: process.cwd() });
-  await stack.start();
+  let stack;
+  // A port taken between the check and the bind fails the start: try another block.
+  for (let attempt = 1; !stack; attempt++) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketcd-test-'));
+    const candidate = new Stack({ dir, portBase: await findFreePortBlock(40), services: false, repoRoot: process.cwd() });
+    try {
+      await candidate.start();
+      stack = candidate;
+    } catch (e) {
+      await candidate.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+      if (attempt >= 3) throw e;
+    }
+  }
   globalThis.__TICKETCD_STACK__ = stack;
   process.env[ENV_ETCD] = stack.etcd.endpoints.join(',');
   process.env[ENV_NATS] = stack.nats.url;

@@ -4,3 +4,4 @@ export * from './test-stack.js';
 export * from './fixtures.js';
 export * from './rpc.js';
 export type { Stack, ServiceProcess } from '@ticketcd/stack';
+export * from './stack-clients.js';

@@ -8,15 +8,18 @@ import os from 'node:os';
 import path from 'node:path';
 
 export async function startPrivateStack(opts: Partial<Pick<StackOptions, 'services' | 'instances' | 'env'>> = {}): Promise<Stack> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketcd-private-'));
-  const stack = new Stack({ dir, portBase: await findFreePortBlock(60), repoRoot: process.cwd(), services: opts.services ?? false, instances: opts.instances, env: opts.env });
-  try {
-    await stack.start();
-  } catch (e) {
-    await stack.stop();
-    throw e;
+  // A port taken between the check and the bind fails the start: try another block.
+  for (let attempt = 1; ; attempt++) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketcd-private-'));
+    const stack = new Stack({ dir, portBase: await findFreePortBlock(60), repoRoot: process.cwd(), services: opts.services ?? false, instances: opts.instances, env: opts.env });
+    try {
+      await stack.start();
+      return stack;
+    } catch (e) {
+      await stopPrivateStack(stack);
+      if (attempt >= 3) throw e;
+    }
   }
-  return stack;
 }
 
 export async function stopPrivateStack(stack: Stack | undefined): Promise<void> {

@@ -6,13 +6,12 @@
  */
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Rpc, type EventEnvelope } from '@ticketcd/contracts';
-import { createEtcdConnection, scanPrefix, type EtcdConnection } from '@ticketcd/etcd';
+import { scanPrefix, type EtcdConnection } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
-import { connectNats, type NatsConnection, type RpcClient } from '@ticketcd/messaging';
-import { seedEvent, startPrivateStack, stopPrivateStack, testRpcClient, waitFor, type Stack } from '@ticketcd/testing';
+import type { NatsConnection, RpcClient } from '@ticketcd/messaging';
+import { seedEvent, startStackWithClients, waitFor, type StackClients } from '@ticketcd/testing';
 import { ulid } from 'ulid';
 
-let stack: Stack;
 let etcd: EtcdConnection;
 let rpc: { client: RpcClient; close: () => Promise<void> };
 let nc: NatsConnection;
@@ -49,19 +48,13 @@ async function catalogMessages(eventId: string): Promise<EventEnvelope[]> {
   return out;
 }
 
+let clients: StackClients;
 beforeAll(async () => {
-  stack = await startPrivateStack({ services: ['catalog', 'inventory'], env: { LOG_LEVEL: 'warn' } });
-  etcd = createEtcdConnection({ endpoints: stack.etcd.endpoints, deadlineMs: 5000 });
-  rpc = await testRpcClient(stack.nats.url, 30_000);
-  nc = await connectNats({ servers: [stack.nats.url], name: 'catalog-test' });
+  clients = await startStackWithClients({ services: ['catalog', 'inventory'] });
+  ({ etcd, rpc, nc } = clients);
 }, 120_000);
 
-afterAll(async () => {
-  await rpc?.close();
-  await nc?.drain();
-  etcd?.close();
-  await stopPrivateStack(stack);
-});
+afterAll(() => clients?.close());
 
 describe('catalog events', () => {
   it('creates the event and all its ticket keys, and publishes catalog.event.created', async () => {

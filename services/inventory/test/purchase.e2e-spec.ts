@@ -6,10 +6,10 @@
  */
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Events, MAX_TICKET_TYPES, Rpc, type EventEnvelope, type RpcReply, type RpcResult } from '@ticketcd/contracts';
-import { clusterStatus, createEtcdConnection, type EtcdConnection } from '@ticketcd/etcd';
+import { clusterStatus, type EtcdConnection } from '@ticketcd/etcd';
 import { prefixes } from '@ticketcd/keys';
-import { connectNats, JetStreamPublisher, type NatsConnection, type RpcClient } from '@ticketcd/messaging';
-import { seedEvent, startPrivateStack, stopPrivateStack, testRpcClient, waitFor, type Stack } from '@ticketcd/testing';
+import { JetStreamPublisher, type NatsConnection, type RpcClient } from '@ticketcd/messaging';
+import { seedEvent, startStackWithClients, waitFor, type Stack, type StackClients } from '@ticketcd/testing';
 import { ulid } from 'ulid';
 import { expectStockMatchesSales, readTickets } from './helpers.js';
 
@@ -22,19 +22,13 @@ let nc: NatsConnection;
 
 const inventories = () => stack.services.filter((s) => s.spec.service === 'inventory');
 
+let clients: StackClients;
 beforeAll(async () => {
-  stack = await startPrivateStack({ services: ['inventory'], instances: { inventory: 2 }, env: { LOG_LEVEL: 'warn', SVC_LEASE_TTL_S: '3' } });
-  etcd = createEtcdConnection({ endpoints: stack.etcd.endpoints, deadlineMs: 5000 });
-  rpc = await testRpcClient(stack.nats.url, 60_000);
-  nc = await connectNats({ servers: [stack.nats.url], name: 'inventory-test' });
+  clients = await startStackWithClients({ services: ['inventory'], instances: { inventory: 2 }, env: { SVC_LEASE_TTL_S: '3' } });
+  ({ stack, etcd, rpc, nc } = clients);
 }, 120_000);
 
-afterAll(async () => {
-  await rpc?.close();
-  await nc?.drain();
-  etcd?.close();
-  await stopPrivateStack(stack);
-});
+afterAll(() => clients?.close());
 
 /** 1000 buyers, each 1-3 types of 1-4 tickets, all at once. */
 function buyers(eventId: string, count: number, types: string[]) {

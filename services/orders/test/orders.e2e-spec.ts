@@ -5,10 +5,10 @@
  */
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Rpc, saleRecord, type EventEnvelope, type RpcResult } from '@ticketcd/contracts';
-import { createEtcdConnection, scanPrefix, type EtcdConnection } from '@ticketcd/etcd';
+import { scanPrefix, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, parseKey } from '@ticketcd/keys';
-import { connectNats, type NatsConnection, type RpcClient } from '@ticketcd/messaging';
-import { startPrivateStack, stopPrivateStack, testRpcClient, waitFor, type Stack } from '@ticketcd/testing';
+import type { NatsConnection, RpcClient } from '@ticketcd/messaging';
+import { startStackWithClients, waitFor, type Stack, type StackClients } from '@ticketcd/testing';
 import { ulid } from 'ulid';
 
 let stack: Stack;
@@ -62,19 +62,13 @@ async function historyOf(username: string): Promise<RpcResult<typeof Rpc.orders.
   return items;
 }
 
+let clients: StackClients;
 beforeAll(async () => {
-  stack = await startPrivateStack({ services: ['catalog', 'inventory', 'orders'], env: { LOG_LEVEL: 'warn' } });
-  etcd = createEtcdConnection({ endpoints: stack.etcd.endpoints, deadlineMs: 5000 });
-  rpc = await testRpcClient(stack.nats.url, 60_000);
-  nc = await connectNats({ servers: [stack.nats.url], name: 'orders-test' });
+  clients = await startStackWithClients({ services: ['catalog', 'inventory', 'orders'] });
+  ({ stack, etcd, rpc, nc } = clients);
 }, 120_000);
 
-afterAll(async () => {
-  await rpc?.close();
-  await nc?.drain();
-  etcd?.close();
-  await stopPrivateStack(stack);
-});
+afterAll(() => clients?.close());
 
 describe('orders.place', () => {
   it('the same idempotency key 50 times from one user buys once; from two users, twice (invariant 3)', async () => {

@@ -65,6 +65,15 @@ export async function listPrefix(ns: Namespace, prefix: string, opts: PageOption
   }
 }
 
+/** Opaque cursor for an API page that ends at `key`. */
+export const encodeKeyCursor = (key: string): string => Buffer.from(key).toString('base64url');
+
+/** The key a cursor stands for, or null when it is not one of `prefix`'s (a forged or foreign cursor). */
+export function decodeKeyCursor(cursor: string, prefix: string): string | null {
+  const key = Buffer.from(cursor, 'base64url').toString();
+  return key.startsWith(prefix) ? key : null;
+}
+
 /** Every key under `prefix`, page by page, all read at one revision. */
 export async function* scanPrefix(ns: Namespace, prefix: string, pageSize = 500): AsyncGenerator<KeyValue> {
   let after: string | null = null;

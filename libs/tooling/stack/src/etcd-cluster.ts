@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { findBinary } from './binaries.js';
-import { isAlive, startProcess, stopProcess, tail, waitUntil, type ManagedProcess } from './process.js';
+import { GiveUp, isAlive, startProcess, stopProcess, tail, waitUntil, type ManagedProcess } from './process.js';
 
 export interface EtcdClusterOptions {
   dir: string;
@@ -102,7 +102,16 @@ export class EtcdCluster {
   }
 
   async waitHealthy(timeoutMs = 30_000, members = Array.from({ length: this.size }, (_, i) => i)): Promise<void> {
-    await waitUntil(`etcd members ${members.join(',')} healthy`, async () => (await Promise.all(members.map((i) => this.memberHealthy(i)))).every(Boolean), timeoutMs, 200);
+    await waitUntil(
+      `etcd members ${members.join(',')} healthy`,
+      async () => {
+        const dead = members.filter((i) => this.members[i] && !isAlive(this.members[i]!.pid));
+        if (dead.length) throw new GiveUp(`member(s) ${dead.join(',')} exited (see their logs)`);
+        return (await Promise.all(members.map((i) => this.memberHealthy(i)))).every(Boolean);
+      },
+      timeoutMs,
+      200,
+    );
   }
 
   /**

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { findBinary } from './binaries.js';
-import { startProcess, stopProcess, tail, waitUntil, type ManagedProcess } from './process.js';
+import { GiveUp, isAlive, startProcess, stopProcess, tail, waitUntil, type ManagedProcess } from './process.js';
 
 export interface NatsServerOptions {
   dir: string;
@@ -33,7 +33,15 @@ export class NatsServer {
       { logFile: path.join(this.opts.dir, 'logs', 'nats.log') },
     );
     try {
-      await waitUntil('nats-server with JetStream', () => this.healthy(), timeoutMs, 100);
+      await waitUntil(
+        'nats-server with JetStream',
+        async () => {
+          if (this.proc && !isAlive(this.proc.pid)) throw new GiveUp('nats-server exited (see its log)');
+          return this.healthy();
+        },
+        timeoutMs,
+        100,
+      );
     } catch (e) {
       throw new Error(`${(e as Error).message}\n${tail(this.proc.logFile)}`);
     }

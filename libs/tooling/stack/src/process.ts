@@ -62,6 +62,9 @@ export async function stopProcess(p: { pid: number }, opts: { signal?: NodeJS.Si
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Thrown by a `waitUntil` check to stop waiting at once (e.g. the process died). */
+export class GiveUp extends Error {}
+
 /** Polls `check` until it returns true or `timeoutMs` passes. */
 export async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -70,6 +73,7 @@ export async function waitUntil(what: string, check: () => Promise<boolean> | bo
     try {
       if (await check()) return;
     } catch (e) {
+      if (e instanceof GiveUp) throw new Error(`gave up waiting for ${what}: ${e.message}`);
       lastError = e;
     }
     if (Date.now() > deadline) {

@@ -1,6 +1,7 @@
 /** Favourites: idempotent add and remove; a list of live events, in pages. */
 import { Injectable } from '@nestjs/common';
 import { AppError, type Rpc, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
+import { decodeKeyCursor, encodeKeyCursor } from '@ticketcd/etcd';
 import { prefixes } from '@ticketcd/keys';
 import { EventsService } from '../events/events.service.js';
 import { FavouritesRepository } from './favourites.repository.js';
@@ -24,12 +25,9 @@ export class FavouritesService {
   }
 
   async list(req: RpcRequest<typeof Rpc.catalog.listFavourites>): Promise<RpcResult<typeof Rpc.catalog.listFavourites>> {
-    let after: string | null = null;
-    if (req.cursor) {
-      after = Buffer.from(req.cursor, 'base64url').toString();
-      if (!after.startsWith(prefixes.favouritesOf(req.username))) throw AppError.badRequest('invalid cursor', [{ path: 'cursor', message: 'not a cursor this API returned' }]);
-    }
+    const after = req.cursor ? decodeKeyCursor(req.cursor, prefixes.favouritesOf(req.username)) : null;
+    if (req.cursor && !after) throw AppError.badRequest('invalid cursor', [{ path: 'cursor', message: 'not a cursor this API returned' }]);
     const page = await this.repo.page(req.username, req.limit ?? 20, after);
-    return { items: this.events.summaries(page.eventIds), nextCursor: page.next ? Buffer.from(page.next).toString('base64url') : null };
+    return { items: this.events.summaries(page.eventIds), nextCursor: page.next ? encodeKeyCursor(page.next) : null };
   }
 }

@@ -1,6 +1,7 @@
 /** A buyer's purchase history, newest first, in pages with a stable cursor. */
 import { Injectable } from '@nestjs/common';
 import { AppError, type Rpc, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
+import { decodeKeyCursor, encodeKeyCursor } from '@ticketcd/etcd';
 import { prefixes } from '@ticketcd/keys';
 import { HistoryRepository, type Purchase } from './history.repository.js';
 
@@ -12,13 +13,10 @@ export class HistoryService {
   constructor(private readonly repo: HistoryRepository) {}
 
   async eventSales(req: RpcRequest<typeof Rpc.orders.eventSales>): Promise<RpcResult<typeof Rpc.orders.eventSales>> {
-    let after: string | null = null;
-    if (req.cursor) {
-      after = Buffer.from(req.cursor, 'base64url').toString();
-      if (!after.startsWith(prefixes.salesOf(req.eventId))) throw AppError.badRequest('invalid cursor', [{ path: 'cursor', message: 'not a cursor this API returned' }]);
-    }
+    const after = req.cursor ? decodeKeyCursor(req.cursor, prefixes.salesOf(req.eventId)) : null;
+    if (req.cursor && !after) throw AppError.badRequest('invalid cursor', [{ path: 'cursor', message: 'not a cursor this API returned' }]);
     const page = await this.repo.salesOf(req.eventId, req.limit ?? 20, after);
-    return { items: page.items, nextCursor: page.next ? Buffer.from(page.next).toString('base64url') : null };
+    return { items: page.items, nextCursor: page.next ? encodeKeyCursor(page.next) : null };
   }
 
   async list(req: RpcRequest<typeof Rpc.orders.history>): Promise<RpcResult<typeof Rpc.orders.history>> {
