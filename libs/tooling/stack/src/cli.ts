@@ -1,12 +1,13 @@
 /**
  * `npm run stack` (up), `npm run stack:down`, `npm run stack:status`.
- *   up     [--instances inventory=2,orders=3] [--no-services] [--fresh] [--gateway-port 8080]
+ *   up     [--instances inventory=2,orders=3] [--no-services] [--fresh] [--gateway-port 8080] [--seed 24]
  *   down   stop everything `up` started (also from another terminal)
  *   status members, leader, raft term/index, live service instances
  *   reconcile [--fix]  recompute sales stats from the sale: records and print the differences
  * Common: [--dir .stack] [--port-base 23790]
  */
 import { clusterStatus, createEtcdConnection, scanPrefix } from '@ticketcd/etcd';
+import { Logger } from '@nestjs/common';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { Rpc } from '@ticketcd/contracts';
 import { parseKey, prefixes } from '@ticketcd/keys';
@@ -16,8 +17,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isAlive } from './process.js';
+import { seedDemoData } from './seed.js';
 import { ALL_SERVICES } from './services.js';
 import { readState, Stack, stopFromState } from './stack.js';
+
+// Nest's client logs its connection status through its own logger; the CLI speaks for itself.
+Logger.overrideLogger(false);
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
@@ -31,6 +36,7 @@ const { positionals, values } = parseArgs({
     'no-services': { type: 'boolean', default: false },
     fresh: { type: 'boolean', default: false },
     fix: { type: 'boolean', default: false },
+    seed: { type: 'string', default: '24' },
   },
 });
 
@@ -86,9 +92,21 @@ async function up() {
     await stack.stop();
     process.exit(1);
   }
+  let seeded = 0;
+  if (stack.services.some((s) => s.spec.service === 'catalog') && Number(values.seed) > 0) {
+    const proxy = ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: [stack.nats.url], name: 'stack-seed' } });
+    try {
+      seeded = await seedDemoData(new RpcClient(proxy, 30_000), { events: Number(values.seed) });
+    } catch (e) {
+      process.stderr.write(`warning: seeding demo data failed: ${(e as Error).message}\n`);
+    } finally {
+      await proxy.close();
+    }
+  }
   const lines = [
     '',
     'TickETCD is running.',
+    seeded > 0 ? `  seeded:      ${seeded} demo events (an empty catalog only; --seed 0 to skip)` : '  data:        kept from the last run (--fresh to start empty)',
     stack.gatewayUrl ? `  UI and API:  ${stack.gatewayUrl}/` : '  (no services started)',
     `  etcd:        ${stack.etcd.endpoints.join(',')}`,
     `  NATS:        ${stack.nats.url}`,
