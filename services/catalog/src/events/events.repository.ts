@@ -12,6 +12,7 @@ export interface StoredEvent {
   record: EventRecord;
   modRevision: number;
   tickets: (TicketRecord & { type: string })[];
+  favourites: number;
 }
 
 @Injectable()
@@ -23,27 +24,22 @@ export class EventsRepository {
     return this.etcd.namespace && k.startsWith(this.etcd.namespace) ? k.slice(this.etcd.namespace.length) : k;
   }
 
-  async favouriteCount(eventId: string): Promise<number> {
-    try {
-      return Number((await this.etcd.kv.get(keys.favouriteCount(eventId)).string()) ?? 0);
-    } catch (e) {
-      throw toStoreError(e, 'favourite count');
-    }
-  }
-
-  /** The event and its ticket types at one revision, or null. */
+  /** The event, its ticket types and its favourite count at one revision (one round trip), or null. */
   async find(eventId: string): Promise<StoredEvent | null> {
     const ns = this.etcd.kv;
     try {
-      const res = await unconditionalTxn(ns).then(ns.get(keys.event(eventId)), ns.getAll().prefix(prefixes.ticketsOf(eventId))).commit();
-      const [eventRange, ticketRange] = res.responses.map((r) => r.response_range);
+      const res = await unconditionalTxn(ns)
+        .then(ns.get(keys.event(eventId)), ns.getAll().prefix(prefixes.ticketsOf(eventId)), ns.get(keys.favouriteCount(eventId)))
+        .commit();
+      const [eventRange, ticketRange, countRange] = res.responses.map((r) => r.response_range);
       const kv = eventRange?.kvs[0];
       if (!kv) return null;
       const tickets = (ticketRange?.kvs ?? []).flatMap((t) => {
         const k = parseKey(this.unprefixed(t.key));
         return k.kind === 'ticket' ? [{ type: k.ticketType, ...ticketRecord.parse(JSON.parse(t.value.toString())) }] : [];
       });
-      return { record: eventRecord.parse(JSON.parse(kv.value.toString())), modRevision: Number(kv.mod_revision), tickets };
+      const favourites = Number(countRange?.kvs[0]?.value.toString() ?? 0);
+      return { record: eventRecord.parse(JSON.parse(kv.value.toString())), modRevision: Number(kv.mod_revision), tickets, favourites };
     } catch (e) {
       throw toStoreError(e, 'event read');
     }

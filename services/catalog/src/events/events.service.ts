@@ -91,10 +91,10 @@ export class EventsService {
   }
 
   async get(eventId: string): Promise<RpcResult<typeof Rpc.catalog.getEvent>> {
-    const [stored, favourites] = await Promise.all([this.live(eventId), this.repo.favouriteCount(eventId)]);
+    const stored = await this.live(eventId);
     return {
       ...summary(eventId, stored.record),
-      favourites,
+      favourites: stored.favourites,
       tickets: stored.tickets.map(({ type, total, remaining, price }) => ({ type, total, remaining, price })).sort((a, b) => a.type.localeCompare(b.type)),
     };
   }

@@ -1,7 +1,7 @@
 /** `static:` lists: JSON arrays of slugs, each changed with a compare on its mod revision. */
 import { Inject, Injectable } from '@nestjs/common';
 import { slug } from '@ticketcd/contracts';
-import { createOnce, toStoreError, type EtcdConnection } from '@ticketcd/etcd';
+import { createOnce, listPrefix, toStoreError, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, STATIC_LISTS, type StaticListName } from '@ticketcd/keys';
 import { ETCD } from '@ticketcd/platform';
 import { z } from 'zod';
@@ -18,19 +18,15 @@ export class StaticRepository {
   constructor(@Inject(ETCD) private readonly etcd: EtcdConnection) {}
 
   async readAll(): Promise<Record<StaticListName, StoredList>> {
-    const ns = this.etcd.kv;
-    try {
-      const entries = await Promise.all(
-        STATIC_LISTS.map(async (name) => {
-          const res = await ns.get(keys.staticList(name)).exec();
-          const kv = res.kvs[0];
-          return [name, kv ? { values: listValue.parse(JSON.parse(kv.value.toString())), modRevision: Number(kv.mod_revision) } : { values: [], modRevision: 0 }] as const;
-        }),
-      );
-      return Object.fromEntries(entries) as Record<StaticListName, StoredList>;
-    } catch (e) {
-      throw toStoreError(e, 'static lists read');
-    }
+    // All three lists in one range read.
+    const page = await listPrefix(this.etcd.kv, 'static:', { limit: STATIC_LISTS.length });
+    const byKey = new Map(page.items.map((kv) => [kv.key, kv]));
+    return Object.fromEntries(
+      STATIC_LISTS.map((name) => {
+        const kv = byKey.get(keys.staticList(name));
+        return [name, kv ? { values: listValue.parse(JSON.parse(kv.value)), modRevision: kv.modRevision } : { values: [], modRevision: 0 }];
+      }),
+    ) as Record<StaticListName, StoredList>;
   }
 
   /** Writes the list if nobody wrote it since `modRevision` (0: if it does not exist). */
