@@ -1,4 +1,5 @@
 import { bootstrapService } from '@ticketcd/platform';
+import { searchConfig } from './search.config.js';
 import { SearchIndexerModule } from './search-indexer.module.js';
 
-await bootstrapService({ service: 'search-indexer', imports: [SearchIndexerModule] });
+await bootstrapService({ service: 'search-indexer', configSchema: searchConfig, imports: [SearchIndexerModule] });

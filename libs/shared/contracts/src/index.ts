@@ -5,3 +5,4 @@ export * from './events.js';
 export * from './rpc.js';
 export * from './headers.js';
 export * from './records.js';
+export * from './listing.js';

@@ -26,6 +26,16 @@ const defineRpc = <Req extends z.ZodType, Res extends z.ZodType>(subject: string
 const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 const eventSummary = eventFields.extend({ eventId: id, version: z.number().int().positive() });
 const empty = z.object({}).strict();
+/** One key where the live index and a rebuild disagree (null: absent on that side). */
+const indexDifference = z.object({ key: z.string(), live: z.string().nullable(), expected: z.string().nullable() });
+const indexReport = z.object({
+  revision: z.number().int(),
+  events: z.number().int(),
+  keys: z.number().int(),
+  /** How many keys differ; `differences` lists the first 1,000. */
+  differing: z.number().int(),
+  differences: z.array(indexDifference),
+});
 
 export const purchaseAccepted = z.object({
   status: z.literal('accepted'),
@@ -88,6 +98,10 @@ export const Rpc = {
   },
   search: {
     query: defineRpc('search.query', z.object({ text: z.string().max(200).optional(), type: slug.optional(), location: slug.optional(), limit: pageLimit, cursor }), page(eventSummary)),
+    /** Compares the live index with one rebuilt from event: keys at the same revision; no differences when healthy. */
+    verify: defineRpc('search.index.verify', empty, indexReport),
+    /** Rewrites what differs from a rebuild (event by event, guarded); dryRun only reports. */
+    rebuild: defineRpc('search.index.rebuild', z.object({ dryRun: z.boolean().default(false) }), indexReport.extend({ repairedEvents: z.number().int(), skippedEvents: z.array(id) })),
   },
   notifier: {
     putSubscription: defineRpc('notifier.subscriptions.put', z.object({ username, eventId: id, limit: quantity, active: z.boolean().default(true) }), z.object({ eventId: id, limit: z.number().int(), active: z.boolean(), firedAt: z.string().nullable() })),

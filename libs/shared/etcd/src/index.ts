@@ -4,3 +4,4 @@ export * from './txn.js';
 export * from './paging.js';
 export * from './cluster.js';
 export * from './leased-key.js';
+export * from './watched-prefix.js';

@@ -74,10 +74,10 @@ export function decodeKeyCursor(cursor: string, prefix: string): string | null {
   return key.startsWith(prefix) ? key : null;
 }
 
-/** Every key under `prefix`, page by page, all read at one revision. */
-export async function* scanPrefix(ns: Namespace, prefix: string, pageSize = 500): AsyncGenerator<KeyValue> {
+/** Every key under `prefix`, page by page, all read at one revision (`atRevision`, or the first page's). */
+export async function* scanPrefix(ns: Namespace, prefix: string, pageSize = 500, atRevision?: number): AsyncGenerator<KeyValue> {
   let after: string | null = null;
-  let revision: number | undefined;
+  let revision: number | undefined = atRevision;
   do {
     const page: Page = await listPrefix(ns, prefix, { limit: pageSize, after, revision });
     revision ??= page.revision;

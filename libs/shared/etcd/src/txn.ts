@@ -22,7 +22,7 @@ export function unconditionalTxn(ns: Namespace): ComparatorBuilder {
   return new ComparatorBuilder(ns.kv, (ns as unknown as { nsApplicator: ConstructorParameters<typeof ComparatorBuilder>[1] }).nsApplicator);
 }
 
-function toBuilder(ns: Namespace, op: WriteOp) {
+export function toBuilder(ns: Namespace, op: WriteOp) {
   if (op.type === 'delete') return ns.delete().key(op.key);
   const put = ns.put(op.key).value(op.value);
   return op.lease ? put.lease(op.lease) : put;
@@ -44,6 +44,27 @@ export async function writeInChunks(ns: Namespace, ops: readonly WriteOp[], size
     committed += part.length;
   }
   return committed;
+}
+
+/** A Txn's condition on one key: unchanged since `modRevision`, or never created when it is 0. */
+export interface KeyGuard {
+  key: string;
+  modRevision: number;
+}
+
+/**
+ * Applies `ops` in one Txn if the guard holds. Safe under etcd3's retries: once committed, the
+ * guard key's revision has moved (put it in `ops`) or the ops are idempotent.
+ */
+export async function guardedWrite(ns: Namespace, guard: KeyGuard, ops: readonly WriteOp[], what: string): Promise<{ succeeded: boolean; revision: number }> {
+  if (ops.length > MAX_TXN_OPS) throw new RangeError(`${what}: ${ops.length} ops exceed etcd's ${MAX_TXN_OPS} per Txn`);
+  const txn = guard.modRevision === 0 ? ns.if(guard.key, 'Create', '==', 0) : ns.if(guard.key, 'Mod', '==', guard.modRevision);
+  try {
+    const res = await txn.then(...ops.map((op) => toBuilder(ns, op))).commit();
+    return { succeeded: res.succeeded, revision: Number(res.header.revision) };
+  } catch (e) {
+    throw toStoreError(e, what);
+  }
 }
 
 export interface CreateOnceResult {

@@ -26,6 +26,7 @@ const samples: [ParsedKey, string][] = [
   [{ kind: 'search', field: 'type', value: 'concert', eventId: EVENT }, `search:type:concert:${EVENT}`],
   [{ kind: 'search', field: 'location', value: 'porto', eventId: EVENT }, `search:location:porto:${EVENT}`],
   [{ kind: 'stats', eventId: EVENT }, `stats:${EVENT}`],
+  [{ kind: 'searchMeta', eventId: EVENT }, `search:meta:${EVENT}`],
   [{ kind: 'statsAll' }, 'stats:all'],
   [{ kind: 'outbox', service: 'inventory', entryId: ORDER }, `outbox:inventory:${ORDER}`],
   [{ kind: 'svc', service: 'search-indexer', instanceId: 'search-indexer-7d9f-abc12' }, 'svc:search-indexer:search-indexer-7d9f-abc12'],
@@ -40,7 +41,7 @@ describe('key schema', () => {
   it('covers every namespace of the design brief', () => {
     const kinds = new Set(samples.map(([p]) => p.kind));
     expect([...kinds].sort()).toEqual(
-      ['alert', 'event', 'favcount', 'favourite', 'notification', 'outbox', 'purchase', 'sale', 'search', 'session', 'static', 'stats', 'statsAll', 'svc', 'ticket', 'user'].sort(),
+      ['alert', 'event', 'favcount', 'favourite', 'notification', 'outbox', 'purchase', 'sale', 'search', 'searchMeta', 'session', 'static', 'stats', 'statsAll', 'svc', 'ticket', 'user'].sort(),
     );
   });
 
@@ -79,6 +80,8 @@ describe('key schema', () => {
     [`ticket:${EVENT}:Pink`, /ticket type "Pink"/],
     ['static:colours', /unknown static list "colours"/],
     [`search:price:1:${EVENT}`, /unknown search field "price"/],
+    [`searchMeta:${EVENT}`, /unknown namespace "searchMeta"/],
+    [`search:meta:${EVENT}:x`, /searchMeta keys have 1 segment/],
     ['user:bob/x', /must not contain '\/'/],
   ])('refuses to parse %s', (key, message) => {
     expect(() => parseKey(key)).toThrow(KeyParseError);

@@ -52,6 +52,8 @@ export const keys = {
     const f = searchField(field);
     return join('search', f, searchValue(f, value), seg.id('event id', eventId));
   },
+  /** What the indexer last indexed for an event (version, postings): the index's own guard. */
+  searchMeta: (eventId: string) => join('search', 'meta', seg.id('event id', eventId)),
   stats: (eventId: string) => join('stats', seg.id('event id', eventId)),
   /** Totals over all events, kept with the per-event stats. */
   statsAll: () => join('stats', 'all'),
@@ -79,6 +81,7 @@ export const prefixes = {
   /** Word-prefix search: `search:text:con` also matches `search:text:concert:<id>`. */
   searchTextPrefix: (termPrefix: string) => join('search', 'text', seg.termPrefix(termPrefix)),
   search: () => 'search:',
+  searchMeta: () => 'search:meta:',
   stats: () => 'stats:',
   outboxOf: (service: ServiceName) => join('outbox', seg.slug('service', service)) + SEP,
   svc: () => 'svc:',

@@ -17,6 +17,7 @@ export type ParsedKey =
   | { kind: 'notification'; username: string; eventId: string }
   | { kind: 'alert'; username: string; alertId: string }
   | { kind: 'search'; field: SearchField; value: string; eventId: string }
+  | { kind: 'searchMeta'; eventId: string }
   | { kind: 'stats'; eventId: string }
   | { kind: 'statsAll' }
   | { kind: 'outbox'; service: ServiceName; entryId: string }
@@ -36,7 +37,7 @@ export class KeyParseError extends Error {
 
 const ARITY: Record<KeyKind, number> = {
   user: 1, session: 1, event: 1, static: 1, ticket: 2, sale: 2, purchase: 3, favourite: 2, favcount: 1,
-  notification: 2, alert: 2, search: 3, stats: 1, statsAll: 1, outbox: 2, svc: 2,
+  notification: 2, alert: 2, search: 3, searchMeta: 1, stats: 1, statsAll: 1, outbox: 2, svc: 2,
 };
 
 /** Builds the canonical key back from a parsed key. */
@@ -54,6 +55,7 @@ export function buildKey(k: ParsedKey): string {
     case 'notification': return keys.notification(k.username, k.eventId);
     case 'alert': return keys.alert(k.username, k.alertId);
     case 'search': return keys.search(k.field, k.value, k.eventId);
+    case 'searchMeta': return keys.searchMeta(k.eventId);
     case 'stats': return keys.stats(k.eventId);
     case 'statsAll': return keys.statsAll();
     case 'outbox': return keys.outbox(k.service, k.entryId);
@@ -62,9 +64,15 @@ export function buildKey(k: ParsedKey): string {
 }
 
 export function parseKey(key: string): ParsedKey {
-  const [kind, ...rest] = key.split(SEP);
+  const [namespace, ...rest] = key.split(SEP);
   if (key === keys.statsAll()) return { kind: 'statsAll' };
-  if (!kind || !(kind in ARITY) || kind === 'statsAll') throw new KeyParseError(key, `unknown namespace ${JSON.stringify(kind)}`);
+  // `search:meta:<eventId>` shares the search namespace; `meta` is not a search field.
+  const isMeta = namespace === 'search' && rest[0] === 'meta';
+  if (isMeta) rest.shift();
+  const kind = isMeta ? 'searchMeta' : namespace;
+  // Kinds that are not namespaces of their own: only reachable through the cases above.
+  const internal = !isMeta && (namespace === 'statsAll' || namespace === 'searchMeta');
+  if (!kind || !(kind in ARITY) || internal) throw new KeyParseError(key, `unknown namespace ${JSON.stringify(kind)}`);
   const k = kind as KeyKind;
   if (rest.length !== ARITY[k]) throw new KeyParseError(key, `${k} keys have ${ARITY[k]} segment(s) after the namespace, got ${rest.length}`);
   const [a, b, c] = rest as [string, string, string];
@@ -88,6 +96,7 @@ export function parseKey(key: string): ParsedKey {
       if (!(SEARCH_FIELDS as readonly string[]).includes(a)) throw new KeyParseError(key, `unknown search field ${JSON.stringify(a)}`);
       parsed = { kind: k, field: a as SearchField, value: b, eventId: c };
       break;
+    case 'searchMeta': parsed = { kind: k, eventId: a }; break;
     case 'stats': parsed = { kind: k, eventId: a }; break;
     case 'statsAll': parsed = { kind: k }; break;
     case 'outbox': parsed = { kind: k, service: a as ServiceName, entryId: b }; break;

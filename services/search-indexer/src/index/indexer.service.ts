@@ -1,0 +1,143 @@
+/**
+ * Keeps the index in step with the catalog (one change at a time, guarded by the event's meta
+ * key, so redelivered, reordered and concurrent changes never regress it), and compares or
+ * repairs it against a rebuild from `event:` keys.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import type { EventFields, EventRecord, Rpc, RpcResult } from '@ticketcd/contracts';
+import { chunk, type WriteOp } from '@ticketcd/etcd';
+import { keys, parseKey } from '@ticketcd/keys';
+import { PinoLogger } from 'nestjs-pino';
+import { SEARCH_CONFIG, type SearchConfig } from '../search.config.js';
+import { IndexRepository } from './index.repository.js';
+import { canonicalFields, encodeMeta, indexEntries, plan, type IndexChange, type IndexMeta } from './postings.js';
+
+const MAX_ATTEMPTS = 50;
+const MAX_LISTED = 1000;
+
+type Report = RpcResult<typeof Rpc.search.verify>;
+type Difference = Report['differences'][number];
+
+const metaPut = (eventId: string, meta: IndexMeta): WriteOp => ({ type: 'put', key: keys.searchMeta(eventId), value: encodeMeta(meta) });
+
+/** The change that brings the index to an event: record as stored. */
+export function changeOf(eventId: string, record: EventRecord): IndexChange {
+  return { eventId, version: record.version, fields: record.deletedAt === null ? canonicalFields(record as EventFields) : null };
+}
+
+/** Every key the index should hold for these events. */
+export function expectedIndex(events: Map<string, EventRecord>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [eventId, record] of events) for (const [k, v] of indexEntries(changeOf(eventId, record))) out.set(k, v);
+  return out;
+}
+
+export function differences(live: Map<string, { value: string }>, expected: Map<string, string>): Difference[] {
+  const out: Difference[] = [];
+  for (const [key, want] of expected) {
+    const have = live.get(key)?.value ?? null;
+    if (have !== want) out.push({ key, live: have, expected: want });
+  }
+  for (const [key, { value }] of live) if (!expected.has(key)) out.push({ key, live: value, expected: null });
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** The event a search: key belongs to, or null for a key that is not the schema's. */
+function eventOf(key: string): string | null {
+  try {
+    const k = parseKey(key);
+    return k.kind === 'search' || k.kind === 'searchMeta' ? k.eventId : null;
+  } catch {
+    return null;
+  }
+}
+
+@Injectable()
+export class IndexerService {
+  constructor(
+    private readonly repo: IndexRepository,
+    @Inject(SEARCH_CONFIG) private readonly config: SearchConfig,
+    private readonly log: PinoLogger,
+  ) {
+    log.setContext('indexer');
+  }
+
+  async apply(change: IndexChange): Promise<'indexed' | 'already indexed' | 'older than indexed'> {
+    const { eventId } = change;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const stored = await this.repo.readMeta(eventId);
+      const p = plan(stored?.meta ?? null, change);
+      if (p.kind === 'skip') return p.reason;
+      const guard = stored?.modRevision ?? 0;
+      if (p.kind === 'single') {
+        if ((await this.repo.write(eventId, guard, [...p.ops, metaPut(eventId, p.meta)])).succeeded) return 'indexed';
+        continue; // another writer moved the meta: re-read and re-plan
+      }
+      // Phased: announce the change (fencing off any older writer), write the chunks under the
+      // pending meta's revision, then settle. A crash leaves the pending meta for the redelivery.
+      const begun = await this.repo.write(eventId, guard, [metaPut(eventId, p.pending)]);
+      if (!begun.succeeded) continue;
+      let intact = true;
+      for (const ops of p.chunks) {
+        if (!(await this.repo.write(eventId, begun.revision, ops)).succeeded) {
+          intact = false;
+          break;
+        }
+      }
+      if (intact && (await this.repo.write(eventId, begun.revision, [metaPut(eventId, p.meta)])).succeeded) return 'indexed';
+    }
+    throw new Error(`indexing event ${eventId} v${change.version}: its index meta kept changing (${MAX_ATTEMPTS} attempts)`);
+  }
+
+  async verify(): Promise<Report> {
+    const snap = await this.repo.snapshot();
+    const diffs = differences(snap.live, expectedIndex(snap.events));
+    return { revision: snap.revision, events: snap.events.size, keys: snap.live.size, differing: diffs.length, differences: diffs.slice(0, MAX_LISTED) };
+  }
+
+  /**
+   * Rewrites every key that differs from a rebuild, event by event: each event's repair is
+   * guarded by its meta as read in the snapshot, so a change the consumer made meanwhile is
+   * never overwritten (that event is reported as skipped; run again).
+   */
+  async rebuild(dryRun: boolean): Promise<RpcResult<typeof Rpc.search.rebuild>> {
+    const snap = await this.repo.snapshot();
+    const diffs = differences(snap.live, expectedIndex(snap.events));
+    const report = { revision: snap.revision, events: snap.events.size, keys: snap.live.size, differing: diffs.length, differences: diffs.slice(0, MAX_LISTED) };
+    if (dryRun || diffs.length === 0) return { ...report, repairedEvents: 0, skippedEvents: [] };
+    const byEvent = new Map<string, Difference[]>();
+    const strays: WriteOp[] = [];
+    for (const d of diffs) {
+      const eventId = eventOf(d.key);
+      if (eventId === null) strays.push({ type: 'delete', key: d.key });
+      else byEvent.set(eventId, [...(byEvent.get(eventId) ?? []), d]);
+    }
+    if (strays.length) await this.repo.deleteUnguarded(strays.map((s) => s.key));
+    const skipped: string[] = [];
+    let repaired = 0;
+    const queue = [...byEvent];
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const [eventId, ds] = next;
+        const metaKey = keys.searchMeta(eventId);
+        const guard = snap.live.get(metaKey)?.modRevision ?? 0;
+        // The meta last: the chunks before it keep the guard valid.
+        const ops: WriteOp[] = ds
+          .sort((a, b) => Number(a.key === metaKey) - Number(b.key === metaKey))
+          .map((d) => (d.expected === null ? { type: 'delete', key: d.key } : { type: 'put', key: d.key, value: d.expected }));
+        let ok = true;
+        for (const part of chunk(ops)) {
+          if (!(await this.repo.write(eventId, guard, part)).succeeded) {
+            ok = false;
+            break;
+          }
+        }
+        if (ok) repaired++;
+        else skipped.push(eventId);
+      }
+    };
+    await Promise.all(Array.from({ length: this.config.SEARCH_REBUILD_CONCURRENCY }, worker));
+    this.log.info({ differing: diffs.length, repaired, skipped: skipped.length }, 'index rebuilt');
+    return { ...report, repairedEvents: repaired, skippedEvents: skipped };
+  }
+}

@@ -1,0 +1,50 @@
+/** Reads of the index for queries: posting ranges in one Txn (one revision), metas by id. */
+import { Inject, Injectable } from '@nestjs/common';
+import { chunk, toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
+import { keys } from '@ticketcd/keys';
+import { ETCD } from '@ticketcd/platform';
+import { decodeMeta, type IndexMeta } from '../index/postings.js';
+
+export interface RawKv {
+  key: string;
+  value: string;
+}
+
+@Injectable()
+export class QueryRepository {
+  constructor(@Inject(ETCD) private readonly etcd: EtcdConnection) {}
+
+  private strip(key: Buffer): string {
+    const k = key.toString();
+    return this.etcd.namespace && k.startsWith(this.etcd.namespace) ? k.slice(this.etcd.namespace.length) : k;
+  }
+
+  /** Every posting under each prefix, all at one revision. */
+  async ranges(prefixList: string[]): Promise<RawKv[][]> {
+    const ns = this.etcd.kv;
+    try {
+      const res = await unconditionalTxn(ns).then(...prefixList.map((p) => ns.getAll().prefix(p))).commit();
+      return res.responses.map((r) => (r.response_range?.kvs ?? []).map((kv) => ({ key: this.strip(kv.key), value: kv.value.toString() })));
+    } catch (e) {
+      throw toStoreError(e, 'reading search postings');
+    }
+  }
+
+  /** The index metas of these events (absent ones are left out). */
+  async metas(eventIds: string[]): Promise<Map<string, IndexMeta>> {
+    const ns = this.etcd.kv;
+    const out = new Map<string, IndexMeta>();
+    try {
+      for (const ids of chunk(eventIds)) {
+        const res = await unconditionalTxn(ns).then(...ids.map((id) => ns.get(keys.searchMeta(id)))).commit();
+        res.responses.forEach((r, i) => {
+          const kv = r.response_range?.kvs[0];
+          if (kv) out.set(ids[i]!, decodeMeta(kv.value.toString()));
+        });
+      }
+    } catch (e) {
+      throw toStoreError(e, 'reading search metas');
+    }
+    return out;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * search.query: every word must match (the last one as a word prefix: an etcd prefix range),
+ * combined with type and location; ranked and paged (see ranking.ts). Postings come from etcd
+ * in one Txn, fresh; the hits' dates and fields from the watch-fed meta cache. An empty query
+ * (or one with no letters or digits) lists upcoming events through the catalog.
+ */
+import { Injectable } from '@nestjs/common';
+import { AppError, Rpc, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
+import { RpcClient } from '@ticketcd/messaging';
+import { tokenize } from '../index/tokenizer.js';
+import { MetaCache, type IndexedEvent } from './meta.cache.js';
+import { QueryRepository } from './query.repository.js';
+import { compareRank, decodeCursor, encodeCursor, hitsOf, intersect, rangesOf, rankKey, type QueryPlan, type RankKey } from './ranking.js';
+
+type Page = RpcResult<typeof Rpc.search.query>;
+
+@Injectable()
+export class QueryService {
+  constructor(
+    private readonly repo: QueryRepository,
+    private readonly cache: MetaCache,
+    private readonly rpc: RpcClient,
+  ) {}
+
+  async query(req: RpcRequest<typeof Rpc.search.query>): Promise<Page> {
+    const limit = req.limit ?? 20;
+    const words = tokenize(req.text ?? '');
+    if (words.length === 0) return this.rpc.call(Rpc.catalog.listEvents, { type: req.type, location: req.location, limit, cursor: req.cursor });
+    const cursor = req.cursor ? decodeCursor(req.cursor) : null;
+    if (req.cursor && !cursor) throw AppError.badRequest('invalid cursor', [{ path: 'cursor', message: 'not a cursor this search returned' }]);
+    const now = cursor?.now ?? new Date().toISOString();
+    const plan: QueryPlan = { words: [...new Set(words.slice(0, -1))], prefix: words[words.length - 1]!, type: req.type, location: req.location };
+    const ranges = rangesOf(plan);
+    const postings = await this.repo.ranges(ranges.map((r) => r.prefix));
+    const scores = intersect(ranges.map((r, i) => ({ hits: hitsOf(postings[i]!), text: r.text })));
+    const indexed = await this.indexed([...scores.keys()]);
+    const ranked: { key: RankKey; eventId: string; e: IndexedEvent }[] = [];
+    for (const [eventId, score] of scores) {
+      const e = indexed.get(eventId);
+      // No fields: deleted, or postings written a moment before their meta; not a hit.
+      if (!e?.fields) continue;
+      const key = rankKey(score, eventId, e.fields.date, now);
+      if (!cursor || compareRank(key, cursor.last) > 0) ranked.push({ key, eventId, e });
+    }
+    ranked.sort((a, b) => compareRank(a.key, b.key));
+    const page = ranked.slice(0, limit);
+    return {
+      items: page.map(({ eventId, e }) => ({ eventId, version: e.version, ...e.fields! })),
+      nextCursor: ranked.length > limit ? encodeCursor({ now, last: page[page.length - 1]!.key }) : null,
+    };
+  }
+
+  /** Cached metas, and the few the cache has not seen yet read from etcd. */
+  private async indexed(eventIds: string[]): Promise<Map<string, IndexedEvent>> {
+    const out = new Map<string, IndexedEvent>();
+    const missing: string[] = [];
+    for (const id of eventIds) {
+      const e = this.cache.get(id);
+      if (e) out.set(id, e);
+      else missing.push(id);
+    }
+    if (missing.length) for (const [id, m] of await this.repo.metas(missing)) out.set(id, { version: m.v, fields: m.fields });
+    return out;
+  }
+}

@@ -1,0 +1,53 @@
+import { keys } from '@ticketcd/keys';
+import { IN_DESCRIPTION, IN_NAME } from '../index/postings.js';
+import { compareRank, decodeCursor, encodeCursor, hitsOf, intersect, rangesOf, rankKey } from './ranking.js';
+
+const A = '01JD6Z3M4X1V2B3N4M5K6J7H8A';
+const B = '01JD6Z3M4X1V2B3N4M5K6J7H8B';
+const C = '01JD6Z3M4X1V2B3N4M5K6J7H8C';
+
+describe('query ranking', () => {
+  it('reads whole words exactly and the last word as a prefix range', () => {
+    expect(rangesOf({ words: ['rock'], prefix: 'lon', type: 'concert' })).toEqual([
+      { prefix: 'search:text:rock:', text: true },
+      { prefix: 'search:text:lon', text: true },
+      { prefix: 'search:type:concert:', text: false },
+    ]);
+  });
+
+  it('keeps events in every set and counts the words found in their names', () => {
+    const rock = hitsOf([
+      { key: keys.search('text', 'rock', A), value: IN_NAME },
+      { key: keys.search('text', 'rock', B), value: IN_DESCRIPTION },
+      { key: keys.search('text', 'rock', C), value: IN_NAME },
+    ]);
+    // A prefix range: one event may match through several words; in-name if any is.
+    const lon = hitsOf([
+      { key: keys.search('text', 'london', A), value: IN_DESCRIPTION },
+      { key: keys.search('text', 'long', A), value: IN_NAME },
+      { key: keys.search('text', 'london', B), value: IN_NAME },
+    ]);
+    const type = hitsOf([{ key: keys.search('type', 'concert', A), value: '1' }, { key: keys.search('type', 'concert', B), value: '1' }]);
+    expect(intersect([{ hits: rock, text: true }, { hits: lon, text: true }, { hits: type, text: false }])).toEqual(new Map([[A, 2], [B, 1]]));
+  });
+
+  it('ranks more name matches first, then upcoming soonest, then past latest', () => {
+    const now = '2026-06-01T00:00:00.000Z';
+    const ranked = [
+      rankKey(1, 'past-old', '2026-01-01T00:00:00.000Z', now),
+      rankKey(1, 'soon', '2026-07-01T00:00:00.000Z', now),
+      rankKey(2, 'late', '2027-07-01T00:00:00.000Z', now),
+      rankKey(1, 'past-recent', '2026-05-01T00:00:00+02:00', now),
+      rankKey(1, 'later', '2026-09-01T00:00:00.000Z', now),
+    ].sort(compareRank);
+    expect(ranked.map((k) => k[3])).toEqual(['late', 'soon', 'later', 'past-recent', 'past-old']);
+  });
+
+  it('round-trips cursors and refuses forged ones', () => {
+    const c = { now: '2026-06-01T00:00:00.000Z', last: rankKey(1, A, '2026-07-01T00:00:00.000Z', '2026-06-01T00:00:00.000Z') };
+    expect(decodeCursor(encodeCursor(c))).toEqual(c);
+    expect(decodeCursor('garbage')).toBeNull();
+    expect(decodeCursor(Buffer.from('["x",[1,0,"d","id"]]').toString('base64url'))).toBeNull();
+    expect(decodeCursor(Buffer.from('["2026-06-01T00:00:00.000Z",[1,2,"d","id"]]').toString('base64url'))).toBeNull();
+  });
+});
