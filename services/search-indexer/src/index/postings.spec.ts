@@ -78,6 +78,7 @@ describe('postings', () => {
       [keys.search('text', 'concert', ID)]: IN_NAME,
       [keys.search('text', 'and', ID)]: IN_DESCRIPTION,
       [keys.search('text', 'roll', ID)]: IN_DESCRIPTION,
+      [keys.search('text', 'lisbon', ID)]: IN_DESCRIPTION,
       [keys.search('type', 'concert', ID)]: MEMBER,
       [keys.search('location', 'lisbon', ID)]: MEMBER,
     });

@@ -4,7 +4,7 @@
  * a rebuilt index and an incrementally kept one are byte for byte the same.
  *
  * Per event: one posting per term (`search:text:<word>:<id>` = {"n":1} when the word is in the
- * name, {"n":0} when only in the description), one per type and location (= "1"), and a meta key
+ * name, {"n":0} when only in the description, location or type), one per type and location (= "1"), and a meta key
  * `search:meta:<id>` naming the version indexed, its fields (the hit's summary) and its postings.
  * The meta key is the guard of every write for the event: each Txn compares its mod revision.
  */
@@ -56,7 +56,8 @@ export function postingsOf(eventId: string, fields: EventFields): Postings {
     }
   };
   for (const t of terms(fields.name)) add(() => keys.search('text', t, eventId), IN_NAME);
-  for (const t of terms(fields.description)) add(() => keys.search('text', t, eventId), IN_DESCRIPTION);
+  // Where and what are words too: "rock lon" finds a rock event in London by its location.
+  for (const t of terms(`${fields.description} ${fields.location} ${fields.type}`)) add(() => keys.search('text', t, eventId), IN_DESCRIPTION);
   add(() => keys.search('type', fields.type, eventId), MEMBER);
   add(() => keys.search('location', fields.location, eventId), MEMBER);
   return sortedPostings(out);
