@@ -4,6 +4,8 @@
  *   down   stop everything `up` started (also from another terminal)
  *   status members, leader, raft term/index, live service instances
  *   reconcile [--fix]  recompute sales stats from the sale: records and print the differences
+ *   search-verify      compare the search index with a rebuild from event: keys; print the differences
+ *   search-rebuild [--dry-run]  rewrite what differs (event by event, guarded)
  * Common: [--dir .stack] [--port-base 23790]
  */
 import { clusterStatus, createEtcdConnection, scanPrefix } from '@ticketcd/etcd';
@@ -36,6 +38,7 @@ const { positionals, values } = parseArgs({
     'no-services': { type: 'boolean', default: false },
     fresh: { type: 'boolean', default: false },
     fix: { type: 'boolean', default: false },
+    'dry-run': { type: 'boolean', default: false },
     seed: { type: 'string', default: '24' },
   },
 });
@@ -160,23 +163,44 @@ async function status() {
   }
 }
 
-async function reconcile() {
+/** Runs one admin request against the running stack's NATS. */
+async function adminRequest<T>(run: (rpc: RpcClient) => Promise<T>): Promise<T> {
   const state = readState(dir);
   if (!state) fail(`no stack state in ${dir}; start one with: npm run stack`);
   const proxy = ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: [state.natsUrl], name: 'stack-cli' } });
   try {
-    const reply = await new RpcClient(proxy, 60_000).request(Rpc.orders.reconcile, { fix: values.fix });
-    if (!reply.ok) fail(`${reply.error.code}: ${reply.error.message}`);
-    const { events, differences, fixed } = reply.data;
-    process.stdout.write(`stats of ${events} event(s) recomputed from sale: records: ${differences.length} difference(s)${fixed ? ', fixed' : ''}\n`);
-    for (const d of differences) process.stdout.write(`  ${d.key}\n    kept:       ${JSON.stringify(d.kept)}\n    recomputed: ${JSON.stringify(d.recomputed)}\n`);
-    if (differences.length > 0 && !fixed) process.exitCode = 1;
+    return await run(new RpcClient(proxy, 120_000));
   } finally {
     await proxy.close();
   }
 }
 
+async function reconcile() {
+  const reply = await adminRequest((rpc) => rpc.request(Rpc.orders.reconcile, { fix: values.fix }));
+  if (!reply.ok) fail(`${reply.error.code}: ${reply.error.message}`);
+  const { events, differences, fixed } = reply.data;
+  process.stdout.write(`stats of ${events} event(s) recomputed from sale: records: ${differences.length} difference(s)${fixed ? ', fixed' : ''}\n`);
+  for (const d of differences) process.stdout.write(`  ${d.key}\n    kept:       ${JSON.stringify(d.kept)}\n    recomputed: ${JSON.stringify(d.recomputed)}\n`);
+  if (differences.length > 0 && !fixed) process.exitCode = 1;
+}
+
+/** search-verify: the live index against a rebuild; search-rebuild [--dry-run]: repair what differs. */
+async function searchIndex(rebuild: boolean) {
+  const reply = await adminRequest((rpc) => (rebuild ? rpc.request(Rpc.search.rebuild, { dryRun: values['dry-run'] }) : rpc.request(Rpc.search.verify, {})));
+  if (!reply.ok) fail(`${reply.error.code}: ${reply.error.message}`);
+  const r = reply.data;
+  process.stdout.write(`search index at revision ${r.revision}: ${r.events} event(s), ${r.keys} key(s); ${r.differing} differ from a rebuild\n`);
+  for (const d of r.differences) process.stdout.write(`  ${d.key}\n    live:     ${d.live ?? '(absent)'}\n    expected: ${d.expected ?? '(absent)'}\n`);
+  if (r.differing > r.differences.length) process.stdout.write(`  ... and ${r.differing - r.differences.length} more\n`);
+  if ('repairedEvents' in r) {
+    const { repairedEvents, skippedEvents } = r as typeof r & { repairedEvents: number; skippedEvents: string[] };
+    if (values['dry-run']) process.stdout.write('dry run: nothing written\n');
+    else process.stdout.write(`repaired ${repairedEvents} event(s)${skippedEvents.length ? `; ${skippedEvents.length} changed meanwhile, run again: ${skippedEvents.join(', ')}` : ''}\n`);
+    if (skippedEvents.length > 0 || (values['dry-run'] && r.differing > 0)) process.exitCode = 1;
+  } else if (r.differing > 0) process.exitCode = 1;
+}
+
 const command = positionals[0] ?? 'up';
-const commands: Record<string, () => Promise<void>> = { up, down, status, reconcile };
-if (!commands[command]) fail(`unknown command "${command}" (up, down, status, reconcile)`);
+const commands: Record<string, () => Promise<void>> = { up, down, status, reconcile, 'search-verify': () => searchIndex(false), 'search-rebuild': () => searchIndex(true) };
+if (!commands[command]) fail(`unknown command "${command}" (${Object.keys(commands).join(', ')})`);
 await commands[command]!();
