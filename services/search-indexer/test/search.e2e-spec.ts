@@ -35,7 +35,9 @@ const event = (over: Partial<EventFields> = {}) => ({
   ...over,
 });
 
+/** Every committed catalog change relayed (outbox empty) and indexed (consumer drained). */
 async function caughtUp(): Promise<void> {
+  await waitFor(async () => (await etcd.kv.getAll().prefix(prefixes.outboxOf('catalog')).count()) === 0, { timeoutMs: 30_000, intervalMs: 50, what: 'the catalog outbox to be relayed' });
   const jsm = await jetstreamManager(nc);
   await waitFor(
     async () => {

@@ -34,6 +34,11 @@ export interface DurableConsumerOptions {
   ackWaitMs?: number;
   /** Messages buffered per pull. */
   batch?: number;
+  /**
+   * Messages handled at once (default 1: in stream order). Above 1, messages finish in any
+   * order: only for handlers that are correct under reordering (e.g. version-guarded writes).
+   */
+  concurrency?: number;
   onOutcome?: (outcome: 'acked' | 'retried' | 'parked') => void;
 }
 
@@ -89,10 +94,17 @@ export class DurableConsumer {
   }
 
   private async run(messages: ConsumerMessages) {
+    const limit = Math.max(1, this.opts.concurrency ?? 1);
+    const inFlight = new Set<Promise<void>>();
     for await (const msg of messages) {
-      await this.handle(msg);
+      const p: Promise<void> = this.handle(msg)
+        .catch((e: unknown) => this.log.error({ durable: this.opts.durable, err: (e as Error).message }, 'message handling failed; it will be redelivered'))
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      if (inFlight.size >= limit) await Promise.race(inFlight);
       if (this.stopping) break;
     }
+    await Promise.all(inFlight);
   }
 
   private async handle(msg: JsMsg): Promise<void> {

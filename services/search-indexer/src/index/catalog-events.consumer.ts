@@ -50,6 +50,8 @@ export class CatalogEventsConsumer implements OnModuleInit {
       stream: Events.catalog.eventCreated.stream,
       durable: SEARCH_DURABLE,
       ackWaitMs: this.config.SEARCH_ACK_WAIT_MS,
+      // Safe out of order: every write is guarded by the event's index meta and its version.
+      concurrency: this.config.SEARCH_CONCURRENCY,
       handler: async (event, info) => {
         const change = changeFromEvent(event);
         if (!change) return;

@@ -14,6 +14,8 @@ import { canonicalFields, encodeMeta, indexEntries, plan, type IndexChange, type
 
 const MAX_ATTEMPTS = 50;
 const MAX_LISTED = 1000;
+/** A reply must fit NATS's 1 MiB payload: the listed differences stop at this many bytes. */
+const MAX_LISTED_BYTES = 512 * 1024;
 
 type Report = RpcResult<typeof Rpc.search.verify>;
 type Difference = Report['differences'][number];
@@ -29,6 +31,18 @@ export function changeOf(eventId: string, record: EventRecord): IndexChange {
 export function expectedIndex(events: Map<string, EventRecord>): Map<string, string> {
   const out = new Map<string, string>();
   for (const [eventId, record] of events) for (const [k, v] of indexEntries(changeOf(eventId, record))) out.set(k, v);
+  return out;
+}
+
+/** The first differences, as many as fit a reply; `differing` still counts them all. */
+export function listed(diffs: Difference[]): Difference[] {
+  let bytes = 0;
+  const out: Difference[] = [];
+  for (const d of diffs.slice(0, MAX_LISTED)) {
+    bytes += d.key.length + (d.live?.length ?? 0) + (d.expected?.length ?? 0) + 40;
+    if (bytes > MAX_LISTED_BYTES) break;
+    out.push(d);
+  }
   return out;
 }
 
@@ -92,7 +106,7 @@ export class IndexerService {
   async verify(): Promise<Report> {
     const snap = await this.repo.snapshot();
     const diffs = differences(snap.live, expectedIndex(snap.events));
-    return { revision: snap.revision, events: snap.events.size, keys: snap.live.size, differing: diffs.length, differences: diffs.slice(0, MAX_LISTED) };
+    return { revision: snap.revision, events: snap.events.size, keys: snap.live.size, differing: diffs.length, differences: listed(diffs) };
   }
 
   /**
@@ -103,7 +117,7 @@ export class IndexerService {
   async rebuild(dryRun: boolean): Promise<RpcResult<typeof Rpc.search.rebuild>> {
     const snap = await this.repo.snapshot();
     const diffs = differences(snap.live, expectedIndex(snap.events));
-    const report = { revision: snap.revision, events: snap.events.size, keys: snap.live.size, differing: diffs.length, differences: diffs.slice(0, MAX_LISTED) };
+    const report = { revision: snap.revision, events: snap.events.size, keys: snap.live.size, differing: diffs.length, differences: listed(diffs) };
     if (dryRun || diffs.length === 0) return { ...report, repairedEvents: 0, skippedEvents: [] };
     const byEvent = new Map<string, Difference[]>();
     const strays: WriteOp[] = [];

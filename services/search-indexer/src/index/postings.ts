@@ -4,14 +4,15 @@
  * a rebuilt index and an incrementally kept one are byte for byte the same.
  *
  * Per event: one posting per term (`search:text:<word>:<id>` = {"n":1} when the word is in the
- * name, {"n":0} when only in the description, location or type), one per type and location (= "1"), and a meta key
- * `search:meta:<id>` naming the version indexed, its fields (the hit's summary) and its postings.
+ * name, {"n":0} when only in the description, location or type), one per type and location
+ * (= "1"), and a meta key `search:meta:<id>` naming the version indexed, its fields (the hit's
+ * summary) and its postings.
  * The meta key is the guard of every write for the event: each Txn compares its mod revision.
  */
 import type { EventFields } from '@ticketcd/contracts';
 import { chunk, MAX_TXN_OPS, type WriteOp } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
-import { terms } from './tokenizer.js';
+import { terms } from '@ticketcd/search-text';
 
 /** posting key -> value */
 export type Postings = Record<string, string>;

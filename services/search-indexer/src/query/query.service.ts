@@ -7,7 +7,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, Rpc, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
 import { RpcClient } from '@ticketcd/messaging';
-import { tokenize } from '../index/tokenizer.js';
+import { tokenize } from '@ticketcd/search-text';
 import { MetaCache, type IndexedEvent } from './meta.cache.js';
 import { QueryRepository } from './query.repository.js';
 import { compareRank, decodeCursor, encodeCursor, hitsOf, intersect, rangesOf, rankKey, type QueryPlan, type RankKey } from './ranking.js';
