@@ -52,6 +52,18 @@ describe('etcd lib on the real cluster', () => {
     expect(seen).toHaveLength(25);
   });
 
+  it('halves a page that would exceed gRPC\'s 4 MiB reply limit instead of failing', async () => {
+    const big = 'x'.repeat(600 * 1024);
+    for (let i = 0; i < 12; i++) await t.conn.kv.put(`big:${String(i).padStart(2, '0')}`).value(big).exec();
+    const first = await listPrefix(t.conn.kv, 'big:', { limit: 100 });
+    expect(first.items.length).toBeGreaterThan(0);
+    expect(first.items.length).toBeLessThan(12);
+    expect(first.next).toBe(first.items[first.items.length - 1]!.key);
+    const keys: string[] = [];
+    for await (const kv of scanPrefix(t.conn.kv, 'big:', 100)) keys.push(kv.key);
+    expect(keys).toEqual(Array.from({ length: 12 }, (_, i) => `big:${String(i).padStart(2, '0')}`));
+  });
+
   it('scans the whole (namespaced) keyspace with an empty prefix', async () => {
     await writeInChunks(t.conn.kv, ['a:1', 'b:2', 'zz'].map((key) => ({ type: 'put' as const, key, value: key })));
     const keys: string[] = [];

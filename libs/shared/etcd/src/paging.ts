@@ -61,9 +61,13 @@ export async function listPrefix(ns: Namespace, prefix: string, opts: PageOption
     }));
     return { items, next: res.more && items.length > 0 ? items[items.length - 1]!.key : null, revision: Number(res.header.revision) };
   } catch (e) {
+    // A page over gRPC's 4 MiB message limit: the same page in halves (values vary in size).
+    if (isTooLarge(e) && limit > 1) return listPrefix(ns, prefix, { ...opts, limit: Math.floor(limit / 2) });
     throw toStoreError(e, `listing ${prefix}`);
   }
 }
+
+const isTooLarge = (e: unknown): boolean => /RESOURCE_EXHAUSTED|larger than max/.test((e as Error)?.message ?? '');
 
 /** Opaque cursor for an API page that ends at `key`. */
 export const encodeKeyCursor = (key: string): string => Buffer.from(key).toString('base64url');
@@ -78,9 +82,12 @@ export function decodeKeyCursor(cursor: string, prefix: string): string | null {
 export async function* scanPrefix(ns: Namespace, prefix: string, pageSize = 500, atRevision?: number): AsyncGenerator<KeyValue> {
   let after: string | null = null;
   let revision: number | undefined = atRevision;
+  let size = pageSize;
   do {
-    const page: Page = await listPrefix(ns, prefix, { limit: pageSize, after, revision });
+    const page: Page = await listPrefix(ns, prefix, { limit: size, after, revision });
     revision ??= page.revision;
+    // A short page with more to come was halved for size: keep the smaller size from here on.
+    if (page.next && page.items.length < size) size = page.items.length;
     yield* page.items;
     after = page.next;
   } while (after);

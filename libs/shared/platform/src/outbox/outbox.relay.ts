@@ -15,6 +15,9 @@ import type { z } from 'zod';
 import { ETCD, SERVICE_CONFIG, SERVICE_IDENTITY, type ServiceIdentity } from '../tokens.js';
 import { outboxEntrySchema, type OutboxExpander } from './outbox.js';
 
+/** Entries per page: one delete Txn each, within etcd's 128 ops. */
+const PAGE = 64;
+
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private running: Promise<void> | null = null;
@@ -88,11 +91,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         this.again = false;
         let after: string | null = null;
         do {
-          const page = await listPrefix(this.etcd.kv, prefixes.outboxOf(this.identity.service as ServiceName), { limit: 50, after });
-          for (const kv of page.items) {
-            if (this.stopped) return;
-            await this.relay(kv);
-          }
+          if (this.stopped) return;
+          const page = await listPrefix(this.etcd.kv, prefixes.outboxOf(this.identity.service as ServiceName), { limit: PAGE, after });
+          await this.relayPage(page.items);
           after = page.next;
         } while (after);
       } while (this.again && !this.stopped);
@@ -103,7 +104,31 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  private async relay(kv: KeyValue): Promise<void> {
+  /**
+   * A page at a time: publishes pipelined on one connection (issued in entry order; consumers
+   * must not rely on order anyway), then one guarded delete for the page. One round trip per
+   * page instead of two per entry is what lets the relay keep up with a busy writer.
+   */
+  private async relayPage(items: KeyValue[]): Promise<void> {
+    const ready = (await Promise.all(items.map((kv) => this.expand(kv)))).filter((r) => r !== null);
+    if (ready.length === 0) return;
+    await Promise.all(ready.flatMap((r) => r.envelopes.map((env) => this.publisher.publish(env))));
+    try {
+      // Only entries unchanged since read are deleted; if any changed, each is tried on its own.
+      const txn = this.etcd.kv.if(ready[0]!.kv.key, 'Mod', '==', ready[0]!.kv.modRevision);
+      for (const { kv } of ready.slice(1)) txn.and(kv.key, 'Mod', '==', kv.modRevision);
+      const res = await txn.then(...ready.map(({ kv }) => this.etcd.kv.delete().key(kv.key))).commit();
+      if (!res.succeeded) {
+        for (const { kv } of ready) await this.etcd.kv.if(kv.key, 'Mod', '==', kv.modRevision).then(this.etcd.kv.delete().key(kv.key)).commit();
+      }
+    } catch (e) {
+      throw toStoreError(e, 'outbox delete');
+    }
+    this.published += ready.reduce((n, r) => n + r.envelopes.length, 0);
+  }
+
+  /** The envelopes of one entry, or null for an entry that cannot be read (left in place). */
+  private async expand(kv: KeyValue): Promise<{ kv: KeyValue; envelopes: EventEnvelope[] } | null> {
     let entry: z.output<typeof outboxEntrySchema>;
     let expand: OutboxExpander | undefined;
     try {
@@ -112,21 +137,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     } catch (e) {
       // Never delete what we cannot read: leave it and say so.
       this.log.error({ key: kv.key, err: (e as Error).message }, 'unreadable outbox entry left in place');
-      return;
+      return null;
     }
-    let envelopes: EventEnvelope[];
-    if ('kind' in entry) {
-      envelopes = await expand!(entry.payload, kv.createRevision);
-    } else {
-      const stamp = entry.stampRevision;
-      envelopes = (entry.envelopes as EventEnvelope[]).map((env) => (stamp ? { ...env, data: { ...(env.data as object), revision: kv.createRevision } } : env));
-    }
-    await Promise.all(envelopes.map((env) => this.publisher.publish(env)));
-    try {
-      await this.etcd.kv.if(kv.key, 'Mod', '==', kv.modRevision).then(this.etcd.kv.delete().key(kv.key)).commit();
-    } catch (e) {
-      throw toStoreError(e, 'outbox delete');
-    }
-    this.published += envelopes.length;
+    if ('kind' in entry) return { kv, envelopes: await expand!(entry.payload, kv.createRevision) };
+    const stamp = entry.stampRevision;
+    return { kv, envelopes: (entry.envelopes as EventEnvelope[]).map((env) => (stamp ? { ...env, data: { ...(env.data as object), revision: kv.createRevision } } : env)) };
   }
 }
