@@ -2,8 +2,8 @@
  * The etcd lib against the real five-member cluster: guarded creates (invariant 3's building
  * block), chunked Txns within etcd's 128-op limit, paging, namespaces, quorum probe.
  */
-import { checkQuorum, clusterStatus, createOnce, listPrefix, MAX_TXN_OPS, scanPrefix, writeInChunks, type WriteOp } from '@ticketcd/etcd';
-import { testEtcd, type TestEtcd } from '@ticketcd/testing';
+import { checkQuorum, clusterStatus, createOnce, listPrefix, MAX_TXN_OPS, scanPrefix, WatchedPrefix, writeInChunks, type WriteOp } from '@ticketcd/etcd';
+import { testEtcd, waitFor, type TestEtcd } from '@ticketcd/testing';
 
 let t: TestEtcd;
 beforeEach(() => {
@@ -62,6 +62,23 @@ describe('etcd lib on the real cluster', () => {
     const keys: string[] = [];
     for await (const kv of scanPrefix(t.conn.kv, 'big:', 100)) keys.push(kv.key);
     expect(keys).toEqual(Array.from({ length: 12 }, (_, i) => `big:${String(i).padStart(2, '0')}`));
+  });
+
+  it('WatchedPrefix loads a prefix at one revision and follows its puts and deletes', async () => {
+    await writeInChunks(t.conn.kv, ['w:a', 'w:b', 'x:c'].map((key) => ({ type: 'put' as const, key, value: `${key}=1` })));
+    const cache = new WatchedPrefix(t.conn, { prefix: 'w:', idOf: (k) => k.slice(2), decode: (v) => v.toUpperCase() });
+    await cache.start();
+    try {
+      expect(cache.ready).toBe(true);
+      expect(cache.all().sort()).toEqual([['a', 'W:A=1'], ['b', 'W:B=1']]);
+      await t.conn.kv.put('w:a').value('w:a=2').exec();
+      await t.conn.kv.delete().key('w:b').exec();
+      await t.conn.kv.put('w:d').value('w:d=1').exec();
+      await waitFor(() => cache.get('a') === 'W:A=2' && cache.get('b') === undefined && cache.get('d') === 'W:D=1', { what: 'the cache to follow the watch' });
+      expect(cache.size).toBe(2);
+    } finally {
+      await cache.stop();
+    }
   });
 
   it('scans the whole (namespaced) keyspace with an empty prefix', async () => {

@@ -106,6 +106,9 @@ describe('search.query', () => {
     expect(names(await search({ text: 'rock', location: 'london' }))).toEqual(['Rock Concert']);
     expect(names(await search({ text: 'night', location: 'london', type: 'concert' }))).toEqual(['Jazz Night', 'Rock Concert']);
     expect(await search({ text: 'rock', type: 'magic' })).toEqual([]);
+    // No words: the filters' own posting lists.
+    expect(names(await search({ type: 'concert', location: 'london' }))).toEqual(['Jazz Night', 'Rock Concert']);
+    expect(names(await search({ text: '  ', type: 'conference' }))).toEqual(['Cloud Conference']);
   });
 
   it('ranks words in the name before words in the description, then by date', async () => {

@@ -1,8 +1,9 @@
 /**
  * search.query: every word must match (the last one as a word prefix: an etcd prefix range),
  * combined with type and location; ranked and paged (see ranking.ts). Postings come from etcd
- * in one Txn, fresh; the hits' dates and fields from the watch-fed meta cache. An empty query
- * (or one with no letters or digits) lists upcoming events through the catalog.
+ * in one Txn, fresh; the hits' dates and fields from the watch-fed meta cache. A query with
+ * no words (empty, or no letters or digits) but a filter lists that filter's postings in listing
+ * order; with no filter either, it is the catalog's listing of upcoming events.
  */
 import { Injectable } from '@nestjs/common';
 import { AppError, Rpc, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
@@ -10,7 +11,7 @@ import { RpcClient } from '@ticketcd/messaging';
 import { tokenize } from '@ticketcd/search-text';
 import { MetaCache, type IndexedEvent } from './meta.cache.js';
 import { QueryRepository } from './query.repository.js';
-import { compareRank, decodeCursor, encodeCursor, hitsOf, intersect, rangesOf, rankKey, type QueryPlan, type RankKey } from './ranking.js';
+import { compareRank, decodeCursor, encodeCursor, hitsOf, intersect, passesFilters, rangesOf, rankKey, type QueryPlan, type RankKey } from './ranking.js';
 
 type Page = RpcResult<typeof Rpc.search.query>;
 
@@ -25,11 +26,11 @@ export class QueryService {
   async query(req: RpcRequest<typeof Rpc.search.query>): Promise<Page> {
     const limit = req.limit ?? 20;
     const words = tokenize(req.text ?? '');
-    if (words.length === 0) return this.rpc.call(Rpc.catalog.listEvents, { type: req.type, location: req.location, limit, cursor: req.cursor });
+    if (words.length === 0 && !req.type && !req.location) return this.rpc.call(Rpc.catalog.listEvents, { limit, cursor: req.cursor });
     const cursor = req.cursor ? decodeCursor(req.cursor) : null;
     if (req.cursor && !cursor) throw AppError.badRequest('invalid cursor', [{ path: 'cursor', message: 'not a cursor this search returned' }]);
     const now = cursor?.now ?? new Date().toISOString();
-    const plan: QueryPlan = { words: [...new Set(words.slice(0, -1))], prefix: words[words.length - 1]!, type: req.type, location: req.location };
+    const plan: QueryPlan = { words: [...new Set(words.slice(0, -1))], prefix: words.at(-1) ?? null, type: req.type, location: req.location };
     const ranges = rangesOf(plan);
     const postings = await this.repo.ranges(ranges.map((r) => r.prefix));
     const scores = intersect(ranges.map((r, i) => ({ hits: hitsOf(postings[i]!), text: r.text })));
@@ -38,7 +39,7 @@ export class QueryService {
     for (const [eventId, score] of scores) {
       const e = indexed.get(eventId);
       // No fields: deleted, or postings written a moment before their meta; not a hit.
-      if (!e?.fields) continue;
+      if (!e?.fields || !passesFilters(plan, e.fields)) continue;
       const key = rankKey(score, eventId, e.fields.date, now);
       if (!cursor || compareRank(key, cursor.last) > 0) ranked.push({ key, eventId, e });
     }

@@ -1,6 +1,6 @@
 import { keys } from '@ticketcd/keys';
 import { IN_DESCRIPTION, IN_NAME } from '../index/postings.js';
-import { compareRank, decodeCursor, encodeCursor, hitsOf, intersect, rangesOf, rankKey } from './ranking.js';
+import { compareRank, decodeCursor, encodeCursor, hitsOf, intersect, passesFilters, rangesOf, rankKey } from './ranking.js';
 
 const A = '01JD6Z3M4X1V2B3N4M5K6J7H8A';
 const B = '01JD6Z3M4X1V2B3N4M5K6J7H8B';
@@ -11,7 +11,17 @@ describe('query ranking', () => {
     expect(rangesOf({ words: ['rock'], prefix: 'lon', type: 'concert' })).toEqual([
       { prefix: 'search:text:rock:', text: true },
       { prefix: 'search:text:lon', text: true },
+    ]);
+  });
+
+  it('with words, checks type and location on the candidates; without, reads their postings', () => {
+    const q = { words: [], prefix: 'rock', type: 'concert', location: 'porto' };
+    expect(passesFilters(q, { type: 'concert', location: 'porto' })).toBe(true);
+    expect(passesFilters(q, { type: 'concert', location: 'lisbon' })).toBe(false);
+    expect(passesFilters({ words: [], prefix: 'rock' }, { type: 'dance', location: 'lisbon' })).toBe(true);
+    expect(rangesOf({ words: [], prefix: null, type: 'concert', location: 'porto' })).toEqual([
       { prefix: 'search:type:concert:', text: false },
+      { prefix: 'search:location:porto:', text: false },
     ]);
   });
 

@@ -11,21 +11,31 @@ import { IN_NAME } from '../index/postings.js';
 export interface QueryPlan {
   /** Whole words: each must match exactly. */
   words: string[];
-  /** The last word: matched as a prefix of an indexed word. */
-  prefix: string;
+  /** The last word: matched as a prefix of an indexed word (null: no words). */
+  prefix: string | null;
   type?: string;
   location?: string;
 }
 
-/** One range read per dimension; `kind` says how its keys are read. */
+/**
+ * One range read per dimension. With words, only the text ranges are read and type and location
+ * are checked on each candidate's indexed fields: a type or location posting list holds a share
+ * of all events (a third of them for a city), so reading it would cost more than the words'
+ * own lists. Without words the filters' posting lists are the candidates.
+ */
 export function rangesOf(q: QueryPlan): { prefix: string; text: boolean }[] {
-  return [
-    ...q.words.map((w) => ({ prefix: prefixes.searchExact('text', w), text: true })),
-    { prefix: prefixes.searchTextPrefix(q.prefix), text: true },
-    ...(q.type ? [{ prefix: prefixes.searchExact('type', q.type), text: false }] : []),
-    ...(q.location ? [{ prefix: prefixes.searchExact('location', q.location), text: false }] : []),
-  ];
+  if (q.prefix === null) {
+    return [
+      ...(q.type ? [{ prefix: prefixes.searchExact('type', q.type), text: false }] : []),
+      ...(q.location ? [{ prefix: prefixes.searchExact('location', q.location), text: false }] : []),
+    ];
+  }
+  return [...q.words.map((w) => ({ prefix: prefixes.searchExact('text', w), text: true })), { prefix: prefixes.searchTextPrefix(q.prefix), text: true }];
 }
+
+/** Whether an event's indexed fields pass the plan's type and location filters. */
+export const passesFilters = (q: QueryPlan, fields: { type: string; location: string }): boolean =>
+  (!q.type || fields.type === q.type) && (!q.location || fields.location === q.location);
 
 /** eventId -> whether the word is in its name, for one range's postings. */
 export function hitsOf(postings: { key: string; value: string }[]): Map<string, boolean> {
