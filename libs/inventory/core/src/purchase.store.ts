@@ -2,10 +2,10 @@
  * etcd reads and the group-commit Txn for purchases. Nothing here decides anything.
  */
 import { eventRecord, saleRecord, ticketRecord, type SaleRecord } from '@ticketcd/contracts';
-import { toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
+import { localKey, toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { outboxKindPut } from '@ticketcd/platform';
-import type { IKeyValue, IRangeResponse } from 'etcd3';
+import type { IRangeResponse } from 'etcd3';
 import type { BatchState, Sale, TicketState } from './decide.js';
 
 export interface CommitResult {
@@ -26,12 +26,6 @@ const stored = ({ orderId: _o, eventId: _e, ...record }: Sale): SaleRecord => re
 
 export class PurchaseStore {
   constructor(private readonly etcd: EtcdConnection) {}
-
-  private key(kv: IKeyValue): string {
-    // Txn responses carry the full key, namespace included.
-    const k = kv.key.toString();
-    return this.etcd.namespace && k.startsWith(this.etcd.namespace) ? k.slice(this.etcd.namespace.length) : k;
-  }
 
   private async readTxn(ops: Parameters<ReturnType<typeof unconditionalTxn>['then']>): Promise<IRangeResponse[]> {
     try {
@@ -59,7 +53,7 @@ export class PurchaseStore {
     const event = eventKv ? eventRecord.parse(JSON.parse(eventKv.value.toString())) : null;
     const tickets = new Map<string, TicketState>();
     for (const kv of ticketRange?.kvs ?? []) {
-      const parsed = parseKey(this.key(kv));
+      const parsed = parseKey(localKey(this.etcd, kv.key));
       if (parsed.kind !== 'ticket') continue;
       tickets.set(parsed.ticketType, { ...ticketRecord.parse(JSON.parse(kv.value.toString())), modRevision: Number(kv.mod_revision) });
     }

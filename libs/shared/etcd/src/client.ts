@@ -59,3 +59,9 @@ export function createEtcdConnection(opts: EtcdOptions): EtcdConnection {
     close: () => client.close(),
   };
 }
+
+/** A key as its namespace's users name it: Txn responses and watch events carry the full key. */
+export function localKey(conn: Pick<EtcdConnection, 'namespace'>, key: Buffer | string): string {
+  const k = key.toString();
+  return conn.namespace && k.startsWith(conn.namespace) ? k.slice(conn.namespace.length) : k;
+}

@@ -7,7 +7,7 @@
  * at 10,000 events cost enough CPU to show in query latencies at 30 s.
  */
 import type { Watcher } from 'etcd3';
-import type { EtcdConnection } from './client.js';
+import { localKey, type EtcdConnection } from './client.js';
 import { listPrefix, type Page } from './paging.js';
 
 export interface WatchedPrefixOptions<T> {
@@ -109,18 +109,13 @@ export class WatchedPrefix<T> {
     if (this.stopped) return;
     // Every change after the snapshot's revision, in order.
     this.watcher = await this.etcd.kv.watch().prefix(this.opts.prefix).startRevision(String(revision! + 1)).create();
-    this.watcher.on('put', (kv) => this.apply(this.unprefixed(kv.key), kv.value.toString()));
-    this.watcher.on('delete', (kv) => this.apply(this.unprefixed(kv.key), null));
+    this.watcher.on('put', (kv) => this.apply(localKey(this.etcd, kv.key), kv.value.toString()));
+    this.watcher.on('delete', (kv) => this.apply(localKey(this.etcd, kv.key), null));
     // create() resolved on the first 'connected': another one is a resumed watch.
     this.watcher.on('connected', () => void this.reload().catch((e: unknown) => this.opts.onError?.(e as Error, 'reload after reconnect')));
     this.watcher.on('error', (e: Error) => {
       this.opts.onError?.(e, 'watch');
       void this.reload().catch(() => undefined);
     });
-  }
-
-  private unprefixed(key: Buffer): string {
-    const k = key.toString();
-    return this.etcd.namespace && k.startsWith(this.etcd.namespace) ? k.slice(this.etcd.namespace.length) : k;
   }
 }

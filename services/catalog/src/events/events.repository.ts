@@ -4,7 +4,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { eventRecord, ticketRecord, type EventEnvelope, type EventRecord, type TicketRecord } from '@ticketcd/contracts';
-import { scanPrefix, toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
+import { localKey, scanPrefix, toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { ETCD, outboxPut } from '@ticketcd/platform';
 
@@ -19,11 +19,6 @@ export interface StoredEvent {
 export class EventsRepository {
   constructor(@Inject(ETCD) private readonly etcd: EtcdConnection) {}
 
-  private unprefixed(key: Buffer): string {
-    const k = key.toString();
-    return this.etcd.namespace && k.startsWith(this.etcd.namespace) ? k.slice(this.etcd.namespace.length) : k;
-  }
-
   /** The event, its ticket types and its favourite count at one revision (one round trip), or null. */
   async find(eventId: string): Promise<StoredEvent | null> {
     const ns = this.etcd.kv;
@@ -35,7 +30,7 @@ export class EventsRepository {
       const kv = eventRange?.kvs[0];
       if (!kv) return null;
       const tickets = (ticketRange?.kvs ?? []).flatMap((t) => {
-        const k = parseKey(this.unprefixed(t.key));
+        const k = parseKey(localKey(this.etcd, t.key));
         return k.kind === 'ticket' ? [{ type: k.ticketType, ...ticketRecord.parse(JSON.parse(t.value.toString())) }] : [];
       });
       const favourites = Number(countRange?.kvs[0]?.value.toString() ?? 0);

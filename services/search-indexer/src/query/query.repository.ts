@@ -1,6 +1,6 @@
 /** Reads of the index for queries: posting ranges in one Txn (one revision), metas by id. */
 import { Inject, Injectable } from '@nestjs/common';
-import { chunk, toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
+import { chunk, localKey, toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
 import { ETCD } from '@ticketcd/platform';
 import { decodeMeta, type IndexMeta } from '../index/postings.js';
@@ -14,17 +14,12 @@ export interface RawKv {
 export class QueryRepository {
   constructor(@Inject(ETCD) private readonly etcd: EtcdConnection) {}
 
-  private strip(key: Buffer): string {
-    const k = key.toString();
-    return this.etcd.namespace && k.startsWith(this.etcd.namespace) ? k.slice(this.etcd.namespace.length) : k;
-  }
-
   /** Every posting under each prefix, all at one revision. */
   async ranges(prefixList: string[]): Promise<RawKv[][]> {
     const ns = this.etcd.kv;
     try {
       const res = await unconditionalTxn(ns).then(...prefixList.map((p) => ns.getAll().prefix(p))).commit();
-      return res.responses.map((r) => (r.response_range?.kvs ?? []).map((kv) => ({ key: this.strip(kv.key), value: kv.value.toString() })));
+      return res.responses.map((r) => (r.response_range?.kvs ?? []).map((kv) => ({ key: localKey(this.etcd, kv.key), value: kv.value.toString() })));
     } catch (e) {
       throw toStoreError(e, 'reading search postings');
     }
