@@ -1,4 +1,5 @@
 import { bootstrapService } from '@ticketcd/platform';
+import { notifierConfig } from './notifier.config.js';
 import { NotifierModule } from './notifier.module.js';
 
-await bootstrapService({ service: 'notifier', imports: [NotifierModule] });
+await bootstrapService({ service: 'notifier', configSchema: notifierConfig, imports: [NotifierModule] });

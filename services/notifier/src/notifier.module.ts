@@ -1,5 +1,22 @@
 import { Module } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@ticketcd/platform';
+import { AlertsService } from './alerts.service.js';
+import { CrossingsService } from './crossings.service.js';
+import { NOTIFIER_CONFIG } from './notifier.config.js';
+import { NotifierHandler } from './notifier.handler.js';
+import { StockChangedConsumer } from './stock-changed.consumer.js';
+import { SubscriptionsRepository } from './subscriptions/subscriptions.repository.js';
+import { SubscriptionsService } from './subscriptions/subscriptions.service.js';
 
-/** The notifier service's features are added here as they land (see docs/architecture.md). */
-@Module({})
+@Module({
+  controllers: [NotifierHandler],
+  providers: [
+    { provide: NOTIFIER_CONFIG, useExisting: SERVICE_CONFIG },
+    SubscriptionsRepository,
+    SubscriptionsService,
+    AlertsService,
+    CrossingsService,
+    StockChangedConsumer,
+  ],
+})
 export class NotifierModule {}

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import {
-  cents, cursor, eventFields, id, MAX_TICKET_TYPES, orderLine, pageLimit, quantity, revision, slug, soldLine, stockLevel, ticketTypeSpec, username,
+  cents, cursor, eventFields, id, MAX_TICKET_TYPES, orderLine, pageLimit, revision, slug, soldLine, stockLevel, ticketTypeSpec, username,
 } from './schemas.js';
 
 export interface RpcDef<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
@@ -57,6 +57,10 @@ export const purchaseRefused = z.object({
 });
 export const purchaseOutcome = z.discriminatedUnion('status', [purchaseAccepted, purchaseRefused]);
 
+/** A low-stock limit: a positive count of remaining tickets. */
+const subscriptionLimit = z.number().int('must be a whole number').positive('must be at least 1').max(1_000_000);
+const subscriptionView = z.object({ eventId: id, limit: z.number().int(), active: z.boolean(), state: z.enum(['armed', 'fired']), firedAt: z.string().nullable() });
+
 export const Rpc = {
   catalog: {
     createEvent: defineRpc('catalog.events.create', eventFields.extend({ ticketTypes: z.array(ticketTypeSpec).min(1).max(MAX_TICKET_TYPES) }), eventSummary),
@@ -104,9 +108,13 @@ export const Rpc = {
     rebuild: defineRpc('search.index.rebuild', z.object({ dryRun: z.boolean().default(false) }), indexReport.extend({ repairedEvents: z.number().int(), skippedEvents: z.array(id) })),
   },
   notifier: {
-    putSubscription: defineRpc('notifier.subscriptions.put', z.object({ username, eventId: id, limit: quantity, active: z.boolean().default(true) }), z.object({ eventId: id, limit: z.number().int(), active: z.boolean(), firedAt: z.string().nullable() })),
+    /**
+     * Creates or changes the user's subscription to an event. A limit already reached fires an
+     * alert at once (state "fired"); `remaining` is the count it was decided against.
+     */
+    putSubscription: defineRpc('notifier.subscriptions.put', z.object({ username, eventId: id, limit: subscriptionLimit, active: z.boolean().default(true) }), subscriptionView.extend({ remaining: z.number().int().nonnegative() })),
     deleteSubscription: defineRpc('notifier.subscriptions.delete', z.object({ username, eventId: id }), z.object({ deleted: z.boolean() })),
-    listSubscriptions: defineRpc('notifier.subscriptions.list', z.object({ username }), z.object({ items: z.array(z.object({ eventId: id, limit: z.number().int(), active: z.boolean(), firedAt: z.string().nullable() })) })),
+    listSubscriptions: defineRpc('notifier.subscriptions.list', z.object({ username }), z.object({ items: z.array(subscriptionView) })),
     listAlerts: defineRpc('notifier.alerts.list', z.object({ username, limit: pageLimit, cursor }), page(z.object({ alertId: id, eventId: id, remaining: z.number().int(), limit: z.number().int(), at: z.string(), read: z.boolean() })).extend({ unread: z.number().int() })),
     markAlertRead: defineRpc('notifier.alerts.read', z.object({ username, alertId: id }), z.object({ read: z.boolean() })),
   },

@@ -53,12 +53,17 @@ export interface KeyGuard {
 }
 
 /**
- * Applies `ops` in one Txn if the guard holds. Safe under etcd3's retries: once committed, the
+ * Applies `ops` in one Txn if every guard holds. Safe under etcd3's retries: once committed, a
  * guard key's revision has moved (put it in `ops`) or the ops are idempotent.
  */
-export async function guardedWrite(ns: Namespace, guard: KeyGuard, ops: readonly WriteOp[], what: string): Promise<{ succeeded: boolean; revision: number }> {
-  if (ops.length > MAX_TXN_OPS) throw new RangeError(`${what}: ${ops.length} ops exceed etcd's ${MAX_TXN_OPS} per Txn`);
-  const txn = guard.modRevision === 0 ? ns.if(guard.key, 'Create', '==', 0) : ns.if(guard.key, 'Mod', '==', guard.modRevision);
+export async function guardedWrite(ns: Namespace, guard: KeyGuard | readonly KeyGuard[], ops: readonly WriteOp[], what: string): Promise<{ succeeded: boolean; revision: number }> {
+  const guards = Array.isArray(guard) ? (guard as readonly KeyGuard[]) : [guard as KeyGuard];
+  if (ops.length > MAX_TXN_OPS || guards.length > MAX_TXN_OPS) throw new RangeError(`${what}: ${ops.length} ops / ${guards.length} guards exceed etcd's ${MAX_TXN_OPS} per Txn`);
+  if (guards.length === 0) throw new RangeError(`${what}: a guarded write needs a guard`);
+  // Mod revision 0 means "must not exist": Create==0.
+  const [first, ...rest] = guards.map((g): [string, 'Create' | 'Mod', number] => [g.key, g.modRevision === 0 ? 'Create' : 'Mod', g.modRevision]);
+  const txn = ns.if(first![0], first![1], '==', first![2]);
+  for (const [key, column, value] of rest) txn.and(key, column, '==', value);
   try {
     const res = await txn.then(...ops.map((op) => toBuilder(ns, op))).commit();
     return { succeeded: res.succeeded, revision: Number(res.header.revision) };

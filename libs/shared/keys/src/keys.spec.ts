@@ -19,6 +19,7 @@ const samples: [ParsedKey, string][] = [
   [{ kind: 'favourite', username: 'ana', eventId: EVENT }, `favourite:ana:${EVENT}`],
   [{ kind: 'favcount', eventId: EVENT }, `favcount:${EVENT}`],
   [{ kind: 'notification', username: 'ana', eventId: EVENT }, `notification:ana:${EVENT}`],
+  [{ kind: 'subscriber', eventId: EVENT, username: 'ana' }, `subscriber:${EVENT}:ana`],
   [{ kind: 'alert', username: 'ana', alertId: ALERT }, `alert:ana:${ALERT}`],
   [{ kind: 'search', field: 'text', value: 'concert', eventId: EVENT }, `search:text:concert:${EVENT}`],
   [{ kind: 'search', field: 'text', value: 'são', eventId: EVENT }, `search:text:são:${EVENT}`],
@@ -41,7 +42,7 @@ describe('key schema', () => {
   it('covers every namespace of the design brief', () => {
     const kinds = new Set(samples.map(([p]) => p.kind));
     expect([...kinds].sort()).toEqual(
-      ['alert', 'event', 'favcount', 'favourite', 'notification', 'outbox', 'purchase', 'sale', 'search', 'searchMeta', 'session', 'static', 'stats', 'statsAll', 'svc', 'ticket', 'user'].sort(),
+      ['alert', 'event', 'favcount', 'favourite', 'notification', 'outbox', 'purchase', 'sale', 'search', 'searchMeta', 'session', 'static', 'stats', 'statsAll', 'subscriber', 'svc', 'ticket', 'user'].sort(),
     );
   });
 
@@ -97,5 +98,16 @@ describe('key schema', () => {
     expect(keys.search('text', 'concert', EVENT).startsWith(prefixes.searchExact('text', 'con'))).toBe(false);
     expect(keys.svc('gateway', 'g-1').startsWith(prefixes.svcOf('gateway'))).toBe(true);
     expect(() => prefixes.purchasesOf('a:b')).toThrow(KeySegmentError);
+  });
+});
+
+describe('derivedId', () => {
+  it('names the same parts with the same key-safe id, and different parts differently', async () => {
+    const { derivedId, isId } = await import('./segments.js');
+    const a = derivedId('ana', EVENT, 1);
+    expect(isId(a)).toBe(true);
+    expect(derivedId('ana', EVENT, 1)).toBe(a);
+    expect(derivedId('ana', EVENT, 2)).not.toBe(a);
+    expect(derivedId('ana', 'b\nc')).not.toBe(derivedId('ana\nb', 'c'));
   });
 });

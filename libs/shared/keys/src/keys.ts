@@ -47,6 +47,8 @@ export const keys = {
   /** How many users favour the event: kept with each favourite put or delete, in the same Txn. */
   favouriteCount: (eventId: string) => join('favcount', seg.id('event id', eventId)),
   notification: (username: string, eventId: string) => join('notification', seg.username(username), seg.id('event id', eventId)),
+  /** The event's side of a notification: the same record, so a stock change reads its subscribers in one range. */
+  subscriber: (eventId: string, username: string) => join('subscriber', seg.id('event id', eventId), seg.username(username)),
   alert: (username: string, alertId: string) => join('alert', seg.username(username), seg.id('alert id', alertId)),
   search: (field: SearchField, value: string, eventId: string) => {
     const f = searchField(field);
@@ -72,6 +74,7 @@ export const prefixes = {
   purchasesOfFor: (username: string, eventId: string) => join('purchase', seg.username(username), seg.id('event id', eventId)) + SEP,
   favouritesOf: (username: string) => join('favourite', seg.username(username)) + SEP,
   notificationsOf: (username: string) => join('notification', seg.username(username)) + SEP,
+  subscribersOf: (eventId: string) => join('subscriber', seg.id('event id', eventId)) + SEP,
   alertsOf: (username: string) => join('alert', seg.username(username)) + SEP,
   /** All postings of one exact term / type / location. */
   searchExact: (field: SearchField, value: string) => {

@@ -15,6 +15,7 @@ export type ParsedKey =
   | { kind: 'favourite'; username: string; eventId: string }
   | { kind: 'favcount'; eventId: string }
   | { kind: 'notification'; username: string; eventId: string }
+  | { kind: 'subscriber'; eventId: string; username: string }
   | { kind: 'alert'; username: string; alertId: string }
   | { kind: 'search'; field: SearchField; value: string; eventId: string }
   | { kind: 'searchMeta'; eventId: string }
@@ -37,7 +38,7 @@ export class KeyParseError extends Error {
 
 const ARITY: Record<KeyKind, number> = {
   user: 1, session: 1, event: 1, static: 1, ticket: 2, sale: 2, purchase: 3, favourite: 2, favcount: 1,
-  notification: 2, alert: 2, search: 3, searchMeta: 1, stats: 1, statsAll: 1, outbox: 2, svc: 2,
+  notification: 2, subscriber: 2, alert: 2, search: 3, searchMeta: 1, stats: 1, statsAll: 1, outbox: 2, svc: 2,
 };
 
 /** Builds the canonical key back from a parsed key. */
@@ -53,6 +54,7 @@ export function buildKey(k: ParsedKey): string {
     case 'favourite': return keys.favourite(k.username, k.eventId);
     case 'favcount': return keys.favouriteCount(k.eventId);
     case 'notification': return keys.notification(k.username, k.eventId);
+    case 'subscriber': return keys.subscriber(k.eventId, k.username);
     case 'alert': return keys.alert(k.username, k.alertId);
     case 'search': return keys.search(k.field, k.value, k.eventId);
     case 'searchMeta': return keys.searchMeta(k.eventId);
@@ -91,6 +93,7 @@ export function parseKey(key: string): ParsedKey {
     case 'favourite': parsed = { kind: k, username: a, eventId: b }; break;
     case 'favcount': parsed = { kind: k, eventId: a }; break;
     case 'notification': parsed = { kind: k, username: a, eventId: b }; break;
+    case 'subscriber': parsed = { kind: k, eventId: a, username: b }; break;
     case 'alert': parsed = { kind: k, username: a, alertId: b }; break;
     case 'search':
       if (!(SEARCH_FIELDS as readonly string[]).includes(a)) throw new KeyParseError(key, `unknown search field ${JSON.stringify(a)}`);

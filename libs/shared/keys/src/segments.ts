@@ -3,6 +3,7 @@
  * contained `:` (or `/`, which etcd tooling treats as a path) would let one key masquerade as
  * another; every builder validates every segment before it joins them.
  */
+import { createHash } from 'node:crypto';
 
 /** Thrown when a key segment is malformed; the message names the segment and the rule. */
 export class KeySegmentError extends Error {
@@ -79,3 +80,14 @@ export const seg = {
   /** A term prefix for prefix search: same alphabet as a term, may be shorter than a whole word. */
   termPrefix: (v: unknown) => assertPattern('search term prefix', v, TERM_PATTERN, 'must be letters and digits only', MAX_TERM_LENGTH),
 };
+
+/**
+ * A key-safe id derived from its parts: the same parts always name the same id (a retried
+ * order, a redelivered alert), different parts practically never do. sha256 of the parts' JSON
+ * (no two different lists serialize alike), formatted as a version-8 (custom) UUID.
+ */
+export function derivedId(...parts: (string | number)[]): string {
+  const h = createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

@@ -7,6 +7,7 @@
  * which are already stored: no need to write them twice in a hot Txn).
  */
 import { envelopeSchema, type EventEnvelope } from '@ticketcd/contracts';
+import type { WriteOp } from '@ticketcd/etcd';
 import { keys, type ServiceName } from '@ticketcd/keys';
 import type { Namespace, PutBuilder } from 'etcd3';
 import { ulid } from 'ulid';
@@ -29,13 +30,16 @@ export interface OutboxWrite {
   key: string;
   entryId: string;
   put: PutBuilder;
+  /** The same put as a plain op, for `guardedWrite` and friends. */
+  op: WriteOp;
 }
 
 function put(ns: Namespace, service: ServiceName, value: OutboxEntry): OutboxWrite {
   // ULIDs: entry keys sort by creation time, so the relay publishes oldest first.
   const entryId = ulid();
   const key = keys.outbox(service, entryId);
-  return { key, entryId, put: ns.put(key).value(JSON.stringify(value)) };
+  const json = JSON.stringify(value);
+  return { key, entryId, put: ns.put(key).value(json), op: { type: 'put', key, value: json } };
 }
 
 /** A put carrying ready envelopes, to include in the Txn that makes the change. */

@@ -1,0 +1,68 @@
+/**
+ * What a stock change means for an event's subscribers. The message only says which event and
+ * at which revision; the remaining count is read from etcd as of that revision (the sum over
+ * ticket types), so per-type messages, duplicates and reordering all see one truth. Each
+ * subscriber's transition is decided by `transitionOf` and written guarded (see subscription.ts).
+ */
+import { Injectable } from '@nestjs/common';
+import { chunk } from '@ticketcd/etcd';
+import { OutboxRelay } from '@ticketcd/platform';
+import { PinoLogger } from 'nestjs-pino';
+import { applyTransition, transitionOf } from './subscriptions/subscription.js';
+import { SubscriptionsRepository, type SubscriptionWrite } from './subscriptions/subscriptions.repository.js';
+import { SubscriptionsService } from './subscriptions/subscriptions.service.js';
+
+/** Subscriptions per Txn: each is 2 compares (subscription, alert) and 3 puts, plus one outbox put. */
+const PER_TXN = 32;
+const MAX_ATTEMPTS = 50;
+
+export interface CrossingOutcome {
+  remaining: number;
+  revision: number;
+  fired: number;
+  rearmed: number;
+}
+
+@Injectable()
+export class CrossingsService {
+  constructor(
+    private readonly repo: SubscriptionsRepository,
+    private readonly subscriptions: SubscriptionsService,
+    private readonly relay: OutboxRelay,
+    private readonly log: PinoLogger,
+  ) {
+    log.setContext('crossings');
+  }
+
+  async onStockChanged(eventId: string, revision: number): Promise<CrossingOutcome> {
+    const at = revision > 0 ? await this.repo.remainingAt(eventId, revision) : await this.repo.eventStock(eventId);
+    const outcome: CrossingOutcome = { remaining: at.remaining, revision: at.revision, fired: 0, rearmed: 0 };
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const now = new Date();
+      const writes: SubscriptionWrite[] = [];
+      for (const { value: sub, modRevision } of await this.repo.subscribersOf(eventId)) {
+        const t = transitionOf(sub, at.remaining, at.revision);
+        if (!t) continue;
+        const { next, alert } = applyTransition(sub, t, at.revision, now);
+        writes.push({ username: sub.username, eventId, readModRevision: modRevision, next, alert });
+      }
+      let conflicted = false;
+      for (const part of chunk(writes, PER_TXN)) {
+        const alerts = part.filter((w) => w.alert);
+        const res = await this.repo.write(part, alerts.map((w) => this.subscriptions.firedEnvelope(w.username, w.alert!)));
+        if (!res.succeeded) {
+          // A user changed a subscription meanwhile, or another instance got there first:
+          // re-read; what was written is no longer a transition at this revision.
+          conflicted = true;
+          continue;
+        }
+        outcome.fired += alerts.length;
+        outcome.rearmed += part.length - alerts.length;
+        if (alerts.length) this.relay.kick();
+      }
+      if (!conflicted) return outcome;
+      this.log.debug({ eventId, revision, attempt }, 'subscription changed during a crossing; re-reading');
+    }
+    throw new Error(`stock change of ${eventId} at ${revision}: subscriptions kept changing (${MAX_ATTEMPTS} attempts)`);
+  }
+}
