@@ -38,3 +38,6 @@ export async function closedLoop<R>(opts: { concurrency: number; maxOrders: numb
 }
 
 export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** The p-th percentile (nearest rank) of unsorted samples; 0 for none. */
+export const percentile = (xs: readonly number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;

@@ -14,7 +14,7 @@ import { seedEvent, startPrivateStack, stopPrivateStack, testRpcClient, waitFor 
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { ulid } from 'ulid';
-import { closedLoop, fmt } from './measure.js';
+import { closedLoop, fmt, percentile } from './measure.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,7 +27,7 @@ const SUBSCRIBERS = Number(values.subscribers);
 const TICKETS = Number(values.tickets);
 const BUYERS = Number(values.buyers);
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
+const pct = percentile;
 
 const stack = await startPrivateStack({ services: ['inventory', 'notifier'], env: { LOG_LEVEL: 'warn' } });
 const etcd = createEtcdConnection({ endpoints: stack.etcd.endpoints, deadlineMs: 30_000 });

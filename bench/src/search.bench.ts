@@ -17,7 +17,7 @@ import { terms, tokenize } from '@ticketcd/search-text';
 import { startPrivateStack, stopPrivateStack, testRpcClient, waitFor } from '@ticketcd/testing';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { closedLoop, fmt } from './measure.js';
+import { closedLoop, fmt, percentile } from './measure.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,7 +40,7 @@ interface Query {
 /** Run with --expose-gc (the npm script does). */
 const gc: () => void = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
+const pct = percentile;
 
 /** (b) The baseline: every event read by a range scan, matched and ranked in memory. */
 async function scanSearch(kv: Parameters<typeof scanPrefix>[0], q: Query, now: string): Promise<string[]> {
