@@ -17,7 +17,8 @@ const PER_TXN = 32;
 const MAX_ATTEMPTS = 50;
 
 export interface CrossingOutcome {
-  remaining: number;
+  /** Null when the event has no subscriber (the stock was not read). */
+  remaining: number | null;
   revision: number;
   fired: number;
   rearmed: number;
@@ -35,12 +36,18 @@ export class CrossingsService {
   }
 
   async onStockChanged(eventId: string, revision: number): Promise<CrossingOutcome> {
-    const at = revision > 0 ? await this.repo.remainingAt(eventId, revision) : await this.repo.eventStock(eventId);
-    const outcome: CrossingOutcome = { remaining: at.remaining, revision: at.revision, fired: 0, rearmed: 0 };
+    let at: { remaining: number; revision: number } | null = null;
+    const outcome: CrossingOutcome = { remaining: null, revision, fired: 0, rearmed: 0 };
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const subscribers = await this.repo.subscribersOf(eventId);
+      // Most events have no subscriber: then the stock is not worth reading.
+      if (subscribers.length === 0) return outcome;
+      at ??= revision > 0 ? await this.repo.remainingAt(eventId, revision) : await this.repo.eventStock(eventId);
+      outcome.remaining = at.remaining;
+      outcome.revision = at.revision;
       const now = new Date();
       const writes: SubscriptionWrite[] = [];
-      for (const { value: sub, modRevision } of await this.repo.subscribersOf(eventId)) {
+      for (const { value: sub, modRevision } of subscribers) {
         const t = transitionOf(sub, at.remaining, at.revision);
         if (!t) continue;
         const { next, alert } = applyTransition(sub, t, at.revision, now);

@@ -1,6 +1,6 @@
 /**
- * Keeps the index in step with the catalog (one change at a time, guarded by the event's meta
- * key, so redelivered, reordered and concurrent changes never regress it), and compares or
+ * Keeps the index in step with the catalog (every write guarded by the event's meta key, so
+ * redelivered, reordered and concurrent changes never regress it), and compares or
  * repairs it against a rebuild from `event:` keys.
  */
 import { Inject, Injectable } from '@nestjs/common';
@@ -104,9 +104,15 @@ export class IndexerService {
   }
 
   async verify(): Promise<Report> {
+    return (await this.compare()).report;
+  }
+
+  /** The live index against one computed from the events, both read at one revision. */
+  private async compare() {
     const snap = await this.repo.snapshot();
     const diffs = differences(snap.live, expectedIndex(snap.events));
-    return { revision: snap.revision, events: snap.events.size, keys: snap.live.size, differing: diffs.length, differences: listed(diffs) };
+    const report: Report = { revision: snap.revision, events: snap.events.size, keys: snap.live.size, differing: diffs.length, differences: listed(diffs) };
+    return { snap, diffs, report };
   }
 
   /**
@@ -115,18 +121,16 @@ export class IndexerService {
    * never overwritten (that event is reported as skipped; run again).
    */
   async rebuild(dryRun: boolean): Promise<RpcResult<typeof Rpc.search.rebuild>> {
-    const snap = await this.repo.snapshot();
-    const diffs = differences(snap.live, expectedIndex(snap.events));
-    const report = { revision: snap.revision, events: snap.events.size, keys: snap.live.size, differing: diffs.length, differences: listed(diffs) };
+    const { snap, diffs, report } = await this.compare();
     if (dryRun || diffs.length === 0) return { ...report, repairedEvents: 0, skippedEvents: [] };
     const byEvent = new Map<string, Difference[]>();
-    const strays: WriteOp[] = [];
+    const strays: string[] = [];
     for (const d of diffs) {
       const eventId = eventOf(d.key);
-      if (eventId === null) strays.push({ type: 'delete', key: d.key });
+      if (eventId === null) strays.push(d.key);
       else byEvent.set(eventId, [...(byEvent.get(eventId) ?? []), d]);
     }
-    if (strays.length) await this.repo.deleteUnguarded(strays.map((s) => s.key));
+    if (strays.length) await this.repo.deleteUnguarded(strays);
     const skipped: string[] = [];
     let repaired = 0;
     const queue = [...byEvent];
