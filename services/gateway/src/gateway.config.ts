@@ -1,5 +1,53 @@
 import { baseServiceConfig, env } from '@ticketcd/config';
+import { z } from 'zod';
 
-export const gatewayConfig = baseServiceConfig.extend({
-  HTTP_PORT: env.port().default(8080),
-});
+/** "count/seconds", e.g. "10/60": at most 10 in any 60 s, refilled smoothly (token bucket). */
+const rate = () =>
+  z
+    .string()
+    .regex(/^\d+\/\d+$/, 'must be count/seconds, e.g. 10/60')
+    .transform((v) => {
+      const [count, seconds] = v.split('/').map(Number) as [number, number];
+      return { count, seconds };
+    })
+    .refine((r) => r.count >= 1 && r.seconds >= 1, 'count and seconds must be at least 1');
+
+export const gatewayConfig = baseServiceConfig
+  .extend({
+    HTTP_PORT: env.port().default(8080),
+    /** Session life: the TTL of the lease the session: key lives on. */
+    SESSION_TTL_S: env.int(2, 30 * 24 * 3600).default(7 * 24 * 3600),
+    /** How long an instance trusts a session it read (a logout elsewhere shows after this). */
+    SESSION_CACHE_MS: env.int(0, 60_000).default(1000),
+    /** The first admin, created (or promoted) at start. Both or neither. */
+    ADMIN_USERNAME: z.string().regex(/^[a-z0-9_.-]{3,32}$/, 'must be 3-32 characters of a-z, 0-9, _ . -').optional(),
+    ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(200).optional(),
+    /** Secure cookies: "auto" sets Secure when the request came over TLS (see TRUST_PROXY). */
+    COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+    /** Behind a proxy or ingress: trust X-Forwarded-For/-Proto for client IPs and TLS. */
+    TRUST_PROXY: env.bool().default(false),
+    /** Origins besides the gateway's own allowed to send cookie-authenticated writes (CSRF). */
+    ALLOWED_ORIGINS: z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+    BODY_LIMIT_BYTES: env.int(1024, 1024 * 1024).default(64 * 1024),
+    RATE_LOGIN_PER_IP: rate().default({ count: 30, seconds: 60 }),
+    RATE_LOGIN_PER_USER: rate().default({ count: 10, seconds: 60 }),
+    RATE_ORDERS_PER_USER: rate().default({ count: 20, seconds: 10 }),
+    RATE_ORDERS_PER_IP: rate().default({ count: 600, seconds: 10 }),
+    /** Orders in flight in this instance beyond which new ones get 429 at once. */
+    ORDERS_MAX_IN_FLIGHT: env.int(1, 100_000).default(2000),
+    /** Live streams: a comment line this often keeps proxies from closing idle streams. */
+    SSE_HEARTBEAT_MS: env.int(100, 120_000).default(15_000),
+    SSE_MAX_CLIENTS: env.int(1, 1_000_000).default(10_000),
+    /** Serve the OpenAPI UI and JSON at /api/docs. */
+    API_DOCS: env.bool().default(true),
+  })
+  .refine((c) => (c.ADMIN_USERNAME === undefined) === (c.ADMIN_PASSWORD === undefined), {
+    path: ['ADMIN_PASSWORD'],
+    message: 'ADMIN_USERNAME and ADMIN_PASSWORD must be set together',
+  });
+
+export type GatewayConfig = z.output<typeof gatewayConfig>;
+export type Rate = GatewayConfig['RATE_LOGIN_PER_IP'];

@@ -1,5 +1,6 @@
 import { bootstrapService } from '@ticketcd/platform';
 import { gatewayConfig } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
+import { configureGatewayHttp } from './http/http-setup.js';
 
-await bootstrapService({ service: 'gateway', configSchema: gatewayConfig, imports: [GatewayModule] });
+await bootstrapService({ service: 'gateway', configSchema: gatewayConfig, imports: [GatewayModule], bodyParser: false, configureHttp: configureGatewayHttp });

@@ -25,6 +25,10 @@ export interface BootstrapOptions<S extends z.ZodObject> {
   /** The service's feature module(s). */
   imports: (Type | DynamicModule)[];
   version?: string;
+  /** HTTP setup of the service's own (the gateway: headers, body parsing, API docs); runs before listen. */
+  configureHttp?: (app: INestApplication, config: z.output<S>) => void | Promise<void>;
+  /** Nest's own body parser with its 100 kB limit; a service that parses bodies itself turns it off. */
+  bodyParser?: boolean;
 }
 
 export function parseConfigOrExit<S extends z.ZodObject>(service: string, schema: S): z.output<S> {
@@ -42,7 +46,13 @@ export function parseConfigOrExit<S extends z.ZodObject>(service: string, schema
 const REQUEST_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 
 /** Builds a service's Nest app (HTTP + NATS request-reply), not yet listening. */
-export async function createServiceApp(opts: { service: ServiceName | string; config: BaseServiceConfig; imports: (Type | DynamicModule)[]; version?: string }): Promise<INestApplication> {
+export async function createServiceApp(opts: {
+  service: ServiceName | string;
+  config: BaseServiceConfig;
+  imports: (Type | DynamicModule)[];
+  version?: string;
+  bodyParser?: boolean;
+}): Promise<INestApplication> {
   const { config } = opts;
   const identity: ServiceIdentity = {
     service: opts.service,
@@ -54,7 +64,7 @@ export async function createServiceApp(opts: { service: ServiceName | string; co
   @Module({ imports: [PlatformModule.forRoot(config, identity), ...opts.imports] })
   class RootModule {}
 
-  const app = await NestFactory.create(RootModule, { bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create(RootModule, { bufferLogs: true, abortOnError: false, bodyParser: opts.bodyParser ?? true });
   app.useLogger(app.get(Logger));
   // Every HTTP request runs in a trace: the caller's X-Request-Id if sane, else a new one.
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -72,8 +82,9 @@ export async function createServiceApp(opts: { service: ServiceName | string; co
 
 export async function bootstrapService<S extends z.ZodObject = typeof baseServiceConfig>(opts: BootstrapOptions<S>): Promise<INestApplication> {
   const config = parseConfigOrExit(opts.service, opts.configSchema ?? baseServiceConfig) as BaseServiceConfig;
-  const app = await createServiceApp({ service: opts.service, config, imports: opts.imports, version: opts.version });
+  const app = await createServiceApp({ service: opts.service, config, imports: opts.imports, version: opts.version, bodyParser: opts.bodyParser });
   const logger = app.get(Logger);
+  await opts.configureHttp?.(app, config as z.output<S>);
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {

@@ -1,0 +1,94 @@
+/** user: and session: keys. Sessions live on a lease whose TTL is the session's life. */
+import { Inject, Injectable } from '@nestjs/common';
+import { createOnce, toStoreError, type EtcdConnection } from '@ticketcd/etcd';
+import { keys } from '@ticketcd/keys';
+import { ETCD } from '@ticketcd/platform';
+import { z } from 'zod';
+
+export const ROLES = ['user', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+const userRecord = z.object({
+  username: z.string(),
+  name: z.string(),
+  email: z.string(),
+  passwordHash: z.string(),
+  role: z.enum(ROLES),
+  createdAt: z.string(),
+});
+export type UserRecord = z.infer<typeof userRecord>;
+
+const sessionRecord = z.object({ username: z.string(), role: z.enum(ROLES), leaseId: z.string(), createdAt: z.string(), expiresAt: z.string() });
+export type SessionRecord = z.infer<typeof sessionRecord>;
+
+@Injectable()
+export class AccountsRepository {
+  constructor(@Inject(ETCD) private readonly etcd: EtcdConnection) {}
+
+  /** Creates the user unless the name is taken (Create == 0, safe to retry). */
+  async createUser(user: UserRecord): Promise<boolean> {
+    const r = await createOnce(this.etcd.kv, keys.user(user.username), JSON.stringify(user));
+    return r.created || (r.existing !== null && userRecord.parse(JSON.parse(r.existing)).passwordHash === user.passwordHash);
+  }
+
+  async getUser(username: string): Promise<UserRecord | null> {
+    const v = await this.etcd.kv.get(keys.user(username)).string().catch((e) => {
+      throw toStoreError(e, 'user read');
+    });
+    return v === null ? null : userRecord.parse(JSON.parse(v));
+  }
+
+  /** Makes `username` an admin, creating it with `passwordHash` if missing. */
+  async ensureAdmin(user: UserRecord): Promise<'created' | 'promoted' | 'unchanged'> {
+    if (await this.createUser(user)) return 'created';
+    const key = keys.user(user.username);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const res = await this.etcd.kv.get(key).exec();
+      const kv = res.kvs[0];
+      if (!kv) return this.ensureAdmin(user);
+      const current = userRecord.parse(JSON.parse(kv.value.toString()));
+      if (current.role === 'admin') return 'unchanged';
+      const txn = await this.etcd.kv
+        .if(key, 'Mod', '==', Number(kv.mod_revision))
+        .then(this.etcd.kv.put(key).value(JSON.stringify({ ...current, role: 'admin' })))
+        .commit();
+      if (txn.succeeded) return 'promoted';
+    }
+    throw new Error(`could not promote ${user.username}: the user key kept changing`);
+  }
+
+  async createSession(tokenSha256: string, session: Omit<SessionRecord, 'leaseId'>, ttlSeconds: number): Promise<SessionRecord> {
+    try {
+      const lease = this.etcd.kv.lease(ttlSeconds, { autoKeepAlive: false });
+      const leaseId = await lease.grant();
+      const record: SessionRecord = { ...session, leaseId };
+      // A fresh random token: its key cannot exist, so a retried put writes the same thing.
+      await this.etcd.kv.put(keys.session(tokenSha256)).value(JSON.stringify(record)).lease(leaseId).exec();
+      lease.release();
+      return record;
+    } catch (e) {
+      throw toStoreError(e, 'session create');
+    }
+  }
+
+  async getSession(tokenSha256: string): Promise<SessionRecord | null> {
+    try {
+      const v = await this.etcd.kv.get(keys.session(tokenSha256)).string();
+      return v === null ? null : sessionRecord.parse(JSON.parse(v));
+    } catch (e) {
+      throw toStoreError(e, 'session read');
+    }
+  }
+
+  /** Revoking the lease deletes the key with it. */
+  async deleteSession(tokenSha256: string, leaseId: string): Promise<void> {
+    try {
+      await this.etcd.client.leaseClient.leaseRevoke({ ID: leaseId });
+    } catch {
+      // Lease already gone (expired): make sure the key is too.
+    }
+    await this.etcd.kv.delete().key(keys.session(tokenSha256)).exec().catch((e) => {
+      throw toStoreError(e, 'session delete');
+    });
+  }
+}

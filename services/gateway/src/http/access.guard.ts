@@ -1,0 +1,85 @@
+/**
+ * One guard for every /api route, in this order:
+ *  1. CSRF: a write (POST/PUT/PATCH/DELETE) whose Origin is not the gateway's own (or listed in
+ *     ALLOWED_ORIGINS) is refused, as is one a browser marks cross-site. SameSite=Lax cookies
+ *     already keep most cross-site writes cookie-less; this closes the rest.
+ *  2. Session: @Auth routes need a live session (cookie), @Auth('admin') the admin role.
+ *  3. Rate limits: @RateLimit('login') per IP and per username, @RateLimit('orders') per user
+ *     and per IP, plus a cap on orders in flight, so a hot on-sale gets 429s, not a meltdown.
+ */
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { SERVICE_CONFIG } from '@ticketcd/platform';
+import type { Request } from 'express';
+import type { Role } from '../auth/accounts.repository.js';
+import { AuthService, type Principal } from '../auth/auth.service.js';
+import { SESSION_COOKIE, readCookie } from '../auth/cookies.js';
+import type { GatewayConfig } from '../gateway.config.js';
+import { AUTH_ROLE, RATE_LIMIT, type RateLimitName } from './access.decorators.js';
+import { ApiError } from './api-error.js';
+import { RateLimiter } from './rate-limiter.js';
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export type ApiRequest = Request & { principal?: Principal };
+
+@Injectable()
+export class AccessGuard implements CanActivate {
+  private readonly limiter = new RateLimiter();
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly auth: AuthService,
+    @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    if (ctx.getType() !== 'http') return true;
+    const req = ctx.switchToHttp().getRequest<ApiRequest>();
+    if (UNSAFE.has(req.method)) this.checkOrigin(req);
+
+    const role = this.reflector.getAllAndOverride<Role | undefined>(AUTH_ROLE, [ctx.getHandler(), ctx.getClass()]);
+    if (role) {
+      const token = readCookie(req, SESSION_COOKIE);
+      const principal = token ? await this.auth.principal(token) : null;
+      if (!principal) throw ApiError.unauthenticated(token ? 'your session expired or was logged out: log in again' : undefined);
+      if (role === 'admin' && principal.role !== 'admin') throw ApiError.forbidden('this needs the admin role');
+      req.principal = principal;
+    }
+
+    const limit = this.reflector.get<RateLimitName | undefined>(RATE_LIMIT, ctx.getHandler());
+    if (limit) this.rateLimit(limit, req);
+    return true;
+  }
+
+  private checkOrigin(req: Request) {
+    const origin = req.header('origin');
+    if (origin !== undefined) {
+      const own = `${req.protocol}://${req.header('host') ?? ''}`;
+      if (origin !== own && !this.config.ALLOWED_ORIGINS.includes(origin)) {
+        throw ApiError.forbidden(`cross-site request refused: origin ${origin} may not write here`);
+      }
+    } else if (req.header('sec-fetch-site') === 'cross-site') {
+      throw ApiError.forbidden('cross-site request refused');
+    }
+  }
+
+  private rateLimit(name: RateLimitName, req: ApiRequest) {
+    const ip = req.ip ?? 'unknown';
+    const c = this.config;
+    const checks: [string, { count: number; seconds: number }, string][] =
+      name === 'login'
+        ? [
+            [`login:ip:${ip}`, c.RATE_LOGIN_PER_IP, 'too many log-in attempts from this address'],
+            ...(typeof req.body?.username === 'string' ? [[`login:user:${req.body.username}`, c.RATE_LOGIN_PER_USER, 'too many log-in attempts for this user'] as [string, { count: number; seconds: number }, string]] : []),
+          ]
+        : [
+            [`orders:user:${req.principal?.username}`, c.RATE_ORDERS_PER_USER, 'too many orders from this user'],
+            [`orders:ip:${ip}`, c.RATE_ORDERS_PER_IP, 'too many orders from this address'],
+          ];
+    for (const [key, rule, why] of checks) {
+      const wait = this.limiter.take(key, rule);
+      if (wait > 0) throw ApiError.rateLimited(`${why}: retry after ${wait} s`, wait);
+    }
+  }
+}

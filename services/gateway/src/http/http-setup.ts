@@ -1,0 +1,27 @@
+/**
+ * The gateway's HTTP front: security headers, the body size limit, proxy trust and API docs.
+ * Request ids come from the platform (X-Request-Id in, out, and in every log line).
+ */
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import type { GatewayConfig } from '../gateway.config.js';
+import { buildOpenApiDocument } from '../openapi/openapi.js';
+
+export function configureGatewayHttp(app: INestApplication, config: GatewayConfig) {
+  const http = app as NestExpressApplication;
+  http.set('trust proxy', config.TRUST_PROXY);
+  http.disable('x-powered-by');
+  http.use(
+    helmet({
+      // The UI and the docs load only their own scripts; inline styles are allowed for swagger-ui.
+      contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"] } },
+      hsts: config.COOKIE_SECURE === 'true',
+    }),
+  );
+  http.useBodyParser('json', { limit: config.BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] });
+  if (config.API_DOCS) {
+    SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'api/docs/openapi.json', customSiteTitle: 'TickETCD API' });
+  }
+}

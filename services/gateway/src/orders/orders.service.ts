@@ -1,0 +1,70 @@
+/**
+ * Placing an order over HTTP. The order id is derived from (user, Idempotency-Key) by the orders
+ * service and inventory keeps the first accepted reply under it, so a repeated key (a retry, a
+ * double click, 20 at once) buys once and gets the same reply. A refusal sold nothing and is
+ * decided again when repeated.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { Rpc, type RpcResult } from '@ticketcd/contracts';
+import { SERVICE_CONFIG } from '@ticketcd/platform';
+import type { z } from 'zod';
+import type { GatewayConfig } from '../gateway.config.js';
+import { ApiError } from '../http/api-error.js';
+import { Forwarder } from '../http/forwarder.js';
+import type { placeOrderBody } from './orders.dto.js';
+
+type Outcome = RpcResult<typeof Rpc.orders.place>;
+type Accepted = Extract<Outcome, { status: 'accepted' }>;
+
+@Injectable()
+export class OrdersService {
+  private inFlight = 0;
+
+  constructor(
+    private readonly forward: Forwarder,
+    @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  async place(username: string, idempotencyKey: string, order: z.output<typeof placeOrderBody>): Promise<Accepted> {
+    // Beyond this many waiting orders the instance answers at once instead of queueing more.
+    if (this.inFlight >= this.config.ORDERS_MAX_IN_FLIGHT) throw ApiError.rateLimited('too many orders in progress: retry shortly', 1);
+    this.inFlight++;
+    let outcome: Outcome;
+    try {
+      outcome = await this.forward.call(Rpc.orders.place, { username, idempotencyKey, ...order });
+    } finally {
+      this.inFlight--;
+    }
+    if (outcome.status === 'refused') throw refusal(outcome);
+    if (!sameOrder(order, outcome)) {
+      throw ApiError.conflict('this Idempotency-Key was already used for a different order; use a new key for a new order', { orderId: outcome.orderId });
+    }
+    return outcome;
+  }
+}
+
+function sameOrder(order: z.output<typeof placeOrderBody>, accepted: Accepted): boolean {
+  if (order.eventId !== accepted.eventId) return false;
+  const count = (lines: { type: string; quantity: number }[]) => {
+    const m = new Map<string, number>();
+    for (const l of lines) m.set(l.type, (m.get(l.type) ?? 0) + l.quantity);
+    return [...m].sort(([a], [b]) => a.localeCompare(b)).join(';');
+  };
+  return count(order.lines) === count(accepted.lines);
+}
+
+function refusal(o: Extract<Outcome, { status: 'refused' }>): ApiError {
+  const details = { reason: o.reason, orderId: o.orderId, remaining: o.remaining, lines: o.lines };
+  switch (o.reason) {
+    case 'sold_out':
+      return ApiError.of('SOLD_OUT', o.message, { details });
+    case 'unknown_event':
+      return ApiError.of('NOT_FOUND', o.message, { details });
+    case 'event_deleted':
+      return ApiError.of('CONFLICT', o.message, { details });
+    default: {
+      const fields = o.lines.flatMap((l, i) => (l.problem ? [{ path: `lines.${i}`, message: l.problem }] : []));
+      return ApiError.of('BAD_REQUEST', o.message, { details, ...(fields.length ? { fields } : {}) });
+    }
+  }
+}
