@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- test responses are whatever JSON the API sent */
 /** A small HTTP client for gateway e2e tests: JSON in and out, one session cookie per client. */
 import { SESSION_COOKIE } from '../src/auth/cookies.js';
 

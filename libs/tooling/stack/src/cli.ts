@@ -14,6 +14,7 @@ import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { Rpc } from '@ticketcd/contracts';
 import { parseKey, prefixes } from '@ticketcd/keys';
 import { RpcClient } from '@ticketcd/messaging';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,11 +65,25 @@ const dir = path.resolve(values.dir);
 const portBase = Number(values['port-base']);
 if (!Number.isInteger(portBase) || portBase < 1024 || portBase > 65000) fail(`--port-base must be 1024..65000`);
 
+/**
+ * The first admin of a local stack: ADMIN_USERNAME/ADMIN_PASSWORD from the environment, else
+ * "admin" with a random password generated once per stack directory (never in the repo).
+ */
+function adminCredentials(stackDir: string): { username: string; password: string; file?: string } {
+  if (process.env.ADMIN_USERNAME && process.env.ADMIN_PASSWORD) return { username: process.env.ADMIN_USERNAME, password: process.env.ADMIN_PASSWORD };
+  const file = path.join(stackDir, 'admin-password');
+  fs.mkdirSync(stackDir, { recursive: true });
+  if (!fs.existsSync(file)) fs.writeFileSync(file, `${randomBytes(15).toString('base64url')}\n`, { mode: 0o600 });
+  return { username: 'admin', password: fs.readFileSync(file, 'utf8').trim(), file };
+}
+
 async function up() {
   const existing = readState(dir);
   if (existing && existing.processes.some((p) => isAlive(p.pid))) fail(`a stack is already running from ${dir}; stop it with: npm run stack:down`);
   if (values.fresh) fs.rmSync(dir, { recursive: true, force: true });
+  const admin = adminCredentials(dir);
   const stack = new Stack({
+    env: { ADMIN_USERNAME: admin.username, ADMIN_PASSWORD: admin.password },
     dir,
     portBase,
     gatewayPort: Number(values['gateway-port']),
@@ -110,7 +125,8 @@ async function up() {
     '',
     'TickETCD is running.',
     seeded > 0 ? `  seeded:      ${seeded} demo events (an empty catalog only; --seed 0 to skip)` : '  data:        kept from the last run (--fresh to start empty)',
-    stack.gatewayUrl ? `  UI and API:  ${stack.gatewayUrl}/` : '  (no services started)',
+    stack.gatewayUrl ? `  UI and API:  ${stack.gatewayUrl}/   (API docs: ${stack.gatewayUrl}/api/docs)` : '  (no services started)',
+    stack.gatewayUrl ? `  admin:       ${admin.username} / ${admin.password}${admin.file ? `   (kept in ${admin.file})` : ''}` : '',
     `  etcd:        ${stack.etcd.endpoints.join(',')}`,
     `  NATS:        ${stack.nats.url}`,
     `  logs:        ${path.join(dir, 'logs')}`,

@@ -1,6 +1,7 @@
 /** The OpenAPI document, generated from the controllers' decorators and the zod contracts. */
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { errorBody, jsonSchema } from './schemas.js';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -15,5 +16,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('1')
     .addCookieAuth('ticketcd_session', { type: 'apiKey', in: 'cookie', name: 'ticketcd_session' }, 'session')
     .build();
-  return SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
+  const doc = SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
+  // One error schema, referenced by every error response.
+  doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, Error: jsonSchema(errorBody, 'output') as never } };
+  return doc;
 }

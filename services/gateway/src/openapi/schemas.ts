@@ -57,7 +57,7 @@ export function errorResponse(status: number, description: string, example?: Jso
   return {
     status,
     description,
-    schema: { ...jsonSchema(errorBody, 'output'), example: { error: { ...(EXAMPLES[status] ?? {}), ...example, requestId: '01JA0000000000000000000000' } } },
+    schema: { $ref: '#/components/schemas/Error', example: { error: { ...(EXAMPLES[status] ?? {}), ...example, requestId: '01JA0000000000000000000000' } } } as never,
   };
 }
 
