@@ -299,3 +299,34 @@ describe('events, search, favourites, subscriptions, alerts: their errors', () =
     expect(String(page.body)).toContain('swagger');
   });
 });
+
+describe('quorum lost', () => {
+  it('answers 503 naming etcd within the deadline, never hangs, and recovers when members return', async () => {
+    const c = await user();
+    const eventId = await seedEvent(clients.etcd, { tickets: [{ type: 'general', total: 5, price: 100 }] });
+    for (const i of [0, 1, 2]) await stack.etcd.stopMember(i);
+    try {
+      // Past the session cache, the session must be read from the store.
+      await waitFor(
+        async () => {
+          const started = Date.now();
+          const r = await c.get('/api/auth/me');
+          return r.status === 503 && Date.now() - started < 5000 ? r : undefined;
+        },
+        { timeoutMs: 15_000, what: 'a fast 503 for the session read' },
+      ).then((r) => {
+        expectError(r, 503, 'UNAVAILABLE');
+        expect(r.body.error.dependency).toBe('etcd');
+      });
+      const started = Date.now();
+      const ev = await c.get(`/api/events/${eventId}`);
+      expectError(ev, 503, 'UNAVAILABLE');
+      expect(ev.body.error.dependency).toBe('etcd');
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      for (const i of [0, 1, 2]) stack.etcd.startMember(i);
+      await stack.etcd.waitHealthy(30_000);
+    }
+    await waitFor(async () => (await c.get('/api/auth/me')).status === 200, { timeoutMs: 30_000, what: 'sessions readable again' });
+  });
+});
