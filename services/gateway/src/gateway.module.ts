@@ -6,14 +6,7 @@ import { HttpModule } from './http/http.module.js';
 import { LiveModule } from './live/live.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OrdersModule } from './orders/orders.module.js';
-import { SystemController } from './system/system.controller.js';
-import { SystemRepository } from './system/system.repository.js';
-import { SystemService } from './system/system.service.js';
+import { SystemModule } from './system/system.module.js';
 
-@Module({
-  imports: [HttpModule, AuthModule, CatalogModule, OrdersModule, NotificationsModule, LiveModule, AdminModule],
-  controllers: [SystemController],
-  providers: [SystemService, SystemRepository],
-  exports: [SystemService],
-})
+@Module({ imports: [HttpModule, AuthModule, SystemModule, CatalogModule, OrdersModule, NotificationsModule, LiveModule, AdminModule] })
 export class GatewayModule {}

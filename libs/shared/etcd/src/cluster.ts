@@ -2,7 +2,7 @@
  * Cluster health: quorum (for readiness) and per-member status (for stack:status and the
  * admin page). A linearizable read needs a leader and a quorum, so it is the honest probe.
  */
-import { Etcd3 } from 'etcd3';
+import { AlarmAction, AlarmType, Etcd3 } from 'etcd3';
 import type { EtcdConnection } from './client.js';
 
 export interface QuorumCheck {
@@ -42,15 +42,37 @@ export interface MemberStatus {
   error?: string;
 }
 
+/** A raised alarm (NOSPACE: the quota is exhausted and writes are refused; CORRUPT: a member's data differs). */
+export interface AlarmStatus {
+  memberId: string;
+  alarm: string;
+}
+
 export interface ClusterStatus {
   members: MemberStatus[];
   leaderId: string | null;
   quorum: boolean;
+  /** Raised alarms (empty when healthy). */
+  alarms: AlarmStatus[];
+  /** Why the alarms could not be read (they go through raft, so they need a quorum). */
+  alarmsError?: string;
+}
+
+/** The raised alarms of the whole cluster (an alarm GET goes through raft: it needs a quorum). */
+export async function clusterAlarms(conn: EtcdConnection, timeoutMs = 1000): Promise<AlarmStatus[]> {
+  const res = await conn.client.maintenance.alarm({ action: AlarmAction.Get, memberID: 0, alarm: AlarmType.None }, conn.deadline(timeoutMs));
+  // etcd3 names them Nospace/Corrupt; etcd (and etcdctl) say NOSPACE/CORRUPT.
+  const name = (alarm: unknown) => String(typeof alarm === 'number' ? AlarmType[alarm] : alarm).toUpperCase();
+  return res.alarms.map((a) => ({ memberId: String(a.memberID), alarm: name(a.alarm) }));
 }
 
 /** Member list plus each member's own status, asked of that member directly. */
 export async function clusterStatus(conn: EtcdConnection, timeoutMs = 1000): Promise<ClusterStatus> {
   const list = await conn.client.cluster.memberList({}, conn.deadline(timeoutMs));
+  const alarms = clusterAlarms(conn, timeoutMs).then(
+    (a) => ({ alarms: a }),
+    (e: unknown) => ({ alarms: [], alarmsError: (e as Error).message.split('\n')[0] }),
+  );
   const members = await Promise.all(
     list.members.map(async (m): Promise<MemberStatus> => {
       const base = { id: String(m.ID), name: m.name, clientUrls: m.clientURLs, reachable: false, isLeader: false };
@@ -76,5 +98,5 @@ export async function clusterStatus(conn: EtcdConnection, timeoutMs = 1000): Pro
   );
   const leader = members.find((m) => m.isLeader);
   const reachable = members.filter((m) => m.reachable).length;
-  return { members, leaderId: leader?.id ?? null, quorum: leader !== undefined && reachable > members.length / 2 };
+  return { members, leaderId: leader?.id ?? null, quorum: leader !== undefined && reachable > members.length / 2, ...(await alarms) };
 }
