@@ -159,6 +159,7 @@ async function status() {
   try {
     const cluster = await clusterStatus(conn).catch((e) => fail(`etcd member list failed: ${(e as Error).message}`));
     process.stdout.write(`etcd: ${cluster.members.length} members, quorum ${cluster.quorum ? 'yes' : 'NO'}\n`);
+    for (const a of cluster.alarms) process.stdout.write(`  ALARM ${a.alarm} on member ${a.memberId}\n`);
     for (const m of cluster.members) {
       const role = m.isLeader ? 'leader  ' : m.reachable ? 'follower' : 'DOWN    ';
       const extra = m.reachable ? `term ${m.raftTerm} index ${m.raftIndex} db ${Math.round((m.dbSizeBytes ?? 0) / 1024)} KiB v${m.version}` : (m.error ?? '');
