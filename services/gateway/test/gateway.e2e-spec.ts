@@ -290,6 +290,43 @@ describe('events, search, favourites, subscriptions, alerts: their errors', () =
     expectError(await c.post('/api/me/alerts/bad/read'), 400);
   });
 
+  it("admin event routes: 400 field by field, 404 unknown, 409 stale version, oversold total or a list value in use", async () => {
+    const a = await admin();
+    const lists = (await a.get('/api/static')).body;
+    const bad = await a.post('/api/events', { name: '', location: 'Not A Slug', ticketTypes: [] });
+    expectError(bad, 400, 'BAD_REQUEST');
+    expect(bad.body.error.fields.map((f: { path: string }) => f.path)).toEqual(expect.arrayContaining(['name', 'location', 'ticketTypes', 'date']));
+    const created = await a.post('/api/events', {
+      name: 'Errors Night', description: '', location: lists.locations[0], type: lists.eventTypes[0],
+      date: new Date(Date.now() + 86400_000).toISOString(), maxPerOrder: 4, ticketTypes: [{ type: lists.ticketTypes[0], total: 5, price: 100 }],
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.eventId;
+    expectError(await a.patch(`/api/events/${id}`, { name: 'no version' }), 400);
+    expectError(await a.patch(`/api/events/${ulid()}`, { expectedVersion: 1, name: 'x' }), 404);
+    expect((await a.patch(`/api/events/${id}`, { expectedVersion: 1, name: 'Errors Night 2' })).status).toBe(200);
+    expectError(await a.patch(`/api/events/${id}`, { expectedVersion: 1, name: 'stale' }), 409, 'CONFLICT');
+    // Tickets: a total below what is sold is refused, a new type needs total and price.
+    const buyer = await user();
+    expect((await buyer.request('POST', '/api/orders', { body: { eventId: id, lines: [{ type: lists.ticketTypes[0], quantity: 3 }] }, headers: { 'idempotency-key': ulid() } })).status).toBe(201);
+    expectError(await a.put(`/api/events/${id}/tickets/${lists.ticketTypes[0]}`, { total: 2 }), 409, 'CONFLICT');
+    expectError(await a.put(`/api/events/${id}/tickets/${lists.ticketTypes[0]}`, { total: -1 }), 400);
+    expectError(await a.put(`/api/events/${id}/tickets/${lists.ticketTypes[1]}`, { total: 5 }), 400);
+    expectError(await a.put(`/api/events/${ulid()}/tickets/${lists.ticketTypes[0]}`, { total: 5, price: 1 }), 404);
+    expect((await a.put(`/api/events/${id}/tickets/${lists.ticketTypes[0]}`, { total: 8 })).body).toMatchObject({ total: 8, remaining: 5 });
+    // Static lists.
+    expectError(await a.patch('/api/static/planets', { add: ['mars'] }), 404);
+    expectError(await a.patch('/api/static/locations', { add: ['Not A Slug'] }), 400);
+    expectError(await a.patch('/api/static/locations', { remove: [lists.locations[0]] }), 409, 'CONFLICT');
+    expect((await a.patch('/api/static/locations', { add: ['errorsville'] })).body.values).toContain('errorsville');
+    // Delete: stale version 409, then deleted; unknown 404; a deleted event refuses orders with 409.
+    expectError(await a.delete(`/api/events/${id}?expectedVersion=1`), 409);
+    expectError(await a.delete(`/api/events/${id}?expectedVersion=abc`), 400);
+    expect((await a.delete(`/api/events/${id}`)).status).toBe(204);
+    expectError(await a.delete(`/api/events/${ulid()}`), 404);
+    await waitFor(async () => (await buyer.request('POST', '/api/orders', { body: { eventId: id, lines: [{ type: lists.ticketTypes[0], quantity: 1 }] }, headers: { 'idempotency-key': ulid() } })).status === 409, { what: 'orders of the deleted event refused' });
+  });
+
   it('serves the OpenAPI document at /api/docs', async () => {
     const json = await c.get('/api/docs/openapi.json');
     expect(json.status).toBe(200);
