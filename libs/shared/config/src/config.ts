@@ -73,6 +73,9 @@ export const baseServiceConfig = z.object({
   NATS_URL: env.urlList(['nats', 'tls']),
   HTTP_HOST: z.string().min(1).default('0.0.0.0'),
   HTTP_PORT: env.port().default(3000),
+  /** Pending-connection queue of the HTTP listener (capped by net.core.somaxconn). Node's 511 drops
+   *  connections when a thousand clients connect at once: they retry after 1, 3, 7 s… */
+  HTTP_BACKLOG: env.int(16, 65535).default(4096),
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1-63 characters of A-Z a-z 0-9 _ . -').default(defaultInstanceId),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Lease TTL of the svc: registration key: how long a killed instance stays listed. */

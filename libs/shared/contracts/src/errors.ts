@@ -33,7 +33,19 @@ export type RpcError = z.infer<typeof rpcErrorSchema>;
 
 export type RpcReply<T> = { ok: true; data: T } | { ok: false; error: RpcError };
 
+const replySchemas = new WeakMap<z.ZodType, z.ZodType>();
+
+/** The reply schema of a data schema, built once per schema: zod compiles each new schema, per call that costs. */
 export function rpcReplySchema<T extends z.ZodType>(data: T) {
+  let schema = replySchemas.get(data) as ReturnType<typeof buildReplySchema<T>> | undefined;
+  if (!schema) {
+    schema = buildReplySchema(data);
+    replySchemas.set(data, schema);
+  }
+  return schema;
+}
+
+function buildReplySchema<T extends z.ZodType>(data: T) {
   return z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), data }), z.object({ ok: z.literal(false), error: rpcErrorSchema })]);
 }
 

@@ -4,7 +4,7 @@
  * logs or sends a message reads it from here, so one id follows a purchase across services.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { ulid } from 'ulid';
+import { randomUUID } from 'node:crypto';
 
 interface TraceStore {
   traceId: string;
@@ -12,7 +12,8 @@ interface TraceStore {
 
 const storage = new AsyncLocalStorage<TraceStore>();
 
-export const newTraceId = (): string => ulid();
+/** A fresh trace id: a UUID (randomUUID draws from a cached entropy pool; ulid() costs a crypto call per character). */
+export const newTraceId = (): string => randomUUID();
 
 export function runWithTrace<T>(traceId: string | undefined, fn: () => T): T {
   return storage.run({ traceId: traceId || newTraceId() }, fn);

@@ -96,7 +96,8 @@ export async function bootstrapService<S extends z.ZodObject = typeof baseServic
     });
   }
   await app.startAllMicroservices();
-  await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  // Nest passes extra arguments through to server.listen(port, host, backlog).
+  await (app.listen as unknown as (port: number, host: string, backlog: number) => Promise<unknown>).call(app, config.HTTP_PORT, config.HTTP_HOST, config.HTTP_BACKLOG);
   logger.log(`${opts.service} ${config.INSTANCE_ID} listening on http://${config.HTTP_HOST}:${config.HTTP_PORT}`);
   return app;
 }

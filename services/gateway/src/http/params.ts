@@ -8,10 +8,18 @@ export const pageQuery = z.object({
   cursor,
 });
 
+// One schema per parameter name: zod compiles every new schema, which costs on a hot route.
+const schemas = new Map<string, z.ZodObject>();
+function paramSchema(what: string, field: z.ZodType, kind: string): z.ZodObject {
+  let s = schemas.get(`${kind}:${what}`);
+  if (!s) schemas.set(`${kind}:${what}`, (s = z.object({ [what]: field })));
+  return s;
+}
+
 export function parseId(value: string, what = 'id'): string {
-  return parseInput(z.object({ [what]: id }), { [what]: value }, 'path')[what] as string;
+  return parseInput(paramSchema(what, id, 'id'), { [what]: value }, 'path')[what] as string;
 }
 
 export function parseSlug(value: string, what: string): string {
-  return parseInput(z.object({ [what]: slug }), { [what]: value }, 'path')[what] as string;
+  return parseInput(paramSchema(what, slug, 'slug'), { [what]: value }, 'path')[what] as string;
 }

@@ -1,14 +1,13 @@
 import { Body, Controller, Get, Headers, Post, Query } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import { Rpc, purchaseAccepted } from '@ticketcd/contracts';
-import { z } from 'zod';
 import type { Principal } from '../auth/auth.service.js';
 import { Auth, CurrentUser, RateLimit } from '../http/access.decorators.js';
 import { Documented } from '../http/documented.js';
 import { Forwarder } from '../http/forwarder.js';
 import { pageQuery } from '../http/params.js';
 import { parseInput } from '../http/validation.js';
-import { idempotencyKey, placeOrderBody } from './orders.dto.js';
+import { idempotencyHeader, placeOrderBody } from './orders.dto.js';
 import { OrdersService } from './orders.service.js';
 
 @ApiTags('orders')
@@ -35,7 +34,7 @@ export class OrdersController {
     ],
   })
   place(@CurrentUser() me: Principal, @Headers('idempotency-key') key: string | undefined, @Body() body: unknown) {
-    const k = parseInput(z.object({ 'Idempotency-Key': idempotencyKey }), { 'Idempotency-Key': key }, 'headers')['Idempotency-Key'];
+    const k = parseInput(idempotencyHeader, { 'Idempotency-Key': key }, 'headers')['Idempotency-Key'];
     return this.orders.place(me.username, k, parseInput(placeOrderBody, body));
   }
 

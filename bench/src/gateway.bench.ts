@@ -1,0 +1,353 @@
+/**
+ * bench/gateway: purchases per second through the HTTP API on one hot event at 1,000 concurrent
+ * clients, side by side, in ONE run on one five-member cluster, with where the cost goes:
+ *   (c) the group commit: libs/inventory/core in the benchmark's process (the inventory core's rate)
+ *   (e) inventory.purchase over NATS to the inventory service process (no orders, no HTTP)
+ *   (f) orders.place over NATS: orders service -> inventory service (no HTTP)
+ *   (g) POST /api/orders through the gateway: HTTP -> orders -> inventory, driven by autocannon
+ *       with 1,000 keep-alive connections, 100 users' sessions shared by 10 connections each, a
+ *       fresh Idempotency-Key per request
+ *   (s) sell-out: (g) on an event of a few thousand tickets, more orders than it has
+ * The gateway's rate limits and in-flight cap are set far above the load so that (g) measures
+ * throughput, not the limiter. Every cell is closed loop and ends with every reply in (no request
+ * cut off), so the 201 replies can be checked against the sale: records in etcd.
+ *   npm run bench:gateway [-- --seconds 4 --connections 1000 --users 100 --no-sellout]
+ */
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { Events, Rpc, saleRecord, ticketRecord, type RpcReply } from '@ticketcd/contracts';
+import { createEtcdConnection, scanPrefix, type EtcdConnection } from '@ticketcd/etcd';
+import { PurchaseEngine } from '@ticketcd/inventory-core';
+import { prefixes } from '@ticketcd/keys';
+import { connectNats } from '@ticketcd/messaging';
+import { seedEvent, startPrivateStack, stopPrivateStack } from '@ticketcd/testing';
+import autocannon from 'autocannon';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { ulid } from 'ulid';
+import { closedLoop, fmt, percentile } from './measure.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '4' },
+    connections: { type: 'string', default: '1000' },
+    users: { type: 'string', default: '100' },
+    /** Skip the sell-out cell. */
+    'no-sellout': { type: 'boolean', default: false },
+    /** NODE_OPTIONS for the service processes (e.g. a profiler preload). */
+    'node-options': { type: 'string' },
+  },
+});
+const CELL_MS = Number(values.seconds) * 1000;
+const CONNECTIONS = Number(values.connections);
+const USERS = Number(values.users);
+const TYPES = ['vip', 'floor', 'balcony'];
+const TOTAL = 10_000_000;
+const PASSWORD = 'bench-password-1234';
+const orderOf = (i: number) => ({ type: TYPES[i % 3]!, quantity: 1 + (Math.floor(i / 3) % 2) });
+const plenty = TYPES.map((type) => ({ type, total: TOTAL, price: 1000 }));
+
+/** Rate limits and the in-flight cap far above what 1,000 clients can send: measure throughput. */
+const UNLIMITED = {
+  LOG_LEVEL: 'warn',
+  RATE_ORDERS_PER_USER: '100000000/1',
+  RATE_ORDERS_PER_IP: '100000000/1',
+  RATE_LOGIN_PER_IP: '100000000/1',
+  RATE_LOGIN_PER_USER: '100000000/1',
+  ORDERS_MAX_IN_FLIGHT: '100000',
+  // 1,000 clients queue for seconds on a loaded 2-core machine: with the default hop timeouts
+  // (RPC 3 s, etcd 2 s) most of them get 504/503 while their order still commits.
+  RPC_TIMEOUT_MS: '30000',
+  ETCD_DEADLINE_MS: '10000',
+};
+
+type Path = 'c' | 'e' | 'f' | 'g' | 's';
+const LABEL: Record<Path, string> = {
+  c: '(c) group commit (inventory core), in-process',
+  e: '(e) inventory.purchase via NATS',
+  f: '(f) orders.place via NATS (orders -> inventory)',
+  g: '(g) POST /api/orders via HTTP (gateway)',
+  s: '(s) sell-out via HTTP',
+};
+
+interface Row {
+  path: Path;
+  clients: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  done: number;
+  elapsedMs: number;
+  /** Replies by kind: "201", "409 SOLD_OUT", "429", "5xx", "error", ... */
+  statuses: Map<string, number>;
+  accepted: number;
+  sales: number;
+  sold: number;
+  stock: number;
+  oversold: number;
+  /** Time the cell's background work (outbox relay, orders history) took to drain afterwards. */
+  drainMs: number;
+}
+
+/** Sale records, tickets they hold, tickets taken off `remaining`, and what was on sale. */
+async function audit(conn: EtcdConnection, eventId: string) {
+  const soldByType = new Map<string, number>();
+  let sales = 0;
+  for await (const kv of scanPrefix(conn.kv, prefixes.salesOf(eventId), 2000)) {
+    sales++;
+    for (const l of saleRecord.parse(JSON.parse(kv.value)).lines) soldByType.set(l.type, (soldByType.get(l.type) ?? 0) + l.quantity);
+  }
+  let stock = 0;
+  let sold = 0;
+  let oversold = 0;
+  for await (const kv of scanPrefix(conn.kv, prefixes.ticketsOf(eventId))) {
+    const t = ticketRecord.parse(JSON.parse(kv.value));
+    const s = soldByType.get(kv.key.split(':').pop()!) ?? 0;
+    stock += t.total;
+    sold += s;
+    // Tickets sold beyond the stock, or recorded in sales but never taken off `remaining`.
+    oversold += Math.max(0, s - t.total) + Math.max(0, s - (t.total - t.remaining));
+  }
+  return { sales, sold, stock, oversold };
+}
+
+const stack = await startPrivateStack({
+  services: ['gateway', 'catalog', 'inventory', 'orders'],
+  env: { ...UNLIMITED, ...(values['node-options'] ? { NODE_OPTIONS: values['node-options'] } : {}) },
+});
+const etcd = createEtcdConnection({ endpoints: stack.etcd.endpoints, deadlineMs: 30_000 });
+const engine = new PurchaseEngine(etcd, { batchMax: 100, maxConflicts: 1000, stateTtlMs: 1000 });
+const nc = await connectNats({ servers: [stack.nats.url], name: 'bench-gateway' });
+const jsm: JetStreamManager = await jetstreamManager(nc);
+const base = stack.gatewayUrl!;
+const rows: Row[] = [];
+
+let nextId = 0;
+/** A lean client in Nest's wire format, so the load generator's CPU limits the figure little. */
+async function rpc(subject: string, data: unknown): Promise<{ status: string; reason?: string }> {
+  const msg = await nc.request(subject, JSON.stringify({ pattern: subject, data, id: String(nextId++) }), { timeout: 60_000 });
+  const reply = (msg.json() as { response: RpcReply<{ status: string; reason?: string }> }).response;
+  if (!reply.ok) throw new Error(`${reply.error.code}: ${reply.error.message}`);
+  return reply.data;
+}
+
+/** Waits until inventory's outbox is relayed and orders has consumed every sale (bounded). */
+async function drain(): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    let outbox = 0;
+    for await (const _ of scanPrefix(etcd.kv, prefixes.outboxOf('inventory'), 1000)) outbox++;
+    const ci = await jsm.consumers.info(Events.inventory.ticketsSold.stream, 'orders-tickets-sold').catch(() => null);
+    const pending = ci ? ci.num_pending + ci.num_ack_pending : 0;
+    if (outbox === 0 && pending === 0) return performance.now() - t0;
+    if (performance.now() - t0 > 120_000) {
+      process.stderr.write(`  drain: gave up after 120 s (outbox ${outbox}, consumer pending ${pending})\n`);
+      return performance.now() - t0;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Registers and logs in `USERS` users; returns their Cookie header values. */
+async function sessions(): Promise<string[]> {
+  const run = ulid().slice(-8).toLowerCase();
+  const cookies: string[] = new Array(USERS);
+  const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  // scrypt costs ~50 ms of the gateway's CPU per hash: a few at a time.
+  await closedLoop({
+    concurrency: 4,
+    maxOrders: USERS,
+    maxMs: 10 * 60_000,
+    send: async (i) => {
+      const username = `buyer-${run}-${i}`;
+      const reg = await post('/api/auth/register', { username, password: PASSWORD });
+      if (reg.status !== 201) throw new Error(`register ${username}: ${reg.status} ${await reg.text()}`);
+      const res = await post('/api/auth/login', { username, password: PASSWORD });
+      if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+      const pair = res.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith('ticketcd_session='));
+      if (!pair) throw new Error(`login ${username}: no session cookie`);
+      cookies[i] = pair;
+      return true;
+    },
+  });
+  if (cookies.filter(Boolean).length !== USERS) throw new Error('not every user could log in');
+  return cookies;
+}
+
+/**
+ * Closed-loop HTTP load on `CONNECTIONS` keep-alive connections: exactly `amount` orders, every
+ * reply awaited (a measured cell), or for `seconds`, cutting off what is in flight (the warm-up).
+ */
+async function httpLoad(eventId: string, cookies: string[], size: { amount: number } | { seconds: number }) {
+  const key = ulid();
+  let i = 0;
+  const latencies: number[] = [];
+  const statuses = new Map<string, number>();
+  const count = (k: string) => statuses.set(k, (statuses.get(k) ?? 0) + 1);
+  const failed: number[] = [];
+  const samples: string[] = [];
+  const started = performance.now();
+  // The promise autocannon returns is also its event emitter (the typings miss that).
+  const inst = autocannon({
+    url: base,
+    connections: CONNECTIONS,
+    ...('amount' in size ? { amount: size.amount } : { duration: size.seconds }),
+    timeout: 120,
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/orders',
+        setupRequest: (req, context) => {
+          const n = i++;
+          (context as { n: number }).n = n;
+          return {
+            ...req,
+            headers: { 'content-type': 'application/json', cookie: cookies[n % cookies.length]!, 'idempotency-key': `${key}-${n}` },
+            body: JSON.stringify({ eventId, lines: [orderOf(n)] }),
+          };
+        },
+        // Only to tell a 409 SOLD_OUT from another 409: the body of the rest is not looked at.
+        onResponse: (status, body, context) => {
+          if (status === 201) count('201');
+          else if (status >= 500) {
+            count('5xx');
+            failed.push((context as { n: number }).n);
+            if (samples.length < 3) samples.push(`${status} ${body.slice(0, 300)}`);
+          }
+          else if (status === 409) count(`409 ${(JSON.parse(body) as { error: { code: string } }).error.code}`);
+          else count(String(status));
+        },
+      },
+    ],
+  }) as Promise<autocannon.Result> & NodeJS.EventEmitter;
+  // Emitted as (client, status, bytes, ms), whatever the typings say.
+  inst.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
+  const result = await inst;
+  const elapsedMs = performance.now() - started;
+  if (result.errors) statuses.set('error', result.errors);
+  if (result.timeouts) statuses.set('timeout', result.timeouts);
+  for (const x of samples) process.stderr.write(`  a 5xx reply: ${x}\n`);
+  // A 5xx (e.g. 504: a hop timed out) may hide a purchase that did commit: a client retries with
+  // the same Idempotency-Key, which replays the first outcome. Done here after the cell, untimed,
+  // so that the 201s can be checked against the sale records.
+  let retried = 0;
+  await closedLoop({
+    concurrency: 20,
+    maxOrders: failed.length,
+    maxMs: 120_000,
+    send: async (j) => {
+      const n = failed[j]!;
+      const res = await fetch(`${base}/api/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: cookies[n % cookies.length]!, 'idempotency-key': `${key}-${n}` },
+        body: JSON.stringify({ eventId, lines: [orderOf(n)] }),
+      });
+      await res.arrayBuffer();
+      if (res.status === 201) retried++;
+      return res.status;
+    },
+  });
+  if (failed.length) statuses.set('5xx then 201 on retry', retried);
+  return { latencies, statuses, elapsedMs, done: latencies.length, accepted: (statuses.get('201') ?? 0) + retried };
+}
+
+async function record(path: Path, clients: number, eventId: string, r: { latencies?: number[]; p50Ms?: number; p99Ms?: number; statuses: Map<string, number>; elapsedMs: number; done: number; accepted: number }) {
+  const drainMs = await drain();
+  const a = await audit(etcd, eventId);
+  const row: Row = {
+    path,
+    clients,
+    perSecond: ((r.statuses.get('201') ?? r.accepted) / r.elapsedMs) * 1000,
+    p50Ms: r.latencies ? percentile(r.latencies, 50) : r.p50Ms!,
+    p99Ms: r.latencies ? percentile(r.latencies, 99) : r.p99Ms!,
+    done: r.done,
+    elapsedMs: r.elapsedMs,
+    statuses: r.statuses,
+    accepted: r.accepted,
+    drainMs,
+    ...a,
+  };
+  rows.push(row);
+  process.stderr.write(`  ${LABEL[path]} at ${clients}: ${fmt(row.perSecond)}/s, p99 ${fmt(row.p99Ms, 1)} ms, ${statusText(row.statuses)}, sales ${fmt(a.sales)}, oversold ${a.oversold} (drained in ${fmt(drainMs / 1000, 1)} s)\n`);
+}
+
+const statusText = (m: Map<string, number>) => [...m].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}: ${fmt(v)}`).join(', ') || '-';
+
+/** (c), (e), (f): closed loop for CELL_MS at CONNECTIONS buyers. */
+async function loopCell(path: 'c' | 'e' | 'f') {
+  const eventId = await seedEvent(etcd, { maxPerOrder: 10, tickets: plenty });
+  const key = ulid();
+  const send = async (i: number): Promise<string> => {
+    const order = { username: `buyer-${i % USERS}`, eventId, lines: [orderOf(i)] };
+    const out =
+      path === 'c'
+        ? await engine.purchase({ orderId: ulid(), ...order })
+        : path === 'e'
+          ? await rpc(Rpc.inventory.purchase.subject, { orderId: ulid(), ...order })
+          : await rpc(Rpc.orders.place.subject, { ...order, idempotencyKey: `${key}-${i}` });
+    return out.status === 'accepted' ? 'accepted' : `refused ${'reason' in out ? out.reason : ''}`;
+  };
+  const run = await closedLoop({ concurrency: CONNECTIONS, maxOrders: 100_000_000, maxMs: CELL_MS, send });
+  const statuses = new Map<string, number>();
+  for (const s of run.results) statuses.set(s, (statuses.get(s) ?? 0) + 1);
+  if (run.errors) statuses.set('error', run.errors);
+  const accepted = statuses.get('accepted') ?? 0;
+  await record(path, CONNECTIONS, eventId, { p50Ms: run.p50Ms, p99Ms: run.p99Ms, statuses, elapsedMs: run.elapsedMs, done: run.orders, accepted });
+}
+
+try {
+  const cookies = await sessions();
+  process.stderr.write(`  ${USERS} users registered and logged in\n`);
+
+  // Warm-up (connections, JIT, the gateway's session cache) outside the measurements; its rate
+  // sizes the HTTP cell so that it lasts about CELL_MS.
+  const warm = await seedEvent(etcd, { tickets: plenty });
+  await closedLoop({ concurrency: 50, maxOrders: 2000, maxMs: 3000, send: async (i) => (await engine.purchase({ orderId: ulid(), username: 'warmup', eventId: warm, lines: [orderOf(i)] })).status });
+  const w = await httpLoad(warm, cookies, { seconds: Math.max(3, CELL_MS / 1000) });
+  const perConnection = Math.max(5, Math.round(((w.accepted / w.elapsedMs) * CELL_MS) / CONNECTIONS));
+  await drain();
+  process.stderr.write(`  warm-up over HTTP: ${fmt((w.accepted / w.elapsedMs) * 1000)}/s; HTTP cells: ${perConnection} orders per connection\n`);
+
+  await loopCell('c');
+  await loopCell('e');
+  await loopCell('f');
+  const hot = await seedEvent(etcd, { maxPerOrder: 10, tickets: plenty });
+  await record('g', CONNECTIONS, hot, await httpLoad(hot, cookies, { amount: perConnection * CONNECTIONS }));
+  if (!values['no-sellout']) {
+    // As many orders as (g), on half the tickets they ask for (1.5 per order on average).
+    const perType = Math.max(10, Math.floor((perConnection * CONNECTIONS * 1.5) / 2 / TYPES.length));
+    const small = await seedEvent(etcd, { maxPerOrder: 10, tickets: TYPES.map((type) => ({ type, total: perType, price: 1000 })) });
+    await record('s', CONNECTIONS, small, await httpLoad(small, cookies, { amount: perConnection * CONNECTIONS }));
+  }
+
+  const rate = (p: Path) => rows.find((r) => r.path === p)?.perSecond ?? NaN;
+  const table: (string | number)[][] = [['path', 'clients', 'purchases/s', 'p50 ms', 'p99 ms', 'replies', 'sales', 'sold / stock', 'oversold']];
+  for (const r of rows) {
+    const stock = r.stock >= TOTAL ? `${fmt(r.sold)} / ${fmt(r.stock / 1e6)}M` : `${fmt(r.sold)} / ${fmt(r.stock)}`;
+    table.push([LABEL[r.path], fmt(r.clients), fmt(r.perSecond), fmt(r.p50Ms, 1), fmt(r.p99Ms, 1), statusText(r.statuses), fmt(r.sales), stock, r.oversold]);
+  }
+  const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => String(r[c]).length)));
+  const line = (r: (string | number)[]) => `| ${r.map((v, c) => String(v).padEnd(widths[c]!)).join(' | ')} |`;
+  console.log(`\nbench/gateway: ${os.cpus().length} cores, etcd x5 + nats-server + gateway, catalog, inventory, orders on 127.0.0.1, ${CELL_MS / 1000} s per cell, ${USERS} users, ${new Date().toISOString()}`);
+  console.log(`rate limits, in-flight cap and hop timeouts raised so that the run measures throughput: ${Object.entries(UNLIMITED).filter(([k]) => k !== 'LOG_LEVEL').map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+  console.log(line(table[0]!));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of table.slice(1)) console.log(line(r));
+  console.log('');
+  for (const r of rows) console.log(`${LABEL[r.path]}: ${fmt(r.done)} replies in ${fmt(r.elapsedMs / 1000, 2)} s; background drained ${fmt(r.drainMs / 1000, 1)} s after`);
+  console.log(`\nratios at ${fmt(CONNECTIONS)} clients: g/c (HTTP / inventory core) = ${fmt(rate('g') / rate('c'), 2)} (target >= 0.25)   e/c = ${fmt(rate('e') / rate('c'), 2)}   f/c = ${fmt(rate('f') / rate('c'), 2)}   g/f = ${fmt(rate('g') / rate('f'), 2)}`);
+
+  const problems: string[] = [];
+  for (const r of rows) {
+    if (r.oversold !== 0) problems.push(`${LABEL[r.path]}: oversold ${r.oversold}`);
+    if (r.accepted !== r.sales) problems.push(`${LABEL[r.path]}: ${r.accepted} accepted replies but ${r.sales} sale records`);
+  }
+  const s = rows.find((r) => r.path === 's');
+  if (s) console.log(`sell-out: ${fmt(s.sold)} of ${fmt(s.stock)} tickets sold by ${fmt(s.sales)} orders, then ${fmt(s.statuses.get('409 SOLD_OUT') ?? 0)} refused SOLD_OUT`);
+  console.log(problems.length ? `\nPROBLEMS:\n  ${problems.join('\n  ')}` : '\nchecks: every cell oversold 0 and its accepted replies (201) = its sale: records');
+  if (problems.length) process.exitCode = 1;
+} finally {
+  await nc.drain();
+  etcd.close();
+  await stopPrivateStack(stack);
+}
