@@ -17,7 +17,7 @@ describe('logs', () => {
 
   it('starts a new trace when none is given', () => {
     const id = runWithTrace(undefined, () => currentTraceId());
-    expect(id).toMatch(/^[0-9A-Z]{26}$/);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(currentTraceId()).toBeUndefined();
   });
 });
