@@ -6,6 +6,7 @@
  * "every route has a test for each error status it can return" for /api/admin/*.
  * The last tests stop the orders service and then etcd members: they must stay last.
  */
+import type { MemberStatus } from '@ticketcd/etcd';
 import { startStackWithClients, waitFor, type StackClients } from '@ticketcd/testing';
 import { AlarmAction, AlarmType } from 'etcd3';
 import { ulid } from 'ulid';
@@ -19,17 +20,7 @@ interface HistoryItem {
   value: { name?: string; updatedAt?: string; revenue?: number; orders?: number };
   deleted?: true;
 }
-interface Member {
-  id: string;
-  clientUrls: string[];
-  reachable: boolean;
-  isLeader: boolean;
-  raftTerm?: number;
-  raftIndex?: number;
-  dbSizeBytes?: number;
-  version?: string;
-  error?: string;
-}
+type Member = MemberStatus;
 interface ErrorReply {
   error: { status: number; code: string; message: string; fields?: { path: string; message: string }[]; dependency?: string };
 }
