@@ -6,7 +6,7 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { MessagePattern, NatsRecordBuilder, type ClientProxy } from '@nestjs/microservices';
 import { headers as natsHeaders } from '@nats-io/nats-core';
-import { AppError, HEADERS, rpcReplySchema, type RpcDef, type RpcReply, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
+import { AppError, HEADERS, rpcReplySchema, zodFields, type RpcDef, type RpcReply, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
 import { currentTraceId, newTraceId } from '@ticketcd/observability';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 
@@ -27,7 +27,7 @@ export class RpcClient {
   async request<D extends RpcDef>(def: D, payload: RpcRequest<D>, opts: { timeoutMs?: number } = {}): Promise<RpcReply<RpcResult<D>>> {
     const parsed = def.request.safeParse(payload);
     if (!parsed.success) {
-      return { ok: false, error: { code: 'BAD_REQUEST', message: `invalid ${def.subject} request`, fields: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } };
+      return { ok: false, error: { code: 'BAD_REQUEST', message: `invalid ${def.subject} request`, fields: zodFields(parsed.error) } };
     }
     const ms = opts.timeoutMs ?? this.defaultTimeoutMs;
     const h = natsHeaders();

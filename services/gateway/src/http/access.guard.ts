@@ -14,7 +14,7 @@ import type { Request } from 'express';
 import type { Role } from '../auth/accounts.repository.js';
 import { AuthService, type Principal } from '../auth/auth.service.js';
 import { SESSION_COOKIE, readCookie } from '../auth/cookies.js';
-import type { GatewayConfig } from '../gateway.config.js';
+import type { GatewayConfig, Rate } from '../gateway.config.js';
 import { AUTH_ROLE, RATE_LIMIT, type RateLimitName } from './access.decorators.js';
 import { ApiError } from './api-error.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -67,17 +67,16 @@ export class AccessGuard implements CanActivate {
   private rateLimit(name: RateLimitName, req: ApiRequest) {
     const ip = req.ip ?? 'unknown';
     const c = this.config;
-    const checks: [string, { count: number; seconds: number }, string][] =
-      name === 'login'
-        ? [
-            [`login:ip:${ip}`, c.RATE_LOGIN_PER_IP, 'too many log-in attempts from this address'],
-            ...(typeof req.body?.username === 'string' ? [[`login:user:${req.body.username}`, c.RATE_LOGIN_PER_USER, 'too many log-in attempts for this user'] as [string, { count: number; seconds: number }, string]] : []),
-          ]
-        : [
-            [`orders:user:${req.principal?.username}`, c.RATE_ORDERS_PER_USER, 'too many orders from this user'],
-            [`orders:ip:${ip}`, c.RATE_ORDERS_PER_IP, 'too many orders from this address'],
-          ];
-    for (const [key, rule, why] of checks) {
+    const checks: { key: string; rule: Rate; why: string }[] = [];
+    if (name === 'login') {
+      checks.push({ key: `login:ip:${ip}`, rule: c.RATE_LOGIN_PER_IP, why: 'too many log-in attempts from this address' });
+      const user: unknown = req.body?.username;
+      if (typeof user === 'string') checks.push({ key: `login:user:${user}`, rule: c.RATE_LOGIN_PER_USER, why: 'too many log-in attempts for this user' });
+    } else {
+      checks.push({ key: `orders:user:${req.principal?.username}`, rule: c.RATE_ORDERS_PER_USER, why: 'too many orders from this user' });
+      checks.push({ key: `orders:ip:${ip}`, rule: c.RATE_ORDERS_PER_IP, why: 'too many orders from this address' });
+    }
+    for (const { key, rule, why } of checks) {
       const wait = this.limiter.take(key, rule);
       if (wait > 0) throw ApiError.rateLimited(`${why}: retry after ${wait} s`, wait);
     }

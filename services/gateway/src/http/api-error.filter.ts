@@ -4,14 +4,13 @@
  * anything else is a bug: logged with its stack, answered 500 without details.
  */
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { AppError, type ErrorCode } from '@ticketcd/contracts';
+import { AppError, zodFields, type ErrorCode } from '@ticketcd/contracts';
 import { isAvailabilityError } from '@ticketcd/etcd';
 import { KeyParseError, KeySegmentError } from '@ticketcd/keys';
 import { currentTraceId } from '@ticketcd/observability';
 import type { Request, Response } from 'express';
 import { ZodError } from 'zod';
 import { ApiError } from './api-error.js';
-import { fieldsOf } from './validation.js';
 
 const HTTP_CODES: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
@@ -28,7 +27,7 @@ const HTTP_CODES: Record<number, ErrorCode> = {
 export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   if (e instanceof AppError) return ApiError.fromRpc(e.error, e.error.dependency ?? 'gateway');
-  if (e instanceof ZodError) return ApiError.badRequest('invalid request', fieldsOf(e));
+  if (e instanceof ZodError) return ApiError.badRequest('invalid request', zodFields(e));
   if (e instanceof KeySegmentError || e instanceof KeyParseError) return ApiError.badRequest(e.message);
   if (isAvailabilityError(e)) return ApiError.unavailable('etcd', 'the store (etcd) did not answer in time; try again shortly');
   if (e instanceof HttpException) {
@@ -67,7 +66,7 @@ export class ApiErrorFilter implements ExceptionFilter {
       return;
     }
     const error = toApiError(e);
-    if (error.body.status >= 500 && error.body.code === 'INTERNAL' && error.body.status === 500) {
+    if (error.body.status === 500) {
       this.log.error({ err: e, method: req.method, url: req.originalUrl }, 'unexpected error');
     }
     if (res.headersSent) {
