@@ -360,6 +360,10 @@ describe('quorum lost', () => {
       expectError(ev, 503, 'UNAVAILABLE');
       expect(ev.body.error.dependency).toBe('etcd');
       expect(Date.now() - started).toBeLessThan(5000);
+      // Issue 13.9: the gateway stays ready (it is what answers these 503s); etcd's state is in the body.
+      const ready = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(5000) });
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ok', etcd: { status: 'unavailable' } });
     } finally {
       for (const i of [0, 1, 2]) stack.etcd.startMember(i);
       await stack.etcd.waitHealthy(30_000);

@@ -29,7 +29,7 @@ export class Metrics {
     });
     this.ready = new Gauge({
       name: 'ticketcd_dependency_up',
-      help: '1 when the dependency answered the last readiness check',
+      help: '1 when the dependency answered the last check (/readyz or a /metrics scrape)',
       labelNames: ['dependency'],
       registers: [this.registry],
     });

@@ -14,6 +14,7 @@ import { Logger } from 'nestjs-pino';
 import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod';
 import { PlatformModule } from './platform.module.js';
+import { ReadinessState } from './readiness.state.js';
 import type { ServiceIdentity } from './tokens.js';
 
 export const EXIT_CONFIG = 78;
@@ -98,6 +99,7 @@ export async function bootstrapService<S extends z.ZodObject = typeof baseServic
   await app.startAllMicroservices();
   // Nest passes extra arguments through to server.listen(port, host, backlog).
   await (app.listen as unknown as (port: number, host: string, backlog: number) => Promise<unknown>).call(app, config.HTTP_PORT, config.HTTP_HOST, config.HTTP_BACKLOG);
+  app.get(ReadinessState).started = true;
   logger.log(`${opts.service} ${config.INSTANCE_ID} listening on http://${config.HTTP_HOST}:${config.HTTP_PORT}`);
   return app;
 }

@@ -12,12 +12,12 @@ import { ensureStreams, type NatsConnection } from '@ticketcd/messaging';
 import { PinoLogger } from 'nestjs-pino';
 import os from 'node:os';
 import { ConsumerRegistry } from './consumers.js';
+import { ReadinessState } from './readiness.state.js';
 import { ETCD, NATS, RPC_PROXY, SERVICE_CONFIG, SERVICE_IDENTITY, type ServiceIdentity } from './tokens.js';
 import type { BaseServiceConfig } from '@ticketcd/config';
 
 @Injectable()
 export class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
-  shuttingDown = false;
   private registration: LeasedKey | null = null;
 
   constructor(
@@ -27,6 +27,7 @@ export class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
     @Inject(SERVICE_CONFIG) private readonly config: BaseServiceConfig,
     private readonly consumers: ConsumerRegistry,
+    private readonly readiness: ReadinessState,
     private readonly log: PinoLogger,
   ) {
     log.setContext('lifecycle');
@@ -54,7 +55,7 @@ export class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
-    this.shuttingDown = true;
+    this.readiness.draining = true;
     this.log.info({ signal }, 'shutting down');
     await this.consumers.stopAll();
     await this.registration?.stop();

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isAlive } from './process.js';
-import { seedDemoData } from './seed.js';
+import { DEMO_EVENTS, seedDemoData } from './seed.js';
 import { ALL_SERVICES } from './services.js';
 import { readState, Stack, stopFromState } from './stack.js';
 
@@ -40,7 +40,7 @@ const { positionals, values } = parseArgs({
     fresh: { type: 'boolean', default: false },
     fix: { type: 'boolean', default: false },
     'dry-run': { type: 'boolean', default: false },
-    seed: { type: 'string', default: '24' },
+    seed: { type: 'string', default: String(DEMO_EVENTS) },
   },
 });
 

@@ -24,7 +24,7 @@ export class OrdersController {
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Your id for this order (e.g. a UUID). Repeating it returns the first reply and never buys twice.' })
   @Documented({
     summary: 'Buy tickets of one event, of one or more types, all or nothing',
-    body: { schema: placeOrderBody, example: { eventId: '01JD6Z8Q1V6N4X2K7T3R5M9B0C', lines: [{ type: 'general', quantity: 2 }, { type: 'vip', quantity: 1 }] } },
+    body: { schema: placeOrderBody, example: { eventId: '01JD6Z8Q1V6N4X2K7T3R5M9B0C', lines: [{ type: 'pink', quantity: 2 }, { type: 'blue', quantity: 1 }] } },
     ok: { status: 201, schema: purchaseAccepted, description: 'Bought. The same reply for every repeat of the Idempotency-Key.' },
     errors: [
       [400, 'Malformed body or Idempotency-Key, unknown ticket type, or more than the event allows per order.'],
