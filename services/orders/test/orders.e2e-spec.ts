@@ -262,6 +262,8 @@ describe('orders.place: one idempotency key, one order', () => {
     for (const e of [a, b]) {
       await expect(rpc.client.call(Rpc.inventory.purchase, { orderId, username: 'twice', eventId: e.eventId, lines: [{ type: 'blue', quantity: 1 }] })).resolves.toMatchObject({ status: 'accepted' });
     }
+    // Both sales relayed (inventory's outbox empty), then consumed: whatever is missing now was dropped.
+    await waitFor(async () => (await etcd.kv.getAll().prefix(prefixes.outboxOf('inventory')).count()) === 0, { timeoutMs: 30_000, what: "inventory's outbox relayed" });
     await caughtUp();
     const history = await historyOf('twice');
     expect(history.map((h) => `${h.eventId}:${h.orderId}`).sort()).toEqual([`${a.eventId}:${orderId}`, `${b.eventId}:${orderId}`].sort());
