@@ -6,10 +6,9 @@
  * Plain class (no Nest) so the service and the benchmark run the very same code.
  */
 import { AppError, buildEnvelope, Events, type EventEnvelope } from '@ticketcd/contracts';
-import { EtcdUnavailableError, type EtcdConnection } from '@ticketcd/etcd';
+import { EtcdUnavailableError, GroupCommitter, type EtcdConnection, type Queued } from '@ticketcd/etcd';
 import { currentTraceId, newTraceId } from '@ticketcd/observability';
 import { decideBatch, type BatchDecision, type BatchState, type OrderRequest, type PurchaseOutcome } from './decide.js';
-import { GroupCommitter, type Queued } from './group-commit.js';
 import { soldMessageId, stockMessageId } from './message-ids.js';
 import { PurchaseStore, type SoldBatch } from './purchase.store.js';
 

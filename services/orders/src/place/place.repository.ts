@@ -1,21 +1,28 @@
 /** `order:` keys: the claim an idempotency key makes on one order. */
 import { Inject, Injectable } from '@nestjs/common';
 import { orderClaimRecord, type OrderClaimRecord } from '@ticketcd/contracts';
-import { createOnce, type EtcdConnection } from '@ticketcd/etcd';
+import { createManyOnce, type EtcdConnection } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
 import { ETCD } from '@ticketcd/platform';
+
+export interface ClaimRequest {
+  username: string;
+  orderId: string;
+  claim: OrderClaimRecord;
+}
 
 @Injectable()
 export class PlaceRepository {
   constructor(@Inject(ETCD) private readonly etcd: EtcdConnection) {}
 
   /**
-   * Creates the claim if the key has none, else reads the one it has, in one Txn. Concurrent
-   * claims (any instance) are serialised by Create==0, and a replayed Txn finds its own claim.
-   * Returns the claim in force: ours, or the first one.
+   * Creates each claim whose key has none and reads back the ones that have, in one Txn when none
+   * exists yet (the usual case). Concurrent claims (any instance) are serialised by Create==0, and
+   * a replayed Txn finds its own claims. Returns the claim in force per order key: ours, or the first.
    */
-  async claim(username: string, orderId: string, claim: OrderClaimRecord): Promise<OrderClaimRecord> {
-    const res = await createOnce(this.etcd.kv, keys.order(username, orderId), JSON.stringify(claim));
-    return res.created ? claim : orderClaimRecord.parse(JSON.parse(res.existing!));
+  async claimMany(requests: readonly ClaimRequest[]): Promise<Map<string, OrderClaimRecord>> {
+    const keyOf = (r: ClaimRequest) => keys.order(r.username, r.orderId);
+    const results = await createManyOnce(this.etcd.kv, requests.map((r) => ({ key: keyOf(r), value: JSON.stringify(r.claim) })));
+    return new Map(requests.map((r) => [keyOf(r), orderClaimRecord.parse(JSON.parse(results.get(keyOf(r))!.value))]));
   }
 }
