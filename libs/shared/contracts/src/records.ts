@@ -3,7 +3,7 @@
  * value with these before trusting it; writers build values with them.
  */
 import { z } from 'zod';
-import { cents, eventFields, slug, soldLine, username } from './schemas.js';
+import { cents, eventFields, id, orderLine, slug, soldLine, username } from './schemas.js';
 
 /** `event:<eventId>`: written by catalog; inventory reads maxPerOrder. */
 export const eventRecord = eventFields.extend({
@@ -42,6 +42,18 @@ export const saleRecord = z.object({
   traceId: z.string().max(128).optional(),
 });
 export type SaleRecord = z.infer<typeof saleRecord>;
+
+/**
+ * `order:<username>:<orderId>`: the first order an idempotency key named, written once by
+ * orders.place before inventory is asked; a repeat of the key for anything else is refused.
+ */
+export const orderClaimRecord = z.object({
+  eventId: id,
+  /** Normalised: one line per type (quantities added up), sorted by type. */
+  lines: z.array(orderLine).min(1),
+  at: z.iso.datetime(),
+});
+export type OrderClaimRecord = z.infer<typeof orderClaimRecord>;
 
 /** `purchase:<username>:<eventId>:<orderId>`: the buyer's history, written from tickets.sold. */
 export const purchaseRecord = z.object({

@@ -6,3 +6,4 @@ export * from './cluster.js';
 export * from './leased-key.js';
 export * from './watched-prefix.js';
 export * from './cas.js';
+export * from './group-commit.js';

@@ -41,6 +41,11 @@ export const keys = {
   staticList: (name: StaticListName) => join('static', staticList(name)),
   ticket: (eventId: string, ticketType: string) => join('ticket', seg.id('event id', eventId), seg.slug('ticket type', ticketType)),
   sale: (eventId: string, orderId: string) => join('sale', seg.id('event id', eventId), seg.id('order id', orderId)),
+  /**
+   * The claim an idempotency key makes on one order (orderId derives from user and key): which
+   * event and lines it is, created once by orders.place before it asks inventory to sell.
+   */
+  order: (username: string, orderId: string) => join('order', seg.username(username), seg.id('order id', orderId)),
   purchase: (username: string, eventId: string, orderId: string) =>
     join('purchase', seg.username(username), seg.id('event id', eventId), seg.id('order id', orderId)),
   favourite: (username: string, eventId: string) => join('favourite', seg.username(username), seg.id('event id', eventId)),

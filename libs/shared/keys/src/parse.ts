@@ -11,6 +11,7 @@ export type ParsedKey =
   | { kind: 'static'; list: StaticListName }
   | { kind: 'ticket'; eventId: string; ticketType: string }
   | { kind: 'sale'; eventId: string; orderId: string }
+  | { kind: 'order'; username: string; orderId: string }
   | { kind: 'purchase'; username: string; eventId: string; orderId: string }
   | { kind: 'favourite'; username: string; eventId: string }
   | { kind: 'favcount'; eventId: string }
@@ -37,7 +38,7 @@ export class KeyParseError extends Error {
 }
 
 const ARITY: Record<KeyKind, number> = {
-  user: 1, session: 1, event: 1, static: 1, ticket: 2, sale: 2, purchase: 3, favourite: 2, favcount: 1,
+  user: 1, session: 1, event: 1, static: 1, ticket: 2, sale: 2, order: 2, purchase: 3, favourite: 2, favcount: 1,
   notification: 2, subscriber: 2, alert: 2, search: 3, searchMeta: 1, stats: 1, statsAll: 1, outbox: 2, svc: 2,
 };
 
@@ -50,6 +51,7 @@ export function buildKey(k: ParsedKey): string {
     case 'static': return keys.staticList(k.list);
     case 'ticket': return keys.ticket(k.eventId, k.ticketType);
     case 'sale': return keys.sale(k.eventId, k.orderId);
+    case 'order': return keys.order(k.username, k.orderId);
     case 'purchase': return keys.purchase(k.username, k.eventId, k.orderId);
     case 'favourite': return keys.favourite(k.username, k.eventId);
     case 'favcount': return keys.favouriteCount(k.eventId);
@@ -89,6 +91,7 @@ export function parseKey(key: string): ParsedKey {
       break;
     case 'ticket': parsed = { kind: k, eventId: a, ticketType: b }; break;
     case 'sale': parsed = { kind: k, eventId: a, orderId: b }; break;
+    case 'order': parsed = { kind: k, username: a, orderId: b }; break;
     case 'purchase': parsed = { kind: k, username: a, eventId: b, orderId: c }; break;
     case 'favourite': parsed = { kind: k, username: a, eventId: b }; break;
     case 'favcount': parsed = { kind: k, eventId: a }; break;
