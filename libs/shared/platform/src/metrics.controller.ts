@@ -7,7 +7,8 @@ export class MetricsController {
 
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  scrape(): Promise<string> {
+  async scrape(): Promise<string> {
+    await this.metrics.refresh();
     return this.metrics.registry.metrics();
   }
 }
