@@ -72,7 +72,11 @@ describe('consumers through a 60 s quorum loss (issue 13.2, invariant 5)', () =>
     for (const [e, eventId] of events.entries()) {
       for (let i = 0; i < 60; i++) limits.set(`${eventId}|watcher-${e}-${i}`, 1 + ((i * 97 + e * 13) % (TOTAL - 1)));
     }
-    await Promise.all([...limits].map(([k, limit]) => rpc.call(Rpc.notifier.putSubscription, { username: k.split('|')[1]!, eventId: k.split('|')[0]!, limit })));
+    const subs = [...limits];
+    for (let i = 0; i < subs.length; i += 20) {
+      // Retried: on a busy machine a fresh cluster can miss a deadline (UNAVAILABLE, nothing written).
+      await Promise.all(subs.slice(i, i + 20).map(([k, limit]) => waitFor(() => rpc.call(Rpc.notifier.putSubscription, { username: k.split('|')[1]!, eventId: k.split('|')[0]!, limit }), { timeoutMs: 20_000, intervalMs: 200, what: `subscription ${k}` })));
+    }
 
     let stop = false;
     let accepted = 0;

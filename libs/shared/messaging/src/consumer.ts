@@ -159,12 +159,16 @@ export class DurableConsumer {
         const kind = (this.opts.classify ?? classifyMessagingFailure)(e);
         const log = { durable: this.opts.durable, eventId: envelope.id, type: envelope.type, seq: info.streamSequence, delivery: info.deliveryCount, failure: kind, err: error };
         if (kind === 'transient') {
-          const pause = this.opts.pauseMs ?? DEFAULT_PAUSE_MS;
-          const delay = pause[Math.min(this.transientInARow, pause.length - 1)] ?? 1000;
-          this.transientInARow++;
-          this.pausedUntil = Date.now() + delay;
-          this.log.warn({ ...log, pauseMs: delay }, 'a dependency is unavailable; pausing the consumer, the message will be retried');
-          msg.nak(delay);
+          const now = Date.now();
+          // Failures of messages already in flight when a pause began do not lengthen it.
+          if (now >= this.pausedUntil) {
+            const pause = this.opts.pauseMs ?? DEFAULT_PAUSE_MS;
+            const delay = pause[Math.min(this.transientInARow, pause.length - 1)] ?? 1000;
+            this.transientInARow++;
+            this.pausedUntil = now + delay;
+            this.log.warn({ ...log, pauseMs: delay }, 'a dependency is unavailable; pausing the consumer, the message will be retried');
+          }
+          msg.nak(this.pausedUntil - now);
           this.opts.onOutcome?.('retried', kind);
           return;
         }
