@@ -14,6 +14,8 @@ import { scanPrefix, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import type { NatsConnection, RpcClient } from '@ticketcd/messaging';
 import { seedEvent, startStackWithClients, waitFor, type Stack, type StackClients } from '@ticketcd/testing';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { ulid } from 'ulid';
 
 const OUTAGE_MS = 60_000;
@@ -172,5 +174,7 @@ describe('consumers through a 60 s quorum loss (issue 13.2, invariant 5)', () =>
       expect({ service, parked: metricValue(text, 'ticketcd_consumer_parked', durable), pending: metricValue(text, 'ticketcd_consumer_pending', durable) }).toEqual({ service, parked: 0, pending: 0 });
       expect(metricValue(text, 'ticketcd_consumer_redelivered', durable)).not.toBeNull();
     }
+    const cli = await promisify(execFile)(process.execPath, ['libs/tooling/stack/dist/cli.js', 'parked', 'list', '--etcd', stack.etcd.endpoints.join(','), '--nats', stack.nats.url]);
+    expect(cli.stdout).toMatch(/^0 parked message\(s\)/);
   }, 240_000);
 });
