@@ -1,7 +1,7 @@
 /**
  * Issue 13 point 3: the outbox relay isolates failures. Poison entries written before good ones
  * (unreadable JSON, an unknown kind, a sold batch whose expansion throws, one naming sales that do
- * not exist) must not hold back the entries after them: the good ones are published promptly,
+ * not exist, one whose subject no stream takes) must not hold back the entries after them: the good ones are published promptly,
  * the poison ones are retried, then quarantined (kept with their reason), counted in /metrics
  * and listed by the operator command.
  */
@@ -55,6 +55,8 @@ describe('outbox relay with poison entries (issue 13.3)', () => {
       [keys.outbox('inventory', ulid())]: JSON.stringify({ kind: 'no-such-kind', payload: {} }),
       [keys.outbox('inventory', ulid())]: JSON.stringify({ kind: 'inventory.sold-batch', payload: null }),
       [keys.outbox('inventory', ulid())]: JSON.stringify({ kind: 'inventory.sold-batch', payload: { eventId, orderIds: [ulid()], stock: [], occurredAt: new Date().toISOString() } }),
+      // Publish refused while JetStream answers: no stream takes this subject.
+      [keys.outbox('inventory', ulid())]: JSON.stringify({ envelopes: [{ id: `nowhere:${ulid()}`, type: 'inventory.nowhere', occurredAt: new Date().toISOString(), source: 'test', traceId: ulid(), data: {} }] }),
     };
     for (const [key, value] of Object.entries(poison)) await etcd.kv.put(key).value(value);
 
@@ -86,7 +88,7 @@ describe('outbox relay with poison entries (issue 13.3)', () => {
       quarantinedTotal: metric(text, 'ticketcd_outbox_quarantined_total'),
       backlog: metric(text, 'ticketcd_outbox_backlog'),
       oldestAge: metric(text, 'ticketcd_outbox_oldest_age_seconds'),
-    }).toEqual({ quarantined: 4, quarantinedTotal: 4, backlog: 0, oldestAge: 0 });
+    }).toEqual({ quarantined: 5, quarantinedTotal: 5, backlog: 0, oldestAge: 0 });
 
     // The operator sees them, and can put one back in the outbox (here it is quarantined again).
     const cli = (...args: string[]) => promisify(execFile)(process.execPath, ['libs/tooling/stack/dist/cli.js', ...args, '--etcd', stack.etcd.endpoints.join(','), '--nats', stack.nats.url]);

@@ -32,9 +32,9 @@ export class ConsumerRegistry {
     const counted: DurableConsumerOptions = {
       classify: classifyFailure,
       ...opts,
-      onOutcome: (outcome) => {
+      onOutcome: (outcome, failure) => {
         this.metrics.messagesHandled.inc({ durable: opts.durable, outcome });
-        opts.onOutcome?.(outcome);
+        opts.onOutcome?.(outcome, failure);
       },
     };
     this.registered.push(opts);

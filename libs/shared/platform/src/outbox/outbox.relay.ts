@@ -186,10 +186,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       for (const { kv } of done) this.attempts.delete(kv.key);
     }
     let unavailable = 0;
+    let jetStreamUp: boolean | undefined = done.length > 0 || undefined;
     for (const f of failed) {
       let kind = classifyFailure(f.error);
       // JetStream answers, yet this entry's publish fails (e.g. a subject no stream takes): the entry's fault.
-      if (kind === 'transient' && f.stage === 'publish' && (done.length > 0 || (await this.jetStreamAnswers()))) kind = 'unknown';
+      if (kind === 'transient' && f.stage === 'publish' && (jetStreamUp ??= await this.jetStreamAnswers())) kind = 'unknown';
       if (kind === 'transient') {
         unavailable++;
         continue;
