@@ -89,7 +89,6 @@ export const prefixes = {
   searchMeta: () => 'search:meta:',
   stats: () => 'stats:',
   outboxOf: (service: ServiceName) => join('outbox', seg.slug('service', service)) + SEP,
-  outboxQuarantine: () => 'outbox-quarantine:',
   outboxQuarantineOf: (service: ServiceName) => join('outbox-quarantine', seg.slug('service', service)) + SEP,
   svc: () => 'svc:',
   svcOf: (service: string) => join('svc', seg.slug('service', service)) + SEP,
