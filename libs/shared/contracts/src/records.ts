@@ -73,3 +73,19 @@ export const statsRecord = z.object({
 });
 export type StatsRecord = z.infer<typeof statsRecord>;
 export const EMPTY_STATS: StatsRecord = { revenue: 0, orders: 0, soldByType: {} };
+
+/**
+ * `outbox-quarantine:<service>:<entryId>`: an outbox entry the relay could not expand or publish
+ * after its attempts, set aside with why. Written by the service's relay, read by operators.
+ */
+export const outboxQuarantineRecord = z.object({
+  /** The outbox entry's value, byte for byte (it may not even be JSON). */
+  value: z.string(),
+  reason: z.string(),
+  failure: z.string(),
+  attempts: z.number().int(),
+  createRevision: z.number().int(),
+  quarantinedAt: z.iso.datetime(),
+  instance: z.string(),
+});
+export type OutboxQuarantineRecord = z.infer<typeof outboxQuarantineRecord>;

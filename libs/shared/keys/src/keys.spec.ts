@@ -31,6 +31,7 @@ const samples: [ParsedKey, string][] = [
   [{ kind: 'searchMeta', eventId: EVENT }, `search:meta:${EVENT}`],
   [{ kind: 'statsAll' }, 'stats:all'],
   [{ kind: 'outbox', service: 'inventory', entryId: ORDER }, `outbox:inventory:${ORDER}`],
+  [{ kind: 'outboxQuarantine', service: 'inventory', entryId: ORDER }, `outbox-quarantine:inventory:${ORDER}`],
   [{ kind: 'svc', service: 'search-indexer', instanceId: 'search-indexer-7d9f-abc12' }, 'svc:search-indexer:search-indexer-7d9f-abc12'],
 ];
 
@@ -43,7 +44,7 @@ describe('key schema', () => {
   it('covers every namespace of the design brief', () => {
     const kinds = new Set(samples.map(([p]) => p.kind));
     expect([...kinds].sort()).toEqual(
-      ['alert', 'event', 'favcount', 'favourite', 'notification', 'order', 'outbox', 'purchase', 'sale', 'search', 'searchMeta', 'session', 'static', 'stats', 'statsAll', 'subscriber', 'svc', 'ticket', 'user'].sort(),
+      ['alert', 'event', 'favcount', 'favourite', 'notification', 'order', 'outbox', 'outboxQuarantine', 'purchase', 'sale', 'search', 'searchMeta', 'session', 'static', 'stats', 'statsAll', 'subscriber', 'svc', 'ticket', 'user'].sort(),
     );
   });
 

@@ -66,6 +66,8 @@ export const keys = {
   statsAll: () => join('stats', 'all'),
   /** Transactional outbox entry of a publishing service; relayed to JetStream. */
   outbox: (service: ServiceName, entryId: string) => join('outbox', seg.slug('service', service), seg.id('outbox entry id', entryId)),
+  /** An outbox entry the relay could not expand or publish after its attempts: kept aside with why. */
+  outboxQuarantine: (service: ServiceName, entryId: string) => join('outbox-quarantine', seg.slug('service', service), seg.id('outbox entry id', entryId)),
   svc: (service: string, instanceId: string) => join('svc', seg.slug('service', service), seg.instance(instanceId)),
 } as const;
 
@@ -92,6 +94,7 @@ export const prefixes = {
   searchMeta: () => 'search:meta:',
   stats: () => 'stats:',
   outboxOf: (service: ServiceName) => join('outbox', seg.slug('service', service)) + SEP,
+  outboxQuarantineOf: (service: ServiceName) => join('outbox-quarantine', seg.slug('service', service)) + SEP,
   svc: () => 'svc:',
   svcOf: (service: string) => join('svc', seg.slug('service', service)) + SEP,
 } as const;

@@ -23,6 +23,7 @@ export type ParsedKey =
   | { kind: 'stats'; eventId: string }
   | { kind: 'statsAll' }
   | { kind: 'outbox'; service: ServiceName; entryId: string }
+  | { kind: 'outboxQuarantine'; service: ServiceName; entryId: string }
   | { kind: 'svc'; service: string; instanceId: string };
 
 export type KeyKind = ParsedKey['kind'];
@@ -39,7 +40,7 @@ export class KeyParseError extends Error {
 
 const ARITY: Record<KeyKind, number> = {
   user: 1, session: 1, event: 1, static: 1, ticket: 2, sale: 2, order: 2, purchase: 3, favourite: 2, favcount: 1,
-  notification: 2, subscriber: 2, alert: 2, search: 3, searchMeta: 1, stats: 1, statsAll: 1, outbox: 2, svc: 2,
+  notification: 2, subscriber: 2, alert: 2, search: 3, searchMeta: 1, stats: 1, statsAll: 1, outbox: 2, outboxQuarantine: 2, svc: 2,
 };
 
 /** Builds the canonical key back from a parsed key. */
@@ -63,6 +64,7 @@ export function buildKey(k: ParsedKey): string {
     case 'stats': return keys.stats(k.eventId);
     case 'statsAll': return keys.statsAll();
     case 'outbox': return keys.outbox(k.service, k.entryId);
+    case 'outboxQuarantine': return keys.outboxQuarantine(k.service, k.entryId);
     case 'svc': return keys.svc(k.service, k.instanceId);
   }
 }
@@ -73,9 +75,9 @@ export function parseKey(key: string): ParsedKey {
   // `search:meta:<eventId>` shares the search namespace; `meta` is not a search field.
   const isMeta = namespace === 'search' && rest[0] === 'meta';
   if (isMeta) rest.shift();
-  const kind = isMeta ? 'searchMeta' : namespace;
+  const kind = isMeta ? 'searchMeta' : namespace === 'outbox-quarantine' ? 'outboxQuarantine' : namespace;
   // Kinds that are not namespaces of their own: only reachable through the cases above.
-  const internal = !isMeta && (namespace === 'statsAll' || namespace === 'searchMeta');
+  const internal = !isMeta && (namespace === 'statsAll' || namespace === 'searchMeta' || namespace === 'outboxQuarantine');
   if (!kind || !(kind in ARITY) || internal) throw new KeyParseError(key, `unknown namespace ${JSON.stringify(kind)}`);
   const k = kind as KeyKind;
   if (rest.length !== ARITY[k]) throw new KeyParseError(key, `${k} keys have ${ARITY[k]} segment(s) after the namespace, got ${rest.length}`);
@@ -106,6 +108,7 @@ export function parseKey(key: string): ParsedKey {
     case 'stats': parsed = { kind: k, eventId: a }; break;
     case 'statsAll': parsed = { kind: k }; break;
     case 'outbox': parsed = { kind: k, service: a as ServiceName, entryId: b }; break;
+    case 'outboxQuarantine': parsed = { kind: k, service: a as ServiceName, entryId: b }; break;
     case 'svc': parsed = { kind: k, service: a, instanceId: b }; break;
   }
   try {

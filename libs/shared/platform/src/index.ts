@@ -1,5 +1,6 @@
 export * from './tokens.js';
 export * from './errors.js';
+export * from './failures.js';
 export * from './rpc.interceptor.js';
 export * from './health.controller.js';
 export * from './readiness.state.js';

@@ -14,6 +14,7 @@ export class MetricsController {
   async scrape(): Promise<string> {
     // ticketcd_dependency_up as of this scrape, whether or not anything polls /readyz.
     await this.probe.check();
+    await this.metrics.refresh();
     return this.metrics.registry.metrics();
   }
 }
