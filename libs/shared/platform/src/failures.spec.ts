@@ -1,7 +1,7 @@
 /** Issue 13.2 (invariant 5): which failures a consumer waits out, which it parks. */
 import { NoRespondersError, TimeoutError } from '@nats-io/nats-core';
 import { AppError } from '@ticketcd/contracts';
-import { EtcdUnavailableError } from '@ticketcd/etcd';
+import { ContendedError, EtcdUnavailableError } from '@ticketcd/etcd';
 import { KeySegmentError } from '@ticketcd/keys';
 import { PermanentError } from '@ticketcd/messaging';
 import { GRPCDeadlineExceededError, GRPCUnavailableError } from 'etcd3';
@@ -28,6 +28,7 @@ describe('classifyFailure', () => {
     ['NATS no responders', new NoRespondersError('inventory.purchase')],
     ['a dependency named unavailable', AppError.unavailable('inventory', 'no inventory instance answered')],
     ['a dependency timing out', AppError.timeout('inventory', 'inventory did not answer within 3000 ms')],
+    ['a key that kept changing (compare-and-retry gave up)', new ContendedError('stats of e1: still contended after 100 attempts')],
     ['an availability error as the cause', new Error('indexing failed', { cause: new EtcdUnavailableError('etcd unavailable', false) })],
   ])('%s is transient: retried for as long as it takes', (_, error) => {
     expect(classifyFailure(error)).toBe('transient');

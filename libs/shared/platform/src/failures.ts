@@ -4,7 +4,7 @@
  * park or quarantine), unknown (a few attempts first). See messaging's failures.ts.
  */
 import { AppError, type ErrorCode } from '@ticketcd/contracts';
-import { isAvailabilityError } from '@ticketcd/etcd';
+import { ContendedError, isAvailabilityError } from '@ticketcd/etcd';
 import { KeyParseError, KeySegmentError } from '@ticketcd/keys';
 import { causeChain, classifyMessagingFailure, type FailureKind } from '@ticketcd/messaging';
 
@@ -19,7 +19,8 @@ export function classifyFailure(error: unknown): FailureKind {
       return e.error.code === 'INTERNAL' ? 'unknown' : 'permanent';
     }
     if (e instanceof KeySegmentError || e instanceof KeyParseError) return 'permanent';
-    if (isAvailabilityError(e)) return 'transient';
+    // A key that kept changing settles: the next attempt reads it afresh.
+    if (isAvailabilityError(e) || e instanceof ContendedError) return 'transient';
   }
   return classifyMessagingFailure(error);
 }
