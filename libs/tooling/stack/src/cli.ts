@@ -5,7 +5,7 @@
  *   status members, leader, raft term/index, live service instances
  *   reconcile [--fix]  recompute sales stats from the counted sale: records and print the differences
  *   search-verify      compare the search index with a rebuild from event: keys; print the differences
- *   search-rebuild [--dry-run]  rewrite what differs (event by event, guarded)
+ *   search-rebuild [--dry-run]  repair what differs (event by event, through the indexer's fenced plan)
  * Common: [--dir .stack] [--port-base 23790]
  */
 import { clusterStatus, createEtcdConnection, scanPrefix } from '@ticketcd/etcd';
@@ -213,7 +213,7 @@ async function searchIndex(rebuild: boolean) {
   if ('repairedEvents' in r) {
     const { repairedEvents, skippedEvents } = r as typeof r & { repairedEvents: number; skippedEvents: string[] };
     if (values['dry-run']) process.stdout.write('dry run: nothing written\n');
-    else process.stdout.write(`repaired ${repairedEvents} event(s)${skippedEvents.length ? `; ${skippedEvents.length} changed meanwhile, run again: ${skippedEvents.join(', ')}` : ''}\n`);
+    else process.stdout.write(`repaired ${repairedEvents} event(s)${skippedEvents.length ? `; ${skippedEvents.length} not repaired (still contended, or a store error), run again: ${skippedEvents.join(', ')}` : ''}\n`);
     if (skippedEvents.length > 0 || (values['dry-run'] && r.differing > 0)) process.exitCode = 1;
   } else if (r.differing > 0) process.exitCode = 1;
 }
