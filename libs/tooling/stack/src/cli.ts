@@ -3,9 +3,9 @@
  *   up     [--instances inventory=2,orders=3] [--no-services] [--fresh] [--gateway-port 8080] [--seed 24]
  *   down   stop everything `up` started (also from another terminal)
  *   status members, leader, raft term/index, live service instances
- *   reconcile [--fix]  recompute sales stats from the sale: records and print the differences
+ *   reconcile [--fix]  recompute sales stats from the counted sale: records and print the differences
  *   search-verify      compare the search index with a rebuild from event: keys; print the differences
- *   search-rebuild [--dry-run]  rewrite what differs (event by event, guarded)
+ *   search-rebuild [--dry-run]  repair what differs (event by event, through the indexer's fenced plan)
  *   parked list [--durable d]                 messages consumers parked, with why
  *   parked replay <seq...> | --all [--durable d]  publish them again to their subject, remove from PARKED
  *   outbox list [--service s]                 outbox backlog per service and the quarantined entries
@@ -205,8 +205,9 @@ async function adminRequest<T>(run: (rpc: RpcClient) => Promise<T>): Promise<T> 
 async function reconcile() {
   const reply = await adminRequest((rpc) => rpc.request(Rpc.orders.reconcile, { fix: values.fix }));
   if (!reply.ok) fail(`${reply.error.code}: ${reply.error.message}`);
-  const { events, differences, fixed } = reply.data;
-  process.stdout.write(`stats of ${events} event(s) recomputed from sale: records: ${differences.length} difference(s)${fixed ? ', fixed' : ''}\n`);
+  const { events, differences, fixed, uncounted } = reply.data;
+  process.stdout.write(`stats of ${events} event(s) recomputed from counted sale: records: ${differences.length} difference(s)${fixed ? ', fixed' : ''}\n`);
+  if (uncounted > 0) process.stdout.write(`${uncounted} sale(s) not counted yet: left to the orders consumer\n`);
   for (const d of differences) process.stdout.write(`  ${d.key}\n    kept:       ${JSON.stringify(d.kept)}\n    recomputed: ${JSON.stringify(d.recomputed)}\n`);
   if (differences.length > 0 && !fixed) process.exitCode = 1;
 }
@@ -222,7 +223,7 @@ async function searchIndex(rebuild: boolean) {
   if ('repairedEvents' in r) {
     const { repairedEvents, skippedEvents } = r as typeof r & { repairedEvents: number; skippedEvents: string[] };
     if (values['dry-run']) process.stdout.write('dry run: nothing written\n');
-    else process.stdout.write(`repaired ${repairedEvents} event(s)${skippedEvents.length ? `; ${skippedEvents.length} changed meanwhile, run again: ${skippedEvents.join(', ')}` : ''}\n`);
+    else process.stdout.write(`repaired ${repairedEvents} event(s)${skippedEvents.length ? `; ${skippedEvents.length} not repaired (still contended, or a store error), run again: ${skippedEvents.join(', ')}` : ''}\n`);
     if (skippedEvents.length > 0 || (values['dry-run'] && r.differing > 0)) process.exitCode = 1;
   } else if (r.differing > 0) process.exitCode = 1;
 }

@@ -84,8 +84,9 @@ export class EventsService {
     const now = new Date().toISOString();
     const record: EventRecord = { ...(fields as EventFields), version: 1, createdAt: now, updatedAt: now, deletedAt: null };
     const created = buildEnvelope(Events.catalog.eventCreated, `created:${eventId}`, { eventId, version: 1, fields: fieldsOf(record), ticketTypes }, this.meta());
-    if (!(await this.repo.create(eventId, record, ticketTypes, created))) throw AppError.conflict(`event ${eventId} already exists`);
-    this.cache.remember(eventId, record);
+    const revision = await this.repo.create(eventId, record, ticketTypes, created);
+    if (revision === null) throw AppError.conflict(`event ${eventId} already exists`);
+    this.cache.remember(eventId, record, revision);
     this.relay.kick();
     return summary(eventId, record);
   }
@@ -120,8 +121,9 @@ export class EventsService {
       const record: EventRecord = { ...stored.record, ...changes, version: stored.record.version + 1, updatedAt: new Date().toISOString() };
       const envelope = buildEnvelope(Events.catalog.eventUpdated, `updated:${req.eventId}:${record.version}`, { eventId: req.eventId, version: record.version, before, after: fieldsOf(record) }, this.meta());
       // A failed compare is a concurrent write: the re-read decides whether it was an edit (409).
-      if (await this.repo.replace(req.eventId, record, stored.modRevision, envelope)) {
-        this.cache.remember(req.eventId, record);
+      const revision = await this.repo.replace(req.eventId, record, stored.modRevision, envelope);
+      if (revision !== null) {
+        this.cache.remember(req.eventId, record, revision);
         this.relay.kick();
         return summary(req.eventId, record);
       }
@@ -137,8 +139,9 @@ export class EventsService {
       const now = new Date().toISOString();
       const record: EventRecord = { ...stored.record, version: stored.record.version + 1, updatedAt: now, deletedAt: now };
       const envelope = buildEnvelope(Events.catalog.eventDeleted, `deleted:${req.eventId}`, { eventId: req.eventId, version: record.version, before: fieldsOf(stored.record) }, this.meta());
-      if (await this.repo.replace(req.eventId, record, stored.modRevision, envelope)) {
-        this.cache.remember(req.eventId, record);
+      const revision = await this.repo.replace(req.eventId, record, stored.modRevision, envelope);
+      if (revision !== null) {
+        this.cache.remember(req.eventId, record, revision);
         this.relay.kick();
         return { eventId: req.eventId };
       }
