@@ -6,7 +6,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { EMPTY_STATS, purchaseRecord, saleRecord, statsRecord, type PurchaseRecord, type StatsRecord } from '@ticketcd/contracts';
-import { chunk, guardedWrite, listPrefix, scanPrefix, toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
+import { chunk, CONFLICT, guardedWrite, listPrefix, retryOnConflict, scanPrefix, toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { ETCD } from '@ticketcd/platform';
 
@@ -52,11 +52,11 @@ export class HistoryRepository {
     const purchaseKey = keys.purchase(sold.username, sold.eventId, sold.orderId);
     const eventStats = keys.stats(sold.eventId);
     const allStats = keys.statsAll();
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    return retryOnConflict({ attempts: MAX_ATTEMPTS, what: `recording order ${sold.orderId}: stats` }, async () => {
       try {
         const read = await unconditionalTxn(ns).then(ns.get(purchaseKey), ns.get(eventStats), ns.get(allStats)).commit();
         const [p, e, a] = read.responses.map((r) => r.response_range.kvs[0]);
-        if (p) return 'already recorded';
+        if (p) return 'already recorded' as const;
         const current = (kv: typeof e) => (kv ? statsRecord.parse(JSON.parse(kv.value.toString())) : EMPTY_STATS);
         const guard = (key: string, kv: typeof e) => (kv ? { key, column: 'Mod' as const, value: Number(kv.mod_revision) } : { key, column: 'Create' as const, value: 0 });
         const record: PurchaseRecord = { lines: sold.lines, total: sold.total, at: sold.at, revision: sold.revision };
@@ -71,12 +71,11 @@ export class HistoryRepository {
             ns.put(allStats).value(JSON.stringify(addSale(current(a), sold))),
           )
           .commit();
-        if (res.succeeded) return 'recorded';
+        return res.succeeded ? ('recorded' as const) : CONFLICT;
       } catch (e) {
         throw toStoreError(e, 'recording a sale');
       }
-    }
-    throw new Error(`could not record order ${sold.orderId}: stats too contended`);
+    });
   }
 
   /** A user's purchases (one prefix: a buyer has a bounded number of orders). */

@@ -7,6 +7,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { AppError, EMPTY_STATS, type Rpc, type RpcResult } from '@ticketcd/contracts';
+import { CONFLICT, retryOnConflict } from '@ticketcd/etcd';
 import { HistoryRepository } from '../history/history.repository.js';
 
 /** Stats keys move on every counted sale: under heavy selling, give up and say so. */
@@ -21,7 +22,8 @@ export class StatsService {
   }
 
   async reconcile(fix: boolean): Promise<RpcResult<typeof Rpc.orders.reconcile>> {
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const onExhausted = () => AppError.conflict(`stats kept changing under reconcile (${MAX_ATTEMPTS} attempts): run it again when sales are quieter`);
+    return retryOnConflict({ attempts: MAX_ATTEMPTS, what: 'reconcile', onExhausted }, async () => {
       const { kept, recomputed, uncounted } = await this.repo.statsSnapshot();
       const differences = [];
       const writes = [];
@@ -34,9 +36,8 @@ export class StatsService {
       }
       const report = { events: recomputed.size - 1, differences, uncounted };
       if (!fix || writes.length === 0) return { ...report, fixed: false };
-      if (await this.repo.writeStatsGuarded(writes)) return { ...report, fixed: true };
-    }
-    throw AppError.conflict(`stats kept changing under reconcile (${MAX_ATTEMPTS} attempts): run it again when sales are quieter`);
+      return (await this.repo.writeStatsGuarded(writes)) ? { ...report, fixed: true } : CONFLICT;
+    });
   }
 }
 

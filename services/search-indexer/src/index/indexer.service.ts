@@ -5,7 +5,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { EventFields, EventRecord, Rpc, RpcResult } from '@ticketcd/contracts';
-import { chunk, type WriteOp } from '@ticketcd/etcd';
+import { chunk, CONFLICT, ContendedError, retryOnConflict, type Conflict, type WriteOp } from '@ticketcd/etcd';
 import { keys, parseKey } from '@ticketcd/keys';
 import { PinoLogger } from 'nestjs-pino';
 import { SEARCH_CONFIG, type SearchConfig } from '../search.config.js';
@@ -81,7 +81,8 @@ export class IndexerService {
       const stored = await this.repo.readMeta(change.eventId);
       return { guard: stored?.modRevision ?? 0, plan: plan(stored?.meta ?? null, change) };
     });
-    if (outcome === 'contended') throw new Error(`indexing event ${change.eventId} v${change.version}: its index meta kept changing (${MAX_ATTEMPTS} attempts)`);
+    // Transient for the consumer: the meta settles and the redelivery indexes it.
+    if (outcome === 'contended') throw new ContendedError(`indexing event ${change.eventId} v${change.version}: its index meta kept changing (${MAX_ATTEMPTS} attempts)`);
     return outcome;
   }
 
@@ -117,30 +118,35 @@ export class IndexerService {
     next: () => Promise<{ guard: number; plan: Plan } | null>,
     handOver = false,
   ): Promise<'indexed' | 'already indexed' | 'older than indexed' | 'contended'> {
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const planned = await next();
-      if (!planned) return 'indexed';
-      const { guard, plan: p } = planned;
-      if (p.kind === 'skip') return p.reason;
-      if (p.kind === 'single') {
-        if ((await this.repo.write(eventId, guard, [...p.ops, metaPut(eventId, p.meta)])).succeeded) return 'indexed';
-        continue; // another writer moved the meta: re-read and re-plan
-      }
-      // Phased: announce the change (fencing off any older writer), write the chunks under the
-      // pending meta's revision, then settle. A crash leaves the pending meta for the redelivery.
-      const begun = await this.repo.write(eventId, guard, [metaPut(eventId, p.pending)]);
-      if (!begun.succeeded) continue;
-      let intact = true;
-      for (const ops of p.chunks) {
-        if (!(await this.repo.write(eventId, begun.revision, ops)).succeeded) {
-          intact = false;
-          break;
+    type Outcome = 'indexed' | 'already indexed' | 'older than indexed';
+    try {
+      return await retryOnConflict({ attempts: MAX_ATTEMPTS, what: `index meta of ${eventId}` }, async (): Promise<Outcome | Conflict> => {
+        const planned = await next();
+        if (!planned) return 'indexed';
+        const { guard, plan: p } = planned;
+        if (p.kind === 'skip') return p.reason;
+        if (p.kind === 'single') {
+          // A lost guard means another writer moved the meta: re-read and re-plan.
+          return (await this.repo.write(eventId, guard, [...p.ops, metaPut(eventId, p.meta)])).succeeded ? 'indexed' : CONFLICT;
         }
-      }
-      if (intact && (await this.repo.write(eventId, begun.revision, [metaPut(eventId, p.meta)])).succeeded) return 'indexed';
-      if (handOver) return 'indexed';
+        // Phased: announce the change (fencing off any older writer), write the chunks under the
+        // pending meta's revision, then settle. A crash leaves the pending meta for the redelivery.
+        const begun = await this.repo.write(eventId, guard, [metaPut(eventId, p.pending)]);
+        if (!begun.succeeded) return CONFLICT;
+        let intact = true;
+        for (const ops of p.chunks) {
+          if (!(await this.repo.write(eventId, begun.revision, ops)).succeeded) {
+            intact = false;
+            break;
+          }
+        }
+        if (intact && (await this.repo.write(eventId, begun.revision, [metaPut(eventId, p.meta)])).succeeded) return 'indexed';
+        return handOver ? 'indexed' : CONFLICT;
+      });
+    } catch (e) {
+      if (e instanceof ContendedError) return 'contended';
+      throw e;
     }
-    return 'contended';
   }
 
   async verify(): Promise<Report> {
