@@ -29,6 +29,8 @@ export interface WatchedPrefixOptions<T> {
   onApply?: (id: string, revision: number, value: T | null) => void;
   /** Each full reload asked for, and why (for logs, metrics and tests). */
   onReload?: (why: 'start' | 'periodic' | 'reconnect' | 'watch error') => void;
+  /** The watch's stream broke (its member went away); a reconnect and a reload follow. */
+  onDisconnect?: () => void;
 }
 
 export class WatchedPrefix<T> {
@@ -164,6 +166,7 @@ export class WatchedPrefix<T> {
     w.on('put', (kv) => this.watcher === w && this.applyPut(localKey(this.etcd, kv.key), kv.value.toString(), Number(kv.mod_revision)));
     w.on('delete', (kv) => this.watcher === w && this.applyDelete(localKey(this.etcd, kv.key), Number(kv.mod_revision)));
     // create() resolved on the first 'connected': another one is a resumed watch.
+    w.on('disconnected', () => this.opts.onDisconnect?.());
     w.on('connected', () => void this.reload('reconnect').catch((e: unknown) => this.opts.onError?.(e as Error, 'reload after reconnect')));
     w.on('error', (e: Error) => {
       this.opts.onError?.(e, 'watch');
