@@ -30,6 +30,9 @@ export class RpcInterceptor implements NestInterceptor {
     const rpc = context.switchToRpc();
     const natsCtx = rpc.getContext<NatsContext>();
     const traceId = natsCtx?.getHeaders?.()?.get?.(HEADERS.traceId) || undefined;
+    // The caller's budget becomes this handler's deadline (inherited by the calls it makes).
+    const budgetMs = Number(natsCtx?.getHeaders?.()?.get?.(HEADERS.budgetMs));
+    const deadlineAt = Number.isFinite(budgetMs) && budgetMs > 0 ? Date.now() + budgetMs : undefined;
     const started = performance.now();
     const done = (reply: RpcReply<unknown>) => {
       this.metrics.rpcDuration.observe({ subject: def.subject, outcome: reply.ok ? 'ok' : reply.error.code }, (performance.now() - started) / 1000);
@@ -56,7 +59,7 @@ export class RpcInterceptor implements NestInterceptor {
           complete: () => subscriber.complete(),
         });
         subscriber.add(sub);
-      });
+      }, deadlineAt);
     });
   }
 }

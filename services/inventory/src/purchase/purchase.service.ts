@@ -14,6 +14,8 @@ export class PurchaseService {
       batchMax: config.PURCHASE_BATCH_MAX,
       maxConflicts: config.PURCHASE_MAX_CONFLICTS,
       stateTtlMs: config.PURCHASE_STATE_TTL_MS,
+      deadlineMs: config.PURCHASE_DEADLINE_MS,
+      attemptMs: config.PURCHASE_ATTEMPT_MS,
       onCommitted: () => relay.kick(),
     });
     relay.registerExpander(SOLD_BATCH, this.engine.expandSoldBatch);
