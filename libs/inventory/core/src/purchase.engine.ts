@@ -48,6 +48,7 @@ export class PurchaseEngine {
    */
   private readonly known = new Map<string, { state: BatchState; at: number }>();
   readonly stats = { batches: 0, orders: 0, conflicts: 0, reads: 0, resends: 0 };
+  private draining = false;
 
   constructor(
     etcd: EtcdConnection,
@@ -58,6 +59,9 @@ export class PurchaseEngine {
   }
 
   purchase(order: OrderRequest): Promise<PurchaseOutcome> {
+    if (this.draining) {
+      return Promise.reject(AppError.unavailable('inventory', 'this inventory instance is shutting down; retry with the same orderId, another instance will answer'));
+    }
     const deadlineAt = Math.min(currentDeadline() ?? Infinity, Date.now() + (this.opts.deadlineMs ?? 2500)) - REPLY_MARGIN_MS;
     return this.committer.submit(order.eventId, { ...order, traceId: order.traceId ?? currentTraceId() ?? newTraceId(), deadlineAt });
   }
@@ -134,6 +138,15 @@ export class PurchaseEngine {
     const decision: BatchDecision = decideBatch(orders, state, new Date());
     const result = decision.sales.length > 0 ? await this.store.commitBatch(eventId, decision.touched, decision.sales, new Date(), deadline) : null;
     return { state, cachedAt, decision, result };
+  }
+
+  /**
+   * Shutdown: take no new order (UNAVAILABLE, to be retried elsewhere) and resolve once every
+   * queued batch has been committed and answered.
+   */
+  drain(): Promise<void> {
+    this.draining = true;
+    return this.committer.idle();
   }
 
   /**

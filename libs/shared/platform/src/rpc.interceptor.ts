@@ -12,6 +12,7 @@ import { Metrics, runWithTrace } from '@ticketcd/observability';
 import { PinoLogger } from 'nestjs-pino';
 import { Observable } from 'rxjs';
 import { toRpcError } from './errors.js';
+import { Lifecycle } from './lifecycle.service.js';
 
 @Injectable()
 export class RpcInterceptor implements NestInterceptor {
@@ -19,6 +20,7 @@ export class RpcInterceptor implements NestInterceptor {
     private readonly reflector: Reflector,
     @Inject(Metrics) private readonly metrics: Metrics,
     private readonly log: PinoLogger,
+    private readonly lifecycle: Lifecycle,
   ) {
     log.setContext('rpc');
   }
@@ -39,6 +41,9 @@ export class RpcInterceptor implements NestInterceptor {
       return reply;
     };
     return new Observable((subscriber) => {
+      // Counted until answered: the drain waits for every request taken to get its reply.
+      this.lifecycle.rpcInFlight.enter();
+      subscriber.add(() => this.lifecycle.rpcInFlight.leave());
       runWithTrace(traceId, () => {
         const parsed = def.request.safeParse(rpc.getData());
         if (!parsed.success) {

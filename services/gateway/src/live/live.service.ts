@@ -13,7 +13,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModu
 import { envelopeSchema, Events } from '@ticketcd/contracts';
 import type { NatsConnection } from '@ticketcd/messaging';
 import { Metrics } from '@ticketcd/observability';
-import { NATS, SERVICE_CONFIG } from '@ticketcd/platform';
+import { Lifecycle, NATS, SERVICE_CONFIG } from '@ticketcd/platform';
 import type { Response } from 'express';
 import { Gauge } from 'prom-client';
 import type { z } from 'zod';
@@ -42,7 +42,10 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
     @Inject(NATS) private readonly nats: NatsConnection,
     @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
     @Inject(Metrics) metrics: Metrics,
+    lifecycle: Lifecycle,
   ) {
+    // The drain waits for every HTTP request to end: streams end then, not at the close.
+    lifecycle.onDrain('live streams', () => this.beforeApplicationShutdown());
     const gauge: Gauge<'kind'> = new Gauge({
       name: 'ticketcd_gateway_live_streams',
       help: 'Open live (SSE) streams in this gateway instance, by kind',

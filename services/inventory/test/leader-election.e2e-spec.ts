@@ -9,7 +9,7 @@ import { Rpc, type RpcReply, type RpcResult } from '@ticketcd/contracts';
 import { clusterStatus } from '@ticketcd/etcd';
 import { seedEvent, startStackWithClients, testRpcClient, waitFor, type StackClients } from '@ticketcd/testing';
 import { ulid } from 'ulid';
-import { expectStockMatchesSales } from '../../services/inventory/test/helpers.js';
+import { expectStockMatchesSales } from './helpers.js';
 
 type Outcome = RpcResult<typeof Rpc.orders.place>;
 
