@@ -32,7 +32,7 @@ export interface PurchaseEngineOptions {
 }
 
 /** Kept for the answer to travel back to the caller before it gives up. */
-const REPLY_MARGIN_MS = 100;
+const REPLY_MARGIN_MS = 250;
 /** Less time than this left: answer now rather than start an etcd call that cannot finish. */
 const MIN_ATTEMPT_MS = 100;
 

@@ -81,12 +81,12 @@ export class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
     this.shuttingDown = true;
     const { SHUTDOWN_READY_DELAY_MS: delay, SHUTDOWN_GRACE_MS: grace } = this.config;
     this.log.info({ readyDelayMs: delay, http: this.httpInFlight.count, rpc: this.rpcInFlight.count }, 'draining');
-    // Request-reply has no load balancer to wait for: stop at once, other instances answer.
-    await Promise.all([this.targets.rpc?.stopAccepting(), new Promise((r) => setTimeout(r, delay))]);
-    // Load balancers have seen readiness fail: take no new connection. Idle keep-alive
-    // connections close now, busy ones after their response (which says Connection: close).
-    this.targets.http?.close();
     const finished = (async () => {
+      // Request-reply has no load balancer to wait for: stop at once, other instances answer.
+      await Promise.all([this.targets.rpc?.stopAccepting(), new Promise((r) => setTimeout(r, delay))]);
+      // Load balancers have seen readiness fail: take no new connection. Idle keep-alive
+      // connections close now, busy ones after their response (which says Connection: close).
+      this.targets.http?.close();
       await Promise.all(
         this.drainers.map((d) => d.drain().catch((err: unknown) => this.log.warn({ err, drainer: d.name }, 'drainer failed'))),
       );

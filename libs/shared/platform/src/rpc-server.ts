@@ -22,8 +22,10 @@ export class DrainableNatsServer extends ServerNats {
   }
 
   override async close(): Promise<void> {
-    await this.stopAccepting();
-    await (this as unknown as { natsClient?: NatsConnection | null }).natsClient?.flush().catch(() => undefined);
+    // Bounded: with NATS unreachable a drain or flush would wait for a reconnection.
+    const within = (p: Promise<unknown> | undefined) => Promise.race([p?.catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+    await within(this.stopAccepting());
+    await within((this as unknown as { natsClient?: NatsConnection | null }).natsClient?.flush());
     await super.close();
   }
 }
