@@ -2,7 +2,7 @@
  * The etcd lib against the real five-member cluster: guarded creates (invariant 3's building
  * block), chunked Txns within etcd's 128-op limit, paging, namespaces, quorum probe.
  */
-import { checkQuorum, clusterStatus, createOnce, listPrefix, MAX_TXN_OPS, scanPrefix, WatchedPrefix, writeInChunks, type WriteOp } from '@ticketcd/etcd';
+import { checkQuorum, clusterStatus, createManyOnce, createOnce, listPrefix, MAX_TXN_OPS, scanPrefix, WatchedPrefix, writeInChunks, type WriteOp } from '@ticketcd/etcd';
 import { testEtcd, waitFor, type TestEtcd } from '@ticketcd/testing';
 
 let t: TestEtcd;
@@ -19,6 +19,22 @@ describe('etcd lib on the real cluster', () => {
     expect(replays.every((r) => !r.created && r.existing === '{"n":1}')).toBe(true);
     const stored = await t.conn.kv.get('sale:x').exec();
     expect(stored.kvs[0]!.version).toBe('1');
+  });
+
+  it('createManyOnce creates the missing keys, reports the stored ones, and racing callers agree on one value per key (issue 13.1)', async () => {
+    await createOnce(t.conn.kv, 'order:b', 'old-b');
+    const res = await createManyOnce(t.conn.kv, [{ key: 'order:a', value: 'a1' }, { key: 'order:b', value: 'b1' }, { key: 'order:a', value: 'a2' }, { key: 'order:c', value: 'c1' }]);
+    expect(Object.fromEntries(res)).toEqual({ 'order:a': { created: true, value: 'a1' }, 'order:b': { created: false, value: 'old-b' }, 'order:c': { created: true, value: 'c1' } });
+    // 20 callers, overlapping keys, different values: each key is created once and all agree on it.
+    const keys = Array.from({ length: 30 }, (_, i) => `race:${i}`);
+    const runs = await Promise.all(Array.from({ length: 20 }, (_, n) => createManyOnce(t.conn.kv, keys.filter((_, i) => (i + n) % 3 !== 0).map((key) => ({ key, value: `${key}@${n}` })))));
+    for (const key of keys) {
+      const seen = runs.flatMap((r) => (r.has(key) ? [r.get(key)!] : []));
+      expect(seen.filter((s) => s.created)).toHaveLength(1);
+      expect(new Set(seen.map((s) => s.value)).size).toBe(1);
+      const kv = (await t.conn.kv.get(key).exec()).kvs[0]!;
+      expect({ version: kv.version, value: kv.value.toString() }).toEqual({ version: '1', value: seen[0]!.value });
+    }
   });
 
   it('writes 300 ops in Txns of at most 128 and etcd refuses a bigger Txn', async () => {

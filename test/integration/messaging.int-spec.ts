@@ -5,7 +5,10 @@
  */
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { HEADERS, PARKED_STREAM, parkedSubject, STREAMS, type EventEnvelope, type StreamDef } from '@ticketcd/contracts';
-import { connectNats, DurableConsumer, ensureStream, ensureStreams, JetStreamPublisher, type NatsConnection } from '@ticketcd/messaging';
+import { AppError } from '@ticketcd/contracts';
+import { EtcdUnavailableError } from '@ticketcd/etcd';
+import { connectNats, DurableConsumer, ensureStream, ensureStreams, JetStreamPublisher, listParked, replayParked, type NatsConnection } from '@ticketcd/messaging';
+import { classifyFailure } from '@ticketcd/platform';
 import { createLogger, currentTraceId, runWithTrace } from '@ticketcd/observability';
 import { sharedCluster, waitFor } from '@ticketcd/testing';
 import { spawn } from 'node:child_process';
@@ -166,6 +169,82 @@ describe('JetStream on a real nats-server -js', () => {
         return (info.state.subjects as Record<string, number> | undefined)?.[parkedSubject(durable)] === 1;
       }, { timeoutMs: 10_000, what: 'malformed message parked' });
       expect(calls).toBe(0);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  // Issue 13.2 (invariant 5): a dependency down is waited out, whatever the attempt bound.
+  it('retries a handler failing because etcd is down for as long as it takes, and never parks it', async () => {
+    const durable = `d-${ulid().toLowerCase()}`;
+    let calls = 0;
+    const outcomes: string[] = [];
+    const consumer = new DurableConsumer(
+      nc,
+      {
+        stream: def.name,
+        durable,
+        filterSubject: subject,
+        classify: classifyFailure,
+        maxAttempts: 2,
+        pauseMs: [20, 50, 100],
+        onOutcome: (o) => outcomes.push(o),
+        handler: async () => {
+          if (++calls <= 12) throw new EtcdUnavailableError('etcd unavailable during recording a sale: no answer before the deadline (quorum lost?)', true);
+        },
+      },
+      log,
+    );
+    await consumer.start();
+    try {
+      const pub = new JetStreamPublisher(nc, 'test');
+      for (let i = 0; i < 3; i++) await pub.publish(envelope(ulid()), subject);
+      await waitFor(() => outcomes.filter((o) => o === 'acked').length === 3, { timeoutMs: 15_000, what: 'all three handled once etcd is back' });
+      expect(calls).toBeGreaterThan(12);
+      expect(outcomes).not.toContain('parked');
+      expect(await listParked(nc, { durable })).toEqual([]);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('parks a message failing permanently at once; an operator lists and replays it to its subject', async () => {
+    const durable = `d-${ulid().toLowerCase()}`;
+    let broken = true;
+    const handled: string[] = [];
+    const consumer = new DurableConsumer(
+      nc,
+      {
+        stream: def.name,
+        durable,
+        filterSubject: subject,
+        classify: classifyFailure,
+        handler: async (e) => {
+          if (broken) throw AppError.badRequest('unknown ticket type');
+          handled.push(e.id);
+        },
+      },
+      log,
+    );
+    await consumer.start();
+    try {
+      const e = envelope(`sold:${ulid()}`);
+      await new JetStreamPublisher(nc, 'test').publish(e, subject);
+      const [p] = await waitFor(async () => {
+        const list = await listParked(nc, { durable });
+        return list.length ? list : undefined;
+      }, { timeoutMs: 10_000, what: 'the message parked' });
+      expect(p).toMatchObject({ durable, subject, stream: def.name, envelopeId: e.id, attempts: 1, failure: 'permanent', error: 'unknown ticket type' });
+
+      broken = false;
+      // Replayed within the stream's duplicate window: still delivered (a new NATS message id, the same envelope).
+      expect(await replayParked(nc, { seqs: [p!.seq, 999_999_999] })).toEqual([
+        { seq: 999_999_999, durable: '', subject: null, replayed: false, reason: 'not in PARKED' },
+        { seq: p!.seq, durable, subject, replayed: true },
+      ]);
+      await waitFor(() => handled.length === 1, { timeoutMs: 10_000, what: 'the replayed message handled' });
+      expect(handled).toEqual([e.id]);
+      expect(await listParked(nc, { durable })).toEqual([]);
     } finally {
       await consumer.stop();
     }

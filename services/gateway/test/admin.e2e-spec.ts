@@ -9,6 +9,7 @@
 import type { MemberStatus } from '@ticketcd/etcd';
 import { startStackWithClients, waitFor, type StackClients } from '@ticketcd/testing';
 import { AlarmAction, AlarmType } from 'etcd3';
+import os from 'node:os';
 import { ulid } from 'ulid';
 import { ApiClient, GATEWAY_TEST_ENV } from './api-client.js';
 
@@ -217,6 +218,44 @@ describe('access', () => {
     const still = await anon.get(`/api/events/${e.eventId}`);
     expect(still.body).toMatchObject({ version: 1, name: 'Access Test' });
     expect((await anon.get('/api/static')).body.locations).not.toContain('nowhere');
+  });
+});
+
+describe('instance details are admin only (issue 13.10)', () => {
+  /** What an instance record gives away: the host name, each service's pid and HTTP port. */
+  function secretsIn(text: string): string[] {
+    const running = clients.stack.services.filter((s) => s.isRunning());
+    const secrets = [os.hostname(), ...running.flatMap((s) => [String(s.process!.pid), String(s.spec.port)])];
+    return secrets.filter((x) => new RegExp(`(^|[^\\w])${x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`).test(text));
+  }
+  const text = (body: unknown) => (typeof body === 'string' ? body : JSON.stringify(body ?? ''));
+
+  it('/ shows no host, pid or port to anyone; /api/system/instances and /admin/status are 401 anonymous, 403 to a user, and list them to an admin', async () => {
+    for (const path of ['/api/system/instances', '/admin/status']) {
+      const a = await anon.get(path);
+      expect({ path, status: a.status, code: a.body?.error?.code, leaks: secretsIn(text(a.body)) }).toEqual({ path, status: 401, code: 'UNAUTHENTICATED', leaks: [] });
+      const u = await user.get(path);
+      expect({ path, status: u.status, code: u.body?.error?.code, leaks: secretsIn(text(u.body)) }).toEqual({ path, status: 403, code: 'FORBIDDEN', leaks: [] });
+    }
+    // Instance ids are host-pid by default (INSTANCE_ID), so / must not list them either.
+    const ids = clients.stack.services.map((s) => s.instanceId);
+    for (const [who, c] of [['anonymous', anon], ['user', user], ['admin', admin]] as const) {
+      const root = await c.get('/');
+      const body = text(root.body);
+      expect({ who, status: root.status, leaks: secretsIn(body), ids: ids.filter((id) => body.includes(id)) }).toEqual({ who, status: 200, leaks: [], ids: [] });
+      expect(body).toContain('/api/docs');
+    }
+    const gateway = clients.stack.services.find((s) => s.spec.service === 'gateway')!;
+    const listed = await admin.get('/api/system/instances');
+    expect(listed.status).toBe(200);
+    const instances = (listed.body.services as { service: string; instances: { instanceId: string; host: string; pid: number; httpPort: number }[] }[]).flatMap((s) => s.instances);
+    expect(instances).toContainEqual(expect.objectContaining({ instanceId: gateway.instanceId, host: os.hostname(), pid: gateway.process!.pid, httpPort: gateway.spec.port }));
+    const page = await admin.get('/admin/status');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    for (const s of clients.stack.services) expect(text(page.body)).toContain(s.instanceId);
+    expect(text(page.body)).toContain(String(gateway.process!.pid));
+    expect(text(page.body)).toContain(os.hostname());
   });
 });
 

@@ -4,7 +4,7 @@
  * invariant 1/2 through HTTP (an Idempotency-Key buys once, replies identical), the error
  * contract (one shape; each route's 4xx; 503/504 naming the dependency; never a 500).
  */
-import { keys } from '@ticketcd/keys';
+import { keys, prefixes } from '@ticketcd/keys';
 import { createHash } from 'node:crypto';
 import { seedEvent, startStackWithClients, waitFor, type Stack, type StackClients } from '@ticketcd/testing';
 import { ulid } from 'ulid';
@@ -169,6 +169,50 @@ describe('orders over HTTP', () => {
     expect(JSON.stringify((await order(buyer, body, key)).body)).toBe(first);
     // The same key for a different order is a client mistake, not a purchase.
     expectError(await order(buyer, { eventId, lines: [{ type: 'general', quantity: 1 }] }, key), 409, 'CONFLICT');
+  });
+
+  it('issue 13.1 (invariant 3): the same Idempotency-Key for another event is 409 naming the first order, and sells nothing there', async () => {
+    const other = await seedEvent(clients.etcd, { tickets: [{ type: 'general', total: 50, price: 2500 }] });
+    const key = `key-${ulid()}`;
+    const body = { eventId, lines: [{ type: 'general', quantity: 1 }] };
+    const first = await order(buyer, body, key);
+    expect(first.status).toBe(201);
+    const r = await order(buyer, { ...body, eventId: other }, key);
+    expectError(r, 409, 'CONFLICT');
+    expect(r.body.error.details).toMatchObject({ orderId: first.body.orderId, eventId });
+    expect(r.body.error.message).toContain(first.body.orderId);
+    expect((await buyer.get(`/api/events/${other}`)).body.tickets[0].remaining).toBe(50);
+    expect(Object.keys(await clients.etcd.kv.getAll().prefix(prefixes.salesOf(other)).strings())).toEqual([]);
+    expect(JSON.stringify((await order(buyer, body, key)).body)).toBe(JSON.stringify(first.body));
+  });
+
+  it('issue 13.1 (invariant 3): one key raced 20 times as 4 different orders over two events through two gateways buys exactly once', async () => {
+    const second = await stack.addInstance('gateway');
+    try {
+      await second.waitReady();
+      const events = await Promise.all([0, 1].map(() => seedEvent(clients.etcd, { tickets: [{ type: 'general', total: 50, price: 2500 }] })));
+      const via = [buyer, Object.assign(new ApiClient(second.url), { cookie: buyer.cookie })];
+      const key = `race-${ulid()}`;
+      // Attempt i is order i % 4: (event 0, 1), (event 1, 1), (event 0, 2), (event 1, 2), 5 times each,
+      // through gateway (i >> 2) % 2, so every order goes through both gateways.
+      const variant = (i: number) => ({ eventId: events[i % 2]!, lines: [{ type: 'general', quantity: 1 + ((i % 4) >> 1) }] });
+      const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => order(via[(i >> 2) % 2]!, variant(i), key)));
+      const ok = replies.filter((r) => r.status === 201);
+      expect(ok).toHaveLength(5);
+      expect(new Set(ok.map((r) => JSON.stringify(r.body))).size).toBe(1);
+      const won = ok[0]!.body;
+      for (const r of replies.filter((x) => x.status !== 201)) {
+        expectError(r, 409, 'CONFLICT');
+        expect(r.body.error.details).toMatchObject({ orderId: won.orderId, eventId: won.eventId });
+      }
+      const sales = await Promise.all(events.map(async (e) => Object.keys(await clients.etcd.kv.getAll().prefix(prefixes.salesOf(e)).strings())));
+      expect(sales.flat()).toHaveLength(1);
+      for (const e of events) {
+        expect((await buyer.get(`/api/events/${e}`)).body.tickets[0].remaining).toBe(e === won.eventId ? 50 - won.lines[0].quantity : 50);
+      }
+    } finally {
+      await second.stop();
+    }
   });
 
   it('invariant 1: sold out is a 409 with the remaining counts, and sells nothing', async () => {
@@ -360,6 +404,10 @@ describe('quorum lost', () => {
       expectError(ev, 503, 'UNAVAILABLE');
       expect(ev.body.error.dependency).toBe('etcd');
       expect(Date.now() - started).toBeLessThan(5000);
+      // Issue 13.9: the gateway stays ready (it is what answers these 503s); etcd's state is in the body.
+      const ready = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(5000) });
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ok', etcd: { status: 'unavailable' } });
     } finally {
       for (const i of [0, 1, 2]) stack.etcd.startMember(i);
       await stack.etcd.waitHealthy(30_000);

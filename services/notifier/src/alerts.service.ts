@@ -1,7 +1,7 @@
 /** A user's alerts: newest first, with the unread count; marking one read. */
 import { Injectable } from '@nestjs/common';
 import { AppError, type Rpc, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
-import { decodeKeyCursor, encodeKeyCursor } from '@ticketcd/etcd';
+import { CONFLICT, decodeKeyCursor, encodeKeyCursor, retryOnConflict } from '@ticketcd/etcd';
 import { SubscriptionsRepository } from './subscriptions/subscriptions.repository.js';
 
 type AlertPage = RpcResult<typeof Rpc.notifier.listAlerts>;
@@ -30,12 +30,11 @@ export class AlertsService {
   }
 
   async markRead(username: string, alertId: string): Promise<{ read: boolean }> {
-    for (let attempt = 1; attempt <= 20; attempt++) {
+    return retryOnConflict({ attempts: 20, what: `alert ${alertId}`, onExhausted: (what) => AppError.unavailable('notifier', `${what} keeps changing; retry`) }, async () => {
       const stored = await this.repo.alert(username, alertId);
       if (!stored) throw AppError.notFound(`alert ${alertId} of ${username} does not exist`);
       if (stored.value.read) return { read: true };
-      if (await this.repo.putAlert(username, stored, { ...stored.value, read: true })) return { read: true };
-    }
-    throw AppError.unavailable('notifier', `alert ${alertId} keeps changing; retry`);
+      return (await this.repo.putAlert(username, stored, { ...stored.value, read: true })) ? { read: true } : CONFLICT;
+    });
   }
 }

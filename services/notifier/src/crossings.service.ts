@@ -5,7 +5,7 @@
  * subscriber's transition is decided by `transitionOf` and written guarded (see subscription.ts).
  */
 import { Injectable } from '@nestjs/common';
-import { chunk } from '@ticketcd/etcd';
+import { chunk, CONFLICT, retryOnConflict } from '@ticketcd/etcd';
 import { OutboxRelay } from '@ticketcd/platform';
 import { PinoLogger } from 'nestjs-pino';
 import { applyTransition, transitionOf } from './subscriptions/subscription.js';
@@ -38,7 +38,7 @@ export class CrossingsService {
   async onStockChanged(eventId: string, revision: number): Promise<CrossingOutcome> {
     let at: { remaining: number; revision: number } | null = null;
     const outcome: CrossingOutcome = { remaining: null, revision, fired: 0, rearmed: 0 };
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    return retryOnConflict({ attempts: MAX_ATTEMPTS, what: `stock change of ${eventId} at ${revision}: subscriptions kept changing` }, async (attempt) => {
       const subscribers = await this.repo.subscribersOf(eventId);
       // Most events have no subscriber: then the stock is not worth reading.
       if (subscribers.length === 0) return outcome;
@@ -69,7 +69,7 @@ export class CrossingsService {
       }
       if (!conflicted) return outcome;
       this.log.debug({ eventId, revision, attempt }, 'subscription changed during a crossing; re-reading');
-    }
-    throw new Error(`stock change of ${eventId} at ${revision}: subscriptions kept changing (${MAX_ATTEMPTS} attempts)`);
+      return CONFLICT;
+    });
   }
 }

@@ -1,12 +1,13 @@
 /**
  * Orders against real catalog, inventory and orders processes on a private cluster and
- * JetStream. Guards invariant 3 through orders.place (idempotency keys), and that history and
- * stats are exact under redelivery and survive a kill -9 of the orders service.
+ * JetStream. Guards invariant 3 through orders.place (idempotency keys: one key names one order,
+ * issue 13 point 1), and that history and stats are exact under redelivery and survive a kill -9
+ * of the orders service.
  */
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Rpc, saleRecord, type EventEnvelope, type RpcResult } from '@ticketcd/contracts';
 import { scanPrefix, type EtcdConnection } from '@ticketcd/etcd';
-import { keys, parseKey } from '@ticketcd/keys';
+import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import type { NatsConnection, RpcClient } from '@ticketcd/messaging';
 import { startStackWithClients, waitFor, type Stack, type StackClients } from '@ticketcd/testing';
 import { ulid } from 'ulid';
@@ -170,5 +171,101 @@ describe('orders.place', () => {
       inventory.start();
       await inventory.waitReady();
     }
+  });
+});
+
+/** Invariant 3 / issue 13 point 1: an idempotency key names ONE order (its event and lines). */
+describe('orders.place: one idempotency key, one order', () => {
+  const remainingOf = async (eventId: string, type = 'pink') =>
+    (await rpc.client.call(Rpc.inventory.availability, { eventId })).tickets.find((t) => t.type === type)!.remaining;
+  const salesUnder = async (eventId: string) => Object.keys(await etcd.kv.getAll().prefix(prefixes.salesOf(eventId)).strings());
+
+  it('the same key for another event is CONFLICT naming the first order, and sells nothing there', async () => {
+    const [a, b] = await Promise.all([rpc.client.call(Rpc.catalog.createEvent, event('Key A')), rpc.client.call(Rpc.catalog.createEvent, event('Key B'))]);
+    const lines = [{ type: 'pink', quantity: 2 }];
+    const first = await rpc.client.call(Rpc.orders.place, { username: 'kai', eventId: a.eventId, idempotencyKey: 'one-key', lines });
+    expect(first.status).toBe('accepted');
+    const again = await rpc.client.request(Rpc.orders.place, { username: 'kai', eventId: b.eventId, idempotencyKey: 'one-key', lines });
+    expect(again).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { orderId: first.orderId, eventId: a.eventId } } });
+    expect(!again.ok && again.error.message).toContain(first.orderId);
+    expect(await remainingOf(b.eventId)).toBe(400);
+    expect(await salesUnder(b.eventId)).toEqual([]);
+    expect(await remainingOf(a.eventId)).toBe(398);
+  });
+
+  it('the same key, event and lines (in any order) get the first reply byte for byte and buy once; other lines are CONFLICT', async () => {
+    const e = await rpc.client.call(Rpc.catalog.createEvent, event('Key lines'));
+    const place = (lines: { type: string; quantity: number }[]) => rpc.client.request(Rpc.orders.place, { username: 'lena', eventId: e.eventId, idempotencyKey: 'lines-key', lines });
+    const first = await place([{ type: 'pink', quantity: 1 }, { type: 'blue', quantity: 2 }]);
+    expect(first).toMatchObject({ ok: true, data: { status: 'accepted' } });
+    for (const lines of [[{ type: 'blue', quantity: 2 }, { type: 'pink', quantity: 1 }], [{ type: 'pink', quantity: 1 }, { type: 'blue', quantity: 1 }, { type: 'blue', quantity: 1 }]]) {
+      expect(JSON.stringify(await place(lines))).toBe(JSON.stringify(first));
+    }
+    const orderId = first.ok ? first.data.orderId : '';
+    for (const lines of [[{ type: 'pink', quantity: 2 }, { type: 'blue', quantity: 2 }], [{ type: 'pink', quantity: 1 }]]) {
+      expect(await place(lines)).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { orderId, eventId: e.eventId } } });
+    }
+    expect(await remainingOf(e.eventId, 'pink')).toBe(399);
+    expect(await remainingOf(e.eventId, 'blue')).toBe(398);
+    expect(await salesUnder(e.eventId)).toHaveLength(1);
+  });
+
+  it('a refused order keeps its key: the same order is decided again (and sells once there is stock), another order stays CONFLICT', async () => {
+    const e = await rpc.client.call(Rpc.catalog.createEvent, event('Key refused', 1));
+    const other = await rpc.client.call(Rpc.catalog.createEvent, event('Key refused other'));
+    const order = { username: 'moe', eventId: e.eventId, idempotencyKey: 'refused-key', lines: [{ type: 'pink', quantity: 2 }] };
+    const refused = await rpc.client.call(Rpc.orders.place, order);
+    expect(refused).toMatchObject({ status: 'refused', reason: 'sold_out' });
+    expect(await rpc.client.request(Rpc.orders.place, { ...order, eventId: other.eventId })).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { orderId: refused.orderId } } });
+    await rpc.client.call(Rpc.inventory.adjust, { eventId: e.eventId, ticketType: 'pink', total: 5 });
+    const sold = await rpc.client.call(Rpc.orders.place, order);
+    expect(sold).toMatchObject({ status: 'accepted', orderId: refused.orderId, remaining: { pink: 3 } });
+    expect(await rpc.client.request(Rpc.orders.place, { ...order, lines: [{ type: 'pink', quantity: 1 }] })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    expect(await remainingOf(other.eventId)).toBe(400);
+    expect(await salesUnder(other.eventId)).toEqual([]);
+  });
+
+  it('the same key raced 20 times as 4 different orders over two events, through two orders and two inventory instances, sells exactly once', async () => {
+    const extra = [stack.addInstance('orders'), stack.addInstance('inventory')];
+    const added = await Promise.all(extra);
+    try {
+      await Promise.all(added.map((s) => s.waitReady()));
+      const [a, b] = await Promise.all([rpc.client.call(Rpc.catalog.createEvent, event('Race A')), rpc.client.call(Rpc.catalog.createEvent, event('Race B'))]);
+      // Attempt i is variant i % 4: (A, 1), (B, 1), (A, 2), (B, 2); each variant 5 times.
+      const variant = (i: number) => ({ eventId: [a.eventId, b.eventId][i % 2]!, quantity: 1 + ((i % 4) >> 1) });
+      const replies = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          rpc.client.request(Rpc.orders.place, { username: 'racer', eventId: variant(i).eventId, idempotencyKey: 'raced-key', lines: [{ type: 'pink', quantity: variant(i).quantity }] }),
+        ),
+      );
+      const ok = replies.flatMap((r) => (r.ok ? [r.data] : []));
+      expect(ok).toHaveLength(5);
+      expect(new Set(ok.map((r) => JSON.stringify(r))).size).toBe(1);
+      const won = ok[0]!;
+      expect(won.status).toBe('accepted');
+      for (const r of replies.filter((x) => !x.ok)) expect(r).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { orderId: won.orderId, eventId: won.eventId } } });
+      const sales = [...(await salesUnder(a.eventId)), ...(await salesUnder(b.eventId))];
+      expect(sales).toHaveLength(1);
+      const quantity = won.lines[0]!.quantity;
+      expect(await remainingOf(won.eventId)).toBe(400 - quantity);
+      expect(await remainingOf(won.eventId === a.eventId ? b.eventId : a.eventId)).toBe(400);
+    } finally {
+      await Promise.all(added.map((s) => s.stop()));
+    }
+  });
+
+  it('one order id sold under two events reaches the history twice: message ids name the event too', async () => {
+    // inventory.purchase directly: the same order id can reach two events only through a caller
+    // that does not claim keys (as orders.place did before); the events must still both arrive.
+    const [a, b] = await Promise.all([rpc.client.call(Rpc.catalog.createEvent, event('Msg A')), rpc.client.call(Rpc.catalog.createEvent, event('Msg B'))]);
+    const orderId = ulid();
+    for (const e of [a, b]) {
+      await expect(rpc.client.call(Rpc.inventory.purchase, { orderId, username: 'twice', eventId: e.eventId, lines: [{ type: 'blue', quantity: 1 }] })).resolves.toMatchObject({ status: 'accepted' });
+    }
+    // Both sales relayed (inventory's outbox empty), then consumed: whatever is missing now was dropped.
+    await waitFor(async () => (await etcd.kv.getAll().prefix(prefixes.outboxOf('inventory')).count()) === 0, { timeoutMs: 30_000, what: "inventory's outbox relayed" });
+    await caughtUp();
+    const history = await historyOf('twice');
+    expect(history.map((h) => `${h.eventId}:${h.orderId}`).sort()).toEqual([`${a.eventId}:${orderId}`, `${b.eventId}:${orderId}`].sort());
   });
 });

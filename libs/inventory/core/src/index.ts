@@ -1,4 +1,4 @@
 export * from './decide.js';
-export * from './group-commit.js';
 export * from './purchase.store.js';
 export * from './purchase.engine.js';
+export * from './message-ids.js';

@@ -10,10 +10,10 @@
  * Plain class (no Nest) so the service and the benchmark run the very same code.
  */
 import { AppError, buildEnvelope, Events, type EventEnvelope } from '@ticketcd/contracts';
-import { EtcdUnavailableError, type EtcdConnection } from '@ticketcd/etcd';
+import { EtcdUnavailableError, GroupCommitter, type EtcdConnection, type Queued } from '@ticketcd/etcd';
 import { currentDeadline, currentTraceId, newTraceId } from '@ticketcd/observability';
 import { decideBatch, type BatchDecision, type BatchState, type OrderRequest, type PurchaseOutcome } from './decide.js';
-import { GroupCommitter, type Queued } from './group-commit.js';
+import { soldMessageId, stockMessageId } from './message-ids.js';
 import { PurchaseStore, type SoldBatch } from './purchase.store.js';
 
 export interface PurchaseEngineOptions {
@@ -163,7 +163,7 @@ export class PurchaseEngine {
       ...sales.map((sale) =>
         buildEnvelope(
           Events.inventory.ticketsSold,
-          `sold:${sale.orderId}`,
+          soldMessageId(sale.eventId, sale.orderId),
           { orderId: sale.orderId, eventId: sale.eventId, username: sale.username, lines: sale.lines, total: sale.total, revision },
           { source: 'inventory', traceId: sale.traceId ?? newTraceId(), occurredAt },
         ),
@@ -171,7 +171,7 @@ export class PurchaseEngine {
       ...batch.stock.map((t) =>
         buildEnvelope(
           Events.inventory.stockChanged,
-          `stock:${batch.eventId}:${t.type}:${revision}`,
+          stockMessageId(batch.eventId, t.type, revision),
           { eventId: batch.eventId, ticketType: t.type, total: t.total, remaining: t.remaining, revision },
           { source: 'inventory', traceId: sales[0]?.traceId ?? newTraceId(), occurredAt },
         ),

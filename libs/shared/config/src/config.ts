@@ -86,6 +86,8 @@ export const baseServiceConfig = z.object({
   OUTBOX_RELAY: env.bool().default(true),
   /** How often the relay looks for entries left behind (e.g. by a crashed instance). */
   OUTBOX_SWEEP_MS: env.int(50, 60_000).default(1000),
+  /** Failed attempts (not counting a dependency down) before an outbox entry is quarantined. */
+  OUTBOX_MAX_ATTEMPTS: env.int(1, 100).default(5),
   /** Time allowed for draining on SIGTERM before the process exits anyway. */
   SHUTDOWN_GRACE_MS: env.int(100, 120_000).default(10_000),
   /** On SIGTERM, how long readiness reports 503 while the instance still serves, so load

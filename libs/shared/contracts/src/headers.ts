@@ -9,4 +9,10 @@ export const HEADERS = {
   parkedSeq: 'Ticketcd-Parked-Seq',
   parkedSubject: 'Ticketcd-Parked-Subject',
   parkedDeliveries: 'Ticketcd-Parked-Deliveries',
+  /** Failed attempts counted against the message (transient failures never count). */
+  parkedAttempts: 'Ticketcd-Parked-Attempts',
+  /** permanent | unknown (see messaging's failures.ts). */
+  parkedFailure: 'Ticketcd-Parked-Failure',
+  /** On a message replayed from PARKED: the PARKED sequence it came from. */
+  replayOf: 'Ticketcd-Replay-Of',
 } as const;

@@ -3,7 +3,7 @@
  * value with these before trusting it; writers build values with them.
  */
 import { z } from 'zod';
-import { cents, eventFields, slug, soldLine, username } from './schemas.js';
+import { cents, eventFields, id, orderLine, slug, soldLine, username } from './schemas.js';
 
 /** `event:<eventId>`: written by catalog; inventory reads maxPerOrder. */
 export const eventRecord = eventFields.extend({
@@ -43,6 +43,18 @@ export const saleRecord = z.object({
 });
 export type SaleRecord = z.infer<typeof saleRecord>;
 
+/**
+ * `order:<username>:<orderId>`: the first order an idempotency key named, written once by
+ * orders.place before inventory is asked; a repeat of the key for anything else is refused.
+ */
+export const orderClaimRecord = z.object({
+  eventId: id,
+  /** Normalised: one line per type (quantities added up), sorted by type. */
+  lines: z.array(orderLine).min(1),
+  at: z.iso.datetime(),
+});
+export type OrderClaimRecord = z.infer<typeof orderClaimRecord>;
+
 /** `purchase:<username>:<eventId>:<orderId>`: the buyer's history, written from tickets.sold. */
 export const purchaseRecord = z.object({
   lines: z.array(soldLine).min(1),
@@ -61,3 +73,19 @@ export const statsRecord = z.object({
 });
 export type StatsRecord = z.infer<typeof statsRecord>;
 export const EMPTY_STATS: StatsRecord = { revenue: 0, orders: 0, soldByType: {} };
+
+/**
+ * `outbox-quarantine:<service>:<entryId>`: an outbox entry the relay could not expand or publish
+ * after its attempts, set aside with why. Written by the service's relay, read by operators.
+ */
+export const outboxQuarantineRecord = z.object({
+  /** The outbox entry's value, byte for byte (it may not even be JSON). */
+  value: z.string(),
+  reason: z.string(),
+  failure: z.string(),
+  attempts: z.number().int(),
+  createRevision: z.number().int(),
+  quarantinedAt: z.iso.datetime(),
+  instance: z.string(),
+});
+export type OutboxQuarantineRecord = z.infer<typeof outboxQuarantineRecord>;

@@ -93,11 +93,19 @@ export const Rpc = {
       page(z.object({ orderId: id, username, lines: z.array(soldLine), total: z.number().int(), at: z.iso.datetime() })),
     ),
     stats: defineRpc('orders.stats', z.object({ eventId: id.optional() }), z.object({ revenue: z.number().int(), orders: z.number().int(), soldByType: z.record(z.string(), z.number().int()) })),
-    /** Recomputes stats from the sale: records and reports where the kept stats differ (none when healthy). */
+    /**
+     * Recomputes stats from the sale: records already counted (with a purchase: key) and reports
+     * where the kept stats differ (none when healthy); `uncounted` sales are left to the consumer.
+     */
     reconcile: defineRpc(
       'orders.stats.reconcile',
       z.object({ fix: z.boolean().default(false) }),
-      z.object({ events: z.number().int(), differences: z.array(z.object({ key: z.string(), kept: z.unknown(), recomputed: z.unknown() })), fixed: z.boolean() }),
+      z.object({
+        events: z.number().int(),
+        differences: z.array(z.object({ key: z.string(), kept: z.unknown(), recomputed: z.unknown() })),
+        uncounted: z.number().int(),
+        fixed: z.boolean(),
+      }),
     ),
   },
   search: {

@@ -5,3 +5,5 @@ export * from './paging.js';
 export * from './cluster.js';
 export * from './leased-key.js';
 export * from './watched-prefix.js';
+export * from './cas.js';
+export * from './group-commit.js';

@@ -99,3 +99,46 @@ export async function createOnce(ns: Namespace, key: string, value: string, opts
     throw toStoreError(e, `create-once of ${key}`);
   }
 }
+
+export interface CreateManyResult {
+  created: boolean;
+  /** Our value when created, else the value already stored. */
+  value: string;
+}
+
+/**
+ * `createOnce` for up to 128 keys in as few Txns as possible: one Txn creates them all if none
+ * exists; if one does, its other branch reads them all back at that revision, the keys found are
+ * settled (stored value) and the rest go round again. Each round settles at least one key, so it
+ * ends; a replayed round finds its own values. The first entry of a repeated key wins.
+ */
+export async function createManyOnce(ns: Namespace, entries: readonly { key: string; value: string }[]): Promise<Map<string, CreateManyResult>> {
+  const out = new Map<string, CreateManyResult>();
+  const unique = new Map<string, string>();
+  for (const e of entries) if (!unique.has(e.key)) unique.set(e.key, e.value);
+  if (unique.size > MAX_TXN_OPS) throw new RangeError(`createManyOnce: ${unique.size} keys exceed etcd's ${MAX_TXN_OPS} per Txn`);
+  let pending = [...unique].map(([key, value]) => ({ key, value }));
+  while (pending.length > 0) {
+    const [first, ...rest] = pending;
+    const txn = ns.if(first!.key, 'Create', '==', 0);
+    for (const p of rest) txn.and(p.key, 'Create', '==', 0);
+    let res;
+    try {
+      res = await txn.then(...pending.map((p) => ns.put(p.key).value(p.value))).else(...pending.map((p) => ns.get(p.key))).commit();
+    } catch (e) {
+      throw toStoreError(e, `create-once of ${pending.length} keys`);
+    }
+    if (res.succeeded) {
+      for (const p of pending) out.set(p.key, { created: true, value: p.value });
+      break;
+    }
+    const next = pending.filter((p, i) => {
+      const kv = res.responses[i]?.response_range?.kvs[0];
+      if (kv) out.set(p.key, { created: false, value: kv.value.toString() });
+      return !kv;
+    });
+    if (next.length === pending.length) throw new Error('createManyOnce: a Create==0 compare failed, yet none of the keys exists');
+    pending = next;
+  }
+  return out;
+}

@@ -5,6 +5,13 @@
  * events while it resumes) and every `reloadMs` (default 5 min) as a backstop, so it is never
  * the only record and never drifts for long. Not more often: a reload reads every value, which
  * at 10,000 events cost enough CPU to show in query latencies at 30 s.
+ *
+ * Never older over newer: each entry keeps the mod revision of its value, and a deleted one a
+ * tombstone with the revision of its deletion. A value (from the watch, a reload's snapshot, a
+ * resumed or replaced watcher replaying, or this process's own write) is applied only when its
+ * revision is newer than what the entry holds. A reload merges its snapshot instead of
+ * replacing the copy: an entry the snapshot lacks is dropped only if its value is no newer than
+ * the snapshot (else the watch brought it after the snapshot was read).
  */
 import type { Watcher } from 'etcd3';
 import { localKey, type EtcdConnection } from './client.js';
@@ -18,10 +25,18 @@ export interface WatchedPrefixOptions<T> {
   decode: (value: string) => T;
   reloadMs?: number;
   onError?: (err: Error, what: string) => void;
+  /** Every change applied to an entry, with the store revision it came from (null: deleted). */
+  onApply?: (id: string, revision: number, value: T | null) => void;
+  /** Each full reload asked for, and why (for logs, metrics and tests). */
+  onReload?: (why: 'start' | 'periodic' | 'reconnect' | 'watch error') => void;
 }
 
 export class WatchedPrefix<T> {
-  private readonly entries = new Map<string, T>();
+  private readonly entries = new Map<string, { value: T; revision: number }>();
+  /** id -> revision of its deletion (an upper bound when a reload found it gone). */
+  private readonly tombstones = new Map<string, number>();
+  /** Tombstones at or below this revision can go: every source left reads above it. */
+  private prunableAt = 0;
   private watcher: Watcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   private loaded = false;
@@ -34,8 +49,8 @@ export class WatchedPrefix<T> {
 
   /** First load (failures are reported and retried by the periodic reload). */
   async start(): Promise<void> {
-    await this.reload().catch((e: unknown) => this.opts.onError?.(e as Error, 'initial load'));
-    this.timer = setInterval(() => void this.reload().catch((e: unknown) => this.opts.onError?.(e as Error, 'reload')), this.opts.reloadMs ?? 300_000);
+    await this.reload('start').catch((e: unknown) => this.opts.onError?.(e as Error, 'initial load'));
+    this.timer = setInterval(() => void this.reload('periodic').catch((e: unknown) => this.opts.onError?.(e as Error, 'reload')), this.opts.reloadMs ?? 300_000);
     this.timer.unref();
   }
 
@@ -50,40 +65,62 @@ export class WatchedPrefix<T> {
   }
 
   get(id: string): T | undefined {
-    return this.entries.get(id);
+    return this.entries.get(id)?.value;
+  }
+
+  /** The mod revision of the entry's value (or of its deletion), 0 when never seen. */
+  revisionOf(id: string): number {
+    return this.entries.get(id)?.revision ?? this.tombstones.get(id) ?? 0;
   }
 
   all(): [string, T][] {
-    return [...this.entries];
+    return [...this.entries].map(([id, e]) => [id, e.value]);
   }
 
   get size(): number {
     return this.entries.size;
   }
 
-  /** A write of this process, visible at once (read-your-writes). */
-  set(id: string, value: T): void {
-    this.entries.set(id, value);
+  /** A write of this process at `revision`, visible at once (read-your-writes), unless a newer one is in. */
+  set(id: string, value: T, revision: number): void {
+    this.put(id, revision, () => value);
   }
 
-  private apply(key: string, value: string | null): void {
+  private put(id: string, revision: number, value: () => T): void {
+    if (revision <= this.revisionOf(id)) return;
+    const v = value();
+    this.entries.set(id, { value: v, revision });
+    this.tombstones.delete(id);
+    this.opts.onApply?.(id, revision, v);
+  }
+
+  private remove(id: string, revision: number): void {
+    if (revision <= this.revisionOf(id)) return;
+    this.entries.delete(id);
+    this.tombstones.set(id, revision);
+    this.opts.onApply?.(id, revision, null);
+  }
+
+  private applyPut(key: string, raw: string, revision: number): void {
     const id = this.opts.idOf(key);
     if (id === null) return;
-    if (value === null) {
-      this.entries.delete(id);
-      return;
-    }
     try {
-      this.entries.set(id, this.opts.decode(value));
+      this.put(id, revision, () => this.opts.decode(raw));
     } catch (e) {
       this.opts.onError?.(e as Error, `decoding ${key}`);
     }
   }
 
+  private applyDelete(key: string, revision: number): void {
+    const id = this.opts.idOf(key);
+    if (id !== null) this.remove(id, revision);
+  }
+
   private reloading: Promise<void> | null = null;
 
   /** One reload at a time (each replaces the watcher: two at once could leak one). */
-  private reload(): Promise<void> {
+  private reload(why: 'start' | 'periodic' | 'reconnect' | 'watch error'): Promise<void> {
+    this.opts.onReload?.(why);
     this.reloading ??= this.load().finally(() => {
       this.reloading = null;
     });
@@ -92,30 +129,45 @@ export class WatchedPrefix<T> {
 
   private async load(): Promise<void> {
     if (this.stopped) return;
-    const fresh = new Map<string, string>();
+    const fresh: Page['items'] = [];
     let after: string | null = null;
     let revision: number | undefined;
     do {
       // Every page at the first page's revision: one consistent snapshot.
       const page: Page = await listPrefix(this.etcd.kv, this.opts.prefix, { limit: 1000, after, revision });
       revision ??= page.revision;
-      for (const kv of page.items) fresh.set(kv.key, kv.value);
+      fresh.push(...page.items);
       after = page.next;
     } while (after);
-    this.entries.clear();
-    for (const [key, value] of fresh) this.apply(key, value);
+    const seen = new Set<string>();
+    for (const kv of fresh) {
+      const id = this.opts.idOf(kv.key);
+      if (id !== null) seen.add(id);
+      this.applyPut(kv.key, kv.value, kv.modRevision);
+    }
+    // Gone by the snapshot, unless the watch brought a value after it.
+    for (const [id, e] of [...this.entries]) if (!seen.has(id) && e.revision <= revision!) this.remove(id, revision!);
+    for (const [id, r] of this.tombstones) if (r <= this.prunableAt) this.tombstones.delete(id);
+    this.prunableAt = revision!;
     this.loaded = true;
-    await this.watcher?.cancel().catch(() => undefined);
+    const old = this.watcher;
+    this.watcher = null;
+    await old?.cancel().catch(() => undefined);
     if (this.stopped) return;
-    // Every change after the snapshot's revision, in order.
-    this.watcher = await this.etcd.kv.watch().prefix(this.opts.prefix).startRevision(String(revision! + 1)).create();
-    this.watcher.on('put', (kv) => this.apply(localKey(this.etcd, kv.key), kv.value.toString()));
-    this.watcher.on('delete', (kv) => this.apply(localKey(this.etcd, kv.key), null));
+    // Every change after the snapshot's revision, in order; a replaced watcher's late events are ignored.
+    const w = await this.etcd.kv.watch().prefix(this.opts.prefix).startRevision(String(revision! + 1)).create();
+    if (this.stopped) {
+      await w.cancel().catch(() => undefined);
+      return;
+    }
+    this.watcher = w;
+    w.on('put', (kv) => this.watcher === w && this.applyPut(localKey(this.etcd, kv.key), kv.value.toString(), Number(kv.mod_revision)));
+    w.on('delete', (kv) => this.watcher === w && this.applyDelete(localKey(this.etcd, kv.key), Number(kv.mod_revision)));
     // create() resolved on the first 'connected': another one is a resumed watch.
-    this.watcher.on('connected', () => void this.reload().catch((e: unknown) => this.opts.onError?.(e as Error, 'reload after reconnect')));
-    this.watcher.on('error', (e: Error) => {
+    w.on('connected', () => void this.reload('reconnect').catch((e: unknown) => this.opts.onError?.(e as Error, 'reload after reconnect')));
+    w.on('error', (e: Error) => {
       this.opts.onError?.(e, 'watch');
-      void this.reload().catch(() => undefined);
+      void this.reload('watch error').catch(() => undefined);
     });
   }
 }

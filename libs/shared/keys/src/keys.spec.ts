@@ -15,6 +15,7 @@ const samples: [ParsedKey, string][] = [
   [{ kind: 'static', list: 'ticket-types' }, 'static:ticket-types'],
   [{ kind: 'ticket', eventId: EVENT, ticketType: 'pink' }, `ticket:${EVENT}:pink`],
   [{ kind: 'sale', eventId: EVENT, orderId: ORDER }, `sale:${EVENT}:${ORDER}`],
+  [{ kind: 'order', username: 'john_doe', orderId: ORDER }, `order:john_doe:${ORDER}`],
   [{ kind: 'purchase', username: 'john_doe', eventId: EVENT, orderId: ORDER }, `purchase:john_doe:${EVENT}:${ORDER}`],
   [{ kind: 'favourite', username: 'ana', eventId: EVENT }, `favourite:ana:${EVENT}`],
   [{ kind: 'favcount', eventId: EVENT }, `favcount:${EVENT}`],
@@ -30,6 +31,7 @@ const samples: [ParsedKey, string][] = [
   [{ kind: 'searchMeta', eventId: EVENT }, `search:meta:${EVENT}`],
   [{ kind: 'statsAll' }, 'stats:all'],
   [{ kind: 'outbox', service: 'inventory', entryId: ORDER }, `outbox:inventory:${ORDER}`],
+  [{ kind: 'outboxQuarantine', service: 'inventory', entryId: ORDER }, `outbox-quarantine:inventory:${ORDER}`],
   [{ kind: 'svc', service: 'search-indexer', instanceId: 'search-indexer-7d9f-abc12' }, 'svc:search-indexer:search-indexer-7d9f-abc12'],
 ];
 
@@ -42,7 +44,7 @@ describe('key schema', () => {
   it('covers every namespace of the design brief', () => {
     const kinds = new Set(samples.map(([p]) => p.kind));
     expect([...kinds].sort()).toEqual(
-      ['alert', 'event', 'favcount', 'favourite', 'notification', 'outbox', 'purchase', 'sale', 'search', 'searchMeta', 'session', 'static', 'stats', 'statsAll', 'subscriber', 'svc', 'ticket', 'user'].sort(),
+      ['alert', 'event', 'favcount', 'favourite', 'notification', 'order', 'outbox', 'outboxQuarantine', 'purchase', 'sale', 'search', 'searchMeta', 'session', 'static', 'stats', 'statsAll', 'subscriber', 'svc', 'ticket', 'user'].sort(),
     );
   });
 

@@ -41,6 +41,11 @@ export const keys = {
   staticList: (name: StaticListName) => join('static', staticList(name)),
   ticket: (eventId: string, ticketType: string) => join('ticket', seg.id('event id', eventId), seg.slug('ticket type', ticketType)),
   sale: (eventId: string, orderId: string) => join('sale', seg.id('event id', eventId), seg.id('order id', orderId)),
+  /**
+   * The claim an idempotency key makes on one order (orderId derives from user and key): which
+   * event and lines it is, created once by orders.place before it asks inventory to sell.
+   */
+  order: (username: string, orderId: string) => join('order', seg.username(username), seg.id('order id', orderId)),
   purchase: (username: string, eventId: string, orderId: string) =>
     join('purchase', seg.username(username), seg.id('event id', eventId), seg.id('order id', orderId)),
   favourite: (username: string, eventId: string) => join('favourite', seg.username(username), seg.id('event id', eventId)),
@@ -61,6 +66,8 @@ export const keys = {
   statsAll: () => join('stats', 'all'),
   /** Transactional outbox entry of a publishing service; relayed to JetStream. */
   outbox: (service: ServiceName, entryId: string) => join('outbox', seg.slug('service', service), seg.id('outbox entry id', entryId)),
+  /** An outbox entry the relay could not expand or publish after its attempts: kept aside with why. */
+  outboxQuarantine: (service: ServiceName, entryId: string) => join('outbox-quarantine', seg.slug('service', service), seg.id('outbox entry id', entryId)),
   svc: (service: string, instanceId: string) => join('svc', seg.slug('service', service), seg.instance(instanceId)),
 } as const;
 
@@ -69,7 +76,9 @@ export const prefixes = {
   users: () => 'user:',
   events: () => 'event:',
   ticketsOf: (eventId: string) => join('ticket', seg.id('event id', eventId)) + SEP,
+  sales: () => 'sale:',
   salesOf: (eventId: string) => join('sale', seg.id('event id', eventId)) + SEP,
+  purchases: () => 'purchase:',
   purchasesOf: (username: string) => join('purchase', seg.username(username)) + SEP,
   purchasesOfFor: (username: string, eventId: string) => join('purchase', seg.username(username), seg.id('event id', eventId)) + SEP,
   favouritesOf: (username: string) => join('favourite', seg.username(username)) + SEP,
@@ -87,6 +96,7 @@ export const prefixes = {
   searchMeta: () => 'search:meta:',
   stats: () => 'stats:',
   outboxOf: (service: ServiceName) => join('outbox', seg.slug('service', service)) + SEP,
+  outboxQuarantineOf: (service: ServiceName) => join('outbox-quarantine', seg.slug('service', service)) + SEP,
   svc: () => 'svc:',
   svcOf: (service: string) => join('svc', seg.slug('service', service)) + SEP,
 } as const;

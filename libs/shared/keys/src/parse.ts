@@ -11,6 +11,7 @@ export type ParsedKey =
   | { kind: 'static'; list: StaticListName }
   | { kind: 'ticket'; eventId: string; ticketType: string }
   | { kind: 'sale'; eventId: string; orderId: string }
+  | { kind: 'order'; username: string; orderId: string }
   | { kind: 'purchase'; username: string; eventId: string; orderId: string }
   | { kind: 'favourite'; username: string; eventId: string }
   | { kind: 'favcount'; eventId: string }
@@ -22,6 +23,7 @@ export type ParsedKey =
   | { kind: 'stats'; eventId: string }
   | { kind: 'statsAll' }
   | { kind: 'outbox'; service: ServiceName; entryId: string }
+  | { kind: 'outboxQuarantine'; service: ServiceName; entryId: string }
   | { kind: 'svc'; service: string; instanceId: string };
 
 export type KeyKind = ParsedKey['kind'];
@@ -37,8 +39,8 @@ export class KeyParseError extends Error {
 }
 
 const ARITY: Record<KeyKind, number> = {
-  user: 1, session: 1, event: 1, static: 1, ticket: 2, sale: 2, purchase: 3, favourite: 2, favcount: 1,
-  notification: 2, subscriber: 2, alert: 2, search: 3, searchMeta: 1, stats: 1, statsAll: 1, outbox: 2, svc: 2,
+  user: 1, session: 1, event: 1, static: 1, ticket: 2, sale: 2, order: 2, purchase: 3, favourite: 2, favcount: 1,
+  notification: 2, subscriber: 2, alert: 2, search: 3, searchMeta: 1, stats: 1, statsAll: 1, outbox: 2, outboxQuarantine: 2, svc: 2,
 };
 
 /** Builds the canonical key back from a parsed key. */
@@ -50,6 +52,7 @@ export function buildKey(k: ParsedKey): string {
     case 'static': return keys.staticList(k.list);
     case 'ticket': return keys.ticket(k.eventId, k.ticketType);
     case 'sale': return keys.sale(k.eventId, k.orderId);
+    case 'order': return keys.order(k.username, k.orderId);
     case 'purchase': return keys.purchase(k.username, k.eventId, k.orderId);
     case 'favourite': return keys.favourite(k.username, k.eventId);
     case 'favcount': return keys.favouriteCount(k.eventId);
@@ -61,6 +64,7 @@ export function buildKey(k: ParsedKey): string {
     case 'stats': return keys.stats(k.eventId);
     case 'statsAll': return keys.statsAll();
     case 'outbox': return keys.outbox(k.service, k.entryId);
+    case 'outboxQuarantine': return keys.outboxQuarantine(k.service, k.entryId);
     case 'svc': return keys.svc(k.service, k.instanceId);
   }
 }
@@ -71,9 +75,9 @@ export function parseKey(key: string): ParsedKey {
   // `search:meta:<eventId>` shares the search namespace; `meta` is not a search field.
   const isMeta = namespace === 'search' && rest[0] === 'meta';
   if (isMeta) rest.shift();
-  const kind = isMeta ? 'searchMeta' : namespace;
+  const kind = isMeta ? 'searchMeta' : namespace === 'outbox-quarantine' ? 'outboxQuarantine' : namespace;
   // Kinds that are not namespaces of their own: only reachable through the cases above.
-  const internal = !isMeta && (namespace === 'statsAll' || namespace === 'searchMeta');
+  const internal = !isMeta && (namespace === 'statsAll' || namespace === 'searchMeta' || namespace === 'outboxQuarantine');
   if (!kind || !(kind in ARITY) || internal) throw new KeyParseError(key, `unknown namespace ${JSON.stringify(kind)}`);
   const k = kind as KeyKind;
   if (rest.length !== ARITY[k]) throw new KeyParseError(key, `${k} keys have ${ARITY[k]} segment(s) after the namespace, got ${rest.length}`);
@@ -89,6 +93,7 @@ export function parseKey(key: string): ParsedKey {
       break;
     case 'ticket': parsed = { kind: k, eventId: a, ticketType: b }; break;
     case 'sale': parsed = { kind: k, eventId: a, orderId: b }; break;
+    case 'order': parsed = { kind: k, username: a, orderId: b }; break;
     case 'purchase': parsed = { kind: k, username: a, eventId: b, orderId: c }; break;
     case 'favourite': parsed = { kind: k, username: a, eventId: b }; break;
     case 'favcount': parsed = { kind: k, eventId: a }; break;
@@ -103,6 +108,7 @@ export function parseKey(key: string): ParsedKey {
     case 'stats': parsed = { kind: k, eventId: a }; break;
     case 'statsAll': parsed = { kind: k }; break;
     case 'outbox': parsed = { kind: k, service: a as ServiceName, entryId: b }; break;
+    case 'outboxQuarantine': parsed = { kind: k, service: a as ServiceName, entryId: b }; break;
     case 'svc': parsed = { kind: k, service: a, instanceId: b }; break;
   }
   try {

@@ -1,18 +1,26 @@
 /**
  * Durable JetStream consumer with at-least-once handling:
  *  - a message is acked only after the handler resolved (i.e. after its etcd write);
- *  - a failing handler is retried with growing delays (nak with delay);
- *  - after `maxAttempts` the message is copied to the PARKED stream with the error and then
- *    terminated: kept and visible, never silently dropped;
+ *  - a failure is classified (failures.ts). A dependency down (transient) is retried for as long
+ *    as it takes, never parked (invariant 5): the whole consumer pauses with a capped, growing
+ *    delay, messages that arrive meanwhile go back with a nak for the rest of the pause, and the
+ *    first message after it is the probe. One failure does not cost every buffered message a
+ *    deadline, and no message uses up attempts while etcd or NATS is away;
+ *  - a permanent failure (unparseable data) is parked at once; an unknown one after
+ *    `maxAttempts` failures, with growing delays between them. Parking copies the message to
+ *    the PARKED stream with the error, then terminates it: kept, visible, re-playable
+ *    (`npm run parked`), never silently dropped;
  *  - a crash before the ack leaves the message unacked; it is delivered again after `ackWaitMs`.
  * The server-side max_deliver is unlimited on purpose, so the attempt bound is enforced only
- * here, where parking happens (a server-side bound would drop the message unparked).
+ * here, where parking happens (a server-side bound would drop the message unparked). Attempts
+ * are counted here too, not from the delivery count: naks during a pause are not attempts.
  * Handlers must be idempotent: redelivery is normal.
  */
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/nats-core';
 import { envelopeSchema, HEADERS, PARKED_STREAM, parkedSubject, type EventEnvelope } from '@ticketcd/contracts';
 import { runWithTrace, type Logger } from '@ticketcd/observability';
+import { classifyMessagingFailure, type FailureClassifier, type FailureKind } from './failures.js';
 
 export interface DeliveryInfo {
   deliveryCount: number;
@@ -28,9 +36,14 @@ export interface DurableConsumerOptions {
   /** One subject filter, or none for the whole stream (nats-server 2.9 takes a single filter). */
   filterSubject?: string;
   handler: EventHandler;
+  /** Failures of unknown cause before the message is parked (transient ones never count). */
   maxAttempts?: number;
-  /** Delay before attempt n+1 is backoffMs[n-1] (the last value repeats). */
+  /** After the n-th failure of unknown cause, the message comes back after backoffMs[n-1] (the last value repeats). */
   backoffMs?: number[];
+  /** After the n-th transient failure in a row, the consumer pauses pauseMs[n-1] (the last value repeats: the cap). */
+  pauseMs?: number[];
+  /** Default: classifyMessagingFailure; the platform adds etcd's and the domain's errors. */
+  classify?: FailureClassifier;
   ackWaitMs?: number;
   /** Messages buffered per pull. */
   batch?: number;
@@ -39,15 +52,25 @@ export interface DurableConsumerOptions {
    * order: only for handlers that are correct under reordering (e.g. version-guarded writes).
    */
   concurrency?: number;
-  onOutcome?: (outcome: 'acked' | 'retried' | 'parked') => void;
+  /** acked; retried (failed, back later); deferred (not tried: the consumer is pausing); parked. */
+  onOutcome?: (outcome: ConsumerOutcome, failure?: FailureKind) => void;
 }
 
+export type ConsumerOutcome = 'acked' | 'retried' | 'deferred' | 'parked';
+
 export const DEFAULT_BACKOFF_MS = [200, 1000, 5000, 15_000];
+export const DEFAULT_PAUSE_MS = [250, 500, 1000, 2000, 5000];
+/** Unknown-cause failure counts kept per stream sequence, at most (oldest forgotten first). */
+const MAX_TRACKED = 10_000;
 
 export class DurableConsumer {
   private messages: ConsumerMessages | null = null;
   private loop: Promise<void> | null = null;
   private stopping = false;
+  /** While now < pausedUntil, a dependency was found down: messages are not tried. */
+  private pausedUntil = 0;
+  private transientInARow = 0;
+  private readonly failures = new Map<number, number>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -114,37 +137,69 @@ export class DurableConsumer {
       envelope = envelopeSchema.parse(msg.json()) as EventEnvelope;
     } catch (e) {
       // Not an envelope at all: retrying cannot help.
-      await this.park(msg, `malformed envelope: ${(e as Error).message.slice(0, 500)}`);
+      await this.park(msg, `malformed envelope: ${(e as Error).message.slice(0, 500)}`, 'permanent', 1);
+      return;
+    }
+    const wait = this.pausedUntil - Date.now();
+    if (wait > 0) {
+      // Spread the returns a little, so the end of a pause is one probe, not a thundering herd.
+      msg.nak(wait + Math.floor(Math.random() * 250));
+      this.opts.onOutcome?.('deferred');
       return;
     }
     await runWithTrace(envelope.traceId, async () => {
       try {
         await this.opts.handler(envelope, info);
         msg.ack();
+        this.transientInARow = 0;
+        this.failures.delete(info.streamSequence);
         this.opts.onOutcome?.('acked');
       } catch (e) {
-        const error = (e as Error).message ?? String(e);
-        if (info.deliveryCount >= this.maxAttempts) {
-          await this.park(msg, error);
+        const error = (e as Error)?.message ?? String(e);
+        const kind = (this.opts.classify ?? classifyMessagingFailure)(e);
+        const log = { durable: this.opts.durable, eventId: envelope.id, type: envelope.type, seq: info.streamSequence, delivery: info.deliveryCount, failure: kind, err: error };
+        if (kind === 'transient') {
+          const now = Date.now();
+          // Failures of messages already in flight when a pause began do not lengthen it.
+          if (now >= this.pausedUntil) {
+            const pause = this.opts.pauseMs ?? DEFAULT_PAUSE_MS;
+            const delay = pause[Math.min(this.transientInARow, pause.length - 1)] ?? 1000;
+            this.transientInARow++;
+            this.pausedUntil = now + delay;
+            this.log.warn({ ...log, pauseMs: delay }, 'a dependency is unavailable; pausing the consumer, the message will be retried');
+          }
+          msg.nak(this.pausedUntil - now);
+          this.opts.onOutcome?.('retried', kind);
           return;
         }
+        const attempts = (this.failures.get(info.streamSequence) ?? 0) + 1;
+        if (kind === 'permanent' || attempts >= this.maxAttempts) {
+          this.failures.delete(info.streamSequence);
+          await this.park(msg, error, kind, attempts);
+          return;
+        }
+        this.failures.delete(info.streamSequence);
+        this.failures.set(info.streamSequence, attempts);
+        if (this.failures.size > MAX_TRACKED) this.failures.delete(this.failures.keys().next().value!);
         const backoff = this.opts.backoffMs ?? DEFAULT_BACKOFF_MS;
-        const delay = backoff[Math.min(info.deliveryCount - 1, backoff.length - 1)] ?? 1000;
-        this.log.warn({ durable: this.opts.durable, eventId: envelope.id, type: envelope.type, attempt: info.deliveryCount, delayMs: delay, err: error }, 'event handler failed; will retry');
+        const delay = backoff[Math.min(attempts - 1, backoff.length - 1)] ?? 1000;
+        this.log.warn({ ...log, attempt: attempts, delayMs: delay }, 'event handler failed; will retry');
         msg.nak(delay);
-        this.opts.onOutcome?.('retried');
+        this.opts.onOutcome?.('retried', kind);
       }
     });
   }
 
   /** Copies the message to the PARKED stream with why, then terminates it. */
-  private async park(msg: JsMsg, error: string): Promise<void> {
+  private async park(msg: JsMsg, error: string, kind: FailureKind, attempts: number): Promise<void> {
     const h = natsHeaders();
     h.set(HEADERS.parkedError, error.replace(/[\r\n]+/g, ' ').slice(0, 1000));
     h.set(HEADERS.parkedStream, this.opts.stream);
     h.set(HEADERS.parkedSeq, String(msg.info.streamSequence));
     h.set(HEADERS.parkedSubject, msg.subject);
     h.set(HEADERS.parkedDeliveries, String(msg.info.deliveryCount));
+    h.set(HEADERS.parkedAttempts, String(attempts));
+    h.set(HEADERS.parkedFailure, kind);
     try {
       await jetstream(this.nc).publish(parkedSubject(this.opts.durable), msg.data, {
         msgID: `${this.opts.stream}:${msg.info.streamSequence}:${this.opts.durable}`,
@@ -159,10 +214,10 @@ export class DurableConsumer {
     }
     // No reason string: nats-server 2.9 only understands a bare +TERM.
     msg.term();
-    this.opts.onOutcome?.('parked');
+    this.opts.onOutcome?.('parked', kind);
     this.log.error(
-      { durable: this.opts.durable, stream: this.opts.stream, seq: msg.info.streamSequence, subject: msg.subject, deliveries: msg.info.deliveryCount, err: error },
-      'message parked after its last attempt',
+      { durable: this.opts.durable, stream: this.opts.stream, seq: msg.info.streamSequence, subject: msg.subject, deliveries: msg.info.deliveryCount, attempts, failure: kind, err: error },
+      kind === 'permanent' ? 'message parked: it can never be handled as it is' : 'message parked after its last attempt',
     );
   }
 

@@ -10,6 +10,17 @@ export class Metrics {
   readonly rpcDuration: Histogram<'subject' | 'outcome'>;
   readonly messagesHandled: Counter<'durable' | 'outcome'>;
   readonly ready: Gauge<'dependency'>;
+  /** Durable consumers, read from JetStream at scrape time (shared state: every instance reports the same). */
+  readonly consumerPending: Gauge<'durable'>;
+  readonly consumerAckPending: Gauge<'durable'>;
+  readonly consumerRedelivered: Gauge<'durable'>;
+  readonly consumerParked: Gauge<'durable'>;
+  /** The service's outbox: entries waiting, age of the oldest, entries set aside as poison. */
+  readonly outboxBacklog: Gauge;
+  readonly outboxOldestAge: Gauge;
+  readonly outboxQuarantined: Gauge;
+  readonly outboxQuarantinedTotal: Counter;
+  private readonly refreshers: (() => Promise<void>)[] = [];
 
   constructor(service: string, instance: string) {
     this.registry.setDefaultLabels({ service, instance });
@@ -23,15 +34,44 @@ export class Metrics {
     });
     this.messagesHandled = new Counter({
       name: 'ticketcd_jetstream_messages_total',
-      help: 'JetStream deliveries handled by durable consumers: acked, retried (nak) or parked',
+      help: 'JetStream deliveries handled by durable consumers: acked, retried (failed, nak), deferred (not tried while the consumer pauses for a dependency) or parked',
       labelNames: ['durable', 'outcome'],
       registers: [this.registry],
     });
     this.ready = new Gauge({
       name: 'ticketcd_dependency_up',
-      help: '1 when the dependency answered the last readiness check',
+      help: '1 when the dependency answered the last check (/readyz or a /metrics scrape)',
       labelNames: ['dependency'],
       registers: [this.registry],
     });
+    const gauge = <L extends string>(name: string, help: string, labelNames: L[]) => new Gauge<L>({ name, help, labelNames, registers: [this.registry] });
+    this.consumerPending = gauge('ticketcd_consumer_pending', 'Messages of the stream not yet delivered to the durable consumer (num_pending)', ['durable']);
+    this.consumerAckPending = gauge('ticketcd_consumer_ack_pending', 'Messages delivered to the durable consumer and not acked yet, including those waiting to be retried (num_ack_pending)', ['durable']);
+    this.consumerRedelivered = gauge('ticketcd_consumer_redelivered', 'Messages of the durable consumer delivered more than once and not acked yet (num_redelivered)', ['durable']);
+    this.consumerParked = gauge('ticketcd_consumer_parked', 'Messages the durable consumer parked, still in the PARKED stream (npm run parked -- list)', ['durable']);
+    this.outboxBacklog = gauge('ticketcd_outbox_backlog', 'Outbox entries of this service left after the last relay sweep', []);
+    this.outboxOldestAge = gauge('ticketcd_outbox_oldest_age_seconds', 'Age of the oldest entry left in this service\'s outbox (0 when empty)', []);
+    this.outboxQuarantined = gauge('ticketcd_outbox_quarantined', 'Outbox entries of this service in quarantine (npm run outbox -- list)', []);
+    this.outboxQuarantinedTotal = new Counter({
+      name: 'ticketcd_outbox_quarantined_total',
+      help: 'Outbox entries this instance moved to the quarantine (could not be expanded or published)',
+      registers: [this.registry],
+    });
+  }
+
+  /** Runs before each scrape, to read values that live elsewhere (JetStream, etcd). */
+  onScrape(refresh: () => Promise<void>): void {
+    this.refreshers.push(refresh);
+  }
+
+  /** Runs the scrape hooks, each bounded by `timeoutMs`: a dependency down leaves the last values. */
+  async refresh(timeoutMs = 1000): Promise<void> {
+    await Promise.all(
+      this.refreshers.map((fn) => {
+        let timer: NodeJS.Timeout | undefined;
+        const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+        return Promise.race([fn().catch(() => undefined), bound]).finally(() => clearTimeout(timer));
+      }),
+    );
   }
 }

@@ -15,6 +15,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod';
 import { Lifecycle } from './lifecycle.service.js';
 import { PlatformModule } from './platform.module.js';
+import { ReadinessState } from './readiness.state.js';
 import { DrainableNatsServer } from './rpc-server.js';
 import type { ServiceIdentity } from './tokens.js';
 
@@ -69,6 +70,7 @@ export async function createServiceApp(opts: {
   const app = await NestFactory.create(RootModule, { bufferLogs: true, abortOnError: false, bodyParser: opts.bodyParser ?? true });
   app.useLogger(app.get(Logger));
   const lifecycle = app.get(Lifecycle);
+  const readiness = app.get(ReadinessState);
   // Every HTTP request runs in a trace: the caller's X-Request-Id if sane, else a new one.
   app.use((req: Request, res: Response, next: NextFunction) => {
     const given = req.header('x-request-id');
@@ -77,7 +79,7 @@ export async function createServiceApp(opts: {
     // Counted until answered, for the drain; while draining, the client's connection is not kept.
     lifecycle.httpInFlight.enter();
     res.once('close', () => lifecycle.httpInFlight.leave());
-    if (lifecycle.shuttingDown) res.setHeader('Connection', 'close');
+    if (readiness.draining) res.setHeader('Connection', 'close');
     runWithTrace(traceId, next);
   });
   const rpcServer = new DrainableNatsServer({ servers: config.NATS_URL, queue: opts.service, name: `${opts.service}:${config.INSTANCE_ID}:server` });
@@ -117,6 +119,7 @@ export async function bootstrapService<S extends z.ZodObject = typeof baseServic
   await app.startAllMicroservices();
   // Nest passes extra arguments through to server.listen(port, host, backlog).
   await (app.listen as unknown as (port: number, host: string, backlog: number) => Promise<unknown>).call(app, config.HTTP_PORT, config.HTTP_HOST, config.HTTP_BACKLOG);
+  app.get(ReadinessState).started = true;
   logger.log(`${opts.service} ${config.INSTANCE_ID} listening on http://${config.HTTP_HOST}:${config.HTTP_PORT}`);
   return app;
 }

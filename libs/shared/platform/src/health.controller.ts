@@ -1,27 +1,23 @@
 /**
- * /healthz: the process is alive (no dependency checked, so a store outage never gets pods
- * restarted in a loop). /readyz: etcd has quorum and NATS answers; 503 names what is down.
+ * /healthz: the process is alive. It touches no dependency, so a store or NATS outage never gets
+ * pods restarted in a loop.
+ * /readyz: this instance can serve (issue 13.9): 200 when started, not draining and NATS answers;
+ * else 503 with `message` saying why. etcd's state is in the body (and in /metrics) but never
+ * makes the instance unready: with quorum lost the API answers its own JSON 503 naming etcd.
  */
-import { Controller, Get, Inject } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { checkQuorum, type EtcdConnection } from '@ticketcd/etcd';
-import { checkNats, type NatsConnection } from '@ticketcd/messaging';
-import { Metrics } from '@ticketcd/observability';
-import { Lifecycle } from './lifecycle.service.js';
-import { ETCD, NATS, SERVICE_IDENTITY, type ServiceIdentity } from './tokens.js';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { DependencyProbe, ReadinessState } from './readiness.state.js';
+import { SERVICE_IDENTITY, type ServiceIdentity } from './tokens.js';
 
-export const READINESS_TIMEOUT_MS = 1000;
+export { READINESS_TIMEOUT_MS } from './readiness.state.js';
 
 @Controller()
 export class HealthController {
   constructor(
-    private readonly health: HealthCheckService,
-    private readonly indicators: HealthIndicatorService,
-    @Inject(ETCD) private readonly etcd: EtcdConnection,
-    @Inject(NATS) private readonly nats: NatsConnection,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
-    @Inject(Metrics) private readonly metrics: Metrics,
-    private readonly lifecycle: Lifecycle,
+    private readonly readiness: ReadinessState,
+    private readonly probe: DependencyProbe,
   ) {}
 
   @Get('healthz')
@@ -30,25 +26,19 @@ export class HealthController {
   }
 
   @Get('readyz')
-  @HealthCheck()
-  readyz() {
-    return this.health.check([
-      async () => {
-        const i = this.indicators.check('service');
-        return this.lifecycle.shuttingDown ? i.down({ message: 'shutting down' }) : i.up({ instance: this.identity.instanceId });
-      },
-      async () => {
-        const i = this.indicators.check('etcd');
-        const r = await checkQuorum(this.etcd, READINESS_TIMEOUT_MS);
-        this.metrics.ready.set({ dependency: 'etcd' }, r.ok ? 1 : 0);
-        return r.ok ? i.up({ latencyMs: r.latencyMs, revision: r.revision }) : i.down({ message: r.reason });
-      },
-      async () => {
-        const i = this.indicators.check('nats');
-        const r = await checkNats(this.nats, READINESS_TIMEOUT_MS);
-        this.metrics.ready.set({ dependency: 'nats' }, r.ok ? 1 : 0);
-        return r.ok ? i.up({ rttMs: r.rttMs }) : i.down({ message: r.reason });
-      },
-    ]);
+  async readyz(@Res({ passthrough: true }) res: Response) {
+    const { etcd, nats } = await this.probe.check();
+    const process = this.readiness.process;
+    const reasons = [...(process === 'started' ? [] : [process]), ...(nats.status === 'up' ? [] : [nats.message ?? 'nats unavailable'])];
+    res.status(reasons.length === 0 ? 200 : 503);
+    return {
+      status: reasons.length === 0 ? 'ok' : 'error',
+      ...(reasons.length === 0 ? {} : { message: `not ready: ${reasons.join('; ')}` }),
+      service: this.identity.service,
+      instance: this.identity.instanceId,
+      process,
+      nats,
+      etcd,
+    };
   }
 }

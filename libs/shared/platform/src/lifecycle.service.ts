@@ -19,13 +19,12 @@ import type { Server } from 'node:http';
 import os from 'node:os';
 import { ConsumerRegistry } from './consumers.js';
 import { InFlight } from './in-flight.js';
+import { ReadinessState } from './readiness.state.js';
 import { ETCD, NATS, RPC_PROXY, SERVICE_CONFIG, SERVICE_IDENTITY, type ServiceIdentity } from './tokens.js';
 import type { BaseServiceConfig } from '@ticketcd/config';
 
 @Injectable()
 export class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
-  /** Draining or closing: readiness answers 503. */
-  shuttingDown = false;
   private registration: LeasedKey | null = null;
   readonly httpInFlight = new InFlight();
   readonly rpcInFlight = new InFlight();
@@ -39,6 +38,7 @@ export class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
     @Inject(SERVICE_CONFIG) private readonly config: BaseServiceConfig,
     private readonly consumers: ConsumerRegistry,
+    private readonly readiness: ReadinessState,
     private readonly log: PinoLogger,
   ) {
     log.setContext('lifecycle');
@@ -78,7 +78,7 @@ export class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
   /** The first part of a SIGTERM: stop taking work, finish and answer what was taken. */
   async drain(): Promise<void> {
     const started = Date.now();
-    this.shuttingDown = true;
+    this.readiness.draining = true;
     const { SHUTDOWN_READY_DELAY_MS: delay, SHUTDOWN_GRACE_MS: grace } = this.config;
     this.log.info({ readyDelayMs: delay, http: this.httpInFlight.count, rpc: this.rpcInFlight.count }, 'draining');
     const finished = (async () => {
@@ -102,7 +102,7 @@ export class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
-    this.shuttingDown = true;
+    this.readiness.draining = true;
     this.log.info({ signal }, 'shutting down');
     await this.consumers.stopAll();
     await this.registration?.stop();

@@ -1,11 +1,10 @@
 /**
  * Everything a service gets for free: config, logger, metrics, etcd and NATS connections, the
- * request-reply client, the JetStream publisher, consumer registry, health and lifecycle.
+ * request-reply client, the JetStream publisher, consumer registry, health, readiness and lifecycle.
  */
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
-import { TerminusModule } from '@nestjs/terminus';
 import type { BaseServiceConfig } from '@ticketcd/config';
 import { createEtcdConnection } from '@ticketcd/etcd';
 import { connectNats, JetStreamPublisher, RpcClient, type NatsConnection } from '@ticketcd/messaging';
@@ -17,6 +16,7 @@ import { HealthController } from './health.controller.js';
 import { Lifecycle } from './lifecycle.service.js';
 import { MetricsController } from './metrics.controller.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
+import { DependencyProbe, ReadinessState } from './readiness.state.js';
 import { RpcInterceptor } from './rpc.interceptor.js';
 import { ETCD, NATS, RPC_PROXY, SERVICE_CONFIG, SERVICE_IDENTITY, type ServiceIdentity } from './tokens.js';
 
@@ -31,7 +31,6 @@ export class PlatformModule {
       module: PlatformModule,
       global: true,
       imports: [
-        TerminusModule.forRoot({ logger: false }),
         LoggerModule.forRoot({
           pinoHttp: {
             ...base,
@@ -59,11 +58,13 @@ export class PlatformModule {
         { provide: RpcClient, useFactory: (proxy: ClientProxy) => new RpcClient(proxy, config.RPC_TIMEOUT_MS), inject: [RPC_PROXY] },
         { provide: JetStreamPublisher, useFactory: (nc: NatsConnection) => new JetStreamPublisher(nc, identity.service), inject: [NATS] },
         ConsumerRegistry,
+        ReadinessState,
+        DependencyProbe,
         Lifecycle,
         OutboxRelay,
         { provide: APP_INTERCEPTOR, useClass: RpcInterceptor },
       ],
-      exports: [SERVICE_CONFIG, SERVICE_IDENTITY, Metrics, ETCD, NATS, RPC_PROXY, RpcClient, JetStreamPublisher, ConsumerRegistry, Lifecycle, OutboxRelay],
+      exports: [SERVICE_CONFIG, SERVICE_IDENTITY, Metrics, ETCD, NATS, RPC_PROXY, RpcClient, JetStreamPublisher, ConsumerRegistry, ReadinessState, DependencyProbe, Lifecycle, OutboxRelay],
     };
   }
 }

@@ -7,6 +7,9 @@ import { faker } from '@faker-js/faker';
 import { Rpc } from '@ticketcd/contracts';
 import type { RpcClient } from '@ticketcd/messaging';
 
+/** How many demo events `npm run stack` seeds into an empty catalog (`--seed N` changes it). */
+export const DEMO_EVENTS = 24;
+
 export interface SeedOptions {
   events: number;
   seed?: number;

@@ -1,7 +1,8 @@
 /**
  * Every event in memory, for listing without a range read per request: a watch-fed copy of
  * `event:` (see WatchedPrefix: reloaded in full periodically and after watch errors, so it never
- * drifts for long). Writes of this instance are applied at once (read-your-writes).
+ * drifts for long; each entry keeps its mod revision, so an older value never replaces a newer).
+ * Writes of this instance are applied at once (read-your-writes) with their commit revision.
  */
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { eventRecord, type EventRecord } from '@ticketcd/contracts';
@@ -35,9 +36,9 @@ export class EventsCache implements OnApplicationBootstrap, OnApplicationShutdow
     return this.events.stop();
   }
 
-  /** This instance's own write, visible at once. */
-  remember(eventId: string, record: EventRecord): void {
-    this.events.set(eventId, record);
+  /** This instance's own write (committed at `revision`), visible at once unless a newer one is in. */
+  remember(eventId: string, record: EventRecord, revision: number): void {
+    this.events.set(eventId, record, revision);
   }
 
   get ready(): boolean {

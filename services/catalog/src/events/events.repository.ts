@@ -40,8 +40,8 @@ export class EventsRepository {
     }
   }
 
-  /** The event key and all its ticket keys, with the created event, in one Txn. */
-  async create(eventId: string, record: EventRecord, tickets: { type: string; total: number; price: number }[], created: EventEnvelope): Promise<boolean> {
+  /** The event key and all its ticket keys, with the created event, in one Txn: its revision, or null if the event exists. */
+  async create(eventId: string, record: EventRecord, tickets: { type: string; total: number; price: number }[], created: EventEnvelope): Promise<number | null> {
     const ns = this.etcd.kv;
     const ticketPuts = tickets.map((t) => {
       const value: TicketRecord = { total: t.total, remaining: t.total, price: t.price, closed: false };
@@ -52,21 +52,21 @@ export class EventsRepository {
         .if(keys.event(eventId), 'Create', '==', 0)
         .then(ns.put(keys.event(eventId)).value(JSON.stringify(record)), ...ticketPuts, outboxPut(ns, 'catalog', [created]).put)
         .commit();
-      return res.succeeded;
+      return res.succeeded ? Number(res.header.revision) : null;
     } catch (e) {
       throw toStoreError(e, 'event create');
     }
   }
 
-  /** Replaces the event record if it is unchanged since `modRevision`, with its envelope. */
-  async replace(eventId: string, record: EventRecord, modRevision: number, envelope: EventEnvelope): Promise<boolean> {
+  /** Replaces the event record if it is unchanged since `modRevision`, with its envelope: the commit revision, or null. */
+  async replace(eventId: string, record: EventRecord, modRevision: number, envelope: EventEnvelope): Promise<number | null> {
     const ns = this.etcd.kv;
     try {
       const res = await ns
         .if(keys.event(eventId), 'Mod', '==', modRevision)
         .then(ns.put(keys.event(eventId)).value(JSON.stringify(record)), outboxPut(ns, 'catalog', [envelope]).put)
         .commit();
-      return res.succeeded;
+      return res.succeeded ? Number(res.header.revision) : null;
     } catch (e) {
       throw toStoreError(e, 'event write');
     }

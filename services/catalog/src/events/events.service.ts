@@ -5,6 +5,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { AppError, buildEnvelope, Events, type EventFields, type EventRecord, type Rpc, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
+import { CONFLICT, retryOnConflict } from '@ticketcd/etcd';
 import { currentTraceId, newTraceId } from '@ticketcd/observability';
 import { OutboxRelay } from '@ticketcd/platform';
 import { ulid } from 'ulid';
@@ -84,8 +85,9 @@ export class EventsService {
     const now = new Date().toISOString();
     const record: EventRecord = { ...(fields as EventFields), version: 1, createdAt: now, updatedAt: now, deletedAt: null };
     const created = buildEnvelope(Events.catalog.eventCreated, `created:${eventId}`, { eventId, version: 1, fields: fieldsOf(record), ticketTypes }, this.meta());
-    if (!(await this.repo.create(eventId, record, ticketTypes, created))) throw AppError.conflict(`event ${eventId} already exists`);
-    this.cache.remember(eventId, record);
+    const revision = await this.repo.create(eventId, record, ticketTypes, created);
+    if (revision === null) throw AppError.conflict(`event ${eventId} already exists`);
+    this.cache.remember(eventId, record, revision);
     this.relay.kick();
     return summary(eventId, record);
   }
@@ -105,6 +107,11 @@ export class EventsService {
     return stored;
   }
 
+  /** A lost compare with the version unchanged was a harmless write: the retry re-reads. */
+  private casOptions(eventId: string) {
+    return { attempts: 50, what: `event ${eventId}`, onExhausted: () => AppError.unavailable('catalog', `event ${eventId} keeps changing; retry`) };
+  }
+
   private stale(eventId: string, expected: number, current: number): AppError {
     return AppError.conflict(`event ${eventId} was changed meanwhile: you edited version ${expected}, the current version is ${current}; reload and edit again`, { currentVersion: current });
   }
@@ -113,23 +120,23 @@ export class EventsService {
     const changes = Object.fromEntries(Object.entries(req.changes).filter(([, v]) => v !== undefined)) as Partial<EventFields>;
     if (Object.keys(changes).length === 0) throw AppError.badRequest('nothing to change: give at least one of name, description, location, type, date, maxPerOrder');
     this.checkAgainstLists(await this.statics.lists(), changes);
-    for (;;) {
+    return retryOnConflict(this.casOptions(req.eventId), async () => {
       const stored = await this.live(req.eventId);
       if (stored.record.version !== req.expectedVersion) throw this.stale(req.eventId, req.expectedVersion, stored.record.version);
       const before = fieldsOf(stored.record);
       const record: EventRecord = { ...stored.record, ...changes, version: stored.record.version + 1, updatedAt: new Date().toISOString() };
       const envelope = buildEnvelope(Events.catalog.eventUpdated, `updated:${req.eventId}:${record.version}`, { eventId: req.eventId, version: record.version, before, after: fieldsOf(record) }, this.meta());
       // A failed compare is a concurrent write: the re-read decides whether it was an edit (409).
-      if (await this.repo.replace(req.eventId, record, stored.modRevision, envelope)) {
-        this.cache.remember(req.eventId, record);
-        this.relay.kick();
-        return summary(req.eventId, record);
-      }
-    }
+      const revision = await this.repo.replace(req.eventId, record, stored.modRevision, envelope);
+      if (revision === null) return CONFLICT;
+      this.cache.remember(req.eventId, record, revision);
+      this.relay.kick();
+      return summary(req.eventId, record);
+    });
   }
 
   async remove(req: RpcRequest<typeof Rpc.catalog.deleteEvent>): Promise<{ eventId: string }> {
-    for (;;) {
+    return retryOnConflict(this.casOptions(req.eventId), async () => {
       const stored = await this.repo.find(req.eventId);
       if (!stored) throw AppError.notFound(`event ${req.eventId} does not exist`);
       if (stored.record.deletedAt !== null) return { eventId: req.eventId };
@@ -137,11 +144,11 @@ export class EventsService {
       const now = new Date().toISOString();
       const record: EventRecord = { ...stored.record, version: stored.record.version + 1, updatedAt: now, deletedAt: now };
       const envelope = buildEnvelope(Events.catalog.eventDeleted, `deleted:${req.eventId}`, { eventId: req.eventId, version: record.version, before: fieldsOf(stored.record) }, this.meta());
-      if (await this.repo.replace(req.eventId, record, stored.modRevision, envelope)) {
-        this.cache.remember(req.eventId, record);
-        this.relay.kick();
-        return { eventId: req.eventId };
-      }
-    }
+      const revision = await this.repo.replace(req.eventId, record, stored.modRevision, envelope);
+      if (revision === null) return CONFLICT;
+      this.cache.remember(req.eventId, record, revision);
+      this.relay.kick();
+      return { eventId: req.eventId };
+    });
   }
 }

@@ -1,6 +1,6 @@
 /** `favourite:<username>:<eventId>`: one key per pair, so concurrent adds never lose each other. */
 import { Inject, Injectable } from '@nestjs/common';
-import { listPrefix, toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
+import { CONFLICT, listPrefix, retryOnConflict, toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { ETCD } from '@ticketcd/platform';
 
@@ -16,7 +16,7 @@ export class FavouritesRepository {
     const ns = this.etcd.kv;
     const pair = keys.favourite(username, eventId);
     const counter = keys.favouriteCount(eventId);
-    for (let attempt = 0; attempt < 50; attempt++) {
+    await retryOnConflict({ attempts: 50, what: `favourites of ${eventId}` }, async () => {
       try {
         const [p, c] = (await unconditionalTxn(ns).then(ns.get(pair), ns.get(counter)).commit()).responses.map((r) => r.response_range.kvs[0]);
         if (Boolean(p) === favourite) return;
@@ -24,12 +24,11 @@ export class FavouritesRepository {
         const pairGuard = ns.if(pair, 'Version', favourite ? '==' : '>', 0);
         const guarded = c ? pairGuard.and(counter, 'Mod', '==', Number(c.mod_revision)) : pairGuard.and(counter, 'Create', '==', 0);
         const change = favourite ? ns.put(pair).value(JSON.stringify({ at: new Date().toISOString() })) : ns.delete().key(pair);
-        if ((await guarded.then(change, ns.put(counter).value(String(Math.max(0, count)))).commit()).succeeded) return;
+        if (!(await guarded.then(change, ns.put(counter).value(String(Math.max(0, count)))).commit()).succeeded) return CONFLICT;
       } catch (e) {
         throw toStoreError(e, 'favourite change');
       }
-    }
-    throw new Error(`favourites of ${eventId} too contended`);
+    });
   }
 
   /** One page of a user's favourite event ids, in key order; `after` is the last key seen. */

@@ -4,6 +4,7 @@
  */
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppError } from '@ticketcd/contracts';
+import { CONFLICT, retryOnConflict } from '@ticketcd/etcd';
 import type { StaticListName } from '@ticketcd/keys';
 import { StaticRepository } from './static.repository.js';
 
@@ -33,14 +34,14 @@ export class StaticService implements OnApplicationBootstrap {
   }
 
   async update(name: StaticListName, add: string[], remove: string[], inUse: (name: StaticListName, value: string) => Promise<boolean>): Promise<string[]> {
-    for (let attempt = 0; attempt < 20; attempt++) {
+    const onExhausted = () => AppError.unavailable('catalog', `${name} is being changed by someone else; retry`);
+    return retryOnConflict({ attempts: 20, what: name, onExhausted }, async () => {
       const current = (await this.repo.readAll())[name];
       for (const v of remove) {
         if (await inUse(name, v)) throw AppError.conflict(`${v} is used by an event and cannot be removed from ${name}`);
       }
       const next = [...new Set([...current.values.filter((v) => !remove.includes(v)), ...add])].sort();
-      if (await this.repo.write(name, next, current.modRevision)) return next;
-    }
-    throw AppError.unavailable('catalog', `${name} is being changed by someone else; retry`);
+      return (await this.repo.write(name, next, current.modRevision)) ? next : CONFLICT;
+    });
   }
 }

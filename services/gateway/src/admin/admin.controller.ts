@@ -22,7 +22,7 @@ export class AdminController {
   @Documented({
     summary: 'Sales figures (admin): revenue in cents, orders and tickets sold by type, of one event or in total',
     query: statsQuery,
-    ok: { status: 200, schema: Rpc.orders.stats.reply, example: { revenue: 21000, orders: 3, soldByType: { general: 2, vip: 1 } } },
+    ok: { status: 200, schema: Rpc.orders.stats.reply, example: { revenue: 21000, orders: 3, soldByType: { pink: 2, blue: 1 } } },
     errors: [BAD, NO_EVENT],
   })
   stats(@Query() query: unknown) {

@@ -1,6 +1,6 @@
 /** user: and session: keys. Sessions live on a lease whose TTL is the session's life. */
 import { Inject, Injectable } from '@nestjs/common';
-import { createOnce, toStoreError, type EtcdConnection } from '@ticketcd/etcd';
+import { CONFLICT, createOnce, retryOnConflict, toStoreError, type EtcdConnection } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
 import { ETCD } from '@ticketcd/platform';
 import { z } from 'zod';
@@ -42,19 +42,18 @@ export class AccountsRepository {
   async ensureAdmin(user: UserRecord): Promise<'created' | 'promoted' | 'unchanged'> {
     if (await this.createUser(user)) return 'created';
     const key = keys.user(user.username);
-    for (let attempt = 0; attempt < 5; attempt++) {
+    return retryOnConflict({ attempts: 5, what: `promoting ${user.username} to admin` }, async () => {
       const res = await this.etcd.kv.get(key).exec();
       const kv = res.kvs[0];
       if (!kv) return this.ensureAdmin(user);
       const current = userRecord.parse(JSON.parse(kv.value.toString()));
-      if (current.role === 'admin') return 'unchanged';
+      if (current.role === 'admin') return 'unchanged' as const;
       const txn = await this.etcd.kv
         .if(key, 'Mod', '==', Number(kv.mod_revision))
         .then(this.etcd.kv.put(key).value(JSON.stringify({ ...current, role: 'admin' })))
         .commit();
-      if (txn.succeeded) return 'promoted';
-    }
-    throw new Error(`could not promote ${user.username}: the user key kept changing`);
+      return txn.succeeded ? ('promoted' as const) : CONFLICT;
+    });
   }
 
   async createSession(tokenSha256: string, session: Omit<SessionRecord, 'leaseId'>, ttlSeconds: number): Promise<SessionRecord> {

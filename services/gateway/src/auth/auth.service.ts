@@ -2,8 +2,9 @@
  * Accounts and sessions. A session token is 32 random bytes; only its sha256 is stored
  * (`session:<sha256>`), so a leaked store does not leak usable tokens.
  */
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { SERVICE_CONFIG } from '@ticketcd/platform';
+import { PinoLogger } from 'nestjs-pino';
 import { createHash, randomBytes } from 'node:crypto';
 import type { GatewayConfig } from '../gateway.config.js';
 import { ApiError } from '../http/api-error.js';
@@ -28,14 +29,16 @@ export const sha256 = (token: string) => createHash('sha256').update(token).dige
 
 @Injectable()
 export class AuthService implements OnModuleInit {
-  private readonly log = new Logger('AuthService');
   /** Sessions this instance read recently: tokenSha256 -> record, valid until `until`. */
   private readonly cache = new Map<string, { session: SessionRecord; until: number }>();
 
   constructor(
     private readonly accounts: AccountsRepository,
     @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
-  ) {}
+    private readonly log: PinoLogger,
+  ) {
+    log.setContext(AuthService.name);
+  }
 
   async onModuleInit() {
     const { ADMIN_USERNAME: username, ADMIN_PASSWORD: password } = this.config;
@@ -48,7 +51,7 @@ export class AuthService implements OnModuleInit {
       role: 'admin',
       createdAt: new Date().toISOString(),
     });
-    this.log.log(`first admin ${username}: ${outcome}`);
+    this.log.info({ username, outcome }, 'first admin');
   }
 
   async register(input: { username: string; password: string; name: string; email: string }): Promise<Me> {

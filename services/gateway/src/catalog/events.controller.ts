@@ -41,7 +41,7 @@ export class EventsController {
   @Auth('admin')
   @Documented({
     summary: 'Create an event with its ticket types (admin)',
-    body: { schema: createEventBody, example: { ...EVENT_EXAMPLE, eventId: undefined, version: undefined, ticketTypes: [{ type: 'general', total: 500, price: 4500 }, { type: 'vip', total: 50, price: 12000 }] } },
+    body: { schema: createEventBody, example: { ...EVENT_EXAMPLE, eventId: undefined, version: undefined, ticketTypes: [{ type: 'pink', total: 500, price: 4500 }, { type: 'blue', total: 50, price: 12000 }] } },
     ok: { status: 201, schema: Rpc.catalog.createEvent.reply, example: EVENT_EXAMPLE },
     errors: [BAD],
   })

@@ -3,7 +3,8 @@
  * HttpExceptions (unknown route, bad JSON) and the store's availability errors are mapped;
  * anything else is a bug: logged with its stack, answered 500 without details.
  */
-import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { PinoLogger } from 'nestjs-pino';
 import { AppError, zodFields, type ErrorCode } from '@ticketcd/contracts';
 import { isAvailabilityError } from '@ticketcd/etcd';
 import { KeyParseError, KeySegmentError } from '@ticketcd/keys';
@@ -54,7 +55,9 @@ export function sendApiError(res: Response, error: ApiError) {
 
 @Catch()
 export class ApiErrorFilter implements ExceptionFilter {
-  private readonly log = new Logger('ApiErrorFilter');
+  constructor(private readonly log: PinoLogger) {
+    log.setContext(ApiErrorFilter.name);
+  }
 
   catch(e: unknown, host: ArgumentsHost) {
     if (host.getType() !== 'http') throw e;

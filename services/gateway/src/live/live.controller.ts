@@ -59,8 +59,8 @@ export class LiveController {
 
   @Get('events/:eventId/live')
   @eventStream(
-    'retry: 2000\n\nevent: snapshot\nid: 1041\ndata: {"eventId":"01J9Z3Q5M4W8K2X7T6R1N0B9C8","tickets":[{"type":"general","total":500,"remaining":120,"price":4500}],"revision":1041}\n\n' +
-      'event: stock\nid: 1057\ndata: {"eventId":"01J9Z3Q5M4W8K2X7T6R1N0B9C8","ticketType":"general","total":500,"remaining":118,"revision":1057}\n\n',
+    'retry: 2000\n\nevent: snapshot\nid: 1041\ndata: {"eventId":"01J9Z3Q5M4W8K2X7T6R1N0B9C8","tickets":[{"type":"pink","total":500,"remaining":120,"price":4500}],"revision":1041}\n\n' +
+      'event: stock\nid: 1057\ndata: {"eventId":"01J9Z3Q5M4W8K2X7T6R1N0B9C8","ticketType":"pink","total":500,"remaining":118,"revision":1057}\n\n',
   )
   @Documented({
     summary: "Live stock of an event (SSE): a snapshot, then each change of a ticket type's remaining count",

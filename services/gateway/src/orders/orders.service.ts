@@ -1,8 +1,9 @@
 /**
- * Placing an order over HTTP. The order id is derived from (user, Idempotency-Key) by the orders
- * service and inventory keeps the first accepted reply under it, so a repeated key (a retry, a
- * double click, 20 at once) buys once and gets the same reply. A refusal sold nothing and is
- * decided again when repeated.
+ * Placing an order over HTTP. The orders service binds the Idempotency-Key to the first order it
+ * named (event and lines) and derives the order id from (user, key); inventory keeps the first
+ * accepted reply under it, so a repeat of that order (a retry, a double click, 20 at once) buys
+ * once and gets the same reply, and the key for any other order is 409 CONFLICT from orders. A
+ * refusal sold nothing and is decided again when repeated.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { Rpc, type RpcResult } from '@ticketcd/contracts';
@@ -36,21 +37,8 @@ export class OrdersService {
       this.inFlight--;
     }
     if (outcome.status === 'refused') throw refusal(outcome);
-    if (!sameOrder(order, outcome)) {
-      throw ApiError.conflict('this Idempotency-Key was already used for a different order; use a new key for a new order', { orderId: outcome.orderId });
-    }
     return outcome;
   }
-}
-
-function sameOrder(order: z.output<typeof placeOrderBody>, accepted: Accepted): boolean {
-  if (order.eventId !== accepted.eventId) return false;
-  const count = (lines: { type: string; quantity: number }[]) => {
-    const m = new Map<string, number>();
-    for (const l of lines) m.set(l.type, (m.get(l.type) ?? 0) + l.quantity);
-    return [...m].sort(([a], [b]) => a.localeCompare(b)).join(';');
-  };
-  return count(order.lines) === count(accepted.lines);
 }
 
 function refusal(o: Extract<Outcome, { status: 'refused' }>): ApiError {

@@ -3,6 +3,6 @@ import { SystemController } from './system.controller.js';
 import { SystemRepository } from './system.repository.js';
 import { SystemService } from './system.service.js';
 
-/** Live service instances from svc: keys: the root page, /api/system/instances, the admin cluster page. */
+/** Live service instances from svc: keys (admins only): /admin/status, /api/system/instances, the admin cluster page; and the public root page. */
 @Module({ controllers: [SystemController], providers: [SystemService, SystemRepository], exports: [SystemService] })
 export class SystemModule {}

@@ -5,6 +5,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { AppError, Events, MAX_TICKET_TYPES, type Rpc, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
+import { CONFLICT, retryOnConflict } from '@ticketcd/etcd';
 import { JetStreamPublisher } from '@ticketcd/messaging';
 import { OutboxRelay } from '@ticketcd/platform';
 import { ulid } from 'ulid';
@@ -28,7 +29,8 @@ export class StockService {
 
   /** Adds a ticket type, or changes a total (never below what is sold) or a price. */
   async adjust(req: RpcRequest<typeof Rpc.inventory.adjust>): Promise<RpcResult<typeof Rpc.inventory.adjust>> {
-    for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
+    const what = `ticket ${req.ticketType} of event ${req.eventId}`;
+    return retryOnConflict({ attempts: MAX_CAS_ATTEMPTS, what, onExhausted: () => AppError.unavailable('inventory', `${what} is too contended to adjust now; retry`) }, async () => {
       const { tickets } = await this.repo.tickets(req.eventId);
       const current = tickets.find((t) => t.type === req.ticketType);
       let next: Omit<StoredTicket, 'type' | 'modRevision'>;
@@ -50,23 +52,20 @@ export class StockService {
         ? [this.publisher.envelope(Events.inventory.stockChanged, `stock:${req.eventId}:${req.ticketType}:${ulid()}`, { eventId: req.eventId, ticketType: req.ticketType, total: next.total, remaining: next.remaining, revision: 0 })]
         : [];
       const res = await this.repo.putTicket(req.eventId, req.ticketType, current?.modRevision ?? 0, next, envelopes);
-      if (res.committed) {
-        if (envelopes.length) this.relay.kick();
-        return { type: req.ticketType, total: next.total, remaining: next.remaining, price: next.price, revision: res.revision };
-      }
-    }
-    throw AppError.unavailable('inventory', `ticket ${req.ticketType} of event ${req.eventId} is too contended to adjust now; retry`);
+      if (!res.committed) return CONFLICT;
+      if (envelopes.length) this.relay.kick();
+      return { type: req.ticketType, total: next.total, remaining: next.remaining, price: next.price, revision: res.revision };
+    });
   }
 
   /** Stops all sales of a deleted event (idempotent: a redelivered deletion changes nothing). */
   async closeEvent(eventId: string): Promise<void> {
-    for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS * 5; attempt++) {
+    await retryOnConflict({ attempts: MAX_CAS_ATTEMPTS * 5, what: `closing event ${eventId}` }, async () => {
       const { tickets } = await this.repo.tickets(eventId);
       const open = tickets.filter((t) => !t.closed);
       if (open.length === 0) return;
       // All types at once: a sale can never slip in between the closing of two types.
-      if (await this.repo.closeAll(eventId, open)) return;
-    }
-    throw new Error(`could not close event ${eventId}: too contended`);
+      return (await this.repo.closeAll(eventId, open)) ? undefined : CONFLICT;
+    });
   }
 }

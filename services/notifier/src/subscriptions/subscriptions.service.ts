@@ -4,6 +4,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { AppError, Events, type Rpc, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
+import { CONFLICT, retryOnConflict } from '@ticketcd/etcd';
 import { JetStreamPublisher } from '@ticketcd/messaging';
 import { OutboxRelay } from '@ticketcd/platform';
 import { ulid } from 'ulid';
@@ -11,6 +12,7 @@ import { putSubscription, type Alert, type Subscription } from './subscription.j
 import { SubscriptionsRepository } from './subscriptions.repository.js';
 
 const MAX_ATTEMPTS = 20;
+const keepsChanging = (what: string) => AppError.unavailable('notifier', `${what} keeps changing; retry`);
 
 export type SubscriptionView = RpcResult<typeof Rpc.notifier.putSubscription>;
 
@@ -30,29 +32,26 @@ export class SubscriptionsService {
   }
 
   async put(req: RpcRequest<typeof Rpc.notifier.putSubscription>): Promise<SubscriptionView> {
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    return retryOnConflict({ attempts: MAX_ATTEMPTS, what: `subscription of ${req.username} to ${req.eventId}`, onExhausted: keepsChanging }, async () => {
       const [stock, prev] = await Promise.all([this.repo.eventStock(req.eventId), this.repo.get(req.username, req.eventId)]);
       if (!stock.exists) throw AppError.notFound(`event ${req.eventId} does not exist`);
       if (stock.deleted) throw AppError.conflict(`event ${req.eventId} was deleted: it sells no more tickets to watch`);
       const { next, alert } = putSubscription(prev?.value ?? null, { username: req.username, eventId: req.eventId, limit: req.limit, active: req.active ?? true }, stock.remaining, stock.revision, new Date(), ulid);
       const envelopes = alert ? [this.firedEnvelope(req.username, alert)] : [];
       const res = await this.repo.write([{ username: req.username, eventId: req.eventId, readModRevision: prev?.modRevision ?? 0, next, alert }], envelopes);
-      if (res.succeeded) {
-        if (alert) this.relay.kick();
-        return { ...viewOf(next), remaining: stock.remaining };
-      }
-    }
-    throw AppError.unavailable('notifier', `subscription of ${req.username} to ${req.eventId} keeps changing; retry`);
+      if (!res.succeeded) return CONFLICT;
+      if (alert) this.relay.kick();
+      return { ...viewOf(next), remaining: stock.remaining };
+    });
   }
 
   async delete(username: string, eventId: string): Promise<{ deleted: boolean }> {
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    return retryOnConflict({ attempts: MAX_ATTEMPTS, what: `subscription of ${username} to ${eventId}`, onExhausted: keepsChanging }, async () => {
       const prev = await this.repo.get(username, eventId);
       if (!prev) return { deleted: false };
       const res = await this.repo.write([{ username, eventId, readModRevision: prev.modRevision, next: null, alert: null }], []);
-      if (res.succeeded) return { deleted: true };
-    }
-    throw AppError.unavailable('notifier', `subscription of ${username} to ${eventId} keeps changing; retry`);
+      return res.succeeded ? { deleted: true } : CONFLICT;
+    });
   }
 
   async list(username: string) {

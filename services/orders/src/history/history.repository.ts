@@ -6,7 +6,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { EMPTY_STATS, purchaseRecord, saleRecord, statsRecord, type PurchaseRecord, type StatsRecord } from '@ticketcd/contracts';
-import { listPrefix, scanPrefix, toStoreError, unconditionalTxn, writeInChunks, type EtcdConnection } from '@ticketcd/etcd';
+import { chunk, CONFLICT, guardedWrite, listPrefix, retryOnConflict, scanPrefix, toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { ETCD } from '@ticketcd/platform';
 
@@ -18,6 +18,16 @@ export interface SoldOrder {
   total: number;
   revision: number;
   at: string;
+}
+
+export interface StatsSnapshot {
+  revision: number;
+  /** Every stats key as kept at `revision`. */
+  kept: Map<string, { value: StatsRecord; modRevision: number }>;
+  /** Stats from the sales counted by `revision` (always has stats:all). */
+  recomputed: Map<string, StatsRecord>;
+  /** Sales not counted by `revision`: the consumer has yet to handle them. */
+  uncounted: number;
 }
 
 export interface Purchase extends PurchaseRecord {
@@ -42,11 +52,11 @@ export class HistoryRepository {
     const purchaseKey = keys.purchase(sold.username, sold.eventId, sold.orderId);
     const eventStats = keys.stats(sold.eventId);
     const allStats = keys.statsAll();
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    return retryOnConflict({ attempts: MAX_ATTEMPTS, what: `recording order ${sold.orderId}: stats` }, async () => {
       try {
         const read = await unconditionalTxn(ns).then(ns.get(purchaseKey), ns.get(eventStats), ns.get(allStats)).commit();
         const [p, e, a] = read.responses.map((r) => r.response_range.kvs[0]);
-        if (p) return 'already recorded';
+        if (p) return 'already recorded' as const;
         const current = (kv: typeof e) => (kv ? statsRecord.parse(JSON.parse(kv.value.toString())) : EMPTY_STATS);
         const guard = (key: string, kv: typeof e) => (kv ? { key, column: 'Mod' as const, value: Number(kv.mod_revision) } : { key, column: 'Create' as const, value: 0 });
         const record: PurchaseRecord = { lines: sold.lines, total: sold.total, at: sold.at, revision: sold.revision };
@@ -61,12 +71,11 @@ export class HistoryRepository {
             ns.put(allStats).value(JSON.stringify(addSale(current(a), sold))),
           )
           .commit();
-        if (res.succeeded) return 'recorded';
+        return res.succeeded ? ('recorded' as const) : CONFLICT;
       } catch (e) {
         throw toStoreError(e, 'recording a sale');
       }
-    }
-    throw new Error(`could not record order ${sold.orderId}: stats too contended`);
+    });
   }
 
   /** A user's purchases (one prefix: a buyer has a bounded number of orders). */
@@ -102,28 +111,55 @@ export class HistoryRepository {
     }
   }
 
-  /** Stats recomputed from every sale: record, per event and in all. */
-  async recompute(): Promise<Map<string, StatsRecord>> {
-    const out = new Map<string, StatsRecord>([[keys.statsAll(), EMPTY_STATS]]);
-    for await (const kv of scanPrefix(this.etcd.kv, 'sale:', 1000)) {
+  /**
+   * One consistent view for reconcile: the stats keys (with their mod revisions) and the stats
+   * recomputed from the sales already counted (a `purchase:` key exists: the consumer counts a
+   * sale and creates that key in one Txn), all read at one revision. Sales not counted yet are
+   * only tallied: they are the consumer's to count, and counting them here would count them twice.
+   */
+  async statsSnapshot(): Promise<StatsSnapshot> {
+    const ns = this.etcd.kv;
+    const revision = (await listPrefix(ns, prefixes.stats(), { limit: 1 })).revision;
+    const kept = new Map<string, { value: StatsRecord; modRevision: number }>();
+    for await (const kv of scanPrefix(ns, prefixes.stats(), 500, revision)) kept.set(kv.key, { value: statsRecord.parse(JSON.parse(kv.value)), modRevision: kv.modRevision });
+    const counted = new Set<string>();
+    for await (const kv of scanPrefix(ns, prefixes.purchases(), 1000, revision)) {
+      const k = parseKey(kv.key);
+      if (k.kind === 'purchase') counted.add(keys.sale(k.eventId, k.orderId));
+    }
+    const recomputed = new Map<string, StatsRecord>([[keys.statsAll(), EMPTY_STATS]]);
+    let uncounted = 0;
+    for await (const kv of scanPrefix(ns, prefixes.sales(), 1000, revision)) {
       const k = parseKey(kv.key);
       if (k.kind !== 'sale') continue;
+      if (!counted.has(kv.key)) {
+        uncounted++;
+        continue;
+      }
       const sale = saleRecord.parse(JSON.parse(kv.value));
       const key = keys.stats(k.eventId);
-      out.set(key, addSale(out.get(key) ?? EMPTY_STATS, sale));
-      out.set(keys.statsAll(), addSale(out.get(keys.statsAll())!, sale));
+      recomputed.set(key, addSale(recomputed.get(key) ?? EMPTY_STATS, sale));
+      recomputed.set(keys.statsAll(), addSale(recomputed.get(keys.statsAll())!, sale));
     }
-    return out;
+    return { revision, kept, recomputed, uncounted };
   }
 
-  /** Every stats key as kept now. */
-  async keptStats(): Promise<Map<string, StatsRecord>> {
-    const out = new Map<string, StatsRecord>();
-    for await (const kv of scanPrefix(this.etcd.kv, prefixes.stats())) out.set(kv.key, statsRecord.parse(JSON.parse(kv.value)));
-    return out;
-  }
-
-  async overwriteStats(values: Map<string, StatsRecord>): Promise<void> {
-    await writeInChunks(this.etcd.kv, [...values].map(([key, v]) => ({ type: 'put' as const, key, value: JSON.stringify(v) })));
+  /**
+   * Writes stats values, each guarded by the mod revision it was read at (0: still absent), in
+   * Txns of up to 128. False when a guard failed (the consumer counted a sale meanwhile): the
+   * caller reads again. A chunk that did commit wrote values true at the snapshot, and any later
+   * count moved the key on from there, so a partial success is still correct.
+   */
+  async writeStatsGuarded(values: { key: string; value: StatsRecord; modRevision: number }[]): Promise<boolean> {
+    for (const part of chunk(values)) {
+      const res = await guardedWrite(
+        this.etcd.kv,
+        part.map((v) => ({ key: v.key, modRevision: v.modRevision })),
+        part.map((v) => ({ type: 'put' as const, key: v.key, value: JSON.stringify(v.value) })),
+        'reconciling stats',
+      );
+      if (!res.succeeded) return false;
+    }
+    return true;
   }
 }

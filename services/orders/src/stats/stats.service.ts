@@ -1,7 +1,17 @@
-/** Sales stats: read as kept, and reconciled against the sale: records (the source of truth). */
+/**
+ * Sales stats: read as kept, and reconciled against the sale: records (the source of truth).
+ * Reconcile is correct while the history consumer lags: it recomputes only from the sales the
+ * consumer has counted (their purchase: key exists), read at one revision with the stats keys,
+ * and writes guarded by those keys' mod revisions, so it never counts a sale the consumer is
+ * about to count, and never overwrites a count made after its read.
+ */
 import { Injectable } from '@nestjs/common';
-import { EMPTY_STATS, type Rpc, type RpcResult } from '@ticketcd/contracts';
+import { AppError, EMPTY_STATS, type Rpc, type RpcResult } from '@ticketcd/contracts';
+import { CONFLICT, retryOnConflict } from '@ticketcd/etcd';
 import { HistoryRepository } from '../history/history.repository.js';
+
+/** Stats keys move on every counted sale: under heavy selling, give up and say so. */
+const MAX_ATTEMPTS = 20;
 
 @Injectable()
 export class StatsService {
@@ -12,16 +22,22 @@ export class StatsService {
   }
 
   async reconcile(fix: boolean): Promise<RpcResult<typeof Rpc.orders.reconcile>> {
-    const recomputed = await this.repo.recompute();
-    const kept = await this.repo.keptStats();
-    const differences = [];
-    for (const key of new Set([...recomputed.keys(), ...kept.keys()])) {
-      const a = kept.get(key) ?? EMPTY_STATS;
-      const b = recomputed.get(key) ?? EMPTY_STATS;
-      if (JSON.stringify(normalise(a)) !== JSON.stringify(normalise(b))) differences.push({ key, kept: a, recomputed: b });
-    }
-    if (fix && differences.length) await this.repo.overwriteStats(new Map(differences.map((d) => [d.key, d.recomputed])));
-    return { events: recomputed.size - 1, differences, fixed: fix && differences.length > 0 };
+    const onExhausted = () => AppError.conflict(`stats kept changing under reconcile (${MAX_ATTEMPTS} attempts): run it again when sales are quieter`);
+    return retryOnConflict({ attempts: MAX_ATTEMPTS, what: 'reconcile', onExhausted }, async () => {
+      const { kept, recomputed, uncounted } = await this.repo.statsSnapshot();
+      const differences = [];
+      const writes = [];
+      for (const key of new Set([...recomputed.keys(), ...kept.keys()])) {
+        const a = kept.get(key);
+        const b = recomputed.get(key) ?? EMPTY_STATS;
+        if (JSON.stringify(normalise(a?.value ?? EMPTY_STATS)) === JSON.stringify(normalise(b))) continue;
+        differences.push({ key, kept: a?.value ?? EMPTY_STATS, recomputed: b });
+        writes.push({ key, value: b, modRevision: a?.modRevision ?? 0 });
+      }
+      const report = { events: recomputed.size - 1, differences, uncounted };
+      if (!fix || writes.length === 0) return { ...report, fixed: false };
+      return (await this.repo.writeStatsGuarded(writes)) ? { ...report, fixed: true } : CONFLICT;
+    });
   }
 }
 

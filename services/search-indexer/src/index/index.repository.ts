@@ -1,7 +1,7 @@
 /** `search:` keys: the meta guard of one event, guarded writes, and consistent snapshots for verify. */
 import { Inject, Injectable } from '@nestjs/common';
 import { eventRecord, type EventRecord } from '@ticketcd/contracts';
-import { guardedWrite, scanPrefix, writeInChunks, toStoreError, type EtcdConnection, type KeyGuard, type WriteOp } from '@ticketcd/etcd';
+import { guardedWrite, scanPrefix, unconditionalTxn, writeInChunks, toStoreError, type EtcdConnection, type KeyGuard, type WriteOp } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { ETCD } from '@ticketcd/platform';
 import { decodeMeta, type IndexMeta } from './postings.js';
@@ -19,6 +19,15 @@ export interface IndexSnapshot {
   live: Map<string, { value: string; modRevision: number }>;
 }
 
+/** A meta that does not decode is repaired like one that lists nothing and is mid-change. */
+function decodeOrBlank(value: string): IndexMeta {
+  try {
+    return decodeMeta(value);
+  } catch {
+    return { v: 0, deleted: false, fields: null, postings: {}, pending: { v: 0 } };
+  }
+}
+
 @Injectable()
 export class IndexRepository {
   constructor(@Inject(ETCD) private readonly etcd: EtcdConnection) {}
@@ -30,6 +39,21 @@ export class IndexRepository {
       return kv ? { meta: decodeMeta(kv.value.toString()), modRevision: Number(kv.mod_revision) } : null;
     } catch (e) {
       throw toStoreError(e, 'reading index meta');
+    }
+  }
+
+  /** An event's record and its index meta read at one revision (for a repair). */
+  async readForRepair(eventId: string): Promise<{ record: EventRecord | null; meta: StoredMeta | null }> {
+    const ns = this.etcd.kv;
+    try {
+      const res = await unconditionalTxn(ns).then(ns.get(keys.event(eventId)), ns.get(keys.searchMeta(eventId))).commit();
+      const [e, m] = res.responses.map((r) => r.response_range.kvs[0]);
+      return {
+        record: e ? eventRecord.parse(JSON.parse(e.value.toString())) : null,
+        meta: m ? { meta: decodeOrBlank(m.value.toString()), modRevision: Number(m.mod_revision) } : null,
+      };
+    } catch (e) {
+      throw toStoreError(e, 'reading an event and its index meta');
     }
   }
 

@@ -5,12 +5,12 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { EventFields, EventRecord, Rpc, RpcResult } from '@ticketcd/contracts';
-import { chunk, type WriteOp } from '@ticketcd/etcd';
+import { chunk, CONFLICT, ContendedError, retryOnConflict, type Conflict, type WriteOp } from '@ticketcd/etcd';
 import { keys, parseKey } from '@ticketcd/keys';
 import { PinoLogger } from 'nestjs-pino';
 import { SEARCH_CONFIG, type SearchConfig } from '../search.config.js';
 import { IndexRepository } from './index.repository.js';
-import { canonicalFields, encodeMeta, indexEntries, plan, type IndexChange, type IndexMeta } from './postings.js';
+import { canonicalFields, encodeMeta, forRepair, indexEntries, plan, type IndexChange, type IndexMeta, type Plan, type Postings } from './postings.js';
 
 const MAX_ATTEMPTS = 50;
 const MAX_LISTED = 1000;
@@ -77,30 +77,76 @@ export class IndexerService {
   }
 
   async apply(change: IndexChange): Promise<'indexed' | 'already indexed' | 'older than indexed'> {
-    const { eventId } = change;
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const stored = await this.repo.readMeta(eventId);
-      const p = plan(stored?.meta ?? null, change);
-      if (p.kind === 'skip') return p.reason;
-      const guard = stored?.modRevision ?? 0;
-      if (p.kind === 'single') {
-        if ((await this.repo.write(eventId, guard, [...p.ops, metaPut(eventId, p.meta)])).succeeded) return 'indexed';
-        continue; // another writer moved the meta: re-read and re-plan
+    const outcome = await this.fenced(change.eventId, async () => {
+      const stored = await this.repo.readMeta(change.eventId);
+      return { guard: stored?.modRevision ?? 0, plan: plan(stored?.meta ?? null, change) };
+    });
+    // Transient for the consumer: the meta settles and the redelivery indexes it.
+    if (outcome === 'contended') throw new ContendedError(`indexing event ${change.eventId} v${change.version}: its index meta kept changing (${MAX_ATTEMPTS} attempts)`);
+    return outcome;
+  }
+
+  /**
+   * Brings one event's index to its record as stored now, through the same fenced plan as
+   * `apply`, planned from the meta made uncertain (`forRepair`): every posting is put and every
+   * key the meta or `found` knows of is deleted unless wanted. A consumer change racing it is
+   * fenced off by the meta guard (and by the pending meta when phased) and re-plans from there;
+   * one that takes over a committed pending meta finishes the repair with its own change.
+   */
+  async repair(eventId: string, found: Postings): Promise<'indexed' | 'older than indexed' | 'no event' | 'contended'> {
+    let missing = false;
+    const outcome = await this.fenced(eventId, async () => {
+      const { record, meta } = await this.repo.readForRepair(eventId);
+      if (!record) {
+        missing = true;
+        return null;
       }
-      // Phased: announce the change (fencing off any older writer), write the chunks under the
-      // pending meta's revision, then settle. A crash leaves the pending meta for the redelivery.
-      const begun = await this.repo.write(eventId, guard, [metaPut(eventId, p.pending)]);
-      if (!begun.succeeded) continue;
-      let intact = true;
-      for (const ops of p.chunks) {
-        if (!(await this.repo.write(eventId, begun.revision, ops)).succeeded) {
-          intact = false;
-          break;
+      return { guard: meta?.modRevision ?? 0, plan: plan(forRepair(meta?.meta ?? null, found), changeOf(eventId, record)) };
+    }, true);
+    if (missing) return 'no event';
+    return outcome === 'already indexed' ? 'indexed' : outcome;
+  }
+
+  /**
+   * Runs plans until one is written whole under its guard (the meta's mod revision). With
+   * `handOver`, a phased plan whose pending meta committed is done even if a writer takes over
+   * before it settles: that writer planned from the pending meta (which lists every key the plan
+   * knew of, and marks the values uncertain), so finishing is its job now, not a race to win.
+   */
+  private async fenced(
+    eventId: string,
+    next: () => Promise<{ guard: number; plan: Plan } | null>,
+    handOver = false,
+  ): Promise<'indexed' | 'already indexed' | 'older than indexed' | 'contended'> {
+    type Outcome = 'indexed' | 'already indexed' | 'older than indexed';
+    try {
+      return await retryOnConflict({ attempts: MAX_ATTEMPTS, what: `index meta of ${eventId}` }, async (): Promise<Outcome | Conflict> => {
+        const planned = await next();
+        if (!planned) return 'indexed';
+        const { guard, plan: p } = planned;
+        if (p.kind === 'skip') return p.reason;
+        if (p.kind === 'single') {
+          // A lost guard means another writer moved the meta: re-read and re-plan.
+          return (await this.repo.write(eventId, guard, [...p.ops, metaPut(eventId, p.meta)])).succeeded ? 'indexed' : CONFLICT;
         }
-      }
-      if (intact && (await this.repo.write(eventId, begun.revision, [metaPut(eventId, p.meta)])).succeeded) return 'indexed';
+        // Phased: announce the change (fencing off any older writer), write the chunks under the
+        // pending meta's revision, then settle. A crash leaves the pending meta for the redelivery.
+        const begun = await this.repo.write(eventId, guard, [metaPut(eventId, p.pending)]);
+        if (!begun.succeeded) return CONFLICT;
+        let intact = true;
+        for (const ops of p.chunks) {
+          if (!(await this.repo.write(eventId, begun.revision, ops)).succeeded) {
+            intact = false;
+            break;
+          }
+        }
+        if (intact && (await this.repo.write(eventId, begun.revision, [metaPut(eventId, p.meta)])).succeeded) return 'indexed';
+        return handOver ? 'indexed' : CONFLICT;
+      });
+    } catch (e) {
+      if (e instanceof ContendedError) return 'contended';
+      throw e;
     }
-    throw new Error(`indexing event ${eventId} v${change.version}: its index meta kept changing (${MAX_ATTEMPTS} attempts)`);
   }
 
   async verify(): Promise<Report> {
@@ -116,9 +162,10 @@ export class IndexerService {
   }
 
   /**
-   * Rewrites every key that differs from a rebuild, event by event: each event's repair is
-   * guarded by its meta as read in the snapshot, so a change the consumer made meanwhile is
-   * never overwritten (that event is reported as skipped; run again).
+   * Repairs every event whose keys differ from a rebuild, each through `repair` (the consumer's
+   * fenced plan, from the event as stored at repair time), so a rebuild racing live edits never
+   * leaves a stale posting: whichever writer commits last wrote a complete, listed version.
+   * Keys of an event with no event: record at all are deleted under its meta's guard.
    */
   async rebuild(dryRun: boolean): Promise<RpcResult<typeof Rpc.search.rebuild>> {
     const { snap, diffs, report } = await this.compare();
@@ -131,24 +178,26 @@ export class IndexerService {
       else byEvent.set(eventId, [...(byEvent.get(eventId) ?? []), d]);
     }
     if (strays.length) await this.repo.deleteUnguarded(strays);
+    // What each differing event has in place, listed in its meta or not.
+    const found = new Map<string, Postings>([...byEvent.keys()].map((id) => [id, {}]));
+    for (const [key, { value }] of snap.live) {
+      const eventId = eventOf(key);
+      const mine = eventId === null ? undefined : found.get(eventId);
+      if (mine && key !== keys.searchMeta(eventId!)) mine[key] = value;
+    }
     const skipped: string[] = [];
     let repaired = 0;
     const queue = [...byEvent];
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
         const [eventId, ds] = next;
-        const metaKey = keys.searchMeta(eventId);
-        const guard = snap.live.get(metaKey)?.modRevision ?? 0;
-        // The meta last: the chunks before it keep the guard valid.
-        const ops: WriteOp[] = ds
-          .sort((a, b) => Number(a.key === metaKey) - Number(b.key === metaKey))
-          .map((d) => (d.expected === null ? { type: 'delete', key: d.key } : { type: 'put', key: d.key, value: d.expected }));
-        let ok = true;
-        for (const part of chunk(ops)) {
-          if (!(await this.repo.write(eventId, guard, part)).succeeded) {
-            ok = false;
-            break;
-          }
+        let ok = false;
+        try {
+          const outcome = snap.events.has(eventId) ? await this.repair(eventId, found.get(eventId)!) : 'no event';
+          ok = outcome === 'no event' ? await this.deleteOrphan(eventId, snap.live.get(keys.searchMeta(eventId))?.modRevision ?? 0, ds) : outcome === 'indexed';
+        } catch (e) {
+          // One event's store error (a deadline under load) must not cost the other repairs.
+          this.log.warn({ eventId, err: (e as Error).message }, 'repair failed; reported as skipped');
         }
         if (ok) repaired++;
         else skipped.push(eventId);
@@ -157,5 +206,15 @@ export class IndexerService {
     await Promise.all(Array.from({ length: this.config.SEARCH_REBUILD_CONCURRENCY }, worker));
     this.log.info({ differing: diffs.length, repaired, skipped: skipped.length }, 'index rebuilt');
     return { ...report, repairedEvents: repaired, skippedEvents: skipped };
+  }
+
+  /** The keys of an event that has no record: deleted under its meta's guard, the meta last. */
+  private async deleteOrphan(eventId: string, guard: number, ds: Difference[]): Promise<boolean> {
+    const metaKey = keys.searchMeta(eventId);
+    const ops: WriteOp[] = ds
+      .sort((a, b) => Number(a.key === metaKey) - Number(b.key === metaKey))
+      .map((d) => (d.expected === null ? { type: 'delete', key: d.key } : { type: 'put', key: d.key, value: d.expected }));
+    for (const part of chunk(ops)) if (!(await this.repo.write(eventId, guard, part)).succeeded) return false;
+    return true;
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { EventFields } from '@ticketcd/contracts';
 import { keys } from '@ticketcd/keys';
-import { decodeMeta, encodeMeta, IN_DESCRIPTION, IN_NAME, indexEntries, MEMBER, plan, postingsOf, type IndexChange } from './postings.js';
+import { decodeMeta, encodeMeta, forRepair, IN_DESCRIPTION, IN_NAME, indexEntries, MEMBER, plan, postingsOf, type IndexChange, type IndexMeta, type Postings } from './postings.js';
 
 const ID = '01JD6Z3M4X1V2B3N4M5K6J7H8G';
 const fields = (over: Partial<EventFields> = {}): EventFields => ({
@@ -41,7 +41,7 @@ class Store {
 }
 
 /** The indexer's apply loop, over the miniature store; `crashAfter` stops after that many Txns. */
-function apply(store: Store, change: IndexChange, maxOps: number, crashAfter = Infinity): 'done' | 'crashed' {
+function apply(store: Store, change: IndexChange, maxOps: number, crashAfter = Infinity, asFound: (m: IndexMeta | null) => IndexMeta | null = (m) => m): 'done' | 'crashed' {
   const metaKey = keys.searchMeta(change.eventId);
   let txns = 0;
   const step = (mod: number, ops: Parameters<Store['txn']>[2]) => {
@@ -52,7 +52,7 @@ function apply(store: Store, change: IndexChange, maxOps: number, crashAfter = I
     for (;;) {
       const raw = store.data.get(metaKey);
       const mod = store.mods.get(metaKey) ?? 0;
-      const p = plan(raw ? decodeMeta(raw) : null, change, maxOps);
+      const p = plan(asFound(raw ? decodeMeta(raw) : null), change, maxOps);
       if (p.kind === 'skip') return 'done';
       const metaOp = (m: typeof p.meta) => ({ type: 'put' as const, key: metaKey, value: encodeMeta(m) });
       if (p.kind === 'single') {
@@ -67,6 +67,12 @@ function apply(store: Store, change: IndexChange, maxOps: number, crashAfter = I
     return 'crashed';
   }
 }
+
+/** The rebuild's repair: the same loop, planned from the meta made uncertain plus what was found in place. */
+const repair = (store: Store, change: IndexChange, maxOps: number, crashAfter = Infinity) => {
+  const found: Postings = Object.fromEntries([...store.data].filter(([k]) => k !== keys.searchMeta(change.eventId)));
+  return apply(store, change, maxOps, crashAfter, (m) => forRepair(m, found));
+};
 
 const expectIndexOf = (store: Store, change: IndexChange) => expect(Object.fromEntries(store.data)).toEqual(Object.fromEntries(indexEntries(change)));
 
@@ -151,5 +157,36 @@ describe('plan', () => {
       for (const d of versions) apply(store, d, maxOps);
       expectIndexOf(store, versions[5]!);
     }
+  });
+});
+
+describe('repair (issue 13, point 5)', () => {
+  const damage = (store: Store) => {
+    store.txn('-', 0, [
+      { type: 'put', key: keys.search('text', 'stray', ID), value: IN_DESCRIPTION },
+      { type: 'delete', key: keys.search('text', 'rock', ID) },
+      { type: 'put', key: keys.search('text', 'concert', ID), value: IN_DESCRIPTION },
+    ]);
+  };
+
+  it.each([128, 3])('restores lost and wrong postings and deletes unlisted strays of a settled version (max %i ops)', (maxOps) => {
+    const store = new Store();
+    const v1 = { eventId: ID, version: 1, fields: fields() };
+    apply(store, v1, 128);
+    damage(store);
+    // The consumer alone would call this version already indexed and leave the damage.
+    expect(plan(decodeMeta(store.data.get(keys.searchMeta(ID))!), v1)).toEqual({ kind: 'skip', reason: 'already indexed' });
+    repair(store, v1, maxOps);
+    expectIndexOf(store, v1);
+  });
+
+  it('a phased repair cut off after its pending meta is finished by the next consumer change, strays included', () => {
+    const store = new Store();
+    apply(store, { eventId: ID, version: 1, fields: fields() }, 3);
+    damage(store);
+    expect(repair(store, { eventId: ID, version: 2, fields: fields({ description: 'Soft songs' }) }, 3, 1)).toBe('crashed');
+    const v3 = { eventId: ID, version: 3, fields: fields({ name: 'Jazz Evening' }) };
+    apply(store, v3, 3);
+    expectIndexOf(store, v3);
   });
 });

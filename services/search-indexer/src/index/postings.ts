@@ -86,6 +86,22 @@ export function indexEntries(change: IndexChange): Map<string, string> {
   return new Map([...Object.entries(meta.postings), [keys.searchMeta(change.eventId), encodeMeta(meta)]]);
 }
 
+/**
+ * The meta a repair plans from: the stored one (or none) made uncertain, as if a change were
+ * pending, and listing also the postings `found` in place that it does not list (strays). The
+ * plan then puts every posting of the new version and deletes everything else it knows of, with
+ * the same fencing (pending meta first when phased) as any consumer change.
+ */
+export function forRepair(current: IndexMeta | null, found: Postings): IndexMeta {
+  return {
+    v: current?.v ?? 0,
+    deleted: current?.deleted ?? false,
+    fields: current?.fields ?? null,
+    postings: sortedPostings({ ...found, ...current?.postings }),
+    pending: current?.pending ?? { v: current?.v ?? 0 },
+  };
+}
+
 export type Plan =
   | { kind: 'skip'; reason: 'already indexed' | 'older than indexed' }
   /** One Txn: the ops and the settled meta. */

@@ -3,20 +3,39 @@
  * every local commit (kick) and on a timer, so entries left by a crashed instance go out too.
  * Envelope ids are the message ids: an entry published twice (two relays, or a crash between
  * publish and delete) is stored once by the stream within its duplicate window.
+ *
+ * Failures are isolated per entry (issue 13): an entry that cannot be expanded or published is
+ * left in place and the rest of the page goes out. A dependency down (etcd, NATS) is not the
+ * entry's fault: it costs no attempt. Any other failure is retried with growing spacing, and
+ * after OUTBOX_MAX_ATTEMPTS the entry is moved, in one guarded Txn, to
+ * `outbox-quarantine:<service>:<id>` with its reason: kept, counted, logged, never blocking.
  */
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { BaseServiceConfig } from '@ticketcd/config';
-import type { EventEnvelope } from '@ticketcd/contracts';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { EventEnvelope, OutboxQuarantineRecord } from '@ticketcd/contracts';
 import { listPrefix, toStoreError, type EtcdConnection, type KeyValue } from '@ticketcd/etcd';
-import { prefixes, type ServiceName } from '@ticketcd/keys';
-import { JetStreamPublisher } from '@ticketcd/messaging';
+import { keys, prefixes, type ServiceName } from '@ticketcd/keys';
+import { JetStreamPublisher, type FailureKind, type NatsConnection } from '@ticketcd/messaging';
+import { Metrics } from '@ticketcd/observability';
 import { PinoLogger } from 'nestjs-pino';
+import { decodeTime } from 'ulid';
 import type { z } from 'zod';
-import { ETCD, SERVICE_CONFIG, SERVICE_IDENTITY, type ServiceIdentity } from '../tokens.js';
+import { classifyFailure } from '../failures.js';
+import { ETCD, NATS, SERVICE_CONFIG, SERVICE_IDENTITY, type ServiceIdentity } from '../tokens.js';
 import { outboxEntrySchema, type OutboxExpander } from './outbox.js';
 
 /** Entries per page: one delete Txn each, within etcd's 128 ops. */
 const PAGE = 64;
+
+/** Failed attempts of one entry (at one mod revision), in this instance's memory. */
+interface Attempts {
+  modRevision: number;
+  count: number;
+  nextAt: number;
+}
+
+type Outcome = { kv: KeyValue; published: number } | { kv: KeyValue; error: unknown; stage: 'expand' | 'publish' };
 
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -26,17 +45,30 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private stopped = false;
   private failures = 0;
   private readonly expanders = new Map<string, OutboxExpander>();
+  private readonly attempts = new Map<string, Attempts>();
+  /** Creation time (ms) of the oldest entry left after the last sweep; null when none. */
+  private oldestAt: number | null = null;
   /** Events published since start (for metrics and tests). */
   published = 0;
 
   constructor(
     @Inject(ETCD) private readonly etcd: EtcdConnection,
+    @Inject(NATS) private readonly nats: NatsConnection,
     @Inject(SERVICE_CONFIG) private readonly config: BaseServiceConfig,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
+    @Inject(Metrics) private readonly metrics: Metrics,
     private readonly publisher: JetStreamPublisher,
     private readonly log: PinoLogger,
   ) {
     log.setContext('outbox');
+    metrics.onScrape(async () => {
+      this.metrics.outboxOldestAge.set(this.oldestAt === null ? 0 : Math.max(0, (Date.now() - this.oldestAt) / 1000));
+      this.metrics.outboxQuarantined.set(await this.etcd.kv.getAll().prefix(prefixes.outboxQuarantineOf(this.service)).count());
+    });
+  }
+
+  private get service(): ServiceName {
+    return this.identity.service as ServiceName;
   }
 
   get enabled(): boolean {
@@ -87,17 +119,30 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   private async sweep(): Promise<void> {
     try {
+      let stalled = false;
       do {
         this.again = false;
         let after: string | null = null;
+        let left = 0;
+        let oldestAt: number | null = null;
+        const seen = new Set<string>();
         do {
           if (this.stopped) return;
-          const page = await listPrefix(this.etcd.kv, prefixes.outboxOf(this.identity.service as ServiceName), { limit: PAGE, after });
-          await this.relayPage(page.items);
-          after = page.next;
+          const page = await listPrefix(this.etcd.kv, prefixes.outboxOf(this.service), { limit: PAGE, after });
+          const result = await this.relayPage(page.items);
+          for (const kv of page.items) seen.add(kv.key);
+          left += result.left.length;
+          oldestAt ??= result.left.length ? entryTime(result.left[0]!) : null;
+          stalled = result.stalled;
+          after = stalled ? null : page.next;
         } while (after);
-      } while (this.again && !this.stopped);
-      this.failures = 0;
+        if (!stalled) {
+          this.metrics.outboxBacklog.set(left);
+          this.oldestAt = oldestAt;
+          for (const key of this.attempts.keys()) if (!seen.has(key)) this.attempts.delete(key);
+        }
+      } while (this.again && !stalled && !this.stopped);
+      this.failures = stalled ? this.failures + 1 : 0;
     } catch (e) {
       this.failures++;
       this.log.warn({ err: (e as Error).message, failures: this.failures }, 'outbox relay failed; will retry');
@@ -106,41 +151,132 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   /**
    * A page at a time: publishes pipelined on one connection (issued in entry order; consumers
-   * must not rely on order anyway), then one guarded delete for the page. One round trip per
-   * page instead of two per entry is what lets the relay keep up with a busy writer.
+   * must not rely on order anyway), then one guarded delete for the entries that went out. One
+   * round trip per page instead of two per entry is what lets the relay keep up with a busy
+   * writer. Returns the entries left in the outbox, and whether nothing could go out because a
+   * dependency is down (the sweep then backs off).
    */
-  private async relayPage(items: KeyValue[]): Promise<void> {
-    const ready = (await Promise.all(items.map((kv) => this.expand(kv)))).filter((r) => r !== null);
-    if (ready.length === 0) return;
-    await Promise.all(ready.flatMap((r) => r.envelopes.map((env) => this.publisher.publish(env))));
-    try {
-      // Only entries unchanged since read are deleted; if any changed, each is tried on its own.
-      const txn = this.etcd.kv.if(ready[0]!.kv.key, 'Mod', '==', ready[0]!.kv.modRevision);
-      for (const { kv } of ready.slice(1)) txn.and(kv.key, 'Mod', '==', kv.modRevision);
-      const res = await txn.then(...ready.map(({ kv }) => this.etcd.kv.delete().key(kv.key))).commit();
-      if (!res.succeeded) {
-        for (const { kv } of ready) await this.etcd.kv.if(kv.key, 'Mod', '==', kv.modRevision).then(this.etcd.kv.delete().key(kv.key)).commit();
+  private async relayPage(items: KeyValue[]): Promise<{ left: KeyValue[]; stalled: boolean }> {
+    const now = Date.now();
+    const due = items.filter((kv) => {
+      const a = this.attempts.get(kv.key);
+      return !a || a.modRevision !== kv.modRevision || a.nextAt <= now;
+    });
+    const outcomes = await Promise.all(due.map((kv) => this.relayEntry(kv)));
+    const done = outcomes.filter((o): o is Extract<Outcome, { published: number }> => 'published' in o);
+    const failed = outcomes.filter((o): o is Extract<Outcome, { error: unknown }> => 'error' in o);
+    const deleted = new Set<string>();
+    if (done.length > 0) {
+      try {
+        // Only entries unchanged since read are deleted; if any changed, each is tried on its own.
+        const txn = this.etcd.kv.if(done[0]!.kv.key, 'Mod', '==', done[0]!.kv.modRevision);
+        for (const { kv } of done.slice(1)) txn.and(kv.key, 'Mod', '==', kv.modRevision);
+        const res = await txn.then(...done.map(({ kv }) => this.etcd.kv.delete().key(kv.key))).commit();
+        if (res.succeeded) done.forEach(({ kv }) => deleted.add(kv.key));
+        else {
+          for (const { kv } of done) {
+            const one = await this.etcd.kv.if(kv.key, 'Mod', '==', kv.modRevision).then(this.etcd.kv.delete().key(kv.key)).commit();
+            if (one.succeeded) deleted.add(kv.key);
+          }
+        }
+      } catch (e) {
+        throw toStoreError(e, 'outbox delete');
       }
-    } catch (e) {
-      throw toStoreError(e, 'outbox delete');
+      this.published += done.reduce((n, r) => n + r.published, 0);
+      for (const { kv } of done) this.attempts.delete(kv.key);
     }
-    this.published += ready.reduce((n, r) => n + r.envelopes.length, 0);
+    let unavailable = 0;
+    let jetStreamUp: boolean | undefined = done.length > 0 || undefined;
+    for (const f of failed) {
+      let kind = classifyFailure(f.error);
+      // JetStream answers, yet this entry's publish fails (e.g. a subject no stream takes): the entry's fault.
+      if (kind === 'transient' && f.stage === 'publish' && (jetStreamUp ??= await this.jetStreamAnswers())) kind = 'unknown';
+      if (kind === 'transient') {
+        unavailable++;
+        continue;
+      }
+      if (await this.attemptFailed(f.kv, f.error, kind)) deleted.add(f.kv.key);
+    }
+    return { left: items.filter((kv) => !deleted.has(kv.key)), stalled: unavailable > 0 && done.length === 0 };
   }
 
-  /** The envelopes of one entry, or null for an entry that cannot be read (left in place). */
-  private async expand(kv: KeyValue): Promise<{ kv: KeyValue; envelopes: EventEnvelope[] } | null> {
+  private async relayEntry(kv: KeyValue): Promise<Outcome> {
+    let envelopes: EventEnvelope[];
+    try {
+      envelopes = await this.expand(kv);
+    } catch (error) {
+      return { kv, error, stage: 'expand' };
+    }
+    const settled = await Promise.allSettled(envelopes.map((env) => this.publisher.publish(env)));
+    const rejected = settled.find((r) => r.status === 'rejected');
+    return rejected ? { kv, error: rejected.reason, stage: 'publish' } : { kv, published: envelopes.length };
+  }
+
+  /** Counts a failed attempt; quarantines the entry after the last one. True when it left the outbox. */
+  private async attemptFailed(kv: KeyValue, error: unknown, kind: FailureKind): Promise<boolean> {
+    const prior = this.attempts.get(kv.key);
+    const count = (prior && prior.modRevision === kv.modRevision ? prior.count : 0) + 1;
+    const reason = ((error as Error)?.message ?? String(error)).slice(0, 1000);
+    if (count < this.config.OUTBOX_MAX_ATTEMPTS) {
+      const delay = Math.min(10_000, 500 * 2 ** (count - 1));
+      this.attempts.set(kv.key, { modRevision: kv.modRevision, count, nextAt: Date.now() + delay });
+      this.log.warn({ key: kv.key, attempt: count, failure: kind, retryInMs: delay, err: reason }, 'outbox entry failed; will retry');
+      return false;
+    }
+    this.attempts.delete(kv.key);
+    return this.quarantine(kv, reason, kind, count);
+  }
+
+  private async quarantine(kv: KeyValue, reason: string, failure: FailureKind, attempts: number): Promise<boolean> {
+    const entryId = kv.key.slice(prefixes.outboxOf(this.service).length);
+    const record: OutboxQuarantineRecord = { value: kv.value, reason, failure, attempts, createRevision: kv.createRevision, quarantinedAt: new Date().toISOString(), instance: this.identity.instanceId };
+    try {
+      const ns = this.etcd.kv;
+      const res = await ns.if(kv.key, 'Mod', '==', kv.modRevision).then(ns.delete().key(kv.key), ns.put(keys.outboxQuarantine(this.service, entryId)).value(JSON.stringify(record))).commit();
+      if (!res.succeeded) return false;
+    } catch (e) {
+      this.log.warn({ key: kv.key, err: (e as Error).message }, 'could not quarantine the outbox entry; will retry');
+      return false;
+    }
+    this.metrics.outboxQuarantinedTotal.inc();
+    this.metrics.outboxQuarantined.inc();
+    this.log.error({ key: kv.key, attempts, failure, reason }, 'outbox entry quarantined: it could not be expanded or published (npm run outbox -- list)');
+    return true;
+  }
+
+  /** True when JetStream answers a request now (so a failed publish was not NATS being away). */
+  private async jetStreamAnswers(): Promise<boolean> {
+    try {
+      await (await jetstreamManager(this.nats, { timeout: 1000 })).getAccountInfo();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The envelopes of one entry; throws for an entry that cannot be read or expanded. */
+  private async expand(kv: KeyValue): Promise<EventEnvelope[]> {
     let entry: z.output<typeof outboxEntrySchema>;
-    let expand: OutboxExpander | undefined;
     try {
       entry = outboxEntrySchema.parse(JSON.parse(kv.value));
-      if ('kind' in entry && !(expand = this.expanders.get(entry.kind))) throw new Error(`no expander for outbox entries of kind ${entry.kind}`);
     } catch (e) {
-      // Never delete what we cannot read: leave it and say so.
-      this.log.error({ key: kv.key, err: (e as Error).message }, 'unreadable outbox entry left in place');
-      return null;
+      throw new Error(`unreadable outbox entry: ${(e as Error).message.slice(0, 300)}`, { cause: e });
     }
-    if ('kind' in entry) return { kv, envelopes: await expand!(entry.payload, kv.createRevision) };
+    if ('kind' in entry) {
+      const expand = this.expanders.get(entry.kind);
+      if (!expand) throw new Error(`no expander for outbox entries of kind ${entry.kind}`);
+      return expand(entry.payload, kv.createRevision);
+    }
     const stamp = entry.stampRevision;
-    return { kv, envelopes: (entry.envelopes as EventEnvelope[]).map((env) => (stamp ? { ...env, data: { ...(env.data as object), revision: kv.createRevision } } : env)) };
+    return (entry.envelopes as EventEnvelope[]).map((env) => (stamp ? { ...env, data: { ...(env.data as object), revision: kv.createRevision } } : env));
+  }
+}
+
+/** Entry ids are ULIDs: their creation time, for the oldest-entry age. */
+function entryTime(kv: KeyValue): number | null {
+  try {
+    return decodeTime(kv.key.slice(kv.key.lastIndexOf(':') + 1));
+  } catch {
+    return null;
   }
 }

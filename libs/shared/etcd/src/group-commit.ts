@@ -1,8 +1,8 @@
 /**
- * Group commit per event. Orders of one event queue up while a batch of that event is being
- * written; the next batch takes everything that queued (up to the Txn budget). Under load the
- * batches grow by themselves, with no added delay when the event is quiet, and a hot on-sale
- * costs one Txn per batch instead of one contended CAS per order.
+ * Group commit per key (inventory: per event; orders: per claim shard). Items of one key queue up
+ * while a batch of that key is being written; the next batch takes everything that queued (up to
+ * the Txn budget). Under load the batches grow by themselves, with no added delay when the key
+ * is quiet, and a hot on-sale costs one Txn per batch instead of one contended CAS per order.
  */
 export interface Queued<O, R> {
   order: O;
