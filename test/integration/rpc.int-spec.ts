@@ -10,7 +10,7 @@ import { baseServiceConfig, loadConfig } from '@ticketcd/config';
 import { AppError, type RpcDef, type RpcReply } from '@ticketcd/contracts';
 import { createEtcdConnection } from '@ticketcd/etcd';
 import { RpcClient, RpcHandler } from '@ticketcd/messaging';
-import { currentTraceId, runWithTrace } from '@ticketcd/observability';
+import { currentDeadline, currentTraceId, runWithTrace } from '@ticketcd/observability';
 import { createServiceApp, RPC_PROXY } from '@ticketcd/platform';
 import { sharedCluster, uniqueNamespace } from '@ticketcd/testing';
 import { firstValueFrom } from 'rxjs';
@@ -26,6 +26,7 @@ const StoreDown = def('store-down', z.object({}), z.object({}));
 const Crash = def('crash', z.object({}), z.object({}));
 const Slow = def('slow', z.object({}), z.object({}));
 const Nobody = def('nobody-serves-this', z.object({}), z.object({}));
+const Budget = def('budget', z.object({}), z.object({ leftMs: z.number().nullable() }));
 
 let handled = 0;
 
@@ -56,6 +57,12 @@ class TestHandlers {
   @RpcHandler(Crash)
   crash() {
     throw new TypeError("Cannot read properties of undefined (reading 'secret')");
+  }
+
+  @RpcHandler(Budget)
+  budget() {
+    const deadline = currentDeadline();
+    return { leftMs: deadline === undefined ? null : deadline - Date.now() };
   }
 
   @RpcHandler(Slow)
@@ -133,6 +140,20 @@ describe('request-reply through the platform', () => {
     const reply = await client.request(Nobody, {}, { timeoutMs: 5000 });
     expect(reply).toEqual({ ok: false, error: expect.objectContaining({ code: 'UNAVAILABLE', dependency: tag, message: expect.stringContaining('no running instance') }) });
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  // Issue 13 point 8: a handler's retries must stop before its caller gives up.
+  it('carries the caller\'s budget: the handler knows its deadline, and calls inside a deadline wait no longer', async () => {
+    const { leftMs } = await client.call(Budget, {}, { timeoutMs: 1200 });
+    expect(leftMs).toBeGreaterThan(700);
+    expect(leftMs).toBeLessThanOrEqual(1200);
+    // A call made with 300 ms left times out at 300 ms, not at its own 5 s.
+    const started = Date.now();
+    const reply = await runWithTrace('t', () => client.request(Slow, {}, { timeoutMs: 5000 }), Date.now() + 300);
+    expect(reply).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
+    expect(Date.now() - started).toBeLessThan(1000);
+    // No time left: refused without sending.
+    expect(await runWithTrace('t', () => client.request(Echo, { word: 'x' }), Date.now() - 1)).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
   });
 
   it('reports a slow service as TIMEOUT naming it', async () => {

@@ -13,6 +13,11 @@ export const inventoryConfig = baseServiceConfig.extend({
   PURCHASE_MAX_CONFLICTS: env.int(1, 1000).default(50),
   /** How long a batch may decide against the state this instance last committed without re-reading. */
   PURCHASE_STATE_TTL_MS: env.int(0, 60_000).default(1000),
+  /** Most time one order may take, resends through a leader election included; the caller's
+   *  deadline (its RPC budget) wins when shorter. */
+  PURCHASE_DEADLINE_MS: env.int(200, 60_000).default(2500),
+  /** Deadline of one etcd call of a purchase batch: a call lost with a dead leader is resent after it. */
+  PURCHASE_ATTEMPT_MS: env.int(50, 60_000).default(1000),
 });
 export type InventoryConfig = z.output<typeof inventoryConfig>;
 export const INVENTORY_CONFIG = Symbol('inventory-config');

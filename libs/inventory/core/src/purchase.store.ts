@@ -27,9 +27,9 @@ const stored = ({ orderId: _o, eventId: _e, ...record }: Sale): SaleRecord => re
 export class PurchaseStore {
   constructor(private readonly etcd: EtcdConnection) {}
 
-  private async readTxn(ops: Parameters<ReturnType<typeof unconditionalTxn>['then']>): Promise<IRangeResponse[]> {
+  private async readTxn(ops: Parameters<ReturnType<typeof unconditionalTxn>['then']>, deadline?: Date): Promise<IRangeResponse[]> {
     try {
-      const res = await unconditionalTxn(this.etcd.kv).then(...ops).commit();
+      const res = await unconditionalTxn(this.etcd.kv).then(...ops).options(deadline ? { deadline } : undefined).commit();
       return res.responses.map((r) => r.response_range);
     } catch (e) {
       throw toStoreError(e, 'purchase read');
@@ -41,14 +41,14 @@ export class PurchaseStore {
    * in one round trip. Sales are skipped on a batch's first try: the commit's Create==0 compares
    * catch a retried order, and the re-read after a failed commit asks for them.
    */
-  async readBatchState(eventId: string, orderIds: string[], withSales: boolean): Promise<BatchState> {
+  async readBatchState(eventId: string, orderIds: string[], withSales: boolean, deadline?: Date): Promise<BatchState> {
     const ns = this.etcd.kv;
     const ids = withSales ? orderIds : [];
     const [eventRange, ticketRange, ...saleRanges] = await this.readTxn([
       ns.get(keys.event(eventId)),
       ns.getAll().prefix(prefixes.ticketsOf(eventId)),
       ...ids.map((id) => ns.get(keys.sale(eventId, id))),
-    ]);
+    ], deadline);
     const eventKv = eventRange?.kvs[0];
     const event = eventKv ? eventRecord.parse(JSON.parse(eventKv.value.toString())) : null;
     const tickets = new Map<string, TicketState>();
@@ -78,9 +78,11 @@ export class PurchaseStore {
   /**
    * One Txn for the whole batch: if every touched ticket key is unchanged since the read and no
    * sale key of the batch exists yet, write the new remaining counts, one sale key per order and
-   * one outbox entry naming them. The Create==0 compares also make a replay of this Txn harmless.
+   * one outbox entry naming them. The Create==0 compares also make a replay of this Txn harmless,
+   * so after an ambiguous failure (deadline, dropped connection, leader change) it may be sent
+   * again: if the first send committed, the compares fail and the re-read finds the sales.
    */
-  async commitBatch(eventId: string, touched: Map<string, TicketState>, sales: Sale[], occurredAt: Date): Promise<CommitResult> {
+  async commitBatch(eventId: string, touched: Map<string, TicketState>, sales: Sale[], occurredAt: Date, deadline?: Date): Promise<CommitResult> {
     const ns = this.etcd.kv;
     const [first, ...rest] = [
       ...[...touched].map(([type, t]) => ({ key: keys.ticket(eventId, type), column: 'Mod' as const, value: t.modRevision })),
@@ -101,7 +103,7 @@ export class PurchaseStore {
       outboxKindPut(ns, 'inventory', SOLD_BATCH, batch).put,
     ];
     try {
-      const res = await txn.then(...puts).commit();
+      const res = await txn.then(...puts).options(deadline ? { deadline } : undefined).commit();
       return { committed: res.succeeded, revision: Number(res.header.revision) };
     } catch (e) {
       throw toStoreError(e, 'purchase commit');

@@ -90,5 +90,8 @@ export const baseServiceConfig = z.object({
   OUTBOX_MAX_ATTEMPTS: env.int(1, 100).default(5),
   /** Time allowed for draining on SIGTERM before the process exits anyway. */
   SHUTDOWN_GRACE_MS: env.int(100, 120_000).default(10_000),
+  /** On SIGTERM, how long readiness reports 503 while the instance still serves, so load
+   *  balancers stop sending before the listener closes. Part of SHUTDOWN_GRACE_MS. */
+  SHUTDOWN_READY_DELAY_MS: env.int(0, 60_000).default(3000),
 });
 export type BaseServiceConfig = z.output<typeof baseServiceConfig>;

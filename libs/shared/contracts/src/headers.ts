@@ -1,6 +1,8 @@
 /** NATS header names the platform sets on every hop. */
 export const HEADERS = {
   traceId: 'Ticketcd-Trace-Id',
+  /** Request-reply: ms the caller will wait for the answer (relative, so clock skew does not matter). */
+  budgetMs: 'Ticketcd-Budget-Ms',
   source: 'Ticketcd-Source',
   parkedError: 'Ticketcd-Parked-Error',
   parkedStream: 'Ticketcd-Parked-Stream',

@@ -34,7 +34,7 @@ export function isAvailabilityError(error: unknown): boolean {
   if (error instanceof EtcdUnavailableError) return true;
   if (isBrokenCircuitError(error as Error)) return true;
   if (error instanceof GRPCDeadlineExceededError || error instanceof GRPCUnavailableError) return true;
-  if (error instanceof Error && /etcdserver: (no leader|leader changed|request timed out|too many requests)/.test(error.message)) return true;
+  if (error instanceof Error && /etcdserver: (no leader|leader changed|request timed out|too many requests)|raft proposal dropped/.test(error.message)) return true;
   return error instanceof Error && isRecoverableError(error);
 }
 

@@ -43,4 +43,28 @@ describe('GroupCommitter', () => {
     await expect(first).rejects.toThrow('store unavailable');
     await expect(gc.submit('e', 2)).resolves.toBe(2);
   });
+
+  // Issue 13 point 7: a SIGTERM drain waits for the queued batches to be committed and answered.
+  it('idle() resolves once every queued order of every event has been answered', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const answered: number[] = [];
+    const gc = new GroupCommitter<number, number>(2, async (_key, batch) => {
+      await gate;
+      for (const b of batch) {
+        answered.push(b.order);
+        b.resolve(b.order);
+      }
+    });
+    await gc.idle();
+    const all = Promise.all([1, 2, 3].map((n) => gc.submit('a', n)).concat([gc.submit('b', 4)]));
+    let idle = false;
+    const waiting = gc.idle().then(() => (idle = true));
+    await new Promise((r) => setImmediate(r));
+    expect(idle).toBe(false);
+    release();
+    await waiting;
+    expect(answered.sort()).toEqual([1, 2, 3, 4]);
+    await all;
+  });
 });

@@ -13,6 +13,7 @@ export interface Queued<O, R> {
 export class GroupCommitter<O, R> {
   private readonly queues = new Map<string, Queued<O, R>[]>();
   private readonly running = new Set<string>();
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly maxBatch: number,
@@ -48,7 +49,13 @@ export class GroupCommitter<O, R> {
     } finally {
       this.queues.delete(key);
       this.running.delete(key);
+      if (this.running.size === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
+  }
+
+  /** Resolves when every order submitted so far has been processed and answered. */
+  idle(): Promise<void> {
+    return this.running.size === 0 ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
   }
 
   /** Orders waiting or being decided. */

@@ -7,7 +7,7 @@ import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { MessagePattern, NatsRecordBuilder, type ClientProxy } from '@nestjs/microservices';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { AppError, HEADERS, rpcReplySchema, zodFields, type RpcDef, type RpcReply, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
-import { currentTraceId, newTraceId } from '@ticketcd/observability';
+import { currentDeadline, currentTraceId, newTraceId } from '@ticketcd/observability';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 
 export const RPC_DEF = Symbol('ticketcd:rpc-def');
@@ -29,9 +29,13 @@ export class RpcClient {
     if (!parsed.success) {
       return { ok: false, error: { code: 'BAD_REQUEST', message: `invalid ${def.subject} request`, fields: zodFields(parsed.error) } };
     }
-    const ms = opts.timeoutMs ?? this.defaultTimeoutMs;
+    // Inside a request that has a deadline, never wait past it: our caller would not be listening.
+    const inherited = currentDeadline();
+    const ms = Math.min(opts.timeoutMs ?? this.defaultTimeoutMs, inherited === undefined ? Infinity : inherited - Date.now());
+    if (ms < 1) return { ok: false, error: AppError.timeout(def.service, `no time left to call ${def.subject}: the caller's deadline has passed`).error };
     const h = natsHeaders();
     h.set(HEADERS.traceId, currentTraceId() ?? newTraceId());
+    h.set(HEADERS.budgetMs, String(Math.floor(ms)));
     const record = new NatsRecordBuilder(parsed.data).setHeaders(h).build();
     try {
       const raw = await firstValueFrom(this.proxy.send(def.subject, record).pipe(timeout(ms)));

@@ -1,20 +1,22 @@
 /**
  * Boots one service: parse config (a bad variable exits 78 naming it), build the Nest app with
  * the platform module, listen on HTTP (health, metrics, and the gateway's API) and on NATS
- * (request-reply in the service's queue group), and shut down cleanly on SIGTERM/SIGINT.
+ * (request-reply in the service's queue group), and shut down cleanly on SIGTERM/SIGINT: drain
+ * first (see Lifecycle), then close, within SHUTDOWN_GRACE_MS.
  */
 import 'reflect-metadata';
 import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { baseServiceConfig, ConfigError, loadConfig, type BaseServiceConfig } from '@ticketcd/config';
 import type { ServiceName } from '@ticketcd/keys';
 import { newTraceId, runWithTrace } from '@ticketcd/observability';
 import { Logger } from 'nestjs-pino';
 import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod';
+import { Lifecycle } from './lifecycle.service.js';
 import { PlatformModule } from './platform.module.js';
 import { ReadinessState } from './readiness.state.js';
+import { DrainableNatsServer } from './rpc-server.js';
 import type { ServiceIdentity } from './tokens.js';
 
 export const EXIT_CONFIG = 78;
@@ -67,17 +69,22 @@ export async function createServiceApp(opts: {
 
   const app = await NestFactory.create(RootModule, { bufferLogs: true, abortOnError: false, bodyParser: opts.bodyParser ?? true });
   app.useLogger(app.get(Logger));
+  const lifecycle = app.get(Lifecycle);
+  const readiness = app.get(ReadinessState);
   // Every HTTP request runs in a trace: the caller's X-Request-Id if sane, else a new one.
   app.use((req: Request, res: Response, next: NextFunction) => {
     const given = req.header('x-request-id');
     const traceId = given && REQUEST_ID.test(given) ? given : newTraceId();
     res.setHeader('X-Request-Id', traceId);
+    // Counted until answered, for the drain; while draining, the client's connection is not kept.
+    lifecycle.httpInFlight.enter();
+    res.once('close', () => lifecycle.httpInFlight.leave());
+    if (readiness.draining) res.setHeader('Connection', 'close');
     runWithTrace(traceId, next);
   });
-  app.connectMicroservice<MicroserviceOptions>(
-    { transport: Transport.NATS, options: { servers: config.NATS_URL, queue: opts.service, name: `${opts.service}:${config.INSTANCE_ID}:server` } },
-    { inheritAppConfig: true },
-  );
+  const rpcServer = new DrainableNatsServer({ servers: config.NATS_URL, queue: opts.service, name: `${opts.service}:${config.INSTANCE_ID}:server` });
+  app.connectMicroservice({ strategy: rpcServer }, { inheritAppConfig: true });
+  lifecycle.useDrainTargets({ http: app.getHttpServer(), rpc: rpcServer });
   return app;
 }
 
@@ -86,14 +93,27 @@ export async function bootstrapService<S extends z.ZodObject = typeof baseServic
   const app = await createServiceApp({ service: opts.service, config, imports: opts.imports, version: opts.version, bodyParser: opts.bodyParser });
   const logger = app.get(Logger);
   await opts.configureHttp?.(app, config as z.output<S>);
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // Our own signal handling rather than Nest's shutdown hooks: the drain comes before Nest's close.
+  let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
+      if (stopping) return;
+      stopping = true;
       // Never outlive the grace period, whatever hangs.
       setTimeout(() => {
         logger.error(`shutdown exceeded ${config.SHUTDOWN_GRACE_MS} ms; exiting`);
         process.exit(1);
       }, config.SHUTDOWN_GRACE_MS).unref();
+      void (async () => {
+        try {
+          await app.get(Lifecycle).drain();
+          await app.close();
+          process.exit(0);
+        } catch (err) {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        }
+      })();
     });
   }
   await app.startAllMicroservices();

@@ -10,3 +10,5 @@ export * from './platform.module.js';
 export * from './bootstrap.js';
 export * from './outbox/outbox.js';
 export * from './outbox/outbox.relay.js';
+export * from './in-flight.js';
+export * from './rpc-server.js';

@@ -12,6 +12,7 @@ import { Metrics, runWithTrace } from '@ticketcd/observability';
 import { PinoLogger } from 'nestjs-pino';
 import { Observable } from 'rxjs';
 import { toRpcError } from './errors.js';
+import { Lifecycle } from './lifecycle.service.js';
 
 @Injectable()
 export class RpcInterceptor implements NestInterceptor {
@@ -19,6 +20,7 @@ export class RpcInterceptor implements NestInterceptor {
     private readonly reflector: Reflector,
     @Inject(Metrics) private readonly metrics: Metrics,
     private readonly log: PinoLogger,
+    private readonly lifecycle: Lifecycle,
   ) {
     log.setContext('rpc');
   }
@@ -30,12 +32,18 @@ export class RpcInterceptor implements NestInterceptor {
     const rpc = context.switchToRpc();
     const natsCtx = rpc.getContext<NatsContext>();
     const traceId = natsCtx?.getHeaders?.()?.get?.(HEADERS.traceId) || undefined;
+    // The caller's budget becomes this handler's deadline (inherited by the calls it makes).
+    const budgetMs = Number(natsCtx?.getHeaders?.()?.get?.(HEADERS.budgetMs));
+    const deadlineAt = Number.isFinite(budgetMs) && budgetMs > 0 ? Date.now() + budgetMs : undefined;
     const started = performance.now();
     const done = (reply: RpcReply<unknown>) => {
       this.metrics.rpcDuration.observe({ subject: def.subject, outcome: reply.ok ? 'ok' : reply.error.code }, (performance.now() - started) / 1000);
       return reply;
     };
     return new Observable((subscriber) => {
+      // Counted until answered: the drain waits for every request taken to get its reply.
+      this.lifecycle.rpcInFlight.enter();
+      subscriber.add(() => this.lifecycle.rpcInFlight.leave());
       runWithTrace(traceId, () => {
         const parsed = def.request.safeParse(rpc.getData());
         if (!parsed.success) {
@@ -56,7 +64,7 @@ export class RpcInterceptor implements NestInterceptor {
           complete: () => subscriber.complete(),
         });
         subscriber.add(sub);
-      });
+      }, deadlineAt);
     });
   }
 }

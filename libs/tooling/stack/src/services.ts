@@ -46,6 +46,8 @@ export class ServiceProcess {
         HTTP_HOST: '127.0.0.1',
         HTTP_PORT: String(this.spec.port),
         INSTANCE_ID: this.instanceId,
+        // No load balancer in front of a local stack: nobody to wait for on SIGTERM.
+        SHUTDOWN_READY_DELAY_MS: '0',
         ...this.spec.env,
       },
     });

@@ -9,11 +9,12 @@
  * replay from Last-Event-ID). At shutdown every stream is ended too, or the HTTP server would
  * wait on them forever and SIGTERM would hang.
  */
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { envelopeSchema, Events } from '@ticketcd/contracts';
 import type { NatsConnection } from '@ticketcd/messaging';
 import { Metrics } from '@ticketcd/observability';
-import { NATS, SERVICE_CONFIG } from '@ticketcd/platform';
+import { Lifecycle, NATS, SERVICE_CONFIG } from '@ticketcd/platform';
+import { PinoLogger } from 'nestjs-pino';
 import type { Response } from 'express';
 import { Gauge } from 'prom-client';
 import type { z } from 'zod';
@@ -30,7 +31,6 @@ type Subscription = ReturnType<NatsConnection['subscribe']>;
 
 @Injectable()
 export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
-  private readonly log = new Logger('LiveService');
   private readonly byEvent = new Map<string, Set<SseConnection<StockChange>>>();
   private readonly byUser = new Map<string, Set<SseConnection<LiveAlert>>>();
   private readonly subscriptions: Subscription[] = [];
@@ -42,7 +42,12 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
     @Inject(NATS) private readonly nats: NatsConnection,
     @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
     @Inject(Metrics) metrics: Metrics,
+    lifecycle: Lifecycle,
+    private readonly log: PinoLogger,
   ) {
+    log.setContext(LiveService.name);
+    // The drain waits for every HTTP request to end: streams end then, not at the close.
+    lifecycle.onDrain('live streams', () => this.beforeApplicationShutdown());
     const gauge: Gauge<'kind'> = new Gauge({
       name: 'ticketcd_gateway_live_streams',
       help: 'Open live (SSE) streams in this gateway instance, by kind',
@@ -124,7 +129,7 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
         try {
           handle(data.data);
         } catch (e) {
-          this.log.warn(`live fan-out of ${def.type} failed: ${(e as Error).message}`);
+          this.log.warn({ err: e, type: def.type }, 'live fan-out failed');
         }
       },
     });
@@ -153,7 +158,7 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
     try {
       for await (const status of this.nats.status()) {
         if (status.type === 'reconnect' && !this.stopping) {
-          this.log.warn('NATS reconnected: ending live streams so their clients resynchronise');
+          this.log.warn({}, 'NATS reconnected: ending live streams so their clients resynchronise');
           this.endAll();
         }
       }

@@ -2,21 +2,25 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EtcdConnection } from '@ticketcd/etcd';
 import { PurchaseEngine, SOLD_BATCH, type OrderRequest, type PurchaseOutcome } from '@ticketcd/inventory-core';
-import { ETCD, OutboxRelay } from '@ticketcd/platform';
+import { ETCD, Lifecycle, OutboxRelay } from '@ticketcd/platform';
 import { INVENTORY_CONFIG, type InventoryConfig } from '../inventory.config.js';
 
 @Injectable()
 export class PurchaseService {
   private readonly engine: PurchaseEngine;
 
-  constructor(@Inject(ETCD) etcd: EtcdConnection, relay: OutboxRelay, @Inject(INVENTORY_CONFIG) config: InventoryConfig) {
+  constructor(@Inject(ETCD) etcd: EtcdConnection, relay: OutboxRelay, @Inject(INVENTORY_CONFIG) config: InventoryConfig, lifecycle: Lifecycle) {
     this.engine = new PurchaseEngine(etcd, {
       batchMax: config.PURCHASE_BATCH_MAX,
       maxConflicts: config.PURCHASE_MAX_CONFLICTS,
       stateTtlMs: config.PURCHASE_STATE_TTL_MS,
+      deadlineMs: config.PURCHASE_DEADLINE_MS,
+      attemptMs: config.PURCHASE_ATTEMPT_MS,
       onCommitted: () => relay.kick(),
     });
     relay.registerExpander(SOLD_BATCH, this.engine.expandSoldBatch);
+    // SIGTERM: the queued orders are committed and answered before the process goes.
+    lifecycle.onDrain('purchases', () => this.engine.drain());
   }
 
   purchase(order: OrderRequest): Promise<PurchaseOutcome> {
