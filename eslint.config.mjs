@@ -1,4 +1,5 @@
 import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
 
 /**
  * Module boundaries (docs/architecture.md):
@@ -38,6 +39,21 @@ export default [
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-non-null-assertion': 'off',
+      // One logger: pino (nestjs-pino's PinoLogger in Nest classes, @ticketcd/observability elsewhere).
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@nestjs/common',
+              importNames: ['Logger', 'ConsoleLogger'],
+              message: "log through pino (PinoLogger from nestjs-pino), not Nest's Logger",
+            },
+          ],
+        },
+      ],
     },
   },
+  // Formatting is prettier's (npm run format); turn off the style rules that would fight it.
+  prettier,
 ];

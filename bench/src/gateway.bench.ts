@@ -151,7 +151,8 @@ async function drain(): Promise<number> {
 async function sessions(): Promise<string[]> {
   const run = ulid().slice(-8).toLowerCase();
   const cookies: string[] = new Array(USERS);
-  const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (path: string, body: unknown) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   // scrypt costs ~50 ms of the gateway's CPU per hash: a few at a time.
   await closedLoop({
     concurrency: 4,
@@ -164,7 +165,10 @@ async function sessions(): Promise<string[]> {
       const res = await post('/api/auth/login', { username, password: PASSWORD });
       if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
       await res.arrayBuffer();
-      const pair = res.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith('ticketcd_session='));
+      const pair = res.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0]!)
+        .find((c) => c.startsWith('ticketcd_session='));
       if (!pair) throw new Error(`login ${username}: no session cookie`);
       cookies[i] = pair;
       return true;
@@ -213,8 +217,7 @@ async function httpLoad(eventId: string, cookies: string[], size: { amount: numb
             count('5xx');
             failed.push((context as { n: number }).n);
             if (samples.length < 3) samples.push(`${status} ${body.slice(0, 300)}`);
-          }
-          else if (status === 409) count(`409 ${(JSON.parse(body) as { error: { code: string } }).error.code}`);
+          } else if (status === 409) count(`409 ${(JSON.parse(body) as { error: { code: string } }).error.code}`);
           else count(String(status));
         },
       },
@@ -251,7 +254,20 @@ async function httpLoad(eventId: string, cookies: string[], size: { amount: numb
   return { latencies, statuses, elapsedMs, done: latencies.length, accepted: (statuses.get('201') ?? 0) + retried };
 }
 
-async function record(path: Path, clients: number, eventId: string, r: { latencies?: number[]; p50Ms?: number; p99Ms?: number; statuses: Map<string, number>; elapsedMs: number; done: number; accepted: number }) {
+async function record(
+  path: Path,
+  clients: number,
+  eventId: string,
+  r: {
+    latencies?: number[];
+    p50Ms?: number;
+    p99Ms?: number;
+    statuses: Map<string, number>;
+    elapsedMs: number;
+    done: number;
+    accepted: number;
+  },
+) {
   const drainMs = await drain();
   const a = await audit(etcd, eventId);
   const row: Row = {
@@ -268,10 +284,16 @@ async function record(path: Path, clients: number, eventId: string, r: { latenci
     ...a,
   };
   rows.push(row);
-  process.stderr.write(`  ${LABEL[path]} at ${clients}: ${fmt(row.perSecond)}/s, p99 ${fmt(row.p99Ms, 1)} ms, ${statusText(row.statuses)}, sales ${fmt(a.sales)}, oversold ${a.oversold} (drained in ${fmt(drainMs / 1000, 1)} s)\n`);
+  process.stderr.write(
+    `  ${LABEL[path]} at ${clients}: ${fmt(row.perSecond)}/s, p99 ${fmt(row.p99Ms, 1)} ms, ${statusText(row.statuses)}, sales ${fmt(a.sales)}, oversold ${a.oversold} (drained in ${fmt(drainMs / 1000, 1)} s)\n`,
+  );
 }
 
-const statusText = (m: Map<string, number>) => [...m].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}: ${fmt(v)}`).join(', ') || '-';
+const statusText = (m: Map<string, number>) =>
+  [...m]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}: ${fmt(v)}`)
+    .join(', ') || '-';
 
 /** (c), (e), (f): closed loop for CELL_MS at CONNECTIONS buyers. */
 async function loopCell(path: 'c' | 'e' | 'f') {
@@ -292,7 +314,14 @@ async function loopCell(path: 'c' | 'e' | 'f') {
   for (const s of run.results) statuses.set(s, (statuses.get(s) ?? 0) + 1);
   if (run.errors) statuses.set('error', run.errors);
   const accepted = statuses.get('accepted') ?? 0;
-  await record(path, CONNECTIONS, eventId, { p50Ms: run.p50Ms, p99Ms: run.p99Ms, statuses, elapsedMs: run.elapsedMs, done: run.orders, accepted });
+  await record(path, CONNECTIONS, eventId, {
+    p50Ms: run.p50Ms,
+    p99Ms: run.p99Ms,
+    statuses,
+    elapsedMs: run.elapsedMs,
+    done: run.orders,
+    accepted,
+  });
 }
 
 try {
@@ -302,11 +331,18 @@ try {
   // Warm-up (connections, JIT, the gateway's session cache) outside the measurements; its rate
   // sizes the HTTP cell so that it lasts about CELL_MS.
   const warm = await seedEvent(etcd, { tickets: plenty });
-  await closedLoop({ concurrency: 50, maxOrders: 2000, maxMs: 3000, send: async (i) => (await engine.purchase({ orderId: ulid(), username: 'warmup', eventId: warm, lines: [orderOf(i)] })).status });
+  await closedLoop({
+    concurrency: 50,
+    maxOrders: 2000,
+    maxMs: 3000,
+    send: async (i) => (await engine.purchase({ orderId: ulid(), username: 'warmup', eventId: warm, lines: [orderOf(i)] })).status,
+  });
   const w = await httpLoad(warm, cookies, { seconds: Math.max(3, CELL_MS / 1000) });
   const perConnection = Math.max(5, Math.round(((w.accepted / w.elapsedMs) * CELL_MS) / CONNECTIONS));
   await drain();
-  process.stderr.write(`  warm-up over HTTP: ${fmt((w.accepted / w.elapsedMs) * 1000)}/s; HTTP cells: ${perConnection} orders per connection\n`);
+  process.stderr.write(
+    `  warm-up over HTTP: ${fmt((w.accepted / w.elapsedMs) * 1000)}/s; HTTP cells: ${perConnection} orders per connection\n`,
+  );
 
   await loopCell('c');
   await loopCell('e');
@@ -321,21 +357,45 @@ try {
   }
 
   const rate = (p: Path) => rows.find((r) => r.path === p)?.perSecond ?? NaN;
-  const table: (string | number)[][] = [['path', 'clients', 'purchases/s', 'p50 ms', 'p99 ms', 'replies', 'sales', 'sold / stock', 'oversold']];
+  const table: (string | number)[][] = [
+    ['path', 'clients', 'purchases/s', 'p50 ms', 'p99 ms', 'replies', 'sales', 'sold / stock', 'oversold'],
+  ];
   for (const r of rows) {
     const stock = r.stock >= TOTAL ? `${fmt(r.sold)} / ${fmt(r.stock / 1e6)}M` : `${fmt(r.sold)} / ${fmt(r.stock)}`;
-    table.push([LABEL[r.path], fmt(r.clients), fmt(r.perSecond), fmt(r.p50Ms, 1), fmt(r.p99Ms, 1), statusText(r.statuses), fmt(r.sales), stock, r.oversold]);
+    table.push([
+      LABEL[r.path],
+      fmt(r.clients),
+      fmt(r.perSecond),
+      fmt(r.p50Ms, 1),
+      fmt(r.p99Ms, 1),
+      statusText(r.statuses),
+      fmt(r.sales),
+      stock,
+      r.oversold,
+    ]);
   }
   const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => String(r[c]).length)));
   const line = (r: (string | number)[]) => `| ${r.map((v, c) => String(v).padEnd(widths[c]!)).join(' | ')} |`;
-  console.log(`\nbench/gateway: ${os.cpus().length} cores, etcd x5 + nats-server + gateway, catalog, inventory, orders on 127.0.0.1, ${CELL_MS / 1000} s per cell, ${USERS} users, ${new Date().toISOString()}`);
-  console.log(`rate limits, in-flight cap and hop timeouts raised so that the run measures throughput: ${Object.entries(UNLIMITED).filter(([k]) => k !== 'LOG_LEVEL').map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+  console.log(
+    `\nbench/gateway: ${os.cpus().length} cores, etcd x5 + nats-server + gateway, catalog, inventory, orders on 127.0.0.1, ${CELL_MS / 1000} s per cell, ${USERS} users, ${new Date().toISOString()}`,
+  );
+  console.log(
+    `rate limits, in-flight cap and hop timeouts raised so that the run measures throughput: ${Object.entries(UNLIMITED)
+      .filter(([k]) => k !== 'LOG_LEVEL')
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}\n`,
+  );
   console.log(line(table[0]!));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of table.slice(1)) console.log(line(r));
   console.log('');
-  for (const r of rows) console.log(`${LABEL[r.path]}: ${fmt(r.done)} replies in ${fmt(r.elapsedMs / 1000, 2)} s; background drained ${fmt(r.drainMs / 1000, 1)} s after`);
-  console.log(`\nratios at ${fmt(CONNECTIONS)} clients: g/c (HTTP / inventory core) = ${fmt(rate('g') / rate('c'), 2)} (target >= 0.25)   e/c = ${fmt(rate('e') / rate('c'), 2)}   f/c = ${fmt(rate('f') / rate('c'), 2)}   g/f = ${fmt(rate('g') / rate('f'), 2)}`);
+  for (const r of rows)
+    console.log(
+      `${LABEL[r.path]}: ${fmt(r.done)} replies in ${fmt(r.elapsedMs / 1000, 2)} s; background drained ${fmt(r.drainMs / 1000, 1)} s after`,
+    );
+  console.log(
+    `\nratios at ${fmt(CONNECTIONS)} clients: g/c (HTTP / inventory core) = ${fmt(rate('g') / rate('c'), 2)} (target >= 0.25)   e/c = ${fmt(rate('e') / rate('c'), 2)}   f/c = ${fmt(rate('f') / rate('c'), 2)}   g/f = ${fmt(rate('g') / rate('f'), 2)}`,
+  );
 
   const problems: string[] = [];
   for (const r of rows) {
@@ -343,8 +403,15 @@ try {
     if (r.accepted !== r.sales) problems.push(`${LABEL[r.path]}: ${r.accepted} accepted replies but ${r.sales} sale records`);
   }
   const s = rows.find((r) => r.path === 's');
-  if (s) console.log(`sell-out: ${fmt(s.sold)} of ${fmt(s.stock)} tickets sold by ${fmt(s.sales)} orders, then ${fmt(s.statuses.get('409 SOLD_OUT') ?? 0)} refused SOLD_OUT`);
-  console.log(problems.length ? `\nPROBLEMS:\n  ${problems.join('\n  ')}` : '\nchecks: every cell oversold 0 and its accepted replies (201) = its sale: records');
+  if (s)
+    console.log(
+      `sell-out: ${fmt(s.sold)} of ${fmt(s.stock)} tickets sold by ${fmt(s.sales)} orders, then ${fmt(s.statuses.get('409 SOLD_OUT') ?? 0)} refused SOLD_OUT`,
+    );
+  console.log(
+    problems.length
+      ? `\nPROBLEMS:\n  ${problems.join('\n  ')}`
+      : '\nchecks: every cell oversold 0 and its accepted replies (201) = its sale: records',
+  );
   if (problems.length) process.exitCode = 1;
 } finally {
   await nc.drain();

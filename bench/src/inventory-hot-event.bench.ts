@@ -44,7 +44,15 @@ const LABEL: Record<Path, string> = {
 };
 
 function saleValue(eventId: string, orderId: string, type: string, quantity: number, price: number, remaining: number) {
-  return JSON.stringify(saleRecord.parse({ username: 'bench-buyer', lines: [{ type, quantity, unitPrice: price }], total: quantity * price, remaining: { [type]: remaining }, at: new Date().toISOString() }));
+  return JSON.stringify(
+    saleRecord.parse({
+      username: 'bench-buyer',
+      lines: [{ type, quantity, unitPrice: price }],
+      total: quantity * price,
+      remaining: { [type]: remaining },
+      at: new Date().toISOString(),
+    }),
+  );
 }
 
 /** (a) The report's purchase: read, check, write back. Concurrent buyers overwrite each other. */
@@ -74,7 +82,10 @@ async function casLoop(conn: EtcdConnection, eventId: string, i: number, deadlin
     const res = await ns
       .if(key, 'Mod', '==', kv.mod_revision)
       .and(keys.sale(eventId, orderId), 'Create', '==', 0)
-      .then(ns.put(key).value(JSON.stringify({ ...t, remaining: t.remaining - quantity })), ns.put(keys.sale(eventId, orderId)).value(saleValue(eventId, orderId, type, quantity, t.price, t.remaining - quantity)))
+      .then(
+        ns.put(key).value(JSON.stringify({ ...t, remaining: t.remaining - quantity })),
+        ns.put(keys.sale(eventId, orderId)).value(saleValue(eventId, orderId, type, quantity, t.price, t.remaining - quantity)),
+      )
       .commit();
     if (res.succeeded) return true;
   }
@@ -113,17 +124,36 @@ async function cell(path: Path, level: number) {
   const eventId = await seedEvent(etcd, { maxPerOrder: 10, tickets: plenty });
   let send: (i: number) => Promise<boolean>;
   switch (path) {
-    case 'a': send = (i) => readModifyWrite(etcd, eventId, i); break;
-    case 'b': send = (i) => casLoop(etcd, eventId, i, performance.now() + CELL_MS); break;
-    case 'c': send = async (i) => (await engine.purchase({ orderId: ulid(), username: 'bench-buyer', eventId, lines: [orderOf(i)] })).status === 'accepted'; break;
-    case 'd': send = (i) => bareTxn(etcd, i); break;
-    case 'e': send = (i) => viaNats({ orderId: ulid(), username: 'bench-buyer', eventId, lines: [orderOf(i)] }); break;
+    case 'a':
+      send = (i) => readModifyWrite(etcd, eventId, i);
+      break;
+    case 'b':
+      send = (i) => casLoop(etcd, eventId, i, performance.now() + CELL_MS);
+      break;
+    case 'c':
+      send = async (i) =>
+        (await engine.purchase({ orderId: ulid(), username: 'bench-buyer', eventId, lines: [orderOf(i)] })).status === 'accepted';
+      break;
+    case 'd':
+      send = (i) => bareTxn(etcd, i);
+      break;
+    case 'e':
+      send = (i) => viaNats({ orderId: ulid(), username: 'bench-buyer', eventId, lines: [orderOf(i)] });
+      break;
   }
   // The bare limit is etcd's capacity: more than a few dozen senders only make it time out.
-  const run = await closedLoop({ concurrency: path === 'd' ? Math.min(level, BARE_SENDERS) : level, maxOrders: 10_000_000, maxMs: CELL_MS, send });
+  const run = await closedLoop({
+    concurrency: path === 'd' ? Math.min(level, BARE_SENDERS) : level,
+    maxOrders: 10_000_000,
+    maxMs: CELL_MS,
+    send,
+  });
   const factor = path === 'd' ? 127 : 1;
   results.push({ path, level, run, oversold: path === 'd' ? null : await oversold(etcd, eventId), factor });
-  const avg = path === 'c' ? ` (avg batch ${fmt(engine.stats.orders / Math.max(1, engine.stats.batches), 1)}, conflicts ${engine.stats.conflicts}, reads ${engine.stats.reads})` : '';
+  const avg =
+    path === 'c'
+      ? ` (avg batch ${fmt(engine.stats.orders / Math.max(1, engine.stats.batches), 1)}, conflicts ${engine.stats.conflicts}, reads ${engine.stats.reads})`
+      : '';
   process.stderr.write(`  ${LABEL[path]} at ${level}: ${fmt(run.perSecond * factor)}/s${avg}\n`);
   Object.assign(engine.stats, { batches: 0, orders: 0, conflicts: 0, reads: 0 });
   await etcd.kv.delete().prefix('bench:bare:');
@@ -133,7 +163,11 @@ const nc = values['no-e2e'] ? null : await connectNats({ servers: [stack.nats.ur
 let nextId = 0;
 /** A lean client in Nest's wire format, so the load generator's CPU limits the figure little. */
 async function viaNats(order: RpcRequest<typeof Rpc.inventory.purchase>): Promise<boolean> {
-  const msg = await nc!.request(Rpc.inventory.purchase.subject, JSON.stringify({ pattern: Rpc.inventory.purchase.subject, data: order, id: String(nextId++) }), { timeout: 60_000 });
+  const msg = await nc!.request(
+    Rpc.inventory.purchase.subject,
+    JSON.stringify({ pattern: Rpc.inventory.purchase.subject, data: order, id: String(nextId++) }),
+    { timeout: 60_000 },
+  );
   const reply = (msg.json() as { response: RpcReply<{ status: string }> }).response;
   if (!reply.ok) throw new Error(`${reply.error.code}: ${reply.error.message}`);
   return reply.data.status === 'accepted';
@@ -142,7 +176,13 @@ async function viaNats(order: RpcRequest<typeof Rpc.inventory.purchase>): Promis
 try {
   // Warm-up (connections, JIT) outside the measurements.
   const warm = await seedEvent(etcd, { tickets: plenty });
-  await closedLoop({ concurrency: 50, maxOrders: 2000, maxMs: 3000, send: async (i) => (await engine.purchase({ orderId: ulid(), username: 'warmup', eventId: warm, lines: [orderOf(i)] })).status === 'accepted' });
+  await closedLoop({
+    concurrency: 50,
+    maxOrders: 2000,
+    maxMs: 3000,
+    send: async (i) =>
+      (await engine.purchase({ orderId: ulid(), username: 'warmup', eventId: warm, lines: [orderOf(i)] })).status === 'accepted',
+  });
   for (const level of LEVELS) for (const path of ['d', 'a', 'b', 'c'] as const) await cell(path, level);
   if (nc) await cell('e', Math.max(...LEVELS));
 
@@ -153,17 +193,32 @@ try {
   const rows: (string | number)[][] = [['path', 'buyers', 'purchases/s', 'p50 ms', 'p99 ms', 'oversold', 'done', 'errors']];
   for (const r of results) {
     const buyers = r.path === 'd' ? `${Math.min(r.level, BARE_SENDERS)} senders` : r.level;
-    rows.push([LABEL[r.path], buyers, fmt(r.run.perSecond * r.factor), fmt(r.run.p50Ms, 1), fmt(r.run.p99Ms, 1), r.oversold ?? '-', r.path === 'd' ? `${fmt(r.run.orders)} Txns` : fmt(r.run.orders), r.run.errors]);
+    rows.push([
+      LABEL[r.path],
+      buyers,
+      fmt(r.run.perSecond * r.factor),
+      fmt(r.run.p50Ms, 1),
+      fmt(r.run.p99Ms, 1),
+      r.oversold ?? '-',
+      r.path === 'd' ? `${fmt(r.run.orders)} Txns` : fmt(r.run.orders),
+      r.run.errors,
+    ]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
   const line = (r: (string | number)[]) => `| ${r.map((v, c) => String(v).padEnd(widths[c]!)).join(' | ')} |`;
-  console.log(`\nbench/inventory-hot-event: ${os.cpus().length} cores, etcd x5 + nats-server on 127.0.0.1, ${CELL_MS / 1000} s per cell, ${new Date().toISOString()}\n`);
+  console.log(
+    `\nbench/inventory-hot-event: ${os.cpus().length} cores, etcd x5 + nats-server on 127.0.0.1, ${CELL_MS / 1000} s per cell, ${new Date().toISOString()}\n`,
+  );
   console.log(line(rows[0]!));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows.slice(1)) console.log(line(r));
   console.log('');
-  for (const l of LEVELS) console.log(`ratios at ${l} buyer(s): c/b = ${fmt(rate('c', l) / rate('b', l), 1)}   c/d = ${fmt(rate('c', l) / rate('d', l), 2)}`);
-  if (nc) console.log(`end to end via NATS at ${Math.max(...LEVELS)} buyers: e/c = ${fmt(rate('e', Math.max(...LEVELS)) / rate('c', Math.max(...LEVELS)), 2)}`);
+  for (const l of LEVELS)
+    console.log(`ratios at ${l} buyer(s): c/b = ${fmt(rate('c', l) / rate('b', l), 1)}   c/d = ${fmt(rate('c', l) / rate('d', l), 2)}`);
+  if (nc)
+    console.log(
+      `end to end via NATS at ${Math.max(...LEVELS)} buyers: e/c = ${fmt(rate('e', Math.max(...LEVELS)) / rate('c', Math.max(...LEVELS)), 2)}`,
+    );
   const bad = results.filter((r) => (r.path === 'b' || r.path === 'c' || r.path === 'e') && r.oversold !== 0);
   if (bad.length) {
     console.error('OVERSOLD by a path that must never oversell');

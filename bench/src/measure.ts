@@ -10,7 +10,12 @@ export interface RunResult<R> {
   errors: number;
 }
 
-export async function closedLoop<R>(opts: { concurrency: number; maxOrders: number; maxMs: number; send: (i: number) => Promise<R> }): Promise<RunResult<R>> {
+export async function closedLoop<R>(opts: {
+  concurrency: number;
+  maxOrders: number;
+  maxMs: number;
+  send: (i: number) => Promise<R>;
+}): Promise<RunResult<R>> {
   let issued = 0;
   const latencies: number[] = [];
   const results: R[] = [];
@@ -34,10 +39,19 @@ export async function closedLoop<R>(opts: { concurrency: number; maxOrders: numb
   const elapsedMs = performance.now() - started;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-  return { orders: results.length, elapsedMs, perSecond: (results.length / elapsedMs) * 1000, p50Ms: pct(50), p99Ms: pct(99), results, errors };
+  return {
+    orders: results.length,
+    elapsedMs,
+    perSecond: (results.length / elapsedMs) * 1000,
+    p50Ms: pct(50),
+    p99Ms: pct(99),
+    results,
+    errors,
+  };
 }
 
 export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** The p-th percentile (nearest rank) of unsorted samples; 0 for none. */
-export const percentile = (xs: readonly number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
+export const percentile = (xs: readonly number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;

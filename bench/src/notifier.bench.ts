@@ -39,7 +39,11 @@ try {
   const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
   const limits = Array.from({ length: SUBSCRIBERS }, () => 1 + rand(TICKETS - 1));
   for (let i = 0; i < SUBSCRIBERS; i += 100) {
-    await Promise.all(limits.slice(i, i + 100).map((limit, j) => rpc.client.call(Rpc.notifier.putSubscription, { username: `watcher-${i + j}`, eventId, limit })));
+    await Promise.all(
+      limits
+        .slice(i, i + 100)
+        .map((limit, j) => rpc.client.call(Rpc.notifier.putSubscription, { username: `watcher-${i + j}`, eventId, limit })),
+    );
   }
 
   // Arrivals on plain subscriptions: JetStream-published messages reach core subscribers too.
@@ -64,7 +68,12 @@ try {
     maxOrders: TICKETS,
     maxMs: 10 * 60_000,
     send: async () => {
-      const r = await rpc.client.call(Rpc.inventory.purchase, { orderId: ulid(), username: `buyer-${rand(500)}`, eventId, lines: [{ type: 'pink', quantity: 1 }] });
+      const r = await rpc.client.call(Rpc.inventory.purchase, {
+        orderId: ulid(),
+        username: `buyer-${rand(500)}`,
+        eventId,
+        lines: [{ type: 'pink', quantity: 1 }],
+      });
       if (r.status === 'accepted') {
         const remaining = r.remaining.pink!;
         if (!committedAt.has(remaining)) committedAt.set(remaining, performance.now());
@@ -72,23 +81,33 @@ try {
       return r;
     },
   });
-  await waitFor(() => arrivals.alert.length >= SUBSCRIBERS, { timeoutMs: 60_000, intervalMs: 50, what: 'every subscriber alerted' }).catch(() => undefined);
+  await waitFor(() => arrivals.alert.length >= SUBSCRIBERS, { timeoutMs: 60_000, intervalMs: 50, what: 'every subscriber alerted' }).catch(
+    () => undefined,
+  );
   await waitFor(() => arrivals.stock.some((s) => s.remaining === 0), { timeoutMs: 60_000, intervalMs: 50, what: 'the last stock change' });
   subAlert.unsubscribe();
   subStock.unsubscribe();
 
-  const lag = (xs: { remaining: number; at: number }[]) => xs.flatMap((x) => (committedAt.has(x.remaining) ? [x.at - committedAt.get(x.remaining)!] : []));
+  const lag = (xs: { remaining: number; at: number }[]) =>
+    xs.flatMap((x) => (committedAt.has(x.remaining) ? [x.at - committedAt.get(x.remaining)!] : []));
   const alertLag = lag(arrivals.alert);
   const stockLag = lag(arrivals.stock);
-  const row = (label: string, xs: number[]) => `| ${label.padEnd(52)} | ${fmt(xs.length).padStart(8)} | ${fmt(pct(xs, 50), 1).padStart(8)} | ${fmt(pct(xs, 99), 1).padStart(8)} |`;
+  const row = (label: string, xs: number[]) =>
+    `| ${label.padEnd(52)} | ${fmt(xs.length).padStart(8)} | ${fmt(pct(xs, 50), 1).padStart(8)} | ${fmt(pct(xs, 99), 1).padStart(8)} |`;
   console.log(`\nbench/notifier: ${os.cpus().length} cores, etcd x5 + nats-server on 127.0.0.1, ${new Date().toISOString()}`);
-  console.log(`${fmt(SUBSCRIBERS)} subscribers on one event, ${fmt(TICKETS)} tickets sold by ${BUYERS} buyers in ${fmt(run.elapsedMs / 1000, 1)} s (${fmt(run.perSecond)}/s, ${run.errors} errors)`);
+  console.log(
+    `${fmt(SUBSCRIBERS)} subscribers on one event, ${fmt(TICKETS)} tickets sold by ${BUYERS} buyers in ${fmt(run.elapsedMs / 1000, 1)} s (${fmt(run.perSecond)}/s, ${run.errors} errors)`,
+  );
   console.log(`alerts received: ${fmt(arrivals.alert.length)} (subscribers: ${fmt(SUBSCRIBERS)})\n`);
-  console.log(`| ${'from the purchase commit to ... (ms)'.padEnd(52)} | ${'messages'.padStart(8)} | ${'p50'.padStart(8)} | ${'p99'.padStart(8)} |`);
+  console.log(
+    `| ${'from the purchase commit to ... (ms)'.padEnd(52)} | ${'messages'.padStart(8)} | ${'p50'.padStart(8)} | ${'p99'.padStart(8)} |`,
+  );
   console.log(`|${'-'.repeat(54)}|${'-'.repeat(10)}|${'-'.repeat(10)}|${'-'.repeat(10)}|`);
   console.log(row('(base) inventory.stock.changed received', stockLag));
   console.log(row('(a) notifier.alert.fired received', alertLag));
-  console.log(`\nratios: a/base p50 = ${fmt(pct(alertLag, 50) / pct(stockLag, 50), 2)}x   a/base p99 = ${fmt(pct(alertLag, 99) / pct(stockLag, 99), 2)}x\n`);
+  console.log(
+    `\nratios: a/base p50 = ${fmt(pct(alertLag, 50) / pct(stockLag, 50), 2)}x   a/base p99 = ${fmt(pct(alertLag, 99) / pct(stockLag, 99), 2)}x\n`,
+  );
   if (arrivals.alert.length !== SUBSCRIBERS) process.exitCode = 1;
 } finally {
   await rpc.close();

@@ -40,14 +40,21 @@ const orderOf = (i: number) => ({ type: TYPES[i % 3]!, quantity: 1 + (i % 2) });
 const userOf = (i: number) => `buyer-${i % 100}`;
 
 type Path = 'c' | 'u' | 'k';
-const LABEL: Record<Path, string> = { c: '(c) group commit', u: '(u) claim (1 Txn each), then group commit', k: '(k) claims group-committed, then group commit' };
+const LABEL: Record<Path, string> = {
+  c: '(c) group commit',
+  u: '(u) claim (1 Txn each), then group commit',
+  k: '(k) claims group-committed, then group commit',
+};
 
 const stack = await startPrivateStack({ services: false, env: { LOG_LEVEL: 'warn' } });
 const etcd = createEtcdConnection({ endpoints: stack.etcd.endpoints, deadlineMs: 30_000 });
 const engine = new PurchaseEngine(etcd, { batchMax: 100, maxConflicts: 1000, stateTtlMs: 1000 });
 const results: { path: Path; level: number; run: RunResult<boolean> }[] = [];
 const claims = new GroupCommitter<{ key: string; value: string }, boolean>(100, async (_shard, batch) => {
-  const res = await createManyOnce(etcd.kv, batch.map((b) => b.order));
+  const res = await createManyOnce(
+    etcd.kv,
+    batch.map((b) => b.order),
+  );
   for (const b of batch) b.resolve(res.get(b.order.key)!.created);
 });
 
@@ -55,7 +62,10 @@ async function cell(path: Path, level: number) {
   const eventId = await seedEvent(etcd, { maxPerOrder: 10, tickets: plenty });
   const send = async (i: number) => {
     const order = { orderId: ulid(), username: userOf(i), eventId, lines: [orderOf(i)] };
-    const claim = { key: keys.order(order.username, order.orderId), value: JSON.stringify({ eventId, lines: order.lines, at: new Date().toISOString() }) };
+    const claim = {
+      key: keys.order(order.username, order.orderId),
+      value: JSON.stringify({ eventId, lines: order.lines, at: new Date().toISOString() }),
+    };
     if (path === 'u') await createOnce(etcd.kv, claim.key, claim.value);
     if (path === 'k') await claims.submit(String(i % SHARDS), claim);
     return (await engine.purchase(order)).status === 'accepted';
@@ -67,14 +77,24 @@ async function cell(path: Path, level: number) {
 
 try {
   const warm = await seedEvent(etcd, { tickets: plenty });
-  await closedLoop({ concurrency: 50, maxOrders: 2000, maxMs: 3000, send: async (i) => (await engine.purchase({ orderId: ulid(), username: 'warmup', eventId: warm, lines: [orderOf(i)] })).status === 'accepted' });
-  for (const level of LEVELS) for (let r = 0; r < ROUNDS; r++) for (const path of r % 2 ? [...PATHS].reverse() : PATHS) await cell(path, level);
+  await closedLoop({
+    concurrency: 50,
+    maxOrders: 2000,
+    maxMs: 3000,
+    send: async (i) =>
+      (await engine.purchase({ orderId: ulid(), username: 'warmup', eventId: warm, lines: [orderOf(i)] })).status === 'accepted',
+  });
+  for (const level of LEVELS)
+    for (let r = 0; r < ROUNDS; r++) for (const path of r % 2 ? [...PATHS].reverse() : PATHS) await cell(path, level);
 
   const rows: (string | number)[][] = [['path', 'buyers', 'purchases/s', 'p50 ms', 'p99 ms', 'done', 'errors']];
-  for (const r of results) rows.push([LABEL[r.path], r.level, fmt(r.run.perSecond), fmt(r.run.p50Ms, 1), fmt(r.run.p99Ms, 1), fmt(r.run.orders), r.run.errors]);
+  for (const r of results)
+    rows.push([LABEL[r.path], r.level, fmt(r.run.perSecond), fmt(r.run.p50Ms, 1), fmt(r.run.p99Ms, 1), fmt(r.run.orders), r.run.errors]);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
   const line = (r: (string | number)[]) => `| ${r.map((v, c) => String(v).padEnd(widths[c]!)).join(' | ')} |`;
-  console.log(`\nbench/order-claim: ${os.cpus().length} cores, etcd x5 on 127.0.0.1, ${CELL_MS / 1000} s per cell, ${ROUNDS} round(s), ${SHARDS} claim queue(s), ${new Date().toISOString()}\n`);
+  console.log(
+    `\nbench/order-claim: ${os.cpus().length} cores, etcd x5 on 127.0.0.1, ${CELL_MS / 1000} s per cell, ${ROUNDS} round(s), ${SHARDS} claim queue(s), ${new Date().toISOString()}\n`,
+  );
   console.log(line(rows[0]!));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows.slice(1)) console.log(line(r));

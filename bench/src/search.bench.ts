@@ -84,9 +84,18 @@ try {
     ticketTypes: [{ type: lists.ticketTypes[0]!, total: 100, price: 1000 }],
   }));
   const t0 = performance.now();
-  const created = await closedLoop({ concurrency: 32, maxOrders: EVENTS, maxMs: 30 * 60_000, send: (i) => rpc.client.call(Rpc.catalog.createEvent, specs[i]!) });
+  const created = await closedLoop({
+    concurrency: 32,
+    maxOrders: EVENTS,
+    maxMs: 30 * 60_000,
+    send: (i) => rpc.client.call(Rpc.catalog.createEvent, specs[i]!),
+  });
   const createdMs = performance.now() - t0;
-  await waitFor(async () => (await etcd.kv.getAll().prefix(prefixes.outboxOf('catalog')).count()) === 0, { timeoutMs: 30 * 60_000, intervalMs: 50, what: 'the catalog outbox to be relayed' });
+  await waitFor(async () => (await etcd.kv.getAll().prefix(prefixes.outboxOf('catalog')).count()) === 0, {
+    timeoutMs: 30 * 60_000,
+    intervalMs: 50,
+    what: 'the catalog outbox to be relayed',
+  });
   const jsm = await jetstreamManager(nc);
   await waitFor(
     async () => {
@@ -107,10 +116,14 @@ try {
     const words = terms(`${s.name} ${s.description}`).filter((w) => w.length >= 3);
     const w = () => faker.helpers.arrayElement(words);
     switch (i % 4) {
-      case 0: return { text: w() };
-      case 1: return { text: `${w()} ${w().slice(0, 3)}` };
-      case 2: return { text: w().slice(0, 3) };
-      default: return { text: w(), type: s.type, location: s.location };
+      case 0:
+        return { text: w() };
+      case 1:
+        return { text: `${w()} ${w().slice(0, 3)}` };
+      case 2:
+        return { text: w().slice(0, 3) };
+      default:
+        return { text: w(), type: s.type, location: s.location };
     }
   });
   const KINDS = ['one word', 'two words, the last a 3-letter prefix', 'a 3-letter prefix alone', 'one word + type + location'];
@@ -148,7 +161,11 @@ try {
     const current = await rpc.client.call(Rpc.catalog.getEvent, { eventId: id });
     const word = `fresh${i}q${faker.string.alpha({ length: 6, casing: 'lower' })}`;
     const s0 = performance.now();
-    await rpc.client.call(Rpc.catalog.updateEvent, { eventId: id, expectedVersion: current.version, changes: { name: `${current.name.slice(0, 150)} ${word}` } });
+    await rpc.client.call(Rpc.catalog.updateEvent, {
+      eventId: id,
+      expectedVersion: current.version,
+      changes: { name: `${current.name.slice(0, 150)} ${word}` },
+    });
     editMs.push(performance.now() - s0);
     for (;;) {
       const page = await rpc.client.call(Rpc.search.query, { text: word, limit: 1 });
@@ -158,10 +175,15 @@ try {
     fresh.push(performance.now() - s0);
   }
 
-  const row = (label: string, xs: number[]) => `| ${label.padEnd(48)} | ${fmt(pct(xs, 50), 1).padStart(8)} | ${fmt(pct(xs, 99), 1).padStart(8)} |`;
+  const row = (label: string, xs: number[]) =>
+    `| ${label.padEnd(48)} | ${fmt(pct(xs, 50), 1).padStart(8)} | ${fmt(pct(xs, 99), 1).padStart(8)} |`;
   console.log(`\nbench/search: ${os.cpus().length} cores, etcd x5 + nats-server on 127.0.0.1, ${new Date().toISOString()}`);
-  console.log(`${fmt(EVENTS)} events created in ${fmt(createdMs / 1000, 1)} s (${fmt(created.perSecond)}/s, ${created.errors} errors); all indexed ${fmt(indexedMs / 1000, 1)} s after the first; index: ${fmt(verify.keys)} keys, verify: ${verify.differing} differences`);
-  console.log(`${queries.length} queries, ${fmt(hitsTotal / queries.length, 1)} hits per page on average; pages that differ from the baseline's: ${mismatches}\n`);
+  console.log(
+    `${fmt(EVENTS)} events created in ${fmt(createdMs / 1000, 1)} s (${fmt(created.perSecond)}/s, ${created.errors} errors); all indexed ${fmt(indexedMs / 1000, 1)} s after the first; index: ${fmt(verify.keys)} keys, verify: ${verify.differing} differences`,
+  );
+  console.log(
+    `${queries.length} queries, ${fmt(hitsTotal / queries.length, 1)} hits per page on average; pages that differ from the baseline's: ${mismatches}\n`,
+  );
   console.log(`| ${'ms'.padEnd(48)} | ${'p50'.padStart(8)} | ${'p99'.padStart(8)} |`);
   console.log(`|${'-'.repeat(50)}|${'-'.repeat(10)}|${'-'.repeat(10)}|`);
   console.log(row('(a) search.query (index, over NATS)', indexed));
@@ -172,7 +194,9 @@ try {
   }
   console.log(row('edit request (catalog.events.update)', editMs));
   console.log(row('freshness: edit request -> word searchable', fresh));
-  console.log(`\nratios: b/a p50 = ${fmt(pct(scanned, 50) / pct(indexed, 50), 1)}x   b/a p99 = ${fmt(pct(scanned, 99) / pct(indexed, 99), 1)}x\n`);
+  console.log(
+    `\nratios: b/a p50 = ${fmt(pct(scanned, 50) / pct(indexed, 50), 1)}x   b/a p99 = ${fmt(pct(scanned, 99) / pct(indexed, 99), 1)}x\n`,
+  );
   if (mismatches > 0) process.exitCode = 1;
 } finally {
   await rpc.close();

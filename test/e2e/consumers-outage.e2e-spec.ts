@@ -42,9 +42,14 @@ async function consumerBacklog(durable: string): Promise<number> {
 }
 
 async function caughtUp(): Promise<void> {
-  const outboxEmpty = async (service: 'inventory' | 'notifier') => (await etcd.kv.getAll().prefix(prefixes.outboxOf(service)).count()) === 0;
+  const outboxEmpty = async (service: 'inventory' | 'notifier') =>
+    (await etcd.kv.getAll().prefix(prefixes.outboxOf(service)).count()) === 0;
   await waitFor(
-    async () => (await outboxEmpty('inventory')) && (await consumerBacklog(DURABLES.orders)) === 0 && (await consumerBacklog(DURABLES.notifier)) === 0 && (await outboxEmpty('notifier')),
+    async () =>
+      (await outboxEmpty('inventory')) &&
+      (await consumerBacklog(DURABLES.orders)) === 0 &&
+      (await consumerBacklog(DURABLES.notifier)) === 0 &&
+      (await outboxEmpty('notifier')),
     { timeoutMs: 60_000, intervalMs: 250, what: 'outboxes relayed and consumers caught up' },
   );
 }
@@ -77,7 +82,15 @@ describe('consumers through a 60 s quorum loss (issue 13.2, invariant 5)', () =>
     const subs = [...limits];
     for (let i = 0; i < subs.length; i += 20) {
       // Retried: on a busy machine a fresh cluster can miss a deadline (UNAVAILABLE, nothing written).
-      await Promise.all(subs.slice(i, i + 20).map(([k, limit]) => waitFor(() => rpc.call(Rpc.notifier.putSubscription, { username: k.split('|')[1]!, eventId: k.split('|')[0]!, limit }), { timeoutMs: 20_000, intervalMs: 200, what: `subscription ${k}` })));
+      await Promise.all(
+        subs.slice(i, i + 20).map(([k, limit]) =>
+          waitFor(() => rpc.call(Rpc.notifier.putSubscription, { username: k.split('|')[1]!, eventId: k.split('|')[0]!, limit }), {
+            timeoutMs: 20_000,
+            intervalMs: 200,
+            what: `subscription ${k}`,
+          }),
+        ),
+      );
     }
 
     let stop = false;
@@ -89,7 +102,12 @@ describe('consumers through a 60 s quorum loss (issue 13.2, invariant 5)', () =>
         const i = n++;
         const r = await rpc.request(
           Rpc.orders.place,
-          { username: `buyer-${w}`, eventId: events[i % 2]!, idempotencyKey: `k-${i}`, lines: [{ type: i % 2 ? 'blue' : 'pink', quantity: 1 + (i % 2) }] },
+          {
+            username: `buyer-${w}`,
+            eventId: events[i % 2]!,
+            idempotencyKey: `k-${i}`,
+            lines: [{ type: i % 2 ? 'blue' : 'pink', quantity: 1 + (i % 2) }],
+          },
           { timeoutMs: 5000 },
         );
         if (r.ok && r.data.status === 'accepted') accepted++;
@@ -111,17 +129,29 @@ describe('consumers through a 60 s quorum loss (issue 13.2, invariant 5)', () =>
       signal('SIGSTOP');
       for (const [e, eventId] of events.entries()) {
         for (let j = 0; j < 2; j++) {
-          const r = await rpc.call(Rpc.inventory.purchase, { orderId: ulid(), username: `late-${e}-${j}`, eventId, lines: [{ type: e ? 'blue' : 'pink', quantity: 40 }] });
+          const r = await rpc.call(Rpc.inventory.purchase, {
+            orderId: ulid(),
+            username: `late-${e}-${j}`,
+            eventId,
+            lines: [{ type: e ? 'blue' : 'pink', quantity: 40 }],
+          });
           expect(r.status).toBe('accepted');
         }
       }
-      await waitFor(async () => (await consumerBacklog(DURABLES.orders)) >= 4 && (await consumerBacklog(DURABLES.notifier)) >= 2, { timeoutMs: 10_000, what: 'the late sales published' });
+      await waitFor(async () => (await consumerBacklog(DURABLES.orders)) >= 4 && (await consumerBacklog(DURABLES.notifier)) >= 2, {
+        timeoutMs: 10_000,
+        what: 'the late sales published',
+      });
       await Promise.all([0, 1, 2].map((i) => stack.etcd.stopMember(i, 'SIGKILL')));
       const lostAt = Date.now();
       signal('SIGCONT');
       stop = false;
       buyers = Promise.all(buyFor(8));
-      await waitFor(() => Date.now() - lostAt >= OUTAGE_MS, { timeoutMs: OUTAGE_MS + 5000, intervalMs: 500, what: 'the end of the outage' });
+      await waitFor(() => Date.now() - lostAt >= OUTAGE_MS, {
+        timeoutMs: OUTAGE_MS + 5000,
+        intervalMs: 500,
+        what: 'the end of the outage',
+      });
       process.stdout.write(`quorum lost for ${OUTAGE_MS} ms: ${accepted} accepted, ${unavailable} refused as unavailable\n`);
       expect(unavailable).toBeGreaterThan(0);
       for (const i of [0, 1, 2]) stack.etcd.startMember(i);
@@ -149,7 +179,11 @@ describe('consumers through a 60 s quorum loss (issue 13.2, invariant 5)', () =>
       const of = sales.filter((s) => eventId === null || s.eventId === eventId);
       const soldByType: Record<string, number> = {};
       for (const l of of.flatMap((s) => s.lines)) soldByType[l.type] = (soldByType[l.type] ?? 0) + l.quantity;
-      expect(stats.get(eventId ? keys.stats(eventId) : keys.statsAll())).toEqual({ revenue: of.reduce((t, s) => t + s.total, 0), orders: of.length, soldByType });
+      expect(stats.get(eventId ? keys.stats(eventId) : keys.statsAll())).toEqual({
+        revenue: of.reduce((t, s) => t + s.total, 0),
+        orders: of.length,
+        soldByType,
+      });
     }
 
     // A subscription crossed iff the final stock is at or below its limit: then exactly one alert.
@@ -157,11 +191,16 @@ describe('consumers through a 60 s quorum loss (issue 13.2, invariant 5)', () =>
       const k = parseKey(key);
       return k.kind === 'alert' ? `${(JSON.parse(value) as { eventId: string }).eventId}|${k.username}` : null;
     });
-    const remaining = new Map(events.map((e) => [e, TOTAL - sales.filter((s) => s.eventId === e).reduce((t, s) => t + s.lines[0]!.quantity, 0)]));
+    const remaining = new Map(
+      events.map((e) => [e, TOTAL - sales.filter((s) => s.eventId === e).reduce((t, s) => t + s.lines[0]!.quantity, 0)]),
+    );
     const wrong = [...limits]
       .map(([k, limit]) => ({ k, expected: remaining.get(k.split('|')[0]!)! <= limit ? 1 : 0, got: alerts.filter((a) => a === k).length }))
       .filter((x) => x.expected !== x.got);
-    expect({ crossingsWithoutExactlyOneAlert: wrong.length, crossed: [...limits].filter(([k, l]) => remaining.get(k.split('|')[0]!)! <= l).length > 0 }).toEqual({
+    expect({
+      crossingsWithoutExactlyOneAlert: wrong.length,
+      crossed: [...limits].filter(([k, l]) => remaining.get(k.split('|')[0]!)! <= l).length > 0,
+    }).toEqual({
       crossingsWithoutExactlyOneAlert: 0,
       crossed: true,
     });
@@ -171,10 +210,22 @@ describe('consumers through a 60 s quorum loss (issue 13.2, invariant 5)', () =>
     for (const [service, durable] of Object.entries(DURABLES)) {
       const s = stack.services.find((x) => x.spec.service === service)!;
       const text = await (await fetch(`${s.url}/metrics`)).text();
-      expect({ service, parked: metricValue(text, 'ticketcd_consumer_parked', durable), pending: metricValue(text, 'ticketcd_consumer_pending', durable) }).toEqual({ service, parked: 0, pending: 0 });
+      expect({
+        service,
+        parked: metricValue(text, 'ticketcd_consumer_parked', durable),
+        pending: metricValue(text, 'ticketcd_consumer_pending', durable),
+      }).toEqual({ service, parked: 0, pending: 0 });
       expect(metricValue(text, 'ticketcd_consumer_redelivered', durable)).not.toBeNull();
     }
-    const cli = await promisify(execFile)(process.execPath, ['libs/tooling/stack/dist/cli.js', 'parked', 'list', '--etcd', stack.etcd.endpoints.join(','), '--nats', stack.nats.url]);
+    const cli = await promisify(execFile)(process.execPath, [
+      'libs/tooling/stack/dist/cli.js',
+      'parked',
+      'list',
+      '--etcd',
+      stack.etcd.endpoints.join(','),
+      '--nats',
+      stack.nats.url,
+    ]);
     expect(cli.stdout).toMatch(/^0 parked message\(s\)/);
   }, 240_000);
 });

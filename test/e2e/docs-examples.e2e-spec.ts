@@ -27,7 +27,11 @@ class Client {
   async send(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
     const res = await fetch(base + url, {
       method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(this.cookie ? { cookie: this.cookie } : {}), ...headers },
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(this.cookie ? { cookie: this.cookie } : {}),
+        ...headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(30_000),
     });
@@ -64,17 +68,25 @@ interface Run {
 function runExample(command: string, stream: boolean): Promise<Run> {
   const prelude = `curl() { command curl -sS --max-time ${stream ? 3 : 15} -w '\\n%{http_code}' "$@"; }\n`;
   return new Promise((resolve) => {
-    execFile('bash', ['-c', prelude + command], { cwd: workDir, env: { ...process.env, B: base }, timeout: 30_000 }, (err, stdout, stderr) => {
-      const lines = stdout.trimEnd().split('\n');
-      const status = Number(lines.pop());
-      const exit = err ? Number((err as { code?: number }).code ?? 1) : 0;
-      resolve({ command, exit, status, body: `${lines.join('\n')}${stderr ? `\nstderr: ${stderr}` : ''}` });
-    });
+    execFile(
+      'bash',
+      ['-c', prelude + command],
+      { cwd: workDir, env: { ...process.env, B: base }, timeout: 30_000 },
+      (err, stdout, stderr) => {
+        const lines = stdout.trimEnd().split('\n');
+        const status = Number(lines.pop());
+        const exit = err ? Number((err as { code?: number }).code ?? 1) : 0;
+        resolve({ command, exit, status, body: `${lines.join('\n')}${stderr ? `\nstderr: ${stderr}` : ''}` });
+      },
+    );
   });
 }
 
 beforeAll(async () => {
-  clients = await startStackWithClients({ services: ALL_SERVICES, env: { ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password } });
+  clients = await startStackWithClients({
+    services: ALL_SERVICES,
+    env: { ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password },
+  });
   base = clients.stack.gatewayUrl!;
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketcd-readme-'));
   // As `npm run stack` does on an empty catalog, then wait for the search index to catch up.
@@ -115,7 +127,13 @@ describe('documented examples on a fresh stack', () => {
       // A live stream never ends by itself: it is cut after 3 s (curl exit 28) and must have sent its snapshot.
       const stream = /\bcurl -N\b/.test(r.command);
       const ok = r.exit === (stream ? 28 : 0) && r.status >= 200 && r.status < 300 && (!stream || r.body.includes('event: snapshot'));
-      expect({ command: r.command, ok, exit: r.exit, status: r.status, body: ok ? '' : r.body.slice(0, 500) }).toEqual({ command: r.command, ok: true, exit: r.exit, status: r.status, body: '' });
+      expect({ command: r.command, ok, exit: r.exit, status: r.status, body: ok ? '' : r.body.slice(0, 500) }).toEqual({
+        command: r.command,
+        ok: true,
+        exit: r.exit,
+        status: r.status,
+        body: '',
+      });
     }
     // The search example shows hits, not an empty page.
     const search = runs.find((r) => r.command.includes('/api/search'));

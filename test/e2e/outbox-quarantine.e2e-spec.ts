@@ -54,28 +54,61 @@ describe('outbox relay with poison entries (issue 13.3)', () => {
       [keys.outbox('inventory', ulid())]: '{not json',
       [keys.outbox('inventory', ulid())]: JSON.stringify({ kind: 'no-such-kind', payload: {} }),
       [keys.outbox('inventory', ulid())]: JSON.stringify({ kind: 'inventory.sold-batch', payload: null }),
-      [keys.outbox('inventory', ulid())]: JSON.stringify({ kind: 'inventory.sold-batch', payload: { eventId, orderIds: [ulid()], stock: [], occurredAt: new Date().toISOString() } }),
+      [keys.outbox('inventory', ulid())]: JSON.stringify({
+        kind: 'inventory.sold-batch',
+        payload: { eventId, orderIds: [ulid()], stock: [], occurredAt: new Date().toISOString() },
+      }),
       // Publish refused while JetStream answers: no stream takes this subject.
-      [keys.outbox('inventory', ulid())]: JSON.stringify({ envelopes: [{ id: `nowhere:${ulid()}`, type: 'inventory.nowhere', occurredAt: new Date().toISOString(), source: 'test', traceId: ulid(), data: {} }] }),
+      [keys.outbox('inventory', ulid())]: JSON.stringify({
+        envelopes: [
+          {
+            id: `nowhere:${ulid()}`,
+            type: 'inventory.nowhere',
+            occurredAt: new Date().toISOString(),
+            source: 'test',
+            traceId: ulid(),
+            data: {},
+          },
+        ],
+      }),
     };
     for (const [key, value] of Object.entries(poison)) await etcd.kv.put(key).value(value);
 
     const orderIds = Array.from({ length: 20 }, () => ulid());
-    const replies = await Promise.all(orderIds.map((orderId, i) => rpc.call(Rpc.inventory.purchase, { orderId, username: `buyer-${i}`, eventId, lines: [{ type: 'pink', quantity: 1 }] })));
+    const replies = await Promise.all(
+      orderIds.map((orderId, i) =>
+        rpc.call(Rpc.inventory.purchase, { orderId, username: `buyer-${i}`, eventId, lines: [{ type: 'pink', quantity: 1 }] }),
+      ),
+    );
     expect(replies.every((r) => r.status === 'accepted')).toBe(true);
     const soldAt = Date.now();
-    await waitFor(async () => {
-      const published = await publishedSales();
-      return orderIds.every((id) => published.has(id));
-    }, { timeoutMs: 5000, intervalMs: 100, what: 'the 20 sales published despite the poison entries before them' });
+    await waitFor(
+      async () => {
+        const published = await publishedSales();
+        return orderIds.every((id) => published.has(id));
+      },
+      { timeoutMs: 5000, intervalMs: 100, what: 'the 20 sales published despite the poison entries before them' },
+    );
     process.stdout.write(`good entries published ${Date.now() - soldAt} ms after the sales\n`);
 
     // Retried, then moved out of the outbox into the quarantine, value and reason kept.
-    await waitFor(async () => (await etcd.kv.getAll().prefix(prefixes.outboxOf('inventory')).count()) === 0, { timeoutMs: 40_000, intervalMs: 200, what: 'the poison entries to leave the outbox' });
+    await waitFor(async () => (await etcd.kv.getAll().prefix(prefixes.outboxOf('inventory')).count()) === 0, {
+      timeoutMs: 40_000,
+      intervalMs: 200,
+      what: 'the poison entries to leave the outbox',
+    });
     const quarantined = await etcd.kv.getAll().prefix(prefixes.outboxQuarantineOf('inventory')).strings();
-    expect(Object.keys(quarantined).sort()).toEqual(Object.keys(poison).map((k) => keys.outboxQuarantine('inventory', k.split(':').pop()!)).sort());
+    expect(Object.keys(quarantined).sort()).toEqual(
+      Object.keys(poison)
+        .map((k) => keys.outboxQuarantine('inventory', k.split(':').pop()!))
+        .sort(),
+    );
     for (const [key, value] of Object.entries(poison)) {
-      const q = JSON.parse(quarantined[keys.outboxQuarantine('inventory', key.split(':').pop()!)]!) as { value: string; reason: string; attempts: number };
+      const q = JSON.parse(quarantined[keys.outboxQuarantine('inventory', key.split(':').pop()!)]!) as {
+        value: string;
+        reason: string;
+        attempts: number;
+      };
       expect(q.value).toBe(value);
       expect(q.reason).not.toBe('');
       expect(q.attempts).toBeGreaterThanOrEqual(1);
@@ -91,7 +124,15 @@ describe('outbox relay with poison entries (issue 13.3)', () => {
     }).toEqual({ quarantined: 5, quarantinedTotal: 5, backlog: 0, oldestAge: 0 });
 
     // The operator sees them, and can put one back in the outbox (here it is quarantined again).
-    const cli = (...args: string[]) => promisify(execFile)(process.execPath, ['libs/tooling/stack/dist/cli.js', ...args, '--etcd', stack.etcd.endpoints.join(','), '--nats', stack.nats.url]);
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [
+        'libs/tooling/stack/dist/cli.js',
+        ...args,
+        '--etcd',
+        stack.etcd.endpoints.join(','),
+        '--nats',
+        stack.nats.url,
+      ]);
     const listed = await cli('outbox', 'list');
     for (const key of Object.keys(poison)) expect(listed.stdout).toContain(key.split(':').pop()!);
     expect(listed.stdout).toMatch(/no expander for outbox entries of kind no-such-kind/);
@@ -99,6 +140,9 @@ describe('outbox relay with poison entries (issue 13.3)', () => {
     const requeued = await cli('outbox', 'requeue', 'inventory', first);
     expect(requeued.stdout).toMatch(/1 entr(y|ies) put back/);
     expect(await etcd.kv.get(keys.outbox('inventory', first)).string()).toBe(poison[keys.outbox('inventory', first)]);
-    await waitFor(async () => (await etcd.kv.get(keys.outbox('inventory', first)).string()) === null, { timeoutMs: 40_000, what: 'the requeued entry quarantined again' });
+    await waitFor(async () => (await etcd.kv.get(keys.outbox('inventory', first)).string()) === null, {
+      timeoutMs: 40_000,
+      what: 'the requeued entry quarantined again',
+    });
   }, 120_000);
 });

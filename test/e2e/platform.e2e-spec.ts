@@ -96,12 +96,19 @@ describe('services on a five-member cluster', () => {
       const times = await Promise.all(
         running().map(async (s) => {
           // Whichever comes first: the body reporting etcd down, or the instance turning unready.
-          const r = await waitFor(async () => {
-            const res = await readyz(s);
-            return res.status !== 200 || res.json.etcd?.status === 'unavailable' ? res : undefined;
-          }, { timeoutMs: 10_000, intervalMs: 20, what: `${s.instanceId} to report etcd unavailable` });
+          const r = await waitFor(
+            async () => {
+              const res = await readyz(s);
+              return res.status !== 200 || res.json.etcd?.status === 'unavailable' ? res : undefined;
+            },
+            { timeoutMs: 10_000, intervalMs: 20, what: `${s.instanceId} to report etcd unavailable` },
+          );
           // Never unready for a dependency: the instance can still answer (with 503s naming it).
-          expect({ instance: s.instanceId, status: r.status, body: r.json }).toMatchObject({ instance: s.instanceId, status: 200, body: { status: 'ok', process: 'started', nats: { status: 'up' } } });
+          expect({ instance: s.instanceId, status: r.status, body: r.json }).toMatchObject({
+            instance: s.instanceId,
+            status: 200,
+            body: { status: 'ok', process: 'started', nats: { status: 'up' } },
+          });
           expect(r.json.etcd.message).toMatch(/etcd quorum unavailable/);
           return Date.now() - stoppedAt;
         }),
@@ -124,7 +131,13 @@ describe('services on a five-member cluster', () => {
       for (const i of [followers[0]!, followers[1]!, leader]) stack.etcd.startMember(i);
     }
     await Promise.all(
-      running().map((s) => waitFor(async () => (await readyz(s)).json.etcd?.status === 'up', { timeoutMs: 30_000, intervalMs: 200, what: `${s.instanceId} etcd up again` })),
+      running().map((s) =>
+        waitFor(async () => (await readyz(s)).json.etcd?.status === 'up', {
+          timeoutMs: 30_000,
+          intervalMs: 200,
+          what: `${s.instanceId} etcd up again`,
+        }),
+      ),
     );
     for (const s of running()) expect(await etcdGauge(s)).toBe(1);
     // Same processes as before: recovery needed no restart.
@@ -135,10 +148,13 @@ describe('services on a five-member cluster', () => {
     await stack.nats.stop();
     try {
       for (const s of running()) {
-        const r = await waitFor(async () => {
-          const res = await readyz(s);
-          return res.status === 503 ? res : undefined;
-        }, { timeoutMs: 10_000, intervalMs: 50, what: `${s.instanceId} to turn 503` });
+        const r = await waitFor(
+          async () => {
+            const res = await readyz(s);
+            return res.status === 503 ? res : undefined;
+          },
+          { timeoutMs: 10_000, intervalMs: 50, what: `${s.instanceId} to turn 503` },
+        );
         expect(r.json).toMatchObject({ status: 'error', nats: { status: 'unavailable' } });
         expect(r.json.message).toMatch(/nats/);
         expect(await healthz(s)).toBe(200);
@@ -146,7 +162,11 @@ describe('services on a five-member cluster', () => {
     } finally {
       await stack.nats.start();
     }
-    await Promise.all(running().map((s) => waitFor(async () => (await readyz(s)).status === 200, { timeoutMs: 30_000, intervalMs: 200, what: `${s.instanceId} ready again` })));
+    await Promise.all(
+      running().map((s) =>
+        waitFor(async () => (await readyz(s)).status === 200, { timeoutMs: 30_000, intervalMs: 200, what: `${s.instanceId} ready again` }),
+      ),
+    );
   }, 90_000);
 
   it('kill -9 of a service removes its svc: key within the lease TTL', async () => {
@@ -154,7 +174,11 @@ describe('services on a five-member cluster', () => {
     await waitFor(() => svcKeyExists(orders), { timeoutMs: 15_000, what: 'orders registered again after the quorum test' });
     await orders.stop('SIGKILL');
     const killedAt = Date.now();
-    await waitFor(async () => !(await svcKeyExists(orders)), { timeoutMs: TTL_S * 1000 + 5000, intervalMs: 100, what: 'svc:orders key to expire' });
+    await waitFor(async () => !(await svcKeyExists(orders)), {
+      timeoutMs: TTL_S * 1000 + 5000,
+      intervalMs: 100,
+      what: 'svc:orders key to expire',
+    });
     // etcd expires leases on the leader's clock, checked about every 500 ms.
     expect(Date.now() - killedAt).toBeLessThanOrEqual(TTL_S * 1000 + 1500);
   });

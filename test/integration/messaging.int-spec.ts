@@ -7,7 +7,16 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { HEADERS, PARKED_STREAM, parkedSubject, STREAMS, type EventEnvelope, type StreamDef } from '@ticketcd/contracts';
 import { AppError } from '@ticketcd/contracts';
 import { EtcdUnavailableError } from '@ticketcd/etcd';
-import { connectNats, DurableConsumer, ensureStream, ensureStreams, JetStreamPublisher, listParked, replayParked, type NatsConnection } from '@ticketcd/messaging';
+import {
+  connectNats,
+  DurableConsumer,
+  ensureStream,
+  ensureStreams,
+  JetStreamPublisher,
+  listParked,
+  replayParked,
+  type NatsConnection,
+} from '@ticketcd/messaging';
 import { classifyFailure } from '@ticketcd/platform';
 import { createLogger, currentTraceId, runWithTrace } from '@ticketcd/observability';
 import { sharedCluster, waitFor } from '@ticketcd/testing';
@@ -27,7 +36,10 @@ function envelope(id: string, data: unknown = { n: 1 }): EventEnvelope {
 
 beforeAll(async () => {
   nc = await connectNats({ servers: [sharedCluster().natsUrl], name: 'messaging-test' });
-  await ensureStreams(nc, STREAMS.filter((s) => s.name === PARKED_STREAM));
+  await ensureStreams(
+    nc,
+    STREAMS.filter((s) => s.name === PARKED_STREAM),
+  );
 });
 afterAll(async () => {
   await nc.drain();
@@ -69,7 +81,9 @@ describe('JetStream on a real nats-server -js', () => {
     await new JetStreamPublisher(nc, 'test').publish(e, subject);
 
     const fixture = path.join(import.meta.dirname, '..', 'fixtures', 'hold-consumer.ts');
-    const child = spawn(process.execPath, [fixture, sharedCluster().natsUrl, def.name, durable, subject], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [fixture, sharedCluster().natsUrl, def.name, durable, subject], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -80,7 +94,17 @@ describe('JetStream on a real nats-server -js', () => {
     await exited;
 
     const got: { id: string; deliveryCount: number }[] = [];
-    const consumer = new DurableConsumer(nc, { stream: def.name, durable, filterSubject: subject, ackWaitMs: 1000, handler: async (ev, info) => void got.push({ id: ev.id, deliveryCount: info.deliveryCount }) }, log);
+    const consumer = new DurableConsumer(
+      nc,
+      {
+        stream: def.name,
+        durable,
+        filterSubject: subject,
+        ackWaitMs: 1000,
+        handler: async (ev, info) => void got.push({ id: ev.id, deliveryCount: info.deliveryCount }),
+      },
+      log,
+    );
     await consumer.start();
     try {
       await waitFor(() => got.length > 0, { timeoutMs: 15_000, what: 'redelivery after the consumer died' });
@@ -117,11 +141,16 @@ describe('JetStream on a real nats-server -js', () => {
     try {
       await new JetStreamPublisher(nc, 'test').publish(e, subject);
       const js = jetstream(nc);
-      const parkedConsumer = await (await jetstreamManager(nc)).consumers.add(PARKED_STREAM, { filter_subject: parkedSubject(durable), ack_policy: 'explicit' as never });
-      const parked = await waitFor(async () => {
-        const c = await js.consumers.get(PARKED_STREAM, parkedConsumer.name);
-        return (await c.next({ expires: 1000 })) ?? undefined;
-      }, { timeoutMs: 15_000, what: 'the message in the PARKED stream' });
+      const parkedConsumer = await (
+        await jetstreamManager(nc)
+      ).consumers.add(PARKED_STREAM, { filter_subject: parkedSubject(durable), ack_policy: 'explicit' as never });
+      const parked = await waitFor(
+        async () => {
+          const c = await js.consumers.get(PARKED_STREAM, parkedConsumer.name);
+          return (await c.next({ expires: 1000 })) ?? undefined;
+        },
+        { timeoutMs: 15_000, what: 'the message in the PARKED stream' },
+      );
       expect(attempts).toHaveLength(4);
       const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
       expect(gaps[0]).toBeGreaterThanOrEqual(90);
@@ -141,14 +170,20 @@ describe('JetStream on a real nats-server -js', () => {
     }
   });
 
-  it('runs the handler in the publisher\'s trace', async () => {
+  it("runs the handler in the publisher's trace", async () => {
     const durable = `d-${ulid().toLowerCase()}`;
     const seen: (string | undefined)[] = [];
-    const consumer = new DurableConsumer(nc, { stream: def.name, durable, filterSubject: subject, handler: async () => void seen.push(currentTraceId()) }, log);
+    const consumer = new DurableConsumer(
+      nc,
+      { stream: def.name, durable, filterSubject: subject, handler: async () => void seen.push(currentTraceId()) },
+      log,
+    );
     await consumer.start();
     try {
       const pub = new JetStreamPublisher(nc, 'test');
-      await runWithTrace('trace-of-the-sale', () => pub.publish(pub.envelope({ type: subject, stream: def.name, data: z.object({ n: z.number() }) }, ulid(), { n: 1 }), subject));
+      await runWithTrace('trace-of-the-sale', () =>
+        pub.publish(pub.envelope({ type: subject, stream: def.name, data: z.object({ n: z.number() }) }, ulid(), { n: 1 }), subject),
+      );
       await waitFor(() => seen.length === 1, { what: 'delivery' });
       expect(seen).toEqual(['trace-of-the-sale']);
     } finally {
@@ -164,10 +199,13 @@ describe('JetStream on a real nats-server -js', () => {
     try {
       await jetstream(nc).publish(subject, '{"not":"an envelope"}', { msgID: ulid() });
       const jsm = await jetstreamManager(nc);
-      await waitFor(async () => {
-        const info = await jsm.streams.info(PARKED_STREAM, { subjects_filter: parkedSubject(durable) } as never);
-        return (info.state.subjects as Record<string, number> | undefined)?.[parkedSubject(durable)] === 1;
-      }, { timeoutMs: 10_000, what: 'malformed message parked' });
+      await waitFor(
+        async () => {
+          const info = await jsm.streams.info(PARKED_STREAM, { subjects_filter: parkedSubject(durable) } as never);
+          return (info.state.subjects as Record<string, number> | undefined)?.[parkedSubject(durable)] === 1;
+        },
+        { timeoutMs: 10_000, what: 'malformed message parked' },
+      );
       expect(calls).toBe(0);
     } finally {
       await consumer.stop();
@@ -190,7 +228,8 @@ describe('JetStream on a real nats-server -js', () => {
         pauseMs: [20, 50, 100],
         onOutcome: (o) => outcomes.push(o),
         handler: async () => {
-          if (++calls <= 12) throw new EtcdUnavailableError('etcd unavailable during recording a sale: no answer before the deadline (quorum lost?)', true);
+          if (++calls <= 12)
+            throw new EtcdUnavailableError('etcd unavailable during recording a sale: no answer before the deadline (quorum lost?)', true);
         },
       },
       log,
@@ -199,7 +238,10 @@ describe('JetStream on a real nats-server -js', () => {
     try {
       const pub = new JetStreamPublisher(nc, 'test');
       for (let i = 0; i < 3; i++) await pub.publish(envelope(ulid()), subject);
-      await waitFor(() => outcomes.filter((o) => o === 'acked').length === 3, { timeoutMs: 15_000, what: 'all three handled once etcd is back' });
+      await waitFor(() => outcomes.filter((o) => o === 'acked').length === 3, {
+        timeoutMs: 15_000,
+        what: 'all three handled once etcd is back',
+      });
       expect(calls).toBeGreaterThan(12);
       expect(outcomes).not.toContain('parked');
       expect(await listParked(nc, { durable })).toEqual([]);
@@ -230,11 +272,22 @@ describe('JetStream on a real nats-server -js', () => {
     try {
       const e = envelope(`sold:${ulid()}`);
       await new JetStreamPublisher(nc, 'test').publish(e, subject);
-      const [p] = await waitFor(async () => {
-        const list = await listParked(nc, { durable });
-        return list.length ? list : undefined;
-      }, { timeoutMs: 10_000, what: 'the message parked' });
-      expect(p).toMatchObject({ durable, subject, stream: def.name, envelopeId: e.id, attempts: 1, failure: 'permanent', error: 'unknown ticket type' });
+      const [p] = await waitFor(
+        async () => {
+          const list = await listParked(nc, { durable });
+          return list.length ? list : undefined;
+        },
+        { timeoutMs: 10_000, what: 'the message parked' },
+      );
+      expect(p).toMatchObject({
+        durable,
+        subject,
+        stream: def.name,
+        envelopeId: e.id,
+        attempts: 1,
+        failure: 'permanent',
+        error: 'unknown ticket type',
+      });
 
       broken = false;
       // Replayed within the stream's duplicate window: still delivered (a new NATS message id, the same envelope).

@@ -18,9 +18,18 @@ import { ulid } from 'ulid';
 import { z } from 'zod';
 
 const tag = `rpc${ulid().slice(-12).toLowerCase()}`;
-const def = <Req extends z.ZodType, Res extends z.ZodType>(verb: string, request: Req, reply: Res): RpcDef<Req, Res> => ({ subject: `${tag}.${verb}`, service: tag, request, reply });
+const def = <Req extends z.ZodType, Res extends z.ZodType>(verb: string, request: Req, reply: Res): RpcDef<Req, Res> => ({
+  subject: `${tag}.${verb}`,
+  service: tag,
+  request,
+  reply,
+});
 
-const Echo = def('echo', z.object({ word: z.string().min(1).max(10), times: z.number().int().positive().default(1) }), z.object({ echoed: z.string(), traceId: z.string().nullable() }));
+const Echo = def(
+  'echo',
+  z.object({ word: z.string().min(1).max(10), times: z.number().int().positive().default(1) }),
+  z.object({ echoed: z.string(), traceId: z.string().nullable() }),
+);
 const Conflict = def('conflict', z.object({}), z.object({}));
 const StoreDown = def('store-down', z.object({}), z.object({}));
 const Crash = def('crash', z.object({}), z.object({}));
@@ -98,36 +107,47 @@ afterAll(async () => {
 });
 
 describe('request-reply through the platform', () => {
-  it('answers with data, in the caller\'s trace', async () => {
+  it("answers with data, in the caller's trace", async () => {
     const reply = await runWithTrace('trace-from-caller', () => client.call(Echo, { word: 'ab', times: 2 }));
     expect(reply).toEqual({ echoed: 'abab', traceId: 'trace-from-caller' });
   });
 
-  it('applies the contract\'s defaults before the handler runs', async () => {
+  it("applies the contract's defaults before the handler runs", async () => {
     expect((await client.call(Echo, { word: 'x' })).echoed).toBe('x');
   });
 
   it('refuses a bad payload with field paths and never calls the handler', async () => {
     const before = handled;
     // Sent raw, past the client's own validation, as a buggy or hostile caller would.
-    const raw = (await firstValueFrom(app.get<ClientProxy>(RPC_PROXY).send(Echo.subject, { word: '', times: -1, extra: ':' }))) as RpcReply<unknown>;
+    const raw = (await firstValueFrom(
+      app.get<ClientProxy>(RPC_PROXY).send(Echo.subject, { word: '', times: -1, extra: ':' }),
+    )) as RpcReply<unknown>;
     expect(raw).toEqual({ ok: false, error: expect.objectContaining({ code: 'BAD_REQUEST', message: `invalid ${Echo.subject} request` }) });
     if (!raw.ok) expect(raw.error.fields?.map((f) => f.path).sort()).toEqual(['times', 'word']);
     // The client refuses it too, without sending.
     const local = await client.request(Echo, { word: 'x'.repeat(11) });
-    expect(local).toEqual({ ok: false, error: expect.objectContaining({ code: 'BAD_REQUEST', fields: [{ path: 'word', message: expect.any(String) }] }) });
+    expect(local).toEqual({
+      ok: false,
+      error: expect.objectContaining({ code: 'BAD_REQUEST', fields: [{ path: 'word', message: expect.any(String) }] }),
+    });
     expect(handled).toBe(before);
   });
 
-  it('returns a handler\'s refusal as it was raised', async () => {
+  it("returns a handler's refusal as it was raised", async () => {
     const reply = await client.request(Conflict, {});
-    expect(reply).toEqual({ ok: false, error: { code: 'CONFLICT', message: 'event version 3 is stale; current is 4', details: { current: 4 } } });
+    expect(reply).toEqual({
+      ok: false,
+      error: { code: 'CONFLICT', message: 'event version 3 is stale; current is 4', details: { current: 4 } },
+    });
   });
 
   it('reports a store outage as UNAVAILABLE naming etcd, fast', async () => {
     const started = Date.now();
     const reply = await client.request(StoreDown, {});
-    expect(reply).toEqual({ ok: false, error: expect.objectContaining({ code: 'UNAVAILABLE', dependency: 'etcd', message: expect.stringMatching(/^etcd unavailable/) }) });
+    expect(reply).toEqual({
+      ok: false,
+      error: expect.objectContaining({ code: 'UNAVAILABLE', dependency: 'etcd', message: expect.stringMatching(/^etcd unavailable/) }),
+    });
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
@@ -138,12 +158,15 @@ describe('request-reply through the platform', () => {
   it('reports no running instance as UNAVAILABLE naming the service, without waiting for the timeout', async () => {
     const started = Date.now();
     const reply = await client.request(Nobody, {}, { timeoutMs: 5000 });
-    expect(reply).toEqual({ ok: false, error: expect.objectContaining({ code: 'UNAVAILABLE', dependency: tag, message: expect.stringContaining('no running instance') }) });
+    expect(reply).toEqual({
+      ok: false,
+      error: expect.objectContaining({ code: 'UNAVAILABLE', dependency: tag, message: expect.stringContaining('no running instance') }),
+    });
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
   // Issue 13 point 8: a handler's retries must stop before its caller gives up.
-  it('carries the caller\'s budget: the handler knows its deadline, and calls inside a deadline wait no longer', async () => {
+  it("carries the caller's budget: the handler knows its deadline, and calls inside a deadline wait no longer", async () => {
     const { leftMs } = await client.call(Budget, {}, { timeoutMs: 1200 });
     expect(leftMs).toBeGreaterThan(700);
     expect(leftMs).toBeLessThanOrEqual(1200);
@@ -153,11 +176,17 @@ describe('request-reply through the platform', () => {
     expect(reply).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
     expect(Date.now() - started).toBeLessThan(1000);
     // No time left: refused without sending.
-    expect(await runWithTrace('t', () => client.request(Echo, { word: 'x' }), Date.now() - 1)).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
+    expect(await runWithTrace('t', () => client.request(Echo, { word: 'x' }), Date.now() - 1)).toMatchObject({
+      ok: false,
+      error: { code: 'TIMEOUT' },
+    });
   });
 
   it('reports a slow service as TIMEOUT naming it', async () => {
     const reply = await client.request(Slow, {}, { timeoutMs: 300 });
-    expect(reply).toEqual({ ok: false, error: expect.objectContaining({ code: 'TIMEOUT', dependency: tag, message: expect.stringContaining('within 300 ms') }) });
+    expect(reply).toEqual({
+      ok: false,
+      error: expect.objectContaining({ code: 'TIMEOUT', dependency: tag, message: expect.stringContaining('within 300 ms') }),
+    });
   });
 });

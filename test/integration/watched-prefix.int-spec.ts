@@ -96,7 +96,10 @@ describe('WatchedPrefix under watch reconnects and reloads', () => {
     try {
       const want = await inStore();
       for (const { cache, stats } of tracked) {
-        await waitFor(() => JSON.stringify(Object.fromEntries(cache.all().sort())) === JSON.stringify(want), { timeoutMs: 20_000, what: 'the cache to equal etcd' });
+        await waitFor(() => JSON.stringify(Object.fromEntries(cache.all().sort())) === JSON.stringify(want), {
+          timeoutMs: 20_000,
+          what: 'the cache to equal etcd',
+        });
         expect(stats.applies).toBeGreaterThan(writes / 2);
         expect(stats.regressions).toEqual([]);
       }

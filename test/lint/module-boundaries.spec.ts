@@ -19,21 +19,32 @@ async function lint(filePath: string, code: string): Promise<string[]> {
 
 describe('module boundaries', () => {
   it('a service importing another service fails lint', async () => {
-    const messages = await lint('services/orders/src/__fixture__.ts', "import { InventoryModule } from '@ticketcd/inventory';\nexport const x = InventoryModule;\n");
+    const messages = await lint(
+      'services/orders/src/__fixture__.ts',
+      "import { InventoryModule } from '@ticketcd/inventory';\nexport const x = InventoryModule;\n",
+    );
     expect(messages).toEqual([expect.stringMatching(/Imports of apps are forbidden/)]);
   }, 60_000);
 
   it('a lib importing a service fails lint', async () => {
-    const messages = await lint('libs/shared/contracts/src/__fixture__.ts', "import { GatewayModule } from '@ticketcd/gateway';\nexport const x = GatewayModule;\n");
+    const messages = await lint(
+      'libs/shared/contracts/src/__fixture__.ts',
+      "import { GatewayModule } from '@ticketcd/gateway';\nexport const x = GatewayModule;\n",
+    );
     expect(messages.length).toBeGreaterThan(0);
   }, 60_000);
 
   it('a lib importing test helpers fails lint', async () => {
-    const messages = await lint('libs/shared/config/src/__fixture__.ts', "import { waitFor } from '@ticketcd/testing';\nexport const x = waitFor;\n");
+    const messages = await lint(
+      'libs/shared/config/src/__fixture__.ts',
+      "import { waitFor } from '@ticketcd/testing';\nexport const x = waitFor;\n",
+    );
     expect(messages).toEqual([expect.stringMatching(/can only depend on libs tagged with "type:lib"/)]);
   }, 60_000);
 
   it('a service importing shared libs passes', async () => {
-    expect(await lint('services/orders/src/__fixture__.ts', "import { keys } from '@ticketcd/keys';\nexport const x = keys;\n")).toEqual([]);
+    expect(await lint('services/orders/src/__fixture__.ts', "import { keys } from '@ticketcd/keys';\nexport const x = keys;\n")).toEqual(
+      [],
+    );
   }, 60_000);
 });

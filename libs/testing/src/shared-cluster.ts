@@ -17,7 +17,10 @@ export interface SharedCluster {
 export function sharedCluster(): SharedCluster {
   const etcd = process.env[ENV_ETCD];
   const nats = process.env[ENV_NATS];
-  if (!etcd || !nats) throw new Error(`${ENV_ETCD} / ${ENV_NATS} not set: run integration tests through jest's integration or e2e project (global setup starts the cluster)`);
+  if (!etcd || !nats)
+    throw new Error(
+      `${ENV_ETCD} / ${ENV_NATS} not set: run integration tests through jest's integration or e2e project (global setup starts the cluster)`,
+    );
   return { etcdEndpoints: etcd.split(','), natsUrl: nats };
 }
 

@@ -11,7 +11,14 @@ export async function startPrivateStack(opts: Partial<Pick<StackOptions, 'servic
   // A port taken between the check and the bind fails the start: try another block.
   for (let attempt = 1; ; attempt++) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketcd-private-'));
-    const stack = new Stack({ dir, portBase: await findFreePortBlock(60), repoRoot: process.cwd(), services: opts.services ?? false, instances: opts.instances, env: opts.env });
+    const stack = new Stack({
+      dir,
+      portBase: await findFreePortBlock(60),
+      repoRoot: process.cwd(),
+      services: opts.services ?? false,
+      instances: opts.instances,
+      env: opts.env,
+    });
     try {
       await stack.start();
       return stack;

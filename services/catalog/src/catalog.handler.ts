@@ -65,7 +65,9 @@ export class CatalogHandler {
   @RpcHandler(Rpc.catalog.updateStaticList)
   async updateStaticList(@Payload() req: RpcRequest<typeof Rpc.catalog.updateStaticList>) {
     const values = await this.statics.update(req.list, req.add ?? [], req.remove ?? [], (list, value) =>
-      list === 'ticket-types' ? this.eventsRepo.anyTicketOfType(value) : this.eventsRepo.anyEventUses(list === 'locations' ? 'location' : 'type', value),
+      list === 'ticket-types'
+        ? this.eventsRepo.anyTicketOfType(value)
+        : this.eventsRepo.anyEventUses(list === 'locations' ? 'location' : 'type', value),
     );
     return { values };
   }

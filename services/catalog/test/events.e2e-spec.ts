@@ -32,7 +32,8 @@ const concert = {
 /** Every key except the ones that change by themselves (svc: leases, the outbox being relayed). */
 async function keyspace(): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for await (const kv of scanPrefix(etcd.kv, '')) if (!kv.key.startsWith('svc:') && !kv.key.startsWith('outbox:')) out.set(kv.key, kv.value);
+  for await (const kv of scanPrefix(etcd.kv, ''))
+    if (!kv.key.startsWith('svc:') && !kv.key.startsWith('outbox:')) out.set(kv.key, kv.value);
   return out;
 }
 
@@ -66,13 +67,23 @@ describe('catalog events', () => {
       { type: 'pink', total: 100, remaining: 100, price: 4500 },
     ]);
     expect(await etcd.kv.get(keys.ticket(created.eventId, 'pink')).string()).not.toBeNull();
-    const messages = await waitFor(async () => {
-      const m = await catalogMessages(created.eventId);
-      return m.length > 0 ? m : undefined;
-    }, { timeoutMs: 10_000, what: 'catalog.event.created in the stream' });
+    const messages = await waitFor(
+      async () => {
+        const m = await catalogMessages(created.eventId);
+        return m.length > 0 ? m : undefined;
+      },
+      { timeoutMs: 10_000, what: 'catalog.event.created in the stream' },
+    );
     expect(messages.map((m) => m.type)).toEqual(['catalog.event.created']);
     // Inventory can sell it at once.
-    await expect(rpc.client.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'first-fan', eventId: created.eventId, lines: [{ type: 'pink', quantity: 2 }] })).resolves.toMatchObject({ status: 'accepted' });
+    await expect(
+      rpc.client.call(Rpc.inventory.purchase, {
+        orderId: ulid(),
+        username: 'first-fan',
+        eventId: created.eventId,
+        lines: [{ type: 'pink', quantity: 2 }],
+      }),
+    ).resolves.toMatchObject({ status: 'accepted' });
   });
 
   it('refuses bad input field by field and changes no key (invariant 6)', async () => {
@@ -80,7 +91,16 @@ describe('catalog events', () => {
     const cases: [unknown, string[]][] = [
       [{ ...concert, location: 'atlantis' }, ['location']],
       [{ ...concert, type: 'opera', ticketTypes: [{ type: 'gold', total: 1, price: 1 }] }, ['ticketTypes.0.type', 'type']],
-      [{ ...concert, ticketTypes: [{ type: 'pink', total: 1, price: 1 }, { type: 'pink', total: 2, price: 1 }] }, ['ticketTypes.1.type']],
+      [
+        {
+          ...concert,
+          ticketTypes: [
+            { type: 'pink', total: 1, price: 1 },
+            { type: 'pink', total: 2, price: 1 },
+          ],
+        },
+        ['ticketTypes.1.type'],
+      ],
       [{ ...concert, location: 'por:to' }, ['location']],
       [{ ...concert, date: 'next friday', maxPerOrder: 0 }, ['date', 'maxPerOrder']],
       [{ ...concert, ticketTypes: [{ type: 'pink', total: -5, price: 12.5 }] }, ['ticketTypes.0.price', 'ticketTypes.0.total']],
@@ -99,10 +119,21 @@ describe('catalog events', () => {
     expect(unknown).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     const badEdit = await rpc.client.request(Rpc.catalog.updateEvent, { eventId: ulid(), expectedVersion: 1, changes: { name: 'x' } });
     expect(badEdit).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-    await expect(rpc.client.request(Rpc.catalog.updateEvent, { eventId: ulid(), expectedVersion: 0, changes: { maxPerOrder: 'many' } } as never)).resolves.toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
-    await expect(rpc.client.request(Rpc.catalog.deleteEvent, { eventId: ulid() })).resolves.toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-    await expect(rpc.client.request(Rpc.catalog.deleteEvent, { eventId: 'event/1' })).resolves.toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
-    await expect(rpc.client.request(Rpc.catalog.listEvents, { type: 'a:b' })).resolves.toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', fields: [{ path: 'type' }] } });
+    await expect(
+      rpc.client.request(Rpc.catalog.updateEvent, { eventId: ulid(), expectedVersion: 0, changes: { maxPerOrder: 'many' } } as never),
+    ).resolves.toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    await expect(rpc.client.request(Rpc.catalog.deleteEvent, { eventId: ulid() })).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
+    await expect(rpc.client.request(Rpc.catalog.deleteEvent, { eventId: 'event/1' })).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'BAD_REQUEST' },
+    });
+    await expect(rpc.client.request(Rpc.catalog.listEvents, { type: 'a:b' })).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'BAD_REQUEST', fields: [{ path: 'type' }] },
+    });
     expect(await keyspace()).toEqual(before);
   });
 
@@ -110,7 +141,11 @@ describe('catalog events', () => {
     const e = await rpc.client.call(Rpc.catalog.createEvent, concert);
     const [a, b] = await Promise.all([
       rpc.client.request(Rpc.catalog.updateEvent, { eventId: e.eventId, expectedVersion: 1, changes: { name: 'Edit A' } }),
-      rpc.client.request(Rpc.catalog.updateEvent, { eventId: e.eventId, expectedVersion: 1, changes: { name: 'Edit B', location: 'lisbon' } }),
+      rpc.client.request(Rpc.catalog.updateEvent, {
+        eventId: e.eventId,
+        expectedVersion: 1,
+        changes: { name: 'Edit B', location: 'lisbon' },
+      }),
     ]);
     const oks = [a, b].filter((r) => r.ok);
     const conflicts = [a, b].filter((r) => !r.ok);
@@ -119,23 +154,41 @@ describe('catalog events', () => {
     const now = await rpc.client.call(Rpc.catalog.getEvent, { eventId: e.eventId });
     expect(now.version).toBe(2);
     expect(['Edit A', 'Edit B']).toContain(now.name);
-    const updated = await waitFor(async () => (await catalogMessages(e.eventId)).find((m) => m.type === 'catalog.event.updated'), { timeoutMs: 10_000, what: 'catalog.event.updated' });
+    const updated = await waitFor(async () => (await catalogMessages(e.eventId)).find((m) => m.type === 'catalog.event.updated'), {
+      timeoutMs: 10_000,
+      what: 'catalog.event.updated',
+    });
     expect(updated.data).toMatchObject({ version: 2, before: { name: 'Rock in the Park' }, after: { name: now.name } });
   });
 
   it('a deleted event is gone and no longer sells; its sales stay', async () => {
     const e = await rpc.client.call(Rpc.catalog.createEvent, concert);
-    await rpc.client.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'early-bird', eventId: e.eventId, lines: [{ type: 'blue', quantity: 1 }] });
-    await expect(rpc.client.call(Rpc.catalog.deleteEvent, { eventId: e.eventId, expectedVersion: 1 })).resolves.toEqual({ eventId: e.eventId });
+    await rpc.client.call(Rpc.inventory.purchase, {
+      orderId: ulid(),
+      username: 'early-bird',
+      eventId: e.eventId,
+      lines: [{ type: 'blue', quantity: 1 }],
+    });
+    await expect(rpc.client.call(Rpc.catalog.deleteEvent, { eventId: e.eventId, expectedVersion: 1 })).resolves.toEqual({
+      eventId: e.eventId,
+    });
     // Deleting again is harmless.
     await expect(rpc.client.call(Rpc.catalog.deleteEvent, { eventId: e.eventId })).resolves.toEqual({ eventId: e.eventId });
     await expect(rpc.client.call(Rpc.catalog.getEvent, { eventId: e.eventId })).rejects.toMatchObject({ error: { code: 'NOT_FOUND' } });
     // Inventory closes the event's tickets when catalog.event.deleted reaches it.
-    await waitFor(async () => {
-      const t = await etcd.kv.get(keys.ticket(e.eventId, 'pink')).string();
-      return t !== null && (JSON.parse(t) as { closed: boolean }).closed;
-    }, { timeoutMs: 10_000, what: 'inventory to close the deleted event' });
-    const refused = await rpc.client.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'late', eventId: e.eventId, lines: [{ type: 'pink', quantity: 1 }] });
+    await waitFor(
+      async () => {
+        const t = await etcd.kv.get(keys.ticket(e.eventId, 'pink')).string();
+        return t !== null && (JSON.parse(t) as { closed: boolean }).closed;
+      },
+      { timeoutMs: 10_000, what: 'inventory to close the deleted event' },
+    );
+    const refused = await rpc.client.call(Rpc.inventory.purchase, {
+      orderId: ulid(),
+      username: 'late',
+      eventId: e.eventId,
+      lines: [{ type: 'pink', quantity: 1 }],
+    });
     expect(refused).toMatchObject({ status: 'refused', reason: 'event_deleted' });
     let sales = 0;
     for await (const kv of scanPrefix(etcd.kv, `sale:${e.eventId}:`)) if (kv) sales++;
@@ -145,7 +198,8 @@ describe('catalog events', () => {
   it('lists live events upcoming first, filtered and in pages; deleted ones are gone', async () => {
     await rpc.client.call(Rpc.catalog.updateStaticList, { list: 'locations', add: ['listville'] });
     const at = (days: number) => new Date(Date.now() + days * 86400_000).toISOString();
-    const mk = (name: string, days: number, type: string) => rpc.client.call(Rpc.catalog.createEvent, { ...concert, name, location: 'listville', type, date: at(days) });
+    const mk = (name: string, days: number, type: string) =>
+      rpc.client.call(Rpc.catalog.createEvent, { ...concert, name, location: 'listville', type, date: at(days) });
     const past = await mk('Last year', -300, 'concert');
     const later = await mk('Later', 60, 'concert');
     const soon = await mk('Soon', 5, 'concert');
@@ -163,19 +217,30 @@ describe('catalog events', () => {
     expect(names).toEqual([soon.name, later.name, past.name]);
     const plays = await rpc.client.call(Rpc.catalog.listEvents, { location: 'listville', type: 'theater' });
     expect(plays.items.map((e) => e.eventId)).toEqual([theatre.eventId]);
-    await expect(rpc.client.call(Rpc.catalog.listEvents, { cursor: 'not-a-cursor' })).rejects.toMatchObject({ error: { code: 'BAD_REQUEST' } });
+    await expect(rpc.client.call(Rpc.catalog.listEvents, { cursor: 'not-a-cursor' })).rejects.toMatchObject({
+      error: { code: 'BAD_REQUEST' },
+    });
 
     // Written by someone else (another catalog instance): reaches the list through the watch.
     const seeded = await seedEvent(etcd, { tickets: [{ type: 'pink', total: 1, price: 1 }] });
-    await waitFor(async () => (await rpc.client.call(Rpc.catalog.listEvents, { location: 'porto', limit: 200 })).items.some((e) => e.eventId === seeded), { timeoutMs: 10_000, what: 'the seeded event in the list' });
+    await waitFor(
+      async () =>
+        (await rpc.client.call(Rpc.catalog.listEvents, { location: 'porto', limit: 200 })).items.some((e) => e.eventId === seeded),
+      { timeoutMs: 10_000, what: 'the seeded event in the list' },
+    );
   });
 
   it('favourites: idempotent add and remove, listed as live events', async () => {
     const a = await rpc.client.call(Rpc.catalog.createEvent, { ...concert, name: 'Fav A' });
     const b = await rpc.client.call(Rpc.catalog.createEvent, { ...concert, name: 'Fav B' });
-    for (const e of [a, b, a]) await expect(rpc.client.call(Rpc.catalog.addFavourite, { username: 'fan', eventId: e.eventId })).resolves.toEqual({ favourite: true });
+    for (const e of [a, b, a])
+      await expect(rpc.client.call(Rpc.catalog.addFavourite, { username: 'fan', eventId: e.eventId })).resolves.toEqual({
+        favourite: true,
+      });
     // Many users at once: the count is exact (one Txn per change, guarded by the pair key).
-    await Promise.all(Array.from({ length: 30 }, (_, i) => rpc.client.call(Rpc.catalog.addFavourite, { username: `fan-${i % 20}`, eventId: a.eventId })));
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) => rpc.client.call(Rpc.catalog.addFavourite, { username: `fan-${i % 20}`, eventId: a.eventId })),
+    );
     expect((await rpc.client.call(Rpc.catalog.getEvent, { eventId: a.eventId })).favourites).toBe(21);
     const first = await rpc.client.call(Rpc.catalog.listFavourites, { username: 'fan', limit: 1 });
     const second = await rpc.client.call(Rpc.catalog.listFavourites, { username: 'fan', limit: 1, cursor: first.nextCursor! });
@@ -186,18 +251,31 @@ describe('catalog events', () => {
     expect((await rpc.client.call(Rpc.catalog.getEvent, { eventId: a.eventId })).favourites).toBe(20);
     await rpc.client.call(Rpc.catalog.deleteEvent, { eventId: b.eventId });
     expect((await rpc.client.call(Rpc.catalog.listFavourites, { username: 'fan' })).items).toEqual([]);
-    await expect(rpc.client.call(Rpc.catalog.addFavourite, { username: 'fan', eventId: ulid() })).rejects.toMatchObject({ error: { code: 'NOT_FOUND' } });
-    await expect(rpc.client.request(Rpc.catalog.addFavourite, { username: 'Fan:1', eventId: a.eventId })).resolves.toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    await expect(rpc.client.call(Rpc.catalog.addFavourite, { username: 'fan', eventId: ulid() })).rejects.toMatchObject({
+      error: { code: 'NOT_FOUND' },
+    });
+    await expect(rpc.client.request(Rpc.catalog.addFavourite, { username: 'Fan:1', eventId: a.eventId })).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'BAD_REQUEST' },
+    });
   });
 
   it('static lists: read, add, and refuse to remove a value in use', async () => {
     const lists = await rpc.client.call(Rpc.catalog.getStaticLists, {});
     expect(lists.locations).toEqual(expect.arrayContaining(['lisbon', 'porto', 'braga']));
-    await expect(rpc.client.call(Rpc.catalog.updateStaticList, { list: 'locations', add: ['faro'] })).resolves.toMatchObject({ values: expect.arrayContaining(['faro']) });
+    await expect(rpc.client.call(Rpc.catalog.updateStaticList, { list: 'locations', add: ['faro'] })).resolves.toMatchObject({
+      values: expect.arrayContaining(['faro']),
+    });
     const e = await rpc.client.call(Rpc.catalog.createEvent, { ...concert, location: 'faro' });
-    await expect(rpc.client.call(Rpc.catalog.updateStaticList, { list: 'locations', remove: ['faro'] })).rejects.toMatchObject({ error: { code: 'CONFLICT', message: expect.stringContaining('faro is used by an event') } });
+    await expect(rpc.client.call(Rpc.catalog.updateStaticList, { list: 'locations', remove: ['faro'] })).rejects.toMatchObject({
+      error: { code: 'CONFLICT', message: expect.stringContaining('faro is used by an event') },
+    });
     await rpc.client.call(Rpc.catalog.deleteEvent, { eventId: e.eventId });
-    await expect(rpc.client.call(Rpc.catalog.updateStaticList, { list: 'locations', remove: ['faro'] })).resolves.toMatchObject({ values: expect.not.arrayContaining(['faro']) });
-    await expect(rpc.client.call(Rpc.catalog.updateStaticList, { list: 'locations', add: ['a:b'] })).rejects.toMatchObject({ error: { code: 'BAD_REQUEST' } });
+    await expect(rpc.client.call(Rpc.catalog.updateStaticList, { list: 'locations', remove: ['faro'] })).resolves.toMatchObject({
+      values: expect.not.arrayContaining(['faro']),
+    });
+    await expect(rpc.client.call(Rpc.catalog.updateStaticList, { list: 'locations', add: ['a:b'] })).rejects.toMatchObject({
+      error: { code: 'BAD_REQUEST' },
+    });
   });
 });

@@ -20,7 +20,10 @@ export const gatewayConfig = baseServiceConfig
     /** How long an instance trusts a session it read (a logout elsewhere shows after this). */
     SESSION_CACHE_MS: env.int(0, 60_000).default(1000),
     /** The first admin, created (or promoted) at start. Both or neither. */
-    ADMIN_USERNAME: z.string().regex(/^[a-z0-9_.-]{3,32}$/, 'must be 3-32 characters of a-z, 0-9, _ . -').optional(),
+    ADMIN_USERNAME: z
+      .string()
+      .regex(/^[a-z0-9_.-]{3,32}$/, 'must be 3-32 characters of a-z, 0-9, _ . -')
+      .optional(),
     ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(200).optional(),
     /** Secure cookies: "auto" sets Secure when the request came over TLS (see TRUST_PROXY). */
     COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
@@ -30,7 +33,12 @@ export const gatewayConfig = baseServiceConfig
     ALLOWED_ORIGINS: z
       .string()
       .default('')
-      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
     BODY_LIMIT_BYTES: env.int(1024, 1024 * 1024).default(64 * 1024),
     RATE_LOGIN_PER_IP: rate().default({ count: 30, seconds: 60 }),
     RATE_LOGIN_PER_USER: rate().default({ count: 10, seconds: 60 }),

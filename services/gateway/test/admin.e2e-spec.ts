@@ -59,7 +59,10 @@ function expectError(r: { status: number; body: ErrorReply }, status: number, co
 
 beforeAll(async () => {
   // A long session cache lets the admin's session outlive etcd in the last test (503 from the route, not the guard).
-  clients = await startStackWithClients({ services: ['gateway', 'catalog', 'inventory', 'orders'], env: { ...GATEWAY_TEST_ENV, SESSION_CACHE_MS: '60000' } });
+  clients = await startStackWithClients({
+    services: ['gateway', 'catalog', 'inventory', 'orders'],
+    env: { ...GATEWAY_TEST_ENV, SESSION_CACHE_MS: '60000' },
+  });
   const url = clients.stack.gatewayUrl!;
   admin = await new ApiClient(url).signIn('admin', GATEWAY_TEST_ENV.ADMIN_PASSWORD);
   user = await new ApiClient(url).signIn('plainuser');
@@ -131,7 +134,17 @@ describe('admin journey', () => {
     expect(none.status).toBe(200);
     expect(none.body).toEqual({ revenue: 0, orders: 0, soldByType: {} });
 
-    const order = await user.post('/api/orders', { eventId: e.eventId, lines: [{ type: general, quantity: 2 }, { type: vip, quantity: 1 }] }, { 'Idempotency-Key': ulid() });
+    const order = await user.post(
+      '/api/orders',
+      {
+        eventId: e.eventId,
+        lines: [
+          { type: general, quantity: 2 },
+          { type: vip, quantity: 1 },
+        ],
+      },
+      { 'Idempotency-Key': ulid() },
+    );
     expect(order.status).toBe(201);
     expect(order.body.total).toBe(2 * 4500 + 12000);
 
@@ -187,7 +200,9 @@ describe('admin journey', () => {
     expect(new Set(c.members.map((m: Member) => m.raftTerm)).size).toBe(1);
     expect(c.alarms).toEqual([]);
     expect(c.alarmsError).toBeUndefined();
-    const running = Object.fromEntries((c.services as { service: string; instances: unknown[] }[]).map((s) => [s.service, s.instances.length]));
+    const running = Object.fromEntries(
+      (c.services as { service: string; instances: unknown[] }[]).map((s) => [s.service, s.instances.length]),
+    );
     expect(running).toMatchObject({ gateway: 1, catalog: 1, inventory: 1, orders: 1, notifier: 0 });
   });
 });
@@ -210,9 +225,19 @@ describe('access', () => {
     ];
     for (const [method, path, body] of routes) {
       const forbidden = await user.request(method, path, { body });
-      expect({ method, path, status: forbidden.status, code: forbidden.body?.error?.code }).toEqual({ method, path, status: 403, code: 'FORBIDDEN' });
+      expect({ method, path, status: forbidden.status, code: forbidden.body?.error?.code }).toEqual({
+        method,
+        path,
+        status: 403,
+        code: 'FORBIDDEN',
+      });
       const anonymous = await anon.request(method, path, { body });
-      expect({ method, path, status: anonymous.status, code: anonymous.body?.error?.code }).toEqual({ method, path, status: 401, code: 'UNAUTHENTICATED' });
+      expect({ method, path, status: anonymous.status, code: anonymous.body?.error?.code }).toEqual({
+        method,
+        path,
+        status: 401,
+        code: 'UNAUTHENTICATED',
+      });
     }
     // Nothing the user tried changed anything.
     const still = await anon.get(`/api/events/${e.eventId}`);
@@ -233,23 +258,51 @@ describe('instance details are admin only (issue 13.10)', () => {
   it('/ shows no host, pid or port to anyone; /api/system/instances and /admin/status are 401 anonymous, 403 to a user, and list them to an admin', async () => {
     for (const path of ['/api/system/instances', '/admin/status']) {
       const a = await anon.get(path);
-      expect({ path, status: a.status, code: a.body?.error?.code, leaks: secretsIn(text(a.body)) }).toEqual({ path, status: 401, code: 'UNAUTHENTICATED', leaks: [] });
+      expect({ path, status: a.status, code: a.body?.error?.code, leaks: secretsIn(text(a.body)) }).toEqual({
+        path,
+        status: 401,
+        code: 'UNAUTHENTICATED',
+        leaks: [],
+      });
       const u = await user.get(path);
-      expect({ path, status: u.status, code: u.body?.error?.code, leaks: secretsIn(text(u.body)) }).toEqual({ path, status: 403, code: 'FORBIDDEN', leaks: [] });
+      expect({ path, status: u.status, code: u.body?.error?.code, leaks: secretsIn(text(u.body)) }).toEqual({
+        path,
+        status: 403,
+        code: 'FORBIDDEN',
+        leaks: [],
+      });
     }
     // Instance ids are host-pid by default (INSTANCE_ID), so / must not list them either.
     const ids = clients.stack.services.map((s) => s.instanceId);
-    for (const [who, c] of [['anonymous', anon], ['user', user], ['admin', admin]] as const) {
+    for (const [who, c] of [
+      ['anonymous', anon],
+      ['user', user],
+      ['admin', admin],
+    ] as const) {
       const root = await c.get('/');
       const body = text(root.body);
-      expect({ who, status: root.status, leaks: secretsIn(body), ids: ids.filter((id) => body.includes(id)) }).toEqual({ who, status: 200, leaks: [], ids: [] });
+      expect({ who, status: root.status, leaks: secretsIn(body), ids: ids.filter((id) => body.includes(id)) }).toEqual({
+        who,
+        status: 200,
+        leaks: [],
+        ids: [],
+      });
       expect(body).toContain('/api/docs');
     }
     const gateway = clients.stack.services.find((s) => s.spec.service === 'gateway')!;
     const listed = await admin.get('/api/system/instances');
     expect(listed.status).toBe(200);
-    const instances = (listed.body.services as { service: string; instances: { instanceId: string; host: string; pid: number; httpPort: number }[] }[]).flatMap((s) => s.instances);
-    expect(instances).toContainEqual(expect.objectContaining({ instanceId: gateway.instanceId, host: os.hostname(), pid: gateway.process!.pid, httpPort: gateway.spec.port }));
+    const instances = (
+      listed.body.services as { service: string; instances: { instanceId: string; host: string; pid: number; httpPort: number }[] }[]
+    ).flatMap((s) => s.instances);
+    expect(instances).toContainEqual(
+      expect.objectContaining({
+        instanceId: gateway.instanceId,
+        host: os.hostname(),
+        pid: gateway.process!.pid,
+        httpPort: gateway.spec.port,
+      }),
+    );
     const page = await admin.get('/admin/status');
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);

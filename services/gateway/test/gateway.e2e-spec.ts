@@ -32,7 +32,14 @@ const admin = () => new ApiClient(base).signIn('admin', 'admin-test-password');
 function expectError(r: ApiResponse, status: number, code?: string) {
   expect({ status: r.status, body: r.body }).toEqual({
     status,
-    body: { error: expect.objectContaining({ status, code: code ?? expect.any(String), message: expect.any(String), requestId: expect.any(String) }) },
+    body: {
+      error: expect.objectContaining({
+        status,
+        code: code ?? expect.any(String),
+        message: expect.any(String),
+        requestId: expect.any(String),
+      }),
+    },
   });
   expect(r.headers.get('x-request-id')).toBe(r.body.error.requestId);
 }
@@ -40,7 +47,16 @@ function expectError(r: ApiResponse, status: number, code?: string) {
 describe('accounts and sessions', () => {
   it('registers, logs in, says who I am, logs out', async () => {
     const c = new ApiClient(base);
-    expect((await c.post('/api/auth/register', { username: 'journey.ana', password: 'a long passphrase', name: 'Ana', email: 'ana@example.com' })).status).toBe(201);
+    expect(
+      (
+        await c.post('/api/auth/register', {
+          username: 'journey.ana',
+          password: 'a long passphrase',
+          name: 'Ana',
+          email: 'ana@example.com',
+        })
+      ).status,
+    ).toBe(201);
     const login = await c.post('/api/auth/login', { username: 'journey.ana', password: 'a long passphrase' });
     expect(login.status).toBe(200);
     expect(login.body.user).toMatchObject({ username: 'journey.ana', role: 'user', name: 'Ana' });
@@ -93,7 +109,10 @@ describe('accounts and sessions', () => {
       expect(Number(kv.lease)).toBeGreaterThan(0);
       const ttl = await clients.etcd.client.leaseClient.leaseTimeToLive({ ID: kv.lease });
       expect(Number(ttl.grantedTTL)).toBe(3);
-      await waitFor(async () => (await clients.etcd.kv.get(key).string()) === null, { timeoutMs: 15_000, what: 'session key removed by its lease' });
+      await waitFor(async () => (await clients.etcd.kv.get(key).string()) === null, {
+        timeoutMs: 15_000,
+        what: 'session key removed by its lease',
+      });
       expectError(await c.get('/api/auth/me'), 401, 'UNAUTHENTICATED');
     } finally {
       await short.stop();
@@ -143,16 +162,32 @@ describe('orders over HTTP', () => {
   let eventId: string;
   let buyer: ApiClient;
   beforeAll(async () => {
-    eventId = await seedEvent(clients.etcd, { maxPerOrder: 6, tickets: [{ type: 'general', total: 100, price: 2500 }, { type: 'vip', total: 3, price: 9000 }] });
+    eventId = await seedEvent(clients.etcd, {
+      maxPerOrder: 6,
+      tickets: [
+        { type: 'general', total: 100, price: 2500 },
+        { type: 'vip', total: 3, price: 9000 },
+      ],
+    });
     buyer = await user();
   });
-  const order = (c: ApiClient, body: unknown, key: string | null = ulid()) => c.request('POST', '/api/orders', { body, headers: key === null ? {} : { 'idempotency-key': key } });
+  const order = (c: ApiClient, body: unknown, key: string | null = ulid()) =>
+    c.request('POST', '/api/orders', { body, headers: key === null ? {} : { 'idempotency-key': key } });
 
   it('buys two ticket types in one order and lists it in my purchases', async () => {
-    const r = await order(buyer, { eventId, lines: [{ type: 'general', quantity: 2 }, { type: 'vip', quantity: 1 }] });
+    const r = await order(buyer, {
+      eventId,
+      lines: [
+        { type: 'general', quantity: 2 },
+        { type: 'vip', quantity: 1 },
+      ],
+    });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ status: 'accepted', eventId, total: 2 * 2500 + 9000, remaining: { general: 98, vip: 2 } });
-    await waitFor(async () => (await buyer.get('/api/me/purchases')).body.items?.some((p: { orderId: string }) => p.orderId === r.body.orderId), { what: 'purchase in history' });
+    await waitFor(
+      async () => (await buyer.get('/api/me/purchases')).body.items?.some((p: { orderId: string }) => p.orderId === r.body.orderId),
+      { what: 'purchase in history' },
+    );
   });
 
   it('invariant 2: the same Idempotency-Key 20 times at once buys once, and every reply is identical', async () => {
@@ -190,7 +225,9 @@ describe('orders over HTTP', () => {
     const second = await stack.addInstance('gateway');
     try {
       await second.waitReady();
-      const events = await Promise.all([0, 1].map(() => seedEvent(clients.etcd, { tickets: [{ type: 'general', total: 50, price: 2500 }] })));
+      const events = await Promise.all(
+        [0, 1].map(() => seedEvent(clients.etcd, { tickets: [{ type: 'general', total: 50, price: 2500 }] })),
+      );
       const via = [buyer, Object.assign(new ApiClient(second.url), { cookie: buyer.cookie })];
       const key = `race-${ulid()}`;
       // Attempt i is order i % 4: (event 0, 1), (event 1, 1), (event 0, 2), (event 1, 2), 5 times each,
@@ -205,7 +242,9 @@ describe('orders over HTTP', () => {
         expectError(r, 409, 'CONFLICT');
         expect(r.body.error.details).toMatchObject({ orderId: won.orderId, eventId: won.eventId });
       }
-      const sales = await Promise.all(events.map(async (e) => Object.keys(await clients.etcd.kv.getAll().prefix(prefixes.salesOf(e)).strings())));
+      const sales = await Promise.all(
+        events.map(async (e) => Object.keys(await clients.etcd.kv.getAll().prefix(prefixes.salesOf(e)).strings())),
+      );
       expect(sales.flat()).toHaveLength(1);
       for (const e of events) {
         expect((await buyer.get(`/api/events/${e}`)).body.tickets[0].remaining).toBe(e === won.eventId ? 50 - won.lines[0].quantity : 50);
@@ -216,7 +255,13 @@ describe('orders over HTTP', () => {
   });
 
   it('invariant 1: sold out is a 409 with the remaining counts, and sells nothing', async () => {
-    const r = await order(buyer, { eventId, lines: [{ type: 'general', quantity: 1 }, { type: 'vip', quantity: 5 }] });
+    const r = await order(buyer, {
+      eventId,
+      lines: [
+        { type: 'general', quantity: 1 },
+        { type: 'vip', quantity: 5 },
+      ],
+    });
     expectError(r, 409, 'SOLD_OUT');
     expect(r.body.error.details).toMatchObject({ reason: 'sold_out', remaining: { vip: 2 } });
     const ev = (await buyer.get(`/api/events/${eventId}`)).body;
@@ -234,7 +279,13 @@ describe('orders over HTTP', () => {
     expectError(await order(buyer, { eventId, lines: [{ type: 'general', quantity: 7 }] }), 400, 'BAD_REQUEST');
     expectError(await order(new ApiClient(base), { eventId, lines: [{ type: 'general', quantity: 1 }] }), 401);
     expectError(await order(buyer, { eventId: ulid(), lines: [{ type: 'general', quantity: 1 }] }), 404, 'NOT_FOUND');
-    expectError(await buyer.request('POST', '/api/orders', { raw: JSON.stringify({ eventId, lines: [{ type: 'general', quantity: 1 }], pad: 'x'.repeat(9000) }), headers: { 'idempotency-key': ulid() } }), 413);
+    expectError(
+      await buyer.request('POST', '/api/orders', {
+        raw: JSON.stringify({ eventId, lines: [{ type: 'general', quantity: 1 }], pad: 'x'.repeat(9000) }),
+        headers: { 'idempotency-key': ulid() },
+      }),
+      413,
+    );
     expectError(await buyer.get('/api/me/purchases?limit=0'), 400);
     expectError(await new ApiClient(base).get('/api/me/purchases'), 401);
   });
@@ -269,7 +320,10 @@ describe('orders over HTTP', () => {
       orders.start();
       await orders.waitReady();
     }
-    await waitFor(async () => (await order(buyer, { eventId, lines: [{ type: 'general', quantity: 1 }] })).status === 201, { timeoutMs: 20_000, what: 'orders back' });
+    await waitFor(async () => (await order(buyer, { eventId, lines: [{ type: 'general', quantity: 1 }] })).status === 201, {
+      timeoutMs: 20_000,
+      what: 'orders back',
+    });
   });
 
   it('a service that hangs: 504 naming it within the timeout', async () => {
@@ -324,7 +378,12 @@ describe('events, search, favourites, subscriptions, alerts: their errors', () =
     expectError(await c.put(`/api/me/subscriptions/${eventId}`, { limit: 0 }), 400);
     expectError(await c.put(`/api/me/subscriptions/${eventId}`, { limit: 2, extra: 1 }), 400);
     expectError(await c.put(`/api/me/subscriptions/${ulid()}`, { limit: 2 }), 404);
-    expect((await c.put(`/api/me/subscriptions/${eventId}`, { limit: 2 })).body).toMatchObject({ eventId, limit: 2, state: 'armed', remaining: 5 });
+    expect((await c.put(`/api/me/subscriptions/${eventId}`, { limit: 2 })).body).toMatchObject({
+      eventId,
+      limit: 2,
+      state: 'armed',
+      remaining: 5,
+    });
     expect((await c.get('/api/me/subscriptions')).body.items).toHaveLength(1);
     expect((await c.delete(`/api/me/subscriptions/${eventId}`)).status).toBe(204);
     expectError(await c.delete(`/api/me/subscriptions/${eventId}`), 404);
@@ -334,15 +393,22 @@ describe('events, search, favourites, subscriptions, alerts: their errors', () =
     expectError(await c.post('/api/me/alerts/bad/read'), 400);
   });
 
-  it("admin event routes: 400 field by field, 404 unknown, 409 stale version, oversold total or a list value in use", async () => {
+  it('admin event routes: 400 field by field, 404 unknown, 409 stale version, oversold total or a list value in use', async () => {
     const a = await admin();
     const lists = (await a.get('/api/static')).body;
     const bad = await a.post('/api/events', { name: '', location: 'Not A Slug', ticketTypes: [] });
     expectError(bad, 400, 'BAD_REQUEST');
-    expect(bad.body.error.fields.map((f: { path: string }) => f.path)).toEqual(expect.arrayContaining(['name', 'location', 'ticketTypes', 'date']));
+    expect(bad.body.error.fields.map((f: { path: string }) => f.path)).toEqual(
+      expect.arrayContaining(['name', 'location', 'ticketTypes', 'date']),
+    );
     const created = await a.post('/api/events', {
-      name: 'Errors Night', description: '', location: lists.locations[0], type: lists.eventTypes[0],
-      date: new Date(Date.now() + 86400_000).toISOString(), maxPerOrder: 4, ticketTypes: [{ type: lists.ticketTypes[0], total: 5, price: 100 }],
+      name: 'Errors Night',
+      description: '',
+      location: lists.locations[0],
+      type: lists.eventTypes[0],
+      date: new Date(Date.now() + 86400_000).toISOString(),
+      maxPerOrder: 4,
+      ticketTypes: [{ type: lists.ticketTypes[0], total: 5, price: 100 }],
     });
     expect(created.status).toBe(201);
     const id = created.body.eventId;
@@ -352,7 +418,14 @@ describe('events, search, favourites, subscriptions, alerts: their errors', () =
     expectError(await a.patch(`/api/events/${id}`, { expectedVersion: 1, name: 'stale' }), 409, 'CONFLICT');
     // Tickets: a total below what is sold is refused, a new type needs total and price.
     const buyer = await user();
-    expect((await buyer.request('POST', '/api/orders', { body: { eventId: id, lines: [{ type: lists.ticketTypes[0], quantity: 3 }] }, headers: { 'idempotency-key': ulid() } })).status).toBe(201);
+    expect(
+      (
+        await buyer.request('POST', '/api/orders', {
+          body: { eventId: id, lines: [{ type: lists.ticketTypes[0], quantity: 3 }] },
+          headers: { 'idempotency-key': ulid() },
+        })
+      ).status,
+    ).toBe(201);
     expectError(await a.put(`/api/events/${id}/tickets/${lists.ticketTypes[0]}`, { total: 2 }), 409, 'CONFLICT');
     expectError(await a.put(`/api/events/${id}/tickets/${lists.ticketTypes[0]}`, { total: -1 }), 400);
     expectError(await a.put(`/api/events/${id}/tickets/${lists.ticketTypes[1]}`, { total: 5 }), 400);
@@ -368,7 +441,16 @@ describe('events, search, favourites, subscriptions, alerts: their errors', () =
     expectError(await a.delete(`/api/events/${id}?expectedVersion=abc`), 400);
     expect((await a.delete(`/api/events/${id}`)).status).toBe(204);
     expectError(await a.delete(`/api/events/${ulid()}`), 404);
-    await waitFor(async () => (await buyer.request('POST', '/api/orders', { body: { eventId: id, lines: [{ type: lists.ticketTypes[0], quantity: 1 }] }, headers: { 'idempotency-key': ulid() } })).status === 409, { what: 'orders of the deleted event refused' });
+    await waitFor(
+      async () =>
+        (
+          await buyer.request('POST', '/api/orders', {
+            body: { eventId: id, lines: [{ type: lists.ticketTypes[0], quantity: 1 }] },
+            headers: { 'idempotency-key': ulid() },
+          })
+        ).status === 409,
+      { what: 'orders of the deleted event refused' },
+    );
   });
 
   it('serves the OpenAPI document at /api/docs', async () => {

@@ -14,7 +14,10 @@ let clients: StackClients;
 let base: string;
 
 beforeAll(async () => {
-  clients = await startStackWithClients({ services: ['gateway', 'catalog', 'inventory', 'orders', 'search-indexer', 'notifier'], env: GATEWAY_TEST_ENV });
+  clients = await startStackWithClients({
+    services: ['gateway', 'catalog', 'inventory', 'orders', 'search-indexer', 'notifier'],
+    env: GATEWAY_TEST_ENV,
+  });
   base = clients.stack.gatewayUrl!;
 }, 180_000);
 
@@ -42,14 +45,26 @@ it('register, log in, search, favourite, subscribe, buy two types, see my purcha
 
   // Ana registers and logs in.
   const ana = new ApiClient(base);
-  expect((await ana.post('/api/auth/register', { username: 'ana.journey', password: 'correct horse battery', name: 'Ana', email: 'ana@example.com' })).status).toBe(201);
+  expect(
+    (
+      await ana.post('/api/auth/register', {
+        username: 'ana.journey',
+        password: 'correct horse battery',
+        name: 'Ana',
+        email: 'ana@example.com',
+      })
+    ).status,
+  ).toBe(201);
   expect((await ana.post('/api/auth/login', { username: 'ana.journey', password: 'correct horse battery' })).status).toBe(200);
 
   // She finds it by a word prefix.
-  const hits = await waitFor(async () => {
-    const r = await ana.get('/api/search?q=quasar%20fare');
-    return r.body.items?.find((e: { eventId: string }) => e.eventId === eventId);
-  }, { what: 'the new event searchable' });
+  const hits = await waitFor(
+    async () => {
+      const r = await ana.get('/api/search?q=quasar%20fare');
+      return r.body.items?.find((e: { eventId: string }) => e.eventId === eventId);
+    },
+    { what: 'the new event searchable' },
+  );
   expect(hits.name).toBe('Quasar Quartet Farewell');
 
   // Favourite, and subscribe: alert me when 10 or fewer tickets remain (25 now).
@@ -65,20 +80,37 @@ it('register, log in, search, favourite, subscribe, buy two types, see my purcha
   await stock.next((e) => e.event === 'snapshot', { what: 'stock snapshot' });
 
   // She buys two ticket types in one order.
-  const bought = await ana.request('POST', '/api/orders', { body: { eventId, lines: [{ type: general, quantity: 2 }, { type: vip, quantity: 1 }] }, headers: { 'idempotency-key': ulid() } });
+  const bought = await ana.request('POST', '/api/orders', {
+    body: {
+      eventId,
+      lines: [
+        { type: general, quantity: 2 },
+        { type: vip, quantity: 1 },
+      ],
+    },
+    headers: { 'idempotency-key': ulid() },
+  });
   expect(bought.status).toBe(201);
   expect(bought.body).toMatchObject({ status: 'accepted', total: 2 * 3000 + 8000, remaining: { [general]: 18, [vip]: 4 } });
   await stock.next((e) => e.event === 'stock' && e.data.ticketType === vip && e.data.remaining === 4, { what: 'vip stock pushed live' });
 
   // It shows in her purchases (written by the orders consumer, so wait for it).
-  const purchase = await waitFor(async () => (await ana.get('/api/me/purchases')).body.items?.find((p: { orderId: string }) => p.orderId === bought.body.orderId), { what: 'the purchase listed' });
-  expect(purchase.lines).toEqual(expect.arrayContaining([expect.objectContaining({ type: general, quantity: 2 }), expect.objectContaining({ type: vip, quantity: 1 })]));
+  const purchase = await waitFor(
+    async () => (await ana.get('/api/me/purchases')).body.items?.find((p: { orderId: string }) => p.orderId === bought.body.orderId),
+    { what: 'the purchase listed' },
+  );
+  expect(purchase.lines).toEqual(
+    expect.arrayContaining([expect.objectContaining({ type: general, quantity: 2 }), expect.objectContaining({ type: vip, quantity: 1 })]),
+  );
 
   // 22 remain. Bob buys 13 in steps; the count crosses Ana's limit of 10 once.
   expect(myLive.of('alert')).toHaveLength(0);
   const bob = await new ApiClient(base).signIn('bob.journey');
   for (const quantity of [5, 5, 3]) {
-    const r = await bob.request('POST', '/api/orders', { body: { eventId, lines: [{ type: general, quantity }] }, headers: { 'idempotency-key': ulid() } });
+    const r = await bob.request('POST', '/api/orders', {
+      body: { eventId, lines: [{ type: general, quantity }] },
+      headers: { 'idempotency-key': ulid() },
+    });
     expect(r.status).toBe(201);
   }
   const alert = await myLive.next((e) => e.event === 'alert', { timeoutMs: 20_000, what: 'the low-stock alert on /api/me/live' });

@@ -53,16 +53,20 @@ async function buy(eventId: string, lines: { type: string; quantity: number }[],
 /** Open streams by kind, from this instance's /metrics. */
 async function liveStreams(base = url): Promise<{ event: number; user: number }> {
   const text = await (await fetch(`${base}/metrics`)).text();
-  const read = (kind: string) => Number(new RegExp(`^ticketcd_gateway_live_streams\\{[^}]*kind="${kind}"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  const read = (kind: string) =>
+    Number(new RegExp(`^ticketcd_gateway_live_streams\\{[^}]*kind="${kind}"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
   return { event: read('event'), user: read('user') };
 }
 
 async function closeAll() {
   for (const s of open.splice(0)) s.close();
-  await waitFor(async () => {
-    const n = await liveStreams();
-    return n.event === 0 && n.user === 0;
-  }, { what: 'the gateway to forget closed streams' });
+  await waitFor(
+    async () => {
+      const n = await liveStreams();
+      return n.event === 0 && n.user === 0;
+    },
+    { what: 'the gateway to forget closed streams' },
+  );
 }
 
 beforeAll(async () => {
@@ -86,7 +90,12 @@ describe('GET /api/events/:eventId/live', () => {
   // Guards: "pushes remaining counts as they change": a snapshot first (id = its revision), then
   // one stock message per change with id = revision, none the snapshot already covered.
   it('sends a snapshot, then the remaining count of each ticket type as purchases happen', async () => {
-    const eventId = await seedEvent(clients.etcd, { tickets: [{ type: 'general', total: 20, price: 4500 }, { type: 'vip', total: 5, price: 12000 }] });
+    const eventId = await seedEvent(clients.etcd, {
+      tickets: [
+        { type: 'general', total: 20, price: 4500 },
+        { type: 'vip', total: 5, price: 12000 },
+      ],
+    });
     const sse = await stream(`/api/events/${eventId}/live`);
     expect(sse.status).toBe(200);
     expect(sse.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -104,9 +113,17 @@ describe('GET /api/events/:eventId/live', () => {
     expect(s1.data).toEqual({ eventId, ticketType: 'general', total: 20, remaining: 18, revision: first.revision });
     expect(s1.id).toBe(String(first.revision));
 
-    const second = await buy(eventId, [{ type: 'general', quantity: 3 }, { type: 'vip', quantity: 1 }]);
+    const second = await buy(eventId, [
+      { type: 'general', quantity: 3 },
+      { type: 'vip', quantity: 1 },
+    ]);
     await waitFor(() => sse.of<Stock>('stock').length >= 3, { what: 'both types of the second purchase' });
-    const byType = Object.fromEntries(sse.of<Stock>('stock').slice(1).map((e) => [e.data.ticketType, e.data]));
+    const byType = Object.fromEntries(
+      sse
+        .of<Stock>('stock')
+        .slice(1)
+        .map((e) => [e.data.ticketType, e.data]),
+    );
     expect(byType).toEqual({
       general: { eventId, ticketType: 'general', total: 20, remaining: 15, revision: second.revision },
       vip: { eventId, ticketType: 'vip', total: 5, remaining: 4, revision: second.revision },
@@ -203,10 +220,13 @@ describe('GET /api/me/live', () => {
   // Guards: "reconnects resume with Last-Event-ID where the history allows": the alerts fired
   // while away are replayed oldest first, each exactly once, then live ones follow.
   it('a reconnection with Last-Event-ID replays the missed alerts exactly once, then live ones', async () => {
-    const events = await Promise.all([1, 2, 3, 4].map(() => seedEvent(clients.etcd, { tickets: [{ type: 'general', total: 10, price: 1000 }] })));
+    const events = await Promise.all(
+      [1, 2, 3, 4].map(() => seedEvent(clients.etcd, { tickets: [{ type: 'general', total: 10, price: 1000 }] })),
+    );
     const me = await new ApiClient(url).signIn('live-resumer');
     // A limit already reached fires at once: one alert per subscription put.
-    const fire = async (eventId: string) => expect((await me.put(`/api/me/subscriptions/${eventId}`, { limit: 20 })).body.state).toBe('fired');
+    const fire = async (eventId: string) =>
+      expect((await me.put(`/api/me/subscriptions/${eventId}`, { limit: 20 })).body.state).toBe('fired');
 
     const first = await stream('/api/me/live', { client: me });
     await waitFor(async () => (await liveStreams()).user === 1, { what: 'the stream to be registered' });
@@ -216,11 +236,17 @@ describe('GET /api/me/live', () => {
 
     await fire(events[1]!);
     await fire(events[2]!);
-    const stored = await waitFor(async () => {
-      const r = await me.get('/api/me/alerts');
-      return r.body.items.length === 3 ? (r.body.items as Alert[]) : null;
-    }, { what: 'three stored alerts' });
-    const missed = stored.slice(0, 2).reverse().map((a) => a.alertId); // oldest first
+    const stored = await waitFor(
+      async () => {
+        const r = await me.get('/api/me/alerts');
+        return r.body.items.length === 3 ? (r.body.items as Alert[]) : null;
+      },
+      { what: 'three stored alerts' },
+    );
+    const missed = stored
+      .slice(0, 2)
+      .reverse()
+      .map((a) => a.alertId); // oldest first
     expect(stored[2]!.alertId).toBe(a1.data.alertId);
 
     const resumed = await stream('/api/me/live', { client: me, lastEventId: first.lastEventId });
@@ -282,7 +308,9 @@ describe('several gateway instances and shutdown', () => {
     expect(pushed.data.remaining).toBe(9);
 
     const child = second.process!.child!;
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     const t0 = Date.now();
     await second.stop('SIGTERM');
     const exit = await exited;

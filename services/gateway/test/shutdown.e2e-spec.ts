@@ -26,7 +26,13 @@ beforeAll(async () => {
   clients = await startStackWithClients({
     services: ['gateway', 'inventory', 'orders'],
     instances: { gateway: 2, inventory: 2 },
-    env: { ...GATEWAY_TEST_ENV, RATE_ORDERS_PER_USER: '100000/10', RATE_ORDERS_PER_IP: '100000/10', RATE_LOGIN_PER_IP: '1000/60', SHUTDOWN_READY_DELAY_MS: String(READY_DELAY_MS) },
+    env: {
+      ...GATEWAY_TEST_ENV,
+      RATE_ORDERS_PER_USER: '100000/10',
+      RATE_ORDERS_PER_IP: '100000/10',
+      RATE_LOGIN_PER_IP: '1000/60',
+      SHUTDOWN_READY_DELAY_MS: String(READY_DELAY_MS),
+    },
   });
 }, 180_000);
 
@@ -51,7 +57,10 @@ class ReadinessBalancer {
     await Promise.all(
       this.urls.map(async (u) => {
         while (!this.stopped) {
-          const status = await fetch(`${u}/readyz`, { signal: AbortSignal.timeout(2500) }).then((r) => r.status, () => 0);
+          const status = await fetch(`${u}/readyz`, { signal: AbortSignal.timeout(2500) }).then(
+            (r) => r.status,
+            () => 0,
+          );
           if (status === 200) this.ready.add(u);
           else this.ready.delete(u);
           if (status === 503 && !this.first503.has(u)) this.first503.set(u, Date.now());
@@ -129,7 +138,12 @@ describe('SIGTERM drains (issue 13 point 7)', () => {
     const gateways = stack.services.filter((s) => s.spec.service === 'gateway');
     const inventories = stack.services.filter((s) => s.spec.service === 'inventory');
     const eventId = await seedEvent(etcd, { maxPerOrder: 10, tickets: [{ type: 'general', total: 1_000_000, price: 100 }] });
-    const cookies = await Promise.all(Array.from({ length: USERS }, async (_, i) => (await new ApiClient(gateways[i % 2]!.url).signIn(`drain-${i}-${ulid().slice(-6).toLowerCase()}`)).cookie!));
+    const cookies = await Promise.all(
+      Array.from(
+        { length: USERS },
+        async (_, i) => (await new ApiClient(gateways[i % 2]!.url).signIn(`drain-${i}-${ulid().slice(-6).toLowerCase()}`)).cookie!,
+      ),
+    );
 
     const lb = new ReadinessBalancer(gateways.map((g) => g.url));
     const results: Result[] = [];
@@ -160,7 +174,13 @@ describe('SIGTERM drains (issue 13 point 7)', () => {
         const k = r.kind === 'answer' ? String(r.status) : r.why;
         tally[k] = (tally[k] ?? 0) + 1;
       }
-      const summary = { tally, answeredAfterSignal, inventoryExitMs, gatewayExitMs, gateway503AfterMs: (lb.first503.get(gateways[1]!.url) ?? NaN) - signalledAt };
+      const summary = {
+        tally,
+        answeredAfterSignal,
+        inventoryExitMs,
+        gatewayExitMs,
+        gateway503AfterMs: (lb.first503.get(gateways[1]!.url) ?? NaN) - signalledAt,
+      };
       console.log(`SIGTERM under load: ${JSON.stringify(summary)}`);
       expect(answeredAfterSignal).toBeGreaterThan(300);
 

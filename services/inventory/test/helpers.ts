@@ -22,12 +22,24 @@ export async function readSales(conn: EtcdConnection, eventId: string): Promise<
 }
 
 /** Invariant 1: 0 <= remaining <= total, and total - remaining = the quantities in sale: records. */
-export async function expectStockMatchesSales(conn: EtcdConnection, eventId: string): Promise<{ tickets: Map<string, TicketRecord>; sales: Map<string, SaleRecord> }> {
+export async function expectStockMatchesSales(
+  conn: EtcdConnection,
+  eventId: string,
+): Promise<{ tickets: Map<string, TicketRecord>; sales: Map<string, SaleRecord> }> {
   const tickets = await readTickets(conn, eventId);
   const sales = await readSales(conn, eventId);
   for (const [type, t] of tickets) {
-    const sold = [...sales.values()].flatMap((s) => s.lines).filter((l) => l.type === type).reduce((n, l) => n + l.quantity, 0);
-    expect({ type, remaining: t.remaining, nonNegative: t.remaining >= 0, withinTotal: t.remaining <= t.total, sold: t.total - t.remaining }).toEqual({
+    const sold = [...sales.values()]
+      .flatMap((s) => s.lines)
+      .filter((l) => l.type === type)
+      .reduce((n, l) => n + l.quantity, 0);
+    expect({
+      type,
+      remaining: t.remaining,
+      nonNegative: t.remaining >= 0,
+      withinTotal: t.remaining <= t.total,
+      sold: t.total - t.remaining,
+    }).toEqual({
       type,
       remaining: t.remaining,
       nonNegative: true,

@@ -74,7 +74,14 @@ async function sellOut(eventId: string) {
 
 describe('inventory.purchase on a hot event', () => {
   it('two instances selling one event at once never oversell (invariant 1)', async () => {
-    const eventId = await seedEvent(etcd, { maxPerOrder: 12, tickets: [{ type: 'vip', total: 100, price: 9000 }, { type: 'floor', total: 250, price: 4500 }, { type: 'balcony', total: 150, price: 3000 }] });
+    const eventId = await seedEvent(etcd, {
+      maxPerOrder: 12,
+      tickets: [
+        { type: 'vip', total: 100, price: 9000 },
+        { type: 'floor', total: 250, price: 4500 },
+        { type: 'balcony', total: 150, price: 3000 },
+      ],
+    });
     await sellOut(eventId);
     // Both instances took part.
     for (const s of inventories()) {
@@ -105,7 +112,14 @@ describe('inventory.purchase on a hot event', () => {
   it('one instance alone never oversells either (invariant 1)', async () => {
     await inventories()[1]!.stop();
     try {
-      const eventId = await seedEvent(etcd, { maxPerOrder: 12, tickets: [{ type: 'vip', total: 100, price: 9000 }, { type: 'floor', total: 250, price: 4500 }, { type: 'balcony', total: 150, price: 3000 }] });
+      const eventId = await seedEvent(etcd, {
+        maxPerOrder: 12,
+        tickets: [
+          { type: 'vip', total: 100, price: 9000 },
+          { type: 'floor', total: 250, price: 4500 },
+          { type: 'balcony', total: 150, price: 3000 },
+        ],
+      });
       await sellOut(eventId);
     } finally {
       inventories()[1]!.start();
@@ -115,12 +129,26 @@ describe('inventory.purchase on a hot event', () => {
 
   it('refuses bad orders with a reason and the remaining counts, selling nothing', async () => {
     const eventId = await seedEvent(etcd, { maxPerOrder: 4, tickets: [{ type: 'vip', total: 2, price: 100 }] });
-    const ask = (lines: { type: string; quantity: number }[], id = eventId) => rpc.client.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'picky', eventId: id, lines });
-    await expect(ask([{ type: 'gold', quantity: 1 }])).resolves.toMatchObject({ status: 'refused', reason: 'unknown_type', remaining: { vip: 2 } });
+    const ask = (lines: { type: string; quantity: number }[], id = eventId) =>
+      rpc.client.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'picky', eventId: id, lines });
+    await expect(ask([{ type: 'gold', quantity: 1 }])).resolves.toMatchObject({
+      status: 'refused',
+      reason: 'unknown_type',
+      remaining: { vip: 2 },
+    });
     await expect(ask([{ type: 'vip', quantity: 5 }])).resolves.toMatchObject({ status: 'refused', reason: 'over_max_per_order' });
-    await expect(ask([{ type: 'vip', quantity: 3 }])).resolves.toMatchObject({ status: 'refused', reason: 'sold_out', lines: [{ type: 'vip', quantity: 3, problem: 'only 2 left' }] });
+    await expect(ask([{ type: 'vip', quantity: 3 }])).resolves.toMatchObject({
+      status: 'refused',
+      reason: 'sold_out',
+      lines: [{ type: 'vip', quantity: 3, problem: 'only 2 left' }],
+    });
     await expect(ask([{ type: 'vip', quantity: 1 }], ulid())).resolves.toMatchObject({ status: 'refused', reason: 'unknown_event' });
-    const bad = await rpc.client.request(Rpc.inventory.purchase, { orderId: ulid(), username: 'picky', eventId, lines: [{ type: 'vip', quantity: 0 }] });
+    const bad = await rpc.client.request(Rpc.inventory.purchase, {
+      orderId: ulid(),
+      username: 'picky',
+      eventId,
+      lines: [{ type: 'vip', quantity: 0 }],
+    });
     expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', fields: [{ path: 'lines.0.quantity' }] } });
     const { sales, tickets } = await expectStockMatchesSales(etcd, eventId);
     expect(sales.size).toBe(0);
@@ -130,9 +158,18 @@ describe('inventory.purchase on a hot event', () => {
   it('availability and adjust: add a type, raise and lower a total, never below what is sold', async () => {
     const eventId = await seedEvent(etcd, { tickets: [{ type: 'vip', total: 10, price: 100 }] });
     await rpc.client.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'early', eventId, lines: [{ type: 'vip', quantity: 4 }] });
-    await expect(rpc.client.call(Rpc.inventory.adjust, { eventId, ticketType: 'vip', total: 3 })).rejects.toMatchObject({ error: { code: 'CONFLICT', message: 'cannot lower vip to 3: 4 already sold' } });
-    await expect(rpc.client.call(Rpc.inventory.adjust, { eventId, ticketType: 'vip', total: 20 })).resolves.toMatchObject({ total: 20, remaining: 16 });
-    await expect(rpc.client.call(Rpc.inventory.adjust, { eventId, ticketType: 'floor', total: 50, price: 200 })).resolves.toMatchObject({ total: 50, remaining: 50, price: 200 });
+    await expect(rpc.client.call(Rpc.inventory.adjust, { eventId, ticketType: 'vip', total: 3 })).rejects.toMatchObject({
+      error: { code: 'CONFLICT', message: 'cannot lower vip to 3: 4 already sold' },
+    });
+    await expect(rpc.client.call(Rpc.inventory.adjust, { eventId, ticketType: 'vip', total: 20 })).resolves.toMatchObject({
+      total: 20,
+      remaining: 16,
+    });
+    await expect(rpc.client.call(Rpc.inventory.adjust, { eventId, ticketType: 'floor', total: 50, price: 200 })).resolves.toMatchObject({
+      total: 50,
+      remaining: 50,
+      price: 200,
+    });
     const a = await rpc.client.call(Rpc.inventory.availability, { eventId });
     expect(a.tickets.sort((x, y) => x.type.localeCompare(y.type))).toEqual([
       { type: 'floor', total: 50, remaining: 50, price: 200 },
@@ -142,22 +179,43 @@ describe('inventory.purchase on a hot event', () => {
     await expectStockMatchesSales(etcd, eventId);
 
     // A batch's Txn must fit etcd's 128 ops: an event has at most MAX_TICKET_TYPES types.
-    const wide = await seedEvent(etcd, { tickets: Array.from({ length: MAX_TICKET_TYPES }, (_, i) => ({ type: `t${i}`, total: 5, price: 1 })) });
-    await expect(rpc.client.call(Rpc.inventory.adjust, { eventId: wide, ticketType: 'one-more', total: 5, price: 1 })).rejects.toMatchObject({ error: { code: 'CONFLICT', message: expect.stringContaining('most ticket types allowed (20)') } });
+    const wide = await seedEvent(etcd, {
+      tickets: Array.from({ length: MAX_TICKET_TYPES }, (_, i) => ({ type: `t${i}`, total: 5, price: 1 })),
+    });
+    await expect(
+      rpc.client.call(Rpc.inventory.adjust, { eventId: wide, ticketType: 'one-more', total: 5, price: 1 }),
+    ).rejects.toMatchObject({ error: { code: 'CONFLICT', message: expect.stringContaining('most ticket types allowed (20)') } });
   });
 });
 
 describe('catalog.event.deleted', () => {
   it('stops sales of the deleted event, keeps its sales, and a redelivery changes nothing', async () => {
-    const eventId = await seedEvent(etcd, { tickets: [{ type: 'vip', total: 10, price: 100 }, { type: 'floor', total: 10, price: 50 }] });
+    const eventId = await seedEvent(etcd, {
+      tickets: [
+        { type: 'vip', total: 10, price: 100 },
+        { type: 'floor', total: 10, price: 50 },
+      ],
+    });
     await rpc.client.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'early', eventId, lines: [{ type: 'vip', quantity: 2 }] });
     const publisher = new JetStreamPublisher(nc, 'catalog');
     const fields = { name: 'Gone', description: '', location: 'porto', type: 'concert', date: new Date().toISOString(), maxPerOrder: 10 };
     const deleted = publisher.envelope(Events.catalog.eventDeleted, `deleted:${eventId}`, { eventId, version: 2, before: fields });
     await publisher.publish(deleted);
-    await waitFor(async () => [...(await readTickets(etcd, eventId)).values()].every((t) => t.closed), { timeoutMs: 15_000, what: 'the deleted event closed' });
-    const refusal = await rpc.client.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'late', eventId, lines: [{ type: 'floor', quantity: 1 }] });
-    expect(refusal).toMatchObject({ status: 'refused', reason: 'event_deleted', message: expect.stringMatching(/was deleted and is no longer on sale/) });
+    await waitFor(async () => [...(await readTickets(etcd, eventId)).values()].every((t) => t.closed), {
+      timeoutMs: 15_000,
+      what: 'the deleted event closed',
+    });
+    const refusal = await rpc.client.call(Rpc.inventory.purchase, {
+      orderId: ulid(),
+      username: 'late',
+      eventId,
+      lines: [{ type: 'floor', quantity: 1 }],
+    });
+    expect(refusal).toMatchObject({
+      status: 'refused',
+      reason: 'event_deleted',
+      message: expect.stringMatching(/was deleted and is no longer on sale/),
+    });
     // Published again under a new id, as a redelivery would arrive: idempotent.
     await publisher.publish({ ...deleted, id: `${deleted.id}:again` });
     const { sales, tickets } = await expectStockMatchesSales(etcd, eventId);
@@ -187,7 +245,12 @@ describe('durable sold events', () => {
     const silent = await stack.addInstance('inventory', { OUTBOX_RELAY: 'false' });
     await silent.waitReady();
     const eventId = await seedEvent(etcd, { tickets: [{ type: 'vip', total: 500, price: 100 }] });
-    const orders = Array.from({ length: 150 }, (_, i) => ({ orderId: ulid(), username: `buyer-${i}`, eventId, lines: [{ type: 'vip', quantity: 1 + (i % 3) }] }));
+    const orders = Array.from({ length: 150 }, (_, i) => ({
+      orderId: ulid(),
+      username: `buyer-${i}`,
+      eventId,
+      lines: [{ type: 'vip', quantity: 1 + (i % 3) }],
+    }));
     const replies = await Promise.all(orders.map((o) => rpc.client.call(Rpc.inventory.purchase, o)));
     expect(replies.every((r) => r.status === 'accepted')).toBe(true);
     // Committed, in the outbox, not published.
@@ -196,9 +259,16 @@ describe('durable sold events', () => {
 
     await silent.stop('SIGKILL');
     for (const s of inventories().filter((s) => s !== silent)) s.start();
-    await Promise.all(inventories().filter((s) => s !== silent).map((s) => s.waitReady()));
+    await Promise.all(
+      inventories()
+        .filter((s) => s !== silent)
+        .map((s) => s.waitReady()),
+    );
 
-    await waitFor(async () => (await etcd.kv.getAll().prefix(prefixes.outboxOf('inventory')).count()) === 0, { timeoutMs: 30_000, what: 'outbox drained by the restarted instances' });
+    await waitFor(async () => (await etcd.kv.getAll().prefix(prefixes.outboxOf('inventory')).count()) === 0, {
+      timeoutMs: 30_000,
+      what: 'outbox drained by the restarted instances',
+    });
     const messages = await soldMessages(eventId);
     const { sales } = await expectStockMatchesSales(etcd, eventId);
     const ids = new Set(messages.map((m) => m.id));
@@ -208,7 +278,11 @@ describe('durable sold events', () => {
     // The relay stamped the commit revision.
     expect(messages.every((m) => (m.data as { revision: number }).revision > 0)).toBe(true);
     // stock.changed: the newest per type carries the remaining count etcd holds now.
-    const stock = (await streamMessages('inventory.stock.changed', eventId)) as EventEnvelope<{ ticketType: string; remaining: number; revision: number }>[];
+    const stock = (await streamMessages('inventory.stock.changed', eventId)) as EventEnvelope<{
+      ticketType: string;
+      remaining: number;
+      revision: number;
+    }>[];
     const newest = stock.sort((x, y) => y.data.revision - x.data.revision)[0]!;
     expect(new Set(stock.map((m) => m.id)).size).toBe(stock.length);
     expect(newest.data).toMatchObject({ ticketType: 'vip', remaining: (await readTickets(etcd, eventId)).get('vip')!.remaining });
@@ -218,18 +292,30 @@ describe('durable sold events', () => {
 describe('acknowledged sales', () => {
   it('survive the loss of any two etcd members, the leader among them (invariant 2)', async () => {
     const eventId = await seedEvent(etcd, { tickets: [{ type: 'vip', total: 1000, price: 100 }] });
-    const orders = Array.from({ length: 200 }, (_, i) => ({ orderId: ulid(), username: `buyer-${i}`, eventId, lines: [{ type: 'vip', quantity: 1 }] }));
+    const orders = Array.from({ length: 200 }, (_, i) => ({
+      orderId: ulid(),
+      username: `buyer-${i}`,
+      eventId,
+      lines: [{ type: 'vip', quantity: 1 }],
+    }));
     const acked = await Promise.all(orders.map((o) => rpc.client.call(Rpc.inventory.purchase, o)));
     expect(acked.every((o) => o.status === 'accepted')).toBe(true);
 
     // Right after the acknowledgements: kill -9 the leader and one follower.
     const status = await clusterStatus(etcd);
     const leader = status.members.findIndex((m) => m.isLeader);
-    const victims = [Number(status.members[leader]!.name.split('-')[1]), Number(status.members.find((m) => !m.isLeader)!.name.split('-')[1])];
+    const victims = [
+      Number(status.members[leader]!.name.split('-')[1]),
+      Number(status.members.find((m) => !m.isLeader)!.name.split('-')[1]),
+    ];
     for (const i of victims) await stack.etcd.stopMember(i, 'SIGKILL');
     try {
       // Read through the three survivors once they have elected a leader.
-      const { sales, tickets } = await waitFor(async () => expectStockMatchesSales(etcd, eventId), { timeoutMs: 20_000, intervalMs: 250, what: 'a read from the surviving members' });
+      const { sales, tickets } = await waitFor(async () => expectStockMatchesSales(etcd, eventId), {
+        timeoutMs: 20_000,
+        intervalMs: 250,
+        what: 'a read from the surviving members',
+      });
       expect(new Set(sales.keys())).toEqual(new Set(orders.map((o) => o.orderId)));
       expect(tickets.get('vip')!.remaining).toBe(800);
     } finally {
@@ -244,16 +330,24 @@ describe('quorum lost', () => {
     const eventId = await seedEvent(etcd, { tickets: [{ type: 'vip', total: 10, price: 100 }] });
     for (const i of [0, 1, 2]) await stack.etcd.stopMember(i);
     const started = Date.now();
-    const reply = await rpc.client.request(Rpc.inventory.purchase, { orderId: ulid(), username: 'patient', eventId, lines: [{ type: 'vip', quantity: 1 }] });
+    const reply = await rpc.client.request(Rpc.inventory.purchase, {
+      orderId: ulid(),
+      username: 'patient',
+      eventId,
+      lines: [{ type: 'vip', quantity: 1 }],
+    });
     expect(reply).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', dependency: 'etcd' } });
     expect(Date.now() - started).toBeLessThan(5000);
 
     for (const i of [0, 1, 2]) stack.etcd.startMember(i);
     const order = { orderId: ulid(), username: 'patient', eventId, lines: [{ type: 'vip', quantity: 1 }] };
-    const ok = await waitFor(async () => {
-      const r = await rpc.client.request(Rpc.inventory.purchase, order);
-      return r.ok ? r.data : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 250, what: 'purchases to work again' });
+    const ok = await waitFor(
+      async () => {
+        const r = await rpc.client.request(Rpc.inventory.purchase, order);
+        return r.ok ? r.data : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250, what: 'purchases to work again' },
+    );
     expect(ok.status).toBe('accepted');
     await expectStockMatchesSales(etcd, eventId);
   });

@@ -20,21 +20,29 @@ export class AlertsService {
     let start = 0;
     if (req.cursor) {
       const after = decodeKeyCursor(req.cursor, '');
-      if (!after || !after.includes('|')) throw AppError.badRequest('invalid cursor', [{ path: 'cursor', message: 'not a cursor this list returned' }]);
+      if (!after || !after.includes('|'))
+        throw AppError.badRequest('invalid cursor', [{ path: 'cursor', message: 'not a cursor this list returned' }]);
       start = all.findIndex((a) => sortKey(a) < after);
       if (start < 0) start = all.length;
     }
     const items = all.slice(start, start + limit);
     const more = start + limit < all.length;
-    return { items, nextCursor: more ? encodeKeyCursor(sortKey(items[items.length - 1]!)) : null, unread: all.filter((a) => !a.read).length };
+    return {
+      items,
+      nextCursor: more ? encodeKeyCursor(sortKey(items[items.length - 1]!)) : null,
+      unread: all.filter((a) => !a.read).length,
+    };
   }
 
   async markRead(username: string, alertId: string): Promise<{ read: boolean }> {
-    return retryOnConflict({ attempts: 20, what: `alert ${alertId}`, onExhausted: (what) => AppError.unavailable('notifier', `${what} keeps changing; retry`) }, async () => {
-      const stored = await this.repo.alert(username, alertId);
-      if (!stored) throw AppError.notFound(`alert ${alertId} of ${username} does not exist`);
-      if (stored.value.read) return { read: true };
-      return (await this.repo.putAlert(username, stored, { ...stored.value, read: true })) ? { read: true } : CONFLICT;
-    });
+    return retryOnConflict(
+      { attempts: 20, what: `alert ${alertId}`, onExhausted: (what) => AppError.unavailable('notifier', `${what} keeps changing; retry`) },
+      async () => {
+        const stored = await this.repo.alert(username, alertId);
+        if (!stored) throw AppError.notFound(`alert ${alertId} of ${username} does not exist`);
+        if (stored.value.read) return { read: true };
+        return (await this.repo.putAlert(username, stored, { ...stored.value, read: true })) ? { read: true } : CONFLICT;
+      },
+    );
   }
 }

@@ -38,38 +38,44 @@ export class CrossingsService {
   async onStockChanged(eventId: string, revision: number): Promise<CrossingOutcome> {
     let at: { remaining: number; revision: number } | null = null;
     const outcome: CrossingOutcome = { remaining: null, revision, fired: 0, rearmed: 0 };
-    return retryOnConflict({ attempts: MAX_ATTEMPTS, what: `stock change of ${eventId} at ${revision}: subscriptions kept changing` }, async (attempt) => {
-      const subscribers = await this.repo.subscribersOf(eventId);
-      // Most events have no subscriber: then the stock is not worth reading.
-      if (subscribers.length === 0) return outcome;
-      at ??= revision > 0 ? await this.repo.remainingAt(eventId, revision) : await this.repo.eventStock(eventId);
-      outcome.remaining = at.remaining;
-      outcome.revision = at.revision;
-      const now = new Date();
-      const writes: SubscriptionWrite[] = [];
-      for (const { value: sub, modRevision } of subscribers) {
-        const t = transitionOf(sub, at.remaining, at.revision);
-        if (!t) continue;
-        const { next, alert } = applyTransition(sub, t, at.revision, now);
-        writes.push({ username: sub.username, eventId, readModRevision: modRevision, next, alert });
-      }
-      let conflicted = false;
-      for (const part of chunk(writes, PER_TXN)) {
-        const alerts = part.filter((w) => w.alert);
-        const res = await this.repo.write(part, alerts.map((w) => this.subscriptions.firedEnvelope(w.username, w.alert!)));
-        if (!res.succeeded) {
-          // A user changed a subscription meanwhile, or another instance got there first:
-          // re-read; what was written is no longer a transition at this revision.
-          conflicted = true;
-          continue;
+    return retryOnConflict(
+      { attempts: MAX_ATTEMPTS, what: `stock change of ${eventId} at ${revision}: subscriptions kept changing` },
+      async (attempt) => {
+        const subscribers = await this.repo.subscribersOf(eventId);
+        // Most events have no subscriber: then the stock is not worth reading.
+        if (subscribers.length === 0) return outcome;
+        at ??= revision > 0 ? await this.repo.remainingAt(eventId, revision) : await this.repo.eventStock(eventId);
+        outcome.remaining = at.remaining;
+        outcome.revision = at.revision;
+        const now = new Date();
+        const writes: SubscriptionWrite[] = [];
+        for (const { value: sub, modRevision } of subscribers) {
+          const t = transitionOf(sub, at.remaining, at.revision);
+          if (!t) continue;
+          const { next, alert } = applyTransition(sub, t, at.revision, now);
+          writes.push({ username: sub.username, eventId, readModRevision: modRevision, next, alert });
         }
-        outcome.fired += alerts.length;
-        outcome.rearmed += part.length - alerts.length;
-        if (alerts.length) this.relay.kick();
-      }
-      if (!conflicted) return outcome;
-      this.log.debug({ eventId, revision, attempt }, 'subscription changed during a crossing; re-reading');
-      return CONFLICT;
-    });
+        let conflicted = false;
+        for (const part of chunk(writes, PER_TXN)) {
+          const alerts = part.filter((w) => w.alert);
+          const res = await this.repo.write(
+            part,
+            alerts.map((w) => this.subscriptions.firedEnvelope(w.username, w.alert!)),
+          );
+          if (!res.succeeded) {
+            // A user changed a subscription meanwhile, or another instance got there first:
+            // re-read; what was written is no longer a transition at this revision.
+            conflicted = true;
+            continue;
+          }
+          outcome.fired += alerts.length;
+          outcome.rearmed += part.length - alerts.length;
+          if (alerts.length) this.relay.kick();
+        }
+        if (!conflicted) return outcome;
+        this.log.debug({ eventId, revision, attempt }, 'subscription changed during a crossing; re-reading');
+        return CONFLICT;
+      },
+    );
   }
 }

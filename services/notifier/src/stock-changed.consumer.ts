@@ -33,7 +33,8 @@ export class StockChangedConsumer implements OnModuleInit {
       handler: async (event, info) => {
         const d = def.data.parse(event.data);
         const outcome = await this.crossings.onStockChanged(d.eventId, d.revision);
-        if (outcome.fired || outcome.rearmed) this.log.info({ eventId: d.eventId, ...outcome, delivery: info.deliveryCount }, 'limit crossings');
+        if (outcome.fired || outcome.rearmed)
+          this.log.info({ eventId: d.eventId, ...outcome, delivery: info.deliveryCount }, 'limit crossings');
       },
     });
   }

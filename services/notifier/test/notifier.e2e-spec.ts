@@ -93,7 +93,9 @@ async function subscribeMany(eventId: string, count: number, total: number, seed
   const limits = new Map(Array.from({ length: count }, (_, i) => [`watcher-${String(i).padStart(4, '0')}`, 1 + rand(total - 1)] as const));
   const entries = [...limits];
   for (let i = 0; i < entries.length; i += 100) {
-    await Promise.all(entries.slice(i, i + 100).map(([username, limit]) => rpc.call(Rpc.notifier.putSubscription, { username, eventId, limit })));
+    await Promise.all(
+      entries.slice(i, i + 100).map(([username, limit]) => rpc.call(Rpc.notifier.putSubscription, { username, eventId, limit })),
+    );
   }
   return limits;
 }
@@ -101,7 +103,9 @@ async function subscribeMany(eventId: string, count: number, total: number, seed
 /** `count` single-ticket purchases, all at once. */
 async function sell(eventId: string, count: number): Promise<number> {
   const replies = await Promise.all(
-    Array.from({ length: count }, (_, i) => rpc.call(Rpc.inventory.purchase, { orderId: ulid(), username: `buyer-${i % 500}`, eventId, lines: [{ type: 'pink', quantity: 1 }] })),
+    Array.from({ length: count }, (_, i) =>
+      rpc.call(Rpc.inventory.purchase, { orderId: ulid(), username: `buyer-${i % 500}`, eventId, lines: [{ type: 'pink', quantity: 1 }] }),
+    ),
   );
   return replies.filter((r) => r.status === 'accepted').length;
 }
@@ -145,11 +149,14 @@ describe('low-stock alerts (invariant 4)', () => {
         const batch: Uint8Array[] = [];
         for (; nextSeq <= last; nextSeq++) {
           const m = await jsm.streams.getMessage('INVENTORY', { seq: nextSeq }).catch(() => null);
-          if (m?.subject === Events.inventory.stockChanged.type && JSON.parse(new TextDecoder().decode(m.data)).source === 'inventory') batch.push(m.data);
+          if (m?.subject === Events.inventory.stockChanged.type && JSON.parse(new TextDecoder().decode(m.data)).source === 'inventory')
+            batch.push(m.data);
         }
         for (const data of [...batch.reverse(), ...batch]) {
           const env = JSON.parse(new TextDecoder().decode(data));
-          await js.publish(Events.inventory.stockChanged.type, JSON.stringify({ ...env, id: ulid(), source: 'test-replay' }), { msgID: ulid() });
+          await js.publish(Events.inventory.stockChanged.type, JSON.stringify({ ...env, id: ulid(), source: 'test-replay' }), {
+            msgID: ulid(),
+          });
           republished++;
         }
         await new Promise((r) => setTimeout(r, 100));
@@ -199,7 +206,12 @@ describe('low-stock alerts (invariant 4)', () => {
   });
 
   it('a subscription whose limit is already reached fires at once, and says so', async () => {
-    const eventId = await seedEvent(etcd, { tickets: [{ type: 'pink', total: 5, price: 100 }, { type: 'blue', total: 3, price: 100 }] });
+    const eventId = await seedEvent(etcd, {
+      tickets: [
+        { type: 'pink', total: 5, price: 100 },
+        { type: 'blue', total: 3, price: 100 },
+      ],
+    });
     const reply = await rpc.call(Rpc.notifier.putSubscription, { username: 'late', eventId, limit: 8 });
     expect(reply).toMatchObject({ state: 'fired', remaining: 8, limit: 8 });
     await caughtUp();
@@ -212,20 +224,41 @@ describe('subscriptions and alerts API', () => {
   it('creates, changes, pauses, lists and deletes subscriptions; lists alerts newest first, counts and marks unread', async () => {
     const e1 = await seedEvent(etcd, { tickets: [{ type: 'pink', total: 10, price: 100 }] });
     const e2 = await seedEvent(etcd, { tickets: [{ type: 'pink', total: 10, price: 100 }] });
-    expect(await rpc.call(Rpc.notifier.putSubscription, { username: 'ana', eventId: e1, limit: 3 })).toMatchObject({ state: 'armed', active: true, remaining: 10 });
-    expect(await rpc.call(Rpc.notifier.putSubscription, { username: 'ana', eventId: e2, limit: 2, active: false })).toMatchObject({ active: false });
+    expect(await rpc.call(Rpc.notifier.putSubscription, { username: 'ana', eventId: e1, limit: 3 })).toMatchObject({
+      state: 'armed',
+      active: true,
+      remaining: 10,
+    });
+    expect(await rpc.call(Rpc.notifier.putSubscription, { username: 'ana', eventId: e2, limit: 2, active: false })).toMatchObject({
+      active: false,
+    });
     expect(await rpc.call(Rpc.notifier.putSubscription, { username: 'ana', eventId: e1, limit: 4 })).toMatchObject({ limit: 4 });
     const listed = await rpc.call(Rpc.notifier.listSubscriptions, { username: 'ana' });
-    expect(listed.items.map((s) => [s.eventId, s.limit, s.active]).sort()).toEqual([[e1, 4, true], [e2, 2, false]].sort());
+    expect(listed.items.map((s) => [s.eventId, s.limit, s.active]).sort()).toEqual(
+      [
+        [e1, 4, true],
+        [e2, 2, false],
+      ].sort(),
+    );
 
     // A paused subscription does not fire.
-    await Promise.all(Array.from({ length: 9 }, () => rpc.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'bob', eventId: e2, lines: [{ type: 'pink', quantity: 1 }] })));
-    await Promise.all(Array.from({ length: 7 }, () => rpc.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'bob', eventId: e1, lines: [{ type: 'pink', quantity: 1 }] })));
+    await Promise.all(
+      Array.from({ length: 9 }, () =>
+        rpc.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'bob', eventId: e2, lines: [{ type: 'pink', quantity: 1 }] }),
+      ),
+    );
+    await Promise.all(
+      Array.from({ length: 7 }, () =>
+        rpc.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'bob', eventId: e1, lines: [{ type: 'pink', quantity: 1 }] }),
+      ),
+    );
     await caughtUp();
     let page = await rpc.call(Rpc.notifier.listAlerts, { username: 'ana' });
     expect(page.items.map((a) => a.eventId)).toEqual([e1]);
     // Resumed with the limit reached: fires at once.
-    expect(await rpc.call(Rpc.notifier.putSubscription, { username: 'ana', eventId: e2, limit: 2, active: true })).toMatchObject({ state: 'fired' });
+    expect(await rpc.call(Rpc.notifier.putSubscription, { username: 'ana', eventId: e2, limit: 2, active: true })).toMatchObject({
+      state: 'fired',
+    });
     page = await rpc.call(Rpc.notifier.listAlerts, { username: 'ana' });
     expect(page.items.map((a) => a.eventId)).toEqual([e2, e1]);
     expect(page.unread).toBe(2);
@@ -246,12 +279,24 @@ describe('subscriptions and alerts API', () => {
 
   it('refuses bad input with a 4xx-class error and a clear message, changing nothing (invariant 6)', async () => {
     const e = await seedEvent(etcd, { tickets: [{ type: 'pink', total: 10, price: 100 }] });
-    await expect(rpc.call(Rpc.notifier.putSubscription, { username: 'eve', eventId: e, limit: 0 })).rejects.toMatchObject({ error: { code: 'BAD_REQUEST' } });
-    await expect(rpc.call(Rpc.notifier.putSubscription, { username: 'eve', eventId: e, limit: 2.5 })).rejects.toMatchObject({ error: { code: 'BAD_REQUEST' } });
-    await expect(rpc.call(Rpc.notifier.putSubscription, { username: 'eve:x', eventId: e, limit: 2 })).rejects.toMatchObject({ error: { code: 'BAD_REQUEST' } });
-    await expect(rpc.call(Rpc.notifier.putSubscription, { username: 'eve', eventId: ulid(), limit: 2 })).rejects.toMatchObject({ error: { code: 'NOT_FOUND' } });
-    await expect(rpc.call(Rpc.notifier.markAlertRead, { username: 'eve', alertId: ulid() })).rejects.toMatchObject({ error: { code: 'NOT_FOUND' } });
-    await expect(rpc.call(Rpc.notifier.listAlerts, { username: 'eve', cursor: 'bm9wZQ' })).rejects.toMatchObject({ error: { code: 'BAD_REQUEST', message: 'invalid cursor' } });
+    await expect(rpc.call(Rpc.notifier.putSubscription, { username: 'eve', eventId: e, limit: 0 })).rejects.toMatchObject({
+      error: { code: 'BAD_REQUEST' },
+    });
+    await expect(rpc.call(Rpc.notifier.putSubscription, { username: 'eve', eventId: e, limit: 2.5 })).rejects.toMatchObject({
+      error: { code: 'BAD_REQUEST' },
+    });
+    await expect(rpc.call(Rpc.notifier.putSubscription, { username: 'eve:x', eventId: e, limit: 2 })).rejects.toMatchObject({
+      error: { code: 'BAD_REQUEST' },
+    });
+    await expect(rpc.call(Rpc.notifier.putSubscription, { username: 'eve', eventId: ulid(), limit: 2 })).rejects.toMatchObject({
+      error: { code: 'NOT_FOUND' },
+    });
+    await expect(rpc.call(Rpc.notifier.markAlertRead, { username: 'eve', alertId: ulid() })).rejects.toMatchObject({
+      error: { code: 'NOT_FOUND' },
+    });
+    await expect(rpc.call(Rpc.notifier.listAlerts, { username: 'eve', cursor: 'bm9wZQ' })).rejects.toMatchObject({
+      error: { code: 'BAD_REQUEST', message: 'invalid cursor' },
+    });
     expect((await rpc.call(Rpc.notifier.listSubscriptions, { username: 'eve' })).items).toEqual([]);
   });
 });

@@ -33,10 +33,13 @@ const event = (name: string, total = 400) => ({
 
 async function caughtUp(): Promise<void> {
   const jsm = await jetstreamManager(nc);
-  await waitFor(async () => {
-    const info = await jsm.consumers.info('INVENTORY', DURABLE);
-    return info.num_pending === 0 && info.num_ack_pending === 0;
-  }, { timeoutMs: 60_000, intervalMs: 200, what: 'the orders consumer to catch up' });
+  await waitFor(
+    async () => {
+      const info = await jsm.consumers.info('INVENTORY', DURABLE);
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    },
+    { timeoutMs: 60_000, intervalMs: 200, what: 'the orders consumer to catch up' },
+  );
 }
 
 /** Every accepted sale, from inventory's sale: records: orderId -> username. */
@@ -74,7 +77,13 @@ afterAll(() => clients?.close());
 describe('orders.place', () => {
   it('the same idempotency key 50 times from one user buys once; from two users, twice (invariant 3)', async () => {
     const e = await rpc.client.call(Rpc.catalog.createEvent, event('Idempotent'));
-    const place = (username: string) => rpc.client.call(Rpc.orders.place, { username, eventId: e.eventId, idempotencyKey: 'checkout-7f3a', lines: [{ type: 'pink', quantity: 2 }] });
+    const place = (username: string) =>
+      rpc.client.call(Rpc.orders.place, {
+        username,
+        eventId: e.eventId,
+        idempotencyKey: 'checkout-7f3a',
+        lines: [{ type: 'pink', quantity: 2 }],
+      });
     const anas = await Promise.all(Array.from({ length: 50 }, () => place('ana')));
     expect(new Set(anas.map((o) => JSON.stringify(o))).size).toBe(1);
     const bobs = await place('bob');
@@ -84,11 +93,18 @@ describe('orders.place', () => {
   });
 
   it('1,000 orders over 5 events with every tickets.sold delivered twice: exact histories and stats, reconcile finds nothing', async () => {
-    const events = await Promise.all(Array.from({ length: 5 }, (_, i) => rpc.client.call(Rpc.catalog.createEvent, event(`Busy ${i}`, 150))));
+    const events = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => rpc.client.call(Rpc.catalog.createEvent, event(`Busy ${i}`, 150))),
+    );
     const users = Array.from({ length: 40 }, (_, i) => `fan-${i}`);
     const replies = await Promise.all(
       Array.from({ length: 1000 }, (_, i) =>
-        rpc.client.call(Rpc.orders.place, { username: users[i % users.length]!, eventId: events[i % 5]!.eventId, idempotencyKey: ulid(), lines: [{ type: i % 2 ? 'pink' : 'blue', quantity: 1 + (i % 3) }] }),
+        rpc.client.call(Rpc.orders.place, {
+          username: users[i % users.length]!,
+          eventId: events[i % 5]!.eventId,
+          idempotencyKey: ulid(),
+          lines: [{ type: i % 2 ? 'pink' : 'blue', quantity: 1 + (i % 3) }],
+        }),
       ),
     );
     const accepted = replies.filter((r) => r.status === 'accepted');
@@ -110,7 +126,10 @@ describe('orders.place', () => {
 
     const sold = await sales();
     for (const username of users) {
-      const mine = [...sold].filter(([, s]) => s.username === username).map(([id]) => id).sort();
+      const mine = [...sold]
+        .filter(([, s]) => s.username === username)
+        .map(([id]) => id)
+        .sort();
       const history = await historyOf(username);
       expect(history.map((h) => h.orderId).sort()).toEqual(mine);
       // Newest first.
@@ -131,14 +150,28 @@ describe('orders.place', () => {
       seen.push(...page.items.map((i) => i.orderId));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    expect(seen.sort()).toEqual([...sold].filter(([, s]) => s.eventId === events[0]!.eventId).map(([id]) => id).sort());
+    expect(seen.sort()).toEqual(
+      [...sold]
+        .filter(([, s]) => s.eventId === events[0]!.eventId)
+        .map(([id]) => id)
+        .sort(),
+    );
     await expect(rpc.client.call(Rpc.orders.reconcile, {})).resolves.toMatchObject({ differences: [], fixed: false });
   });
 
   it('a kill -9 of the orders service right after the replies loses no history entry', async () => {
     const e = await rpc.client.call(Rpc.catalog.createEvent, event('Crashy'));
     const orders = stack.services.find((s) => s.spec.service === 'orders')!;
-    const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => rpc.client.call(Rpc.orders.place, { username: 'crash-fan', eventId: e.eventId, idempotencyKey: `k-${i}`, lines: [{ type: 'pink', quantity: 1 }] })));
+    const replies = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        rpc.client.call(Rpc.orders.place, {
+          username: 'crash-fan',
+          eventId: e.eventId,
+          idempotencyKey: `k-${i}`,
+          lines: [{ type: 'pink', quantity: 1 }],
+        }),
+      ),
+    );
     await orders.stop('SIGKILL');
     orders.start();
     await orders.waitReady();
@@ -149,13 +182,26 @@ describe('orders.place', () => {
 
   it('a deleted event refuses orders; its buyers still see their purchases', async () => {
     const e = await rpc.client.call(Rpc.catalog.createEvent, event('Cancelled'));
-    const bought = await rpc.client.call(Rpc.orders.place, { username: 'loyal', eventId: e.eventId, idempotencyKey: 'before', lines: [{ type: 'blue', quantity: 1 }] });
+    const bought = await rpc.client.call(Rpc.orders.place, {
+      username: 'loyal',
+      eventId: e.eventId,
+      idempotencyKey: 'before',
+      lines: [{ type: 'blue', quantity: 1 }],
+    });
     await rpc.client.call(Rpc.catalog.deleteEvent, { eventId: e.eventId });
-    await waitFor(async () => {
-      const t = await etcd.kv.get(keys.ticket(e.eventId, 'blue')).string();
-      return t !== null && (JSON.parse(t) as { closed: boolean }).closed;
-    }, { timeoutMs: 10_000, what: 'inventory to close the deleted event' });
-    const refused = await rpc.client.call(Rpc.orders.place, { username: 'loyal', eventId: e.eventId, idempotencyKey: ulid(), lines: [{ type: 'blue', quantity: 1 }] });
+    await waitFor(
+      async () => {
+        const t = await etcd.kv.get(keys.ticket(e.eventId, 'blue')).string();
+        return t !== null && (JSON.parse(t) as { closed: boolean }).closed;
+      },
+      { timeoutMs: 10_000, what: 'inventory to close the deleted event' },
+    );
+    const refused = await rpc.client.call(Rpc.orders.place, {
+      username: 'loyal',
+      eventId: e.eventId,
+      idempotencyKey: ulid(),
+      lines: [{ type: 'blue', quantity: 1 }],
+    });
     expect(refused).toMatchObject({ status: 'refused', reason: 'event_deleted' });
     await caughtUp();
     expect((await historyOf('loyal')).map((h) => h.orderId)).toContain(bought.orderId);
@@ -165,7 +211,12 @@ describe('orders.place', () => {
     const inventory = stack.services.find((s) => s.spec.service === 'inventory')!;
     await inventory.stop();
     try {
-      const reply = await rpc.client.request(Rpc.orders.place, { username: 'hopeful', eventId: ulid(), idempotencyKey: 'x', lines: [{ type: 'pink', quantity: 1 }] });
+      const reply = await rpc.client.request(Rpc.orders.place, {
+        username: 'hopeful',
+        eventId: ulid(),
+        idempotencyKey: 'x',
+        lines: [{ type: 'pink', quantity: 1 }],
+      });
       expect(reply).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', dependency: 'inventory' } });
     } finally {
       inventory.start();
@@ -181,7 +232,10 @@ describe('orders.place: one idempotency key, one order', () => {
   const salesUnder = async (eventId: string) => Object.keys(await etcd.kv.getAll().prefix(prefixes.salesOf(eventId)).strings());
 
   it('the same key for another event is CONFLICT naming the first order, and sells nothing there', async () => {
-    const [a, b] = await Promise.all([rpc.client.call(Rpc.catalog.createEvent, event('Key A')), rpc.client.call(Rpc.catalog.createEvent, event('Key B'))]);
+    const [a, b] = await Promise.all([
+      rpc.client.call(Rpc.catalog.createEvent, event('Key A')),
+      rpc.client.call(Rpc.catalog.createEvent, event('Key B')),
+    ]);
     const lines = [{ type: 'pink', quantity: 2 }];
     const first = await rpc.client.call(Rpc.orders.place, { username: 'kai', eventId: a.eventId, idempotencyKey: 'one-key', lines });
     expect(first.status).toBe('accepted');
@@ -195,14 +249,34 @@ describe('orders.place: one idempotency key, one order', () => {
 
   it('the same key, event and lines (in any order) get the first reply byte for byte and buy once; other lines are CONFLICT', async () => {
     const e = await rpc.client.call(Rpc.catalog.createEvent, event('Key lines'));
-    const place = (lines: { type: string; quantity: number }[]) => rpc.client.request(Rpc.orders.place, { username: 'lena', eventId: e.eventId, idempotencyKey: 'lines-key', lines });
-    const first = await place([{ type: 'pink', quantity: 1 }, { type: 'blue', quantity: 2 }]);
+    const place = (lines: { type: string; quantity: number }[]) =>
+      rpc.client.request(Rpc.orders.place, { username: 'lena', eventId: e.eventId, idempotencyKey: 'lines-key', lines });
+    const first = await place([
+      { type: 'pink', quantity: 1 },
+      { type: 'blue', quantity: 2 },
+    ]);
     expect(first).toMatchObject({ ok: true, data: { status: 'accepted' } });
-    for (const lines of [[{ type: 'blue', quantity: 2 }, { type: 'pink', quantity: 1 }], [{ type: 'pink', quantity: 1 }, { type: 'blue', quantity: 1 }, { type: 'blue', quantity: 1 }]]) {
+    for (const lines of [
+      [
+        { type: 'blue', quantity: 2 },
+        { type: 'pink', quantity: 1 },
+      ],
+      [
+        { type: 'pink', quantity: 1 },
+        { type: 'blue', quantity: 1 },
+        { type: 'blue', quantity: 1 },
+      ],
+    ]) {
       expect(JSON.stringify(await place(lines))).toBe(JSON.stringify(first));
     }
     const orderId = first.ok ? first.data.orderId : '';
-    for (const lines of [[{ type: 'pink', quantity: 2 }, { type: 'blue', quantity: 2 }], [{ type: 'pink', quantity: 1 }]]) {
+    for (const lines of [
+      [
+        { type: 'pink', quantity: 2 },
+        { type: 'blue', quantity: 2 },
+      ],
+      [{ type: 'pink', quantity: 1 }],
+    ]) {
       expect(await place(lines)).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { orderId, eventId: e.eventId } } });
     }
     expect(await remainingOf(e.eventId, 'pink')).toBe(399);
@@ -216,11 +290,17 @@ describe('orders.place: one idempotency key, one order', () => {
     const order = { username: 'moe', eventId: e.eventId, idempotencyKey: 'refused-key', lines: [{ type: 'pink', quantity: 2 }] };
     const refused = await rpc.client.call(Rpc.orders.place, order);
     expect(refused).toMatchObject({ status: 'refused', reason: 'sold_out' });
-    expect(await rpc.client.request(Rpc.orders.place, { ...order, eventId: other.eventId })).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { orderId: refused.orderId } } });
+    expect(await rpc.client.request(Rpc.orders.place, { ...order, eventId: other.eventId })).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT', details: { orderId: refused.orderId } },
+    });
     await rpc.client.call(Rpc.inventory.adjust, { eventId: e.eventId, ticketType: 'pink', total: 5 });
     const sold = await rpc.client.call(Rpc.orders.place, order);
     expect(sold).toMatchObject({ status: 'accepted', orderId: refused.orderId, remaining: { pink: 3 } });
-    expect(await rpc.client.request(Rpc.orders.place, { ...order, lines: [{ type: 'pink', quantity: 1 }] })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    expect(await rpc.client.request(Rpc.orders.place, { ...order, lines: [{ type: 'pink', quantity: 1 }] })).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT' },
+    });
     expect(await remainingOf(other.eventId)).toBe(400);
     expect(await salesUnder(other.eventId)).toEqual([]);
   });
@@ -230,12 +310,20 @@ describe('orders.place: one idempotency key, one order', () => {
     const added = await Promise.all(extra);
     try {
       await Promise.all(added.map((s) => s.waitReady()));
-      const [a, b] = await Promise.all([rpc.client.call(Rpc.catalog.createEvent, event('Race A')), rpc.client.call(Rpc.catalog.createEvent, event('Race B'))]);
+      const [a, b] = await Promise.all([
+        rpc.client.call(Rpc.catalog.createEvent, event('Race A')),
+        rpc.client.call(Rpc.catalog.createEvent, event('Race B')),
+      ]);
       // Attempt i is variant i % 4: (A, 1), (B, 1), (A, 2), (B, 2); each variant 5 times.
       const variant = (i: number) => ({ eventId: [a.eventId, b.eventId][i % 2]!, quantity: 1 + ((i % 4) >> 1) });
       const replies = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          rpc.client.request(Rpc.orders.place, { username: 'racer', eventId: variant(i).eventId, idempotencyKey: 'raced-key', lines: [{ type: 'pink', quantity: variant(i).quantity }] }),
+          rpc.client.request(Rpc.orders.place, {
+            username: 'racer',
+            eventId: variant(i).eventId,
+            idempotencyKey: 'raced-key',
+            lines: [{ type: 'pink', quantity: variant(i).quantity }],
+          }),
         ),
       );
       const ok = replies.flatMap((r) => (r.ok ? [r.data] : []));
@@ -243,7 +331,8 @@ describe('orders.place: one idempotency key, one order', () => {
       expect(new Set(ok.map((r) => JSON.stringify(r))).size).toBe(1);
       const won = ok[0]!;
       expect(won.status).toBe('accepted');
-      for (const r of replies.filter((x) => !x.ok)) expect(r).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { orderId: won.orderId, eventId: won.eventId } } });
+      for (const r of replies.filter((x) => !x.ok))
+        expect(r).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { orderId: won.orderId, eventId: won.eventId } } });
       const sales = [...(await salesUnder(a.eventId)), ...(await salesUnder(b.eventId))];
       expect(sales).toHaveLength(1);
       const quantity = won.lines[0]!.quantity;
@@ -257,13 +346,21 @@ describe('orders.place: one idempotency key, one order', () => {
   it('one order id sold under two events reaches the history twice: message ids name the event too', async () => {
     // inventory.purchase directly: the same order id can reach two events only through a caller
     // that does not claim keys (as orders.place did before); the events must still both arrive.
-    const [a, b] = await Promise.all([rpc.client.call(Rpc.catalog.createEvent, event('Msg A')), rpc.client.call(Rpc.catalog.createEvent, event('Msg B'))]);
+    const [a, b] = await Promise.all([
+      rpc.client.call(Rpc.catalog.createEvent, event('Msg A')),
+      rpc.client.call(Rpc.catalog.createEvent, event('Msg B')),
+    ]);
     const orderId = ulid();
     for (const e of [a, b]) {
-      await expect(rpc.client.call(Rpc.inventory.purchase, { orderId, username: 'twice', eventId: e.eventId, lines: [{ type: 'blue', quantity: 1 }] })).resolves.toMatchObject({ status: 'accepted' });
+      await expect(
+        rpc.client.call(Rpc.inventory.purchase, { orderId, username: 'twice', eventId: e.eventId, lines: [{ type: 'blue', quantity: 1 }] }),
+      ).resolves.toMatchObject({ status: 'accepted' });
     }
     // Both sales relayed (inventory's outbox empty), then consumed: whatever is missing now was dropped.
-    await waitFor(async () => (await etcd.kv.getAll().prefix(prefixes.outboxOf('inventory')).count()) === 0, { timeoutMs: 30_000, what: "inventory's outbox relayed" });
+    await waitFor(async () => (await etcd.kv.getAll().prefix(prefixes.outboxOf('inventory')).count()) === 0, {
+      timeoutMs: 30_000,
+      what: "inventory's outbox relayed",
+    });
     await caughtUp();
     const history = await historyOf('twice');
     expect(history.map((h) => `${h.eventId}:${h.orderId}`).sort()).toEqual([`${a.eventId}:${orderId}`, `${b.eventId}:${orderId}`].sort());

@@ -28,10 +28,13 @@ async function consumerInfo() {
 }
 
 async function caughtUp(): Promise<void> {
-  await waitFor(async () => {
-    const info = await consumerInfo();
-    return info.num_pending === 0 && info.num_ack_pending === 0;
-  }, { timeoutMs: 60_000, intervalMs: 200, what: 'the orders consumer to catch up' });
+  await waitFor(
+    async () => {
+      const info = await consumerInfo();
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    },
+    { timeoutMs: 60_000, intervalMs: 200, what: 'the orders consumer to catch up' },
+  );
 }
 
 /** Stats as the sale: records say they should be, per event and in all. */
@@ -65,15 +68,21 @@ async function keptStats(): Promise<Map<string, unknown>> {
 
 const sortTypes = (m: Map<string, unknown>) =>
   Object.fromEntries(
-    [...m].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => {
-      const s = v as { soldByType: Record<string, number> };
-      return [k, { ...s, soldByType: Object.fromEntries(Object.entries(s.soldByType).sort(([a], [b]) => a.localeCompare(b))) }];
-    }),
+    [...m]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => {
+        const s = v as { soldByType: Record<string, number> };
+        return [k, { ...s, soldByType: Object.fromEntries(Object.entries(s.soldByType).sort(([a], [b]) => a.localeCompare(b))) }];
+      }),
   );
 
 async function runCli(...args: string[]): Promise<{ code: number; stdout: string }> {
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, ['libs/tooling/stack/dist/cli.js', ...args, '--dir', clients.stack.opts.dir], { timeout: 60_000 });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['libs/tooling/stack/dist/cli.js', ...args, '--dir', clients.stack.opts.dir],
+      { timeout: 60_000 },
+    );
     return { code: 0, stdout };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };
@@ -83,10 +92,21 @@ async function runCli(...args: string[]): Promise<{ code: number; stdout: string
 
 describe('reconcile --fix while the history consumer lags', () => {
   it('held mid-sale: reconcile --fix, then the consumer resumes, and stats equal the sales', async () => {
-    const eventId = await seedEvent(clients.etcd, { tickets: [{ type: 'pink', total: 500, price: 1000 }, { type: 'blue', total: 500, price: 2500 }] });
+    const eventId = await seedEvent(clients.etcd, {
+      tickets: [
+        { type: 'pink', total: 500, price: 1000 },
+        { type: 'blue', total: 500, price: 2500 },
+      ],
+    });
     const rpc = clients.rpc.client;
     // Counted before the pause.
-    for (let i = 0; i < 8; i++) await rpc.call(Rpc.orders.place, { username: 'early', eventId, idempotencyKey: `e-${i}`, lines: [{ type: i % 2 ? 'pink' : 'blue', quantity: 1 + (i % 3) }] });
+    for (let i = 0; i < 8; i++)
+      await rpc.call(Rpc.orders.place, {
+        username: 'early',
+        eventId,
+        idempotencyKey: `e-${i}`,
+        lines: [{ type: i % 2 ? 'pink' : 'blue', quantity: 1 + (i % 3) }],
+      });
     await caughtUp();
     // A wrong stats value (as after a bug or a manual edit): reconcile --fix must repair it.
     await clients.etcd.kv.put(keys.stats(eventId)).value(JSON.stringify({ revenue: 1, orders: 99, soldByType: { pink: 99 } }));
@@ -101,11 +121,19 @@ describe('reconcile --fix while the history consumer lags', () => {
     try {
       const sold = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          rpc.call(Rpc.inventory.purchase, { orderId: ulid(), username: 'late', eventId, lines: [{ type: i % 2 ? 'pink' : 'blue', quantity: 1 + (i % 2) }] }),
+          rpc.call(Rpc.inventory.purchase, {
+            orderId: ulid(),
+            username: 'late',
+            eventId,
+            lines: [{ type: i % 2 ? 'pink' : 'blue', quantity: 1 + (i % 2) }],
+          }),
         ),
       );
       expect(sold.every((s) => s.status === 'accepted')).toBe(true);
-      await waitFor(async () => (await consumerInfo()).num_pending === 20, { timeoutMs: 30_000, what: 'the 20 tickets.sold in the stream' });
+      await waitFor(async () => (await consumerInfo()).num_pending === 20, {
+        timeoutMs: 30_000,
+        what: 'the 20 tickets.sold in the stream',
+      });
       const consumer = await jetstream(clients.nc).consumers.get('INVENTORY', DURABLE);
       while (held.length < 20) {
         const batch = await consumer.fetch({ max_messages: 20 - held.length, expires: 2000 });
@@ -134,7 +162,12 @@ describe('reconcile --fix while the history consumer lags', () => {
   });
 
   it('reconcile --fix racing 200 live orders never double counts', async () => {
-    const eventId = await seedEvent(clients.etcd, { tickets: [{ type: 'pink', total: 1000, price: 700 }, { type: 'blue', total: 1000, price: 1300 }] });
+    const eventId = await seedEvent(clients.etcd, {
+      tickets: [
+        { type: 'pink', total: 1000, price: 700 },
+        { type: 'blue', total: 1000, price: 1300 },
+      ],
+    });
     const rpc = clients.rpc.client;
     await rpc.call(Rpc.orders.place, { username: 'first', eventId, idempotencyKey: 'first', lines: [{ type: 'pink', quantity: 1 }] });
     await caughtUp();
@@ -150,7 +183,14 @@ describe('reconcile --fix while the history consumer lags', () => {
       return runs;
     })();
     const placed = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => rpc.call(Rpc.orders.place, { username: `fan-${i % 20}`, eventId, idempotencyKey: `k-${i}`, lines: [{ type: i % 2 ? 'pink' : 'blue', quantity: 1 + (i % 3) }] })),
+      Array.from({ length: 200 }, (_, i) =>
+        rpc.call(Rpc.orders.place, {
+          username: `fan-${i % 20}`,
+          eventId,
+          idempotencyKey: `k-${i}`,
+          lines: [{ type: i % 2 ? 'pink' : 'blue', quantity: 1 + (i % 3) }],
+        }),
+      ),
     );
     selling = false;
     expect(placed.every((p) => p.status === 'accepted')).toBe(true);

@@ -32,7 +32,11 @@ afterAll(() => clients?.close());
 
 async function caughtUp(): Promise<void> {
   const { etcd, nc } = clients;
-  await waitFor(async () => (await etcd.kv.getAll().prefix(prefixes.outboxOf('catalog')).count()) === 0, { timeoutMs: 60_000, intervalMs: 100, what: 'the catalog outbox to be relayed' });
+  await waitFor(async () => (await etcd.kv.getAll().prefix(prefixes.outboxOf('catalog')).count()) === 0, {
+    timeoutMs: 60_000,
+    intervalMs: 100,
+    what: 'the catalog outbox to be relayed',
+  });
   const jsm = await jetstreamManager(nc);
   await waitFor(
     async () => {
@@ -88,7 +92,11 @@ describe('search rebuild racing live edits', () => {
     let edits = 0;
     const editing$ = ids.map(async (eventId, e) => {
       for (let v = 2; v <= EDITS_PER_EVENT + 1 || (rebuildsAfterDamage < 2 && v <= MAX_VERSION); v++) {
-        await rpc.call(Rpc.catalog.updateEvent, { eventId, expectedVersion: v - 1, changes: { description: description(e, v), ...(v % 3 === 0 ? { name: `Race ${e} take ${v}` } : {}) } });
+        await rpc.call(Rpc.catalog.updateEvent, {
+          eventId,
+          expectedVersion: v - 1,
+          changes: { description: description(e, v), ...(v % 3 === 0 ? { name: `Race ${e} take ${v}` } : {}) },
+        });
         edits++;
         if (e < 3 && v === 5) {
           await damage(eventId);

@@ -37,7 +37,11 @@ const event = (over: Partial<EventFields> = {}) => ({
 
 /** Every committed catalog change relayed (outbox empty) and indexed (consumer drained). */
 async function caughtUp(): Promise<void> {
-  await waitFor(async () => (await etcd.kv.getAll().prefix(prefixes.outboxOf('catalog')).count()) === 0, { timeoutMs: 30_000, intervalMs: 50, what: 'the catalog outbox to be relayed' });
+  await waitFor(async () => (await etcd.kv.getAll().prefix(prefixes.outboxOf('catalog')).count()) === 0, {
+    timeoutMs: 30_000,
+    intervalMs: 50,
+    what: 'the catalog outbox to be relayed',
+  });
   const jsm = await jetstreamManager(nc);
   await waitFor(
     async () => {
@@ -82,7 +86,12 @@ describe('search.query', () => {
   beforeAll(async () => {
     const specs = {
       rock: event({ name: 'Rock Concert', description: 'Loud guitars all night', location: 'london', date: '2027-05-01T20:00:00.000Z' }),
-      conf: event({ name: 'Cloud Conference', description: 'Talks and a rock band at the party', type: 'conference', date: '2027-04-01T09:00:00.000Z' }),
+      conf: event({
+        name: 'Cloud Conference',
+        description: 'Talks and a rock band at the party',
+        type: 'conference',
+        date: '2027-04-01T09:00:00.000Z',
+      }),
       jazz: event({ name: 'Jazz Night', description: 'Smooth jazz in London town', location: 'london', date: '2027-02-01T21:00:00.000Z' }),
       fado: event({ name: 'Fado ao vivo', description: 'Canção de Lisboa, é tradição', date: '2027-01-15T21:00:00.000Z' }),
     };
@@ -125,7 +134,16 @@ describe('search.query', () => {
 
   it('each hit carries the event summary', async () => {
     const [hit] = await search({ text: 'jazz' });
-    expect(hit).toEqual({ eventId: ids.jazz, version: 1, name: 'Jazz Night', description: 'Smooth jazz in London town', location: 'london', type: 'concert', date: '2027-02-01T21:00:00.000Z', maxPerOrder: 4 });
+    expect(hit).toEqual({
+      eventId: ids.jazz,
+      version: 1,
+      name: 'Jazz Night',
+      description: 'Smooth jazz in London town',
+      location: 'london',
+      type: 'concert',
+      date: '2027-02-01T21:00:00.000Z',
+      maxPerOrder: 4,
+    });
   });
 
   it('follows edits and deletes', async () => {
@@ -143,7 +161,10 @@ describe('search.query', () => {
 
   it('pages with a stable cursor: every hit once, in rank order', async () => {
     const created: string[] = [];
-    for (let i = 0; i < 7; i++) created.push((await rpc.call(Rpc.catalog.createEvent, event({ name: `Pager show ${i}`, date: `2027-0${i + 1}-10T20:00:00.000Z` }))).eventId);
+    for (let i = 0; i < 7; i++)
+      created.push(
+        (await rpc.call(Rpc.catalog.createEvent, event({ name: `Pager show ${i}`, date: `2027-0${i + 1}-10T20:00:00.000Z` }))).eventId,
+      );
     await caughtUp();
     const seen: string[] = [];
     let cursor: string | undefined;
@@ -172,7 +193,9 @@ describe('search.query', () => {
   });
 
   it('refuses bad input with a 4xx-class error and a clear message (invariant 6)', async () => {
-    await expect(rpc.call(Rpc.search.query, { text: 'rock', cursor: 'not-a-cursor' })).rejects.toMatchObject({ error: { code: 'BAD_REQUEST', message: 'invalid cursor' } });
+    await expect(rpc.call(Rpc.search.query, { text: 'rock', cursor: 'not-a-cursor' })).rejects.toMatchObject({
+      error: { code: 'BAD_REQUEST', message: 'invalid cursor' },
+    });
     await expect(rpc.call(Rpc.search.query, { text: 'x'.repeat(201) })).rejects.toMatchObject({ error: { code: 'BAD_REQUEST' } });
     await expect(rpc.call(Rpc.search.query, { text: 'rock', type: 'Bad:Type' })).rejects.toMatchObject({ error: { code: 'BAD_REQUEST' } });
     await expect(rpc.call(Rpc.search.query, { text: 'rock', limit: 0 })).rejects.toMatchObject({ error: { code: 'BAD_REQUEST' } });
@@ -180,12 +203,28 @@ describe('search.query', () => {
 });
 
 describe('index consistency (invariant 4)', () => {
-  const VOCAB = ['rock', 'jazz', 'fado', 'opera', 'circus', 'magic', 'tango', 'choir', 'banda', 'noite', 'festival', 'acoustic', 'electric', 'summer', 'winter'];
+  const VOCAB = [
+    'rock',
+    'jazz',
+    'fado',
+    'opera',
+    'circus',
+    'magic',
+    'tango',
+    'choir',
+    'banda',
+    'noite',
+    'festival',
+    'acoustic',
+    'electric',
+    'summer',
+    'winter',
+  ];
   const sentence = (rand: () => number, n: number) => Array.from({ length: n }, () => VOCAB[Math.floor(rand() * VOCAB.length)]).join(' ');
 
   it('500 random creates, edits and deletes with the indexers killed (kill -9) twice: verify finds no difference', async () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const live = new Map<string, number>();
     let created = 0;
     let done = 0;
@@ -195,15 +234,20 @@ describe('index consistency (invariant 4)', () => {
       const ids = [...live.keys()];
       if (ids.length < 20 || r < 0.3) {
         // Now and then a description too long for one Txn: the phased path.
-        const long = rand() < 0.05 ? Array.from({ length: 200 }, (_, i) => `w${i}x${Math.floor(rand() * 1e6)}`).join(' ') : sentence(rand, 8);
-        const e = await rpc.call(Rpc.catalog.createEvent, event({ name: sentence(rand, 3), description: long, location: rand() < 0.5 ? 'lisbon' : 'london' }));
+        const long =
+          rand() < 0.05 ? Array.from({ length: 200 }, (_, i) => `w${i}x${Math.floor(rand() * 1e6)}`).join(' ') : sentence(rand, 8);
+        const e = await rpc.call(
+          Rpc.catalog.createEvent,
+          event({ name: sentence(rand, 3), description: long, location: rand() < 0.5 ? 'lisbon' : 'london' }),
+        );
         live.set(e.eventId, e.version);
         created++;
       } else {
         const id = ids[Math.floor(rand() * ids.length)]!;
         const version = live.get(id)!;
         if (r < 0.85) {
-          const changes = rand() < 0.5 ? { name: sentence(rand, 3) } : { description: sentence(rand, 10), location: rand() < 0.5 ? 'lisbon' : 'london' };
+          const changes =
+            rand() < 0.5 ? { name: sentence(rand, 3) } : { description: sentence(rand, 10), location: rand() < 0.5 ? 'lisbon' : 'london' };
           const e = await rpc.call(Rpc.catalog.updateEvent, { eventId: id, expectedVersion: version, changes }).catch(() => null);
           if (e && live.has(id)) live.set(id, e.version);
         } else {
@@ -259,12 +303,14 @@ describe('index consistency (invariant 4)', () => {
     await etcd.kv.put(wrong).value('{"n":0}').exec();
     await etcd.kv.put(`${prefixes.search()}garbage`).value('x').exec();
     const before = await rpc.call(Rpc.search.verify, {});
-    expect(before.differences).toEqual([
-      { key: `${prefixes.search()}garbage`, live: 'x', expected: null },
-      { key: stray, live: '{"n":1}', expected: null },
-      { key: lost, live: null, expected: '{"n":1}' },
-      { key: wrong, live: '{"n":0}', expected: '{"n":1}' },
-    ].sort((a, b) => (a.key < b.key ? -1 : 1)));
+    expect(before.differences).toEqual(
+      [
+        { key: `${prefixes.search()}garbage`, live: 'x', expected: null },
+        { key: stray, live: '{"n":1}', expected: null },
+        { key: lost, live: null, expected: '{"n":1}' },
+        { key: wrong, live: '{"n":0}', expected: '{"n":1}' },
+      ].sort((a, b) => (a.key < b.key ? -1 : 1)),
+    );
     const dry = await rpc.call(Rpc.search.rebuild, { dryRun: true });
     expect(dry).toMatchObject({ differing: 4, repairedEvents: 0 });
     expect((await rpc.call(Rpc.search.verify, {})).differing).toBe(4);
@@ -299,6 +345,8 @@ async function restartAfterKill(p: ReturnType<typeof indexers>[number]): Promise
 /** JetStream messages this instance acked, from its /metrics. */
 async function handled(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('ticketcd_jetstream_messages_total') && l.includes(`durable="${DURABLE}"`) && l.includes('outcome="acked"'));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('ticketcd_jetstream_messages_total') && l.includes(`durable="${DURABLE}"`) && l.includes('outcome="acked"'));
   return line ? Number(line.split(' ').pop()) : 0;
 }

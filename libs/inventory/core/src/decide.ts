@@ -54,7 +54,15 @@ function remainingOf(tickets: Map<string, TicketState>): Record<string, number> 
 }
 
 export function acceptedFromSale(sale: Sale, revision: number): PurchaseOutcome {
-  return { status: 'accepted', orderId: sale.orderId, eventId: sale.eventId, lines: sale.lines, total: sale.total, remaining: sale.remaining, revision };
+  return {
+    status: 'accepted',
+    orderId: sale.orderId,
+    eventId: sale.eventId,
+    lines: sale.lines,
+    total: sale.total,
+    remaining: sale.remaining,
+    revision,
+  };
 }
 
 export function decideBatch(orders: OrderRequest[], state: BatchState, now: Date): BatchDecision {
@@ -95,23 +103,54 @@ export function decideBatch(orders: OrderRequest[], state: BatchState, now: Date
     const unknown = lines.filter((l) => !tickets.has(l.type));
     if (unknown.length > 0) {
       const problems = new Map(unknown.map((l) => [l.type, 'no such ticket type for this event']));
-      outcomes.set(order.orderId, refuse(order, 'unknown_type', `unknown ticket type(s): ${unknown.map((l) => l.type).join(', ')}; this event sells ${[...tickets.keys()].join(', ')}`, problems));
+      outcomes.set(
+        order.orderId,
+        refuse(
+          order,
+          'unknown_type',
+          `unknown ticket type(s): ${unknown.map((l) => l.type).join(', ')}; this event sells ${[...tickets.keys()].join(', ')}`,
+          problems,
+        ),
+      );
       continue;
     }
     const bad = lines.filter((l) => !Number.isInteger(l.quantity) || l.quantity < 1);
     if (bad.length > 0) {
-      outcomes.set(order.orderId, refuse(order, 'invalid_quantity', 'each quantity must be a whole number of at least 1', new Map(bad.map((l) => [l.type, 'not a positive whole number']))));
+      outcomes.set(
+        order.orderId,
+        refuse(
+          order,
+          'invalid_quantity',
+          'each quantity must be a whole number of at least 1',
+          new Map(bad.map((l) => [l.type, 'not a positive whole number'])),
+        ),
+      );
       continue;
     }
     const count = lines.reduce((n, l) => n + l.quantity, 0);
     if (count > state.event.maxPerOrder) {
-      outcomes.set(order.orderId, refuse(order, 'over_max_per_order', `at most ${state.event.maxPerOrder} tickets per order for this event; this order asks for ${count}`));
+      outcomes.set(
+        order.orderId,
+        refuse(
+          order,
+          'over_max_per_order',
+          `at most ${state.event.maxPerOrder} tickets per order for this event; this order asks for ${count}`,
+        ),
+      );
       continue;
     }
     const short = lines.filter((l) => tickets.get(l.type)!.remaining < l.quantity);
     if (short.length > 0) {
       const problems = new Map(short.map((l) => [l.type, `only ${tickets.get(l.type)!.remaining} left`]));
-      outcomes.set(order.orderId, refuse(order, 'sold_out', `not enough tickets: ${short.map((l) => `${l.type} has ${tickets.get(l.type)!.remaining} left, ${l.quantity} asked`).join('; ')}`, problems));
+      outcomes.set(
+        order.orderId,
+        refuse(
+          order,
+          'sold_out',
+          `not enough tickets: ${short.map((l) => `${l.type} has ${tickets.get(l.type)!.remaining} left, ${l.quantity} asked`).join('; ')}`,
+          problems,
+        ),
+      );
       continue;
     }
 

@@ -8,4 +8,5 @@
 export const soldMessageId = (eventId: string, orderId: string): string => `sold:${eventId}:${orderId}`;
 
 /** One ticket type's level after the commit at `revision`. */
-export const stockMessageId = (eventId: string, ticketType: string, revision: number): string => `stock:${eventId}:${ticketType}:${revision}`;
+export const stockMessageId = (eventId: string, ticketType: string, revision: number): string =>
+  `stock:${eventId}:${ticketType}:${revision}`;

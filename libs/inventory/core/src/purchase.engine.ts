@@ -60,13 +60,23 @@ export class PurchaseEngine {
 
   purchase(order: OrderRequest): Promise<PurchaseOutcome> {
     if (this.draining) {
-      return Promise.reject(AppError.unavailable('inventory', 'this inventory instance is shutting down; retry with the same orderId, another instance will answer'));
+      return Promise.reject(
+        AppError.unavailable(
+          'inventory',
+          'this inventory instance is shutting down; retry with the same orderId, another instance will answer',
+        ),
+      );
     }
     const deadlineAt = Math.min(currentDeadline() ?? Infinity, Date.now() + (this.opts.deadlineMs ?? 2500)) - REPLY_MARGIN_MS;
     return this.committer.submit(order.eventId, { ...order, traceId: order.traceId ?? currentTraceId() ?? newTraceId(), deadlineAt });
   }
 
-  private async state(eventId: string, orderIds: string[], attempt: number, deadline: Date): Promise<{ state: BatchState; cachedAt?: number }> {
+  private async state(
+    eventId: string,
+    orderIds: string[],
+    attempt: number,
+    deadline: Date,
+  ): Promise<{ state: BatchState; cachedAt?: number }> {
     const cached = attempt === 1 ? this.known.get(eventId) : undefined;
     if (cached && Date.now() - cached.at < this.opts.stateTtlMs) return { state: cached.state, cachedAt: cached.at };
     this.stats.reads++;
@@ -95,7 +105,10 @@ export class PurchaseEngine {
         const pause = Math.min(400, 50 * 2 ** failures++) * (0.5 + Math.random());
         const cutoff = Date.now() + pause + MIN_ATTEMPT_MS;
         const late = batch.filter((b) => b.order.deadlineAt < cutoff);
-        const unavailable = AppError.unavailable('etcd', `store unavailable: ${e.message}; retry with the same orderId, it will not sell twice`);
+        const unavailable = AppError.unavailable(
+          'etcd',
+          `store unavailable: ${e.message}; retry with the same orderId, it will not sell twice`,
+        );
         for (const item of late) item.reject(unavailable);
         batch = batch.filter((b) => b.order.deadlineAt >= cutoff);
         if (batch.length === 0) return;
@@ -109,7 +122,10 @@ export class PurchaseEngine {
           this.known.delete(eventId);
           this.stats.conflicts++;
           if (++conflicts >= this.opts.maxConflicts) {
-            throw AppError.unavailable('inventory', `event ${eventId} is too contended right now (${conflicts} conflicting writes); retry with the same orderId`);
+            throw AppError.unavailable(
+              'inventory',
+              `event ${eventId} is too contended right now (${conflicts} conflicting writes); retry with the same orderId`,
+            );
           }
           // Another writer committed first; a short random pause spreads competing writers.
           await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, attempt * 2)));
@@ -136,7 +152,8 @@ export class PurchaseEngine {
   private async attempt(eventId: string, orders: Pending[], orderIds: string[], attempt: number, deadline: Date) {
     const { state, cachedAt } = await this.state(eventId, orderIds, attempt, deadline);
     const decision: BatchDecision = decideBatch(orders, state, new Date());
-    const result = decision.sales.length > 0 ? await this.store.commitBatch(eventId, decision.touched, decision.sales, new Date(), deadline) : null;
+    const result =
+      decision.sales.length > 0 ? await this.store.commitBatch(eventId, decision.touched, decision.sales, new Date(), deadline) : null;
     return { state, cachedAt, decision, result };
   }
 
@@ -178,5 +195,4 @@ export class PurchaseEngine {
       ),
     ];
   };
-
 }

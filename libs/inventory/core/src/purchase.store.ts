@@ -29,7 +29,10 @@ export class PurchaseStore {
 
   private async readTxn(ops: Parameters<ReturnType<typeof unconditionalTxn>['then']>, deadline?: Date): Promise<IRangeResponse[]> {
     try {
-      const res = await unconditionalTxn(this.etcd.kv).then(...ops).options(deadline ? { deadline } : undefined).commit();
+      const res = await unconditionalTxn(this.etcd.kv)
+        .then(...ops)
+        .options(deadline ? { deadline } : undefined)
+        .commit();
       return res.responses.map((r) => r.response_range);
     } catch (e) {
       throw toStoreError(e, 'purchase read');
@@ -44,11 +47,10 @@ export class PurchaseStore {
   async readBatchState(eventId: string, orderIds: string[], withSales: boolean, deadline?: Date): Promise<BatchState> {
     const ns = this.etcd.kv;
     const ids = withSales ? orderIds : [];
-    const [eventRange, ticketRange, ...saleRanges] = await this.readTxn([
-      ns.get(keys.event(eventId)),
-      ns.getAll().prefix(prefixes.ticketsOf(eventId)),
-      ...ids.map((id) => ns.get(keys.sale(eventId, id))),
-    ], deadline);
+    const [eventRange, ticketRange, ...saleRanges] = await this.readTxn(
+      [ns.get(keys.event(eventId)), ns.getAll().prefix(prefixes.ticketsOf(eventId)), ...ids.map((id) => ns.get(keys.sale(eventId, id)))],
+      deadline,
+    );
     const eventKv = eventRange?.kvs[0];
     const event = eventKv ? eventRecord.parse(JSON.parse(eventKv.value.toString())) : null;
     const tickets = new Map<string, TicketState>();
@@ -60,7 +62,11 @@ export class PurchaseStore {
     const existingSales = new Map<string, { sale: Sale; revision: number }>();
     saleRanges.forEach((r, i) => {
       const kv = r?.kvs[0];
-      if (kv) existingSales.set(ids[i]!, { sale: { ...saleRecord.parse(JSON.parse(kv.value.toString())), orderId: ids[i]!, eventId }, revision: Number(kv.create_revision) });
+      if (kv)
+        existingSales.set(ids[i]!, {
+          sale: { ...saleRecord.parse(JSON.parse(kv.value.toString())), orderId: ids[i]!, eventId },
+          revision: Number(kv.create_revision),
+        });
     });
     return { event: event ? { maxPerOrder: event.maxPerOrder, deleted: event.deletedAt !== null } : null, tickets, existingSales };
   }
@@ -82,7 +88,13 @@ export class PurchaseStore {
    * so after an ambiguous failure (deadline, dropped connection, leader change) it may be sent
    * again: if the first send committed, the compares fail and the re-read finds the sales.
    */
-  async commitBatch(eventId: string, touched: Map<string, TicketState>, sales: Sale[], occurredAt: Date, deadline?: Date): Promise<CommitResult> {
+  async commitBatch(
+    eventId: string,
+    touched: Map<string, TicketState>,
+    sales: Sale[],
+    occurredAt: Date,
+    deadline?: Date,
+  ): Promise<CommitResult> {
     const ns = this.etcd.kv;
     const [first, ...rest] = [
       ...[...touched].map(([type, t]) => ({ key: keys.ticket(eventId, type), column: 'Mod' as const, value: t.modRevision })),
@@ -98,12 +110,19 @@ export class PurchaseStore {
       occurredAt: occurredAt.toISOString(),
     };
     const puts = [
-      ...[...touched].map(([type, t]) => ns.put(keys.ticket(eventId, type)).value(JSON.stringify({ total: t.total, remaining: t.remaining, price: t.price, closed: t.closed }))),
+      ...[...touched].map(([type, t]) =>
+        ns
+          .put(keys.ticket(eventId, type))
+          .value(JSON.stringify({ total: t.total, remaining: t.remaining, price: t.price, closed: t.closed })),
+      ),
       ...sales.map((s) => ns.put(keys.sale(eventId, s.orderId)).value(JSON.stringify(stored(s)))),
       outboxKindPut(ns, 'inventory', SOLD_BATCH, batch).put,
     ];
     try {
-      const res = await txn.then(...puts).options(deadline ? { deadline } : undefined).commit();
+      const res = await txn
+        .then(...puts)
+        .options(deadline ? { deadline } : undefined)
+        .commit();
       return { committed: res.succeeded, revision: Number(res.header.revision) };
     } catch (e) {
       throw toStoreError(e, 'purchase commit');

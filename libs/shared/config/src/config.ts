@@ -43,23 +43,35 @@ export const env = {
     z
       .string()
       .min(1, 'must not be empty')
-      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
       .pipe(
         z
           .array(
-            z.string().refine((u) => {
-              try {
-                return schemes.includes(new URL(u).protocol.replace(/:$/, ''));
-              } catch {
-                return false;
-              }
-            }, `each entry must be a URL with scheme ${schemes.join(' or ')}`),
+            z.string().refine(
+              (u) => {
+                try {
+                  return schemes.includes(new URL(u).protocol.replace(/:$/, ''));
+                } catch {
+                  return false;
+                }
+              },
+              `each entry must be a URL with scheme ${schemes.join(' or ')}`,
+            ),
           )
           .min(1, 'must list at least one URL'),
       ),
 };
 
-const defaultInstanceId = () => `${os.hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 48)}-${process.pid}`;
+const defaultInstanceId = () =>
+  `${os
+    .hostname()
+    .replace(/[^A-Za-z0-9_.-]/g, '-')
+    .slice(0, 48)}-${process.pid}`;
 
 /** The variables every service reads. Services extend this with their own. */
 export const baseServiceConfig = z.object({
@@ -67,7 +79,10 @@ export const baseServiceConfig = z.object({
   /** etcd client URLs, comma-separated: every member, so the client fails over. */
   ETCD_ENDPOINTS: env.urlList(['http', 'https']),
   /** Optional key prefix: every key the service reads or writes lives under it (tests use one each). */
-  ETCD_NAMESPACE: z.string().regex(/^[A-Za-z0-9_.:-]*$/, 'may contain only A-Z a-z 0-9 _ . : -').default(''),
+  ETCD_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]*$/, 'may contain only A-Z a-z 0-9 _ . : -')
+    .default(''),
   /** Deadline for each etcd call; a call without one hangs forever when quorum is lost. */
   ETCD_DEADLINE_MS: env.int(50, 60_000).default(2000),
   NATS_URL: env.urlList(['nats', 'tls']),
@@ -76,7 +91,10 @@ export const baseServiceConfig = z.object({
   /** Pending-connection queue of the HTTP listener (capped by net.core.somaxconn). Node's 511 drops
    *  connections when a thousand clients connect at once: they retry after 1, 3, 7 s… */
   HTTP_BACKLOG: env.int(16, 65535).default(4096),
-  INSTANCE_ID: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1-63 characters of A-Z a-z 0-9 _ . -').default(defaultInstanceId),
+  INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1-63 characters of A-Z a-z 0-9 _ . -')
+    .default(defaultInstanceId),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Lease TTL of the svc: registration key: how long a killed instance stays listed. */
   SVC_LEASE_TTL_S: env.int(2, 300).default(10),

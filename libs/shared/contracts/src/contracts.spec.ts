@@ -15,7 +15,12 @@ describe('contracts', () => {
   it('no request-reply subject is captured by a stream (streams would answer requests with acks)', () => {
     for (const rpc of ALL_RPCS) {
       for (const stream of STREAMS) {
-        for (const filter of stream.subjects) expect({ rpc: rpc.subject, filter, captured: matches(filter, rpc.subject) }).toEqual({ rpc: rpc.subject, filter, captured: false });
+        for (const filter of stream.subjects)
+          expect({ rpc: rpc.subject, filter, captured: matches(filter, rpc.subject) }).toEqual({
+            rpc: rpc.subject,
+            filter,
+            captured: false,
+          });
       }
     }
   });
@@ -35,11 +40,22 @@ describe('contracts', () => {
   });
 
   it('validates payloads at the edge with field paths', () => {
-    const bad = Rpc.inventory.purchase.request.safeParse({ orderId: 'x', username: 'A:B', eventId: 'y', lines: [{ type: 'vip', quantity: 0 }] });
+    const bad = Rpc.inventory.purchase.request.safeParse({
+      orderId: 'x',
+      username: 'A:B',
+      eventId: 'y',
+      lines: [{ type: 'vip', quantity: 0 }],
+    });
     expect(bad.success).toBe(false);
     const paths = bad.error!.issues.map((i) => i.path.join('.')).sort();
     expect(paths).toEqual(['eventId', 'lines.0.quantity', 'orderId', 'username']);
-    const ok = Events.inventory.stockChanged.data.safeParse({ eventId: '01JDQ3Z6X8M2N4P6R8T0V2W4Y6', ticketType: 'vip', total: 10, remaining: 3, revision: 42 });
+    const ok = Events.inventory.stockChanged.data.safeParse({
+      eventId: '01JDQ3Z6X8M2N4P6R8T0V2W4Y6',
+      ticketType: 'vip',
+      total: 10,
+      remaining: 3,
+      revision: 42,
+    });
     expect(ok.success).toBe(true);
   });
 });

@@ -35,5 +35,12 @@ export function buildEnvelope<S extends z.ZodType>(
   data: z.input<S>,
   meta: { source: string; traceId: string; occurredAt?: Date },
 ): EventEnvelope<z.output<S>> {
-  return { id, type: def.type, occurredAt: (meta.occurredAt ?? new Date()).toISOString(), source: meta.source, traceId: meta.traceId, data: def.data.parse(data) };
+  return {
+    id,
+    type: def.type,
+    occurredAt: (meta.occurredAt ?? new Date()).toISOString(),
+    source: meta.source,
+    traceId: meta.traceId,
+    data: def.data.parse(data),
+  };
 }

@@ -47,14 +47,27 @@ export const Events = {
     stockChanged: defineEvent(
       'inventory.stock.changed',
       'INVENTORY',
-      z.object({ eventId: id, ticketType: slug, total: z.number().int().nonnegative(), remaining: z.number().int().nonnegative(), revision }),
+      z.object({
+        eventId: id,
+        ticketType: slug,
+        total: z.number().int().nonnegative(),
+        remaining: z.number().int().nonnegative(),
+        revision,
+      }),
     ),
   },
   notifier: {
     alertFired: defineEvent(
       'notifier.alert.fired',
       'NOTIFIER',
-      z.object({ alertId: id, username, eventId: id, remaining: z.number().int().nonnegative(), limit: z.number().int().positive(), at: z.iso.datetime() }),
+      z.object({
+        alertId: id,
+        username,
+        eventId: id,
+        remaining: z.number().int().nonnegative(),
+        limit: z.number().int().positive(),
+        at: z.iso.datetime(),
+      }),
     ),
   },
 } as const;

@@ -5,7 +5,19 @@
  */
 import { z } from 'zod';
 import {
-  cents, cursor, eventFields, id, MAX_TICKET_TYPES, orderLine, pageLimit, revision, slug, soldLine, stockLevel, ticketTypeSpec, username,
+  cents,
+  cursor,
+  eventFields,
+  id,
+  MAX_TICKET_TYPES,
+  orderLine,
+  pageLimit,
+  revision,
+  slug,
+  soldLine,
+  stockLevel,
+  ticketTypeSpec,
+  username,
 } from './schemas.js';
 
 export interface RpcDef<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
@@ -59,24 +71,70 @@ export const purchaseOutcome = z.discriminatedUnion('status', [purchaseAccepted,
 
 /** A low-stock limit: a positive count of remaining tickets. */
 const subscriptionLimit = z.number().int('must be a whole number').positive('must be at least 1').max(1_000_000);
-const subscriptionView = z.object({ eventId: id, limit: z.number().int(), active: z.boolean(), state: z.enum(['armed', 'fired']), firedAt: z.string().nullable() });
+const subscriptionView = z.object({
+  eventId: id,
+  limit: z.number().int(),
+  active: z.boolean(),
+  state: z.enum(['armed', 'fired']),
+  firedAt: z.string().nullable(),
+});
 
 export const Rpc = {
   catalog: {
-    createEvent: defineRpc('catalog.events.create', eventFields.extend({ ticketTypes: z.array(ticketTypeSpec).min(1).max(MAX_TICKET_TYPES) }), eventSummary),
-    updateEvent: defineRpc('catalog.events.update', z.object({ eventId: id, expectedVersion: z.number().int().positive(), changes: eventFields.partial() }), eventSummary),
-    deleteEvent: defineRpc('catalog.events.delete', z.object({ eventId: id, expectedVersion: z.number().int().positive().optional() }), z.object({ eventId: id })),
-    getEvent: defineRpc('catalog.events.get', z.object({ eventId: id }), eventSummary.extend({ tickets: z.array(stockLevel), favourites: z.number().int().nonnegative() })),
-    listEvents: defineRpc('catalog.events.list', z.object({ type: slug.optional(), location: slug.optional(), limit: pageLimit, cursor }), page(eventSummary)),
-    getStaticLists: defineRpc('catalog.static.get', empty, z.object({ locations: z.array(slug), eventTypes: z.array(slug), ticketTypes: z.array(slug) })),
-    updateStaticList: defineRpc('catalog.static.update', z.object({ list: z.enum(['locations', 'event-types', 'ticket-types']), add: z.array(slug).default([]), remove: z.array(slug).default([]) }), z.object({ values: z.array(slug) })),
+    createEvent: defineRpc(
+      'catalog.events.create',
+      eventFields.extend({ ticketTypes: z.array(ticketTypeSpec).min(1).max(MAX_TICKET_TYPES) }),
+      eventSummary,
+    ),
+    updateEvent: defineRpc(
+      'catalog.events.update',
+      z.object({ eventId: id, expectedVersion: z.number().int().positive(), changes: eventFields.partial() }),
+      eventSummary,
+    ),
+    deleteEvent: defineRpc(
+      'catalog.events.delete',
+      z.object({ eventId: id, expectedVersion: z.number().int().positive().optional() }),
+      z.object({ eventId: id }),
+    ),
+    getEvent: defineRpc(
+      'catalog.events.get',
+      z.object({ eventId: id }),
+      eventSummary.extend({ tickets: z.array(stockLevel), favourites: z.number().int().nonnegative() }),
+    ),
+    listEvents: defineRpc(
+      'catalog.events.list',
+      z.object({ type: slug.optional(), location: slug.optional(), limit: pageLimit, cursor }),
+      page(eventSummary),
+    ),
+    getStaticLists: defineRpc(
+      'catalog.static.get',
+      empty,
+      z.object({ locations: z.array(slug), eventTypes: z.array(slug), ticketTypes: z.array(slug) }),
+    ),
+    updateStaticList: defineRpc(
+      'catalog.static.update',
+      z.object({
+        list: z.enum(['locations', 'event-types', 'ticket-types']),
+        add: z.array(slug).default([]),
+        remove: z.array(slug).default([]),
+      }),
+      z.object({ values: z.array(slug) }),
+    ),
     addFavourite: defineRpc('catalog.favourites.add', z.object({ username, eventId: id }), z.object({ favourite: z.boolean() })),
     removeFavourite: defineRpc('catalog.favourites.remove', z.object({ username, eventId: id }), z.object({ favourite: z.boolean() })),
     listFavourites: defineRpc('catalog.favourites.list', z.object({ username, limit: pageLimit, cursor }), page(eventSummary)),
   },
   inventory: {
-    purchase: defineRpc('inventory.purchase', z.object({ orderId: id, username, eventId: id, lines: z.array(orderLine).min(1).max(20) }), purchaseOutcome),
-    availability: defineRpc('inventory.availability', z.object({ eventId: id }), z.object({ eventId: id, tickets: z.array(stockLevel), revision })),
+    purchase: defineRpc(
+      'inventory.purchase',
+      z.object({ orderId: id, username, eventId: id, lines: z.array(orderLine).min(1).max(20) }),
+      purchaseOutcome,
+    ),
+    availability: defineRpc(
+      'inventory.availability',
+      z.object({ eventId: id }),
+      z.object({ eventId: id, tickets: z.array(stockLevel), revision }),
+    ),
     adjust: defineRpc(
       'inventory.adjust',
       z.object({ eventId: id, ticketType: slug, total: z.number().int().min(0).max(1_000_000).optional(), price: cents.optional() }),
@@ -84,15 +142,27 @@ export const Rpc = {
     ),
   },
   orders: {
-    place: defineRpc('orders.place', z.object({ username, eventId: id, lines: z.array(orderLine).min(1).max(20), idempotencyKey: z.string().min(1).max(128) }), purchaseOutcome),
-    history: defineRpc('orders.history', z.object({ username, limit: pageLimit, cursor }), page(z.object({ orderId: id, eventId: id, lines: z.array(soldLine), total: z.number().int(), at: z.iso.datetime() }))),
+    place: defineRpc(
+      'orders.place',
+      z.object({ username, eventId: id, lines: z.array(orderLine).min(1).max(20), idempotencyKey: z.string().min(1).max(128) }),
+      purchaseOutcome,
+    ),
+    history: defineRpc(
+      'orders.history',
+      z.object({ username, limit: pageLimit, cursor }),
+      page(z.object({ orderId: id, eventId: id, lines: z.array(soldLine), total: z.number().int(), at: z.iso.datetime() })),
+    ),
     /** Every sale of one event, for admins (the event may be deleted). */
     eventSales: defineRpc(
       'orders.event-sales',
       z.object({ eventId: id, limit: pageLimit, cursor }),
       page(z.object({ orderId: id, username, lines: z.array(soldLine), total: z.number().int(), at: z.iso.datetime() })),
     ),
-    stats: defineRpc('orders.stats', z.object({ eventId: id.optional() }), z.object({ revenue: z.number().int(), orders: z.number().int(), soldByType: z.record(z.string(), z.number().int()) })),
+    stats: defineRpc(
+      'orders.stats',
+      z.object({ eventId: id.optional() }),
+      z.object({ revenue: z.number().int(), orders: z.number().int(), soldByType: z.record(z.string(), z.number().int()) }),
+    ),
     /**
      * Recomputes stats from the sale: records already counted (with a purchase: key) and reports
      * where the kept stats differ (none when healthy); `uncounted` sales are left to the consumer.
@@ -109,21 +179,39 @@ export const Rpc = {
     ),
   },
   search: {
-    query: defineRpc('search.query', z.object({ text: z.string().max(200).optional(), type: slug.optional(), location: slug.optional(), limit: pageLimit, cursor }), page(eventSummary)),
+    query: defineRpc(
+      'search.query',
+      z.object({ text: z.string().max(200).optional(), type: slug.optional(), location: slug.optional(), limit: pageLimit, cursor }),
+      page(eventSummary),
+    ),
     /** Compares the live index with one rebuilt from event: keys at the same revision; no differences when healthy. */
     verify: defineRpc('search.index.verify', empty, indexReport),
     /** Rewrites what differs from a rebuild (event by event, guarded); dryRun only reports. */
-    rebuild: defineRpc('search.index.rebuild', z.object({ dryRun: z.boolean().default(false) }), indexReport.extend({ repairedEvents: z.number().int(), skippedEvents: z.array(id) })),
+    rebuild: defineRpc(
+      'search.index.rebuild',
+      z.object({ dryRun: z.boolean().default(false) }),
+      indexReport.extend({ repairedEvents: z.number().int(), skippedEvents: z.array(id) }),
+    ),
   },
   notifier: {
     /**
      * Creates or changes the user's subscription to an event. A limit already reached fires an
      * alert at once (state "fired"); `remaining` is the count it was decided against.
      */
-    putSubscription: defineRpc('notifier.subscriptions.put', z.object({ username, eventId: id, limit: subscriptionLimit, active: z.boolean().default(true) }), subscriptionView.extend({ remaining: z.number().int().nonnegative() })),
+    putSubscription: defineRpc(
+      'notifier.subscriptions.put',
+      z.object({ username, eventId: id, limit: subscriptionLimit, active: z.boolean().default(true) }),
+      subscriptionView.extend({ remaining: z.number().int().nonnegative() }),
+    ),
     deleteSubscription: defineRpc('notifier.subscriptions.delete', z.object({ username, eventId: id }), z.object({ deleted: z.boolean() })),
     listSubscriptions: defineRpc('notifier.subscriptions.list', z.object({ username }), z.object({ items: z.array(subscriptionView) })),
-    listAlerts: defineRpc('notifier.alerts.list', z.object({ username, limit: pageLimit, cursor }), page(z.object({ alertId: id, eventId: id, remaining: z.number().int(), limit: z.number().int(), at: z.string(), read: z.boolean() })).extend({ unread: z.number().int() })),
+    listAlerts: defineRpc(
+      'notifier.alerts.list',
+      z.object({ username, limit: pageLimit, cursor }),
+      page(
+        z.object({ alertId: id, eventId: id, remaining: z.number().int(), limit: z.number().int(), at: z.string(), read: z.boolean() }),
+      ).extend({ unread: z.number().int() }),
+    ),
     markAlertRead: defineRpc('notifier.alerts.read', z.object({ username, alertId: id }), z.object({ read: z.boolean() })),
   },
 } as const;

@@ -34,4 +34,9 @@ export type EventFields = z.infer<typeof eventFields>;
 export const MAX_TICKET_TYPES = 20;
 
 export const ticketTypeSpec = z.object({ type: slug, total: z.number().int().min(1).max(1_000_000), price: cents });
-export const stockLevel = z.object({ type: slug, total: z.number().int().nonnegative(), remaining: z.number().int().nonnegative(), price: cents });
+export const stockLevel = z.object({
+  type: slug,
+  total: z.number().int().nonnegative(),
+  remaining: z.number().int().nonnegative(),
+  price: cents,
+});

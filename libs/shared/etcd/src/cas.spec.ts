@@ -15,8 +15,12 @@ describe('retryOnConflict', () => {
   it('gives up after the attempts with the caller error, or a ContendedError naming what', async () => {
     const always = async () => CONFLICT;
     await expect(retryOnConflict({ attempts: 3, what: 'stats of e1', baseDelayMs: 0 }, always)).rejects.toThrow(ContendedError);
-    await expect(retryOnConflict({ attempts: 3, what: 'stats of e1', baseDelayMs: 0 }, always)).rejects.toThrow('stats of e1: still contended after 3 attempts');
-    await expect(retryOnConflict({ attempts: 2, what: 'y', baseDelayMs: 0, onExhausted: () => new RangeError('busy') }, always)).rejects.toThrow(RangeError);
+    await expect(retryOnConflict({ attempts: 3, what: 'stats of e1', baseDelayMs: 0 }, always)).rejects.toThrow(
+      'stats of e1: still contended after 3 attempts',
+    );
+    await expect(
+      retryOnConflict({ attempts: 2, what: 'y', baseDelayMs: 0, onExhausted: () => new RangeError('busy') }, always),
+    ).rejects.toThrow(RangeError);
   });
 
   it('does not retry a thrown error (bad input, store down): only a lost compare', async () => {

@@ -60,7 +60,10 @@ export interface ClusterStatus {
 
 /** The raised alarms of the whole cluster (an alarm GET goes through raft: it needs a quorum). */
 export async function clusterAlarms(conn: EtcdConnection, timeoutMs = 1000): Promise<AlarmStatus[]> {
-  const res = await conn.client.maintenance.alarm({ action: AlarmAction.Get, memberID: 0, alarm: AlarmType.None }, conn.deadline(timeoutMs));
+  const res = await conn.client.maintenance.alarm(
+    { action: AlarmAction.Get, memberID: 0, alarm: AlarmType.None },
+    conn.deadline(timeoutMs),
+  );
   // etcd3 names them Nospace/Corrupt; etcd (and etcdctl) say NOSPACE/CORRUPT.
   const name = (alarm: unknown) => String(typeof alarm === 'number' ? AlarmType[alarm] : alarm).toUpperCase();
   return res.alarms.map((a) => ({ memberId: String(a.memberID), alarm: name(a.alarm) }));

@@ -34,7 +34,11 @@ export function isAvailabilityError(error: unknown): boolean {
   if (error instanceof EtcdUnavailableError) return true;
   if (isBrokenCircuitError(error as Error)) return true;
   if (error instanceof GRPCDeadlineExceededError || error instanceof GRPCUnavailableError) return true;
-  if (error instanceof Error && /etcdserver: (no leader|leader changed|request timed out|too many requests)|raft proposal dropped/.test(error.message)) return true;
+  if (
+    error instanceof Error &&
+    /etcdserver: (no leader|leader changed|request timed out|too many requests)|raft proposal dropped/.test(error.message)
+  )
+    return true;
   return error instanceof Error && isRecoverableError(error);
 }
 
@@ -45,4 +49,3 @@ export function toStoreError(error: unknown, operation: string): unknown {
   const reason = error instanceof GRPCDeadlineExceededError ? 'no answer before the deadline (quorum lost?)' : (error as Error).message;
   return new EtcdUnavailableError(`etcd unavailable during ${operation}: ${reason}`, ambiguous, error);
 }
-

@@ -25,7 +25,8 @@ describe('prefixEnd', () => {
 });
 
 describe('retry guard (etcd3 would otherwise re-send a committed Txn)', () => {
-  const refused = () => new GRPCUnavailableError('14 UNAVAILABLE: No connection established. Last error: connect ECONNREFUSED 127.0.0.1:2379');
+  const refused = () =>
+    new GRPCUnavailableError('14 UNAVAILABLE: No connection established. Last error: connect ECONNREFUSED 127.0.0.1:2379');
   const dropped = () => new GRPCUnavailableError('14 UNAVAILABLE: Connection dropped');
   const deadline = () => new GRPCDeadlineExceededError('4 DEADLINE_EXCEEDED: Deadline exceeded');
 

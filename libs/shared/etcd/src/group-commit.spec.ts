@@ -17,7 +17,10 @@ describe('GroupCommitter', () => {
     expect(gc.pending).toBe(4);
     release();
     expect([...(await first), ...(await later)]).toEqual([0, 10, 20, 30, 40, 50]);
-    expect(batches).toEqual([[0, 1], [2, 3, 4, 5]]);
+    expect(batches).toEqual([
+      [0, 1],
+      [2, 3, 4, 5],
+    ]);
   });
 
   it('caps a batch and keeps events independent', async () => {

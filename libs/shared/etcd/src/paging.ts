@@ -47,8 +47,17 @@ export async function listPrefix(ns: Namespace, prefix: string, opts: PageOption
     throw new RangeError(`cursor ${JSON.stringify(opts.after)} does not belong to prefix ${JSON.stringify(prefix)}`);
   }
   // An empty prefix means the whole keyspace: etcd wants a non-empty start key, "\0" is the first.
-  const start = opts.after != null ? Buffer.concat([Buffer.from(opts.after), Buffer.from([0])]) : prefix === '' ? Buffer.from([0]) : Buffer.from(prefix);
-  let builder = ns.getAll().inRange({ start, end: prefixEnd(prefix) }).limit(limit).sort('Key', 'Ascend');
+  const start =
+    opts.after != null
+      ? Buffer.concat([Buffer.from(opts.after), Buffer.from([0])])
+      : prefix === ''
+        ? Buffer.from([0])
+        : Buffer.from(prefix);
+  let builder = ns
+    .getAll()
+    .inRange({ start, end: prefixEnd(prefix) })
+    .limit(limit)
+    .sort('Key', 'Ascend');
   if (opts.revision) builder = builder.revision(opts.revision);
   try {
     const res = await builder.exec();

@@ -37,7 +37,9 @@ export async function writeInChunks(ns: Namespace, ops: readonly WriteOp[], size
   let committed = 0;
   for (const part of chunk(ops, size)) {
     try {
-      await unconditionalTxn(ns).then(...part.map((op) => toBuilder(ns, op))).commit();
+      await unconditionalTxn(ns)
+        .then(...part.map((op) => toBuilder(ns, op)))
+        .commit();
     } catch (e) {
       throw toStoreError(e, 'chunked write');
     }
@@ -56,12 +58,22 @@ export interface KeyGuard {
  * Applies `ops` in one Txn if every guard holds. Safe under etcd3's retries: once committed, a
  * guard key's revision has moved (put it in `ops`) or the ops are idempotent.
  */
-export async function guardedWrite(ns: Namespace, guard: KeyGuard | readonly KeyGuard[], ops: readonly WriteOp[], what: string): Promise<{ succeeded: boolean; revision: number }> {
+export async function guardedWrite(
+  ns: Namespace,
+  guard: KeyGuard | readonly KeyGuard[],
+  ops: readonly WriteOp[],
+  what: string,
+): Promise<{ succeeded: boolean; revision: number }> {
   const guards = Array.isArray(guard) ? (guard as readonly KeyGuard[]) : [guard as KeyGuard];
-  if (ops.length > MAX_TXN_OPS || guards.length > MAX_TXN_OPS) throw new RangeError(`${what}: ${ops.length} ops / ${guards.length} guards exceed etcd's ${MAX_TXN_OPS} per Txn`);
+  if (ops.length > MAX_TXN_OPS || guards.length > MAX_TXN_OPS)
+    throw new RangeError(`${what}: ${ops.length} ops / ${guards.length} guards exceed etcd's ${MAX_TXN_OPS} per Txn`);
   if (guards.length === 0) throw new RangeError(`${what}: a guarded write needs a guard`);
   // Mod revision 0 means "must not exist": Create==0.
-  const [first, ...rest] = guards.map((g): [string, 'Create' | 'Mod', number] => [g.key, g.modRevision === 0 ? 'Create' : 'Mod', g.modRevision]);
+  const [first, ...rest] = guards.map((g): [string, 'Create' | 'Mod', number] => [
+    g.key,
+    g.modRevision === 0 ? 'Create' : 'Mod',
+    g.modRevision,
+  ]);
   const txn = ns.if(first![0], first![1], '==', first![2]);
   for (const [key, column, value] of rest) txn.and(key, column, '==', value);
   try {
@@ -112,7 +124,10 @@ export interface CreateManyResult {
  * settled (stored value) and the rest go round again. Each round settles at least one key, so it
  * ends; a replayed round finds its own values. The first entry of a repeated key wins.
  */
-export async function createManyOnce(ns: Namespace, entries: readonly { key: string; value: string }[]): Promise<Map<string, CreateManyResult>> {
+export async function createManyOnce(
+  ns: Namespace,
+  entries: readonly { key: string; value: string }[],
+): Promise<Map<string, CreateManyResult>> {
   const out = new Map<string, CreateManyResult>();
   const unique = new Map<string, string>();
   for (const e of entries) if (!unique.has(e.key)) unique.set(e.key, e.value);
@@ -124,7 +139,10 @@ export async function createManyOnce(ns: Namespace, entries: readonly { key: str
     for (const p of rest) txn.and(p.key, 'Create', '==', 0);
     let res;
     try {
-      res = await txn.then(...pending.map((p) => ns.put(p.key).value(p.value))).else(...pending.map((p) => ns.get(p.key))).commit();
+      res = await txn
+        .then(...pending.map((p) => ns.put(p.key).value(p.value)))
+        .else(...pending.map((p) => ns.get(p.key)))
+        .commit();
     } catch (e) {
       throw toStoreError(e, `create-once of ${pending.length} keys`);
     }

@@ -4,7 +4,12 @@ import { WatchedPrefix } from './watched-prefix.js';
 
 const cache = () => {
   const applied: [string, number, string | null][] = [];
-  const c = new WatchedPrefix<string>({} as EtcdConnection, { prefix: 'w:', idOf: (k) => k.slice(2), decode: (v) => v, onApply: (id, r, v) => applied.push([id, r, v]) });
+  const c = new WatchedPrefix<string>({} as EtcdConnection, {
+    prefix: 'w:',
+    idOf: (k) => k.slice(2),
+    decode: (v) => v,
+    onApply: (id, r, v) => applied.push([id, r, v]),
+  });
   return { c, applied };
 };
 

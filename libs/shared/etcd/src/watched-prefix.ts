@@ -52,7 +52,10 @@ export class WatchedPrefix<T> {
   /** First load (failures are reported and retried by the periodic reload). */
   async start(): Promise<void> {
     await this.reload('start').catch((e: unknown) => this.opts.onError?.(e as Error, 'initial load'));
-    this.timer = setInterval(() => void this.reload('periodic').catch((e: unknown) => this.opts.onError?.(e as Error, 'reload')), this.opts.reloadMs ?? 300_000);
+    this.timer = setInterval(
+      () => void this.reload('periodic').catch((e: unknown) => this.opts.onError?.(e as Error, 'reload')),
+      this.opts.reloadMs ?? 300_000,
+    );
     this.timer.unref();
   }
 
@@ -157,7 +160,11 @@ export class WatchedPrefix<T> {
     await old?.cancel().catch(() => undefined);
     if (this.stopped) return;
     // Every change after the snapshot's revision, in order; a replaced watcher's late events are ignored.
-    const w = await this.etcd.kv.watch().prefix(this.opts.prefix).startRevision(String(revision! + 1)).create();
+    const w = await this.etcd.kv
+      .watch()
+      .prefix(this.opts.prefix)
+      .startRevision(String(revision! + 1))
+      .create();
     if (this.stopped) {
       await w.cancel().catch(() => undefined);
       return;

@@ -44,7 +44,28 @@ describe('key schema', () => {
   it('covers every namespace of the design brief', () => {
     const kinds = new Set(samples.map(([p]) => p.kind));
     expect([...kinds].sort()).toEqual(
-      ['alert', 'event', 'favcount', 'favourite', 'notification', 'order', 'outbox', 'outboxQuarantine', 'purchase', 'sale', 'search', 'searchMeta', 'session', 'static', 'stats', 'statsAll', 'subscriber', 'svc', 'ticket', 'user'].sort(),
+      [
+        'alert',
+        'event',
+        'favcount',
+        'favourite',
+        'notification',
+        'order',
+        'outbox',
+        'outboxQuarantine',
+        'purchase',
+        'sale',
+        'search',
+        'searchMeta',
+        'session',
+        'static',
+        'stats',
+        'statsAll',
+        'subscriber',
+        'svc',
+        'ticket',
+        'user',
+      ].sort(),
     );
   });
 
@@ -72,7 +93,9 @@ describe('key schema', () => {
   });
 
   it('rejects unknown static lists and search fields', () => {
-    expect(() => keys.staticList('colours' as never)).toThrow(/invalid static list "colours": must be one of locations, event-types, ticket-types/);
+    expect(() => keys.staticList('colours' as never)).toThrow(
+      /invalid static list "colours": must be one of locations, event-types, ticket-types/,
+    );
     expect(() => keys.search('price' as never, 'x', EVENT)).toThrow(/invalid search field "price"/);
   });
 

@@ -67,7 +67,8 @@ export const keys = {
   /** Transactional outbox entry of a publishing service; relayed to JetStream. */
   outbox: (service: ServiceName, entryId: string) => join('outbox', seg.slug('service', service), seg.id('outbox entry id', entryId)),
   /** An outbox entry the relay could not expand or publish after its attempts: kept aside with why. */
-  outboxQuarantine: (service: ServiceName, entryId: string) => join('outbox-quarantine', seg.slug('service', service), seg.id('outbox entry id', entryId)),
+  outboxQuarantine: (service: ServiceName, entryId: string) =>
+    join('outbox-quarantine', seg.slug('service', service), seg.id('outbox entry id', entryId)),
   svc: (service: string, instanceId: string) => join('svc', seg.slug('service', service), seg.instance(instanceId)),
 } as const;
 

@@ -121,7 +121,9 @@ export class DurableConsumer {
     const inFlight = new Set<Promise<void>>();
     for await (const msg of messages) {
       const p: Promise<void> = this.handle(msg)
-        .catch((e: unknown) => this.log.error({ durable: this.opts.durable, err: (e as Error).message }, 'message handling failed; it will be redelivered'))
+        .catch((e: unknown) =>
+          this.log.error({ durable: this.opts.durable, err: (e as Error).message }, 'message handling failed; it will be redelivered'),
+        )
         .finally(() => inFlight.delete(p));
       inFlight.add(p);
       if (inFlight.size >= limit) await Promise.race(inFlight);
@@ -157,7 +159,15 @@ export class DurableConsumer {
       } catch (e) {
         const error = (e as Error)?.message ?? String(e);
         const kind = (this.opts.classify ?? classifyMessagingFailure)(e);
-        const log = { durable: this.opts.durable, eventId: envelope.id, type: envelope.type, seq: info.streamSequence, delivery: info.deliveryCount, failure: kind, err: error };
+        const log = {
+          durable: this.opts.durable,
+          eventId: envelope.id,
+          type: envelope.type,
+          seq: info.streamSequence,
+          delivery: info.deliveryCount,
+          failure: kind,
+          err: error,
+        };
         if (kind === 'transient') {
           const now = Date.now();
           // Failures of messages already in flight when a pause began do not lengthen it.
@@ -208,7 +218,10 @@ export class DurableConsumer {
       });
     } catch (e) {
       // Parking failed: keep the message (it comes back after a delay) rather than lose it.
-      this.log.error({ durable: this.opts.durable, seq: msg.info.streamSequence, err: (e as Error).message }, 'could not park message; will retry');
+      this.log.error(
+        { durable: this.opts.durable, seq: msg.info.streamSequence, err: (e as Error).message },
+        'could not park message; will retry',
+      );
       msg.nak(5000);
       return;
     }
@@ -216,7 +229,16 @@ export class DurableConsumer {
     msg.term();
     this.opts.onOutcome?.('parked', kind);
     this.log.error(
-      { durable: this.opts.durable, stream: this.opts.stream, seq: msg.info.streamSequence, subject: msg.subject, deliveries: msg.info.deliveryCount, attempts, failure: kind, err: error },
+      {
+        durable: this.opts.durable,
+        stream: this.opts.stream,
+        seq: msg.info.streamSequence,
+        subject: msg.subject,
+        deliveries: msg.info.deliveryCount,
+        attempts,
+        failure: kind,
+        err: error,
+      },
       kind === 'permanent' ? 'message parked: it can never be handled as it is' : 'message parked after its last attempt',
     );
   }

@@ -19,13 +19,23 @@ export class PermanentError extends Error {
 }
 
 /** NATS client errors that mean "not reachable now" (nats.js, rxjs and Nest's NATS client). */
-const NATS_UNAVAILABLE_NAMES = new Set(['TimeoutError', 'NoRespondersError', 'ClosedConnectionError', 'DrainingConnectionError', 'ConnectionError', 'RequestError', 'JetStreamNotEnabled']);
-const NATS_UNAVAILABLE_MESSAGE = /no responders|timed? ?out|timeout|disconnect|connection (closed|draining|lost|refused)|jetstream (not enabled|.*unavailable)|503/i;
+const NATS_UNAVAILABLE_NAMES = new Set([
+  'TimeoutError',
+  'NoRespondersError',
+  'ClosedConnectionError',
+  'DrainingConnectionError',
+  'ConnectionError',
+  'RequestError',
+  'JetStreamNotEnabled',
+]);
+const NATS_UNAVAILABLE_MESSAGE =
+  /no responders|timed? ?out|timeout|disconnect|connection (closed|draining|lost|refused)|jetstream (not enabled|.*unavailable)|503/i;
 
 /** The error and its causes, outermost first (bounded: cause chains can be cyclic). */
 export function causeChain(error: unknown): unknown[] {
   const out: unknown[] = [];
-  for (let e = error; e !== undefined && e !== null && out.length < 8 && !out.includes(e); e = (e as { cause?: unknown }).cause) out.push(e);
+  for (let e = error; e !== undefined && e !== null && out.length < 8 && !out.includes(e); e = (e as { cause?: unknown }).cause)
+    out.push(e);
   return out;
 }
 

@@ -89,7 +89,10 @@ export interface ReplayResult {
 }
 
 /** Publishes each parked message again to its original subject, then deletes it from PARKED. */
-export async function replayParked(nc: NatsConnection, select: { seqs?: number[]; all?: boolean; durable?: string }): Promise<ReplayResult[]> {
+export async function replayParked(
+  nc: NatsConnection,
+  select: { seqs?: number[]; all?: boolean; durable?: string },
+): Promise<ReplayResult[]> {
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
   let targets: ParkedMessage[];
@@ -102,7 +105,9 @@ export async function replayParked(nc: NatsConnection, select: { seqs?: number[]
     }
   }
   const found = new Set(targets.map((t) => t.seq));
-  const results: ReplayResult[] = (select.seqs ?? []).filter((s) => !found.has(s)).map((seq) => ({ seq, durable: '', subject: null, replayed: false, reason: 'not in PARKED' }));
+  const results: ReplayResult[] = (select.seqs ?? [])
+    .filter((s) => !found.has(s))
+    .map((seq) => ({ seq, durable: '', subject: null, replayed: false, reason: 'not in PARKED' }));
   for (const p of targets) {
     if (!p.subject) {
       results.push({ seq: p.seq, durable: p.durable, subject: null, replayed: false, reason: 'no original subject recorded' });

@@ -6,7 +6,16 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { MessagePattern, NatsRecordBuilder, type ClientProxy } from '@nestjs/microservices';
 import { headers as natsHeaders } from '@nats-io/nats-core';
-import { AppError, HEADERS, rpcReplySchema, zodFields, type RpcDef, type RpcReply, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
+import {
+  AppError,
+  HEADERS,
+  rpcReplySchema,
+  zodFields,
+  type RpcDef,
+  type RpcReply,
+  type RpcRequest,
+  type RpcResult,
+} from '@ticketcd/contracts';
 import { currentDeadline, currentTraceId, newTraceId } from '@ticketcd/observability';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 
@@ -32,7 +41,11 @@ export class RpcClient {
     // Inside a request that has a deadline, never wait past it: our caller would not be listening.
     const inherited = currentDeadline();
     const ms = Math.min(opts.timeoutMs ?? this.defaultTimeoutMs, inherited === undefined ? Infinity : inherited - Date.now());
-    if (ms < 1) return { ok: false, error: AppError.timeout(def.service, `no time left to call ${def.subject}: the caller's deadline has passed`).error };
+    if (ms < 1)
+      return {
+        ok: false,
+        error: AppError.timeout(def.service, `no time left to call ${def.subject}: the caller's deadline has passed`).error,
+      };
     const h = natsHeaders();
     h.set(HEADERS.traceId, currentTraceId() ?? newTraceId());
     h.set(HEADERS.budgetMs, String(Math.floor(ms)));
@@ -41,7 +54,10 @@ export class RpcClient {
       const raw = await firstValueFrom(this.proxy.send(def.subject, record).pipe(timeout(ms)));
       const reply = rpcReplySchema(def.reply).safeParse(raw);
       if (!reply.success) {
-        return { ok: false, error: { code: 'INTERNAL', message: `${def.service} sent a reply to ${def.subject} that does not match its contract` } };
+        return {
+          ok: false,
+          error: { code: 'INTERNAL', message: `${def.service} sent a reply to ${def.subject} that does not match its contract` },
+        };
       }
       return reply.data as RpcReply<RpcResult<D>>;
     } catch (e) {

@@ -3,7 +3,14 @@
  * a missing stream is added, an existing one has its subjects brought up to date, and two
  * instances racing to create it both succeed.
  */
-import { DiscardPolicy, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import {
+  DiscardPolicy,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import type { StreamDef } from '@ticketcd/contracts';
 
@@ -36,7 +43,11 @@ function configOf(def: StreamDef, s: StreamSettings): Partial<StreamConfig> & { 
 
 const sameSubjects = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
 
-export async function ensureStream(jsm: JetStreamManager, def: StreamDef, settings = DEFAULT_STREAM_SETTINGS): Promise<'created' | 'updated' | 'unchanged'> {
+export async function ensureStream(
+  jsm: JetStreamManager,
+  def: StreamDef,
+  settings = DEFAULT_STREAM_SETTINGS,
+): Promise<'created' | 'updated' | 'unchanged'> {
   const cfg = configOf(def, settings);
   try {
     const info = await jsm.streams.info(def.name);

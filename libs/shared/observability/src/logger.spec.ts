@@ -5,7 +5,9 @@ import { currentTraceId, runWithTrace } from './trace-context.js';
 describe('logs', () => {
   it('carry service, instance and, inside a handler, the trace id', async () => {
     const lines: Record<string, unknown>[] = [];
-    const logger = pino(pinoOptions({ service: 'inventory', instance: 'inventory-0', level: 'info' }), { write: (s: string) => void lines.push(JSON.parse(s)) });
+    const logger = pino(pinoOptions({ service: 'inventory', instance: 'inventory-0', level: 'info' }), {
+      write: (s: string) => void lines.push(JSON.parse(s)),
+    });
     await runWithTrace('trace-1', async () => {
       await Promise.resolve();
       logger.info('inside');

@@ -44,14 +44,39 @@ export class Metrics {
       labelNames: ['dependency'],
       registers: [this.registry],
     });
-    const gauge = <L extends string>(name: string, help: string, labelNames: L[]) => new Gauge<L>({ name, help, labelNames, registers: [this.registry] });
-    this.consumerPending = gauge('ticketcd_consumer_pending', 'Messages of the stream not yet delivered to the durable consumer (num_pending)', ['durable']);
-    this.consumerAckPending = gauge('ticketcd_consumer_ack_pending', 'Messages delivered to the durable consumer and not acked yet, including those waiting to be retried (num_ack_pending)', ['durable']);
-    this.consumerRedelivered = gauge('ticketcd_consumer_redelivered', 'Messages of the durable consumer delivered more than once and not acked yet (num_redelivered)', ['durable']);
-    this.consumerParked = gauge('ticketcd_consumer_parked', 'Messages the durable consumer parked, still in the PARKED stream (npm run parked -- list)', ['durable']);
+    const gauge = <L extends string>(name: string, help: string, labelNames: L[]) =>
+      new Gauge<L>({ name, help, labelNames, registers: [this.registry] });
+    this.consumerPending = gauge(
+      'ticketcd_consumer_pending',
+      'Messages of the stream not yet delivered to the durable consumer (num_pending)',
+      ['durable'],
+    );
+    this.consumerAckPending = gauge(
+      'ticketcd_consumer_ack_pending',
+      'Messages delivered to the durable consumer and not acked yet, including those waiting to be retried (num_ack_pending)',
+      ['durable'],
+    );
+    this.consumerRedelivered = gauge(
+      'ticketcd_consumer_redelivered',
+      'Messages of the durable consumer delivered more than once and not acked yet (num_redelivered)',
+      ['durable'],
+    );
+    this.consumerParked = gauge(
+      'ticketcd_consumer_parked',
+      'Messages the durable consumer parked, still in the PARKED stream (npm run parked -- list)',
+      ['durable'],
+    );
     this.outboxBacklog = gauge('ticketcd_outbox_backlog', 'Outbox entries of this service left after the last relay sweep', []);
-    this.outboxOldestAge = gauge('ticketcd_outbox_oldest_age_seconds', 'Age of the oldest entry left in this service\'s outbox (0 when empty)', []);
-    this.outboxQuarantined = gauge('ticketcd_outbox_quarantined', 'Outbox entries of this service in quarantine (npm run outbox -- list)', []);
+    this.outboxOldestAge = gauge(
+      'ticketcd_outbox_oldest_age_seconds',
+      "Age of the oldest entry left in this service's outbox (0 when empty)",
+      [],
+    );
+    this.outboxQuarantined = gauge(
+      'ticketcd_outbox_quarantined',
+      'Outbox entries of this service in quarantine (npm run outbox -- list)',
+      [],
+    );
     this.outboxQuarantinedTotal = new Counter({
       name: 'ticketcd_outbox_quarantined_total',
       help: 'Outbox entries this instance moved to the quarantine (could not be expanded or published)',

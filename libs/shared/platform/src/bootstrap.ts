@@ -82,15 +82,27 @@ export async function createServiceApp(opts: {
     if (readiness.draining) res.setHeader('Connection', 'close');
     runWithTrace(traceId, next);
   });
-  const rpcServer = new DrainableNatsServer({ servers: config.NATS_URL, queue: opts.service, name: `${opts.service}:${config.INSTANCE_ID}:server` });
+  const rpcServer = new DrainableNatsServer({
+    servers: config.NATS_URL,
+    queue: opts.service,
+    name: `${opts.service}:${config.INSTANCE_ID}:server`,
+  });
   app.connectMicroservice({ strategy: rpcServer }, { inheritAppConfig: true });
   lifecycle.useDrainTargets({ http: app.getHttpServer(), rpc: rpcServer });
   return app;
 }
 
-export async function bootstrapService<S extends z.ZodObject = typeof baseServiceConfig>(opts: BootstrapOptions<S>): Promise<INestApplication> {
+export async function bootstrapService<S extends z.ZodObject = typeof baseServiceConfig>(
+  opts: BootstrapOptions<S>,
+): Promise<INestApplication> {
   const config = parseConfigOrExit(opts.service, opts.configSchema ?? baseServiceConfig) as BaseServiceConfig;
-  const app = await createServiceApp({ service: opts.service, config, imports: opts.imports, version: opts.version, bodyParser: opts.bodyParser });
+  const app = await createServiceApp({
+    service: opts.service,
+    config,
+    imports: opts.imports,
+    version: opts.version,
+    bodyParser: opts.bodyParser,
+  });
   const logger = app.get(Logger);
   await opts.configureHttp?.(app, config as z.output<S>);
   // Our own signal handling rather than Nest's shutdown hooks: the drain comes before Nest's close.
@@ -118,7 +130,12 @@ export async function bootstrapService<S extends z.ZodObject = typeof baseServic
   }
   await app.startAllMicroservices();
   // Nest passes extra arguments through to server.listen(port, host, backlog).
-  await (app.listen as unknown as (port: number, host: string, backlog: number) => Promise<unknown>).call(app, config.HTTP_PORT, config.HTTP_HOST, config.HTTP_BACKLOG);
+  await (app.listen as unknown as (port: number, host: string, backlog: number) => Promise<unknown>).call(
+    app,
+    config.HTTP_PORT,
+    config.HTTP_HOST,
+    config.HTTP_BACKLOG,
+  );
   app.get(ReadinessState).started = true;
   logger.log(`${opts.service} ${config.INSTANCE_ID} listening on http://${config.HTTP_HOST}:${config.HTTP_PORT}`);
   return app;

@@ -7,7 +7,8 @@ import { ZodError } from 'zod';
 export function toRpcError(e: unknown): { error: RpcError; unexpected: boolean } {
   if (e instanceof AppError) return { error: e.error, unexpected: false };
   if (e instanceof ZodError) return { error: { code: 'BAD_REQUEST', message: 'invalid request', fields: zodFields(e) }, unexpected: false };
-  if (e instanceof KeySegmentError || e instanceof KeyParseError) return { error: { code: 'BAD_REQUEST', message: e.message }, unexpected: false };
+  if (e instanceof KeySegmentError || e instanceof KeyParseError)
+    return { error: { code: 'BAD_REQUEST', message: e.message }, unexpected: false };
   if (isAvailabilityError(e)) {
     const store = toStoreError(e, 'request') as EtcdUnavailableError;
     return { error: { code: 'UNAVAILABLE', dependency: 'etcd', message: store.message }, unexpected: false };

@@ -19,7 +19,10 @@ const zodError = () => {
 
 describe('classifyFailure', () => {
   it.each([
-    ['etcd unavailable', new EtcdUnavailableError('etcd unavailable during recording a sale: no answer before the deadline (quorum lost?)', true)],
+    [
+      'etcd unavailable',
+      new EtcdUnavailableError('etcd unavailable during recording a sale: no answer before the deadline (quorum lost?)', true),
+    ],
     ['an etcd deadline', new GRPCDeadlineExceededError('context deadline exceeded')],
     ['etcd unreachable', new GRPCUnavailableError('No connection established')],
     ['no leader', new Error('etcdserver: no leader')],

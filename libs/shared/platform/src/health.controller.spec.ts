@@ -36,7 +36,12 @@ describe('readiness (issue 13.9)', () => {
   it.each([
     ['before start-up completes', { started: false }, up, /not ready: starting/],
     ['while draining', { started: true, draining: true }, up, /not ready: draining/],
-    ['with NATS unavailable', { started: true }, { status: 'unavailable', message: 'nats unreachable: no answer within 1000 ms' } as const, /not ready: nats unreachable/],
+    [
+      'with NATS unavailable',
+      { started: true },
+      { status: 'unavailable', message: 'nats unreachable: no answer within 1000 ms' } as const,
+      /not ready: nats unreachable/,
+    ],
   ] as const)('is 503 %s, saying why', async (_why, state, nats, message) => {
     const r = await readyz(state, { etcd: up, nats });
     expect(r.status).toBe(503);
@@ -46,6 +51,11 @@ describe('readiness (issue 13.9)', () => {
 
   it('/healthz touches no dependency', () => {
     const probe = { check: () => Promise.reject(new Error('must not be called')) } as unknown as DependencyProbe;
-    expect(new HealthController(identity, new ReadinessState(), probe).healthz()).toEqual({ status: 'ok', service: 'orders', instance: 'orders-0', version: '1.0.0' });
+    expect(new HealthController(identity, new ReadinessState(), probe).healthz()).toEqual({
+      status: 'ok',
+      service: 'orders',
+      instance: 'orders-0',
+      version: '1.0.0',
+    });
   });
 });

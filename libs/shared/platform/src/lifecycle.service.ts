@@ -8,7 +8,13 @@
  * (in-flight message finishes), the svc: lease is revoked so the instance leaves the list at
  * once, NATS drains and etcd closes. SHUTDOWN_GRACE_MS bounds it all.
  */
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
 import { STREAMS } from '@ticketcd/contracts';
 import { LeasedKey, type EtcdConnection } from '@ticketcd/etcd';
@@ -95,9 +101,13 @@ export class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
     // Keep a second of the grace period for the close.
     const left = Math.max(0, grace - (Date.now() - started) - 1000);
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([finished.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), left)))]);
+    const timedOut = await Promise.race([
+      finished.then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), left))),
+    ]);
     clearTimeout(timer);
-    if (timedOut) this.log.warn({ http: this.httpInFlight.count, rpc: this.rpcInFlight.count }, 'drain incomplete at the end of the grace period');
+    if (timedOut)
+      this.log.warn({ http: this.httpInFlight.count, rpc: this.rpcInFlight.count }, 'drain incomplete at the end of the grace period');
     else this.log.info({ ms: Date.now() - started }, 'drained');
   }
 

@@ -48,12 +48,20 @@ export class PlatformModule {
         {
           provide: ETCD,
           useFactory: () =>
-            createEtcdConnection({ endpoints: config.ETCD_ENDPOINTS, namespace: config.ETCD_NAMESPACE, deadlineMs: config.ETCD_DEADLINE_MS }),
+            createEtcdConnection({
+              endpoints: config.ETCD_ENDPOINTS,
+              namespace: config.ETCD_NAMESPACE,
+              deadlineMs: config.ETCD_DEADLINE_MS,
+            }),
         },
         { provide: NATS, useFactory: () => connectNats({ servers: config.NATS_URL, name: `${identity.service}:${identity.instanceId}` }) },
         {
           provide: RPC_PROXY,
-          useFactory: () => ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: config.NATS_URL, name: `${identity.service}:${identity.instanceId}:rpc` } }),
+          useFactory: () =>
+            ClientProxyFactory.create({
+              transport: Transport.NATS,
+              options: { servers: config.NATS_URL, name: `${identity.service}:${identity.instanceId}:rpc` },
+            }),
         },
         { provide: RpcClient, useFactory: (proxy: ClientProxy) => new RpcClient(proxy, config.RPC_TIMEOUT_MS), inject: [RPC_PROXY] },
         { provide: JetStreamPublisher, useFactory: (nc: NatsConnection) => new JetStreamPublisher(nc, identity.service), inject: [NATS] },
@@ -64,7 +72,21 @@ export class PlatformModule {
         OutboxRelay,
         { provide: APP_INTERCEPTOR, useClass: RpcInterceptor },
       ],
-      exports: [SERVICE_CONFIG, SERVICE_IDENTITY, Metrics, ETCD, NATS, RPC_PROXY, RpcClient, JetStreamPublisher, ConsumerRegistry, ReadinessState, DependencyProbe, Lifecycle, OutboxRelay],
+      exports: [
+        SERVICE_CONFIG,
+        SERVICE_IDENTITY,
+        Metrics,
+        ETCD,
+        NATS,
+        RPC_PROXY,
+        RpcClient,
+        JetStreamPublisher,
+        ConsumerRegistry,
+        ReadinessState,
+        DependencyProbe,
+        Lifecycle,
+        OutboxRelay,
+      ],
     };
   }
 }

@@ -67,7 +67,9 @@ export class DependencyProbe {
     this.metrics.ready.set({ dependency: 'etcd' }, e.ok ? 1 : 0);
     this.metrics.ready.set({ dependency: 'nats' }, n.ok ? 1 : 0);
     return {
-      etcd: e.ok ? { status: 'up', latencyMs: e.latencyMs, revision: e.revision } : { status: 'unavailable', message: e.reason, latencyMs: e.latencyMs },
+      etcd: e.ok
+        ? { status: 'up', latencyMs: e.latencyMs, revision: e.revision }
+        : { status: 'unavailable', message: e.reason, latencyMs: e.latencyMs },
       nats: n.ok ? { status: 'up', rttMs: n.rttMs } : { status: 'unavailable', message: n.reason },
     };
   }

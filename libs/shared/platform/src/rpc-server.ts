@@ -23,7 +23,8 @@ export class DrainableNatsServer extends ServerNats {
 
   override async close(): Promise<void> {
     // Bounded: with NATS unreachable a drain or flush would wait for a reconnection.
-    const within = (p: Promise<unknown> | undefined) => Promise.race([p?.catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+    const within = (p: Promise<unknown> | undefined) =>
+      Promise.race([p?.catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
     await within(this.stopAccepting());
     await within((this as unknown as { natsClient?: NatsConnection | null }).natsClient?.flush());
     await super.close();

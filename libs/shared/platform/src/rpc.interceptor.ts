@@ -37,34 +37,46 @@ export class RpcInterceptor implements NestInterceptor {
     const deadlineAt = Number.isFinite(budgetMs) && budgetMs > 0 ? Date.now() + budgetMs : undefined;
     const started = performance.now();
     const done = (reply: RpcReply<unknown>) => {
-      this.metrics.rpcDuration.observe({ subject: def.subject, outcome: reply.ok ? 'ok' : reply.error.code }, (performance.now() - started) / 1000);
+      this.metrics.rpcDuration.observe(
+        { subject: def.subject, outcome: reply.ok ? 'ok' : reply.error.code },
+        (performance.now() - started) / 1000,
+      );
       return reply;
     };
     return new Observable((subscriber) => {
       // Counted until answered: the drain waits for every request taken to get its reply.
       this.lifecycle.rpcInFlight.enter();
       subscriber.add(() => this.lifecycle.rpcInFlight.leave());
-      runWithTrace(traceId, () => {
-        const parsed = def.request.safeParse(rpc.getData());
-        if (!parsed.success) {
-          subscriber.next(done({ ok: false, error: { code: 'BAD_REQUEST', message: `invalid ${def.subject} request`, fields: zodFields(parsed.error) } }));
-          subscriber.complete();
-          return;
-        }
-        // The handler receives the parsed (defaulted, coerced) payload, not the raw one.
-        context.getArgs()[0] = parsed.data;
-        const sub = next.handle().subscribe({
-          next: (data) => subscriber.next(done({ ok: true, data })),
-          error: (e: unknown) => {
-            const { error, unexpected } = toRpcError(e);
-            if (unexpected) this.log.error({ err: e, subject: def.subject }, 'rpc handler failed');
-            subscriber.next(done({ ok: false, error }));
+      runWithTrace(
+        traceId,
+        () => {
+          const parsed = def.request.safeParse(rpc.getData());
+          if (!parsed.success) {
+            subscriber.next(
+              done({
+                ok: false,
+                error: { code: 'BAD_REQUEST', message: `invalid ${def.subject} request`, fields: zodFields(parsed.error) },
+              }),
+            );
             subscriber.complete();
-          },
-          complete: () => subscriber.complete(),
-        });
-        subscriber.add(sub);
-      }, deadlineAt);
+            return;
+          }
+          // The handler receives the parsed (defaulted, coerced) payload, not the raw one.
+          context.getArgs()[0] = parsed.data;
+          const sub = next.handle().subscribe({
+            next: (data) => subscriber.next(done({ ok: true, data })),
+            error: (e: unknown) => {
+              const { error, unexpected } = toRpcError(e);
+              if (unexpected) this.log.error({ err: e, subject: def.subject }, 'rpc handler failed');
+              subscriber.next(done({ ok: false, error }));
+              subscriber.complete();
+            },
+            complete: () => subscriber.complete(),
+          });
+          subscriber.add(sub);
+        },
+        deadlineAt,
+      );
     });
   }
 }

@@ -15,5 +15,7 @@ export function findBinary(name: string): string {
       // keep looking
     }
   }
-  throw new Error(`${name} not found; install it with: sudo apt-get install -y etcd-server etcd-client nats-server (or run scripts/ensure-deps.sh)`);
+  throw new Error(
+    `${name} not found; install it with: sudo apt-get install -y etcd-server etcd-client nats-server (or run scripts/ensure-deps.sh)`,
+  );
 }

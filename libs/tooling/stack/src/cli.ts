@@ -14,6 +14,8 @@
  * to work on another cluster than the local stack's.
  */
 import { clusterStatus, createEtcdConnection, scanPrefix } from '@ticketcd/etcd';
+// Not for logging: only to silence Nest's client, which logs its connection status itself.
+// eslint-disable-next-line no-restricted-imports
 import { Logger } from '@nestjs/common';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { outboxQuarantineRecord, Rpc } from '@ticketcd/contracts';
@@ -63,7 +65,8 @@ function parseInstances(specs: string[] = []): Record<string, number> {
   const out: Record<string, number> = {};
   for (const spec of specs.flatMap((s) => s.split(','))) {
     const [name, count] = spec.split('=');
-    if (!name || !(ALL_SERVICES as readonly string[]).includes(name)) fail(`--instances: unknown service "${name}" (one of ${ALL_SERVICES.join(', ')})`);
+    if (!name || !(ALL_SERVICES as readonly string[]).includes(name))
+      fail(`--instances: unknown service "${name}" (one of ${ALL_SERVICES.join(', ')})`);
     const n = Number(count);
     if (!Number.isInteger(n) || n < 1 || n > 8) fail(`--instances: ${name} needs a count from 1 to 8, got "${count}"`);
     out[name] = n;
@@ -80,7 +83,8 @@ if (!Number.isInteger(portBase) || portBase < 1024 || portBase > 65000) fail(`--
  * "admin" with a random password generated once per stack directory (never in the repo).
  */
 function adminCredentials(stackDir: string): { username: string; password: string; file?: string } {
-  if (process.env.ADMIN_USERNAME && process.env.ADMIN_PASSWORD) return { username: process.env.ADMIN_USERNAME, password: process.env.ADMIN_PASSWORD };
+  if (process.env.ADMIN_USERNAME && process.env.ADMIN_PASSWORD)
+    return { username: process.env.ADMIN_USERNAME, password: process.env.ADMIN_PASSWORD };
   const file = path.join(stackDir, 'admin-password');
   fs.mkdirSync(stackDir, { recursive: true });
   if (!fs.existsSync(file)) fs.writeFileSync(file, `${randomBytes(15).toString('base64url')}\n`, { mode: 0o600 });
@@ -89,7 +93,8 @@ function adminCredentials(stackDir: string): { username: string; password: strin
 
 async function up() {
   const existing = readState(dir);
-  if (existing && existing.processes.some((p) => isAlive(p.pid))) fail(`a stack is already running from ${dir}; stop it with: npm run stack:down`);
+  if (existing && existing.processes.some((p) => isAlive(p.pid)))
+    fail(`a stack is already running from ${dir}; stop it with: npm run stack:down`);
   if (values.fresh) fs.rmSync(dir, { recursive: true, force: true });
   const admin = adminCredentials(dir);
   const stack = new Stack({
@@ -134,7 +139,9 @@ async function up() {
   const lines = [
     '',
     'TickETCD is running.',
-    seeded > 0 ? `  seeded:      ${seeded} demo events (an empty catalog only; --seed 0 to skip)` : '  data:        kept from the last run (--fresh to start empty)',
+    seeded > 0
+      ? `  seeded:      ${seeded} demo events (an empty catalog only; --seed 0 to skip)`
+      : '  data:        kept from the last run (--fresh to start empty)',
     stack.gatewayUrl ? `  UI and API:  ${stack.gatewayUrl}/   (API docs: ${stack.gatewayUrl}/api/docs)` : '  (no services started)',
     stack.gatewayUrl ? `  admin:       ${admin.username} / ${admin.password}${admin.file ? `   (kept in ${admin.file})` : ''}` : '',
     `  etcd:        ${stack.etcd.endpoints.join(',')}`,
@@ -172,7 +179,9 @@ async function status() {
     for (const a of cluster.alarms) process.stdout.write(`  ALARM ${a.alarm} on member ${a.memberId}\n`);
     for (const m of cluster.members) {
       const role = m.isLeader ? 'leader  ' : m.reachable ? 'follower' : 'DOWN    ';
-      const extra = m.reachable ? `term ${m.raftTerm} index ${m.raftIndex} db ${Math.round((m.dbSizeBytes ?? 0) / 1024)} KiB v${m.version}` : (m.error ?? '');
+      const extra = m.reachable
+        ? `term ${m.raftTerm} index ${m.raftIndex} db ${Math.round((m.dbSizeBytes ?? 0) / 1024)} KiB v${m.version}`
+        : (m.error ?? '');
       process.stdout.write(`  ${m.name.padEnd(8)} ${role} ${m.clientUrls.join(',').padEnd(24)} ${extra}\n`);
     }
     process.stdout.write(`NATS: ${state.natsUrl}\nlive service instances (svc: keys):\n`);
@@ -206,24 +215,35 @@ async function reconcile() {
   const reply = await adminRequest((rpc) => rpc.request(Rpc.orders.reconcile, { fix: values.fix }));
   if (!reply.ok) fail(`${reply.error.code}: ${reply.error.message}`);
   const { events, differences, fixed, uncounted } = reply.data;
-  process.stdout.write(`stats of ${events} event(s) recomputed from counted sale: records: ${differences.length} difference(s)${fixed ? ', fixed' : ''}\n`);
+  process.stdout.write(
+    `stats of ${events} event(s) recomputed from counted sale: records: ${differences.length} difference(s)${fixed ? ', fixed' : ''}\n`,
+  );
   if (uncounted > 0) process.stdout.write(`${uncounted} sale(s) not counted yet: left to the orders consumer\n`);
-  for (const d of differences) process.stdout.write(`  ${d.key}\n    kept:       ${JSON.stringify(d.kept)}\n    recomputed: ${JSON.stringify(d.recomputed)}\n`);
+  for (const d of differences)
+    process.stdout.write(`  ${d.key}\n    kept:       ${JSON.stringify(d.kept)}\n    recomputed: ${JSON.stringify(d.recomputed)}\n`);
   if (differences.length > 0 && !fixed) process.exitCode = 1;
 }
 
 /** search-verify: the live index against a rebuild; search-rebuild [--dry-run]: repair what differs. */
 async function searchIndex(rebuild: boolean) {
-  const reply = await adminRequest((rpc) => (rebuild ? rpc.request(Rpc.search.rebuild, { dryRun: values['dry-run'] }) : rpc.request(Rpc.search.verify, {})));
+  const reply = await adminRequest((rpc) =>
+    rebuild ? rpc.request(Rpc.search.rebuild, { dryRun: values['dry-run'] }) : rpc.request(Rpc.search.verify, {}),
+  );
   if (!reply.ok) fail(`${reply.error.code}: ${reply.error.message}`);
   const r = reply.data;
-  process.stdout.write(`search index at revision ${r.revision}: ${r.events} event(s), ${r.keys} key(s); ${r.differing} differ from a rebuild\n`);
-  for (const d of r.differences) process.stdout.write(`  ${d.key}\n    live:     ${d.live ?? '(absent)'}\n    expected: ${d.expected ?? '(absent)'}\n`);
+  process.stdout.write(
+    `search index at revision ${r.revision}: ${r.events} event(s), ${r.keys} key(s); ${r.differing} differ from a rebuild\n`,
+  );
+  for (const d of r.differences)
+    process.stdout.write(`  ${d.key}\n    live:     ${d.live ?? '(absent)'}\n    expected: ${d.expected ?? '(absent)'}\n`);
   if (r.differing > r.differences.length) process.stdout.write(`  ... and ${r.differing - r.differences.length} more\n`);
   if ('repairedEvents' in r) {
     const { repairedEvents, skippedEvents } = r as typeof r & { repairedEvents: number; skippedEvents: string[] };
     if (values['dry-run']) process.stdout.write('dry run: nothing written\n');
-    else process.stdout.write(`repaired ${repairedEvents} event(s)${skippedEvents.length ? `; ${skippedEvents.length} not repaired (still contended, or a store error), run again: ${skippedEvents.join(', ')}` : ''}\n`);
+    else
+      process.stdout.write(
+        `repaired ${repairedEvents} event(s)${skippedEvents.length ? `; ${skippedEvents.length} not repaired (still contended, or a store error), run again: ${skippedEvents.join(', ')}` : ''}\n`,
+      );
     if (skippedEvents.length > 0 || (values['dry-run'] && r.differing > 0)) process.exitCode = 1;
   } else if (r.differing > 0) process.exitCode = 1;
 }
@@ -252,9 +272,13 @@ async function parked() {
     }
     if (sub !== 'replay') fail(`parked: unknown subcommand "${sub}" (list, replay)`);
     const seqs = rest.map(Number);
-    if (!values.all && (seqs.length === 0 || seqs.some((n) => !Number.isInteger(n) || n < 1))) fail('parked replay: give PARKED sequence numbers (see parked list), or --all');
+    if (!values.all && (seqs.length === 0 || seqs.some((n) => !Number.isInteger(n) || n < 1)))
+      fail('parked replay: give PARKED sequence numbers (see parked list), or --all');
     const results = await replayParked(nc, values.all ? { all: true, durable: values.durable } : { seqs });
-    for (const r of results) process.stdout.write(r.replayed ? `  #${r.seq} replayed to ${r.subject} (for ${r.durable})\n` : `  #${r.seq} not replayed: ${r.reason}\n`);
+    for (const r of results)
+      process.stdout.write(
+        r.replayed ? `  #${r.seq} replayed to ${r.subject} (for ${r.durable})\n` : `  #${r.seq} not replayed: ${r.reason}\n`,
+      );
     process.stdout.write(`${results.filter((r) => r.replayed).length} message(s) replayed\n`);
     if (results.some((r) => !r.replayed)) process.exitCode = 1;
   } finally {
@@ -273,13 +297,21 @@ async function outbox() {
   const conn = createEtcdConnection({ endpoints: endpoints().etcd, deadlineMs: 5000 });
   try {
     const quarantined = async (service: ServiceName) =>
-      Object.entries(await conn.kv.getAll().prefix(prefixes.outboxQuarantineOf(service)).strings()).map(([key, value]) => ({ key, entryId: key.slice(key.lastIndexOf(':') + 1), ...outboxQuarantineRecord.parse(JSON.parse(value)) }));
+      Object.entries(await conn.kv.getAll().prefix(prefixes.outboxQuarantineOf(service)).strings()).map(([key, value]) => ({
+        key,
+        entryId: key.slice(key.lastIndexOf(':') + 1),
+        ...outboxQuarantineRecord.parse(JSON.parse(value)),
+      }));
     if (sub === 'list') {
       for (const service of values.service ? [serviceArg(values.service)] : SERVICE_NAMES) {
         const backlog = await conn.kv.getAll().prefix(prefixes.outboxOf(service)).count();
         const q = await quarantined(service);
-        if (values.service || backlog > 0 || q.length > 0) process.stdout.write(`${service}: ${backlog} entr${backlog === 1 ? 'y' : 'ies'} waiting, ${q.length} quarantined\n`);
-        for (const e of q) process.stdout.write(`  ${e.entryId}  quarantined ${e.quarantinedAt} after ${e.attempts} attempt(s) (${e.failure}): ${e.reason}\n      value: ${e.value.slice(0, 300)}\n`);
+        if (values.service || backlog > 0 || q.length > 0)
+          process.stdout.write(`${service}: ${backlog} entr${backlog === 1 ? 'y' : 'ies'} waiting, ${q.length} quarantined\n`);
+        for (const e of q)
+          process.stdout.write(
+            `  ${e.entryId}  quarantined ${e.quarantinedAt} after ${e.attempts} attempt(s) (${e.failure}): ${e.reason}\n      value: ${e.value.slice(0, 300)}\n`,
+          );
       }
       return;
     }
@@ -299,7 +331,9 @@ async function outbox() {
       if (res.succeeded) moved++;
     }
     const missing = values.all ? [] : ids.filter((id) => !wanted.some((e) => e.entryId === id));
-    process.stdout.write(`${moved} entr${moved === 1 ? 'y' : 'ies'} put back in the outbox of ${service}${missing.length ? `; not quarantined: ${missing.join(', ')}` : ''}\n`);
+    process.stdout.write(
+      `${moved} entr${moved === 1 ? 'y' : 'ies'} put back in the outbox of ${service}${missing.length ? `; not quarantined: ${missing.join(', ')}` : ''}\n`,
+    );
     if (missing.length > 0) process.exitCode = 1;
   } finally {
     conn.close();
@@ -307,6 +341,15 @@ async function outbox() {
 }
 
 const command = positionals[0] ?? 'up';
-const commands: Record<string, () => Promise<void>> = { up, down, status, reconcile, 'search-verify': () => searchIndex(false), 'search-rebuild': () => searchIndex(true), parked, outbox };
+const commands: Record<string, () => Promise<void>> = {
+  up,
+  down,
+  status,
+  reconcile,
+  'search-verify': () => searchIndex(false),
+  'search-rebuild': () => searchIndex(true),
+  parked,
+  outbox,
+};
 if (!commands[command]) fail(`unknown command "${command}" (${Object.keys(commands).join(', ')})`);
 await commands[command]!();

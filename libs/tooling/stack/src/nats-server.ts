@@ -29,7 +29,19 @@ export class NatsServer {
     this.proc = startProcess(
       'nats',
       findBinary('nats-server'),
-      ['-js', '-a', '127.0.0.1', '-p', String(this.opts.port), '-m', String(this.opts.monitorPort), '-sd', storeDir, '-n', `ticketcd-${this.opts.port}`],
+      [
+        '-js',
+        '-a',
+        '127.0.0.1',
+        '-p',
+        String(this.opts.port),
+        '-m',
+        String(this.opts.monitorPort),
+        '-sd',
+        storeDir,
+        '-n',
+        `ticketcd-${this.opts.port}`,
+      ],
       { logFile: path.join(this.opts.dir, 'logs', 'nats.log') },
     );
     try {
@@ -49,7 +61,9 @@ export class NatsServer {
 
   async healthy(): Promise<boolean> {
     try {
-      const res = await fetch(`http://127.0.0.1:${this.opts.monitorPort}/healthz?js-enabled-only=true`, { signal: AbortSignal.timeout(1000) });
+      const res = await fetch(`http://127.0.0.1:${this.opts.monitorPort}/healthz?js-enabled-only=true`, {
+        signal: AbortSignal.timeout(1000),
+      });
       return res.ok;
     } catch {
       return false;

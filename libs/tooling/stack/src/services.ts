@@ -37,20 +37,25 @@ export class ServiceProcess {
   }
 
   start(): ManagedProcess {
-    this.proc = startProcess(this.instanceId, process.execPath, [path.join(this.repoRoot, 'services', this.spec.service, 'dist', 'main.js')], {
-      logFile: this.logFile,
-      cwd: this.repoRoot,
-      env: {
-        ...process.env,
-        NODE_ENV: process.env.NODE_ENV === 'test' ? 'test' : 'development',
-        HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: String(this.spec.port),
-        INSTANCE_ID: this.instanceId,
-        // No load balancer in front of a local stack: nobody to wait for on SIGTERM.
-        SHUTDOWN_READY_DELAY_MS: '0',
-        ...this.spec.env,
+    this.proc = startProcess(
+      this.instanceId,
+      process.execPath,
+      [path.join(this.repoRoot, 'services', this.spec.service, 'dist', 'main.js')],
+      {
+        logFile: this.logFile,
+        cwd: this.repoRoot,
+        env: {
+          ...process.env,
+          NODE_ENV: process.env.NODE_ENV === 'test' ? 'test' : 'development',
+          HTTP_HOST: '127.0.0.1',
+          HTTP_PORT: String(this.spec.port),
+          INSTANCE_ID: this.instanceId,
+          // No load balancer in front of a local stack: nobody to wait for on SIGTERM.
+          SHUTDOWN_READY_DELAY_MS: '0',
+          ...this.spec.env,
+        },
       },
-    });
+    );
     return this.proc;
   }
 
@@ -70,10 +75,15 @@ export class ServiceProcess {
 
   async waitReady(timeoutMs = 30_000): Promise<void> {
     try {
-      await waitUntil(`${this.instanceId} ready`, async () => {
-        if (!this.isRunning()) throw new Error('process exited');
-        return (await this.readyStatus()) === 200;
-      }, timeoutMs, 200);
+      await waitUntil(
+        `${this.instanceId} ready`,
+        async () => {
+          if (!this.isRunning()) throw new Error('process exited');
+          return (await this.readyStatus()) === 200;
+        },
+        timeoutMs,
+        200,
+      );
     } catch (e) {
       throw new Error(`${(e as Error).message}\n--- ${this.logFile}\n${tail(this.logFile, 15)}`);
     }

@@ -51,7 +51,9 @@ export class Stack {
       const count = opts.instances?.[service] ?? 1;
       for (let i = 0; i < count; i++) {
         const port = service === 'gateway' && i === 0 ? (opts.gatewayPort ?? opts.portBase + 30) : next++;
-        this.services.push(new ServiceProcess({ service, instance: i, port, env: this.serviceEnv() }, opts.repoRoot, path.join(opts.dir, 'logs')));
+        this.services.push(
+          new ServiceProcess({ service, instance: i, port, env: this.serviceEnv() }, opts.repoRoot, path.join(opts.dir, 'logs')),
+        );
       }
     }
   }
@@ -70,7 +72,11 @@ export class Stack {
     let port = this.opts.portBase + 31;
     while (used.has(port)) port++;
     const instance = this.services.filter((s) => s.spec.service === service).length;
-    const sp = new ServiceProcess({ service, instance, port, env: { ...this.serviceEnv(), ...env } }, this.opts.repoRoot, path.join(this.opts.dir, 'logs'));
+    const sp = new ServiceProcess(
+      { service, instance, port, env: { ...this.serviceEnv(), ...env } },
+      this.opts.repoRoot,
+      path.join(this.opts.dir, 'logs'),
+    );
     this.services.push(sp);
     sp.start();
     this.writeState();
@@ -105,7 +111,9 @@ export class Stack {
       natsUrl: this.nats.url,
       gatewayUrl: this.gatewayUrl,
       processes: procs.map((p) => ({ name: p.name, pid: p.pid, logFile: p.logFile })),
-      services: this.services.filter((s) => s.process).map((s) => ({ service: s.spec.service, instanceId: s.instanceId, url: s.url, pid: s.process!.pid })),
+      services: this.services
+        .filter((s) => s.process)
+        .map((s) => ({ service: s.spec.service, instanceId: s.instanceId, url: s.url, pid: s.process!.pid })),
     };
   }
 

@@ -41,7 +41,12 @@ export class EventsRepository {
   }
 
   /** The event key and all its ticket keys, with the created event, in one Txn: its revision, or null if the event exists. */
-  async create(eventId: string, record: EventRecord, tickets: { type: string; total: number; price: number }[], created: EventEnvelope): Promise<number | null> {
+  async create(
+    eventId: string,
+    record: EventRecord,
+    tickets: { type: string; total: number; price: number }[],
+    created: EventEnvelope,
+  ): Promise<number | null> {
     const ns = this.etcd.kv;
     const ticketPuts = tickets.map((t) => {
       const value: TicketRecord = { total: t.total, remaining: t.total, price: t.price, closed: false };

@@ -4,7 +4,16 @@
  * change publishes catalog.event.* through the outbox; inventory and the search index follow.
  */
 import { Injectable } from '@nestjs/common';
-import { AppError, buildEnvelope, Events, type EventFields, type EventRecord, type Rpc, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
+import {
+  AppError,
+  buildEnvelope,
+  Events,
+  type EventFields,
+  type EventRecord,
+  type Rpc,
+  type RpcRequest,
+  type RpcResult,
+} from '@ticketcd/contracts';
 import { CONFLICT, retryOnConflict } from '@ticketcd/etcd';
 import { currentTraceId, newTraceId } from '@ticketcd/observability';
 import { OutboxRelay } from '@ticketcd/platform';
@@ -43,7 +52,10 @@ export class EventsService {
       .sort((a, b) => compareKeys(a.key, b.key));
     const limit = req.limit ?? 20;
     const page = rows.slice(0, limit);
-    return { items: page.map((r) => summary(r.id, r.e)), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.key) : null };
+    return {
+      items: page.map((r) => summary(r.id, r.e)),
+      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.key) : null,
+    };
   }
 
   /** Summaries of these events (live ones only), for favourites. */
@@ -68,7 +80,8 @@ export class EventsService {
       problems.push({ path: 'type', message: `unknown event type "${fields.type}"; known: ${lists.eventTypes.join(', ')}` });
     }
     ticketTypes.forEach((t, i) => {
-      if (!lists.ticketTypes.includes(t)) problems.push({ path: `ticketTypes.${i}.type`, message: `unknown ticket type "${t}"; known: ${lists.ticketTypes.join(', ')}` });
+      if (!lists.ticketTypes.includes(t))
+        problems.push({ path: `ticketTypes.${i}.type`, message: `unknown ticket type "${t}"; known: ${lists.ticketTypes.join(', ')}` });
     });
     const seen = new Set<string>();
     ticketTypes.forEach((t, i) => {
@@ -79,12 +92,23 @@ export class EventsService {
   }
 
   async create(req: RpcRequest<typeof Rpc.catalog.createEvent>): Promise<Summary> {
-    const { ticketTypes, ...fields } = req as RpcResult<typeof Rpc.catalog.createEvent> & { ticketTypes: { type: string; total: number; price: number }[] };
-    this.checkAgainstLists(await this.statics.lists(), fields, ticketTypes.map((t) => t.type));
+    const { ticketTypes, ...fields } = req as RpcResult<typeof Rpc.catalog.createEvent> & {
+      ticketTypes: { type: string; total: number; price: number }[];
+    };
+    this.checkAgainstLists(
+      await this.statics.lists(),
+      fields,
+      ticketTypes.map((t) => t.type),
+    );
     const eventId = ulid();
     const now = new Date().toISOString();
     const record: EventRecord = { ...(fields as EventFields), version: 1, createdAt: now, updatedAt: now, deletedAt: null };
-    const created = buildEnvelope(Events.catalog.eventCreated, `created:${eventId}`, { eventId, version: 1, fields: fieldsOf(record), ticketTypes }, this.meta());
+    const created = buildEnvelope(
+      Events.catalog.eventCreated,
+      `created:${eventId}`,
+      { eventId, version: 1, fields: fieldsOf(record), ticketTypes },
+      this.meta(),
+    );
     const revision = await this.repo.create(eventId, record, ticketTypes, created);
     if (revision === null) throw AppError.conflict(`event ${eventId} already exists`);
     this.cache.remember(eventId, record, revision);
@@ -97,7 +121,9 @@ export class EventsService {
     return {
       ...summary(eventId, stored.record),
       favourites: stored.favourites,
-      tickets: stored.tickets.map(({ type, total, remaining, price }) => ({ type, total, remaining, price })).sort((a, b) => a.type.localeCompare(b.type)),
+      tickets: stored.tickets
+        .map(({ type, total, remaining, price }) => ({ type, total, remaining, price }))
+        .sort((a, b) => a.type.localeCompare(b.type)),
     };
   }
 
@@ -109,23 +135,36 @@ export class EventsService {
 
   /** A lost compare with the version unchanged was a harmless write: the retry re-reads. */
   private casOptions(eventId: string) {
-    return { attempts: 50, what: `event ${eventId}`, onExhausted: () => AppError.unavailable('catalog', `event ${eventId} keeps changing; retry`) };
+    return {
+      attempts: 50,
+      what: `event ${eventId}`,
+      onExhausted: () => AppError.unavailable('catalog', `event ${eventId} keeps changing; retry`),
+    };
   }
 
   private stale(eventId: string, expected: number, current: number): AppError {
-    return AppError.conflict(`event ${eventId} was changed meanwhile: you edited version ${expected}, the current version is ${current}; reload and edit again`, { currentVersion: current });
+    return AppError.conflict(
+      `event ${eventId} was changed meanwhile: you edited version ${expected}, the current version is ${current}; reload and edit again`,
+      { currentVersion: current },
+    );
   }
 
   async update(req: RpcRequest<typeof Rpc.catalog.updateEvent>): Promise<Summary> {
     const changes = Object.fromEntries(Object.entries(req.changes).filter(([, v]) => v !== undefined)) as Partial<EventFields>;
-    if (Object.keys(changes).length === 0) throw AppError.badRequest('nothing to change: give at least one of name, description, location, type, date, maxPerOrder');
+    if (Object.keys(changes).length === 0)
+      throw AppError.badRequest('nothing to change: give at least one of name, description, location, type, date, maxPerOrder');
     this.checkAgainstLists(await this.statics.lists(), changes);
     return retryOnConflict(this.casOptions(req.eventId), async () => {
       const stored = await this.live(req.eventId);
       if (stored.record.version !== req.expectedVersion) throw this.stale(req.eventId, req.expectedVersion, stored.record.version);
       const before = fieldsOf(stored.record);
       const record: EventRecord = { ...stored.record, ...changes, version: stored.record.version + 1, updatedAt: new Date().toISOString() };
-      const envelope = buildEnvelope(Events.catalog.eventUpdated, `updated:${req.eventId}:${record.version}`, { eventId: req.eventId, version: record.version, before, after: fieldsOf(record) }, this.meta());
+      const envelope = buildEnvelope(
+        Events.catalog.eventUpdated,
+        `updated:${req.eventId}:${record.version}`,
+        { eventId: req.eventId, version: record.version, before, after: fieldsOf(record) },
+        this.meta(),
+      );
       // A failed compare is a concurrent write: the re-read decides whether it was an edit (409).
       const revision = await this.repo.replace(req.eventId, record, stored.modRevision, envelope);
       if (revision === null) return CONFLICT;
@@ -140,10 +179,16 @@ export class EventsService {
       const stored = await this.repo.find(req.eventId);
       if (!stored) throw AppError.notFound(`event ${req.eventId} does not exist`);
       if (stored.record.deletedAt !== null) return { eventId: req.eventId };
-      if (req.expectedVersion !== undefined && stored.record.version !== req.expectedVersion) throw this.stale(req.eventId, req.expectedVersion, stored.record.version);
+      if (req.expectedVersion !== undefined && stored.record.version !== req.expectedVersion)
+        throw this.stale(req.eventId, req.expectedVersion, stored.record.version);
       const now = new Date().toISOString();
       const record: EventRecord = { ...stored.record, version: stored.record.version + 1, updatedAt: now, deletedAt: now };
-      const envelope = buildEnvelope(Events.catalog.eventDeleted, `deleted:${req.eventId}`, { eventId: req.eventId, version: record.version, before: fieldsOf(stored.record) }, this.meta());
+      const envelope = buildEnvelope(
+        Events.catalog.eventDeleted,
+        `deleted:${req.eventId}`,
+        { eventId: req.eventId, version: record.version, before: fieldsOf(stored.record) },
+        this.meta(),
+      );
       const revision = await this.repo.replace(req.eventId, record, stored.modRevision, envelope);
       if (revision === null) return CONFLICT;
       this.cache.remember(req.eventId, record, revision);

@@ -18,7 +18,9 @@ export class FavouritesRepository {
     const counter = keys.favouriteCount(eventId);
     await retryOnConflict({ attempts: 50, what: `favourites of ${eventId}` }, async () => {
       try {
-        const [p, c] = (await unconditionalTxn(ns).then(ns.get(pair), ns.get(counter)).commit()).responses.map((r) => r.response_range.kvs[0]);
+        const [p, c] = (await unconditionalTxn(ns).then(ns.get(pair), ns.get(counter)).commit()).responses.map(
+          (r) => r.response_range.kvs[0],
+        );
         if (Boolean(p) === favourite) return;
         const count = Number(c?.value.toString() ?? 0) + (favourite ? 1 : -1);
         const pairGuard = ns.if(pair, 'Version', favourite ? '==' : '>', 0);

@@ -33,7 +33,12 @@ export class StaticService implements OnApplicationBootstrap {
     return { locations: all.locations.values, eventTypes: all['event-types'].values, ticketTypes: all['ticket-types'].values };
   }
 
-  async update(name: StaticListName, add: string[], remove: string[], inUse: (name: StaticListName, value: string) => Promise<boolean>): Promise<string[]> {
+  async update(
+    name: StaticListName,
+    add: string[],
+    remove: string[],
+    inUse: (name: StaticListName, value: string) => Promise<boolean>,
+  ): Promise<string[]> {
     const onExhausted = () => AppError.unavailable('catalog', `${name} is being changed by someone else; retry`);
     return retryOnConflict({ attempts: 20, what: name, onExhausted }, async () => {
       const current = (await this.repo.readAll())[name];

@@ -30,14 +30,20 @@ export class AdminController {
   }
 
   @Get('events/:eventId/sales')
-  @Documented({ summary: "An event's sales (admin), newest first", query: pageQuery, ok: { status: 200, schema: Rpc.orders.eventSales.reply }, errors: [BAD, NO_EVENT] })
+  @Documented({
+    summary: "An event's sales (admin), newest first",
+    query: pageQuery,
+    ok: { status: 200, schema: Rpc.orders.eventSales.reply },
+    errors: [BAD, NO_EVENT],
+  })
   sales(@Param('eventId') eventId: string, @Query() query: unknown) {
     return this.admin.eventSales(parseId(eventId, 'eventId'), parseInput(pageQuery, query, 'query'));
   }
 
   @Get('cluster')
   @Documented({
-    summary: 'Cluster status (admin): etcd members with raft term and index, db size and health, the leader, alarms, live service instances',
+    summary:
+      'Cluster status (admin): etcd members with raft term and index, db size and health, the leader, alarms, live service instances',
     ok: { status: 200, schema: clusterReply },
     errors: [ETCD_DOWN],
     forwards: false,

@@ -5,7 +5,11 @@ import { z } from 'zod';
 export const statsQuery = z.object({ eventId: id.optional().describe('One event; without it, the totals over all events.') });
 
 export const historyQuery = z.object({
-  key: z.string().min(1, 'must not be empty').max(1000).describe('A key of the schema, e.g. event:01JD6Z8Q1V6N4X2K7T3R5M9B0C (no user: or session: keys).'),
+  key: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(1000)
+    .describe('A key of the schema, e.g. event:01JD6Z8Q1V6N4X2K7T3R5M9B0C (no user: or session: keys).'),
   limit: z.coerce.number<string>().int('must be a whole number').min(1).max(100).default(20).describe('At most this many past values.'),
   revision: z.coerce
     .number<string>()
@@ -55,7 +59,10 @@ export const historyEntry = z.object({
   revision: z.number().int().describe('The store revision that wrote this value (the mod revision).'),
   version: z.number().int().describe("The key's version: 1 when it was created."),
   createRevision: z.number().int(),
-  modTime: z.string().optional().describe('etcd keeps no time: taken from the value (updatedAt, at, createdAt, startedAt) when it has one.'),
+  modTime: z
+    .string()
+    .optional()
+    .describe('etcd keeps no time: taken from the value (updatedAt, at, createdAt, startedAt) when it has one.'),
   value: z.unknown().describe('The value, JSON-parsed when it is JSON, else the string.'),
   deleted: z.literal(true).optional().describe('The record is marked deleted (deletedAt) in this value.'),
 });
@@ -76,8 +83,20 @@ export const HISTORY_EXAMPLE: HistoryReply = {
   kind: 'event',
   readAt: 1042,
   items: [
-    { revision: 1040, version: 2, createRevision: 311, modTime: '2026-05-02T10:00:00.000Z', value: { name: 'Rock in the Park (2 nights)', version: 2 } },
-    { revision: 311, version: 1, createRevision: 311, modTime: '2026-05-01T09:00:00.000Z', value: { name: 'Rock in the Park', version: 1 } },
+    {
+      revision: 1040,
+      version: 2,
+      createRevision: 311,
+      modTime: '2026-05-02T10:00:00.000Z',
+      value: { name: 'Rock in the Park (2 nights)', version: 2 },
+    },
+    {
+      revision: 311,
+      version: 1,
+      createRevision: 311,
+      modTime: '2026-05-01T09:00:00.000Z',
+      value: { name: 'Rock in the Park', version: 1 },
+    },
   ],
   compacted: false,
   nextRevision: null,

@@ -51,7 +51,12 @@ export class AdminRepository {
       return {
         state: 'present',
         headerRevision,
-        kv: { modRevision: Number(kv.mod_revision), createRevision: Number(kv.create_revision), version: Number(kv.version), value: kv.value.toString() },
+        kv: {
+          modRevision: Number(kv.mod_revision),
+          createRevision: Number(kv.create_revision),
+          version: Number(kv.version),
+          value: kv.value.toString(),
+        },
       };
     } catch (e) {
       const message = (e as Error).message;

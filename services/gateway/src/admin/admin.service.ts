@@ -78,7 +78,8 @@ export class AdminService {
   async keyHistory(key: string, limit: number, revision?: number): Promise<HistoryReply> {
     const kind = this.historyKind(key);
     const first = await this.repo.keyAt(key, revision);
-    if (first.state === 'future') throw ApiError.badRequest(`revision ${revision} is newer than the store's`, [{ path: 'revision', message: 'is a future revision' }]);
+    if (first.state === 'future')
+      throw ApiError.badRequest(`revision ${revision} is newer than the store's`, [{ path: 'revision', message: 'is a future revision' }]);
     if (first.state === 'compacted') return { key, kind, readAt: revision!, items: [], compacted: true, nextRevision: null };
     if (first.state === 'absent') {
       throw ApiError.notFound(

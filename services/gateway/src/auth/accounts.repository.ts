@@ -18,7 +18,13 @@ const userRecord = z.object({
 });
 export type UserRecord = z.infer<typeof userRecord>;
 
-const sessionRecord = z.object({ username: z.string(), role: z.enum(ROLES), leaseId: z.string(), createdAt: z.string(), expiresAt: z.string() });
+const sessionRecord = z.object({
+  username: z.string(),
+  role: z.enum(ROLES),
+  leaseId: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+});
 export type SessionRecord = z.infer<typeof sessionRecord>;
 
 @Injectable()
@@ -32,9 +38,12 @@ export class AccountsRepository {
   }
 
   async getUser(username: string): Promise<UserRecord | null> {
-    const v = await this.etcd.kv.get(keys.user(username)).string().catch((e) => {
-      throw toStoreError(e, 'user read');
-    });
+    const v = await this.etcd.kv
+      .get(keys.user(username))
+      .string()
+      .catch((e) => {
+        throw toStoreError(e, 'user read');
+      });
     return v === null ? null : userRecord.parse(JSON.parse(v));
   }
 
@@ -86,8 +95,12 @@ export class AccountsRepository {
     } catch {
       // Lease already gone (expired): make sure the key is too.
     }
-    await this.etcd.kv.delete().key(keys.session(tokenSha256)).exec().catch((e) => {
-      throw toStoreError(e, 'session delete');
-    });
+    await this.etcd.kv
+      .delete()
+      .key(keys.session(tokenSha256))
+      .exec()
+      .catch((e) => {
+        throw toStoreError(e, 'session delete');
+      });
   }
 }

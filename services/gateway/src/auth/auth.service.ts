@@ -75,7 +75,11 @@ export class AuthService implements OnModuleInit {
     const token = randomBytes(32).toString('base64url');
     const now = Date.now();
     const expiresAt = new Date(now + this.config.SESSION_TTL_S * 1000).toISOString();
-    await this.accounts.createSession(sha256(token), { username, role: user.role, createdAt: new Date(now).toISOString(), expiresAt }, this.config.SESSION_TTL_S);
+    await this.accounts.createSession(
+      sha256(token),
+      { username, role: user.role, createdAt: new Date(now).toISOString(), expiresAt },
+      this.config.SESSION_TTL_S,
+    );
     return { token, me: toMe(user), expiresAt };
   }
 

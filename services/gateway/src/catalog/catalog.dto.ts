@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { pageQuery } from '../http/params.js';
 
 export const listQuery = pageQuery.extend({ type: slug.optional(), location: slug.optional() });
-export const searchQuery = listQuery.extend({ q: z.string().max(200).optional().describe('Words to find; the last may be a prefix ("con" finds Concert).') });
+export const searchQuery = listQuery.extend({
+  q: z.string().max(200).optional().describe('Words to find; the last may be a prefix ("con" finds Concert).'),
+});
 
 export const createEventBody = eventFields.extend({ ticketTypes: z.array(ticketTypeSpec).min(1).max(MAX_TICKET_TYPES) }).strict();
 export const updateEventBody = eventFields

@@ -8,7 +8,16 @@ import { Forwarder } from '../http/forwarder.js';
 import { pageQuery, parseId, parseSlug } from '../http/params.js';
 import { parseInput } from '../http/validation.js';
 import type { Principal } from '../auth/auth.service.js';
-import { adjustTicketsBody, createEventBody, deleteEventQuery, EVENT_EXAMPLE, listQuery, searchQuery, staticListBody, updateEventBody } from './catalog.dto.js';
+import {
+  adjustTicketsBody,
+  createEventBody,
+  deleteEventQuery,
+  EVENT_EXAMPLE,
+  listQuery,
+  searchQuery,
+  staticListBody,
+  updateEventBody,
+} from './catalog.dto.js';
 
 const NOT_FOUND: [number, string] = [404, 'No event with this id.'];
 const BAD: [number, string] = [400, 'A parameter or field is malformed; `fields` says which.'];
@@ -19,20 +28,34 @@ export class EventsController {
   constructor(private readonly forward: Forwarder) {}
 
   @Get('events')
-  @Documented({ summary: 'Upcoming events (soonest first), then past ones', query: listQuery, ok: { status: 200, schema: Rpc.catalog.listEvents.reply }, errors: [BAD] })
+  @Documented({
+    summary: 'Upcoming events (soonest first), then past ones',
+    query: listQuery,
+    ok: { status: 200, schema: Rpc.catalog.listEvents.reply },
+    errors: [BAD],
+  })
   list(@Query() query: unknown) {
     return this.forward.call(Rpc.catalog.listEvents, parseInput(listQuery, query, 'query'));
   }
 
   @Get('search')
-  @Documented({ summary: 'Search events by words (all must match; the last may be a prefix), type and location', query: searchQuery, ok: { status: 200, schema: Rpc.search.query.reply }, errors: [BAD] })
+  @Documented({
+    summary: 'Search events by words (all must match; the last may be a prefix), type and location',
+    query: searchQuery,
+    ok: { status: 200, schema: Rpc.search.query.reply },
+    errors: [BAD],
+  })
   search(@Query() query: unknown) {
     const { q, ...rest } = parseInput(searchQuery, query, 'query');
     return this.forward.call(Rpc.search.query, { ...rest, text: q });
   }
 
   @Get('events/:eventId')
-  @Documented({ summary: 'One event with its ticket types, stock and favourite count', ok: { status: 200, schema: Rpc.catalog.getEvent.reply }, errors: [BAD, NOT_FOUND] })
+  @Documented({
+    summary: 'One event with its ticket types, stock and favourite count',
+    ok: { status: 200, schema: Rpc.catalog.getEvent.reply },
+    errors: [BAD, NOT_FOUND],
+  })
   get(@Param('eventId') eventId: string) {
     return this.forward.call(Rpc.catalog.getEvent, { eventId: parseId(eventId, 'eventId') });
   }
@@ -41,7 +64,18 @@ export class EventsController {
   @Auth('admin')
   @Documented({
     summary: 'Create an event with its ticket types (admin)',
-    body: { schema: createEventBody, example: { ...EVENT_EXAMPLE, eventId: undefined, version: undefined, ticketTypes: [{ type: 'pink', total: 500, price: 4500 }, { type: 'blue', total: 50, price: 12000 }] } },
+    body: {
+      schema: createEventBody,
+      example: {
+        ...EVENT_EXAMPLE,
+        eventId: undefined,
+        version: undefined,
+        ticketTypes: [
+          { type: 'pink', total: 500, price: 4500 },
+          { type: 'blue', total: 50, price: 12000 },
+        ],
+      },
+    },
     ok: { status: 201, schema: Rpc.catalog.createEvent.reply, example: EVENT_EXAMPLE },
     errors: [BAD],
   })
@@ -84,11 +118,18 @@ export class EventsController {
     errors: [BAD, [404, 'No such event or ticket type.'], [409, 'The new total is below what is already sold.']],
   })
   adjust(@Param('eventId') eventId: string, @Param('type') type: string, @Body() body: unknown) {
-    return this.forward.call(Rpc.inventory.adjust, { eventId: parseId(eventId, 'eventId'), ticketType: parseSlug(type, 'type'), ...parseInput(adjustTicketsBody, body) });
+    return this.forward.call(Rpc.inventory.adjust, {
+      eventId: parseId(eventId, 'eventId'),
+      ticketType: parseSlug(type, 'type'),
+      ...parseInput(adjustTicketsBody, body),
+    });
   }
 
   @Get('static')
-  @Documented({ summary: 'The static lists: locations, event types, ticket types', ok: { status: 200, schema: Rpc.catalog.getStaticLists.reply } })
+  @Documented({
+    summary: 'The static lists: locations, event types, ticket types',
+    ok: { status: 200, schema: Rpc.catalog.getStaticLists.reply },
+  })
   staticLists() {
     return this.forward.call(Rpc.catalog.getStaticLists, {});
   }
@@ -102,20 +143,30 @@ export class EventsController {
     errors: [BAD, [404, 'No such list (locations, event-types, ticket-types).'], [409, 'A value to remove is in use.']],
   })
   updateStatic(@Param('list') list: string, @Body() body: unknown) {
-    if (!['locations', 'event-types', 'ticket-types'].includes(list)) throw ApiError.notFound(`no static list ${list}: use locations, event-types or ticket-types`);
+    if (!['locations', 'event-types', 'ticket-types'].includes(list))
+      throw ApiError.notFound(`no static list ${list}: use locations, event-types or ticket-types`);
     return this.forward.call(Rpc.catalog.updateStaticList, { list: list as 'locations', ...parseInput(staticListBody, body) });
   }
 
   @Get('me/favourites')
   @Auth()
-  @Documented({ summary: 'My favourite events', query: pageQuery, ok: { status: 200, schema: Rpc.catalog.listFavourites.reply }, errors: [BAD] })
+  @Documented({
+    summary: 'My favourite events',
+    query: pageQuery,
+    ok: { status: 200, schema: Rpc.catalog.listFavourites.reply },
+    errors: [BAD],
+  })
   favourites(@CurrentUser() me: Principal, @Query() query: unknown) {
     return this.forward.call(Rpc.catalog.listFavourites, { username: me.username, ...parseInput(pageQuery, query, 'query') });
   }
 
   @Put('me/favourites/:eventId')
   @Auth()
-  @Documented({ summary: 'Favour an event (repeating it changes nothing)', ok: { status: 200, schema: Rpc.catalog.addFavourite.reply }, errors: [BAD, NOT_FOUND] })
+  @Documented({
+    summary: 'Favour an event (repeating it changes nothing)',
+    ok: { status: 200, schema: Rpc.catalog.addFavourite.reply },
+    errors: [BAD, NOT_FOUND],
+  })
   favour(@CurrentUser() me: Principal, @Param('eventId') eventId: string) {
     return this.forward.call(Rpc.catalog.addFavourite, { username: me.username, eventId: parseId(eventId, 'eventId') });
   }

@@ -20,8 +20,13 @@ export function Auth(role: Role = 'user') {
 }
 
 export function RateLimit(name: RateLimitName) {
-  return applyDecorators(SetMetadata(RATE_LIMIT, name), ApiResponse(errorResponse(429, 'Too many requests: wait the Retry-After seconds.')));
+  return applyDecorators(
+    SetMetadata(RATE_LIMIT, name),
+    ApiResponse(errorResponse(429, 'Too many requests: wait the Retry-After seconds.')),
+  );
 }
 
 /** The caller's principal (routes marked @Auth always have one). */
-export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => ctx.switchToHttp().getRequest<{ principal: Principal }>().principal);
+export const CurrentUser = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): Principal => ctx.switchToHttp().getRequest<{ principal: Principal }>().principal,
+);

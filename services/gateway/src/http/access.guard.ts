@@ -71,7 +71,8 @@ export class AccessGuard implements CanActivate {
     if (name === 'login') {
       checks.push({ key: `login:ip:${ip}`, rule: c.RATE_LOGIN_PER_IP, why: 'too many log-in attempts from this address' });
       const user: unknown = req.body?.username;
-      if (typeof user === 'string') checks.push({ key: `login:user:${user}`, rule: c.RATE_LOGIN_PER_USER, why: 'too many log-in attempts for this user' });
+      if (typeof user === 'string')
+        checks.push({ key: `login:user:${user}`, rule: c.RATE_LOGIN_PER_USER, why: 'too many log-in attempts for this user' });
     } else {
       checks.push({ key: `orders:user:${req.principal?.username}`, rule: c.RATE_ORDERS_PER_USER, why: 'too many orders from this user' });
       checks.push({ key: `orders:ip:${ip}`, rule: c.RATE_ORDERS_PER_IP, why: 'too many orders from this address' });

@@ -42,7 +42,8 @@ export function toApiError(e: unknown): ApiError {
   // body-parser's errors carry a status: too large (413), bad JSON or charset (400).
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const type = (e as { type?: string }).type;
-    if (status === 413) return ApiError.of('PAYLOAD_TOO_LARGE', `request body too large: ${(e as { limit?: number }).limit ?? '?'} bytes at most`);
+    if (status === 413)
+      return ApiError.of('PAYLOAD_TOO_LARGE', `request body too large: ${(e as { limit?: number }).limit ?? '?'} bytes at most`);
     return ApiError.badRequest(type === 'entity.parse.failed' ? 'request body is not valid JSON' : (e as Error).message);
   }
   return new ApiError({ status: 500, code: 'INTERNAL', message: 'internal error' });
@@ -50,7 +51,9 @@ export function toApiError(e: unknown): ApiError {
 
 export function sendApiError(res: Response, error: ApiError) {
   for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
-  res.status(error.body.status).json({ error: { ...error.body, requestId: currentTraceId() ?? (res.getHeader('x-request-id') as string | undefined) } });
+  res
+    .status(error.body.status)
+    .json({ error: { ...error.body, requestId: currentTraceId() ?? (res.getHeader('x-request-id') as string | undefined) } });
 }
 
 @Catch()

@@ -25,7 +25,12 @@ export class ApiError extends Error {
     super(body.message);
   }
 
-  static of(code: ErrorCode, message: string, extra: Partial<Omit<ApiErrorBody, 'status' | 'code' | 'message'>> = {}, headers?: Record<string, string>) {
+  static of(
+    code: ErrorCode,
+    message: string,
+    extra: Partial<Omit<ApiErrorBody, 'status' | 'code' | 'message'>> = {},
+    headers?: Record<string, string>,
+  ) {
     return new ApiError({ status: ERROR_CODES[code], code, message, ...extra }, headers);
   }
   static badRequest(message: string, fields?: ApiErrorBody['fields']) {
@@ -56,7 +61,12 @@ export class ApiError extends Error {
    */
   static fromRpc(error: RpcError, service: string): ApiError {
     if (error.code === 'INTERNAL') {
-      return new ApiError({ status: 502, code: 'INTERNAL', message: `${service} failed to handle the request`, dependency: error.dependency ?? service });
+      return new ApiError({
+        status: 502,
+        code: 'INTERNAL',
+        message: `${service} failed to handle the request`,
+        dependency: error.dependency ?? service,
+      });
     }
     const { code, message, fields, dependency, details } = error;
     return new ApiError({

@@ -27,7 +27,9 @@ export function Documented(doc: RouteDoc) {
     ApiResponse({
       status: doc.ok.status,
       description: doc.ok.description ?? 'OK',
-      ...(doc.ok.schema ? { schema: { ...jsonSchema(doc.ok.schema, 'output'), ...(doc.ok.example ? { example: doc.ok.example } : {}) } } : {}),
+      ...(doc.ok.schema
+        ? { schema: { ...jsonSchema(doc.ok.schema, 'output'), ...(doc.ok.example ? { example: doc.ok.example } : {}) } }
+        : {}),
     }),
     ...(doc.errors ?? []).map(([status, why]) => ApiResponse(errorResponse(status, why))),
     ...(doc.forwards === false ? [] : DEPENDENCY_ERRORS.map((r) => ApiResponse(r))),

@@ -22,6 +22,9 @@ export function configureGatewayHttp(app: INestApplication, config: GatewayConfi
   );
   http.useBodyParser('json', { limit: config.BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] });
   if (config.API_DOCS) {
-    SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'api/docs/openapi.json', customSiteTitle: 'TickETCD API' });
+    SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), {
+      jsonDocumentUrl: 'api/docs/openapi.json',
+      customSiteTitle: 'TickETCD API',
+    });
   }
 }

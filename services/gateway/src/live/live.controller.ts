@@ -38,7 +38,13 @@ import { RevisionFilter, scanForReplay, SeenIds, type ReplayScan } from './sse.j
 /** How many missed alerts a reconnection replays at most. */
 export const REPLAY_BOUND = 200;
 
-const alertView = (a: LiveAlert): LiveAlert => ({ alertId: a.alertId, eventId: a.eventId, remaining: a.remaining, limit: a.limit, at: a.at });
+const alertView = (a: LiveAlert): LiveAlert => ({
+  alertId: a.alertId,
+  eventId: a.eventId,
+  remaining: a.remaining,
+  limit: a.limit,
+  at: a.at,
+});
 
 /**
  * The 200 reply as text/event-stream. (Not @ApiProduces, which would also re-label the JSON
@@ -47,7 +53,10 @@ const alertView = (a: LiveAlert): LiveAlert => ({ alertId: a.alertId, eventId: a
 const eventStream = (example: string) =>
   ApiResponse({ status: 200, content: { 'text/event-stream': { schema: { type: 'string' }, example } } });
 
-const LIMITED: [number, string] = [429, 'This gateway instance serves as many live streams as it may (SSE_MAX_CLIENTS): retry after Retry-After seconds.'];
+const LIMITED: [number, string] = [
+  429,
+  'This gateway instance serves as many live streams as it may (SSE_MAX_CLIENTS): retry after Retry-After seconds.',
+];
 
 @ApiTags('live')
 @Controller('api')
@@ -87,7 +96,11 @@ export class LiveController {
     const filter = new RevisionFilter(snapshot.revision);
     conn.deliver = (c: StockChange) => {
       if (filter.accept(c.ticketType, c.revision)) {
-        conn.send({ event: 'stock', id: c.revision, data: { eventId: c.eventId, ticketType: c.ticketType, total: c.total, remaining: c.remaining, revision: c.revision } });
+        conn.send({
+          event: 'stock',
+          id: c.revision,
+          data: { eventId: c.eventId, ticketType: c.ticketType, total: c.total, remaining: c.remaining, revision: c.revision },
+        });
       }
     };
     const early = conn.open();
@@ -100,7 +113,11 @@ export class LiveController {
   @eventStream(
     'retry: 2000\n\nevent: alert\nid: 01JA1B2C3D4E5F6G7H8J9K0M1N\ndata: {"alertId":"01JA1B2C3D4E5F6G7H8J9K0M1N","eventId":"01J9Z3Q5M4W8K2X7T6R1N0B9C8","remaining":48,"limit":50,"at":"2025-06-01T18:03:12.000Z"}\n\n',
   )
-  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The last alert id received: the alerts since are replayed first (an EventSource sends it when reconnecting).' })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'The last alert id received: the alerts since are replayed first (an EventSource sends it when reconnecting).',
+  })
   @Documented({
     summary: 'My low-stock alerts as they fire (SSE); a reconnection with Last-Event-ID replays the ones missed',
     description:
@@ -119,7 +136,11 @@ export class LiveController {
     let scan: ReplayScan<LiveAlert> | { found: false; reason: 'unavailable'; scanned: 0 } | null = null;
     if (lastId) {
       try {
-        scan = await scanForReplay(lastId, (cursor, limit) => this.forward.call(Rpc.notifier.listAlerts, { username: me.username, limit, cursor }), REPLAY_BOUND);
+        scan = await scanForReplay(
+          lastId,
+          (cursor, limit) => this.forward.call(Rpc.notifier.listAlerts, { username: me.username, limit, cursor }),
+          REPLAY_BOUND,
+        );
       } catch {
         // The stream still opens: live alerts flow, and the gap tells the client to re-read.
         scan = { found: false, reason: 'unavailable', scanned: 0 };

@@ -7,8 +7,15 @@ import { GatewayModule } from '../gateway.module.js';
 import { buildOpenApiDocument } from './openapi.js';
 
 export async function openApiJson(): Promise<string> {
-  const config = loadConfig(baseServiceConfig, { ETCD_ENDPOINTS: 'http://127.0.0.1:2379', NATS_URL: 'nats://127.0.0.1:4222', INSTANCE_ID: 'openapi', LOG_LEVEL: 'silent' });
-  @Module({ imports: [PlatformModule.forRoot(config, { service: 'gateway', instanceId: 'openapi', version: '0', startedAt: '' }), GatewayModule] })
+  const config = loadConfig(baseServiceConfig, {
+    ETCD_ENDPOINTS: 'http://127.0.0.1:2379',
+    NATS_URL: 'nats://127.0.0.1:4222',
+    INSTANCE_ID: 'openapi',
+    LOG_LEVEL: 'silent',
+  });
+  @Module({
+    imports: [PlatformModule.forRoot(config, { service: 'gateway', instanceId: 'openapi', version: '0', startedAt: '' }), GatewayModule],
+  })
   class PreviewModule {}
   const app = await NestFactory.create(PreviewModule, { preview: true, logger: false, abortOnError: false });
   try {

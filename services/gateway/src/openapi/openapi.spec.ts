@@ -13,7 +13,12 @@ describe('OpenAPI document', () => {
   });
 
   it('documents every /api route with its errors in the one error shape', () => {
-    const doc = JSON.parse(json) as { paths: Record<string, Record<string, { responses: Record<string, { content?: { 'application/json'?: { schema?: { $ref?: string } } } }> }>> };
+    const doc = JSON.parse(json) as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: { 'application/json'?: { schema?: { $ref?: string } } } }> }>
+      >;
+    };
     const ops = Object.entries(doc.paths).filter(([p]) => p.startsWith('/api/') && !p.startsWith('/api/system'));
     expect(ops.length).toBeGreaterThan(15);
     for (const [p, methods] of ops) {

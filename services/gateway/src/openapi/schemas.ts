@@ -42,14 +42,24 @@ export const errorBody = z.object({
 });
 
 const EXAMPLES: Record<number, Json> = {
-  400: { status: 400, code: 'BAD_REQUEST', message: 'invalid request body', fields: [{ path: 'lines.0.quantity', message: 'Too small: expected number to be >=1' }] },
+  400: {
+    status: 400,
+    code: 'BAD_REQUEST',
+    message: 'invalid request body',
+    fields: [{ path: 'lines.0.quantity', message: 'Too small: expected number to be >=1' }],
+  },
   401: { status: 401, code: 'UNAUTHENTICATED', message: 'log in first: this needs a session' },
   403: { status: 403, code: 'FORBIDDEN', message: 'this needs the admin role' },
   404: { status: 404, code: 'NOT_FOUND', message: 'event 01J9Z3Q5M4W8K2X7T6R1N0B9C8 not found' },
   409: { status: 409, code: 'CONFLICT', message: 'the event changed since you read it (version 3, now 4)' },
   413: { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'request body too large: 65536 bytes at most' },
   429: { status: 429, code: 'RATE_LIMITED', message: 'too many orders from this user: retry after 2 s', details: { retryAfterSeconds: 2 } },
-  503: { status: 503, code: 'UNAVAILABLE', message: 'orders is unavailable: no running instance answers orders.place', dependency: 'orders' },
+  503: {
+    status: 503,
+    code: 'UNAVAILABLE',
+    message: 'orders is unavailable: no running instance answers orders.place',
+    dependency: 'orders',
+  },
   504: { status: 504, code: 'TIMEOUT', message: 'orders did not answer orders.place within 3000 ms', dependency: 'orders' },
 };
 
@@ -57,7 +67,10 @@ export function errorResponse(status: number, description: string, example?: Jso
   return {
     status,
     description,
-    schema: { $ref: '#/components/schemas/Error', example: { error: { ...(EXAMPLES[status] ?? {}), ...example, requestId: '01JA0000000000000000000000' } } } as never,
+    schema: {
+      $ref: '#/components/schemas/Error',
+      example: { error: { ...(EXAMPLES[status] ?? {}), ...example, requestId: '01JA0000000000000000000000' } },
+    } as never,
   };
 }
 

@@ -24,16 +24,29 @@ export class OrdersController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: true,
-    description: 'Your id for this order (e.g. a UUID); it names the first order sent with it (event and lines). Repeating that order returns the first reply and never buys twice; the key with another event or other lines is 409 CONFLICT and buys nothing.',
+    description:
+      'Your id for this order (e.g. a UUID); it names the first order sent with it (event and lines). Repeating that order returns the first reply and never buys twice; the key with another event or other lines is 409 CONFLICT and buys nothing.',
   })
   @Documented({
     summary: 'Buy tickets of one event, of one or more types, all or nothing',
-    body: { schema: placeOrderBody, example: { eventId: '01JD6Z8Q1V6N4X2K7T3R5M9B0C', lines: [{ type: 'pink', quantity: 2 }, { type: 'blue', quantity: 1 }] } },
+    body: {
+      schema: placeOrderBody,
+      example: {
+        eventId: '01JD6Z8Q1V6N4X2K7T3R5M9B0C',
+        lines: [
+          { type: 'pink', quantity: 2 },
+          { type: 'blue', quantity: 1 },
+        ],
+      },
+    },
     ok: { status: 201, schema: purchaseAccepted, description: 'Bought. The same reply for every repeat of the Idempotency-Key.' },
     errors: [
       [400, 'Malformed body or Idempotency-Key, unknown ticket type, or more than the event allows per order.'],
       [404, 'No such event.'],
-      [409, 'SOLD_OUT: not enough tickets (details.remaining has the counts); CONFLICT: event deleted, or the Idempotency-Key already names another order (details: its orderId, eventId and lines).'],
+      [
+        409,
+        'SOLD_OUT: not enough tickets (details.remaining has the counts); CONFLICT: event deleted, or the Idempotency-Key already names another order (details: its orderId, eventId and lines).',
+      ],
       [413, 'Body over the size limit.'],
     ],
   })
@@ -44,7 +57,12 @@ export class OrdersController {
 
   @Get('me/purchases')
   @Auth()
-  @Documented({ summary: 'My purchases, newest first', query: pageQuery, ok: { status: 200, schema: Rpc.orders.history.reply }, errors: [[400, 'Malformed paging parameters.']] })
+  @Documented({
+    summary: 'My purchases, newest first',
+    query: pageQuery,
+    ok: { status: 200, schema: Rpc.orders.history.reply },
+    errors: [[400, 'Malformed paging parameters.']],
+  })
   purchases(@CurrentUser() me: Principal, @Query() query: unknown) {
     return this.forward.call(Rpc.orders.history, { username: me.username, ...parseInput(pageQuery, query, 'query') });
   }

@@ -30,9 +30,13 @@ export function renderLandingPage(): string {
 export function renderStatusPage(services: ServiceInstances[]): string {
   const rows = services
     .map((s) => {
-      const state = s.instances.length > 0 ? `<span class="up">${s.instances.length} live</span>` : '<span class="down">none running</span>';
+      const state =
+        s.instances.length > 0 ? `<span class="up">${s.instances.length} live</span>` : '<span class="down">none running</span>';
       const list = s.instances
-        .map((i) => `<li><code>${esc(i.instanceId)}</code> on ${esc(i.host)} pid ${esc(i.pid)} port ${esc(i.httpPort)}, since ${esc(i.startedAt)}</li>`)
+        .map(
+          (i) =>
+            `<li><code>${esc(i.instanceId)}</code> on ${esc(i.host)} pid ${esc(i.pid)} port ${esc(i.httpPort)}, since ${esc(i.startedAt)}</li>`,
+        )
         .join('');
       return `<tr><th>${esc(s.service)}</th><td>${state}<ul>${list}</ul></td></tr>`;
     })

@@ -33,7 +33,8 @@ export class SystemController {
     try {
       return await fn();
     } catch (e) {
-      if (isAvailabilityError(e)) throw new ServiceUnavailableException({ message: 'etcd unavailable: the store did not answer in time', dependency: 'etcd' });
+      if (isAvailabilityError(e))
+        throw new ServiceUnavailableException({ message: 'etcd unavailable: the store did not answer in time', dependency: 'etcd' });
       throw e;
     }
   }

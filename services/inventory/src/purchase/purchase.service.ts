@@ -9,7 +9,12 @@ import { INVENTORY_CONFIG, type InventoryConfig } from '../inventory.config.js';
 export class PurchaseService {
   private readonly engine: PurchaseEngine;
 
-  constructor(@Inject(ETCD) etcd: EtcdConnection, relay: OutboxRelay, @Inject(INVENTORY_CONFIG) config: InventoryConfig, lifecycle: Lifecycle) {
+  constructor(
+    @Inject(ETCD) etcd: EtcdConnection,
+    relay: OutboxRelay,
+    @Inject(INVENTORY_CONFIG) config: InventoryConfig,
+    lifecycle: Lifecycle,
+  ) {
     this.engine = new PurchaseEngine(etcd, {
       batchMax: config.PURCHASE_BATCH_MAX,
       maxConflicts: config.PURCHASE_MAX_CONFLICTS,

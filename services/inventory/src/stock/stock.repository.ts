@@ -42,7 +42,9 @@ export class StockRepository {
     if (!first) return true;
     let txn = ns.if(keys.ticket(eventId, first.type), 'Mod', '==', first.modRevision);
     for (const t of rest) txn = txn.and(keys.ticket(eventId, t.type), 'Mod', '==', t.modRevision);
-    const puts = tickets.map((t) => ns.put(keys.ticket(eventId, t.type)).value(JSON.stringify({ total: t.total, remaining: t.remaining, price: t.price, closed: true })));
+    const puts = tickets.map((t) =>
+      ns.put(keys.ticket(eventId, t.type)).value(JSON.stringify({ total: t.total, remaining: t.remaining, price: t.price, closed: true })),
+    );
     try {
       return (await txn.then(...puts).commit()).succeeded;
     } catch (e) {
@@ -54,12 +56,23 @@ export class StockRepository {
    * Writes one ticket key if it is unchanged since it was read (modRevision 0: if it does not
    * exist yet), with its stock.changed event in the outbox, in one Txn.
    */
-  async putTicket(eventId: string, type: string, expectedModRevision: number, value: TicketRecord, envelopes: EventEnvelope[]): Promise<{ committed: boolean; revision: number }> {
+  async putTicket(
+    eventId: string,
+    type: string,
+    expectedModRevision: number,
+    value: TicketRecord,
+    envelopes: EventEnvelope[],
+  ): Promise<{ committed: boolean; revision: number }> {
     const ns = this.etcd.kv;
     const key = keys.ticket(eventId, type);
     const guard = expectedModRevision === 0 ? ns.if(key, 'Create', '==', 0) : ns.if(key, 'Mod', '==', expectedModRevision);
     try {
-      const res = await guard.then(ns.put(key).value(JSON.stringify(value)), ...(envelopes.length ? [outboxPut(ns, 'inventory', envelopes, { stampRevision: true }).put] : [])).commit();
+      const res = await guard
+        .then(
+          ns.put(key).value(JSON.stringify(value)),
+          ...(envelopes.length ? [outboxPut(ns, 'inventory', envelopes, { stampRevision: true }).put] : []),
+        )
+        .commit();
       return { committed: res.succeeded, revision: Number(res.header.revision) };
     } catch (e) {
       throw toStoreError(e, 'ticket write');

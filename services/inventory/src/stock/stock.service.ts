@@ -30,32 +30,50 @@ export class StockService {
   /** Adds a ticket type, or changes a total (never below what is sold) or a price. */
   async adjust(req: RpcRequest<typeof Rpc.inventory.adjust>): Promise<RpcResult<typeof Rpc.inventory.adjust>> {
     const what = `ticket ${req.ticketType} of event ${req.eventId}`;
-    return retryOnConflict({ attempts: MAX_CAS_ATTEMPTS, what, onExhausted: () => AppError.unavailable('inventory', `${what} is too contended to adjust now; retry`) }, async () => {
-      const { tickets } = await this.repo.tickets(req.eventId);
-      const current = tickets.find((t) => t.type === req.ticketType);
-      let next: Omit<StoredTicket, 'type' | 'modRevision'>;
-      if (!current) {
-        if (req.total === undefined || req.price === undefined) throw AppError.badRequest(`ticket type ${req.ticketType} does not exist yet: give both total and price to add it`);
-        if (tickets.length === 0 && !(await this.repo.eventExists(req.eventId))) throw AppError.notFound(`event ${req.eventId} does not exist`);
-        if (tickets.some((t) => t.closed)) throw AppError.conflict(`event ${req.eventId} was deleted; its tickets cannot change`);
-        if (tickets.length >= MAX_TICKET_TYPES) throw AppError.conflict(`event ${req.eventId} already has the most ticket types allowed (${MAX_TICKET_TYPES})`);
-        next = { total: req.total, remaining: req.total, price: req.price, closed: false };
-      } else {
-        if (current.closed) throw AppError.conflict(`event ${req.eventId} was deleted; its tickets cannot change`);
-        const sold = current.total - current.remaining;
-        const total = req.total ?? current.total;
-        if (total < sold) throw AppError.conflict(`cannot lower ${req.ticketType} to ${total}: ${sold} already sold`, { sold });
-        next = { total, remaining: total - sold, price: req.price ?? current.price, closed: false };
-      }
-      const changed = !current || next.total !== current.total || next.price !== current.price;
-      const envelopes = changed
-        ? [this.publisher.envelope(Events.inventory.stockChanged, `stock:${req.eventId}:${req.ticketType}:${ulid()}`, { eventId: req.eventId, ticketType: req.ticketType, total: next.total, remaining: next.remaining, revision: 0 })]
-        : [];
-      const res = await this.repo.putTicket(req.eventId, req.ticketType, current?.modRevision ?? 0, next, envelopes);
-      if (!res.committed) return CONFLICT;
-      if (envelopes.length) this.relay.kick();
-      return { type: req.ticketType, total: next.total, remaining: next.remaining, price: next.price, revision: res.revision };
-    });
+    return retryOnConflict(
+      {
+        attempts: MAX_CAS_ATTEMPTS,
+        what,
+        onExhausted: () => AppError.unavailable('inventory', `${what} is too contended to adjust now; retry`),
+      },
+      async () => {
+        const { tickets } = await this.repo.tickets(req.eventId);
+        const current = tickets.find((t) => t.type === req.ticketType);
+        let next: Omit<StoredTicket, 'type' | 'modRevision'>;
+        if (!current) {
+          if (req.total === undefined || req.price === undefined)
+            throw AppError.badRequest(`ticket type ${req.ticketType} does not exist yet: give both total and price to add it`);
+          if (tickets.length === 0 && !(await this.repo.eventExists(req.eventId)))
+            throw AppError.notFound(`event ${req.eventId} does not exist`);
+          if (tickets.some((t) => t.closed)) throw AppError.conflict(`event ${req.eventId} was deleted; its tickets cannot change`);
+          if (tickets.length >= MAX_TICKET_TYPES)
+            throw AppError.conflict(`event ${req.eventId} already has the most ticket types allowed (${MAX_TICKET_TYPES})`);
+          next = { total: req.total, remaining: req.total, price: req.price, closed: false };
+        } else {
+          if (current.closed) throw AppError.conflict(`event ${req.eventId} was deleted; its tickets cannot change`);
+          const sold = current.total - current.remaining;
+          const total = req.total ?? current.total;
+          if (total < sold) throw AppError.conflict(`cannot lower ${req.ticketType} to ${total}: ${sold} already sold`, { sold });
+          next = { total, remaining: total - sold, price: req.price ?? current.price, closed: false };
+        }
+        const changed = !current || next.total !== current.total || next.price !== current.price;
+        const envelopes = changed
+          ? [
+              this.publisher.envelope(Events.inventory.stockChanged, `stock:${req.eventId}:${req.ticketType}:${ulid()}`, {
+                eventId: req.eventId,
+                ticketType: req.ticketType,
+                total: next.total,
+                remaining: next.remaining,
+                revision: 0,
+              }),
+            ]
+          : [];
+        const res = await this.repo.putTicket(req.eventId, req.ticketType, current?.modRevision ?? 0, next, envelopes);
+        if (!res.committed) return CONFLICT;
+        if (envelopes.length) this.relay.kick();
+        return { type: req.ticketType, total: next.total, remaining: next.remaining, price: next.price, revision: res.revision };
+      },
+    );
   }
 
   /** Stops all sales of a deleted event (idempotent: a redelivered deletion changes nothing). */

@@ -23,7 +23,13 @@ describe('low-stock crossing rule', () => {
   it('fires once when the remaining count falls to the limit, not before, and not again below it', () => {
     const { next } = create(5, 20);
     expect(next.state).toBe('armed');
-    const { alerts, sub } = run(next, [[10, 11], [6, 12], [5, 13], [3, 14], [0, 15]]);
+    const { alerts, sub } = run(next, [
+      [10, 11],
+      [6, 12],
+      [5, 13],
+      [3, 14],
+      [0, 15],
+    ]);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.remaining).toBe(5);
     expect(sub.crossings).toBe(1);
@@ -31,13 +37,26 @@ describe('low-stock crossing rule', () => {
 
   it('ignores redelivered and stale changes: nothing at or before the revision the state was decided at', () => {
     const { next } = create(5, 20);
-    const { alerts } = run(next, [[4, 12], [4, 12], [4, 11], [30, 11], [4, 12], [3, 13]]);
+    const { alerts } = run(next, [
+      [4, 12],
+      [4, 12],
+      [4, 11],
+      [30, 11],
+      [4, 12],
+      [3, 13],
+    ]);
     expect(alerts).toHaveLength(1);
   });
 
   it('re-arms when the stock rises above the limit and fires again at the next crossing, with a new id', () => {
     const { next } = create(5, 20);
-    const { alerts, sub } = run(next, [[5, 11], [50, 12], [40, 13], [2, 14], [2, 14]]);
+    const { alerts, sub } = run(next, [
+      [5, 11],
+      [50, 12],
+      [40, 13],
+      [2, 14],
+      [2, 14],
+    ]);
     expect(alerts.map((a) => a.remaining)).toEqual([5, 2]);
     expect(new Set(alerts.map((a) => a.alertId)).size).toBe(2);
     expect(sub.crossings).toBe(2);

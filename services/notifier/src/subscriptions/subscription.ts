@@ -52,7 +52,12 @@ export function transitionOf(sub: Subscription, remaining: number, revision: num
 export const alertIdOf = (sub: Subscription, crossing: number): string => derivedId(sub.subscriptionId, crossing);
 
 /** The subscription after a transition decided at `revision`, and the alert a firing writes. */
-export function applyTransition(sub: Subscription, t: Transition, revision: number, now: Date): { next: Subscription; alert: Alert | null } {
+export function applyTransition(
+  sub: Subscription,
+  t: Transition,
+  revision: number,
+  now: Date,
+): { next: Subscription; alert: Alert | null } {
   const at = now.toISOString();
   if (t.kind === 'rearm') return { next: { ...sub, state: 'armed', stateRevision: revision, updatedAt: at }, alert: null };
   const crossing = sub.crossings + 1;
@@ -78,7 +83,19 @@ export function putSubscription(
   const at = now.toISOString();
   const base: Subscription = prev
     ? { ...prev, limit: req.limit, active: req.active, stateRevision: revision, updatedAt: at }
-    : { subscriptionId: newId(), username: req.username, eventId: req.eventId, limit: req.limit, active: req.active, state: 'armed', stateRevision: revision, crossings: 0, firedAt: null, createdAt: at, updatedAt: at };
+    : {
+        subscriptionId: newId(),
+        username: req.username,
+        eventId: req.eventId,
+        limit: req.limit,
+        active: req.active,
+        state: 'armed',
+        stateRevision: revision,
+        crossings: 0,
+        firedAt: null,
+        createdAt: at,
+        updatedAt: at,
+      };
   // Decided as a stock change seen at `revision` would be (the revision itself is not news twice).
   const t = transitionOf({ ...base, stateRevision: revision - 1 }, remaining, revision);
   return t ? applyTransition(base, t, revision, now) : { next: base, alert: null };

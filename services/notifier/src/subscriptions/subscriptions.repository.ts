@@ -42,7 +42,9 @@ export class SubscriptionsRepository {
   async eventStock(eventId: string): Promise<EventStock> {
     const ns = this.etcd.kv;
     try {
-      const res = await unconditionalTxn(ns).then(ns.get(keys.event(eventId)), ns.getAll().prefix(prefixes.ticketsOf(eventId))).commit();
+      const res = await unconditionalTxn(ns)
+        .then(ns.get(keys.event(eventId)), ns.getAll().prefix(prefixes.ticketsOf(eventId)))
+        .commit();
       const ev = res.responses[0]!.response_range!.kvs[0];
       const tickets = res.responses[1]!.response_range!.kvs;
       const record = ev ? eventRecord.parse(JSON.parse(ev.value.toString())) : null;
@@ -86,7 +88,8 @@ export class SubscriptionsRepository {
   async listOf(username: string): Promise<Subscription[]> {
     const out: Subscription[] = [];
     try {
-      for await (const kv of scanPrefix(this.etcd.kv, prefixes.notificationsOf(username))) out.push(subscriptionRecord.parse(JSON.parse(kv.value)));
+      for await (const kv of scanPrefix(this.etcd.kv, prefixes.notificationsOf(username)))
+        out.push(subscriptionRecord.parse(JSON.parse(kv.value)));
     } catch (e) {
       throw toStoreError(e, 'listing subscriptions');
     }
@@ -121,9 +124,15 @@ export class SubscriptionsRepository {
       guards.push({ key: keys.notification(w.username, w.eventId), modRevision: w.readModRevision });
       if (w.next) {
         const json = JSON.stringify(w.next);
-        ops.push({ type: 'put', key: keys.notification(w.username, w.eventId), value: json }, { type: 'put', key: keys.subscriber(w.eventId, w.username), value: json });
+        ops.push(
+          { type: 'put', key: keys.notification(w.username, w.eventId), value: json },
+          { type: 'put', key: keys.subscriber(w.eventId, w.username), value: json },
+        );
       } else {
-        ops.push({ type: 'delete', key: keys.notification(w.username, w.eventId) }, { type: 'delete', key: keys.subscriber(w.eventId, w.username) });
+        ops.push(
+          { type: 'delete', key: keys.notification(w.username, w.eventId) },
+          { type: 'delete', key: keys.subscriber(w.eventId, w.username) },
+        );
       }
       if (w.alert) {
         const key = keys.alert(w.username, w.alert.alertId);
@@ -138,7 +147,8 @@ export class SubscriptionsRepository {
   async alertsOf(username: string): Promise<Stored<Alert>[]> {
     const out: Stored<Alert>[] = [];
     try {
-      for await (const kv of scanPrefix(this.etcd.kv, prefixes.alertsOf(username), 1000)) out.push({ value: alertRecord.parse(JSON.parse(kv.value)), modRevision: kv.modRevision });
+      for await (const kv of scanPrefix(this.etcd.kv, prefixes.alertsOf(username), 1000))
+        out.push({ value: alertRecord.parse(JSON.parse(kv.value)), modRevision: kv.modRevision });
     } catch (e) {
       throw toStoreError(e, 'listing alerts');
     }
@@ -157,7 +167,12 @@ export class SubscriptionsRepository {
 
   async putAlert(username: string, stored: Stored<Alert>, next: Alert): Promise<boolean> {
     const key = keys.alert(username, next.alertId);
-    const res = await guardedWrite(this.etcd.kv, { key, modRevision: stored.modRevision }, [{ type: 'put', key, value: JSON.stringify(next) }], 'marking an alert read');
+    const res = await guardedWrite(
+      this.etcd.kv,
+      { key, modRevision: stored.modRevision },
+      [{ type: 'put', key, value: JSON.stringify(next) }],
+      'marking an alert read',
+    );
     return res.succeeded;
   }
 }

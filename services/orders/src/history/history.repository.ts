@@ -6,7 +6,17 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { EMPTY_STATS, purchaseRecord, saleRecord, statsRecord, type PurchaseRecord, type StatsRecord } from '@ticketcd/contracts';
-import { chunk, CONFLICT, guardedWrite, listPrefix, retryOnConflict, scanPrefix, toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
+import {
+  chunk,
+  CONFLICT,
+  guardedWrite,
+  listPrefix,
+  retryOnConflict,
+  scanPrefix,
+  toStoreError,
+  unconditionalTxn,
+  type EtcdConnection,
+} from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { ETCD } from '@ticketcd/platform';
 
@@ -58,7 +68,8 @@ export class HistoryRepository {
         const [p, e, a] = read.responses.map((r) => r.response_range.kvs[0]);
         if (p) return 'already recorded' as const;
         const current = (kv: typeof e) => (kv ? statsRecord.parse(JSON.parse(kv.value.toString())) : EMPTY_STATS);
-        const guard = (key: string, kv: typeof e) => (kv ? { key, column: 'Mod' as const, value: Number(kv.mod_revision) } : { key, column: 'Create' as const, value: 0 });
+        const guard = (key: string, kv: typeof e) =>
+          kv ? { key, column: 'Mod' as const, value: Number(kv.mod_revision) } : { key, column: 'Create' as const, value: 0 };
         const record: PurchaseRecord = { lines: sold.lines, total: sold.total, at: sold.at, revision: sold.revision };
         const [g1, g2] = [guard(eventStats, e), guard(allStats, a)];
         const res = await ns
@@ -121,7 +132,8 @@ export class HistoryRepository {
     const ns = this.etcd.kv;
     const revision = (await listPrefix(ns, prefixes.stats(), { limit: 1 })).revision;
     const kept = new Map<string, { value: StatsRecord; modRevision: number }>();
-    for await (const kv of scanPrefix(ns, prefixes.stats(), 500, revision)) kept.set(kv.key, { value: statsRecord.parse(JSON.parse(kv.value)), modRevision: kv.modRevision });
+    for await (const kv of scanPrefix(ns, prefixes.stats(), 500, revision))
+      kept.set(kv.key, { value: statsRecord.parse(JSON.parse(kv.value)), modRevision: kv.modRevision });
     const counted = new Set<string>();
     for await (const kv of scanPrefix(ns, prefixes.purchases(), 1000, revision)) {
       const k = parseKey(kv.key);

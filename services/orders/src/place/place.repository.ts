@@ -22,7 +22,10 @@ export class PlaceRepository {
    */
   async claimMany(requests: readonly ClaimRequest[]): Promise<Map<string, OrderClaimRecord>> {
     const keyOf = (r: ClaimRequest) => keys.order(r.username, r.orderId);
-    const results = await createManyOnce(this.etcd.kv, requests.map((r) => ({ key: keyOf(r), value: JSON.stringify(r.claim) })));
+    const results = await createManyOnce(
+      this.etcd.kv,
+      requests.map((r) => ({ key: keyOf(r), value: JSON.stringify(r.claim) })),
+    );
     return new Map(requests.map((r) => [keyOf(r), orderClaimRecord.parse(JSON.parse(results.get(keyOf(r))!.value))]));
   }
 }

@@ -36,7 +36,12 @@ export class PlaceService {
     const shard = String(parseInt(orderId.slice(0, 2), 16) % CLAIM_SHARDS);
     const first = await this.claims.submit(shard, { username: req.username, orderId, claim: claimOf(req, new Date()) });
     if (!sameOrder(first, req)) throw keyReused(orderId, first);
-    const outcome = await this.rpc.call(Rpc.inventory.purchase, { orderId, username: req.username, eventId: req.eventId, lines: req.lines });
+    const outcome = await this.rpc.call(Rpc.inventory.purchase, {
+      orderId,
+      username: req.username,
+      eventId: req.eventId,
+      lines: req.lines,
+    });
     // A sale made before its key had a claim (data older than claims) may be another order.
     if (outcome.status === 'accepted' && !sameOrder(outcome, req)) throw keyReused(orderId, outcome);
     return outcome;

@@ -28,13 +28,19 @@ describe('StatsService.reconcile', () => {
     const { service, written } = repoWith([snap(9, 5, 40), snap(10, 6, 41)], [false, true]);
     const r = await service.reconcile(true);
     expect(r).toMatchObject({ fixed: true, uncounted: 3, differences: [{ key: 'stats:all', kept: stats(10), recomputed: stats(6) }] });
-    expect(written).toEqual([[{ key: 'stats:all', value: stats(5), modRevision: 40 }], [{ key: 'stats:all', value: stats(6), modRevision: 41 }]]);
+    expect(written).toEqual([
+      [{ key: 'stats:all', value: stats(5), modRevision: 40 }],
+      [{ key: 'stats:all', value: stats(6), modRevision: 41 }],
+    ]);
   });
 
   it('a missing stats key is written with Create==0 (revision 0); without --fix nothing is written', async () => {
     const snap: StatsSnapshot = { revision: 7, kept: new Map(), recomputed: new Map([['stats:all', stats(1)]]), uncounted: 0 };
     const dry = repoWith([snap], []);
-    await expect(dry.service.reconcile(false)).resolves.toMatchObject({ fixed: false, differences: [{ key: 'stats:all', kept: EMPTY_STATS }] });
+    await expect(dry.service.reconcile(false)).resolves.toMatchObject({
+      fixed: false,
+      differences: [{ key: 'stats:all', kept: EMPTY_STATS }],
+    });
     expect(dry.written).toEqual([]);
     const fix = repoWith([snap], [true]);
     await fix.service.reconcile(true);
@@ -43,7 +49,10 @@ describe('StatsService.reconcile', () => {
 
   it('gives up with CONFLICT when the stats never hold still', async () => {
     const snap = (): StatsSnapshot => ({ revision: 1, kept: new Map(), recomputed: new Map([['stats:all', stats(1)]]), uncounted: 0 });
-    const { service } = repoWith(Array.from({ length: 20 }, snap), Array.from({ length: 20 }, () => false));
+    const { service } = repoWith(
+      Array.from({ length: 20 }, snap),
+      Array.from({ length: 20 }, () => false),
+    );
     await expect(service.reconcile(true)).rejects.toMatchObject({ error: { code: 'CONFLICT' } });
   });
 });

@@ -22,7 +22,8 @@ export class StatsService {
   }
 
   async reconcile(fix: boolean): Promise<RpcResult<typeof Rpc.orders.reconcile>> {
-    const onExhausted = () => AppError.conflict(`stats kept changing under reconcile (${MAX_ATTEMPTS} attempts): run it again when sales are quieter`);
+    const onExhausted = () =>
+      AppError.conflict(`stats kept changing under reconcile (${MAX_ATTEMPTS} attempts): run it again when sales are quieter`);
     return retryOnConflict({ attempts: MAX_ATTEMPTS, what: 'reconcile', onExhausted }, async () => {
       const { kept, recomputed, uncounted } = await this.repo.statsSnapshot();
       const differences = [];
@@ -42,5 +43,9 @@ export class StatsService {
 }
 
 function normalise(s: typeof EMPTY_STATS) {
-  return { revenue: s.revenue, orders: s.orders, soldByType: Object.fromEntries(Object.entries(s.soldByType).sort(([x], [y]) => x.localeCompare(y))) };
+  return {
+    revenue: s.revenue,
+    orders: s.orders,
+    soldByType: Object.fromEntries(Object.entries(s.soldByType).sort(([x], [y]) => x.localeCompare(y))),
+  };
 }

@@ -56,7 +56,10 @@ export class CatalogEventsConsumer implements OnModuleInit {
         const change = changeFromEvent(event);
         if (!change) return;
         const outcome = await this.indexer.apply(change);
-        this.log.debug({ eventId: change.eventId, version: change.version, outcome, delivery: info.deliveryCount }, 'catalog change indexed');
+        this.log.debug(
+          { eventId: change.eventId, version: change.version, outcome, delivery: info.deliveryCount },
+          'catalog change indexed',
+        );
       },
     });
   }

@@ -1,7 +1,16 @@
 /** `search:` keys: the meta guard of one event, guarded writes, and consistent snapshots for verify. */
 import { Inject, Injectable } from '@nestjs/common';
 import { eventRecord, type EventRecord } from '@ticketcd/contracts';
-import { guardedWrite, scanPrefix, unconditionalTxn, writeInChunks, toStoreError, type EtcdConnection, type KeyGuard, type WriteOp } from '@ticketcd/etcd';
+import {
+  guardedWrite,
+  scanPrefix,
+  unconditionalTxn,
+  writeInChunks,
+  toStoreError,
+  type EtcdConnection,
+  type KeyGuard,
+  type WriteOp,
+} from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { ETCD } from '@ticketcd/platform';
 import { decodeMeta, type IndexMeta } from './postings.js';
@@ -46,7 +55,9 @@ export class IndexRepository {
   async readForRepair(eventId: string): Promise<{ record: EventRecord | null; meta: StoredMeta | null }> {
     const ns = this.etcd.kv;
     try {
-      const res = await unconditionalTxn(ns).then(ns.get(keys.event(eventId)), ns.get(keys.searchMeta(eventId))).commit();
+      const res = await unconditionalTxn(ns)
+        .then(ns.get(keys.event(eventId)), ns.get(keys.searchMeta(eventId)))
+        .commit();
       const [e, m] = res.responses.map((r) => r.response_range.kvs[0]);
       return {
         record: e ? eventRecord.parse(JSON.parse(e.value.toString())) : null,
@@ -65,7 +76,10 @@ export class IndexRepository {
 
   /** Keys under search: that are not the schema's (no event to guard them): deleted as they are. */
   async deleteUnguarded(keysToDelete: string[]): Promise<void> {
-    await writeInChunks(this.etcd.kv, keysToDelete.map((key) => ({ type: 'delete' as const, key })));
+    await writeInChunks(
+      this.etcd.kv,
+      keysToDelete.map((key) => ({ type: 'delete' as const, key })),
+    );
   }
 
   /** Events and index read at one revision, so a comparison of the two is exact. */
@@ -82,7 +96,8 @@ export class IndexRepository {
       if (k.kind === 'event') events.set(k.eventId, eventRecord.parse(JSON.parse(kv.value)));
     }
     const live = new Map<string, { value: string; modRevision: number }>();
-    for await (const kv of scanPrefix(this.etcd.kv, prefixes.search(), 5000, revision)) live.set(kv.key, { value: kv.value, modRevision: kv.modRevision });
+    for await (const kv of scanPrefix(this.etcd.kv, prefixes.search(), 5000, revision))
+      live.set(kv.key, { value: kv.value, modRevision: kv.modRevision });
     return { revision, events, live };
   }
 }

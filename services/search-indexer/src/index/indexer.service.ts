@@ -10,7 +10,17 @@ import { keys, parseKey } from '@ticketcd/keys';
 import { PinoLogger } from 'nestjs-pino';
 import { SEARCH_CONFIG, type SearchConfig } from '../search.config.js';
 import { IndexRepository } from './index.repository.js';
-import { canonicalFields, encodeMeta, forRepair, indexEntries, plan, type IndexChange, type IndexMeta, type Plan, type Postings } from './postings.js';
+import {
+  canonicalFields,
+  encodeMeta,
+  forRepair,
+  indexEntries,
+  plan,
+  type IndexChange,
+  type IndexMeta,
+  type Plan,
+  type Postings,
+} from './postings.js';
 
 const MAX_ATTEMPTS = 50;
 const MAX_LISTED = 1000;
@@ -82,7 +92,10 @@ export class IndexerService {
       return { guard: stored?.modRevision ?? 0, plan: plan(stored?.meta ?? null, change) };
     });
     // Transient for the consumer: the meta settles and the redelivery indexes it.
-    if (outcome === 'contended') throw new ContendedError(`indexing event ${change.eventId} v${change.version}: its index meta kept changing (${MAX_ATTEMPTS} attempts)`);
+    if (outcome === 'contended')
+      throw new ContendedError(
+        `indexing event ${change.eventId} v${change.version}: its index meta kept changing (${MAX_ATTEMPTS} attempts)`,
+      );
     return outcome;
   }
 
@@ -95,14 +108,18 @@ export class IndexerService {
    */
   async repair(eventId: string, found: Postings): Promise<'indexed' | 'older than indexed' | 'no event' | 'contended'> {
     let missing = false;
-    const outcome = await this.fenced(eventId, async () => {
-      const { record, meta } = await this.repo.readForRepair(eventId);
-      if (!record) {
-        missing = true;
-        return null;
-      }
-      return { guard: meta?.modRevision ?? 0, plan: plan(forRepair(meta?.meta ?? null, found), changeOf(eventId, record)) };
-    }, true);
+    const outcome = await this.fenced(
+      eventId,
+      async () => {
+        const { record, meta } = await this.repo.readForRepair(eventId);
+        if (!record) {
+          missing = true;
+          return null;
+        }
+        return { guard: meta?.modRevision ?? 0, plan: plan(forRepair(meta?.meta ?? null, found), changeOf(eventId, record)) };
+      },
+      true,
+    );
     if (missing) return 'no event';
     return outcome === 'already indexed' ? 'indexed' : outcome;
   }
@@ -157,7 +174,13 @@ export class IndexerService {
   private async compare() {
     const snap = await this.repo.snapshot();
     const diffs = differences(snap.live, expectedIndex(snap.events));
-    const report: Report = { revision: snap.revision, events: snap.events.size, keys: snap.live.size, differing: diffs.length, differences: listed(diffs) };
+    const report: Report = {
+      revision: snap.revision,
+      events: snap.events.size,
+      keys: snap.live.size,
+      differing: diffs.length,
+      differences: listed(diffs),
+    };
     return { snap, diffs, report };
   }
 
@@ -194,7 +217,10 @@ export class IndexerService {
         let ok = false;
         try {
           const outcome = snap.events.has(eventId) ? await this.repair(eventId, found.get(eventId)!) : 'no event';
-          ok = outcome === 'no event' ? await this.deleteOrphan(eventId, snap.live.get(keys.searchMeta(eventId))?.modRevision ?? 0, ds) : outcome === 'indexed';
+          ok =
+            outcome === 'no event'
+              ? await this.deleteOrphan(eventId, snap.live.get(keys.searchMeta(eventId))?.modRevision ?? 0, ds)
+              : outcome === 'indexed';
         } catch (e) {
           // One event's store error (a deadline under load) must not cost the other repairs.
           this.log.warn({ eventId, err: (e as Error).message }, 'repair failed; reported as skipped');

@@ -6,7 +6,20 @@
  */
 import type { EventFields } from '@ticketcd/contracts';
 import { keys } from '@ticketcd/keys';
-import { decodeMeta, encodeMeta, forRepair, IN_DESCRIPTION, IN_NAME, indexEntries, MEMBER, plan, postingsOf, type IndexChange, type IndexMeta, type Postings } from './postings.js';
+import {
+  decodeMeta,
+  encodeMeta,
+  forRepair,
+  IN_DESCRIPTION,
+  IN_NAME,
+  indexEntries,
+  MEMBER,
+  plan,
+  postingsOf,
+  type IndexChange,
+  type IndexMeta,
+  type Postings,
+} from './postings.js';
 
 const ID = '01JD6Z3M4X1V2B3N4M5K6J7H8G';
 const fields = (over: Partial<EventFields> = {}): EventFields => ({
@@ -41,7 +54,13 @@ class Store {
 }
 
 /** The indexer's apply loop, over the miniature store; `crashAfter` stops after that many Txns. */
-function apply(store: Store, change: IndexChange, maxOps: number, crashAfter = Infinity, asFound: (m: IndexMeta | null) => IndexMeta | null = (m) => m): 'done' | 'crashed' {
+function apply(
+  store: Store,
+  change: IndexChange,
+  maxOps: number,
+  crashAfter = Infinity,
+  asFound: (m: IndexMeta | null) => IndexMeta | null = (m) => m,
+): 'done' | 'crashed' {
   const metaKey = keys.searchMeta(change.eventId);
   let txns = 0;
   const step = (mod: number, ops: Parameters<Store['txn']>[2]) => {
@@ -74,7 +93,8 @@ const repair = (store: Store, change: IndexChange, maxOps: number, crashAfter = 
   return apply(store, change, maxOps, crashAfter, (m) => forRepair(m, found));
 };
 
-const expectIndexOf = (store: Store, change: IndexChange) => expect(Object.fromEntries(store.data)).toEqual(Object.fromEntries(indexEntries(change)));
+const expectIndexOf = (store: Store, change: IndexChange) =>
+  expect(Object.fromEntries(store.data)).toEqual(Object.fromEntries(indexEntries(change)));
 
 describe('postings', () => {
   it('index name words as in-name, description words, type and location', () => {
@@ -96,7 +116,11 @@ describe('plan', () => {
   it('writes only the difference on an edit (invariant 4)', () => {
     const store = new Store();
     apply(store, { eventId: ID, version: 1, fields: fields() }, 128);
-    const p = plan(decodeMeta(store.data.get(keys.searchMeta(ID))!), { eventId: ID, version: 2, fields: fields({ description: 'Loud guitars' }) });
+    const p = plan(decodeMeta(store.data.get(keys.searchMeta(ID))!), {
+      eventId: ID,
+      version: 2,
+      fields: fields({ description: 'Loud guitars' }),
+    });
     expect(p.kind).toBe('single');
     if (p.kind !== 'single') return;
     expect(p.ops).toEqual([
@@ -110,7 +134,10 @@ describe('plan', () => {
     apply(store, { eventId: ID, version: 3, fields: fields() }, 128);
     const meta = decodeMeta(store.data.get(keys.searchMeta(ID))!);
     expect(plan(meta, { eventId: ID, version: 3, fields: fields() })).toEqual({ kind: 'skip', reason: 'already indexed' });
-    expect(plan(meta, { eventId: ID, version: 2, fields: fields({ name: 'Old' }) })).toEqual({ kind: 'skip', reason: 'older than indexed' });
+    expect(plan(meta, { eventId: ID, version: 2, fields: fields({ name: 'Old' }) })).toEqual({
+      kind: 'skip',
+      reason: 'older than indexed',
+    });
   });
 
   it('a delete removes every posting and keeps a tombstone that older changes cannot undo', () => {
@@ -132,7 +159,7 @@ describe('plan', () => {
   });
 
   // Seeded pseudo-random, so a failure replays.
-  const rng = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rng = (seed: number) => () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 
   it.each([128, 5])('converges to the newest version whatever the order, repeats and crashes (max %i ops per Txn)', (maxOps) => {
     const rand = rng(maxOps);

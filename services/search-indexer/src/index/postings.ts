@@ -58,7 +58,8 @@ export function postingsOf(eventId: string, fields: EventFields): Postings {
   };
   for (const t of terms(fields.name)) add(() => keys.search('text', t, eventId), IN_NAME);
   // Where and what are words too: "rock lon" finds a rock event in London by its location.
-  for (const t of terms(`${fields.description} ${fields.location} ${fields.type}`)) add(() => keys.search('text', t, eventId), IN_DESCRIPTION);
+  for (const t of terms(`${fields.description} ${fields.location} ${fields.type}`))
+    add(() => keys.search('text', t, eventId), IN_DESCRIPTION);
   add(() => keys.search('type', fields.type, eventId), MEMBER);
   add(() => keys.search('location', fields.location, eventId), MEMBER);
   return sortedPostings(out);
@@ -68,11 +69,18 @@ const sortedPostings = (p: Postings): Postings => Object.fromEntries(Object.entr
 
 export function settledMeta(change: IndexChange): IndexMeta {
   return change.fields
-    ? { v: change.version, deleted: false, fields: canonicalFields(change.fields), postings: postingsOf(change.eventId, change.fields), pending: null }
+    ? {
+        v: change.version,
+        deleted: false,
+        fields: canonicalFields(change.fields),
+        postings: postingsOf(change.eventId, change.fields),
+        pending: null,
+      }
     : { v: change.version, deleted: true, fields: null, postings: {}, pending: null };
 }
 
-export const encodeMeta = (m: IndexMeta): string => JSON.stringify({ v: m.v, deleted: m.deleted, fields: m.fields, postings: m.postings, pending: m.pending });
+export const encodeMeta = (m: IndexMeta): string =>
+  JSON.stringify({ v: m.v, deleted: m.deleted, fields: m.fields, postings: m.postings, pending: m.pending });
 
 export function decodeMeta(value: string): IndexMeta {
   const m = JSON.parse(value) as Partial<IndexMeta>;

@@ -18,8 +18,12 @@ export class QueryRepository {
   async ranges(prefixList: string[]): Promise<RawKv[][]> {
     const ns = this.etcd.kv;
     try {
-      const res = await unconditionalTxn(ns).then(...prefixList.map((p) => ns.getAll().prefix(p))).commit();
-      return res.responses.map((r) => (r.response_range?.kvs ?? []).map((kv) => ({ key: localKey(this.etcd, kv.key), value: kv.value.toString() })));
+      const res = await unconditionalTxn(ns)
+        .then(...prefixList.map((p) => ns.getAll().prefix(p)))
+        .commit();
+      return res.responses.map((r) =>
+        (r.response_range?.kvs ?? []).map((kv) => ({ key: localKey(this.etcd, kv.key), value: kv.value.toString() })),
+      );
     } catch (e) {
       throw toStoreError(e, 'reading search postings');
     }
@@ -31,7 +35,9 @@ export class QueryRepository {
     const out = new Map<string, IndexMeta>();
     try {
       for (const ids of chunk(eventIds)) {
-        const res = await unconditionalTxn(ns).then(...ids.map((id) => ns.get(keys.searchMeta(id)))).commit();
+        const res = await unconditionalTxn(ns)
+          .then(...ids.map((id) => ns.get(keys.searchMeta(id))))
+          .commit();
         res.responses.forEach((r, i) => {
           const kv = r.response_range?.kvs[0];
           if (kv) out.set(ids[i]!, decodeMeta(kv.value.toString()));

@@ -11,7 +11,18 @@ import { RpcClient } from '@ticketcd/messaging';
 import { tokenize } from '@ticketcd/search-text';
 import { MetaCache, type IndexedEvent } from './meta.cache.js';
 import { QueryRepository } from './query.repository.js';
-import { compareRank, decodeCursor, encodeCursor, hitsOf, intersect, passesFilters, rangesOf, rankKey, type QueryPlan, type RankKey } from './ranking.js';
+import {
+  compareRank,
+  decodeCursor,
+  encodeCursor,
+  hitsOf,
+  intersect,
+  passesFilters,
+  rangesOf,
+  rankKey,
+  type QueryPlan,
+  type RankKey,
+} from './ranking.js';
 
 type Page = RpcResult<typeof Rpc.search.query>;
 
@@ -28,9 +39,15 @@ export class QueryService {
     const words = tokenize(req.text ?? '');
     if (words.length === 0 && !req.type && !req.location) return this.rpc.call(Rpc.catalog.listEvents, { limit, cursor: req.cursor });
     const cursor = req.cursor ? decodeCursor(req.cursor) : null;
-    if (req.cursor && !cursor) throw AppError.badRequest('invalid cursor', [{ path: 'cursor', message: 'not a cursor this search returned' }]);
+    if (req.cursor && !cursor)
+      throw AppError.badRequest('invalid cursor', [{ path: 'cursor', message: 'not a cursor this search returned' }]);
     const now = cursor?.now ?? new Date().toISOString();
-    const plan: QueryPlan = { words: [...new Set(words.slice(0, -1))], prefix: words.at(-1) ?? null, type: req.type, location: req.location };
+    const plan: QueryPlan = {
+      words: [...new Set(words.slice(0, -1))],
+      prefix: words.at(-1) ?? null,
+      type: req.type,
+      location: req.location,
+    };
     const ranges = rangesOf(plan);
     const postings = await this.repo.ranges(ranges.map((r) => r.prefix));
     const scores = intersect(ranges.map((r, i) => ({ hits: hitsOf(postings[i]!), text: r.text })));

@@ -37,8 +37,22 @@ describe('query ranking', () => {
       { key: keys.search('text', 'long', A), value: IN_NAME },
       { key: keys.search('text', 'london', B), value: IN_NAME },
     ]);
-    const type = hitsOf([{ key: keys.search('type', 'concert', A), value: '1' }, { key: keys.search('type', 'concert', B), value: '1' }]);
-    expect(intersect([{ hits: rock, text: true }, { hits: lon, text: true }, { hits: type, text: false }])).toEqual(new Map([[A, 2], [B, 1]]));
+    const type = hitsOf([
+      { key: keys.search('type', 'concert', A), value: '1' },
+      { key: keys.search('type', 'concert', B), value: '1' },
+    ]);
+    expect(
+      intersect([
+        { hits: rock, text: true },
+        { hits: lon, text: true },
+        { hits: type, text: false },
+      ]),
+    ).toEqual(
+      new Map([
+        [A, 2],
+        [B, 1],
+      ]),
+    );
   });
 
   it('ranks more name matches first, then upcoming soonest, then past latest', () => {

@@ -30,7 +30,10 @@ export function rangesOf(q: QueryPlan): { prefix: string; text: boolean }[] {
       ...(q.location ? [{ prefix: prefixes.searchExact('location', q.location), text: false }] : []),
     ];
   }
-  return [...q.words.map((w) => ({ prefix: prefixes.searchExact('text', w), text: true })), { prefix: prefixes.searchTextPrefix(q.prefix), text: true }];
+  return [
+    ...q.words.map((w) => ({ prefix: prefixes.searchExact('text', w), text: true })),
+    { prefix: prefixes.searchTextPrefix(q.prefix), text: true },
+  ];
 }
 
 /** Whether an event's indexed fields pass the plan's type and location filters. */

@@ -229,10 +229,21 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   private async quarantine(kv: KeyValue, reason: string, failure: FailureKind, attempts: number): Promise<boolean> {
     const entryId = kv.key.slice(prefixes.outboxOf(this.service).length);
-    const record: OutboxQuarantineRecord = { value: kv.value, reason, failure, attempts, createRevision: kv.createRevision, quarantinedAt: new Date().toISOString(), instance: this.identity.instanceId };
+    const record: OutboxQuarantineRecord = {
+      value: kv.value,
+      reason,
+      failure,
+      attempts,
+      createRevision: kv.createRevision,
+      quarantinedAt: new Date().toISOString(),
+      instance: this.identity.instanceId,
+    };
     try {
       const ns = this.etcd.kv;
-      const res = await ns.if(kv.key, 'Mod', '==', kv.modRevision).then(ns.delete().key(kv.key), ns.put(keys.outboxQuarantine(this.service, entryId)).value(JSON.stringify(record))).commit();
+      const res = await ns
+        .if(kv.key, 'Mod', '==', kv.modRevision)
+        .then(ns.delete().key(kv.key), ns.put(keys.outboxQuarantine(this.service, entryId)).value(JSON.stringify(record)))
+        .commit();
       if (!res.succeeded) return false;
     } catch (e) {
       this.log.warn({ key: kv.key, err: (e as Error).message }, 'could not quarantine the outbox entry; will retry');
@@ -240,7 +251,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     }
     this.metrics.outboxQuarantinedTotal.inc();
     this.metrics.outboxQuarantined.inc();
-    this.log.error({ key: kv.key, attempts, failure, reason }, 'outbox entry quarantined: it could not be expanded or published (npm run outbox -- list)');
+    this.log.error(
+      { key: kv.key, attempts, failure, reason },
+      'outbox entry quarantined: it could not be expanded or published (npm run outbox -- list)',
+    );
     return true;
   }
 
@@ -268,7 +282,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       return expand(entry.payload, kv.createRevision);
     }
     const stamp = entry.stampRevision;
-    return (entry.envelopes as EventEnvelope[]).map((env) => (stamp ? { ...env, data: { ...(env.data as object), revision: kv.createRevision } } : env));
+    return (entry.envelopes as EventEnvelope[]).map((env) =>
+      stamp ? { ...env, data: { ...(env.data as object), revision: kv.createRevision } } : env,
+    );
   }
 }
 

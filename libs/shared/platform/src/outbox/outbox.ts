@@ -43,7 +43,12 @@ function put(ns: Namespace, service: ServiceName, value: OutboxEntry): OutboxWri
 }
 
 /** A put carrying ready envelopes, to include in the Txn that makes the change. */
-export function outboxPut(ns: Namespace, service: ServiceName, envelopes: EventEnvelope[], opts: { stampRevision?: boolean } = {}): OutboxWrite {
+export function outboxPut(
+  ns: Namespace,
+  service: ServiceName,
+  envelopes: EventEnvelope[],
+  opts: { stampRevision?: boolean } = {},
+): OutboxWrite {
   return put(ns, service, { envelopes, stampRevision: opts.stampRevision ?? false });
 }
 
