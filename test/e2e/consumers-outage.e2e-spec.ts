@@ -11,9 +11,17 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { PARKED_STREAM, Rpc, saleRecord, statsRecord } from '@ticketcd/contracts';
 import { scanPrefix, type EtcdConnection } from '@ticketcd/etcd';
-import { keys, parseKey, prefixes } from '@ticketcd/keys';
+import { keys, parseKey } from '@ticketcd/keys';
 import type { NatsConnection, RpcClient } from '@ticketcd/messaging';
-import { seedEvent, startStackWithClients, waitFor, type Stack, type StackClients } from '@ticketcd/testing';
+import {
+  seedEvent,
+  startStackWithClients,
+  consumerBacklog,
+  waitFor,
+  waitPipelineIdle,
+  type Stack,
+  type StackClients,
+} from '@ticketcd/testing';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ulid } from 'ulid';
@@ -36,22 +44,12 @@ beforeAll(async () => {
 
 afterAll(() => clients?.close());
 
-async function consumerBacklog(durable: string): Promise<number> {
-  const info = await (await jetstreamManager(nc)).consumers.info('INVENTORY', durable);
-  return info.num_pending + info.num_ack_pending;
-}
-
 async function caughtUp(): Promise<void> {
-  const outboxEmpty = async (service: 'inventory' | 'notifier') =>
-    (await etcd.kv.getAll().prefix(prefixes.outboxOf(service)).count()) === 0;
-  await waitFor(
-    async () =>
-      (await outboxEmpty('inventory')) &&
-      (await consumerBacklog(DURABLES.orders)) === 0 &&
-      (await consumerBacklog(DURABLES.notifier)) === 0 &&
-      (await outboxEmpty('notifier')),
-    { timeoutMs: 60_000, intervalMs: 250, what: 'outboxes relayed and consumers caught up' },
-  );
+  await waitPipelineIdle(etcd, nc, {
+    outboxes: ['inventory', 'notifier'],
+    consumers: Object.values(DURABLES).map((durable) => ({ stream: 'INVENTORY', durable })),
+    what: 'outboxes relayed and consumers caught up',
+  });
 }
 
 async function scan<T>(prefix: string, map: (key: string, value: string) => T | null): Promise<T[]> {
@@ -138,10 +136,15 @@ describe('consumers through a 60 s quorum loss (issue 13.2, invariant 5)', () =>
           expect(r.status).toBe('accepted');
         }
       }
-      await waitFor(async () => (await consumerBacklog(DURABLES.orders)) >= 4 && (await consumerBacklog(DURABLES.notifier)) >= 2, {
-        timeoutMs: 10_000,
-        what: 'the late sales published',
-      });
+      await waitFor(
+        async () =>
+          (await consumerBacklog(nc, 'INVENTORY', DURABLES.orders)) >= 4 &&
+          (await consumerBacklog(nc, 'INVENTORY', DURABLES.notifier)) >= 2,
+        {
+          timeoutMs: 10_000,
+          what: 'the late sales published',
+        },
+      );
       await Promise.all([0, 1, 2].map((i) => stack.etcd.stopMember(i, 'SIGKILL')));
       const lostAt = Date.now();
       signal('SIGCONT');

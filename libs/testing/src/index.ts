@@ -5,3 +5,4 @@ export * from './fixtures.js';
 export * from './rpc.js';
 export type { Stack, ServiceProcess } from '@ticketcd/stack';
 export * from './stack-clients.js';
+export * from './pipeline.js';

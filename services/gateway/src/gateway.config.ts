@@ -46,6 +46,8 @@ export const gatewayConfig = baseServiceConfig
     RATE_ORDERS_PER_IP: rate().default({ count: 600, seconds: 10 }),
     /** Orders in flight in this instance beyond which new ones get 429 at once. */
     ORDERS_MAX_IN_FLIGHT: env.int(1, 100_000).default(2000),
+    // Longer than RPC_TIMEOUT_MS: an order rides out an etcd leader election (1-3 s under load) rather than fail.
+    ORDER_TIMEOUT_MS: env.int(500, 120_000).default(5000),
     /** Live streams: a comment line this often keeps proxies from closing idle streams. */
     SSE_HEARTBEAT_MS: env.int(100, 120_000).default(15_000),
     SSE_MAX_CLIENTS: env.int(1, 1_000_000).default(10_000),

@@ -7,9 +7,9 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Events, Rpc } from '@ticketcd/contracts';
 import { scanPrefix, type EtcdConnection } from '@ticketcd/etcd';
-import { parseKey, prefixes } from '@ticketcd/keys';
+import { parseKey } from '@ticketcd/keys';
 import type { NatsConnection, RpcClient } from '@ticketcd/messaging';
-import { seedEvent, startStackWithClients, waitFor, type Stack, type StackClients } from '@ticketcd/testing';
+import { seedEvent, startStackWithClients, waitFor, waitPipelineIdle, type Stack, type StackClients } from '@ticketcd/testing';
 import { ulid } from 'ulid';
 
 const DURABLE = 'notifier-stock';
@@ -55,16 +55,12 @@ async function alertsOf(eventId: string): Promise<StoredAlert[]> {
 
 /** Every sale relayed, every stock change handled, every alert relayed. */
 async function caughtUp(): Promise<void> {
-  const jsm = await jetstreamManager(nc);
-  const empty = async (service: 'inventory' | 'notifier') => (await etcd.kv.getAll().prefix(prefixes.outboxOf(service)).count()) === 0;
-  await waitFor(
-    async () => {
-      if (!(await empty('inventory'))) return false;
-      const info = await jsm.consumers.info('INVENTORY', DURABLE);
-      return info.num_pending === 0 && info.num_ack_pending === 0 && (await empty('notifier'));
-    },
-    { timeoutMs: 120_000, intervalMs: 200, what: 'the notifiers to catch up' },
-  );
+  await waitPipelineIdle(etcd, nc, {
+    outboxes: ['inventory', 'notifier'],
+    consumers: [{ stream: 'INVENTORY', durable: DURABLE }],
+    timeoutMs: 120_000,
+    what: 'the notifiers to catch up',
+  });
 }
 
 /** Alert ids published on notifier.alert.fired (the stream de-duplicates by alert id). */

@@ -9,7 +9,7 @@ import { Rpc, saleRecord, type EventEnvelope, type RpcResult } from '@ticketcd/c
 import { scanPrefix, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import type { NatsConnection, RpcClient } from '@ticketcd/messaging';
-import { startStackWithClients, waitFor, type Stack, type StackClients } from '@ticketcd/testing';
+import { startStackWithClients, waitFor, waitPipelineIdle, type Stack, type StackClients } from '@ticketcd/testing';
 import { ulid } from 'ulid';
 
 let stack: Stack;
@@ -32,14 +32,7 @@ const event = (name: string, total = 400) => ({
 });
 
 async function caughtUp(): Promise<void> {
-  const jsm = await jetstreamManager(nc);
-  await waitFor(
-    async () => {
-      const info = await jsm.consumers.info('INVENTORY', DURABLE);
-      return info.num_pending === 0 && info.num_ack_pending === 0;
-    },
-    { timeoutMs: 60_000, intervalMs: 200, what: 'the orders consumer to catch up' },
-  );
+  await waitPipelineIdle(etcd, nc, { consumers: [{ stream: 'INVENTORY', durable: DURABLE }], what: 'the orders consumer to catch up' });
 }
 
 /** Every accepted sale, from inventory's sale: records: orderId -> username. */

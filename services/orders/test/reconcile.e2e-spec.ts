@@ -8,7 +8,7 @@ import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import { Rpc, saleRecord, statsRecord } from '@ticketcd/contracts';
 import { scanPrefix } from '@ticketcd/etcd';
 import { keys, parseKey } from '@ticketcd/keys';
-import { seedEvent, startStackWithClients, waitFor, type StackClients } from '@ticketcd/testing';
+import { seedEvent, startStackWithClients, waitFor, waitPipelineIdle, type StackClients } from '@ticketcd/testing';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ulid } from 'ulid';
@@ -28,13 +28,10 @@ async function consumerInfo() {
 }
 
 async function caughtUp(): Promise<void> {
-  await waitFor(
-    async () => {
-      const info = await consumerInfo();
-      return info.num_pending === 0 && info.num_ack_pending === 0;
-    },
-    { timeoutMs: 60_000, intervalMs: 200, what: 'the orders consumer to catch up' },
-  );
+  await waitPipelineIdle(clients.etcd, clients.nc, {
+    consumers: [{ stream: 'INVENTORY', durable: DURABLE }],
+    what: 'the orders consumer to catch up',
+  });
 }
 
 /** Stats as the sale: records say they should be, per event and in all. */

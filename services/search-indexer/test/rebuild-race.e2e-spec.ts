@@ -5,10 +5,9 @@
  * words (every change is a phased, multi-Txn one), 200 edits through catalog while rebuilds run,
  * then, once the indexers drained, verify finds no difference.
  */
-import { jetstreamManager } from '@nats-io/jetstream';
 import { Rpc } from '@ticketcd/contracts';
-import { keys, prefixes } from '@ticketcd/keys';
-import { startStackWithClients, waitFor, type StackClients } from '@ticketcd/testing';
+import { keys } from '@ticketcd/keys';
+import { startStackWithClients, waitPipelineIdle, type StackClients } from '@ticketcd/testing';
 
 const DURABLE = 'search-indexer-catalog';
 const EVENTS = 10;
@@ -32,19 +31,12 @@ afterAll(() => clients?.close());
 
 async function caughtUp(): Promise<void> {
   const { etcd, nc } = clients;
-  await waitFor(async () => (await etcd.kv.getAll().prefix(prefixes.outboxOf('catalog')).count()) === 0, {
-    timeoutMs: 60_000,
-    intervalMs: 100,
-    what: 'the catalog outbox to be relayed',
+  await waitPipelineIdle(etcd, nc, {
+    outboxes: ['catalog'],
+    consumers: [{ stream: 'CATALOG', durable: DURABLE }],
+    timeoutMs: 120_000,
+    what: 'catalog changes relayed and indexed',
   });
-  const jsm = await jetstreamManager(nc);
-  await waitFor(
-    async () => {
-      const info = await jsm.consumers.info('CATALOG', DURABLE);
-      return info.num_pending === 0 && info.num_ack_pending === 0;
-    },
-    { timeoutMs: 120_000, intervalMs: 200, what: 'the search indexers to catch up' },
-  );
 }
 
 /** ~150 words no other version of any event uses, so each edit moves ~300 postings. */

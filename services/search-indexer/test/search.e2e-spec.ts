@@ -10,7 +10,7 @@ import { Rpc, type EventFields, type RpcResult } from '@ticketcd/contracts';
 import type { EtcdConnection } from '@ticketcd/etcd';
 import { keys, prefixes } from '@ticketcd/keys';
 import type { NatsConnection, RpcClient } from '@ticketcd/messaging';
-import { startStackWithClients, waitFor, type Stack, type StackClients } from '@ticketcd/testing';
+import { startStackWithClients, waitPipelineIdle, type Stack, type StackClients } from '@ticketcd/testing';
 import { execFile } from 'node:child_process';
 import { ulid } from 'ulid';
 
@@ -37,19 +37,12 @@ const event = (over: Partial<EventFields> = {}) => ({
 
 /** Every committed catalog change relayed (outbox empty) and indexed (consumer drained). */
 async function caughtUp(): Promise<void> {
-  await waitFor(async () => (await etcd.kv.getAll().prefix(prefixes.outboxOf('catalog')).count()) === 0, {
-    timeoutMs: 30_000,
-    intervalMs: 50,
-    what: 'the catalog outbox to be relayed',
+  await waitPipelineIdle(etcd, nc, {
+    outboxes: ['catalog'],
+    consumers: [{ stream: 'CATALOG', durable: DURABLE }],
+    timeoutMs: 90_000,
+    what: 'catalog changes relayed and indexed',
   });
-  const jsm = await jetstreamManager(nc);
-  await waitFor(
-    async () => {
-      const info = await jsm.consumers.info('CATALOG', DURABLE);
-      return info.num_pending === 0 && info.num_ack_pending === 0;
-    },
-    { timeoutMs: 90_000, intervalMs: 200, what: 'the search indexers to catch up' },
-  );
 }
 
 async function search(req: { text?: string; type?: string; location?: string }): Promise<Hit[]> {

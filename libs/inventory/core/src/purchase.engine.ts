@@ -10,7 +10,7 @@
  * Plain class (no Nest) so the service and the benchmark run the very same code.
  */
 import { AppError, buildEnvelope, Events, type EventEnvelope } from '@ticketcd/contracts';
-import { EtcdUnavailableError, GroupCommitter, type EtcdConnection, type Queued } from '@ticketcd/etcd';
+import { EtcdUnavailableError, GroupCommitter, MIN_ATTEMPT_MS, resendPause, type EtcdConnection, type Queued } from '@ticketcd/etcd';
 import { currentDeadline, currentTraceId, newTraceId } from '@ticketcd/observability';
 import { decideBatch, type BatchDecision, type BatchState, type OrderRequest, type PurchaseOutcome } from './decide.js';
 import { soldMessageId, stockMessageId } from './message-ids.js';
@@ -33,8 +33,6 @@ export interface PurchaseEngineOptions {
 
 /** Kept for the answer to travel back to the caller before it gives up. */
 const REPLY_MARGIN_MS = 250;
-/** Less time than this left: answer now rather than start an etcd call that cannot finish. */
-const MIN_ATTEMPT_MS = 100;
 
 type Pending = OrderRequest & { deadlineAt: number };
 
@@ -102,7 +100,7 @@ export class PurchaseEngine {
         // Ambiguous or not, resending is safe (see commitBatch). Pause briefly (a leader election
         // takes 1-2 s) and go on with the orders whose callers still wait; answer the others.
         this.stats.resends++;
-        const pause = Math.min(400, 50 * 2 ** failures++) * (0.5 + Math.random());
+        const pause = resendPause(failures++);
         const cutoff = Date.now() + pause + MIN_ATTEMPT_MS;
         const late = batch.filter((b) => b.order.deadlineAt < cutoff);
         const unavailable = AppError.unavailable(

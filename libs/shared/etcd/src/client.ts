@@ -6,9 +6,9 @@
  *    connection, open circuit), which still fails over to the next member.
  * Writes that can be ambiguous are made safe by guards (see txn.ts `createOnce`).
  */
-import { ConstantBackoff, handleWhen, retry } from 'cockatiel';
+import { circuitBreaker, ConsecutiveBreaker, ConstantBackoff, handleWhen, retry } from 'cockatiel';
 import { Etcd3, type Namespace } from 'etcd3';
-import { isNeverSentError } from './errors.js';
+import { isMemberUnreachableError, isNeverSentError } from './errors.js';
 
 export interface EtcdOptions {
   endpoints: string[];
@@ -32,6 +32,16 @@ export interface EtcdConnection {
   close(): void;
 }
 
+/**
+ * Per member: stop sending to a member only after it refused three connections in a row, and try
+ * it again after a second. etcd3's default breaker also counts deadlines (for 5 s): during a leader
+ * election every member misses deadlines, every breaker opened, and a 1-2 s election became a
+ * 5 s outage in which even resends that would have found the new leader failed at once.
+ */
+export function memberCircuitBreaker() {
+  return circuitBreaker(handleWhen(isMemberUnreachableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(3) });
+}
+
 /** At most `attempts` sends in all, retried only when the previous one never left. */
 export function neverSentRetryPolicy(attempts: number) {
   return retry(handleWhen(isNeverSentError), { maxAttempts: Math.max(0, attempts - 1), backoff: new ConstantBackoff(25) });
@@ -45,6 +55,7 @@ export function createEtcdConnection(opts: EtcdOptions): EtcdConnection {
     faultHandling: {
       // One attempt per member at most: a refused connection moves on to another member.
       global: neverSentRetryPolicy(opts.endpoints.length),
+      host: () => memberCircuitBreaker(),
     },
   });
   const namespace = opts.namespace ?? '';

@@ -22,11 +22,19 @@ export class EtcdUnavailableError extends Error {
 
 const NEVER_SENT = /No connection established|ECONNREFUSED|failed to connect|Name resolution failed|EHOSTUNREACH|ENOTFOUND/i;
 
+/**
+ * True when the member itself could not be reached (refused, unresolvable): the one failure that
+ * says something about that member. A deadline says nothing of the kind: during a leader election
+ * every member misses deadlines at once.
+ */
+export function isMemberUnreachableError(error: unknown): boolean {
+  return error instanceof GRPCUnavailableError && NEVER_SENT.test(error.message);
+}
+
 /** True when the request certainly did not reach a member, so sending it again cannot apply it twice. */
 export function isNeverSentError(error: unknown): boolean {
   if (isBrokenCircuitError(error as Error)) return true;
-  if (error instanceof GRPCUnavailableError) return NEVER_SENT.test(error.message);
-  return false;
+  return isMemberUnreachableError(error);
 }
 
 /** True for failures of availability (as opposed to a bad request or a failed compare). */

@@ -1,6 +1,6 @@
 /** Unit tests of the etcd helpers: no I/O. */
 import { GRPCDeadlineExceededError, GRPCUnavailableError } from 'etcd3';
-import { neverSentRetryPolicy } from './client.js';
+import { memberCircuitBreaker, neverSentRetryPolicy } from './client.js';
 import { EtcdUnavailableError, isNeverSentError, toStoreError } from './errors.js';
 import { prefixEnd } from './paging.js';
 import { chunk, MAX_TXN_OPS } from './txn.js';
@@ -59,5 +59,25 @@ describe('retry guard (etcd3 would otherwise re-send a committed Txn)', () => {
     expect((toStoreError(refused(), 'x') as EtcdUnavailableError).ambiguous).toBe(false);
     const other = new Error('compare failed');
     expect(toStoreError(other, 'x')).toBe(other);
+  });
+});
+
+describe('per-member circuit breaker (issue 13 point 8: ride through leader elections)', () => {
+  const refused = () =>
+    new GRPCUnavailableError('14 UNAVAILABLE: No connection established. Last error: connect ECONNREFUSED 127.0.0.1:2379');
+  const deadline = () => new GRPCDeadlineExceededError('4 DEADLINE_EXCEEDED: Deadline exceeded');
+  const failWith = (e: () => Error) => () => Promise.reject(e());
+
+  it('stays closed through deadlines (an election makes every member miss them)', async () => {
+    const breaker = memberCircuitBreaker();
+    for (let i = 0; i < 10; i++) await expect(breaker.execute(failWith(deadline))).rejects.toBeInstanceOf(GRPCDeadlineExceededError);
+    await expect(breaker.execute(() => Promise.resolve('answered'))).resolves.toBe('answered');
+  });
+
+  it('opens after three refused connections in a row (that member is down)', async () => {
+    const breaker = memberCircuitBreaker();
+    for (let i = 0; i < 3; i++) await expect(breaker.execute(failWith(refused))).rejects.toBeInstanceOf(GRPCUnavailableError);
+    const open = await breaker.execute(() => Promise.resolve('sent')).catch((e: unknown) => e);
+    expect(isNeverSentError(open)).toBe(true);
   });
 });

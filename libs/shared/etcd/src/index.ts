@@ -7,3 +7,4 @@ export * from './leased-key.js';
 export * from './watched-prefix.js';
 export * from './cas.js';
 export * from './group-commit.js';
+export * from './resend.js';

@@ -127,6 +127,7 @@ export interface CreateManyResult {
 export async function createManyOnce(
   ns: Namespace,
   entries: readonly { key: string; value: string }[],
+  opts: { deadline?: Date } = {},
 ): Promise<Map<string, CreateManyResult>> {
   const out = new Map<string, CreateManyResult>();
   const unique = new Map<string, string>();
@@ -142,6 +143,7 @@ export async function createManyOnce(
       res = await txn
         .then(...pending.map((p) => ns.put(p.key).value(p.value)))
         .else(...pending.map((p) => ns.get(p.key)))
+        .options(opts.deadline ? { deadline: opts.deadline } : undefined)
         .commit();
     } catch (e) {
       throw toStoreError(e, `create-once of ${pending.length} keys`);

@@ -32,7 +32,11 @@ export class OrdersService {
     this.inFlight++;
     let outcome: Outcome;
     try {
-      outcome = await this.forward.call(Rpc.orders.place, { username, idempotencyKey, ...order });
+      outcome = await this.forward.call(
+        Rpc.orders.place,
+        { username, idempotencyKey, ...order },
+        { timeoutMs: this.config.ORDER_TIMEOUT_MS },
+      );
     } finally {
       this.inFlight--;
     }

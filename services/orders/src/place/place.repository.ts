@@ -20,11 +20,12 @@ export class PlaceRepository {
    * exists yet (the usual case). Concurrent claims (any instance) are serialised by Create==0, and
    * a replayed Txn finds its own claims. Returns the claim in force per order key: ours, or the first.
    */
-  async claimMany(requests: readonly ClaimRequest[]): Promise<Map<string, OrderClaimRecord>> {
+  async claimMany(requests: readonly ClaimRequest[], deadline?: Date): Promise<Map<string, OrderClaimRecord>> {
     const keyOf = (r: ClaimRequest) => keys.order(r.username, r.orderId);
     const results = await createManyOnce(
       this.etcd.kv,
       requests.map((r) => ({ key: keyOf(r), value: JSON.stringify(r.claim) })),
+      { deadline },
     );
     return new Map(requests.map((r) => [keyOf(r), orderClaimRecord.parse(JSON.parse(results.get(keyOf(r))!.value))]));
   }

@@ -6,9 +6,10 @@
  */
 import { Injectable } from '@nestjs/common';
 import { Rpc, type OrderClaimRecord, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
-import { GroupCommitter, type Queued } from '@ticketcd/etcd';
+import { GroupCommitter, resendGuarded, type Queued } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
 import { RpcClient } from '@ticketcd/messaging';
+import { currentDeadline } from '@ticketcd/observability';
 import { claimOf, keyReused, sameOrder } from './order-claim.js';
 import { deriveOrderId } from './order-id.js';
 import { PlaceRepository, type ClaimRequest } from './place.repository.js';
@@ -21,10 +22,21 @@ import { PlaceRepository, type ClaimRequest } from './place.repository.js';
  */
 const CLAIM_BATCH_MAX = 100;
 const CLAIM_SHARDS = 4;
+/** One claim send's deadline: short, so a send stuck on a leaderless member is resent soon after the election. */
+const CLAIM_ATTEMPT_MS = 700;
+/** Without a caller's budget, the most an order may take here. */
+const DEFAULT_BUDGET_MS = 3000;
+/**
+ * Kept for inventory after the claim. An election is ridden through once: if the claim waited
+ * one out, inventory finds the new leader in place and commits in milliseconds.
+ */
+const INVENTORY_SHARE_MS = 500;
+
+type PendingClaim = ClaimRequest & { deadlineAt: number };
 
 @Injectable()
 export class PlaceService {
-  private readonly claims = new GroupCommitter<ClaimRequest, OrderClaimRecord>(CLAIM_BATCH_MAX, (_shard, batch) => this.claimBatch(batch));
+  private readonly claims = new GroupCommitter<PendingClaim, OrderClaimRecord>(CLAIM_BATCH_MAX, (_shard, batch) => this.claimBatch(batch));
 
   constructor(
     private readonly rpc: RpcClient,
@@ -34,7 +46,8 @@ export class PlaceService {
   async place(req: RpcRequest<typeof Rpc.orders.place>): Promise<RpcResult<typeof Rpc.orders.place>> {
     const orderId = deriveOrderId(req.username, req.idempotencyKey);
     const shard = String(parseInt(orderId.slice(0, 2), 16) % CLAIM_SHARDS);
-    const first = await this.claims.submit(shard, { username: req.username, orderId, claim: claimOf(req, new Date()) });
+    const deadlineAt = (currentDeadline() ?? Date.now() + DEFAULT_BUDGET_MS) - INVENTORY_SHARE_MS;
+    const first = await this.claims.submit(shard, { username: req.username, orderId, claim: claimOf(req, new Date()), deadlineAt });
     if (!sameOrder(first, req)) throw keyReused(orderId, first);
     const outcome = await this.rpc.call(Rpc.inventory.purchase, {
       orderId,
@@ -47,9 +60,19 @@ export class PlaceService {
     return outcome;
   }
 
-  /** One Txn for the batch; repeats of a key in it all get the claim in force (the first one's, or an older one). */
-  private async claimBatch(batch: Queued<ClaimRequest, OrderClaimRecord>[]): Promise<void> {
-    const inForce = await this.repo.claimMany(batch.map((b) => b.order));
+  /**
+   * One Txn for the batch; repeats of a key in it all get the claim in force (the first one's, or
+   * an older one). The Txn is Create==0 with read-back, so it is resent through an etcd leader
+   * election: a send that did commit is found by the next one as our own claim.
+   */
+  private async claimBatch(batch: Queued<PendingClaim, OrderClaimRecord>[]): Promise<void> {
+    const deadlineAt = Math.max(...batch.map((b) => b.order.deadlineAt));
+    const inForce = await resendGuarded({ deadlineAt, attemptMs: CLAIM_ATTEMPT_MS }, (deadline) =>
+      this.repo.claimMany(
+        batch.map((b) => b.order),
+        deadline,
+      ),
+    );
     for (const b of batch) b.resolve(inForce.get(keys.order(b.order.username, b.order.orderId))!);
   }
 }
