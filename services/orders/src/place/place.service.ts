@@ -46,15 +46,16 @@ export class PlaceService {
   async place(req: RpcRequest<typeof Rpc.orders.place>): Promise<RpcResult<typeof Rpc.orders.place>> {
     const orderId = deriveOrderId(req.username, req.idempotencyKey);
     const shard = String(parseInt(orderId.slice(0, 2), 16) % CLAIM_SHARDS);
-    const deadlineAt = (currentDeadline() ?? Date.now() + DEFAULT_BUDGET_MS) - INVENTORY_SHARE_MS;
-    const first = await this.claims.submit(shard, { username: req.username, orderId, claim: claimOf(req, new Date()), deadlineAt });
+    const budgetEnd = currentDeadline() ?? Date.now() + DEFAULT_BUDGET_MS;
+    const claim = { username: req.username, orderId, claim: claimOf(req, new Date()), deadlineAt: budgetEnd - INVENTORY_SHARE_MS };
+    const first = await this.claims.submit(shard, claim);
     if (!sameOrder(first, req)) throw keyReused(orderId, first);
-    const outcome = await this.rpc.call(Rpc.inventory.purchase, {
-      orderId,
-      username: req.username,
-      eventId: req.eventId,
-      lines: req.lines,
-    });
+    // Inventory gets all the time left (not just RPC_TIMEOUT_MS): it too may wait out an election.
+    const outcome = await this.rpc.call(
+      Rpc.inventory.purchase,
+      { orderId, username: req.username, eventId: req.eventId, lines: req.lines },
+      { timeoutMs: Math.max(1, budgetEnd - Date.now()) },
+    );
     // A sale made before its key had a claim (data older than claims) may be another order.
     if (outcome.status === 'accepted' && !sameOrder(outcome, req)) throw keyReused(orderId, outcome);
     return outcome;
