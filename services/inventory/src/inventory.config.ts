@@ -15,7 +15,7 @@ export const inventoryConfig = baseServiceConfig.extend({
   PURCHASE_STATE_TTL_MS: env.int(0, 60_000).default(1000),
   /** Most time one order may take, resends through a leader election included; the caller's
    *  deadline (its RPC budget) wins when shorter. */
-  PURCHASE_DEADLINE_MS: env.int(200, 60_000).default(2500),
+  PURCHASE_DEADLINE_MS: env.int(200, 60_000).default(4500),
   /** Deadline of one etcd call of a purchase batch: a call lost with a dead leader is resent after it. */
   PURCHASE_ATTEMPT_MS: env.int(50, 60_000).default(1000),
 });

@@ -23,7 +23,7 @@ export interface PurchaseEngineOptions {
   maxConflicts: number;
   /** How long a batch may decide against the state this instance last committed, unread. */
   stateTtlMs: number;
-  /** Most time an order may take, resends included, when the caller sent no budget of its own. */
+  /** Most time an order may take, resends included; a caller's shorter budget wins. */
   deadlineMs?: number;
   /** Deadline of one etcd call of a batch (shorter than the order's, so a call lost with a dead leader leaves time to resend). */
   attemptMs?: number;
@@ -65,8 +65,9 @@ export class PurchaseEngine {
         ),
       );
     }
-    // The caller's budget when it sent one (it knows how long its buyer waits), else our own.
-    const deadlineAt = (currentDeadline() ?? Date.now() + (this.opts.deadlineMs ?? 2500)) - REPLY_MARGIN_MS;
+    // The caller's budget, but never past our own bound (a caller may wait a minute; a store
+    // that has not answered in seconds has lost its quorum, and the buyer should hear so).
+    const deadlineAt = Math.min(currentDeadline() ?? Infinity, Date.now() + (this.opts.deadlineMs ?? 4500)) - REPLY_MARGIN_MS;
     return this.committer.submit(order.eventId, { ...order, traceId: order.traceId ?? currentTraceId() ?? newTraceId(), deadlineAt });
   }
 

@@ -24,8 +24,8 @@ const CLAIM_BATCH_MAX = 100;
 const CLAIM_SHARDS = 4;
 /** One claim send's deadline: short, so a send stuck on a leaderless member is resent soon after the election. */
 const CLAIM_ATTEMPT_MS = 700;
-/** Without a caller's budget, the most an order may take here. */
-const DEFAULT_BUDGET_MS = 3000;
+/** The most an order may take here, whatever the caller's budget: enough to ride out an etcd election. */
+const MAX_ORDER_MS = 5000;
 /**
  * Kept for inventory after the claim. An election is ridden through once: if the claim waited
  * one out, inventory finds the new leader in place and commits in milliseconds.
@@ -46,7 +46,7 @@ export class PlaceService {
   async place(req: RpcRequest<typeof Rpc.orders.place>): Promise<RpcResult<typeof Rpc.orders.place>> {
     const orderId = deriveOrderId(req.username, req.idempotencyKey);
     const shard = String(parseInt(orderId.slice(0, 2), 16) % CLAIM_SHARDS);
-    const budgetEnd = currentDeadline() ?? Date.now() + DEFAULT_BUDGET_MS;
+    const budgetEnd = Math.min(currentDeadline() ?? Infinity, Date.now() + MAX_ORDER_MS);
     const claim = { username: req.username, orderId, claim: claimOf(req, new Date()), deadlineAt: budgetEnd - INVENTORY_SHARE_MS };
     const first = await this.claims.submit(shard, claim);
     if (!sameOrder(first, req)) throw keyReused(orderId, first);
