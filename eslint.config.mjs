@@ -1,5 +1,6 @@
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 /**
  * Module boundaries (docs/architecture.md):
@@ -12,9 +13,9 @@ import prettier from 'eslint-config-prettier';
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
-  { ignores: ['**/dist/**', '**/node_modules/**', '.stack/**', '.nx/**', 'coverage/**', 'tmp/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '.stack/**', '.nx/**', 'coverage/**', 'tmp/**', 'services/web/src/api/schema.gen.ts'] },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
@@ -32,6 +33,8 @@ export default [
               sourceTag: `scope:${s}`,
               onlyDependOnLibsWithTags: ['scope:shared', 'scope:testing', `scope:${s}`],
             })),
+            // The web UI runs in browsers and talks to the gateway over HTTP only; its browser tests use the test helpers.
+            { sourceTag: 'type:web', onlyDependOnLibsWithTags: ['type:testing'] },
             { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling', 'type:testing'] },
             { sourceTag: 'type:test-suite', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling', 'type:testing'] },
           ],
@@ -51,6 +54,18 @@ export default [
             },
           ],
         },
+      ],
+    },
+  },
+  // The web UI: React's rules of hooks.
+  {
+    files: ['services/web/**/*.tsx', 'services/web/src/**/*.ts'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@ticketcd/*'], message: 'the web UI imports no lib: it talks to the gateway over HTTP' }] },
       ],
     },
   },

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs and this machine lacks: etcd, etcdctl and nats-server from
 # Debian, and the npm packages from the lockfile (which bring Node 24 for every npm script).
+# With --browser (the tests): Debian's chromium and a font too, for the web UI's browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,10 @@ missing=()
 have etcd || missing+=(etcd-server)
 have etcdctl || missing+=(etcd-client)
 have nats-server || missing+=(nats-server)
+if [ "${1:-}" = "--browser" ]; then
+  have chromium || missing+=(chromium)
+  [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing from Debian: ${missing[*]}"
   sudo=""

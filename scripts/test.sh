@@ -4,7 +4,7 @@
 # and stop their own etcd x5 + nats-server -js on free ports in a temp dir.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/ensure-deps.sh || exit 1
+bash scripts/ensure-deps.sh --browser || exit 1
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 
 step() {

@@ -255,8 +255,8 @@ describe('instance details are admin only (issue 13.10)', () => {
   }
   const text = (body: unknown) => (typeof body === 'string' ? body : JSON.stringify(body ?? ''));
 
-  it('/ shows no host, pid or port to anyone; /api/system/instances and /admin/status are 401 anonymous, 403 to a user, and list them to an admin', async () => {
-    for (const path of ['/api/system/instances', '/admin/status']) {
+  it('/ (the web UI) shows no host, pid or port to anyone; /api/system/instances is 401 anonymous, 403 to a user, and lists them to an admin', async () => {
+    for (const path of ['/api/system/instances']) {
       const a = await anon.get(path);
       expect({ path, status: a.status, code: a.body?.error?.code, leaks: secretsIn(text(a.body)) }).toEqual({
         path,
@@ -287,7 +287,6 @@ describe('instance details are admin only (issue 13.10)', () => {
         leaks: [],
         ids: [],
       });
-      expect(body).toContain('/api/docs');
     }
     const gateway = clients.stack.services.find((s) => s.spec.service === 'gateway')!;
     const listed = await admin.get('/api/system/instances');
@@ -303,12 +302,6 @@ describe('instance details are admin only (issue 13.10)', () => {
         httpPort: gateway.spec.port,
       }),
     );
-    const page = await admin.get('/admin/status');
-    expect(page.status).toBe(200);
-    expect(page.headers.get('content-type')).toMatch(/text\/html/);
-    for (const s of clients.stack.services) expect(text(page.body)).toContain(s.instanceId);
-    expect(text(page.body)).toContain(String(gateway.process!.pid));
-    expect(text(page.body)).toContain(os.hostname());
   });
 });
 

@@ -1,5 +1,6 @@
 /**
- * The gateway's HTTP front: security headers, the body size limit, proxy trust and API docs.
+ * The gateway's HTTP front: security headers, the web UI's files, the body size limit, proxy trust
+ * and API docs.
  * Request ids come from the platform (X-Request-Id in, out, and in every log line).
  */
 import type { INestApplication } from '@nestjs/common';
@@ -8,6 +9,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import type { GatewayConfig } from '../gateway.config.js';
 import { buildOpenApiDocument } from '../openapi/openapi.js';
+import { DEFAULT_WEB_DIR, webUi } from './web-ui.js';
 
 export function configureGatewayHttp(app: INestApplication, config: GatewayConfig) {
   const http = app as NestExpressApplication;
@@ -20,6 +22,7 @@ export function configureGatewayHttp(app: INestApplication, config: GatewayConfi
       hsts: config.COOKIE_SECURE === 'true',
     }),
   );
+  http.use(webUi(config.WEB_DIR ?? DEFAULT_WEB_DIR));
   http.useBodyParser('json', { limit: config.BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] });
   if (config.API_DOCS) {
     SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), {

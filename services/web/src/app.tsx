@@ -1,0 +1,80 @@
+/**
+ * Routes. Clean URLs (/events/:id, /events/:id/tickets, /me, /me/notifications, /admin/...);
+ * the report's URLs (/home?search=, /event?id=, /tickets?eventid=, /profile?username=,
+ * /notifications) redirect to them. Admin pages are a separate chunk (code-split).
+ */
+import { lazy, type ReactNode } from 'react';
+import { createBrowserRouter, Navigate, useLocation, useSearchParams } from 'react-router';
+import { Layout } from './components/layout';
+import { LoadingList } from './components/states';
+import { useMe } from './lib/session';
+import LandingPage from './pages/landing.page';
+import HomePage from './pages/home.page';
+import EventPage from './pages/event.page';
+import CheckoutPage from './pages/checkout.page';
+import ProfilePage from './pages/profile.page';
+import NotificationsPage from './pages/notifications.page';
+import NotFoundPage from './pages/not-found.page';
+
+const AdminRoutes = lazy(() => import('./pages/admin/admin.routes'));
+
+/** Pages for logged-in people: others go to the landing page, and come back after logging in. */
+export function RequireUser({ children, admin }: { children: ReactNode; admin?: boolean }) {
+  const me = useMe();
+  const location = useLocation();
+  if (me.isLoading) return <LoadingList rows={2} />;
+  if (!me.data) return <Navigate to={`/?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  if (admin && me.data.role !== 'admin') return <NotFoundPage message="This page is for administrators." />;
+  return <>{children}</>;
+}
+
+function Legacy({ to }: { to: (q: URLSearchParams) => string }) {
+  const [q] = useSearchParams();
+  return <Navigate to={to(q)} replace />;
+}
+
+export const router = createBrowserRouter([
+  {
+    element: <Layout />,
+    children: [
+      { path: '/', element: <LandingPage /> },
+      { path: '/events', element: <HomePage /> },
+      { path: '/events/:eventId', element: <EventPage /> },
+      { path: '/events/:eventId/tickets', element: <CheckoutPage /> },
+      {
+        path: '/me',
+        element: (
+          <RequireUser>
+            <ProfilePage />
+          </RequireUser>
+        ),
+      },
+      {
+        path: '/me/notifications',
+        element: (
+          <RequireUser>
+            <NotificationsPage />
+          </RequireUser>
+        ),
+      },
+      {
+        path: '/admin/*',
+        element: (
+          <RequireUser admin>
+            <AdminRoutes />
+          </RequireUser>
+        ),
+      },
+      // The report's URLs.
+      { path: '/home', element: <Legacy to={(q) => `/events${q.get('search') ? `?q=${encodeURIComponent(q.get('search')!)}` : ''}`} /> },
+      { path: '/event', element: <Legacy to={(q) => (q.get('id') ? `/events/${encodeURIComponent(q.get('id')!)}` : '/events')} /> },
+      {
+        path: '/tickets',
+        element: <Legacy to={(q) => (q.get('eventid') ? `/events/${encodeURIComponent(q.get('eventid')!)}/tickets` : '/events')} />,
+      },
+      { path: '/profile', element: <Legacy to={() => '/me'} /> },
+      { path: '/notifications', element: <Legacy to={() => '/me/notifications'} /> },
+      { path: '*', element: <NotFoundPage /> },
+    ],
+  },
+]);
