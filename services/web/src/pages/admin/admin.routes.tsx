@@ -1,6 +1,11 @@
 /** The admin side (its own chunk): cluster, instances, events, static lists, statistics, key history. */
-import { NavLink, Route, Routes } from 'react-router';
-import { PageTitle, cx } from '../../components/ui';
+import { NavLink, Navigate, Route, Routes } from 'react-router';
+import { cx } from '../../components/ui';
+import ClusterPage from './cluster.page';
+import EventsAdminPage from './events.page';
+import KeyHistoryPage from './keys.page';
+import StaticListsPage from './static.page';
+import StatsPage from './stats.page';
 
 const tabs = [
   ['cluster', 'Cluster'],
@@ -9,10 +14,6 @@ const tabs = [
   ['stats', 'Statistics'],
   ['keys', 'Key history'],
 ] as const;
-
-function Stub({ name }: { name: string }) {
-  return <PageTitle sub="to be built">{name}</PageTitle>;
-}
 
 export default function AdminRoutes() {
   return (
@@ -34,12 +35,12 @@ export default function AdminRoutes() {
         ))}
       </nav>
       <Routes>
-        <Route index element={<Stub name="Cluster" />} />
-        <Route path="cluster" element={<Stub name="Cluster" />} />
-        <Route path="events/*" element={<Stub name="Events" />} />
-        <Route path="static" element={<Stub name="Static lists" />} />
-        <Route path="stats" element={<Stub name="Statistics" />} />
-        <Route path="keys" element={<Stub name="Key history" />} />
+        <Route index element={<Navigate to="cluster" replace />} />
+        <Route path="cluster" element={<ClusterPage />} />
+        <Route path="events/*" element={<EventsAdminPage />} />
+        <Route path="static" element={<StaticListsPage />} />
+        <Route path="stats" element={<StatsPage />} />
+        <Route path="keys" element={<KeyHistoryPage />} />
       </Routes>
     </div>
   );
