@@ -29,7 +29,11 @@ describe('the gateway serves the web UI', () => {
       });
       expect(await r.text()).toContain('<div id="root">');
     }
-    const html = await (await fetch(stack.baseUrl + '/')).text();
+    const root = await fetch(stack.baseUrl + '/');
+    // Own scripts only; no upgrade to https on a plain-http stack (it would break every asset).
+    expect(root.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    expect(root.headers.get('content-security-policy')).not.toMatch(/upgrade-insecure-requests/);
+    const html = await root.text();
     const asset = html.match(/\/assets\/[^"]+\.js/)![0];
     const a = await fetch(stack.baseUrl + asset);
     expect(a.status).toBe(200);

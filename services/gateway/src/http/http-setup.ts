@@ -17,8 +17,15 @@ export function configureGatewayHttp(app: INestApplication, config: GatewayConfi
   http.disable('x-powered-by');
   http.use(
     helmet({
-      // The UI and the docs load only their own scripts; inline styles are allowed for swagger-ui.
-      contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"] } },
+      // The UI and the docs load only their own scripts; inline styles are allowed (swagger-ui, chart sizing).
+      contentSecurityPolicy: {
+        directives: {
+          'script-src': ["'self'"],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          // Only where the site is served over TLS: on plain http (a dev stack, an ingress without TLS) it would break every asset.
+          'upgrade-insecure-requests': config.COOKIE_SECURE === 'true' ? [] : null,
+        },
+      },
       hsts: config.COOKIE_SECURE === 'true',
     }),
   );
