@@ -2,8 +2,6 @@
  * Data for the buyer pages' browser tests, made through the API: events created by the admin,
  * users registered and logged in, orders placed beside the browser (another buyer).
  */
-import { prefixes } from '@ticketcd/keys';
-import type { EtcdConnection } from '@ticketcd/etcd';
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { ADMIN } from './browser.js';
@@ -86,11 +84,6 @@ export async function createEvent(
   });
   if (r.status !== 201) throw new Error(`create event: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.eventId as string;
-}
-
-/** The sale records of an event in etcd (one per order bought). */
-export async function saleCount(etcd: EtcdConnection, eventId: string): Promise<number> {
-  return Object.keys(await etcd.kv.getAll().prefix(prefixes.salesOf(eventId)).strings()).length;
 }
 
 /** Waits for running CSS transitions (a button fading back from its busy colour) to end before axe looks. */

@@ -4,10 +4,10 @@
  * designed 503 state, retries by itself with the same Idempotency-Key and goes through once the
  * service is back; SOLD_OUT shows what is left and takes it in one tap.
  */
-import { waitFor } from '@ticketcd/testing';
+import { saleCount, waitFor } from '@ticketcd/testing';
 import type { Browser } from 'playwright-core';
 import { checkPage, launchBrowser, newSession, startUiStack, type UiSession } from './browser.js';
-import { Api, createEvent, saleCount, staticLists, transitionsDone, type Lists } from './buyer.fixtures.js';
+import { Api, createEvent, staticLists, transitionsDone, type Lists } from './buyer.fixtures.js';
 
 let stack: Awaited<ReturnType<typeof startUiStack>>;
 let browser: Browser;

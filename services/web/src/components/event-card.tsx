@@ -1,16 +1,11 @@
 /** An event as a card on the home page: name, date, place, type, "from" price and a stock badge. */
 import { Link } from 'react-router';
-import { availability, isPast, label, useEvent, type EventItem } from '../lib/events';
+import { availability, isPast, label, summarise, useEvent, type Availability, type EventItem } from '../lib/events';
 import { formatDate, formatMoney } from '../lib/format';
 import { PinIcon, TagIcon } from './icons';
 import { Badge, Skeleton, cx } from './ui';
 
-function StockBadge({ eventId }: { eventId: string }) {
-  // The list carries no stock: each card reads its event (cached, shared with the event page).
-  const q = useEvent(eventId);
-  if (q.isLoading) return <Skeleton className="h-5 w-24" />;
-  if (!q.data) return null;
-  const a = availability(q.data.tickets);
+function Stock({ a }: { a: Availability }) {
   return (
     <div className="flex flex-wrap items-center justify-between gap-2">
       <span className="text-sm text-ink-soft">
@@ -31,6 +26,14 @@ function StockBadge({ eventId }: { eventId: string }) {
       )}
     </div>
   );
+}
+
+/** When the listing could not say (its availability left out): read the event itself (cached, shared with its page). */
+function LazyStock({ eventId }: { eventId: string }) {
+  const q = useEvent(eventId);
+  if (q.isLoading) return <Skeleton className="h-5 w-24" />;
+  if (!q.data) return null;
+  return <Stock a={availability(q.data.tickets)} />;
 }
 
 export function EventCard({ event }: { event: EventItem }) {
@@ -74,7 +77,13 @@ export function EventCard({ event }: { event: EventItem }) {
           </div>
         </div>
         <div className="mt-auto border-t border-line px-4 py-3 sm:px-5">
-          {past ? <Badge tone="neutral">Took place</Badge> : <StockBadge eventId={event.eventId} />}
+          {past ? (
+            <Badge tone="neutral">Took place</Badge>
+          ) : event.availability ? (
+            <Stock a={summarise(event.availability)} />
+          ) : (
+            <LazyStock eventId={event.eventId} />
+          )}
         </div>
       </article>
     </li>

@@ -51,6 +51,15 @@ export function availability(tickets: Ticket[]): Availability {
   };
 }
 
+/** The listing's availability summary ({fromPrice, remaining, total}) with its badges decided. */
+export function summarise(a: { fromPrice: number | null; remaining: number; total: number }): Availability {
+  return {
+    ...a,
+    soldOut: a.total > 0 && a.remaining === 0,
+    fewLeft: a.remaining > 0 && a.total > 0 && a.remaining < a.total * FEW_LEFT_SHARE,
+  };
+}
+
 export function isPast(date: string, now = Date.now()): boolean {
   return new Date(date).getTime() < now;
 }

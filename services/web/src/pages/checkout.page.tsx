@@ -29,7 +29,7 @@ type Phase =
   | { kind: 'review' }
   | { kind: 'placing' }
   | { kind: 'done'; order: Accepted }
-  | { kind: 'recovering'; error: ApiError; retryAt: number; attempt: number }
+  | { kind: 'recovering'; error: ApiError; retryAt: number; retryInS: number; attempt: number }
   | { kind: 'failed'; error: unknown };
 
 /** The ticket store may come back: 503, 504, a timeout or the network. The same key is retried. */
@@ -99,7 +99,7 @@ function EventLine({ event }: { event: EventDetail }) {
 }
 
 function Recovering({ phase, onNow }: { phase: Extract<Phase, { kind: 'recovering' }>; onNow: () => void }) {
-  const seconds = useCountdown(Math.max(1, Math.ceil((phase.retryAt - Date.now()) / 1000)));
+  const seconds = useCountdown(phase.retryInS);
   return (
     <div role="alert" data-state="checkout-503" className="rounded-2xl bg-warn-soft p-4 text-warn-ink ring-1 ring-warn/30 sm:p-6">
       <h2 className="flex items-center gap-2 text-lg font-semibold">
@@ -216,7 +216,6 @@ export default function CheckoutPage() {
   const keys = useRef(new IdempotencyKeys());
   const sending = useRef(false);
   const [phase, setPhase] = useState<Phase>({ kind: 'review' });
-  const [retryNow, setRetryNow] = useState(0);
 
   const event = q.data;
   const quantities = event
@@ -248,7 +247,8 @@ export default function CheckoutPage() {
         // Not a final answer: the same key goes again, by itself.
         setPhase((p) => {
           const attempt = p.kind === 'recovering' ? p.attempt + 1 : 0;
-          return { kind: 'recovering', error: e, attempt, retryAt: Date.now() + retryDelayMs(attempt) };
+          const delay = retryDelayMs(attempt);
+          return { kind: 'recovering', error: e, attempt, retryAt: Date.now() + delay, retryInS: Math.ceil(delay / 1000) };
         });
       } else {
         if (!(isApiError(e) && e.status === 429)) keys.current.settle();
@@ -269,7 +269,7 @@ export default function CheckoutPage() {
     if (phase.kind !== 'recovering') return;
     const t = setTimeout(() => void placeRef.current(), Math.max(0, phase.retryAt - Date.now()));
     return () => clearTimeout(t);
-  }, [phase, retryNow]);
+  }, [phase]);
 
   // Quantities changed (e.g. "take what is left"): a new order, back to review.
   const fingerprint = params.toString();
@@ -314,15 +314,7 @@ export default function CheckoutPage() {
     <div className="mx-auto max-w-2xl">
       <PageTitle sub={<EventLine event={event} />}>Review your order</PageTitle>
       <div className="space-y-6">
-        {phase.kind === 'recovering' && (
-          <Recovering
-            phase={phase}
-            onNow={() => {
-              setPhase({ ...phase, retryAt: Date.now() });
-              setRetryNow((n) => n + 1);
-            }}
-          />
-        )}
+        {phase.kind === 'recovering' && <Recovering key={phase.attempt} phase={phase} onNow={() => void place()} />}
         {soldOutRemaining && <SoldOut event={event} asked={orderLines} remaining={soldOutRemaining} />}
         {err?.status === 429 && <RateLimited error={err} onRetry={() => void place()} />}
         {phase.kind === 'failed' && !soldOutRemaining && err?.status !== 429 && (

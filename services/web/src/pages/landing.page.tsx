@@ -121,7 +121,7 @@ function RegisterForm() {
           value={f.username}
           onChange={set('username')}
           error={err?.fieldMessage('username') ?? (err?.status === 409 ? 'That username is taken.' : undefined)}
-          hint="3 to 32 characters: lower-case letters, digits, . _ -"
+          hint="3 to 32 characters: a to z, 0 to 9, dot, dash or underscore."
           required
         />
         <TextField
@@ -178,7 +178,7 @@ export default function LandingPage() {
         </p>
         <p className="mt-4">
           <Link to="/events" className="inline-flex min-h-11 items-center font-semibold text-accent underline-offset-4 hover:underline">
-            Browse the events without an account →
+            Browse events first →
           </Link>
         </p>
       </div>

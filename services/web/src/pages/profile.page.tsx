@@ -155,7 +155,12 @@ function Favourites() {
 
 export default function ProfilePage() {
   const me = useMe().data!;
-  const initials = (me.name || me.username).slice(0, 2).toUpperCase();
+  const initials = (me.name || me.username)
+    .split(/[\s._-]+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => w[0]!.toUpperCase())
+    .join('');
   return (
     <div>
       <PageTitle>My account</PageTitle>
