@@ -158,6 +158,8 @@ it("two browsers: one buys, the other's open event page updates its remaining co
   await expect(remaining.textContent()).resolves.toBe('50 of 50 left');
   // Anonymous: everything is shown, buying asks to log in.
   await watcher.page.getByRole('button', { name: 'Log in to buy' }).waitFor();
+  await watcher.page.getByRole('link', { name: 'Log in to set an alert' }).waitFor();
+  await watcher.page.getByRole('link', { name: /Log in to save/ }).waitFor();
 
   // The other browser buys through the UI.
   const buyer = await newSession(browser, stack.baseUrl);
@@ -194,10 +196,33 @@ it('a sold-out event says so, and an anonymous visitor is asked to log in to buy
   await s.page.goto(`/events/${eventId}`);
   await s.page.getByTestId('sold-out').waitFor();
   await s.page.getByRole('link', { name: /Log in to save/ }).waitFor();
-  await s.page.getByRole('link', { name: 'Log in to set an alert' }).waitFor();
   await expect(s.page.getByRole('button', { name: 'Sold out' }).isDisabled()).resolves.toBe(true);
   await s.page.locator('[data-live="live"]').waitFor();
   await checkPage(s.page, 'event-sold-out');
+  expect(s.errors).toEqual([]);
+  await s.context.close();
+});
+
+it('the events page pages with "Load more" and keeps past events apart', async () => {
+  const type = lists.ticketTypes[0]!;
+  // 13 upcoming events sharing a word (one more than a page), and one that took place.
+  for (let i = 0; i < 13; i++)
+    await createEvent(admin, lists, {
+      name: `Marigold Series night ${i + 1}`,
+      days: 50 + i,
+      tickets: [{ type, total: 10, price: 1000 + i }],
+    });
+  await createEvent(admin, lists, { name: 'Marigold Series opening', days: -3, tickets: [{ type, total: 10, price: 900 }] });
+  const s = await newSession(browser, stack.baseUrl);
+  await s.page.goto('/events?q=marigold');
+  const upcoming = s.page.getByRole('region', { name: /Results for/ });
+  await waitFor(async () => (await upcoming.getByRole('article').count()) === 12, { timeoutMs: 20_000, what: 'a first page of 12' });
+  await s.page.getByRole('button', { name: 'Load more events' }).click();
+  await waitFor(async () => (await upcoming.getByRole('article').count()) === 13, { what: 'the 13th after Load more' });
+  const past = s.page.getByRole('region', { name: 'Past events' });
+  await past.getByRole('link', { name: 'Marigold Series opening' }).waitFor();
+  await past.getByText('Took place').waitFor();
+  await expect(s.page.getByRole('button', { name: 'Load more events' }).count()).resolves.toBe(0);
   expect(s.errors).toEqual([]);
   await s.context.close();
 });

@@ -14,7 +14,7 @@ import { Badge, Button, ButtonLink, Card, PageTitle } from '../components/ui';
 import { eventKey, label, useEvent, type EventDetail } from '../lib/events';
 import { formatDate, formatMoney, plural } from '../lib/format';
 import { IdempotencyKeys, type OrderLine } from '../lib/idempotency';
-import { useMe } from '../lib/session';
+import { meKey, useMe } from '../lib/session';
 import { quantitiesQuery, readQuantities, type Quantities } from './event/quantities';
 
 type Accepted = {
@@ -251,6 +251,8 @@ export default function CheckoutPage() {
           return { kind: 'recovering', error: e, attempt, retryAt: Date.now() + delay, retryInS: Math.ceil(delay / 1000) };
         });
       } else {
+        // Logged out meanwhile: the session check sends the buyer to log in and back here.
+        if (isApiError(e) && e.status === 401) void qc.invalidateQueries({ queryKey: meKey });
         if (!(isApiError(e) && e.status === 429)) keys.current.settle();
         if (isApiError(e) && e.code === 'SOLD_OUT') void qc.invalidateQueries({ queryKey: eventKey(eventId) });
         setPhase({ kind: 'failed', error: e });

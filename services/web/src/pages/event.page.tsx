@@ -197,8 +197,8 @@ export default function EventPage() {
             <div className="mt-3 rounded-xl bg-danger-soft p-3 text-sm text-danger-ink" data-testid="sold-out">
               <p className="font-semibold">Sold out</p>
               <p>
-                Every ticket for this event has been sold. Tickets are never sold twice, so none will appear here unless the organiser adds
-                more: set an alert or save it as a favourite to hear about it.
+                Every ticket for this event has been sold, and a ticket is never sold twice. Save it as a favourite to find it again if the
+                organiser adds more.
               </p>
             </div>
           )}
@@ -209,13 +209,15 @@ export default function EventPage() {
           )}
         </section>
 
-        <AlertForm event={event} loggedIn={loggedIn} />
+        {canBuy && <AlertForm event={event} loggedIn={loggedIn} />}
       </div>
 
       <aside
         aria-label="Order summary"
         className={cx(
-          'sticky bottom-0 z-30 -mx-4 border-t border-line bg-surface/95 px-4 py-3 backdrop-blur',
+          // On a phone the summary and Buy stay at the bottom of the screen (not when there is nothing to buy).
+          canBuy && 'sticky bottom-0 z-30',
+          '-mx-4 border-t border-line bg-surface/95 px-4 py-3 backdrop-blur lg:sticky',
           'lg:bottom-auto lg:top-24 lg:mx-0 lg:self-start lg:rounded-2xl lg:border-0 lg:p-6 lg:shadow-sm lg:ring-1 lg:ring-line',
         )}
       >

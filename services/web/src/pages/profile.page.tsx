@@ -9,6 +9,8 @@ import { formatDate, formatDateShort, formatMoney, formatRelative, plural } from
 import { useMe } from '../lib/session';
 import { favouritesKey } from './event/engage';
 
+const memberSince = new Intl.DateTimeFormat(undefined, { month: 'long', year: 'numeric' });
+
 type Purchase = GetResult<'/api/me/purchases'>['items'][number];
 
 function EventName({ eventId }: { eventId: string }) {
@@ -172,7 +174,7 @@ export default function ProfilePage() {
           <p className="text-lg font-semibold text-ink">{me.name || me.username}</p>
           <p className="text-sm text-ink-soft">
             @{me.username}
-            {me.email && <> · {me.email}</>} · member since {formatDateShort(me.createdAt)}
+            {me.email && <> · {me.email}</>} · member since {memberSince.format(new Date(me.createdAt))}
           </p>
         </div>
         {me.role === 'admin' && <Badge tone="accent">Administrator</Badge>}
