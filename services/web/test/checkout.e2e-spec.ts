@@ -62,6 +62,10 @@ it('double-clicking Confirm makes exactly one order (one sale record in etcd, on
   expect(await saleCount(stack.etcd, eventId)).toBe(1);
   const ev = await s.api.request('GET', `/api/events/${eventId}`);
   expect(ev.body.tickets[0].remaining).toBe(28);
+  // A reload shows the confirmation again, not a second Confirm button.
+  await s.page.reload();
+  await s.page.getByRole('heading', { name: /You have your tickets/ }).waitFor();
+  expect(await s.page.getByRole('button', { name: /Confirm and pay/ }).count()).toBe(0);
   expect(s.errors).toEqual([]);
   await s.context.close();
 });

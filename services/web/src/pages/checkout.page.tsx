@@ -210,6 +210,7 @@ export default function CheckoutPage() {
   const { eventId } = useParams();
   const [params] = useSearchParams();
   const location = useLocation();
+  const navigate = useNavigate();
   const me = useMe();
   const q = useEvent(eventId);
   const qc = useQueryClient();
@@ -240,6 +241,8 @@ export default function CheckoutPage() {
       )) as Accepted;
       keys.current.settle();
       setPhase({ kind: 'done', order });
+      // Kept in the history entry: a reload or Back shows the confirmation, not the Confirm button again.
+      navigate({ pathname: location.pathname, search: location.search }, { replace: true, state: { order } });
       void qc.invalidateQueries({ queryKey: eventKey(eventId) });
       void qc.invalidateQueries({ queryKey: ['purchases'] });
     } catch (e) {
@@ -285,11 +288,12 @@ export default function CheckoutPage() {
   if (!me.data) return <Navigate to={`/?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   if (!event) return <ErrorState error={q.error} context="the event" onRetry={() => void q.refetch()} />;
 
-  if (phase.kind === 'done')
+  const doneOrder = phase.kind === 'done' ? phase.order : (location.state as { order?: Accepted } | null)?.order;
+  if (doneOrder && doneOrder.eventId === event.eventId)
     return (
       <div className="mx-auto max-w-2xl">
         <PageTitle>Order confirmed</PageTitle>
-        <Done event={event} order={phase.order} />
+        <Done event={event} order={doneOrder} />
       </div>
     );
 

@@ -131,7 +131,7 @@ export default function HomePage() {
             type="search"
             value={text}
             onChange={(e) => setText(e.target.value)}
-            placeholder="Search by name, artist or place, e.g. “rock lis”"
+            placeholder="Search events, artists, places"
             autoComplete="off"
             className="block min-h-12 w-full rounded-2xl border border-line bg-surface pl-11 pr-4 text-base text-ink shadow-sm placeholder:text-ink-soft"
           />
