@@ -93,6 +93,11 @@ it('buyer journey: register on the landing page, search by a prefix, favourite, 
   await box.fill('qqqnothing');
   await page.getByRole('heading', { name: 'No events match' }).waitFor();
   await checkPage(page, 'home-empty');
+  // The header's Events link clears the search: the box follows the URL.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Events' }).click();
+  await page.getByRole('link', { name: 'Harbour Jazz Nights' }).waitFor();
+  await waitFor(async () => (await box.inputValue()) === '', { what: 'the box emptied' });
+  expect(new URL(page.url()).searchParams.get('q')).toBeNull();
   await box.fill('zephyr lan');
   await page.getByRole('link', { name: 'Zephyr Lanterns Live' }).click();
 

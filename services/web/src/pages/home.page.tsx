@@ -17,6 +17,8 @@ import { plural } from '../lib/format';
 const PAGE = 12;
 const DEBOUNCE_MS = 250;
 
+const words = (text: string) => text.trim().replace(/\s+/g, ' ');
+
 function Chips({
   legend,
   options,
@@ -62,18 +64,24 @@ export default function HomePage() {
   const type = params.get('type');
   const location = params.get('location');
   const [text, setText] = useState(q);
+  // The URL changed from outside the box (Back, the header's Events link): the box follows it.
+  const [seenQ, setSeenQ] = useState(q);
+  if (q !== seenQ) {
+    setSeenQ(q);
+    if (q !== words(text)) setText(q);
+  }
   const searchId = useId();
   const lists = useStaticLists();
 
   // The URL follows the box after a short pause (replace: typing is not a history of pages).
   useEffect(() => {
     const t = setTimeout(() => {
-      const words = text.trim().replace(/\s+/g, ' ');
-      if (words === q) return;
+      const w = words(text);
+      if (w === q) return;
       setParams(
         (p) => {
           const n = new URLSearchParams(p);
-          if (words) n.set('q', words);
+          if (w) n.set('q', w);
           else n.delete('q');
           return n;
         },
