@@ -138,7 +138,12 @@ function SoldOut({ event, asked, remaining }: { event: EventDetail; asked: Order
           <li key={l.type} className="flex justify-between gap-4 rounded-lg bg-surface/70 px-3 py-2 text-ink">
             <span className="font-medium">{label(l.type)}</span>
             <span>
-              you asked {l.quantity} · <strong>{(remaining[l.type] ?? 0) === 0 ? 'none left' : `${remaining[l.type]} left`}</strong>
+              you asked {l.quantity} ·{' '}
+              <strong>
+                {(remaining[l.type] ?? 0) < l.quantity && <span aria-hidden="true">⚠ </span>}
+                {(remaining[l.type] ?? 0) === 0 ? 'none left' : `${remaining[l.type]} left`}
+                {(remaining[l.type] ?? 0) < l.quantity && <span className="sr-only"> (not enough)</span>}
+              </strong>
             </span>
           </li>
         ))}
