@@ -5,7 +5,7 @@
  */
 import type { EventRecord, TicketRecord } from '@ticketcd/contracts';
 import { unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
-import { keys } from '@ticketcd/keys';
+import { keys, prefixes } from '@ticketcd/keys';
 import { ulid } from 'ulid';
 
 export interface SeedEvent {
@@ -40,4 +40,9 @@ export async function seedEvent(conn: EtcdConnection, spec: SeedEvent): Promise<
     )
     .commit();
   return eventId;
+}
+
+/** How many orders of an event were sold: its `sale:` records (one per order, whatever the retries). */
+export async function saleCount(conn: EtcdConnection, eventId: string): Promise<number> {
+  return conn.kv.getAll().prefix(prefixes.salesOf(eventId)).count();
 }

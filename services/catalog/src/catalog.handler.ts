@@ -42,6 +42,11 @@ export class CatalogHandler {
     return this.events.list(req);
   }
 
+  @RpcHandler(Rpc.catalog.availability)
+  availability(@Payload() req: RpcRequest<typeof Rpc.catalog.availability>) {
+    return this.events.availability(req.eventIds);
+  }
+
   @RpcHandler(Rpc.catalog.addFavourite)
   addFavourite(@Payload() req: RpcRequest<typeof Rpc.catalog.addFavourite>) {
     return this.favourites.add(req.username, req.eventId);

@@ -37,6 +37,15 @@ const defineRpc = <Req extends z.ZodType, Res extends z.ZodType>(subject: string
 
 const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 const eventSummary = eventFields.extend({ eventId: id, version: z.number().int().positive() });
+
+/** What a listing shows of an event's stock: the cheapest price still on sale (else the cheapest), and the counts over all types. */
+export const availabilitySummary = z.object({
+  fromPrice: cents.nullable(),
+  remaining: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+});
+/** A page of events as the HTTP listings give it: each with its availability when the catalog could read it. */
+export const eventListing = page(eventSummary.extend({ availability: availabilitySummary.optional() }));
 const empty = z.object({}).strict();
 /** One key where the live index and a rebuild disagree (null: absent on that side). */
 const indexDifference = z.object({ key: z.string(), live: z.string().nullable(), expected: z.string().nullable() });
@@ -123,6 +132,12 @@ export const Rpc = {
     addFavourite: defineRpc('catalog.favourites.add', z.object({ username, eventId: id }), z.object({ favourite: z.boolean() })),
     removeFavourite: defineRpc('catalog.favourites.remove', z.object({ username, eventId: id }), z.object({ favourite: z.boolean() })),
     listFavourites: defineRpc('catalog.favourites.list', z.object({ username, limit: pageLimit, cursor }), page(eventSummary)),
+    /** The availability of a page of events in one read (listings; no call per event). Unknown ids are left out. */
+    availability: defineRpc(
+      'catalog.events.availability',
+      z.object({ eventIds: z.array(id).max(200) }),
+      z.object({ items: z.record(z.string(), availabilitySummary) }),
+    ),
   },
   inventory: {
     purchase: defineRpc(

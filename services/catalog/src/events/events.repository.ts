@@ -40,6 +40,33 @@ export class EventsRepository {
     }
   }
 
+  /**
+   * The ticket types of many events at one revision: one Txn of range reads (chunks of 100,
+   * under etcd's 128 ops), not a round trip per event. Events without tickets map to [].
+   */
+  async ticketsOfMany(eventIds: string[]): Promise<Map<string, (TicketRecord & { type: string })[]>> {
+    const ns = this.etcd.kv;
+    const out = new Map<string, (TicketRecord & { type: string })[]>();
+    try {
+      for (let i = 0; i < eventIds.length; i += 100) {
+        const chunk = eventIds.slice(i, i + 100);
+        const res = await unconditionalTxn(ns)
+          .then(...chunk.map((id) => ns.getAll().prefix(prefixes.ticketsOf(id))))
+          .commit();
+        res.responses.forEach((r, j) => {
+          const tickets = (r.response_range?.kvs ?? []).flatMap((t) => {
+            const k = parseKey(localKey(this.etcd, t.key));
+            return k.kind === 'ticket' ? [{ type: k.ticketType, ...ticketRecord.parse(JSON.parse(t.value.toString())) }] : [];
+          });
+          out.set(chunk[j]!, tickets);
+        });
+      }
+      return out;
+    } catch (e) {
+      throw toStoreError(e, 'ticket read');
+    }
+  }
+
   /** The event key and all its ticket keys, with the created event, in one Txn: its revision, or null if the event exists. */
   async create(
     eventId: string,

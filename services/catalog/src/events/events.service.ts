@@ -127,6 +127,24 @@ export class EventsService {
     };
   }
 
+  /** Per event: the cheapest price still on sale (else the cheapest), and remaining and total over its types. */
+  async availability(eventIds: string[]): Promise<RpcResult<typeof Rpc.catalog.availability>> {
+    const unique = [...new Set(eventIds)];
+    const byEvent = unique.length ? await this.repo.ticketsOfMany(unique) : new Map<string, StoredEvent['tickets']>();
+    const items: RpcResult<typeof Rpc.catalog.availability>['items'] = {};
+    for (const [eventId, tickets] of byEvent) {
+      if (!this.cache.get(eventId) && !tickets.length) continue;
+      const onSale = tickets.filter((t) => t.remaining > 0);
+      const prices = (onSale.length ? onSale : tickets).map((t) => t.price);
+      items[eventId] = {
+        fromPrice: prices.length ? Math.min(...prices) : null,
+        remaining: tickets.reduce((s, t) => s + t.remaining, 0),
+        total: tickets.reduce((s, t) => s + t.total, 0),
+      };
+    }
+    return { items };
+  }
+
   private async live(eventId: string): Promise<StoredEvent> {
     const stored = await this.repo.find(eventId);
     if (!stored || stored.record.deletedAt !== null) throw AppError.notFound(`event ${eventId} does not exist`);

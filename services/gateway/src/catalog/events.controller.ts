@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Rpc } from '@ticketcd/contracts';
+import { eventListing, Rpc, type RpcResult } from '@ticketcd/contracts';
 import { ApiError } from '../http/api-error.js';
 import { Auth, CurrentUser } from '../http/access.decorators.js';
 import { Documented } from '../http/documented.js';
@@ -21,6 +21,8 @@ import {
 
 const NOT_FOUND: [number, string] = [404, 'No event with this id.'];
 const BAD: [number, string] = [400, 'A parameter or field is malformed; `fields` says which.'];
+const AVAILABILITY_NOTE =
+  'Each item carries `availability` {fromPrice, remaining, total} (cents, counts over all its ticket types) when the catalog could read it; it is left out, not an error, when it could not.';
 
 @ApiTags('events')
 @Controller('api')
@@ -30,24 +32,40 @@ export class EventsController {
   @Get('events')
   @Documented({
     summary: 'Upcoming events (soonest first), then past ones',
+    description: AVAILABILITY_NOTE,
     query: listQuery,
-    ok: { status: 200, schema: Rpc.catalog.listEvents.reply },
+    ok: { status: 200, schema: eventListing },
     errors: [BAD],
   })
-  list(@Query() query: unknown) {
-    return this.forward.call(Rpc.catalog.listEvents, parseInput(listQuery, query, 'query'));
+  async list(@Query() query: unknown) {
+    return this.withAvailability(await this.forward.call(Rpc.catalog.listEvents, parseInput(listQuery, query, 'query')));
   }
 
   @Get('search')
   @Documented({
     summary: 'Search events by words (all must match; the last may be a prefix), type and location',
+    description: AVAILABILITY_NOTE,
     query: searchQuery,
-    ok: { status: 200, schema: Rpc.search.query.reply },
+    ok: { status: 200, schema: eventListing },
     errors: [BAD],
   })
-  search(@Query() query: unknown) {
+  async search(@Query() query: unknown) {
     const { q, ...rest } = parseInput(searchQuery, query, 'query');
-    return this.forward.call(Rpc.search.query, { ...rest, text: q });
+    return this.withAvailability(await this.forward.call(Rpc.search.query, { ...rest, text: q }));
+  }
+
+  /**
+   * Adds each event's availability (one catalog call for the whole page, one etcd read there).
+   * Stock is a nicety of a listing: if it cannot be read, the page still answers, without it.
+   */
+  private async withAvailability(page: RpcResult<typeof Rpc.catalog.listEvents>) {
+    if (!page.items.length) return page;
+    try {
+      const { items } = await this.forward.call(Rpc.catalog.availability, { eventIds: page.items.map((e) => e.eventId) });
+      return { ...page, items: page.items.map((e) => (items[e.eventId] ? { ...e, availability: items[e.eventId] } : e)) };
+    } catch {
+      return page;
+    }
   }
 
   @Get('events/:eventId')

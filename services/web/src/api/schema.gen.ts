@@ -143,7 +143,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Upcoming events (soonest first), then past ones */
+        /**
+         * Upcoming events (soonest first), then past ones
+         * @description Each item carries `availability` {fromPrice, remaining, total} (cents, counts over all its ticket types) when the catalog could read it; it is left out, not an error, when it could not.
+         */
         get: operations["Events_list"];
         put?: never;
         /** Create an event with its ticket types (admin) */
@@ -161,7 +164,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Search events by words (all must match; the last may be a prefix), type and location */
+        /**
+         * Search events by words (all must match; the last may be a prefix), type and location
+         * @description Each item carries `availability` {fromPrice, remaining, total} (cents, counts over all its ticket types) when the catalog could read it; it is left out, not an error, when it could not.
+         */
         get: operations["Events_search"];
         put?: never;
         post?: never;
@@ -823,6 +829,11 @@ export interface operations {
                             maxPerOrder: number;
                             eventId: string;
                             version: number;
+                            availability?: {
+                                fromPrice: number | null;
+                                remaining: number;
+                                total: number;
+                            };
                         }[];
                         nextCursor: string | null;
                     };
@@ -982,6 +993,11 @@ export interface operations {
                             maxPerOrder: number;
                             eventId: string;
                             version: number;
+                            availability?: {
+                                fromPrice: number | null;
+                                remaining: number;
+                                total: number;
+                            };
                         }[];
                         nextCursor: string | null;
                     };

@@ -1,0 +1,134 @@
+/**
+ * Checkout in real Chromium against the real stack (issue 14, Web UI; invariants 1 and 2 seen
+ * from the page): a double click buys once; with the orders service down the page shows the
+ * designed 503 state, retries by itself with the same Idempotency-Key and goes through once the
+ * service is back; SOLD_OUT shows what is left and takes it in one tap.
+ */
+import { saleCount, waitFor } from '@ticketcd/testing';
+import type { Browser } from 'playwright-core';
+import { checkPage, launchBrowser, newSession, startUiStack, type UiSession } from './browser.js';
+import { Api, createEvent, staticLists, transitionsDone, type Lists } from './buyer.fixtures.js';
+
+let stack: Awaited<ReturnType<typeof startUiStack>>;
+let browser: Browser;
+let admin: Api;
+let lists: Lists;
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([startUiStack(), launchBrowser()]);
+  admin = await Api.admin(stack.baseUrl);
+  lists = await staticLists(admin);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+/** A browser session logged in as a new user, and the Idempotency-Keys of the orders its pages send. */
+async function buyerSession(): Promise<UiSession & { keys: string[]; api: Api }> {
+  const s = await newSession(browser, stack.baseUrl);
+  const api = await Api.user(stack.baseUrl);
+  const username = (await api.request('GET', '/api/auth/me')).body.username as string;
+  const r = await s.context.request.post('/api/auth/login', {
+    data: { username, password: 'a long passphrase' },
+    headers: { origin: stack.baseUrl },
+  });
+  expect(r.status()).toBe(200);
+  const keys: string[] = [];
+  s.page.on('request', (req) => {
+    if (req.method() === 'POST' && new URL(req.url()).pathname === '/api/orders') keys.push(req.headers()['idempotency-key']!);
+  });
+  return Object.assign(s, { keys, api });
+}
+
+async function purchasesOf(api: Api, eventId: string): Promise<number> {
+  const r = await api.request('GET', '/api/me/purchases?limit=50');
+  return (r.body.items as { eventId: string }[]).filter((p) => p.eventId === eventId).length;
+}
+
+it('double-clicking Confirm makes exactly one order (one sale record in etcd, one purchase)', async () => {
+  const type = lists.ticketTypes[0]!;
+  const eventId = await createEvent(admin, lists, { name: 'Double Click Dance Party', tickets: [{ type, total: 30, price: 2500 }] });
+  const s = await buyerSession();
+  await s.page.goto(`/events/${eventId}/tickets?${type}=2`);
+  const confirm = s.page.getByRole('button', { name: /Confirm and pay/ });
+  await confirm.dblclick();
+  await s.page.getByRole('heading', { name: /You have your tickets/ }).waitFor();
+  expect(new Set(s.keys).size).toBe(1);
+  expect(await saleCount(stack.etcd, eventId)).toBe(1);
+  await waitFor(async () => (await purchasesOf(s.api, eventId)) === 1, { timeoutMs: 20_000, what: 'the purchase listed' });
+  // Still one, once everything has settled.
+  expect(await saleCount(stack.etcd, eventId)).toBe(1);
+  const ev = await s.api.request('GET', `/api/events/${eventId}`);
+  expect(ev.body.tickets[0].remaining).toBe(28);
+  // A reload shows the confirmation again, not a second Confirm button.
+  await s.page.reload();
+  await s.page.getByRole('heading', { name: /You have your tickets/ }).waitFor();
+  expect(await s.page.getByRole('button', { name: /Confirm and pay/ }).count()).toBe(0);
+  expect(s.errors).toEqual([]);
+  await s.context.close();
+});
+
+it('orders down: the designed 503 state, retried by itself with the same key; the order goes through once when the service returns', async () => {
+  const type = lists.ticketTypes[0]!;
+  const eventId = await createEvent(admin, lists, { name: 'Resilient Strings Quartet', tickets: [{ type, total: 30, price: 4000 }] });
+  const s = await buyerSession();
+  await s.page.goto(`/events/${eventId}/tickets?${type}=3`);
+  await s.page.getByRole('button', { name: /Confirm and pay/ }).waitFor();
+  const orders = stack.stack.services.find((p) => p.spec.service === 'orders')!;
+  await orders.stop();
+  try {
+    await s.page.getByRole('button', { name: /Confirm and pay/ }).click();
+    const recovering = s.page.locator('[data-state="checkout-503"]');
+    await recovering.waitFor();
+    await expect(recovering.textContent()).resolves.toMatch(/ticket store is recovering.*Your order was not placed/);
+    // It retries by itself (a second attempt, same key) while the service is down.
+    await waitFor(() => s.keys.length >= 2, { timeoutMs: 15_000, what: 'a retry by itself' });
+    await transitionsDone(s.page);
+    await checkPage(s.page, 'checkout-503');
+    expect(await saleCount(stack.etcd, eventId)).toBe(0);
+  } finally {
+    orders.start();
+  }
+  await orders.waitReady();
+  await s.page.getByRole('heading', { name: /You have your tickets/ }).waitFor({ timeout: 30_000 });
+  expect(new Set(s.keys).size).toBe(1);
+  expect(await saleCount(stack.etcd, eventId)).toBe(1);
+  await waitFor(async () => (await purchasesOf(s.api, eventId)) === 1, { timeoutMs: 20_000, what: 'the purchase listed' });
+  expect(s.errors).toEqual([]);
+  await s.context.close();
+});
+
+it('SOLD_OUT: shows what is left per type, and one tap takes what is left (a new order, a new key)', async () => {
+  const [general, vip] = [lists.ticketTypes[0]!, lists.ticketTypes[1]!];
+  const eventId = await createEvent(admin, lists, {
+    name: 'Last Seats Cabaret',
+    tickets: [
+      { type: general, total: 20, price: 3000 },
+      { type: vip, total: 3, price: 8000 },
+    ],
+  });
+  const s = await buyerSession();
+  await s.page.goto(`/events/${eventId}/tickets?${general}=2&${vip}=2`);
+  await s.page.getByRole('button', { name: /Confirm and pay/ }).waitFor();
+  // Someone else is faster for the VIP seats.
+  expect((await s.api.buy(eventId, [{ type: vip, quantity: 2 }])).status).toBe(201);
+  await s.page.getByRole('button', { name: /Confirm and pay/ }).click();
+  const soldOut = s.page.locator('[data-state="sold-out"]');
+  await soldOut.getByText('1 left').waitFor();
+  await transitionsDone(s.page);
+  await checkPage(s.page, 'checkout-sold-out');
+  await soldOut.getByRole('button', { name: /Take what is left \(3 tickets\)/ }).click();
+  await s.page.waitForURL((u) => u.searchParams.get(vip) === '1' && u.searchParams.get(general) === '2');
+  await s.page.getByRole('button', { name: /Confirm and pay/ }).click();
+  await s.page.getByRole('heading', { name: /You have your tickets/ }).waitFor();
+  expect(new Set(s.keys).size).toBe(2);
+  const ev = await s.api.request('GET', `/api/events/${eventId}`);
+  expect(Object.fromEntries(ev.body.tickets.map((t: { type: string; remaining: number }) => [t.type, t.remaining]))).toEqual({
+    [general]: 18,
+    [vip]: 0,
+  });
+  expect(s.errors).toEqual([]);
+  await s.context.close();
+});
