@@ -207,6 +207,40 @@ describe('admin journey', () => {
   });
 });
 
+describe("another user's profile (the report's /profile?username=)", () => {
+  it("an admin reads a user's account, purchases and favourites; 404 for an unknown user, 400 for a malformed name", async () => {
+    const e = await createEvent('Profile Night');
+    const [general] = statics.ticketTypes as [string];
+    const order = await user.post(
+      '/api/orders',
+      { eventId: e.eventId, lines: [{ type: general, quantity: 1 }] },
+      { 'Idempotency-Key': ulid() },
+    );
+    expect(order.status).toBe(201);
+    expect((await user.put(`/api/me/favourites/${e.eventId}`)).status).toBe(200);
+
+    const profile = await admin.get('/api/admin/users/plainuser');
+    expect(profile.status).toBe(200);
+    expect(profile.body).toMatchObject({ username: 'plainuser', role: 'user' });
+    expect(JSON.stringify(profile.body)).not.toMatch(/hash|scrypt/i);
+    const purchases = await waitFor(
+      async () => {
+        const r = await admin.get('/api/admin/users/plainuser/purchases?limit=50');
+        return r.status === 200 && r.body.items.some((p: { orderId: string }) => p.orderId === order.body.orderId) ? r.body : null;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: "the order in the user's purchases" },
+    );
+    expect(purchases.items.find((p: { orderId: string }) => p.orderId === order.body.orderId)).toMatchObject({ eventId: e.eventId });
+    const favourites = await admin.get('/api/admin/users/plainuser/favourites');
+    expect(favourites.status).toBe(200);
+    expect(favourites.body.items.map((f: { eventId: string }) => f.eventId)).toContain(e.eventId);
+
+    expectError(await admin.get('/api/admin/users/nobody-here'), 404, 'NOT_FOUND');
+    expectError(await admin.get('/api/admin/users/NOT%20A%20NAME'), 400, 'BAD_REQUEST');
+    expectError(await admin.get('/api/admin/users/plainuser/purchases?limit=0'), 400, 'BAD_REQUEST');
+  });
+});
+
 describe('access', () => {
   it('a plain user gets 403 and an anonymous caller 401 on every admin route (acceptance: a user gets 403 on each admin route)', async () => {
     const e = await createEvent('Access Test');
@@ -222,6 +256,9 @@ describe('access', () => {
       ['GET', `/api/admin/events/${e.eventId}/sales`],
       ['GET', '/api/admin/cluster'],
       ['GET', `/api/admin/keys/history?key=event:${e.eventId}`],
+      ['GET', '/api/admin/users/plainuser'],
+      ['GET', '/api/admin/users/plainuser/purchases'],
+      ['GET', '/api/admin/users/plainuser/favourites'],
     ];
     for (const [method, path, body] of routes) {
       const forbidden = await user.request(method, path, { body });

@@ -95,6 +95,13 @@ export class AuthService implements OnModuleInit {
     return toMe(user);
   }
 
+  /** Anyone's account as an admin sees it (no hash, no session). */
+  async profile(username: string): Promise<Me> {
+    const user = await this.accounts.getUser(username);
+    if (!user) throw ApiError.notFound(`no user ${username}`);
+    return toMe(user);
+  }
+
   /** The principal a token names, or null if it names no live session. */
   async principal(token: string): Promise<Principal | null> {
     if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;

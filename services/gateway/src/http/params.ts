@@ -1,5 +1,5 @@
 /** Query and path parameters shared by several routes, parsed with the contracts' field rules. */
-import { cursor, id, slug } from '@ticketcd/contracts';
+import { cursor, id, slug, username } from '@ticketcd/contracts';
 import { z } from 'zod';
 import { parseInput } from './validation.js';
 
@@ -22,4 +22,8 @@ export function parseId(value: string, what = 'id'): string {
 
 export function parseSlug(value: string, what: string): string {
   return parseInput(paramSchema(what, slug, 'slug'), { [what]: value }, 'path')[what] as string;
+}
+
+export function parseUsername(value: string, what = 'username'): string {
+  return parseInput(paramSchema(what, username, 'username'), { [what]: value }, 'path')[what] as string;
 }
