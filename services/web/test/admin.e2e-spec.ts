@@ -59,6 +59,11 @@ async function getEvent(s: UiSession, eventId: string) {
   return { status: r.status(), body: r.ok() ? ((await r.json()) as Record<string, unknown>) : null };
 }
 
+/** Full-page screenshots from the top (the sticky header would otherwise sit mid-page). */
+async function top(page: Page) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+}
+
 async function openEdit(page: Page, eventId: string, name: string) {
   await page.goto(`/admin/events/${eventId}`);
   await page.getByRole('heading', { level: 1, name: `Edit “${name}”` }).waitFor();
@@ -93,6 +98,7 @@ describe('admin pages', () => {
     await page.getByLabel('Ticket type 1', { exact: true }).selectOption(statics.ticketTypes[0]!);
     await page.getByLabel('Tickets', { exact: true }).fill('200');
     await page.getByLabel('Price (€)', { exact: true }).fill('45.50');
+    await top(page);
     await checkPage(page, 'admin-event-create');
     await page.getByRole('button', { name: 'Create event' }).click();
     await page.waitForURL(/\/admin\/events\/[0-9A-Z]{26}$/);
@@ -113,6 +119,7 @@ describe('admin pages', () => {
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByText(`Saved. “${renamed}” is now version 2.`).waitFor();
     await settled(page);
+    await top(page);
     await checkPage(page, 'admin-event-edit');
     await waitFor(
       async () => {
@@ -134,8 +141,9 @@ describe('admin pages', () => {
     await other.getByRole('button', { name: 'Save changes' }).click();
     const conflict = other.getByRole('region', { name: 'Someone saved this event while you were editing' });
     await conflict.waitFor();
-    await conflict.getByText('Now with a guest cellist.').waitFor();
+    await conflict.getByRole('cell', { name: 'Now with a guest cellist.' }).waitFor();
     await conflict.getByRole('columnheader', { name: 'Version 3 (saved)' }).waitFor();
+    await top(other);
     await checkPage(other, 'admin-event-conflict');
     await conflict.getByRole('button', { name: 'Apply my changes to version 3' }).click();
     await other.getByText(/is now version 4\./).waitFor();
@@ -212,6 +220,7 @@ describe('admin pages', () => {
     await sales.getByRole('cell', { name: username }).waitFor();
     await sales.getByRole('cell', { name: '€210.00' }).waitFor();
     // (not settled(): the live indicator's dot pulses on purpose)
+    await top(page);
     await checkPage(page, 'admin-stats');
     expect(s.errors).toEqual([]);
     await s.context.close();

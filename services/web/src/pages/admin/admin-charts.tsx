@@ -70,7 +70,7 @@ export function ChartCanvas<T extends ChartType>({
   }, [config]);
 
   return (
-    <div className="relative w-full" style={{ height }}>
+    <div className="relative w-full min-w-0" style={{ height }}>
       <canvas ref={canvas} role="img" aria-label={label} data-testid={testId} data-summary={label}>
         {label}
       </canvas>

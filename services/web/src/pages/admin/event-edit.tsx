@@ -101,6 +101,8 @@ function display(k: FieldKey, v: string | undefined): string {
 }
 
 interface Conflict {
+  /** The values the admin opened (to show what the other edit changed). */
+  opened: EventFormValues;
   theirs: EventDetail;
   mine: Partial<EventFormValues>;
   yourVersion: number;
@@ -151,7 +153,7 @@ function EditForm({ event, lists }: { event: EventDetail; lists: StaticLists }) 
         if (!isApiError(e) || e.status !== 409) throw e;
         try {
           const theirs = await call(api.GET('/api/events/{eventId}', { params: { path: { eventId: base.eventId } } }));
-          return { kind: 'conflict', conflict: { theirs, mine: changes, yourVersion: version } } as const;
+          return { kind: 'conflict', conflict: { opened: valuesOf(base), theirs, mine: changes, yourVersion: version } } as const;
         } catch (g) {
           if (isApiError(g) && g.status === 404) return { kind: 'gone' } as const;
           throw g;
@@ -311,7 +313,7 @@ function ConflictView({
         You opened version {conflict.yourVersion}; version {v} is now current. Nothing of yours was saved yet. Compare, then
         choose.
       </p>
-      <div className="mt-4">
+      <div className="mt-4 hidden sm:block">
         <DataTable caption={`Version ${v} compared with your changes`} className="text-ink">
           <thead>
             <tr>
@@ -324,15 +326,15 @@ function ConflictView({
             {FIELD_KEYS.map((k) => {
               const yours = conflict.mine[k];
               const differs = yours !== undefined && yours !== theirs[k];
+              const theyChanged = theirs[k] !== conflict.opened[k];
               return (
                 <tr key={k} className={cx('group', differs && 'bg-warn-soft/40')}>
-                  <Td className="whitespace-nowrap font-medium">
-                    {FIELD_LABELS[k]}
-                    {differs && (
-                      <Badge tone="warn" className="ml-2">
-                        Differs
-                      </Badge>
-                    )}
+                  <Td className="font-medium">
+                    <span className="whitespace-nowrap">{FIELD_LABELS[k]}</span>
+                    <span className="ml-2 inline-flex flex-wrap gap-1 align-middle">
+                      {theyChanged && <Badge tone="accent">Changed in v{v}</Badge>}
+                      {differs && <Badge tone="warn">Differs from yours</Badge>}
+                    </span>
                   </Td>
                   <Td className="max-w-xs break-words">{display(k, theirs[k]) || <span className="text-ink-soft">(empty)</span>}</Td>
                   <Td className="max-w-xs break-words">
@@ -348,6 +350,32 @@ function ConflictView({
           </tbody>
         </DataTable>
       </div>
+      <dl className="mt-4 space-y-2 sm:hidden">
+        {FIELD_KEYS.map((k) => {
+          const yours = conflict.mine[k];
+          const differs = yours !== undefined && yours !== theirs[k];
+          const theyChanged = theirs[k] !== conflict.opened[k];
+          return (
+            <div key={k} className="rounded-xl bg-surface px-3 py-2 text-sm text-ink ring-1 ring-line">
+              <dt className="flex flex-wrap items-center gap-1 font-medium">
+                {FIELD_LABELS[k]}
+                {theyChanged && <Badge tone="accent">Changed in v{v}</Badge>}
+                {differs && <Badge tone="warn">Differs from yours</Badge>}
+              </dt>
+              <dd className="mt-1 break-words">
+                <span className="text-ink-soft">v{v}: </span>
+                {display(k, theirs[k]) || '(empty)'}
+              </dd>
+              {yours !== undefined && (
+                <dd className="break-words">
+                  <span className="text-ink-soft">Yours: </span>
+                  {display(k, yours) || '(empty)'}
+                </dd>
+              )}
+            </div>
+          );
+        })}
+      </dl>
       <div className="mt-4 flex flex-wrap gap-2">
         <Button variant="secondary" onClick={onReload} disabled={busy}>
           Load version {v}, discard mine
@@ -444,8 +472,12 @@ function TicketsEditor({ eventId, tickets, options }: { eventId: string; tickets
         <thead>
           <tr>
             <Th>Type</Th>
-            <Th numeric>Sold</Th>
-            <Th numeric>Remaining</Th>
+            <Th numeric className="hidden sm:table-cell">
+              Sold
+            </Th>
+            <Th numeric className="hidden sm:table-cell">
+              Remaining
+            </Th>
             <Th numeric>Total</Th>
             <Th numeric>Price (€)</Th>
           </tr>
@@ -458,6 +490,9 @@ function TicketsEditor({ eventId, tickets, options }: { eventId: string; tickets
               <tr key={r.type} className="group">
                 <Td className="font-medium">
                   {humanize(r.type)}
+                  <span className="block text-xs font-normal tabular-nums text-ink-soft sm:hidden">
+                    {(r.total - r.remaining).toLocaleString()} sold · {r.remaining.toLocaleString()} left
+                  </span>
                   {err && (
                     <p role="alert" className="mt-1 text-xs font-normal text-danger">
                       <span aria-hidden="true">⚠ </span>
@@ -465,9 +500,13 @@ function TicketsEditor({ eventId, tickets, options }: { eventId: string; tickets
                     </p>
                   )}
                 </Td>
-                <Td numeric>{(r.total - r.remaining).toLocaleString()}</Td>
-                <Td numeric>{r.remaining.toLocaleString()}</Td>
-                <Td numeric className="w-32">
+                <Td numeric className="hidden sm:table-cell">
+                  {(r.total - r.remaining).toLocaleString()}
+                </Td>
+                <Td numeric className="hidden sm:table-cell">
+                  {r.remaining.toLocaleString()}
+                </Td>
+                <Td numeric className="w-24 sm:w-32">
                   <input
                     aria-label={`Total ${humanize(r.type)} tickets`}
                     type="number"
@@ -475,16 +514,16 @@ function TicketsEditor({ eventId, tickets, options }: { eventId: string; tickets
                     min={r.total - r.remaining}
                     value={e?.total ?? String(r.total)}
                     onChange={(ev) => edit(r.type, { total: ev.target.value })}
-                    className="block min-h-9 w-28 rounded-lg border border-line bg-surface px-2 text-right tabular-nums"
+                    className="ml-auto block min-h-9 w-20 rounded-lg border border-line bg-surface px-2 text-right tabular-nums sm:w-28"
                   />
                 </Td>
-                <Td numeric className="w-32">
+                <Td numeric className="w-24 sm:w-32">
                   <input
                     aria-label={`Price of ${humanize(r.type)} in euros`}
                     inputMode="decimal"
                     value={e?.price ?? centsToEuros(r.price)}
                     onChange={(ev) => edit(r.type, { price: ev.target.value })}
-                    className="block min-h-9 w-28 rounded-lg border border-line bg-surface px-2 text-right tabular-nums"
+                    className="ml-auto block min-h-9 w-20 rounded-lg border border-line bg-surface px-2 text-right tabular-nums sm:w-28"
                   />
                 </Td>
               </tr>

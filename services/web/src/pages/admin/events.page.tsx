@@ -164,7 +164,7 @@ function EventsTable() {
                         {humanize(e.location)} · {humanize(e.type)}
                       </span>
                     </Td>
-                    <Td className="whitespace-nowrap tabular-nums">
+                    <Td className="tabular-nums sm:whitespace-nowrap">
                       {formatDate(e.date)}
                       {past && (
                         <Badge className="ml-2" tone="neutral">
@@ -180,18 +180,20 @@ function EventsTable() {
                     <Td numeric className="hidden text-ink-soft lg:table-cell">
                       v{e.version}
                     </Td>
-                    <Td className="whitespace-nowrap text-right">
-                      <ButtonLink to={e.eventId} variant="ghost" className="min-h-9 px-3" aria-label={`Edit ${e.name}`}>
-                        Edit
-                      </ButtonLink>
-                      <Button
-                        variant="ghost"
-                        className="min-h-9 px-3 text-danger"
-                        onClick={() => setToDelete(e)}
-                        aria-label={`Delete ${e.name}`}
-                      >
-                        Delete
-                      </Button>
+                    <Td className="text-right">
+                      <div className="flex flex-col items-end sm:flex-row sm:justify-end">
+                        <ButtonLink to={e.eventId} variant="ghost" className="min-h-9 px-3" aria-label={`Edit ${e.name}`}>
+                          Edit
+                        </ButtonLink>
+                        <Button
+                          variant="ghost"
+                          className="min-h-9 px-3"
+                          onClick={() => setToDelete(e)}
+                          aria-label={`Delete ${e.name}`}
+                        >
+                          Delete
+                        </Button>
+                      </div>
                     </Td>
                   </tr>
                 );

@@ -83,12 +83,12 @@ export default function StatsPage() {
       )}
 
       <div className="mt-6 grid gap-4 lg:grid-cols-5">
-        <Card className="lg:col-span-3">
+        <Card className="min-w-0 lg:col-span-3">
           <h2 className="font-semibold text-ink">Revenue and orders per event</h2>
           <p className="mb-3 text-sm text-ink-soft">The {BAR_EVENTS} events with the most revenue.</p>
           {events.isPending ? <Skeleton className="h-72" /> : <PerEventChart rows={rows} />}
         </Card>
-        <Card className="lg:col-span-2">
+        <Card className="min-w-0 lg:col-span-2">
           <h2 className="font-semibold text-ink">Sales by ticket type</h2>
           <p className="mb-3 text-sm text-ink-soft">Tickets sold, all events.</p>
           {totals.data ? <TypeChart stats={totals.data} /> : <Skeleton className="h-72" />}
@@ -153,6 +153,7 @@ function PerEventChart({ rows }: { rows: EventRow[] }) {
             data: top.map((r) => r.stats!.revenue / 100),
             backgroundColor: PALETTE[0],
             borderRadius: 4,
+            maxBarThickness: 56,
             yAxisID: 'y',
           },
           {
@@ -160,6 +161,7 @@ function PerEventChart({ rows }: { rows: EventRow[] }) {
             data: top.map((r) => r.stats!.orders),
             backgroundColor: PALETTE[1],
             borderRadius: 4,
+            maxBarThickness: 56,
             yAxisID: 'y1',
           },
         ],
@@ -175,8 +177,8 @@ function PerEventChart({ rows }: { rows: EventRow[] }) {
         },
         scales: {
           x: { grid: { display: false } },
-          y: { beginAtZero: true, position: 'left', ticks: { callback: (v) => formatMoney(Number(v) * 100).replace(/[.,]00(?=\D*$)/, '') } },
-          y1: { beginAtZero: true, position: 'right', grid: { display: false }, ticks: { precision: 0 } },
+          y: { beginAtZero: true, position: 'left', title: { display: true, text: 'Revenue' }, ticks: { callback: (v) => formatMoney(Number(v) * 100).replace(/[.,]00(?=\D*$)/, '') } },
+          y1: { beginAtZero: true, position: 'right', title: { display: true, text: 'Orders' }, grid: { display: false }, ticks: { precision: 0 } },
         },
       },
     }),
@@ -330,7 +332,7 @@ function SalesPanel({ eventId, event }: { eventId: string; event?: EventSummary 
             <thead>
               <tr>
                 <Th>When</Th>
-                <Th>Buyer</Th>
+                <Th className="hidden sm:table-cell">Buyer</Th>
                 <Th>Tickets</Th>
                 <Th numeric>Total</Th>
               </tr>
@@ -343,11 +345,12 @@ function SalesPanel({ eventId, event }: { eventId: string; event?: EventSummary 
                       {formatDateShort(s.at)}
                     </time>
                     <span className="block text-xs text-ink-soft">{formatRelative(s.at)}</span>
+                    <span className="block font-medium sm:hidden">{s.username}</span>
                   </Td>
-                  <Td className="font-medium">{s.username}</Td>
+                  <Td className="hidden font-medium sm:table-cell">{s.username}</Td>
                   <Td>
                     {s.lines.map((l) => (
-                      <span key={l.type} className="mr-3 inline-block whitespace-nowrap tabular-nums">
+                      <span key={l.type} className="mr-3 inline-block tabular-nums">
                         {l.quantity} × {humanize(l.type)} <span className="text-ink-soft">@ {formatMoney(l.unitPrice)}</span>
                       </span>
                     ))}
