@@ -200,11 +200,9 @@ describe('admin pages', () => {
     await buyer.context.close();
 
     // The page refetches by itself: the total and the chart's summary change.
-    await page.waitForFunction(
-      (b) => document.querySelector('[data-testid="total-revenue"]')?.textContent !== b,
-      before,
-      { timeout: 30_000 },
-    );
+    await page.waitForFunction((b) => document.querySelector('[data-testid="total-revenue"]')?.textContent !== b, before, {
+      timeout: 30_000,
+    });
     const chart = page.getByTestId('chart-per-event');
     await page.waitForFunction(
       (n) => document.querySelector('[data-testid="chart-per-event"]')?.getAttribute('aria-label')?.includes(`${n} €210.00, 1 order`),
@@ -272,8 +270,14 @@ describe('admin pages', () => {
     await page.getByRole('button', { name: /^Event record/ }).click();
     await page.waitForURL((u) => u.searchParams.get('key') === `event:${eventId}`);
     await page.getByRole('article', { name: /^Version 2, revision \d+$/ }).waitFor();
-    await page.getByRole('article', { name: /^Version 1, revision \d+$/ }).getByText(`"name": "${name}"`).waitFor();
-    await page.getByRole('button', { name: new RegExp(`^Tickets: `) }).first().waitFor();
+    await page
+      .getByRole('article', { name: /^Version 1, revision \d+$/ })
+      .getByText(`"name": "${name}"`)
+      .waitFor();
+    await page
+      .getByRole('button', { name: new RegExp(`^Tickets: `) })
+      .first()
+      .waitFor();
     await settled(page);
     await checkPage(page, 'admin-keys');
 

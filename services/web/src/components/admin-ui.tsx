@@ -52,12 +52,7 @@ export function Th({ className, numeric, ...rest }: ThHTMLAttributes<HTMLTableCe
   );
 }
 
-export function Td({
-  className,
-  numeric,
-  children,
-  ...rest
-}: TdHTMLAttributes<HTMLTableCellElement> & { numeric?: boolean }) {
+export function Td({ className, numeric, children, ...rest }: TdHTMLAttributes<HTMLTableCellElement> & { numeric?: boolean }) {
   return (
     <td
       className={cx(

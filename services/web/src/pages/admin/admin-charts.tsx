@@ -65,7 +65,8 @@ export function ChartCanvas<T extends ChartType>({
     const c = chart.current;
     if (!c) return;
     c.data = config.data;
-    if (config.options) c.options = { responsive: true, maintainAspectRatio: false, animation: false, ...config.options } as typeof c.options;
+    if (config.options)
+      c.options = { responsive: true, maintainAspectRatio: false, animation: false, ...config.options } as typeof c.options;
     c.update('none');
   }, [config]);
 

@@ -48,6 +48,8 @@ export function useEventDetail(eventId: string) {
     // An edit form must not change under the admin's hands: refetch only when asked.
     staleTime: Infinity,
     refetchOnWindowFocus: false,
+    // ...and is read afresh each time the form is opened.
+    gcTime: 0,
     retry: (n, e) => n < 2 && !(e as { status?: number }).status?.toString().startsWith('4'),
   });
 }

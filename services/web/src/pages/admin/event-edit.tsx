@@ -13,7 +13,15 @@ import { DataTable, Notice, Section, Td, Th } from '../../components/admin-ui';
 import { ErrorState, LoadingList } from '../../components/states';
 import { Badge, Button, ButtonLink, Card, PageTitle, SelectField, TextField, cx } from '../../components/ui';
 import { formatDate, formatMoney } from '../../lib/format';
-import { adminKeys, humanize, useEventDetail, useStaticLists, type EventDetail, type EventSummary, type StaticLists } from './admin.queries';
+import {
+  adminKeys,
+  humanize,
+  useEventDetail,
+  useStaticLists,
+  type EventDetail,
+  type EventSummary,
+  type StaticLists,
+} from './admin.queries';
 import {
   apiFieldErrors,
   centsToEuros,
@@ -256,7 +264,10 @@ function EditForm({ event, lists }: { event: EventDetail; lists: StaticLists }) 
           <FormActions>
             {dirty && !conflict && (
               <span className="mr-auto text-sm text-ink-soft">
-                Unsaved: {Object.keys(mine).map((k) => FIELD_LABELS[k as FieldKey].toLowerCase()).join(', ')}
+                Unsaved:{' '}
+                {Object.keys(mine)
+                  .map((k) => FIELD_LABELS[k as FieldKey].toLowerCase())
+                  .join(', ')}
               </span>
             )}
             <Button type="button" variant="ghost" disabled={!dirty || save.isPending || !!conflict} onClick={() => setValues(baseValues)}>
@@ -310,8 +321,7 @@ function ConflictView({
         Someone saved this event while you were editing
       </h2>
       <p className="mt-1 text-sm">
-        You opened version {conflict.yourVersion}; version {v} is now current. Nothing of yours was saved yet. Compare, then
-        choose.
+        You opened version {conflict.yourVersion}; version {v} is now current. Nothing of yours was saved yet. Compare, then choose.
       </p>
       <div className="mt-4 hidden sm:block">
         <DataTable caption={`Version ${v} compared with your changes`} className="text-ink">
@@ -451,7 +461,9 @@ function TicketsEditor({ eventId, tickets, options }: { eventId: string; tickets
   const add = useMutation({
     mutationFn: () => put(adding.type, { total: Number(adding.total), price: eurosToCents(adding.price)! }),
     onSuccess: (r) => {
-      setRows((rs) => [...rs, { type: r.type, total: r.total, remaining: r.remaining, price: r.price }].sort((a, b) => a.type.localeCompare(b.type)));
+      setRows((rs) =>
+        [...rs, { type: r.type, total: r.total, remaining: r.remaining, price: r.price }].sort((a, b) => a.type.localeCompare(b.type)),
+      );
       setAdding({ type: '', total: '100', price: '' });
       setAddError({});
       setSaved(`Added ${humanize(r.type)}.`);
@@ -600,7 +612,10 @@ function TicketsEditor({ eventId, tickets, options }: { eventId: string; tickets
       )}
       {unused.length === 0 && (
         <p className="mt-3 text-sm text-ink-soft">
-          Every ticket type of the list is on sale. <ButtonLink variant="ghost" to="/admin/static">Add ticket types</ButtonLink>
+          Every ticket type of the list is on sale.{' '}
+          <ButtonLink variant="ghost" to="/admin/static">
+            Add ticket types
+          </ButtonLink>
         </p>
       )}
     </Section>

@@ -106,7 +106,15 @@ function ListSelect({
 }) {
   const all = value && !options.includes(value) ? [value, ...options] : options;
   return (
-    <SelectField className={className} label={label} name={name} value={value} onChange={(e) => onChange(e.target.value)} error={error} required>
+    <SelectField
+      className={className}
+      label={label}
+      name={name}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+      error={error}
+      required
+    >
       <option value="" disabled>
         Choose…
       </option>
@@ -160,7 +168,10 @@ export function EventFields({
           onChange={(e) => set('description')(e.target.value)}
           aria-invalid={errors.description ? true : undefined}
           aria-describedby={errors.description ? 'event-description-err' : undefined}
-          className={cx('block w-full rounded-xl border bg-surface px-3 py-2 text-ink', errors.description ? 'border-danger' : 'border-line')}
+          className={cx(
+            'block w-full rounded-xl border bg-surface px-3 py-2 text-ink',
+            errors.description ? 'border-danger' : 'border-line',
+          )}
         />
         {errors.description && (
           <p id="event-description-err" className="mt-1 text-sm text-danger">
@@ -269,7 +280,10 @@ export function TicketRows({
         {rows.map((r, i) => {
           const cents = eurosToCents(r.price);
           return (
-            <li key={r.key} className="grid items-start gap-3 rounded-xl bg-muted/50 p-3 ring-1 ring-line sm:grid-cols-[1fr_9rem_9rem_auto]">
+            <li
+              key={r.key}
+              className="grid items-start gap-3 rounded-xl bg-muted/50 p-3 ring-1 ring-line sm:grid-cols-[1fr_9rem_9rem_auto]"
+            >
               <SelectField
                 label={`Ticket type ${i + 1}`}
                 value={r.type}

@@ -6,8 +6,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useRef, useState } from 'react';
 import { Link, Route, Routes, useLocation, useNavigate, useSearchParams } from 'react-router';
-import { api, call, isApiError } from '../../api/client';
-import { ConfirmDialog, DataTable, Notice, SortTh, Td, Th, type SortDir } from '../../components/admin-ui';
+import { api, call } from '../../api/client';
+import { DataTable, Notice, SortTh, Td, Th, type SortDir } from '../../components/admin-ui';
 import { EmptyState, ErrorState, LoadingList } from '../../components/states';
 import { Badge, Button, ButtonLink, Card, PageTitle, TextField } from '../../components/ui';
 import { formatDate, plural } from '../../lib/format';
@@ -40,7 +40,6 @@ export default function EventsAdminPage() {
 
 const PAGE_SIZE = 20;
 
-
 function EventsTable() {
   const events = useAllEvents();
   const [params, setParams] = useSearchParams();
@@ -51,6 +50,7 @@ function EventsTable() {
   const location = useLocation();
   const [flash, setFlash] = useState((location.state as { flash?: string } | null)?.flash);
   const [toDelete, setToDelete] = useState<EventSummary | null>(null);
+  const [now] = useState(Date.now);
 
   const set = (patch: Record<string, string | null>) =>
     setParams(
@@ -79,10 +79,8 @@ function EventsTable() {
   const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
   const current = Math.min(page, pages);
   const shown = rows.slice((current - 1) * PAGE_SIZE, current * PAGE_SIZE);
-  const now = Date.now();
 
-  const toggleSort = (col: 'name' | 'date') =>
-    set({ sort: col, dir: sort === col && dir === 'asc' ? 'desc' : 'asc', page: null });
+  const toggleSort = (col: 'name' | 'date') => set({ sort: col, dir: sort === col && dir === 'asc' ? 'desc' : 'asc', page: null });
 
   return (
     <div>
@@ -128,7 +126,14 @@ function EventsTable() {
           Buyers see events here as soon as you create them.
         </EmptyState>
       ) : rows.length === 0 ? (
-        <EmptyState title={`No event matches “${q}”`} action={<Button variant="secondary" onClick={() => set({ q: null })}>Clear the search</Button>}>
+        <EmptyState
+          title={`No event matches “${q}”`}
+          action={
+            <Button variant="secondary" onClick={() => set({ q: null })}>
+              Clear the search
+            </Button>
+          }
+        >
           Search looks at names, locations and types.
         </EmptyState>
       ) : (
@@ -185,12 +190,7 @@ function EventsTable() {
                         <ButtonLink to={e.eventId} variant="ghost" className="min-h-9 px-3" aria-label={`Edit ${e.name}`}>
                           Edit
                         </ButtonLink>
-                        <Button
-                          variant="ghost"
-                          className="min-h-9 px-3"
-                          onClick={() => setToDelete(e)}
-                          aria-label={`Delete ${e.name}`}
-                        >
+                        <Button variant="ghost" className="min-h-9 px-3" onClick={() => setToDelete(e)} aria-label={`Delete ${e.name}`}>
                           Delete
                         </Button>
                       </div>
@@ -206,8 +206,7 @@ function EventsTable() {
                 ← Previous
               </Button>
               <span className="tabular-nums text-ink-soft">
-                Page {current} of {pages} · {(current - 1) * PAGE_SIZE + 1}–{Math.min(current * PAGE_SIZE, rows.length)} of{' '}
-                {rows.length}
+                Page {current} of {pages} · {(current - 1) * PAGE_SIZE + 1}–{Math.min(current * PAGE_SIZE, rows.length)} of {rows.length}
               </span>
               <Button variant="secondary" disabled={current >= pages} onClick={() => set({ page: String(current + 1) })}>
                 Next →

@@ -5,7 +5,7 @@
  * deletions marked. GET /api/admin/keys/history, continued with `nextRevision`.
  */
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, call, isApiError, type GetResult } from '../../api/client';
 import { Notice } from '../../components/admin-ui';
@@ -78,21 +78,22 @@ function KeyButton({ k, label, active, onPick }: { k: string; label: string; act
   );
 }
 
-function KeyPicker({ current, currentRevision, onPick }: { current: string; currentRevision: string; onPick: (k: string, r?: string) => void }) {
+function KeyPicker({
+  current,
+  currentRevision,
+  onPick,
+}: {
+  current: string;
+  currentRevision: string;
+  onPick: (k: string, r?: string) => void;
+}) {
   const events = useAllEvents();
   const fromKey = /^(?:event|stats|favcount|search:meta|ticket):([0-9a-zA-Z-]{26,36})/.exec(current)?.[1];
   const [eventId, setEventId] = useState(fromKey ?? '');
-  const [typed, setTyped] = useState(current);
-  const [typedRev, setTypedRev] = useState(currentRevision);
-  const [typedError, setTypedError] = useState<string>();
   const storeHeading = useId();
   const eventHeading = useId();
-  useEffect(() => {
-    setTyped(current);
-    setTypedRev(currentRevision);
-  }, [current, currentRevision]);
   const detail = useQuery({
-    queryKey: ['admin', 'event', eventId],
+    queryKey: ['admin', 'event-tickets', eventId],
     queryFn: () => call(api.GET('/api/events/{eventId}', { params: { path: { eventId } } })),
     enabled: !!eventId,
     staleTime: 30_000,
@@ -136,42 +137,60 @@ function KeyPicker({ current, currentRevision, onPick }: { current: string; curr
           ))}
         </ul>
       </div>
-      <form
-        className="mt-4 space-y-3 border-t border-line pt-4"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          const k = typed.trim();
-          if (!k) return setTypedError('Type a key, e.g. event:<id>.');
-          if (/^(user|session):/.test(k)) return setTypedError('user: and session: keys are never shown: they hold secrets.');
-          if (typedRev && !/^\d+$/.test(typedRev)) return setTypedError('The revision is a whole number.');
-          setTypedError(undefined);
-          onPick(k, typedRev);
-        }}
-      >
-        <TextField
-          label="Any key"
-          placeholder="ticket:<event id>:<type>"
-          value={typed}
-          spellCheck={false}
-          autoCapitalize="none"
-          className="[&_input]:font-mono [&_input]:text-sm"
-          onChange={(e) => setTyped(e.target.value)}
-          error={typedError}
-          hint="Not user: or session: keys (they hold secrets)."
-        />
-        <TextField
-          label="From revision (optional)"
-          inputMode="numeric"
-          value={typedRev}
-          onChange={(e) => setTypedRev(e.target.value)}
-          hint="To see a deleted key's past: a revision when it existed."
-        />
-        <Button type="submit" variant="secondary" className="w-full">
-          Show history
-        </Button>
-      </form>
+      <TypedKey key={`${current}@${currentRevision}`} current={current} currentRevision={currentRevision} onPick={onPick} />
     </Card>
+  );
+}
+
+/** Any key typed in (and a revision to look back from); follows the key shown. */
+function TypedKey({
+  current,
+  currentRevision,
+  onPick,
+}: {
+  current: string;
+  currentRevision: string;
+  onPick: (k: string, r?: string) => void;
+}) {
+  const [typed, setTyped] = useState(current);
+  const [typedRev, setTypedRev] = useState(currentRevision);
+  const [typedError, setTypedError] = useState<string>();
+  return (
+    <form
+      className="mt-4 space-y-3 border-t border-line pt-4"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        const k = typed.trim();
+        if (!k) return setTypedError('Type a key, e.g. event:<id>.');
+        if (/^(user|session):/.test(k)) return setTypedError('user: and session: keys are never shown: they hold secrets.');
+        if (typedRev && !/^\d+$/.test(typedRev)) return setTypedError('The revision is a whole number.');
+        setTypedError(undefined);
+        onPick(k, typedRev);
+      }}
+    >
+      <TextField
+        label="Any key"
+        placeholder="ticket:<event id>:<type>"
+        value={typed}
+        spellCheck={false}
+        autoCapitalize="none"
+        className="[&_input]:font-mono [&_input]:text-sm"
+        onChange={(e) => setTyped(e.target.value)}
+        error={typedError}
+        hint="Not user: or session: keys (they hold secrets)."
+      />
+      <TextField
+        label="From revision (optional)"
+        inputMode="numeric"
+        value={typedRev}
+        onChange={(e) => setTypedRev(e.target.value)}
+        hint="To see a deleted key's past: a revision when it existed."
+      />
+      <Button type="submit" variant="secondary" className="w-full">
+        Show history
+      </Button>
+    </form>
   );
 }
 
@@ -238,10 +257,7 @@ function HistoryView({ historyKey, revision }: { historyKey: string; revision?: 
                 <li key={entry.revision}>
                   <article
                     aria-label={`Version ${entry.version}, revision ${entry.revision}${entry.deleted ? ', deleted' : ''}`}
-                    className={cx(
-                      'rounded-2xl bg-surface shadow-sm ring-1',
-                      entry.deleted ? 'ring-danger/40' : 'ring-line',
-                    )}
+                    className={cx('rounded-2xl bg-surface shadow-sm ring-1', entry.deleted ? 'ring-danger/40' : 'ring-line')}
                   >
                     <header className="flex flex-wrap items-center gap-x-3 gap-y-1 border-b border-line px-4 py-2.5 text-sm">
                       <span className="font-semibold text-ink">Version {entry.version}</span>

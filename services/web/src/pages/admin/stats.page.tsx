@@ -61,9 +61,7 @@ export default function StatsPage() {
           <span className="inline-flex flex-wrap items-center gap-x-3">
             <span>Revenue, orders and tickets sold; refreshed every {REFRESH_MS / 1000} s.</span>
             <LiveIndicator status={status} />
-            {updatedAt > 0 && (
-              <span className="text-xs tabular-nums">Updated {new Date(updatedAt).toLocaleTimeString()}</span>
-            )}
+            {updatedAt > 0 && <span className="text-xs tabular-nums">Updated {new Date(updatedAt).toLocaleTimeString()}</span>}
           </span>
         }
       >
@@ -108,7 +106,14 @@ export default function StatsPage() {
         ) : events.isError ? (
           <ErrorState error={events.error} context="the events" onRetry={() => events.refetch()} />
         ) : rows.length === 0 ? (
-          <EmptyState title="No events yet" action={<Link className="underline" to="/admin/events/new">Create an event</Link>}>
+          <EmptyState
+            title="No events yet"
+            action={
+              <Link className="underline" to="/admin/events/new">
+                Create an event
+              </Link>
+            }
+          >
             Figures appear here once events sell tickets.
           </EmptyState>
         ) : (
@@ -177,8 +182,19 @@ function PerEventChart({ rows }: { rows: EventRow[] }) {
         },
         scales: {
           x: { grid: { display: false } },
-          y: { beginAtZero: true, position: 'left', title: { display: true, text: 'Revenue' }, ticks: { callback: (v) => formatMoney(Number(v) * 100).replace(/[.,]00(?=\D*$)/, '') } },
-          y1: { beginAtZero: true, position: 'right', title: { display: true, text: 'Orders' }, grid: { display: false }, ticks: { precision: 0 } },
+          y: {
+            beginAtZero: true,
+            position: 'left',
+            title: { display: true, text: 'Revenue' },
+            ticks: { callback: (v) => formatMoney(Number(v) * 100).replace(/[.,]00(?=\D*$)/, '') },
+          },
+          y1: {
+            beginAtZero: true,
+            position: 'right',
+            title: { display: true, text: 'Orders' },
+            grid: { display: false },
+            ticks: { precision: 0 },
+          },
         },
       },
     }),
@@ -187,9 +203,7 @@ function PerEventChart({ rows }: { rows: EventRow[] }) {
   if (top.length === 0)
     return (
       <div className="grid h-72 place-items-center rounded-xl bg-muted/50 text-center text-sm text-ink-soft">
-        <p>
-          No sales yet. Bars appear with the first order.
-        </p>
+        <p>No sales yet. Bars appear with the first order.</p>
       </div>
     );
   const summary = `Bar chart of revenue and orders per event: ${top
@@ -206,7 +220,9 @@ function TypeChart({ stats }: { stats: Stats }) {
       type: 'doughnut',
       data: {
         labels: entries.map(([t]) => humanize(t)),
-        datasets: [{ data: entries.map(([, n]) => n), backgroundColor: entries.map((_, i) => PALETTE[i % PALETTE.length]!), borderWidth: 2 }],
+        datasets: [
+          { data: entries.map(([, n]) => n), backgroundColor: entries.map((_, i) => PALETTE[i % PALETTE.length]!), borderWidth: 2 },
+        ],
       },
       options: { cutout: '62%', plugins: { legend: { display: false } } },
     }),
@@ -241,7 +257,11 @@ function TypeChart({ stats }: { stats: Stats }) {
           {entries.map(([t, n], i) => (
             <tr key={t} className="border-t border-line">
               <th scope="row" className="py-1.5 text-left font-medium text-ink">
-                <span aria-hidden="true" className="mr-2 inline-block size-2.5 rounded-sm align-middle" style={{ background: PALETTE[i % PALETTE.length] }} />
+                <span
+                  aria-hidden="true"
+                  className="mr-2 inline-block size-2.5 rounded-sm align-middle"
+                  style={{ background: PALETTE[i % PALETTE.length] }}
+                />
                 {humanize(t)}
               </th>
               <td className="py-1.5 text-right tabular-nums">{n.toLocaleString()}</td>
