@@ -45,7 +45,8 @@ export default function KeyHistoryPage() {
       <PageTitle sub="Every stored value a key has had, newest first, read back from etcd's revisions.">Key history</PageTitle>
       <div className="grid gap-6 lg:grid-cols-[20rem_1fr]">
         <KeyPicker current={key} currentRevision={rev} onPick={show} />
-        <div className="min-w-0">
+        {/* On a phone, the history of the chosen key comes first; the picker follows. */}
+        <div className={cx('min-w-0', key && 'order-first lg:order-none')}>
           {key ? (
             <HistoryView key={`${key}@${rev}`} historyKey={key} revision={rev ? Number(rev) : undefined} />
           ) : (

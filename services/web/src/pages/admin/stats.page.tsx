@@ -4,7 +4,7 @@
  * (its text alternative), and a per-event drill-down: the event's sales, newest first. Refetched
  * every 5 s and on focus, so a purchase shows within seconds.
  */
-import { useInfiniteQuery, useQueries, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery, useQueries, useQuery } from '@tanstack/react-query';
 import type { ChartConfiguration } from 'chart.js';
 import { useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
@@ -41,12 +41,15 @@ export default function StatsPage() {
   });
   const events = useAllEvents({ refetchInterval: 30_000 });
   const listed = useMemo(() => (events.data?.items ?? []).slice(0, MAX_EVENT_STATS), [events.data]);
+  // One request per event: refetched when the totals move (a sale happened), not every tick.
+  const generation = totals.data ? `${totals.data.orders}:${totals.data.revenue}` : 'none';
   const perEvent = useQueries({
     queries: listed.map((e) => ({
-      queryKey: adminKeys.stats(e.eventId),
+      queryKey: [...adminKeys.stats(e.eventId), generation],
       queryFn: () => call(api.GET('/api/admin/stats', { params: { query: { eventId: e.eventId } } })),
-      refetchInterval: REFRESH_MS,
-      refetchOnWindowFocus: true,
+      placeholderData: keepPreviousData,
+      enabled: !!totals.data,
+      refetchInterval: 30_000,
     })),
   });
   const rows: EventRow[] = listed.map((event, i) => ({ event, stats: perEvent[i]?.data }));
@@ -159,6 +162,7 @@ function PerEventChart({ rows }: { rows: EventRow[] }) {
             backgroundColor: PALETTE[0],
             borderRadius: 4,
             maxBarThickness: 56,
+            categoryPercentage: 0.6,
             yAxisID: 'y',
           },
           {
@@ -167,6 +171,7 @@ function PerEventChart({ rows }: { rows: EventRow[] }) {
             backgroundColor: PALETTE[1],
             borderRadius: 4,
             maxBarThickness: 56,
+            categoryPercentage: 0.6,
             yAxisID: 'y1',
           },
         ],
