@@ -88,6 +88,11 @@ describe('admin pages', () => {
     await page.getByRole('link', { name: '+ New event' }).click();
     await page.getByRole('heading', { level: 1, name: 'New event' }).waitFor();
     await settled(page);
+    // An empty form is refused in the browser, each message under its field.
+    await page.getByRole('button', { name: 'Create event' }).click();
+    await page.getByText('Give the event a name.').waitFor();
+    expect(await page.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    await page.getByText('Pick a date and a time.').waitFor();
     const created = `Nimbus Quartet ${randomUUID().slice(0, 6)}`;
     await page.getByLabel('Name', { exact: true }).fill(created);
     await page.getByLabel('Description').fill('Strings under the stars.');

@@ -23,6 +23,7 @@ import {
   type StaticLists,
 } from './admin.queries';
 import {
+  SaveError,
   apiFieldErrors,
   centsToEuros,
   checkFields,
@@ -260,7 +261,7 @@ function EditForm({ event, lists }: { event: EventDetail; lists: StaticLists }) 
       <Card className={cx(conflict && 'opacity-60')}>
         <form ref={formRef} onSubmit={submit} noValidate className="space-y-6" aria-label="Event details">
           <EventFields values={values} onChange={setValues} lists={lists} errors={errors} disabled={save.isPending || !!conflict} />
-          {save.isError && Object.keys(apiFieldErrors(save.error)).length === 0 && <ErrorState error={save.error} context="your changes" />}
+          {save.isError && <SaveError error={save.error} what="Your changes were not saved" />}
           <FormActions>
             {dirty && !conflict && (
               <span className="mr-auto text-sm text-ink-soft">

@@ -5,6 +5,7 @@
  */
 import type { ReactNode } from 'react';
 import { isApiError } from '../../api/client';
+import { ErrorState } from '../../components/states';
 import { Button, SelectField, TextField, cx } from '../../components/ui';
 import { formatMoney } from '../../lib/format';
 import { humanize, type EventSummary, type StaticLists } from './admin.queries';
@@ -347,4 +348,25 @@ export function TicketRows({
 
 export function FormActions({ children }: { children: ReactNode }) {
   return <div className="flex flex-wrap items-center justify-end gap-2 border-t border-line pt-4">{children}</div>;
+}
+
+/**
+ * Why a save failed: a 400 with fields points at the fields marked (their messages sit under
+ * them); anything else is the API's message with its request id.
+ */
+export function SaveError({ error, what }: { error: unknown; what: string }) {
+  const fields = isApiError(error) && error.status === 400 ? (error.fields ?? []) : [];
+  if (fields.length === 0) return <ErrorState error={error} />;
+  return (
+    <div role="alert" className="rounded-xl bg-danger-soft px-4 py-3 text-sm text-danger-ink ring-1 ring-danger/30">
+      <p className="font-semibold">{what}: fix the fields marked.</p>
+      <ul className="mt-1 list-disc pl-5">
+        {fields.map((f) => (
+          <li key={f.path}>
+            {(FIELD_LABELS as Record<string, string>)[f.path] ?? f.path}: {f.message}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
 }

@@ -15,6 +15,7 @@ import { adminKeys, humanize, useAllEvents, useStaticLists, type EventSummary } 
 import { DeleteEventDialog } from './event-delete';
 import { EventEditPage } from './event-edit';
 import {
+  SaveError,
   apiFieldErrors,
   checkFields,
   checkTicketRows,
@@ -300,9 +301,7 @@ function EventCreatePage() {
           <form ref={formRef} onSubmit={submit} noValidate className="space-y-6">
             <EventFields values={values} onChange={setValues} lists={lists.data} errors={errors} disabled={create.isPending} />
             <TicketRows rows={rows} onChange={setRows} options={lists.data.ticketTypes} errors={errors} newKey={newRowKey} />
-            {create.isError && Object.keys(apiFieldErrors(create.error)).length === 0 && (
-              <ErrorState error={create.error} context="the new event" />
-            )}
+            {create.isError && <SaveError error={create.error} what="The event was not created" />}
             <FormActions>
               <ButtonLink to="/admin/events" variant="ghost">
                 Cancel
