@@ -64,6 +64,15 @@ async function top(page: Page) {
   await page.evaluate(() => window.scrollTo(0, 0));
 }
 
+/**
+ * Checks the page once no colour transition is running: a button re-enabled a moment ago fades
+ * back to its colour (150 ms), and axe would measure its contrast mid-fade.
+ */
+async function check(page: Page, name: string) {
+  await page.waitForFunction(() => document.getAnimations().every((a) => !(a instanceof CSSTransition) || a.playState !== 'running'));
+  await checkPage(page, name);
+}
+
 async function openEdit(page: Page, eventId: string, name: string) {
   await page.goto(`/admin/events/${eventId}`);
   await page.getByRole('heading', { level: 1, name: `Edit “${name}”` }).waitFor();
@@ -82,7 +91,7 @@ describe('admin pages', () => {
     await page.getByRole('heading', { level: 1, name: 'Events' }).waitFor();
     await page.getByRole('link', { name: 'Harbour Lights Festival', exact: true }).waitFor();
     await settled(page);
-    await checkPage(page, 'admin-events');
+    await check(page, 'admin-events');
 
     // Create through the form; the date is the admin's local time (Europe/Lisbon, UTC+1 in July).
     await page.getByRole('link', { name: '+ New event' }).click();
@@ -104,7 +113,7 @@ describe('admin pages', () => {
     await page.getByLabel('Tickets', { exact: true }).fill('200');
     await page.getByLabel('Price (€)', { exact: true }).fill('45.50');
     await top(page);
-    await checkPage(page, 'admin-event-create');
+    await check(page, 'admin-event-create');
     await page.getByRole('button', { name: 'Create event' }).click();
     await page.waitForURL(/\/admin\/events\/[0-9A-Z]{26}$/);
     const eventId = new URL(page.url()).pathname.split('/').pop()!;
@@ -125,7 +134,15 @@ describe('admin pages', () => {
     await page.getByText(`Saved. “${renamed}” is now version 2.`).waitFor();
     await settled(page);
     await top(page);
-    await checkPage(page, 'admin-event-edit');
+    await check(page, 'admin-event-edit');
+    // Ticket totals and prices: PUT per type, price in euros sent as cents.
+    const type = statics.ticketTypes[0]!;
+    const label = type.charAt(0).toUpperCase() + type.slice(1);
+    await page.getByLabel(`Total ${label} tickets`).fill('250');
+    await page.getByLabel(`Price of ${label} in euros`).fill('50');
+    await page.getByRole('button', { name: 'Save tickets' }).click();
+    await page.getByText(`Saved ${label}.`).waitFor();
+    expect((await getEvent(s, eventId)).body).toMatchObject({ tickets: [{ type, total: 250, remaining: 250, price: 5000 }] });
     await waitFor(
       async () => {
         const r = await fetch(`${stack.baseUrl}/api/search?q=zephyri`);
@@ -149,7 +166,7 @@ describe('admin pages', () => {
     await conflict.getByRole('cell', { name: 'Now with a guest cellist.' }).waitFor();
     await conflict.getByRole('columnheader', { name: 'Version 3 (saved)' }).waitFor();
     await top(other);
-    await checkPage(other, 'admin-event-conflict');
+    await check(other, 'admin-event-conflict');
     await conflict.getByRole('button', { name: 'Apply my changes to version 3' }).click();
     await other.getByText(/is now version 4\./).waitFor();
     expect((await getEvent(s, eventId)).body).toMatchObject({ version: 4, maxPerOrder: 8, description: 'Now with a guest cellist.' });
@@ -161,7 +178,7 @@ describe('admin pages', () => {
     const dialog = page.getByRole('dialog', { name: `Delete “${renamed}”?` });
     await dialog.waitFor();
     await dialog.getByText('Sales are kept').waitFor();
-    await checkPage(page, 'admin-event-delete-confirm');
+    await check(page, 'admin-event-delete-confirm');
     await dialog.getByRole('button', { name: 'Delete event' }).click();
     await page.getByText(`Deleted “${renamed}”. Its sales are kept`).waitFor();
     await dialog.waitFor({ state: 'hidden' });
@@ -224,7 +241,7 @@ describe('admin pages', () => {
     await sales.getByRole('cell', { name: '€210.00' }).waitFor();
     // (not settled(): the live indicator's dot pulses on purpose)
     await top(page);
-    await checkPage(page, 'admin-stats');
+    await check(page, 'admin-stats');
     expect(s.errors).toEqual([]);
     await s.context.close();
   });
@@ -247,7 +264,7 @@ describe('admin pages', () => {
     await locations.getByRole('button', { name: `Remove ${used} from locations` }).click();
     await locations.getByText(`${used} is used by an event and cannot be removed`, { exact: false }).waitFor();
     await settled(page);
-    await checkPage(page, 'admin-static');
+    await check(page, 'admin-static');
 
     await locations.getByRole('button', { name: `Remove ${fresh} from locations` }).click();
     await locations.getByText(`Removed ${fresh}.`).waitFor();
@@ -284,7 +301,7 @@ describe('admin pages', () => {
       .first()
       .waitFor();
     await settled(page);
-    await checkPage(page, 'admin-keys');
+    await check(page, 'admin-keys');
 
     const del = await s.context.request.delete(`/api/events/${eventId}?expectedVersion=2`, { headers: { origin: stack.baseUrl } });
     expect(del.status()).toBe(204);
