@@ -179,6 +179,19 @@ describe('admin pages', () => {
     await dialog.waitFor();
     await dialog.getByText('Sales are kept').waitFor();
     await check(page, 'admin-event-delete-confirm');
+    // Someone saves meanwhile: the delete of the version shown is refused and says so.
+    const meanwhile = await s.context.request.patch(`/api/events/${eventId}`, {
+      headers: { origin: stack.baseUrl },
+      data: { expectedVersion: 4, maxPerOrder: 9 },
+    });
+    expect(meanwhile.status()).toBe(200);
+    await dialog.getByRole('button', { name: 'Delete event' }).click();
+    await dialog.getByText('Not deleted: someone saved a newer version (version 5)').waitFor();
+    expect((await getEvent(s, eventId)).status).toBe(200);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('cell', { name: 'v5' }).waitFor();
+    await page.getByRole('button', { name: `Delete ${renamed}` }).click();
     await dialog.getByRole('button', { name: 'Delete event' }).click();
     await page.getByText(`Deleted “${renamed}”. Its sales are kept`).waitFor();
     await dialog.waitFor({ state: 'hidden' });

@@ -30,6 +30,8 @@ export function DeleteEventDialog({
       await qc.invalidateQueries({ queryKey: adminKeys.events });
       onDeleted(e.name);
     },
+    // A newer version (409) or a vanished event (404): the table shows what is there now.
+    onError: () => qc.invalidateQueries({ queryKey: adminKeys.events }),
   });
   const close = () => {
     del.reset();
@@ -53,14 +55,16 @@ export function DeleteEventDialog({
         <div className="pt-2">
           {isApiError(del.error) && del.error.status === 409 ? (
             <Notice tone="warn">
-              {del.error.message}. Someone edited it since you opened it:{' '}
+              Not deleted: someone saved a newer version
+              {typeof del.error.details?.currentVersion === 'number' ? ` (version ${del.error.details.currentVersion})` : ''} since you
+              opened it.{' '}
               <Link className="underline" to={`/admin/events/${event?.eventId}`} onClick={close}>
-                review the newer version
+                Review it first
               </Link>
               .
             </Notice>
           ) : (
-            <ErrorState error={del.error} context="the deletion" />
+            <ErrorState error={del.error} />
           )}
         </div>
       )}
