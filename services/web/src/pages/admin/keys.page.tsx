@@ -44,11 +44,20 @@ export default function KeyHistoryPage() {
     <div>
       <PageTitle sub="Every stored value a key has had, newest first, read back from etcd's revisions.">Key history</PageTitle>
       <div className="grid gap-6 lg:grid-cols-[20rem_1fr]">
-        <KeyPicker current={key} currentRevision={rev} onPick={show} />
+        <div id="key-picker" className="scroll-mt-20">
+          <KeyPicker current={key} currentRevision={rev} onPick={show} />
+        </div>
         {/* On a phone, the history of the chosen key comes first; the picker follows. */}
         <div className={cx('min-w-0', key && 'order-first lg:order-none')}>
           {key ? (
-            <HistoryView key={`${key}@${rev}`} historyKey={key} revision={rev ? Number(rev) : undefined} />
+            <>
+              <HistoryView key={`${key}@${rev}`} historyKey={key} revision={rev ? Number(rev) : undefined} />
+              <p className="mt-4 text-center text-sm lg:hidden">
+                <a href="#key-picker" className="underline">
+                  Choose another key ↓
+                </a>
+              </p>
+            </>
           ) : (
             <EmptyState title="Pick a key">
               Choose an event and one of its keys, or a store-wide key, to see how its value changed over time.
