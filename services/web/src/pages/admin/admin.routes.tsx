@@ -18,14 +18,14 @@ const tabs = [
 export default function AdminRoutes() {
   return (
     <div>
-      <nav aria-label="Admin" className="mb-6 flex flex-wrap gap-1 border-b border-line pb-2">
+      <nav aria-label="Admin" className="-mx-4 mb-6 flex gap-1 overflow-x-auto border-b border-line px-4 pb-2 sm:mx-0 sm:flex-wrap sm:px-0">
         {tabs.map(([path, label]) => (
           <NavLink
             key={path}
             to={`/admin/${path}`}
             className={({ isActive }) =>
               cx(
-                'inline-flex min-h-11 items-center rounded-xl px-3 text-sm font-medium',
+                'inline-flex min-h-11 shrink-0 items-center whitespace-nowrap rounded-xl px-3 text-sm font-medium',
                 isActive ? 'bg-accent-soft text-accent-ink' : 'text-ink hover:bg-muted',
               )
             }
