@@ -33,6 +33,16 @@ function Legacy({ to }: { to: (q: URLSearchParams) => string }) {
   return <Navigate to={to(q)} replace />;
 }
 
+/** /profile?username=: my own profile, or (for an admin) someone else's. */
+function LegacyProfile() {
+  const [q] = useSearchParams();
+  const me = useMe();
+  const username = q.get('username');
+  if (me.isLoading) return <LoadingList rows={2} />;
+  if (!username || username === me.data?.username) return <Navigate to="/me" replace />;
+  return <Navigate to={`/admin/users/${encodeURIComponent(username)}`} replace />;
+}
+
 export const router = createBrowserRouter([
   {
     element: <Layout />,
@@ -72,7 +82,7 @@ export const router = createBrowserRouter([
         path: '/tickets',
         element: <Legacy to={(q) => (q.get('eventid') ? `/events/${encodeURIComponent(q.get('eventid')!)}/tickets` : '/events')} />,
       },
-      { path: '/profile', element: <Legacy to={() => '/me'} /> },
+      { path: '/profile', element: <LegacyProfile /> },
       { path: '/notifications', element: <Legacy to={() => '/me/notifications'} /> },
       { path: '*', element: <NotFoundPage /> },
     ],

@@ -66,27 +66,35 @@ function PurchaseCard({ p }: { p: Purchase }) {
   );
 }
 
-function Purchases() {
+/** `username`: another user's, for an admin (the report's /profile?username=); else mine. */
+function Purchases({ username }: { username?: string }) {
   const q = useInfiniteQuery({
-    queryKey: ['purchases'],
+    queryKey: username ? ['admin', 'users', username, 'purchases'] : ['purchases'],
     initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) => call(api.GET('/api/me/purchases', { params: { query: { limit: 10, cursor: pageParam } } })),
+    queryFn: ({ pageParam }) =>
+      username
+        ? call(api.GET('/api/admin/users/{username}/purchases', { params: { path: { username }, query: { limit: 10, cursor: pageParam } } }))
+        : call(api.GET('/api/me/purchases', { params: { query: { limit: 10, cursor: pageParam } } })),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
   const items = q.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <section aria-labelledby="purchases-h">
       <h2 id="purchases-h" className="mb-4 text-xl font-semibold text-ink">
-        My purchases
+        {username ? 'Purchases' : 'My purchases'}
       </h2>
       {q.isLoading ? (
-        <LoadingList rows={2} label="Loading your purchases" />
+        <LoadingList rows={2} label="Loading purchases" />
       ) : q.isError && !items.length ? (
-        <ErrorState error={q.error} context="your purchases" onRetry={() => void q.refetch()} />
+        <ErrorState error={q.error} context="the purchases" onRetry={() => void q.refetch()} />
       ) : !items.length ? (
-        <EmptyState title="No purchases yet" action={<ButtonLink to="/events">Find an event</ButtonLink>}>
-          Tickets you buy show up here, newest first.
-        </EmptyState>
+        username ? (
+          <EmptyState title="No purchases">{username} has not bought anything yet.</EmptyState>
+        ) : (
+          <EmptyState title="No purchases yet" action={<ButtonLink to="/events">Find an event</ButtonLink>}>
+            Tickets you buy show up here, newest first.
+          </EmptyState>
+        )
       ) : (
         <>
           <ul className="space-y-3">
@@ -107,26 +115,33 @@ function Purchases() {
   );
 }
 
-function Favourites() {
+function Favourites({ username }: { username?: string }) {
   const q = useQuery({
-    queryKey: [...favouritesKey, 'all'],
-    queryFn: () => call(api.GET('/api/me/favourites', { params: { query: { limit: 200 } } })),
+    queryKey: username ? ['admin', 'users', username, 'favourites'] : [...favouritesKey, 'all'],
+    queryFn: () =>
+      username
+        ? call(api.GET('/api/admin/users/{username}/favourites', { params: { path: { username }, query: { limit: 200 } } }))
+        : call(api.GET('/api/me/favourites', { params: { query: { limit: 200 } } })),
   });
   const items = q.data?.items ?? [];
   return (
     <section aria-labelledby="favourites-h">
       <h2 id="favourites-h" className="mb-4 text-xl font-semibold text-ink">
-        My favourites
+        {username ? 'Favourites' : 'My favourites'}
       </h2>
       {q.isLoading ? (
-        <LoadingList rows={2} label="Loading your favourites" />
+        <LoadingList rows={2} label="Loading favourites" />
       ) : q.isError ? (
-        <ErrorState error={q.error} context="your favourites" onRetry={() => void q.refetch()} />
+        <ErrorState error={q.error} context="the favourites" onRetry={() => void q.refetch()} />
       ) : !items.length ? (
         <Card className="text-sm text-ink-soft">
-          <p>
-            No favourites yet. Tap <strong className="text-ink">Add to favourites</strong> on an event to keep it here.
-          </p>
+          {username ? (
+            <p>{username} has no favourites.</p>
+          ) : (
+            <p>
+              No favourites yet. Tap <strong className="text-ink">Add to favourites</strong> on an event to keep it here.
+            </p>
+          )}
         </Card>
       ) : (
         <ul className="divide-y divide-line overflow-hidden rounded-2xl bg-surface shadow-sm ring-1 ring-line">
@@ -155,37 +170,73 @@ function Favourites() {
   );
 }
 
-export default function ProfilePage() {
-  const me = useMe().data!;
-  const initials = (me.name || me.username)
+type Account = NonNullable<ReturnType<typeof useMe>['data']>;
+
+function AccountCard({ who, mine }: { who: Account; mine: boolean }) {
+  const initials = (who.name || who.username)
     .split(/[\s._-]+/)
     .filter(Boolean)
     .slice(0, 2)
     .map((w) => w[0]!.toUpperCase())
     .join('');
   return (
-    <div>
-      <PageTitle>My account</PageTitle>
-      <Card className="mb-8 flex flex-wrap items-center gap-4">
-        <div className="grid size-14 place-items-center rounded-full bg-accent text-xl font-bold text-white" aria-hidden="true">
-          {initials}
-        </div>
-        <div className="min-w-0 flex-1">
-          <p className="text-lg font-semibold text-ink">{me.name || me.username}</p>
-          <p className="text-sm text-ink-soft">
-            @{me.username}
-            {me.email && <> · {me.email}</>} · member since {memberSince.format(new Date(me.createdAt))}
-          </p>
-        </div>
-        {me.role === 'admin' && <Badge tone="accent">Administrator</Badge>}
+    <Card className="mb-8 flex flex-wrap items-center gap-4">
+      <div className="grid size-14 place-items-center rounded-full bg-accent text-xl font-bold text-white" aria-hidden="true">
+        {initials}
+      </div>
+      <div className="min-w-0 flex-1">
+        <p className="text-lg font-semibold text-ink">{who.name || who.username}</p>
+        <p className="text-sm text-ink-soft">
+          @{who.username}
+          {who.email && <> · {who.email}</>} · member since {memberSince.format(new Date(who.createdAt))}
+        </p>
+      </div>
+      {who.role === 'admin' && <Badge tone="accent">Administrator</Badge>}
+      {mine && (
         <ButtonLink variant="secondary" to="/me/notifications">
           My alerts
         </ButtonLink>
-      </Card>
+      )}
+    </Card>
+  );
+}
+
+export default function ProfilePage() {
+  const me = useMe().data!;
+  return (
+    <div>
+      <PageTitle>My account</PageTitle>
+      <AccountCard who={me} mine />
       <div className="grid gap-8 lg:grid-cols-[minmax(0,1fr)_360px]">
         <Purchases />
         <Favourites />
       </div>
+    </div>
+  );
+}
+
+/** An admin's view of another user's profile (/admin/users/:username). */
+export function UserProfile({ username }: { username: string }) {
+  const q = useQuery({
+    queryKey: ['admin', 'users', username],
+    queryFn: () => call(api.GET('/api/admin/users/{username}', { params: { path: { username } } })),
+  });
+  return (
+    <div>
+      <PageTitle sub="What this buyer sees on their own profile.">{username}</PageTitle>
+      {q.isLoading ? (
+        <LoadingList rows={1} label="Loading the account" />
+      ) : q.isError ? (
+        <ErrorState error={q.error} context="the account" onRetry={() => void q.refetch()} />
+      ) : (
+        <>
+          <AccountCard who={q.data!} mine={false} />
+          <div className="grid gap-8 lg:grid-cols-[minmax(0,1fr)_360px]">
+            <Purchases username={username} />
+            <Favourites username={username} />
+          </div>
+        </>
+      )}
     </div>
   );
 }

@@ -1,4 +1,4 @@
-/** The admin side (its own chunk): cluster, instances, events, static lists, statistics, key history. */
+/** The admin side (its own chunk): cluster, instances, events, static lists, statistics, key history, users. */
 import { NavLink, Navigate, Route, Routes } from 'react-router';
 import { cx } from '../../components/ui';
 import ClusterPage from './cluster.page';
@@ -6,6 +6,7 @@ import EventsAdminPage from './events.page';
 import KeyHistoryPage from './keys.page';
 import StaticListsPage from './static.page';
 import StatsPage from './stats.page';
+import UsersPage from './users.page';
 
 const tabs = [
   ['cluster', 'Cluster'],
@@ -13,6 +14,7 @@ const tabs = [
   ['static', 'Static lists'],
   ['stats', 'Statistics'],
   ['keys', 'Key history'],
+  ['users', 'Users'],
 ] as const;
 
 export default function AdminRoutes() {
@@ -41,6 +43,7 @@ export default function AdminRoutes() {
         <Route path="static" element={<StaticListsPage />} />
         <Route path="stats" element={<StatsPage />} />
         <Route path="keys" element={<KeyHistoryPage />} />
+        <Route path="users/*" element={<UsersPage />} />
       </Routes>
     </div>
   );

@@ -370,9 +370,15 @@ function SalesPanel({ eventId, event }: { eventId: string; event?: EventSummary 
                       {formatDateShort(s.at)}
                     </time>
                     <span className="block text-xs text-ink-soft">{formatRelative(s.at)}</span>
-                    <span className="block font-medium sm:hidden">{s.username}</span>
+                    <Link to={`/admin/users/${s.username}`} className="block font-medium underline-offset-4 hover:underline sm:hidden">
+                      {s.username}
+                    </Link>
                   </Td>
-                  <Td className="hidden font-medium sm:table-cell">{s.username}</Td>
+                  <Td className="hidden font-medium sm:table-cell">
+                    <Link to={`/admin/users/${s.username}`} className="underline-offset-4 hover:underline">
+                      {s.username}
+                    </Link>
+                  </Td>
                   <Td>
                     {s.lines.map((l) => (
                       <span key={l.type} className="mr-3 inline-block tabular-nums">
