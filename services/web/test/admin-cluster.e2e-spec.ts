@@ -106,7 +106,10 @@ describe('admin cluster page', () => {
       });
     await s.page.route('**/api/admin/cluster', down);
     await s.page.getByText('Refresh failed: showing the last status we had').waitFor({ timeout: 10_000 });
-    await s.page.locator('[role="status"][data-stale="true"]').getByText(/last updated \d+ s ago/).waitFor();
+    await s.page
+      .locator('[role="status"][data-stale="true"]')
+      .getByText(/last updated \d+ s ago/)
+      .waitFor();
     await checkPage(s.page, 'admin-cluster-stale');
 
     await s.page.reload();

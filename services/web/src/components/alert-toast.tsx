@@ -33,7 +33,11 @@ function Toast({ alert, onClose }: { alert: LiveAlert; onClose: () => void }) {
         <p className="mt-0.5 text-sm text-ink-soft">
           <span className="font-medium text-ink">{name}</span>: {plural(alert.remaining, 'ticket')} left (your limit {alert.limit}).
         </p>
-        <Link to="/me/notifications" className="mt-2 inline-flex min-h-11 items-center text-sm font-semibold text-accent underline-offset-2 hover:underline" onClick={onClose}>
+        <Link
+          to="/me/notifications"
+          className="mt-2 inline-flex min-h-11 items-center text-sm font-semibold text-accent underline-offset-2 hover:underline"
+          onClick={onClose}
+        >
           See my alerts
         </Link>
       </div>

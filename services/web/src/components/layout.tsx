@@ -23,7 +23,11 @@ function UnreadBadge({ count }: { count: number }) {
   if (count === 0) return null;
   // Rendered anew (key) when the count changes, so the pop plays on every new alert.
   return (
-    <span key={count} data-testid="unread-count" className="min-w-5 animate-[pop_400ms_ease-out] rounded-full bg-accent px-1.5 text-center text-xs font-bold leading-5 text-white">
+    <span
+      key={count}
+      data-testid="unread-count"
+      className="min-w-5 animate-[pop_400ms_ease-out] rounded-full bg-accent px-1.5 text-center text-xs font-bold leading-5 text-white"
+    >
       {count > 99 ? '99+' : count}
       <span className="sr-only"> unread</span>
     </span>

@@ -12,7 +12,10 @@ export default function NotificationsPage() {
   const status = useAlertStreamStatus();
   return (
     <>
-      <PageTitle sub="Low-stock alerts for the events you follow, as they happen." actions={<LiveIndicator status={status} className="min-h-11" />}>
+      <PageTitle
+        sub="Low-stock alerts for the events you follow, as they happen."
+        actions={<LiveIndicator status={status} className="min-h-11" />}
+      >
         Notifications
       </PageTitle>
       <div className="grid items-start gap-8 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">

@@ -23,7 +23,13 @@ function Freshness({ updatedAt, failed }: { updatedAt: number; failed: boolean }
       className={cx('inline-flex min-h-11 items-center gap-2 text-sm font-medium', stale ? 'text-warn-ink' : 'text-ink-soft')}
     >
       <span aria-hidden="true" className={cx('size-2 rounded-full', stale ? 'bg-warn' : 'bg-ok')} />
-      {!updatedAt ? (failed ? `No status yet: retrying every ${REFRESH_MS / 1000} s` : 'Loading…') : stale ? `Stale: last updated ${age} s ago` : `Live · updated ${age} s ago`}
+      {!updatedAt
+        ? failed
+          ? `No status yet: retrying every ${REFRESH_MS / 1000} s`
+          : 'Loading…'
+        : stale
+          ? `Stale: last updated ${age} s ago`
+          : `Live · updated ${age} s ago`}
     </span>
   );
 }
@@ -59,7 +65,6 @@ function Summary({ c }: { c: Cluster }) {
 export default function ClusterPage() {
   const q = useCluster();
   const c = q.data;
-  const now = Date.now();
   const failedRefresh = q.isError && !!c;
   const alarmsOf = (id: string) => c?.alarms.filter((a) => a.memberId === id).map((a) => a.alarm) ?? [];
   const members = c ? [...c.members].sort((a, b) => a.name.localeCompare(b.name)) : [];
@@ -112,7 +117,7 @@ export default function ClusterPage() {
             <h2 id="services-h" className="mb-3 text-xl font-semibold text-ink">
               Service instances
             </h2>
-            <ServicesPanel services={c.services} error={c.servicesError} now={now} />
+            <ServicesPanel services={c.services} error={c.servicesError} now={q.dataUpdatedAt} />
           </section>
         </div>
       )}

@@ -28,8 +28,7 @@ function useNow(everyMs = 30_000): number {
   return now;
 }
 
-function AlertItem({ alert, now: tick }: { alert: Alert; now: number }) {
-  const now = Math.max(tick, Date.now());
+function AlertItem({ alert, now }: { alert: Alert; now: number }) {
   const qc = useQueryClient();
   const ev = useAlertEvent(alert.eventId);
   const read = useMutation({
@@ -59,11 +58,7 @@ function AlertItem({ alert, now: tick }: { alert: Alert; now: number }) {
       </span>
       <div className="min-w-0 flex-1">
         <div className="flex flex-wrap items-center gap-2">
-          {unread ? (
-            <Badge tone="accent">New</Badge>
-          ) : (
-            <span className="sr-only">Read:</span>
-          )}
+          {unread ? <Badge tone="accent">New</Badge> : <span className="sr-only">Read:</span>}
           <h3 className={cx('min-w-0 truncate text-base text-ink', unread ? 'font-bold' : 'font-semibold')}>
             {ev.data ? (
               <Link to={`/events/${alert.eventId}`} className="underline-offset-2 hover:underline">
@@ -159,9 +154,15 @@ export function AlertsSection() {
       ) : q.isError && !q.data ? (
         <ErrorState error={q.error} context="your alerts" onRetry={() => q.refetch()} />
       ) : items.length === 0 ? (
-        <EmptyState title="No alerts yet" action={<ButtonLink to="/events" variant="secondary">Browse events</ButtonLink>}>
-          When an event you follow runs low on tickets, the alert appears here at once, and the count in the header rises on every
-          page.
+        <EmptyState
+          title="No alerts yet"
+          action={
+            <ButtonLink to="/events" variant="secondary">
+              Browse events
+            </ButtonLink>
+          }
+        >
+          When an event you follow runs low on tickets, the alert appears here at once, and the count in the header rises on every page.
         </EmptyState>
       ) : (
         <>

@@ -145,15 +145,20 @@ function SubscriptionItem({ sub }: { sub: Subscription }) {
               aria-invalid={fieldError ? true : undefined}
               aria-describedby={`${fid}-unit${fieldError ? ` ${fid}-err` : ''}`}
               className={cx(
-                'block min-h-11 w-24 rounded-xl border bg-surface px-3 tabular-nums text-ink',
+                'block min-h-11 w-20 rounded-xl border bg-surface px-3 tabular-nums text-ink',
                 fieldError ? 'border-danger' : 'border-line',
               )}
             />
             <span id={`${fid}-unit`} className="text-sm text-ink-soft">
-              tickets left or fewer
+              or fewer left
             </span>
           </div>
-          <Button type="submit" variant={changed ? 'primary' : 'secondary'} disabled={!changed} busy={save.isPending && save.variables?.active === sub.active}>
+          <Button
+            type="submit"
+            variant={changed ? 'primary' : 'secondary'}
+            disabled={!changed}
+            busy={save.isPending && save.variables?.active === sub.active}
+          >
             Save limit
           </Button>
         </div>
@@ -169,11 +174,14 @@ function SubscriptionItem({ sub }: { sub: Subscription }) {
           <ErrorState error={save.error} context="your subscription" />
         </div>
       )}
-      {note && (
-        <p role="status" className="mt-2 text-sm text-ok-ink">
-          ✓ {note}
-        </p>
-      )}
+      {/* Always in the page, so what appears in it is announced. */}
+      <p role="status" className="empty:hidden mt-2 flex items-center gap-1.5 text-sm text-ok-ink">
+        {note && (
+          <>
+            <CheckIcon /> {note}
+          </>
+        )}
+      </p>
 
       <div className="mt-4 flex flex-wrap items-center gap-2 border-t border-line pt-4">
         <Button
