@@ -5,8 +5,9 @@
  * appears on the notifications page without a reload, and the unread count in the header rises
  * on every open page. In real Chromium against the real stack (etcd x5, NATS, all services).
  */
+import { waitFor } from '@ticketcd/testing';
 import { randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { ADMIN, apiLogin, apiRegister, checkPage, launchBrowser, newSession, startUiStack, type UiSession } from './browser.js';
 
 let stack: Awaited<ReturnType<typeof startUiStack>>;
@@ -57,6 +58,14 @@ async function user(name: string): Promise<UiSession> {
 async function subscribe(s: UiSession, eventId: string, limit: number) {
   const r = await s.context.request.put(`/api/me/subscriptions/${eventId}`, { headers: origin(), data: { limit } });
   expect(r.status()).toBe(200);
+}
+
+async function buy(buyer: UiSession, ev: { eventId: string; type: string }, quantity: number) {
+  const r = await buyer.context.request.post('/api/orders', {
+    headers: { ...origin(), 'idempotency-key': randomUUID() },
+    data: { eventId: ev.eventId, lines: [{ type: ev.type, quantity }] },
+  });
+  expect(r.status()).toBe(201);
 }
 
 async function subscriptions(s: UiSession): Promise<{ eventId: string; limit: number; active: boolean }[]> {
@@ -149,11 +158,7 @@ describe('notifications page', () => {
     expect(await other.getByTestId('unread-count').count()).toBe(0);
 
     // Bob buys 9 of 12 through the API: 3 left, within Sam's limit of 4.
-    const r = await buyer.context.request.post('/api/orders', {
-      headers: { ...origin(), 'idempotency-key': randomUUID() },
-      data: { eventId: ev.eventId, lines: [{ type: ev.type, quantity: 9 }] },
-    });
-    expect(r.status()).toBe(201);
+    await buy(buyer, ev, 9);
 
     // No reload: the alert is pushed, the list and both headers update.
     const alert = s.page.getByTestId('alert').filter({ hasText: 'Cobalt Choir Midnight Mass' });
@@ -177,6 +182,45 @@ describe('notifications page', () => {
 
     expect(s.errors).toEqual([]);
     expect(otherErrors).toEqual([]);
+    await s.context.close();
+    await buyer.context.close();
+  });
+
+  it('a refused stream says the alerts may be stale, reconnects by itself and re-reads the alert it missed', async () => {
+    const s = await user('rita.retry');
+    const buyer = await user('ben.buyer');
+    const ev = await createEvent('Delta Blues Revival', 10);
+    await subscribe(s, ev.eventId, 2);
+
+    // The gateway refuses the stream (as while it shuts down): EventSource gives up, we retry.
+    const refuse = (route: Route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'this gateway instance is shutting down; reconnect' } }),
+      });
+    await s.page.route('**/api/me/live', refuse);
+    await s.page.goto('/me/notifications');
+    await s.page.locator('[role="status"][data-live="reconnecting"]').waitFor();
+    await s.page.getByRole('link', { name: /Alerts.*live updates reconnecting/ }).waitFor();
+    await s.page.getByRole('heading', { name: 'No alerts yet' }).waitFor();
+    await checkPage(s.page, 'notifications-stale');
+
+    // An alert fires while no stream is open: nothing can push it.
+    await buy(buyer, ev, 9);
+    await waitFor(async () => (await (await s.context.request.get('/api/me/alerts')).json()).unread === 1, {
+      what: 'the alert stored',
+      timeoutMs: 15_000,
+    });
+
+    // The stream is accepted again: it reopens by itself, and the fresh open re-reads the list.
+    await s.page.unroute('**/api/me/live', refuse);
+    await s.page.locator('[role="status"][data-live="live"]').waitFor({ timeout: 30_000 });
+    await s.page.getByTestId('alert').filter({ hasText: 'Delta Blues Revival' }).getByText('1 ticket left.').waitFor();
+    await unreadCount(s.page, 1);
+
+    // Chromium logs a refused EventSource as a console error: that is the state under test here.
+    expect(s.errors.filter((e) => !/EventSource's response has/.test(e))).toEqual([]);
     await s.context.close();
     await buyer.context.close();
   });
