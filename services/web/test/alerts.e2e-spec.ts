@@ -219,6 +219,16 @@ describe('notifications page', () => {
     await s.page.getByTestId('alert').filter({ hasText: 'Delta Blues Revival' }).getByText('1 ticket left.').waitFor();
     await unreadCount(s.page, 1);
 
+    // "Mark all as read": nothing left unread, here or in the API.
+    await s.page.getByRole('button', { name: 'Mark all as read' }).click();
+    await s.page.getByTestId('unread-count').waitFor({ state: 'detached' });
+    await s.page
+      .getByTestId('alert')
+      .filter({ hasText: 'Delta Blues Revival' })
+      .getByText('New', { exact: true })
+      .waitFor({ state: 'detached' });
+    expect((await (await s.context.request.get('/api/me/alerts')).json()).unread).toBe(0);
+
     // Chromium logs a refused EventSource as a console error: that is the state under test here.
     expect(s.errors.filter((e) => !/EventSource's response has/.test(e))).toEqual([]);
     await s.context.close();

@@ -59,7 +59,7 @@ function AlertItem({ alert, now }: { alert: Alert; now: number }) {
       <div className="min-w-0 flex-1">
         <div className="flex flex-wrap items-center gap-2">
           {unread ? <Badge tone="accent">New</Badge> : <span className="sr-only">Read:</span>}
-          <h3 className={cx('min-w-0 truncate text-base text-ink', unread ? 'font-bold' : 'font-semibold')}>
+          <h3 className={cx('min-w-0 break-words text-base text-ink', unread ? 'font-bold' : 'font-semibold')}>
             {ev.data ? (
               <Link to={`/events/${alert.eventId}`} className="underline-offset-2 hover:underline">
                 {name}
