@@ -13,23 +13,34 @@ import { ETCD_QUOTA_BYTES, REFRESH_MS, useAgeSeconds, useCluster, type Cluster }
 import { MemberTile } from './cluster/member-tile';
 import { ServicesPanel } from './cluster/services-panel';
 
+/** "no member answered" → "no member answered." (API messages have no final stop). */
+const sentence = (m: string) => (/[.!?]$/.test(m) ? m : `${m}.`);
+
 function Freshness({ updatedAt, failed }: { updatedAt: number; failed: boolean }) {
   const age = useAgeSeconds(updatedAt);
   const stale = failed || age * 1000 > REFRESH_MS * 3;
+  const text = !updatedAt
+    ? failed
+      ? `No status yet: retrying every ${REFRESH_MS / 1000} s`
+      : 'Loading…'
+    : stale
+      ? `Stale: last updated ${age} s ago`
+      : `Live · updated ${age} s ago`;
   return (
     <span
-      role="status"
       data-stale={stale}
       className={cx('inline-flex min-h-11 items-center gap-2 text-sm font-medium', stale ? 'text-warn-ink' : 'text-ink-soft')}
     >
       <span aria-hidden="true" className={cx('size-2 rounded-full', stale ? 'bg-warn' : 'bg-ok')} />
-      {!updatedAt
-        ? failed
-          ? `No status yet: retrying every ${REFRESH_MS / 1000} s`
-          : 'Loading…'
-        : stale
-          ? `Stale: last updated ${age} s ago`
-          : `Live · updated ${age} s ago`}
+      {/* Announced when it turns stale or live again, not every second as the age ticks. */}
+      <span role="status" className="sr-only">
+        {stale
+          ? `The cluster status is stale${failed ? ': the last refresh failed' : ''}.`
+          : updatedAt
+            ? 'The cluster status is live.'
+            : ''}
+      </span>
+      <span aria-hidden="true">{text}</span>
     </span>
   );
 }
@@ -82,8 +93,8 @@ export default function ClusterPage() {
         <div role="alert" className="mb-6 rounded-2xl bg-warn-soft p-4 text-warn-ink ring-1 ring-warn/30">
           <p className="font-semibold">Refresh failed: showing the last status we had</p>
           <p className="mt-1 text-sm">
-            {isApiError(q.error) && q.error.dependency ? `Unavailable: ${q.error.dependency}. ` : ''}
-            {(q.error as Error).message} Retrying every {REFRESH_MS / 1000} s.
+            {isApiError(q.error) && q.error.dependency ? `${q.error.dependency} is unavailable: ` : ''}
+            {sentence((q.error as Error).message)} Retrying every {REFRESH_MS / 1000} s.
           </p>
         </div>
       )}

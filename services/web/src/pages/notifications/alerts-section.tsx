@@ -10,7 +10,7 @@ import { Link } from 'react-router';
 import { api, call } from '../../api/client';
 import { EmptyState, ErrorState, LoadingList } from '../../components/states';
 import { BellIcon } from '../../components/icons';
-import { Badge, Button, ButtonLink, cx } from '../../components/ui';
+import { Badge, Button, cx } from '../../components/ui';
 import { alertListKey, alertsKey, markReadInCache, useAlertEvent, type Alert } from '../../lib/alerts';
 import { formatDate, formatRelative, plural } from '../../lib/format';
 
@@ -154,14 +154,7 @@ export function AlertsSection() {
       ) : q.isError && !q.data ? (
         <ErrorState error={q.error} context="your alerts" onRetry={() => q.refetch()} />
       ) : items.length === 0 ? (
-        <EmptyState
-          title="No alerts yet"
-          action={
-            <ButtonLink to="/events" variant="secondary">
-              Browse events
-            </ButtonLink>
-          }
-        >
+        <EmptyState title="No alerts yet">
           When an event you follow runs low on tickets, the alert appears here at once, and the count in the header rises on every page.
         </EmptyState>
       ) : (

@@ -242,7 +242,7 @@ export function SubscriptionsSection() {
         <ErrorState error={q.error} context="your subscriptions" onRetry={() => q.refetch()} />
       ) : items.length === 0 ? (
         <EmptyState title="Not following any event" action={<ButtonLink to="/events">Browse events</ButtonLink>}>
-          On an event's page, choose “Alert me when few tickets remain”: we tell you here, live.
+          On an event's page, ask to be alerted when few tickets remain: we tell you here, live.
         </EmptyState>
       ) : (
         <ul className="space-y-3" aria-label="My subscriptions">
