@@ -37,6 +37,33 @@ function StateBadge({ sub }: { sub: Subscription }) {
   );
 }
 
+/** Remaining stock as a bar, with a tick where the limit is: how close the alert is, at a glance. */
+function StockBar({ remaining, total, limit }: { remaining: number; total: number; limit: number }) {
+  const pct = (n: number) => `${Math.min(100, Math.max(0, (n / total) * 100))}%`;
+  const low = remaining <= limit;
+  return (
+    <div
+      role="meter"
+      aria-label="Tickets left"
+      aria-valuemin={0}
+      aria-valuemax={total}
+      aria-valuenow={remaining}
+      aria-valuetext={`${remaining} of ${total} left; alert at ${limit}`}
+      className="relative mt-4 h-2 rounded-full bg-muted"
+    >
+      <div className={cx('h-full rounded-full', low ? 'bg-warn' : 'bg-ok')} style={{ width: pct(remaining) }} />
+      {limit < total && (
+        <div
+          aria-hidden="true"
+          title={`Alert at ${limit}`}
+          className="absolute -top-1 h-4 w-0.5 rounded bg-ink"
+          style={{ left: pct(limit) }}
+        />
+      )}
+    </div>
+  );
+}
+
 function SubscriptionItem({ sub }: { sub: Subscription }) {
   const qc = useQueryClient();
   const ev = useAlertEvent(sub.eventId);
@@ -112,8 +139,9 @@ function SubscriptionItem({ sub }: { sub: Subscription }) {
         <StateBadge sub={sub} />
       </div>
 
+      {stock && stock.total > 0 && <StockBar remaining={stock.remaining} total={stock.total} limit={sub.limit} />}
       {stock && (
-        <p className="mt-3 text-sm text-ink">
+        <p className="mt-2 text-sm text-ink">
           <strong>{stock.remaining.toLocaleString()}</strong> of {stock.total.toLocaleString()} tickets left now
           {sub.state === 'fired' && sub.firedAt && (
             <span className="text-ink-soft">
