@@ -4,7 +4,6 @@
  * one stops counting. Pure functions of the cache, unit tested.
  */
 import type { InfiniteData, QueryClient } from '@tanstack/react-query';
-import type { GetResult } from '../api/client';
 
 export const alertsKey = ['alerts'] as const;
 /** The header's count: the newest alert and the unread count (limit 1). */
@@ -13,8 +12,20 @@ export const unreadKey = [...alertsKey, 'unread'] as const;
 export const alertListKey = [...alertsKey, 'list'] as const;
 export const subscriptionsKey = ['subscriptions'] as const;
 
-export type AlertsPage = GetResult<'/api/me/alerts'>;
-export type Alert = AlertsPage['items'][number];
+/** GET /api/me/alerts (spelled out so this file imports nothing of the app; alerts.ts checks it). */
+export interface Alert {
+  alertId: string;
+  eventId: string;
+  remaining: number;
+  limit: number;
+  at: string;
+  read: boolean;
+}
+export interface AlertsPage {
+  items: Alert[];
+  nextCursor: string | null;
+  unread: number;
+}
 /** An alert as the stream carries it. */
 export type LiveAlert = Omit<Alert, 'read'>;
 

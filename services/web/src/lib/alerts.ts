@@ -27,6 +27,10 @@ import { useEventStream, type StreamStatus } from './sse';
 export { alertsKey, unreadKey, alertListKey, subscriptionsKey, addAlertToCache, markReadInCache };
 export type { AlertsPage, Alert, LiveAlert };
 
+// The cache's types are the API's: this stops compiling if GET /api/me/alerts changes shape.
+const _sameShape = (p: GetResult<'/api/me/alerts'>): AlertsPage => p;
+void _sameShape;
+
 export function useUnreadCount(enabled: boolean): number {
   const q = useQuery({
     queryKey: unreadKey,
