@@ -1,9 +1,14 @@
-/** The frame of every page: a skip link, the header (navigation, unread alerts, the user), the page. */
+/**
+ * The frame of every page: a skip link, the header (navigation, unread alerts, the user), the page.
+ * For a logged-in user it opens the app's one live alert stream: the unread count rises on every
+ * page as alerts fire, and a toast says so (except on the notifications page, which lists them).
+ */
 import { useMutation } from '@tanstack/react-query';
-import { Suspense } from 'react';
-import { NavLink, Outlet, useNavigate } from 'react-router';
+import { Suspense, useCallback, useMemo, useState } from 'react';
+import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { api, call } from '../api/client';
-import { useUnreadCount } from '../lib/alerts';
+import { AlertStreamContext, useAlertStream, useUnreadCount, type LiveAlert } from '../lib/alerts';
+import { AlertToasts } from './alert-toast';
 import { useMe, useResetSession } from '../lib/session';
 import { LoadingList } from './states';
 import { cx } from './ui';
@@ -16,8 +21,13 @@ const navClass = ({ isActive }: { isActive: boolean }) =>
 
 function UnreadBadge({ count }: { count: number }) {
   if (count === 0) return null;
+  // Rendered anew (key) when the count changes, so the pop plays on every new alert.
   return (
-    <span data-testid="unread-count" className="min-w-5 rounded-full bg-accent px-1.5 text-center text-xs font-bold leading-5 text-white">
+    <span
+      key={count}
+      data-testid="unread-count"
+      className="min-w-5 animate-[pop_400ms_ease-out] rounded-full bg-accent px-1.5 text-center text-xs font-bold leading-5 text-white"
+    >
       {count > 99 ? '99+' : count}
       <span className="sr-only"> unread</span>
     </span>
@@ -28,6 +38,17 @@ export function Layout() {
   const me = useMe();
   const user = me.data ?? null;
   const unread = useUnreadCount(!!user);
+  const { pathname } = useLocation();
+  const [toasts, setToasts] = useState<LiveAlert[]>([]);
+  const onAlert = useCallback(
+    (a: LiveAlert) => {
+      if (pathname !== '/me/notifications') setToasts((t) => [...t.slice(-4), a]);
+    },
+    [pathname],
+  );
+  const streamStatus = useAlertStream(!!user, onAlert);
+  const stream = useMemo(() => ({ status: streamStatus }), [streamStatus]);
+  const closeToast = useCallback((id: string) => setToasts((t) => t.filter((a) => a.alertId !== id)), []);
   const reset = useResetSession();
   const navigate = useNavigate();
   const logout = useMutation({
@@ -58,9 +79,15 @@ export function Layout() {
             </NavLink>
             {user && (
               <>
-                <NavLink to="/me/notifications" className={navClass} aria-label={`Alerts${unread ? `, ${unread} unread` : ''}`}>
-                  <span aria-hidden="true">Alerts</span>
-                  <UnreadBadge count={unread} />
+                {/* The name is the visible text: "Alerts 3 unread" (the badge's words are for screen readers). */}
+                <NavLink to="/me/notifications" className={navClass} data-live={streamStatus}>
+                  <span>Alerts</span> <UnreadBadge count={unread} />
+                  {streamStatus === 'reconnecting' && (
+                    <span title="Live alerts are reconnecting" className="text-xs text-warn-ink">
+                      <span aria-hidden="true">⟳</span>
+                      <span className="sr-only"> (live updates reconnecting)</span>
+                    </span>
+                  )}
                 </NavLink>
                 <NavLink to="/me" end className={navClass}>
                   {user.username}
@@ -84,10 +111,13 @@ export function Layout() {
         </div>
       </header>
       <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-4 py-6 sm:py-8">
-        <Suspense fallback={<LoadingList />}>
-          <Outlet />
-        </Suspense>
+        <AlertStreamContext.Provider value={stream}>
+          <Suspense fallback={<LoadingList />}>
+            <Outlet />
+          </Suspense>
+        </AlertStreamContext.Provider>
       </main>
+      {user && <AlertToasts alerts={toasts} onClose={closeToast} />}
       <footer className="border-t border-line py-6 text-center text-sm text-ink-soft">
         TickETCD: every ticket counted once, on a five-member etcd cluster.{' '}
         <a className="underline" href="/api/docs">

@@ -73,7 +73,9 @@ function Purchases({ username }: { username?: string }) {
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam }) =>
       username
-        ? call(api.GET('/api/admin/users/{username}/purchases', { params: { path: { username }, query: { limit: 10, cursor: pageParam } } }))
+        ? call(
+            api.GET('/api/admin/users/{username}/purchases', { params: { path: { username }, query: { limit: 10, cursor: pageParam } } }),
+          )
         : call(api.GET('/api/me/purchases', { params: { query: { limit: 10, cursor: pageParam } } })),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });

@@ -18,7 +18,9 @@ function FindUser() {
   };
   return (
     <div>
-      <PageTitle sub="A buyer's account, purchases and favourites, as they see them. Buyers' names link here from the sales lists.">Users</PageTitle>
+      <PageTitle sub="A buyer's account, purchases and favourites, as they see them. Buyers' names link here from the sales lists.">
+        Users
+      </PageTitle>
       <Card className="max-w-xl">
         <form onSubmit={submit} noValidate className="flex flex-wrap items-end gap-3">
           <TextField
