@@ -51,6 +51,8 @@ export const gatewayConfig = baseServiceConfig
     /** Live streams: a comment line this often keeps proxies from closing idle streams. */
     SSE_HEARTBEAT_MS: env.int(100, 120_000).default(15_000),
     SSE_MAX_CLIENTS: env.int(1, 1_000_000).default(10_000),
+    /** etcd's --quota-backend-bytes (etcd does not report it): the admin cluster page shows db sizes against it. */
+    ETCD_QUOTA_BYTES: env.int(1024 * 1024, 8 * 1024 ** 3).default(2 * 1024 ** 3),
     /** The built web UI (index.html and assets/); default: services/web/dist beside this service. */
     WEB_DIR: z.string().min(1).optional(),
     /** Serve the OpenAPI UI and JSON at /api/docs. */

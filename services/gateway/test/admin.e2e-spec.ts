@@ -189,6 +189,7 @@ describe('admin journey', () => {
     const leaders = c.members.filter((m: Member) => m.isLeader);
     expect(leaders).toHaveLength(1);
     expect(c.leaderId).toBe(leaders[0].id);
+    expect(c.quotaBytes).toBe(2 * 1024 ** 3); // the stack's --quota-backend-bytes, ETCD_QUOTA_BYTES's default
     expect(c.quorum).toBe(true);
     for (const m of c.members) {
       expect(m.raftTerm).toBeGreaterThanOrEqual(1);

@@ -138,8 +138,8 @@ export async function checkPage(page: Page, name: string): Promise<void> {
   await page.setViewportSize(before);
 }
 
-/** Waits until the page has no loading skeleton left (role=status "Loading…"). */
+/** Waits until the page has no loading skeleton and no busy control left. */
 export async function settled(page: Page): Promise<void> {
   await page.waitForLoadState('load');
-  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"], .animate-pulse'), undefined, { timeout: 15_000 });
+  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"], [data-skeleton]'), undefined, { timeout: 15_000 });
 }

@@ -104,7 +104,7 @@ it('buyer journey: register on the landing page, search by a prefix, favourite, 
   // The event page: favourite, a limit, two types.
   await page.waitForURL((u) => u.pathname === `/events/${eventId}`);
   await page.getByRole('heading', { level: 1, name: 'Zephyr Lanterns Live' }).waitFor();
-  await page.locator('[data-live="live"]').waitFor();
+  await page.locator('main [data-live="live"]').waitFor();
   await page.getByRole('button', { name: /Add to favourites/ }).click();
   await page.getByRole('button', { name: /Saved to favourites · 1 person/, pressed: true }).waitFor();
   await page.getByLabel('Alert me when this many or fewer remain').fill('15');
@@ -158,7 +158,7 @@ it("two browsers: one buys, the other's open event page updates its remaining co
   });
   const watcher = await newSession(browser, stack.baseUrl);
   await watcher.page.goto(`/events/${eventId}`);
-  await watcher.page.locator('[data-live="live"]').waitFor();
+  await watcher.page.locator('main [data-live="live"]').waitFor();
   const remaining = watcher.page.getByTestId(`remaining-${type}`);
   await expect(remaining.textContent()).resolves.toBe('50 of 50 left');
   // Anonymous: everything is shown, buying asks to log in.
@@ -202,7 +202,7 @@ it('a sold-out event says so, and an anonymous visitor is asked to log in to buy
   await s.page.getByTestId('sold-out').waitFor();
   await s.page.getByRole('link', { name: /Log in to save/ }).waitFor();
   await expect(s.page.getByRole('button', { name: 'Sold out' }).isDisabled()).resolves.toBe(true);
-  await s.page.locator('[data-live="live"]').waitFor();
+  await s.page.locator('main [data-live="live"]').waitFor();
   await checkPage(s.page, 'event-sold-out');
   expect(s.errors).toEqual([]);
   await s.context.close();

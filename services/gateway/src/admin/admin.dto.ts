@@ -44,6 +44,10 @@ const instance = z.object({
 export const clusterReply = z.object({
   members: z.array(member),
   leaderId: z.string().nullable(),
+  quotaBytes: z
+    .number()
+    .int()
+    .describe("etcd's backend quota (ETCD_QUOTA_BYTES, as etcd is started with): a member's db size may grow to it, then NOSPACE."),
   quorum: z.boolean().describe('A leader and a majority of members reachable: the store can serve reads and writes.'),
   alarms: z.array(z.object({ memberId: z.string(), alarm: z.string().describe('NOSPACE or CORRUPT.') })),
   alarmsError: z.string().optional().describe('Why alarms could not be read (they need a quorum).'),

@@ -24,7 +24,15 @@ function fakeRepo(writes: number[], head: number, compactedBelow = 0) {
       return { state: 'present', headerRevision: head, kv: { modRevision, createRevision: writes[0]!, version: i + 1, value } };
     },
   };
-  return { service: new AdminService(repo as unknown as AdminRepository, {} as Forwarder, {} as SystemService), reads };
+  return {
+    service: new AdminService(
+      repo as unknown as AdminRepository,
+      {} as Forwarder,
+      {} as SystemService,
+      { ETCD_QUOTA_BYTES: 2 ** 31 } as GatewayConfig,
+    ),
+    reads,
+  };
 }
 
 describe('AdminService.keyHistory', () => {

@@ -2,10 +2,12 @@
  * Admin pages: sales figures (from orders), cluster health (from etcd itself, plus the svc: keys)
  * and a key's revision history (walked back through etcd's MVCC store, as the report did).
  */
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Rpc, type RpcResult } from '@ticketcd/contracts';
 import { isAvailabilityError } from '@ticketcd/etcd';
 import { KeyParseError, parseKey, type KeyKind } from '@ticketcd/keys';
+import { SERVICE_CONFIG } from '@ticketcd/platform';
+import type { GatewayConfig } from '../gateway.config.js';
 import { ApiError } from '../http/api-error.js';
 import { Forwarder } from '../http/forwarder.js';
 import { SystemService } from '../system/system.service.js';
@@ -29,6 +31,7 @@ export class AdminService {
     private readonly repo: AdminRepository,
     private readonly forward: Forwarder,
     private readonly system: SystemService,
+    @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   /** Revenue, orders and tickets sold by type: of one event (404 if it never existed), or the totals. */
@@ -49,12 +52,13 @@ export class AdminService {
    * (alarms, svc: keys) is reported missing.
    */
   async cluster(): Promise<ClusterReply> {
-    let status;
+    let found;
     try {
-      status = await this.repo.cluster();
+      found = await this.repo.cluster();
     } catch (e) {
       throw ApiError.unavailable('etcd', `etcd did not answer the member list within ${CLUSTER_DEADLINE_MS} ms: ${firstLine(e)}`);
     }
+    const status = { ...found, quotaBytes: this.config.ETCD_QUOTA_BYTES };
     if (!status.members.some((m) => m.reachable)) {
       throw ApiError.unavailable('etcd', 'no etcd member answered its status request');
     }

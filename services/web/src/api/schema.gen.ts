@@ -2904,6 +2904,8 @@ export interface operations {
                             error?: string;
                         }[];
                         leaderId: string | null;
+                        /** @description etcd's backend quota (ETCD_QUOTA_BYTES, as etcd is started with): a member's db size may grow to it, then NOSPACE. */
+                        quotaBytes: number;
                         /** @description A leader and a majority of members reachable: the store can serve reads and writes. */
                         quorum: boolean;
                         alarms: {

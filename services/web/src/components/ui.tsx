@@ -171,5 +171,5 @@ export function Badge({ tone = 'neutral', children, className }: { tone?: Tone; 
 }
 
 export function Skeleton({ className }: { className?: string }) {
-  return <div className={cx('animate-pulse rounded-xl bg-muted', className)} aria-hidden="true" />;
+  return <div data-skeleton className={cx('animate-pulse rounded-xl bg-muted', className)} aria-hidden="true" />;
 }

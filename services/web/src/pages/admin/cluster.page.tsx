@@ -9,7 +9,7 @@ import { WarnIcon } from '../../components/icons';
 import { Card, PageTitle, Skeleton, cx } from '../../components/ui';
 import { isApiError } from '../../api/client';
 import { plural } from '../../lib/format';
-import { ETCD_QUOTA_BYTES, REFRESH_MS, useAgeSeconds, useCluster, type Cluster } from './cluster/cluster-data';
+import { REFRESH_MS, useAgeSeconds, useCluster, type Cluster } from './cluster/cluster-data';
 import { MemberTile } from './cluster/member-tile';
 import { ServicesPanel } from './cluster/services-panel';
 
@@ -120,7 +120,7 @@ export default function ClusterPage() {
             </h2>
             <ul className="grid grid-cols-2 gap-3 sm:gap-4 lg:grid-cols-3 xl:grid-cols-5" aria-label="etcd members">
               {members.map((m) => (
-                <MemberTile key={m.id} member={m} alarms={alarmsOf(m.id)} quota={ETCD_QUOTA_BYTES} />
+                <MemberTile key={m.id} member={m} alarms={alarmsOf(m.id)} quota={c.quotaBytes} />
               ))}
             </ul>
           </section>

@@ -4,6 +4,7 @@
  * confirmation. The notifier decides at once against the stock: a limit already reached sends
  * its alert when saved, and we say so.
  */
+import { label } from '../../lib/events';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
@@ -119,7 +120,7 @@ function SubscriptionItem({ sub }: { sub: Subscription }) {
         <div className="min-w-0">
           <h3 className="break-words font-semibold text-ink">
             {name === null ? (
-              <span className="inline-block h-5 w-40 animate-pulse rounded-lg bg-muted align-middle">
+              <span data-skeleton className="inline-block h-5 w-40 animate-pulse rounded-lg bg-muted align-middle">
                 <span className="sr-only">Loading the event…</span>
               </span>
             ) : ev.data ? (
@@ -132,7 +133,7 @@ function SubscriptionItem({ sub }: { sub: Subscription }) {
           </h3>
           {ev.data && (
             <p className="mt-0.5 text-sm text-ink-soft">
-              {formatDate(ev.data.date)} · {ev.data.location}
+              {formatDate(ev.data.date)} · {label(ev.data.location)}
             </p>
           )}
         </div>

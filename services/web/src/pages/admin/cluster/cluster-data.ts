@@ -8,12 +8,6 @@ export type ClusterMember = Cluster['members'][number];
 export type ServiceInstances = NonNullable<Cluster['services']>[number];
 
 export const REFRESH_MS = 2500;
-/**
- * etcd's --quota-backend-bytes: its default, 2 GiB, which the stack runs with. etcd's status
- * call does not report the quota, so the API cannot either.
- */
-export const ETCD_QUOTA_BYTES = 2 * 1024 ** 3;
-
 export const clusterKey = ['admin', 'cluster'] as const;
 
 export function useCluster() {
