@@ -168,6 +168,11 @@ describe('admin journey', () => {
     expect(total.revenue).toBe(before.body.revenue + 21000);
     expect(total.soldByType[general]).toBe((before.body.soldByType[general] ?? 0) + 2);
 
+    // Every event's figures in one call: the same as the event's own.
+    const byEvent = await admin.get('/api/admin/stats/events');
+    expect(byEvent.status).toBe(200);
+    expect(byEvent.body.items[e.eventId]).toEqual(stats);
+
     const sales = await admin.get(`/api/admin/events/${e.eventId}/sales?limit=10`);
     expect(sales.status).toBe(200);
     expect(sales.body.items).toHaveLength(1);
@@ -253,6 +258,7 @@ describe('access', () => {
       ['PUT', `/api/events/${e.eventId}/tickets/${general}`, { total: 1 }],
       ['PATCH', '/api/static/locations', { add: ['nowhere'] }],
       ['GET', '/api/admin/stats'],
+      ['GET', '/api/admin/stats/events'],
       ['GET', `/api/admin/stats?eventId=${e.eventId}`],
       ['GET', `/api/admin/events/${e.eventId}/sales`],
       ['GET', '/api/admin/cluster'],

@@ -35,6 +35,11 @@ export class OrdersHandler {
     return this.statsService.stats(req.eventId);
   }
 
+  @RpcHandler(Rpc.orders.statsByEvent)
+  statsByEvent() {
+    return this.statsService.statsByEvent();
+  }
+
   @RpcHandler(Rpc.orders.reconcile)
   reconcile(@Payload() req: RpcRequest<typeof Rpc.orders.reconcile>) {
     return this.statsService.reconcile(req.fix ?? false);

@@ -47,6 +47,7 @@ export const availabilitySummary = z.object({
 /** A page of events as the HTTP listings give it: each with its availability when the catalog could read it. */
 export const eventListing = page(eventSummary.extend({ availability: availabilitySummary.optional() }));
 const empty = z.object({}).strict();
+const salesFigures = z.object({ revenue: z.number().int(), orders: z.number().int(), soldByType: z.record(z.string(), z.number().int()) });
 /** One key where the live index and a rebuild disagree (null: absent on that side). */
 const indexDifference = z.object({ key: z.string(), live: z.string().nullable(), expected: z.string().nullable() });
 const indexReport = z.object({
@@ -173,11 +174,9 @@ export const Rpc = {
       z.object({ eventId: id, limit: pageLimit, cursor }),
       page(z.object({ orderId: id, username, lines: z.array(soldLine), total: z.number().int(), at: z.iso.datetime() })),
     ),
-    stats: defineRpc(
-      'orders.stats',
-      z.object({ eventId: id.optional() }),
-      z.object({ revenue: z.number().int(), orders: z.number().int(), soldByType: z.record(z.string(), z.number().int()) }),
-    ),
+    stats: defineRpc('orders.stats', z.object({ eventId: id.optional() }), salesFigures),
+    /** Every event's figures in one read (events without a sale are left out): the admin's per-event chart and table. */
+    statsByEvent: defineRpc('orders.stats.events', empty, z.object({ items: z.record(z.string(), salesFigures) })),
     /**
      * Recomputes stats from the sale: records already counted (with a purchase: key) and reports
      * where the kept stats differ (none when healthy); `uncounted` sales are left to the consumer.

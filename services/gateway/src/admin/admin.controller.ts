@@ -29,6 +29,20 @@ export class AdminController {
     return this.admin.stats(parseInput(statsQuery, query, 'query').eventId);
   }
 
+  @Get('stats/events')
+  @Documented({
+    summary:
+      "Every event's sales figures (admin), by event id: revenue in cents, orders, tickets by type; events without a sale are left out",
+    ok: {
+      status: 200,
+      schema: Rpc.orders.statsByEvent.reply,
+      example: { items: { '01J9Z3Q5M4W8K2X7T6R1N0B9C8': { revenue: 21000, orders: 3, soldByType: { pink: 2 } } } },
+    },
+  })
+  statsByEvent() {
+    return this.admin.statsByEvent();
+  }
+
   @Get('events/:eventId/sales')
   @Documented({
     summary: "An event's sales (admin), newest first",

@@ -1,6 +1,7 @@
 // Guards the key-history walk (admin key revision history): newest first, paged by revision,
 // stopped by creation or compaction, secrets refused, mod time taken from the value. The etcd
 // behaviour itself is covered by test/admin.e2e-spec.ts; here a fake MVCC history of one key.
+import type { GatewayConfig } from '../gateway.config.js';
 import type { Forwarder } from '../http/forwarder.js';
 import type { SystemService } from '../system/system.service.js';
 import type { AdminRepository, KeyAt } from './admin.repository.js';

@@ -122,6 +122,20 @@ export class HistoryRepository {
     }
   }
 
+  /** Every event's kept stats, by event id, in one scan of the stats: prefix (stats:all left out). */
+  async statsByEvent(): Promise<Record<string, StatsRecord>> {
+    const out: Record<string, StatsRecord> = {};
+    try {
+      for await (const kv of scanPrefix(this.etcd.kv, prefixes.stats(), 500)) {
+        const k = parseKey(kv.key);
+        if (k.kind === 'stats') out[k.eventId] = statsRecord.parse(JSON.parse(kv.value));
+      }
+      return out;
+    } catch (e) {
+      throw toStoreError(e, 'stats read');
+    }
+  }
+
   /**
    * One consistent view for reconcile: the stats keys (with their mod revisions) and the stats
    * recomputed from the sales already counted (a `purchase:` key exists: the consumer counts a

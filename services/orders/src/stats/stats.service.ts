@@ -21,6 +21,10 @@ export class StatsService {
     return this.repo.stats(eventId);
   }
 
+  async statsByEvent() {
+    return { items: await this.repo.statsByEvent() };
+  }
+
   async reconcile(fix: boolean): Promise<RpcResult<typeof Rpc.orders.reconcile>> {
     const onExhausted = () =>
       AppError.conflict(`stats kept changing under reconcile (${MAX_ATTEMPTS} attempts): run it again when sales are quieter`);

@@ -4,7 +4,7 @@
  * (its text alternative), and a per-event drill-down: the event's sales, newest first. Refetched
  * every 5 s and on focus, so a purchase shows within seconds.
  */
-import { keepPreviousData, useInfiniteQuery, useQueries, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import type { ChartConfiguration } from 'chart.js';
 import { useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
@@ -18,8 +18,9 @@ import { adminKeys, humanize, useAllEvents, type EventSummary, type Stats } from
 
 /** How often the figures refresh: a purchase shows within this. */
 const REFRESH_MS = 5_000;
-/** Per-event figures are one request each: the table and chart cover this many events. */
-const MAX_EVENT_STATS = 60;
+const ZERO: Stats = { revenue: 0, orders: 0, soldByType: {} };
+/** The per-event table shows the events with the most revenue (the selected one always). */
+const TABLE_ROWS = 50;
 const BAR_EVENTS = 10;
 
 const sumTickets = (s: Stats) => Object.values(s.soldByType).reduce((a, b) => a + b, 0);
@@ -40,19 +41,20 @@ export default function StatsPage() {
     refetchOnWindowFocus: true,
   });
   const events = useAllEvents({ refetchInterval: 30_000 });
-  const listed = useMemo(() => (events.data?.items ?? []).slice(0, MAX_EVENT_STATS), [events.data]);
-  // One request per event: refetched when the totals move (a sale happened), not every tick.
+  const listed = useMemo(() => events.data?.items ?? [], [events.data]);
+  // Every event's figures in one call, refetched when the totals move (a sale happened), not every tick.
   const generation = totals.data ? `${totals.data.orders}:${totals.data.revenue}` : 'none';
-  const perEvent = useQueries({
-    queries: listed.map((e) => ({
-      queryKey: [...adminKeys.stats(e.eventId), generation],
-      queryFn: () => call(api.GET('/api/admin/stats', { params: { query: { eventId: e.eventId } } })),
-      placeholderData: keepPreviousData,
-      enabled: !!totals.data,
-      refetchInterval: 30_000,
-    })),
+  const perEvent = useQuery({
+    queryKey: [...adminKeys.stats(), 'events', generation],
+    queryFn: () => call(api.GET('/api/admin/stats/events')),
+    placeholderData: keepPreviousData,
+    enabled: !!totals.data,
+    refetchInterval: 30_000,
   });
-  const rows: EventRow[] = listed.map((event, i) => ({ event, stats: perEvent[i]?.data }));
+  const rows: EventRow[] = listed.map((event) => ({
+    event,
+    stats: perEvent.data ? (perEvent.data.items[event.eventId] ?? ZERO) : undefined,
+  }));
   const updatedAt = totals.dataUpdatedAt;
 
   const status = totals.isError ? 'reconnecting' : totals.isSuccess ? 'live' : 'connecting';
@@ -99,8 +101,8 @@ export default function StatsPage() {
       <Section
         title="Per event"
         sub={
-          events.data && events.data.items.length > MAX_EVENT_STATS
-            ? `The ${MAX_EVENT_STATS} soonest events; deleted events count in the totals only.`
+          rows.length > TABLE_ROWS
+            ? `The ${TABLE_ROWS} events with the most revenue of ${rows.length}; deleted events count in the totals only.`
             : 'Deleted events count in the totals only. Choose an event to see its sales.'
         }
       >
@@ -280,7 +282,9 @@ function TypeChart({ stats }: { stats: Stats }) {
 }
 
 function EventTable({ rows, selected, onSelect }: { rows: EventRow[]; selected: string | null; onSelect: (id: string | null) => void }) {
-  const sorted = [...rows].sort((a, b) => (b.stats?.revenue ?? -1) - (a.stats?.revenue ?? -1));
+  const sorted = [...rows]
+    .sort((a, b) => (b.stats?.revenue ?? -1) - (a.stats?.revenue ?? -1))
+    .filter((r, i) => i < TABLE_ROWS || r.event.eventId === selected);
   return (
     <DataTable caption="Revenue, orders and tickets sold per event (the bar chart's numbers)">
       <thead>
