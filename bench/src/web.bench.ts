@@ -12,10 +12,10 @@
  */
 import { RpcClient } from '@ticketcd/messaging';
 import { seedDemoData } from '@ticketcd/stack';
-import { startPrivateStack, stopPrivateStack } from '@ticketcd/testing';
+import { launchChromium, startPrivateStack, stopPrivateStack } from '@ticketcd/testing';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { parseArgs } from 'node:util';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { fmt, percentile } from './measure.js';
 
 const { values } = parseArgs({ options: { loads: { type: 'string', default: '15' } } });
@@ -55,19 +55,7 @@ try {
     }
   })();
 
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   const newContext = () => browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } });
   const cell = async (name: string, run: (i: number, ctx: BrowserContext) => Promise<number>, shared = false) => {
     const times: number[] = [];

@@ -6,3 +6,4 @@ export * from './rpc.js';
 export type { Stack, ServiceProcess } from '@ticketcd/stack';
 export * from './stack-clients.js';
 export * from './pipeline.js';
+export * from './chromium.js';

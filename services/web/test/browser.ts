@@ -8,11 +8,11 @@
  * (390x844) width in SCREENSHOT_DIR (default tmp/screenshots; `npm run screenshots` writes
  * docs/screenshots).
  */
-import { startStackWithClients, type StackClients } from '@ticketcd/testing';
+import { launchChromium, startStackWithClients, type StackClients } from '@ticketcd/testing';
 import axe from 'axe-core';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 export const ADMIN = { username: 'admin', password: 'admin-test-password' };
 export const DESKTOP = { width: 1280, height: 800 };
@@ -34,23 +34,7 @@ export async function startUiStack(env: Record<string, string> = {}): Promise<St
   return Object.assign(clients, { baseUrl: clients.stack.gatewayUrl! });
 }
 
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    // Headless on a closed network: no background connections Chromium would make to Google.
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
-  });
-}
+export const launchBrowser = launchChromium;
 
 export interface UiSession {
   context: BrowserContext;
