@@ -132,3 +132,39 @@ it('SOLD_OUT: shows what is left per type, and one tap takes what is left (a new
   expect(s.errors).toEqual([]);
   await s.context.close();
 });
+
+it('429: says the order was not placed, counts Retry-After down, then the same order (same key) goes through once', async () => {
+  const type = lists.ticketTypes[0]!;
+  const eventId = await createEvent(admin, lists, { name: 'Rate Limited Rhapsody', tickets: [{ type, total: 30, price: 3000 }] });
+  const s = await buyerSession();
+  // The gateway's limiter itself is tested in services/gateway/test; here the page's answer to
+  // it: the first order gets the gateway's 429 reply (as the API sends it), the rest pass.
+  let limited = 0;
+  await s.page.route('**/api/orders', async (route) => {
+    if (limited++ > 0) return route.fallback();
+    await route.fulfill({
+      status: 429,
+      headers: { 'content-type': 'application/json', 'retry-after': '3', 'x-request-id': 'req-429-test' },
+      body: JSON.stringify({
+        error: { status: 429, code: 'RATE_LIMITED', message: 'too many orders: wait 3 s', requestId: 'req-429-test' },
+      }),
+    });
+  });
+  await s.page.goto(`/events/${eventId}/tickets?${type}=1`);
+  await s.page.getByRole('button', { name: /Confirm and pay/ }).click();
+  const alert = s.page.locator('[data-state="error-429"]');
+  await alert.waitFor();
+  await expect(alert.textContent()).resolves.toMatch(/Your order was not placed\. You can try again in \d s\..*req-429-test/);
+  expect(await alert.getByRole('button', { name: 'Try again' }).isDisabled()).toBe(true);
+  await transitionsDone(s.page);
+  await checkPage(s.page, 'checkout-429');
+  expect(await saleCount(stack.etcd, eventId)).toBe(0);
+  // The countdown ends by itself; then the same order goes through, once.
+  await alert.getByRole('button', { name: 'Try again' }).and(s.page.locator(':enabled')).waitFor({ timeout: 10_000 });
+  await alert.getByRole('button', { name: 'Try again' }).click();
+  await s.page.getByRole('heading', { name: /You have your tickets/ }).waitFor();
+  expect(new Set(s.keys).size).toBe(1);
+  expect(await saleCount(stack.etcd, eventId)).toBe(1);
+  expect(s.errors).toEqual([]);
+  await s.context.close();
+});

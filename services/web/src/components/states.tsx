@@ -56,7 +56,7 @@ export function useCountdown(seconds: number | undefined, onDone?: () => void): 
   return seconds ? Math.max(0, Math.ceil(seconds - (now - start.at) / 1000)) : 0;
 }
 
-function RequestId({ id }: { id?: string }) {
+export function RequestId({ id }: { id?: string }) {
   if (!id) return null;
   return (
     <p className="mt-2 text-xs text-ink-soft">

@@ -9,7 +9,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { Link, Navigate, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, call, isApiError, type ApiError } from '../api/client';
-import { EmptyState, ErrorState, LoadingList, useCountdown } from '../components/states';
+import { EmptyState, ErrorState, LoadingList, RequestId, useCountdown } from '../components/states';
 import { Badge, Button, ButtonLink, Card, PageTitle } from '../components/ui';
 import { eventKey, label, useEvent, type EventDetail } from '../lib/events';
 import { formatDate, formatMoney, plural } from '../lib/format';
@@ -173,6 +173,7 @@ function RateLimited({ error, onRetry }: { error: ApiError; onRetry: () => void 
     <div role="alert" data-state="error-429" className="rounded-2xl bg-warn-soft p-4 text-warn-ink ring-1 ring-warn/30 sm:p-6">
       <h2 className="text-lg font-semibold">Too many orders at once</h2>
       <p className="mt-1">Your order was not placed. {seconds > 0 ? `You can try again in ${seconds} s.` : 'You can try again now.'}</p>
+      <RequestId id={error.requestId} />
       <Button variant="secondary" className="mt-3" disabled={seconds > 0} onClick={onRetry}>
         Try again
       </Button>
