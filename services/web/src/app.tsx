@@ -1,21 +1,24 @@
 /**
  * Routes. Clean URLs (/events/:id, /events/:id/tickets, /me, /me/notifications, /admin/...);
  * the report's URLs (/home?search=, /event?id=, /tickets?eventid=, /profile?username=,
- * /notifications) redirect to them. Admin pages are a separate chunk (code-split).
+ * /notifications) redirect to them. Pages other than the landing and events pages are separate
+ * chunks (code-split), the admin side one of them.
  */
 import { lazy, type ReactNode } from 'react';
-import { createBrowserRouter, Navigate, useLocation, useSearchParams } from 'react-router';
+import { createBrowserRouter, Navigate, useLocation, useRouteError, useSearchParams } from 'react-router';
 import { Layout } from './components/layout';
-import { LoadingList } from './components/states';
+import { EmptyState, LoadingList } from './components/states';
+import { Button } from './components/ui';
 import { useMe } from './lib/session';
 import LandingPage from './pages/landing.page';
 import HomePage from './pages/home.page';
-import EventPage from './pages/event.page';
-import CheckoutPage from './pages/checkout.page';
-import ProfilePage from './pages/profile.page';
-import NotificationsPage from './pages/notifications.page';
 import NotFoundPage from './pages/not-found.page';
 
+// The first page a visitor sees (landing, events) is in the first chunk; the rest load on the way.
+const EventPage = lazy(() => import('./pages/event.page'));
+const CheckoutPage = lazy(() => import('./pages/checkout.page'));
+const ProfilePage = lazy(() => import('./pages/profile.page'));
+const NotificationsPage = lazy(() => import('./pages/notifications.page'));
 const AdminRoutes = lazy(() => import('./pages/admin/admin.routes'));
 
 /** Pages for logged-in people: others go to the landing page, and come back after logging in. */
@@ -43,9 +46,30 @@ function LegacyProfile() {
   return <Navigate to={`/admin/users/${encodeURIComponent(username)}`} replace />;
 }
 
+/** What a render error or a chunk that failed to load (a deploy under way) shows instead of a blank page. */
+function CrashPage() {
+  const error = useRouteError();
+  const chunk = error instanceof Error && /dynamically imported module|Importing a module script failed/i.test(error.message);
+  return (
+    <main id="main" className="mx-auto max-w-xl px-4 py-16">
+      <EmptyState
+        title={chunk ? 'A new version of TickETCD is out' : 'This page hit a problem'}
+        action={
+          <Button onClick={() => window.location.reload()} className="mx-auto">
+            Reload the page
+          </Button>
+        }
+      >
+        {chunk ? 'Reload to get it; nothing you did was lost.' : 'Reloading usually fixes it. If it does not, tell us what you were doing.'}
+      </EmptyState>
+    </main>
+  );
+}
+
 export const router = createBrowserRouter([
   {
     element: <Layout />,
+    errorElement: <CrashPage />,
     children: [
       { path: '/', element: <LandingPage /> },
       { path: '/events', element: <HomePage /> },

@@ -65,4 +65,21 @@ describe('the gateway serves the web UI', () => {
     expect(s.errors).toEqual([]);
     await s.context.close();
   });
+
+  it('a page whose code fails to load (a deploy under way) says so and offers a reload, not a blank page', async () => {
+    const s = await newSession(browser, stack.baseUrl);
+    await s.page.route('**/assets/event.page-*.js', (route) => route.fulfill({ status: 503, body: 'deploying' }));
+    await s.page.goto('/events/01J9Z3Q5M4W8K2X7T6R1N0B9C8');
+    await s.page.getByRole('heading', { name: 'A new version of TickETCD is out' }).waitFor();
+    await checkPage(s.page, 'crash');
+    await s.page.unroute('**/assets/event.page-*.js');
+    await s.page.getByRole('button', { name: 'Reload the page' }).click();
+    await s.page
+      .getByRole('heading', { name: 'Not found' })
+      .or(s.page.getByText(/no event|not found/i).first())
+      .waitFor();
+    // The only console errors are the failed chunk under test (React Router reports what it caught).
+    expect(s.errors.filter((e) => !/Failed to fetch dynamically imported module/.test(e))).toEqual([]);
+    await s.context.close();
+  });
 });

@@ -22,8 +22,11 @@ export function LoadingList({ rows = 3, label = 'Loading' }: { rows?: number; la
 export function EmptyState({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
   return (
     <Card className="text-center">
-      <div className="mx-auto mb-3 grid size-12 place-items-center rounded-full bg-muted text-2xl" aria-hidden="true">
-        ∅
+      <div className="mx-auto mb-3 grid size-12 place-items-center rounded-full bg-accent-soft text-accent-ink" aria-hidden="true">
+        <svg viewBox="0 0 24 24" className="size-6" fill="none" stroke="currentColor" strokeWidth={2} strokeLinejoin="round">
+          <path d="M3 8h18v3a2 2 0 0 0 0 4v3H3v-3a2 2 0 0 0 0-4z" />
+          <path d="M14 8v10" strokeDasharray="2 2" />
+        </svg>
       </div>
       <h2 className="text-lg font-semibold text-ink">{title}</h2>
       {children && <div className="mx-auto mt-1 max-w-prose text-ink-soft">{children}</div>}
