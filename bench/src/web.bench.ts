@@ -8,7 +8,7 @@
  *   (c) home, repeat visit (same context: cached assets)
  *   (d) event page, first visit, until its ticket table shows remaining counts
  * Prints p50/p95 per cell and the ratio to (a). The UI brief's target: home usable within 2 s.
- *   npm run bench:web [-- --loads 15]
+ *   npm run bench:web [-- --loads 15 --no-load]   (--no-load: no background purchases, a quiet stack)
  */
 import { RpcClient } from '@ticketcd/messaging';
 import { seedDemoData } from '@ticketcd/stack';
@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import type { BrowserContext } from 'playwright-core';
 import { fmt, percentile } from './measure.js';
 
-const { values } = parseArgs({ options: { loads: { type: 'string', default: '15' } } });
+const { values } = parseArgs({ options: { loads: { type: 'string', default: '15' }, 'no-load': { type: 'boolean', default: false } } });
 const LOADS = Number(values.loads);
 const ADMIN = { username: 'admin', password: 'bench-admin-password' };
 const BUYER = { username: 'bench-buyer', password: 'bench-password-1234' };
@@ -43,7 +43,7 @@ try {
   const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
   let bought = 0;
   const load = (async () => {
-    for (let i = 0; !stopLoad; i++) {
+    for (let i = 0; !stopLoad && !values['no-load']; i++) {
       const eventId = eventIds[i % eventIds.length]!;
       const detail = (await (await fetch(`${base}/api/events/${eventId}`)).json()) as { tickets: { type: string }[] };
       const r = await fetch(`${base}/api/orders`, {
@@ -101,7 +101,9 @@ try {
   await load;
   await browser.close();
 
-  console.log(`\nbench:web: ${LOADS} loads per cell, 24 events, background purchases over HTTP (${bought} bought during the run)\n`);
+  console.log(
+    `\nbench:web: ${LOADS} loads per cell, 24 events, ${values['no-load'] ? 'no background load' : `background purchases over HTTP (${bought} bought during the run)`}\n`,
+  );
   console.log(`${'cell'.padEnd(48)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p50 / (a)'.padStart(10)}`);
   for (const c of [baseline, cold, warm, eventPage])
     console.log(`${c.name.padEnd(48)} ${fmt(c.p50).padStart(8)} ${fmt(c.p95).padStart(8)} ${fmt(c.p50 / baseline.p50, 1).padStart(10)}`);

@@ -255,6 +255,23 @@ describe('admin pages', () => {
     // (not settled(): the live indicator's dot pulses on purpose)
     await top(page);
     await check(page, 'admin-stats');
+
+    // The buyer's name opens their profile (the report's /profile?username= leads there too).
+    await sales.getByRole('link', { name: username }).click();
+    await page.waitForURL((u) => u.pathname === `/admin/users/${username}`);
+    await page.getByRole('heading', { level: 1, name: username }).waitFor();
+    const purchases = page
+      .getByRole('region', { name: 'Purchases' })
+      .or(page.locator('section', { has: page.getByRole('heading', { name: 'Purchases' }) }));
+    await purchases.getByText('€210.00').first().waitFor();
+    await purchases.getByRole('link', { name }).waitFor();
+    await settled(page);
+    await top(page);
+    await check(page, 'admin-user');
+    await page.goto(`/profile?username=${username}`);
+    await page.waitForURL((u) => u.pathname === `/admin/users/${username}`);
+    await page.goto(`/profile?username=${ADMIN.username}`);
+    await page.waitForURL((u) => u.pathname === '/me');
     expect(s.errors).toEqual([]);
     await s.context.close();
   });
