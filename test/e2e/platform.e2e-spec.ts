@@ -139,7 +139,13 @@ describe('services on a five-member cluster', () => {
         }),
       ),
     );
-    for (const s of running()) expect(await etcdGauge(s)).toBe(1);
+    // Each scrape probes etcd afresh, and a cluster that just got its members back may still
+    // hold an election: wait for the gauge too rather than read it once.
+    await Promise.all(
+      running().map((s) =>
+        waitFor(async () => (await etcdGauge(s)) === 1, { timeoutMs: 30_000, intervalMs: 200, what: `${s.instanceId} etcd gauge 1 again` }),
+      ),
+    );
     // Same processes as before: recovery needed no restart.
     expect(running()).toHaveLength(SERVICE_NAMES.length);
   }, 120_000);
