@@ -15,7 +15,7 @@ import { cx } from './ui';
 
 const navClass = ({ isActive }: { isActive: boolean }) =>
   cx(
-    'inline-flex min-h-11 items-center gap-1.5 rounded-xl px-3 text-sm font-medium',
+    'inline-flex min-h-11 items-center gap-1.5 rounded-xl px-2 sm:px-3 text-sm font-medium',
     isActive ? 'bg-accent-soft text-accent-ink' : 'text-ink hover:bg-muted',
   );
 
