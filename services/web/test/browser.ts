@@ -117,7 +117,12 @@ export async function checkPage(page: Page, name: string): Promise<void> {
       const phoneViolations = await axeViolations(page);
       expect({ page: `${name} (phone)`, violations: phoneViolations }).toEqual({ page: `${name} (phone)`, violations: [] });
     }
-    await page.screenshot({ path: path.join(dir, `${name}-${label}.png`), fullPage: true, animations: 'disabled' });
+    // The whole page in one viewport as tall as the page: fixed and sticky bars (the phone's buy
+    // bar) sit where they would at the end of a scroll, not stamped mid-page as in a stitched capture.
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await page.screenshot({ path: path.join(dir, `${name}-${label}.png`), animations: 'disabled' });
   }
   await page.setViewportSize(before);
 }
