@@ -11,7 +11,7 @@ import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { api, call, isApiError } from '../../api/client';
 import { DataTable, Notice, Section, Td, Th } from '../../components/admin-ui';
 import { ErrorState, LoadingList } from '../../components/states';
-import { Badge, Button, ButtonLink, Card, PageTitle, SelectField, TextField, cx } from '../../components/ui';
+import { Badge, Button, ButtonLink, Card, PageTitle, TextField, cx } from '../../components/ui';
 import { formatDate, formatMoney } from '../../lib/format';
 import {
   adminKeys,
@@ -32,6 +32,7 @@ import {
   FIELD_LABELS,
   FormActions,
   fromLocalInput,
+  TicketTypeSelect,
   valuesOf,
   type EventFormValues,
   type FieldErrors,
@@ -568,21 +569,13 @@ function TicketsEditor({ eventId, tickets, options }: { eventId: string; tickets
             if (Object.keys(errs).length === 0) add.mutate();
           }}
         >
-          <SelectField
+          <TicketTypeSelect
             label="Add a ticket type"
             value={adding.type}
-            onChange={(e) => setAdding({ ...adding, type: e.target.value })}
+            options={unused}
+            onChange={(type) => setAdding({ ...adding, type })}
             error={addError.type}
-          >
-            <option value="" disabled>
-              Choose…
-            </option>
-            {unused.map((o) => (
-              <option key={o} value={o}>
-                {humanize(o)}
-              </option>
-            ))}
-          </SelectField>
+          />
           <TextField
             label="Tickets"
             type="number"

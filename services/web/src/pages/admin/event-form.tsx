@@ -285,21 +285,13 @@ export function TicketRows({
               key={r.key}
               className="grid items-start gap-3 rounded-xl bg-muted/50 p-3 ring-1 ring-line sm:grid-cols-[1fr_9rem_9rem_auto]"
             >
-              <SelectField
+              <TicketTypeSelect
                 label={`Ticket type ${i + 1}`}
                 value={r.type}
-                onChange={(e) => update(i, { type: e.target.value })}
+                options={options}
+                onChange={(type) => update(i, { type })}
                 error={errors[`ticketTypes.${i}.type`]}
-              >
-                <option value="" disabled>
-                  Choose…
-                </option>
-                {options.map((o) => (
-                  <option key={o} value={o}>
-                    {humanize(o)}
-                  </option>
-                ))}
-              </SelectField>
+              />
               <TextField
                 label="Tickets"
                 type="number"
@@ -368,5 +360,27 @@ export function SaveError({ error, what }: { error: unknown; what: string }) {
         ))}
       </ul>
     </div>
+  );
+}
+
+/** A ticket type picked from the static list (none chosen at first). */
+export function TicketTypeSelect(props: {
+  label: string;
+  value: string;
+  options: string[];
+  onChange: (type: string) => void;
+  error?: string;
+}) {
+  return (
+    <SelectField label={props.label} value={props.value} onChange={(e) => props.onChange(e.target.value)} error={props.error}>
+      <option value="" disabled>
+        Choose…
+      </option>
+      {props.options.map((o) => (
+        <option key={o} value={o}>
+          {humanize(o)}
+        </option>
+      ))}
+    </SelectField>
   );
 }
