@@ -4,7 +4,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { eventRecord, ticketRecord, type EventEnvelope, type EventRecord, type TicketRecord } from '@ticketcd/contracts';
-import { localKey, scanPrefix, toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
+import { chunk, localKey, scanPrefix, toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { ETCD, outboxPut } from '@ticketcd/platform';
 
@@ -29,10 +29,7 @@ export class EventsRepository {
       const [eventRange, ticketRange, countRange] = res.responses.map((r) => r.response_range);
       const kv = eventRange?.kvs[0];
       if (!kv) return null;
-      const tickets = (ticketRange?.kvs ?? []).flatMap((t) => {
-        const k = parseKey(localKey(this.etcd, t.key));
-        return k.kind === 'ticket' ? [{ type: k.ticketType, ...ticketRecord.parse(JSON.parse(t.value.toString())) }] : [];
-      });
+      const tickets = this.ticketsFrom(ticketRange?.kvs);
       const favourites = Number(countRange?.kvs[0]?.value.toString() ?? 0);
       return { record: eventRecord.parse(JSON.parse(kv.value.toString())), modRevision: Number(kv.mod_revision), tickets, favourites };
     } catch (e) {
@@ -41,30 +38,30 @@ export class EventsRepository {
   }
 
   /**
-   * The ticket types of many events at one revision: one Txn of range reads (chunks of 100,
-   * under etcd's 128 ops), not a round trip per event. Events without tickets map to [].
+   * The ticket types of many events: one Txn of range reads per chunk (etcd's 128-op limit), not
+   * a round trip per event. Events without tickets map to [].
    */
-  async ticketsOfMany(eventIds: string[]): Promise<Map<string, (TicketRecord & { type: string })[]>> {
+  async ticketsOfMany(eventIds: string[]): Promise<Map<string, StoredEvent['tickets']>> {
     const ns = this.etcd.kv;
-    const out = new Map<string, (TicketRecord & { type: string })[]>();
+    const out = new Map<string, StoredEvent['tickets']>();
     try {
-      for (let i = 0; i < eventIds.length; i += 100) {
-        const chunk = eventIds.slice(i, i + 100);
+      for (const ids of chunk(eventIds)) {
         const res = await unconditionalTxn(ns)
-          .then(...chunk.map((id) => ns.getAll().prefix(prefixes.ticketsOf(id))))
+          .then(...ids.map((id) => ns.getAll().prefix(prefixes.ticketsOf(id))))
           .commit();
-        res.responses.forEach((r, j) => {
-          const tickets = (r.response_range?.kvs ?? []).flatMap((t) => {
-            const k = parseKey(localKey(this.etcd, t.key));
-            return k.kind === 'ticket' ? [{ type: k.ticketType, ...ticketRecord.parse(JSON.parse(t.value.toString())) }] : [];
-          });
-          out.set(chunk[j]!, tickets);
-        });
+        res.responses.forEach((r, j) => out.set(ids[j]!, this.ticketsFrom(r.response_range?.kvs)));
       }
       return out;
     } catch (e) {
       throw toStoreError(e, 'ticket read');
     }
+  }
+
+  private ticketsFrom(kvs: { key: Buffer; value: Buffer }[] | undefined): StoredEvent['tickets'] {
+    return (kvs ?? []).flatMap((t) => {
+      const k = parseKey(localKey(this.etcd, t.key));
+      return k.kind === 'ticket' ? [{ type: k.ticketType, ...ticketRecord.parse(JSON.parse(t.value.toString())) }] : [];
+    });
   }
 
   /** The event key and all its ticket keys, with the created event, in one Txn: its revision, or null if the event exists. */
