@@ -52,8 +52,6 @@ describe('every service is deployed', () => {
     expect(dockerfileTargets()).toContain('tools');
     const skaffold = readYaml<Skaffold>('skaffold.yaml');
     expect(skaffold.build.artifacts.map((a) => a.image)).toContain('ticketcd/tools');
-    expect(skaffold.deploy.helm.releases[0]!.setValueTemplates?.['tools.image.repository']).toBe(
-      '{{.IMAGE_REPO_ticketcd_tools}}',
-    );
+    expect(skaffold.deploy.helm.releases[0]!.setValueTemplates?.['tools.image.repository']).toBe('{{.IMAGE_REPO_ticketcd_tools}}');
   });
 });
