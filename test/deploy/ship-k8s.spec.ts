@@ -29,10 +29,7 @@ const objects = parseAllDocuments(fs.readFileSync(MANIFESTS, 'utf8'))
 
 /** Each object through its kubernetes-models class (e.g. apps/v1 Deployment); throws when invalid. */
 async function validate(object: K8sObject): Promise<void> {
-  const models = (await import(`kubernetes-models/${object.apiVersion}`)) as Record<
-    string,
-    new (data: unknown) => { validate(): void }
-  >;
+  const models = (await import(`kubernetes-models/${object.apiVersion}`)) as Record<string, new (data: unknown) => { validate(): void }>;
   const Model = models[object.kind];
   if (!Model) throw new Error(`no kubernetes-models class for ${object.apiVersion} ${object.kind}`);
   new Model(object).validate();
@@ -46,9 +43,7 @@ describe('k8s/ (plain manifests)', () => {
       await run('bash', [path.join(ROOT, 'scripts/render-k8s.sh'), out], { cwd: ROOT });
       const fresh = fs.readFileSync(out, 'utf8');
       // not toBe on 2,000+ lines: say what to do
-      expect(fresh === fs.readFileSync(MANIFESTS, 'utf8') ? 'current' : 'stale: run bash scripts/render-k8s.sh').toBe(
-        'current',
-      );
+      expect(fresh === fs.readFileSync(MANIFESTS, 'utf8') ? 'current' : 'stale: run bash scripts/render-k8s.sh').toBe('current');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
