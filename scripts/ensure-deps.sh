@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the project needs and this machine lacks: etcd, etcdctl and nats-server from
+# Installs what the project needs and this machine lacks: etcd, etcdctl, nats-server and unzip from
 # Debian, and the npm packages from the lockfile (which bring Node 24 for every npm script on Linux
 # x64; elsewhere the system Node must be 24).
 # With --browser (the tests): Debian's chromium and a font too, for the web UI's browser tests.
@@ -12,6 +12,8 @@ missing=()
 have etcd || missing+=(etcd-server)
 have etcdctl || missing+=(etcd-client)
 have nats-server || missing+=(nats-server)
+# unzip: helm and kubectl come zipped in an npm package (scripts/k8s-tools.sh).
+have unzip || missing+=(unzip)
 if [ "${1:-}" = "--browser" ]; then
   have chromium || missing+=(chromium)
   [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
@@ -41,3 +43,5 @@ if [ ! -x node_modules/.bin/node ]; then
     exit 1
   fi
 fi
+# helm and kubectl for the chart's tests and the k8s/ render (from an npm package, no download).
+bash scripts/k8s-tools.sh >/dev/null
