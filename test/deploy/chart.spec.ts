@@ -424,21 +424,69 @@ describe('helm/ticketcd', () => {
     expect(envOf(get(defaults, 'Deployment', 'ticketcd-orders').spec.template.spec.containers[0], 'SCALER')).toBeUndefined();
   });
 
-  it.each([['defaults'], ['dev'], ['prod'], ['everything on']])('%s: no container runs as root; every image has a pinned tag', (name) => {
-    const docs = { defaults, dev, prod, 'everything on': all }[name]!;
-    const pods = podSpecs(docs);
-    expect(pods.length).toBeGreaterThan(8);
-    const problems: string[] = [];
-    for (const { where, spec } of pods) {
-      for (const c of containersOf(spec)) {
-        const sc = { ...spec.securityContext, ...c.securityContext };
-        if (!(sc.runAsNonRoot === true || sc.runAsUser > 0) || sc.runAsUser === 0) problems.push(`${where}/${c.name}: may run as root`);
-        if (c.securityContext?.allowPrivilegeEscalation !== false) problems.push(`${where}/${c.name}: allowPrivilegeEscalation not false`);
-        const tag = /^[^@]+:([^:/@]+)$/.exec(c.image)?.[1];
-        if (!tag || tag === 'latest') problems.push(`${where}/${c.name}: image ${c.image} has no pinned tag`);
+  it.each([['defaults'], ['dev'], ['prod'], ['everything on']])(
+    '%s: no container runs as root (restricted: no escalation, no capabilities, seccomp, read-only root); every image has a pinned tag',
+    (name) => {
+      const docs = { defaults, dev, prod, 'everything on': all }[name]!;
+      const pods = podSpecs(docs);
+      expect(pods.length).toBeGreaterThan(8);
+      const problems: string[] = [];
+      for (const { where, spec } of pods) {
+        for (const c of containersOf(spec)) {
+          const sc = { ...spec.securityContext, ...c.securityContext };
+          if (!(sc.runAsNonRoot === true || sc.runAsUser > 0) || sc.runAsUser === 0) problems.push(`${where}/${c.name}: may run as root`);
+          if (c.securityContext?.allowPrivilegeEscalation !== false)
+            problems.push(`${where}/${c.name}: allowPrivilegeEscalation not false`);
+          if (!c.securityContext?.capabilities?.drop?.includes('ALL')) problems.push(`${where}/${c.name}: capabilities not dropped`);
+          if ((c.securityContext?.seccompProfile ?? spec.securityContext?.seccompProfile)?.type !== 'RuntimeDefault')
+            problems.push(`${where}/${c.name}: no RuntimeDefault seccomp profile`);
+          if (c.securityContext?.readOnlyRootFilesystem !== true) problems.push(`${where}/${c.name}: root filesystem writable`);
+          const tag = /^[^@]+:([^:/@]+)$/.exec(c.image)?.[1];
+          if (!tag || tag === 'latest') problems.push(`${where}/${c.name}: image ${c.image} has no pinned tag`);
+        }
       }
+      expect(problems).toEqual([]);
+    },
+  );
+
+  // The binaries the tests run locally (etcd 3.4, nats-server) check what the chart passes to them.
+  const onPath = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
+  const withBinaries = onPath('etcd') && onPath('etcdctl') && onPath('nats-server') ? it : it.skip;
+
+  withBinaries('etcd and etcdctl know every flag the chart passes; nats-server accepts the rendered nats.conf', () => {
+    const flags = (help: string) => new Set([...help.matchAll(/^\s+(--[a-z0-9-]+)/gm)].map((m) => m[1]));
+    const etcdFlags = flags(
+      spawnSync('etcd', ['--help'], { encoding: 'utf8' }).stdout + spawnSync('etcd', ['--help'], { encoding: 'utf8' }).stderr,
+    );
+    const ctlHelp = (...cmd: string[]) => flags(spawnSync('etcdctl', [...cmd, '--help'], { encoding: 'utf8' }).stdout);
+    const ctlFlags = new Set([...ctlHelp(), ...ctlHelp('snapshot', 'save'), ...ctlHelp('defrag')]);
+    expect(etcdFlags.size).toBeGreaterThan(40);
+    expect(ctlFlags).toContain('--password');
+    const unknown: string[] = [];
+    for (const docs of [all, prod, dev]) {
+      const etcdArgs: string[] = get(docs, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.containers[0].args;
+      for (const a of etcdArgs) if (!etcdFlags.has(a.split('=')[0]!)) unknown.push(`etcd ${a}`);
+      const ctlArgs: string[] = [
+        ...get(docs === dev ? all : docs, 'CronJob', 'ticketcd-etcd-backup').spec.jobTemplate.spec.template.spec.initContainers[0].args,
+        ...(find(docs, 'CronJob', 'ticketcd-etcd-defrag')?.spec.jobTemplate.spec.template.spec.containers[0].args ?? []),
+      ];
+      for (const a of ctlArgs.filter((x) => x.startsWith('--'))) if (!ctlFlags.has(a.split('=')[0]!)) unknown.push(`etcdctl ${a}`);
     }
-    expect(problems).toEqual([]);
+    expect(unknown).toEqual([]);
+    const tmp = mkdtempSync(join(tmpdir(), 'chart-nats-'));
+    try {
+      for (const docs of [defaults, dev]) {
+        const conf = join(tmp, 'nats.conf');
+        writeFileSync(conf, get(docs, 'ConfigMap', 'ticketcd-nats-config').data['nats.conf'].replace('/data/jetstream', join(tmp, 'js')));
+        const r = spawnSync('nats-server', ['-t', '-c', conf], {
+          encoding: 'utf8',
+          env: { ...process.env, SERVER_NAME: 'ticketcd-nats-0' },
+        });
+        expect(`${r.stdout}${r.stderr}`).toContain('is valid');
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('images: <registry>/<prefix><service>:<appVersion>, overridable per service and for the tools image', () => {
