@@ -284,6 +284,8 @@ describe('helm/ticketcd', () => {
     expect(envOf(c, 'ETCD_ROOT_PASSWORD')?.valueFrom).toEqual({ secretKeyRef: { name: 'ticketcd-etcd-root', key: 'password' } });
     expect(envOf(c, 'ETCD_PASSWORDS_DIR')?.value).toBe('/etc/ticketcd/etcd-users');
     expect(c.volumeMounts).toContainEqual({ name: 'etcd-users', mountPath: '/etc/ticketcd/etcd-users', readOnly: true });
+    const users = job.spec.template.spec.volumes.find((v: Obj) => v.name === 'etcd-users').secret;
+    expect(users.items.map((i: Obj) => `${i.key}->${i.path}`).sort()).toEqual([...SERVICE_NAMES].sort().map((n) => `${n}->${n}`));
     expect(job.spec.template.spec.volumes).toContainEqual(
       expect.objectContaining({ name: 'etcd-users', secret: expect.objectContaining({ secretName: 'ticketcd-etcd-users' }) }),
     );
@@ -314,9 +316,12 @@ describe('helm/ticketcd', () => {
   it('etcd backups: a CronJob snapshots into a PVC and keeps `retention`; defrag CronJob only when enabled', () => {
     const cron = get(defaults, 'CronJob', 'ticketcd-etcd-backup');
     const spec = cron.spec.jobTemplate.spec.template.spec;
-    expect(spec.initContainers[0].args).toEqual(
-      expect.arrayContaining(['snapshot', 'save', '/backups/snapshot-$(POD_NAME).db', '--user=root']),
-    );
+    expect(spec.initContainers[0].args).toEqual(expect.arrayContaining(['snapshot', 'save', '/backups/snapshot-$(POD_NAME).db']));
+    // Root's password reaches etcdctl through its environment (ETCDCTL_<FLAG>), not its args.
+    expect(envOf(spec.initContainers[0], 'ETCDCTL_USER')?.value).toBe('root');
+    expect(envOf(spec.initContainers[0], 'ETCDCTL_PASSWORD')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'ticketcd-etcd-root', key: 'password' },
+    });
     expect(spec.volumes).toContainEqual({ name: 'backups', persistentVolumeClaim: { claimName: 'ticketcd-etcd-backup' } });
     expect(envOf(spec.containers[0], 'RETENTION')?.value).toBe('10');
     expect(find(defaults, 'PersistentVolumeClaim', 'ticketcd-etcd-backup')).toBeDefined();
@@ -523,6 +528,9 @@ describe('helm/ticketcd', () => {
       expect([set, r.status === 0 ? 'rendered' : 'failed']).toEqual([set, 'failed']);
       expect(r.stderr).toMatch(message);
     }
+    const tls = attempt('etcd.tls.enabled=true');
+    expect(tls.status).not.toBe(0);
+    expect(tls.stderr).toContain('etcd.tls.enabled needs etcd.tls.existingSecret or etcd.tls.certManager.enabled');
     const lint = helm(['lint', '--strict', chart, '--set', 'etcd.replicaCount=4']);
     expect(lint.status).not.toBe(0);
     expect(`${lint.stdout}${lint.stderr}`).toMatch(/etcd\/replicaCount/);
