@@ -640,6 +640,25 @@ describe('helm/ticketcd', () => {
     expect(notes.stdout).toContain('scale deployment/ticketcd-orders');
   });
 
+  it('the rendered YAML is clean: no whitespace-only lines (k8s/ is rendered from it), pull secrets where set', () => {
+    for (const file of ['values.yaml', 'values-dev.yaml', 'values-prod.yaml']) {
+      const r = helm([
+        'template',
+        RELEASE,
+        chart,
+        '-f',
+        join(chart, file),
+        '--set',
+        'etcd.defrag.enabled=true,image.pullSecrets[0]=regcred',
+      ]);
+      expect(r.status).toBe(0);
+      expect([file, r.stdout.split('\n').filter((l) => /^[ \t]+$/.test(l)).length]).toEqual([file, 0]);
+      const docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as Obj | null);
+      for (const { where, spec } of podSpecs(docs.filter((o): o is Obj => o !== null)))
+        expect([where, spec.imagePullSecrets]).toEqual([where, [{ name: 'regcred' }]]);
+    }
+  });
+
   it('the README values table is current, and the check fails when values.yaml changes or a value lacks @param', () => {
     const generator = join(chart, 'tools/readme-values.mjs');
     const run = (dir: string) => spawnSync(process.execPath, [generator, '--check', dir], { encoding: 'utf8' });
