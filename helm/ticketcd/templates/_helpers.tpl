@@ -149,16 +149,24 @@ imagePullSecrets:
 {{- end }}
 {{- end -}}
 
-{{/* etcdctl flags for the backup and defrag Jobs (root user when auth is on). */}}
+{{/* etcdctl TLS flags for the backup and defrag Jobs. */}}
 {{- define "ticketcd.etcd.etcdctlFlags" -}}
 {{- if .Values.etcd.tls.enabled }}
 - --cacert=/etc/ticketcd/etcd-tls/ca.crt
 - --cert=/etc/ticketcd/etcd-tls/tls.crt
 - --key=/etc/ticketcd/etcd-tls/tls.key
 {{- end }}
+{{- end -}}
+{{/* etcdctl reads ETCDCTL_<FLAG> from the environment: the root password stays out of the args. */}}
+{{- define "ticketcd.etcd.etcdctlAuthEnv" -}}
 {{- if .Values.etcd.auth.enabled }}
-- --user=root
-- --password=$(ETCD_ROOT_PASSWORD)
+- name: ETCDCTL_USER
+  value: root
+- name: ETCDCTL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "ticketcd.etcd.rootSecret" . }}
+      key: password
 {{- end }}
 {{- end -}}
 {{- define "ticketcd.etcd.rootPasswordEnv" -}}
