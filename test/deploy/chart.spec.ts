@@ -683,3 +683,145 @@ describe('helm/ticketcd', () => {
     }
   });
 });
+
+/**
+ * The NetworkPolicies evaluated, not just listed: every (source, destination, port) of a model of the
+ * cluster (the release's pods from the render, plus the ingress controller, Prometheus, cluster DNS,
+ * the API server and the internet) is allowed or not by the rendered policies, with Kubernetes'
+ * semantics (a pod selected by no policy of a direction is open in that direction; otherwise some
+ * rule must match). The allowed set must be exactly the flows TickETCD needs.
+ */
+describe('helm/ticketcd NetworkPolicies, evaluated', () => {
+  type Port = { port: number; protocol: string };
+  type Peer = { name: string; ns: string | null; labels: Record<string, string>; ip?: string; ports: Port[] };
+  const nsLabels: Record<string, Record<string, string>> = Object.fromEntries(
+    [NS, 'ingress-nginx', 'monitoring', 'kube-system', 'other'].map((n) => [n, { 'kubernetes.io/metadata.name': n }]),
+  );
+  const tcp = (...ports: number[]): Port[] => ports.map((port) => ({ port, protocol: 'TCP' }));
+  const API_SERVER = '172.18.0.2';
+  const external: Peer[] = [
+    { name: 'ingress-controller', ns: 'ingress-nginx', labels: { app: 'ingress-nginx' }, ports: tcp(443) },
+    { name: 'prometheus', ns: 'monitoring', labels: { app: 'prometheus' }, ports: tcp(9090) },
+    { name: 'kube-dns', ns: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, ports: [...tcp(53), { port: 53, protocol: 'UDP' }] },
+    { name: 'other-pod', ns: 'other', labels: { app: 'x' }, ports: tcp(80) },
+    { name: 'api-server', ns: null, labels: {}, ip: API_SERVER, ports: tcp(443, 6443) },
+    { name: 'internet', ns: null, labels: {}, ip: '93.184.216.34', ports: tcp(443) },
+  ];
+
+  const matches = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
+    Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+  const inCidr = (ip: string, cidr: string) => {
+    const [base, bits] = cidr.split('/');
+    const n = (a: string) => a.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+    const size = 2 ** (32 - Number(bits));
+    return Math.floor(n(ip) / size) === Math.floor(n(base!) / size);
+  };
+  const peerMatches = (p: Obj, who: Peer) => {
+    if (p.ipBlock) return who.ip !== undefined && inCidr(who.ip, p.ipBlock.cidr);
+    if (who.ns === null) return false;
+    if (p.namespaceSelector)
+      return matches(p.namespaceSelector.matchLabels, nsLabels[who.ns]!) && matches(p.podSelector?.matchLabels, who.labels);
+    return who.ns === NS && matches(p.podSelector?.matchLabels, who.labels);
+  };
+  const portMatches = (ports: Obj[] | undefined, port: Port) =>
+    !ports || ports.length === 0 || ports.some((p) => p.port === port.port && (p.protocol ?? 'TCP') === port.protocol);
+  const allowedBy = (policies: Obj[], self: Peer, other: Peer, port: Port, direction: 'Ingress' | 'Egress') => {
+    if (self.ns !== NS) return true; // the release's policies only bind its own namespace
+    const selecting = policies.filter(
+      (np) => np.spec.policyTypes.includes(direction) && matches(np.spec.podSelector.matchLabels, self.labels),
+    );
+    if (selecting.length === 0) return true;
+    return selecting.some((np) =>
+      (np.spec[direction === 'Ingress' ? 'ingress' : 'egress'] ?? []).some(
+        (rule: Obj) =>
+          (rule[direction === 'Ingress' ? 'from' : 'to'] ?? [null]).some((p: Obj | null) => p === null || peerMatches(p, other)) &&
+          portMatches(rule.ports, port),
+      ),
+    );
+  };
+
+  function flows(docs: Obj[]): string[] {
+    const policies = docs.filter((o) => o.kind === 'NetworkPolicy');
+    const own: Peer[] = docs.flatMap((o) => {
+      const template =
+        o.kind === 'Pod'
+          ? o
+          : o.kind === 'CronJob'
+            ? o.spec.jobTemplate.spec.template
+            : ['Deployment', 'StatefulSet', 'Job'].includes(o.kind)
+              ? o.spec.template
+              : null;
+      if (!template) return [];
+      const ports = (template.spec.containers as Obj[]).flatMap((c) =>
+        (c.ports ?? []).map((p: Obj) => ({ port: p.containerPort, protocol: p.protocol ?? 'TCP' })),
+      );
+      return [
+        {
+          name: template.metadata?.labels?.['app.kubernetes.io/component'] ?? o.metadata.name,
+          ns: NS,
+          labels: template.metadata?.labels ?? {},
+          ports,
+        },
+      ];
+    });
+    const everyone = [...own, ...external];
+    const allowed = new Set<string>();
+    for (const src of everyone)
+      for (const dst of everyone)
+        for (const port of dst.ports)
+          if (src !== dst || src.name === 'etcd' || src.name === 'nats')
+            if (
+              (src.ns === NS || dst.ns === NS) &&
+              allowedBy(policies, src, dst, port, 'Egress') &&
+              allowedBy(policies, dst, src, port, 'Ingress')
+            )
+              allowed.add(`${src.name} -> ${dst.name}:${port.port}${port.protocol === 'UDP' ? '/udp' : ''}`);
+    return [...allowed].sort();
+  }
+
+  const dns = (who: string) => [`${who} -> kube-dns:53`, `${who} -> kube-dns:53/udp`];
+  const clients = ['gateway', ...SERVICE_NAMES.filter((s) => s !== 'gateway')];
+  const expected = [
+    ...clients.flatMap((s) => [`${s} -> etcd:2379`, `${s} -> nats:4222`, ...dns(s)]),
+    ...['etcd-auth', 'etcd-backup', 'etcd-defrag'].flatMap((j) => [`${j} -> etcd:2379`, ...dns(j)]),
+    'etcd -> etcd:2380',
+    ...dns('etcd'),
+    'nats -> nats:6222',
+    ...dns('nats'),
+    'gateway -> api-server:443',
+    'gateway -> api-server:6443',
+    'ingress-controller -> gateway:8080',
+    'test -> gateway:8080',
+    ...dns('test'),
+    'prometheus -> etcd:2381',
+    ...SERVICE_NAMES.map((s) => `prometheus -> ${s}:${s === 'gateway' ? 8080 : 3000}`),
+  ].sort();
+
+  it('allows exactly the flows TickETCD needs (API server narrowed to its address)', () => {
+    const docs = render([], ['etcd.defrag.enabled=true', `networkPolicy.kubeApi.cidrs[0]=${API_SERVER}/32`]);
+    expect(flows(docs)).toEqual(expected);
+  });
+
+  it('the model is not vacuous: without policies everything is open; each policy opens its flow only', () => {
+    const docs = render([], ['etcd.defrag.enabled=true', `networkPolicy.kubeApi.cidrs[0]=${API_SERVER}/32`]);
+    expect(flows(docs.filter((o) => o.kind !== 'NetworkPolicy'))).toEqual(
+      expect.arrayContaining([
+        'orders -> inventory:3000',
+        'other-pod -> inventory:3000',
+        'catalog -> internet:443',
+        'ingress-controller -> etcd:2379',
+      ]),
+    );
+    const noDns = flows(docs.filter((o) => o.metadata.name !== 'ticketcd-dns'));
+    expect(noDns.filter((f) => f.includes('kube-dns'))).toEqual([]);
+    const otherIngress = flows(render([], ['networkPolicy.ingressController.namespaceSelector.kubernetes\\.io/metadata\\.name=other']));
+    expect(otherIngress).not.toContain('ingress-controller -> gateway:8080');
+    expect(otherIngress).toContain('other-pod -> gateway:8080');
+  });
+
+  it('default values: the scaler may reach any address on the API ports (narrow networkPolicy.kubeApi.cidrs)', () => {
+    const open = flows(render([], ['etcd.defrag.enabled=true']));
+    expect(open.filter((f) => !expected.includes(f))).toEqual(['gateway -> internet:443']);
+    expect(flows(render([], ['etcd.defrag.enabled=true', 'scaler.enabled=false']))).not.toContain('gateway -> api-server:443');
+  });
+});
