@@ -446,6 +446,7 @@ describe('helm/ticketcd', () => {
           if ((c.securityContext?.seccompProfile ?? spec.securityContext?.seccompProfile)?.type !== 'RuntimeDefault')
             problems.push(`${where}/${c.name}: no RuntimeDefault seccomp profile`);
           if (c.securityContext?.readOnlyRootFilesystem !== true) problems.push(`${where}/${c.name}: root filesystem writable`);
+          if (spec.enableServiceLinks !== false) problems.push(`${where}: service links inject env`);
           const tag = /^[^@]+:([^:/@]+)$/.exec(c.image)?.[1];
           if (!tag || tag === 'latest') problems.push(`${where}/${c.name}: image ${c.image} has no pinned tag`);
         }
