@@ -1,0 +1,222 @@
+{{/* Names and labels shared by every template. */}}
+
+{{- define "ticketcd.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "ticketcd.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "ticketcd.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Selector labels of every pod of the release (the default-deny NetworkPolicy selects these). */}}
+{{- define "ticketcd.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "ticketcd.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "ticketcd.labels" -}}
+helm.sh/chart: {{ include "ticketcd.chart" . }}
+{{ include "ticketcd.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: ticketcd
+{{- end -}}
+
+{{/* Labels of one component: (dict "root" $ "component" "orders") */}}
+{{- define "ticketcd.componentLabels" -}}
+{{ include "ticketcd.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "ticketcd.componentSelector" -}}
+{{ include "ticketcd.selectorLabels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/* Pod labels that open the etcd / NATS client NetworkPolicies. */}}
+{{- define "ticketcd.etcdClientLabel" -}}
+ticketcd.io/etcd-client: "true"
+{{- end -}}
+{{- define "ticketcd.natsClientLabel" -}}
+ticketcd.io/nats-client: "true"
+{{- end -}}
+
+{{/* Image of a TickETCD service or the tools image: (dict "root" $ "name" "orders" "image" .Values.services.orders.image) */}}
+{{- define "ticketcd.image" -}}
+{{- $root := .root -}}
+{{- $tag := default (default $root.Chart.AppVersion $root.Values.image.tag) .image.tag -}}
+{{- if .image.repository -}}
+{{- printf "%s:%s" .image.repository $tag -}}
+{{- else if $root.Values.image.registry -}}
+{{- printf "%s/%s%s:%s" $root.Values.image.registry $root.Values.image.repositoryPrefix .name $tag -}}
+{{- else -}}
+{{- printf "%s%s:%s" $root.Values.image.repositoryPrefix .name $tag -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "ticketcd.toolsImage" -}}
+{{- include "ticketcd.image" (dict "root" . "name" "tools" "image" .Values.tools.image) -}}
+{{- end -}}
+
+{{- define "ticketcd.pullSecrets" -}}
+{{- with .Values.image.pullSecrets }}
+imagePullSecrets:
+{{- range . }}
+  - name: {{ . }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* etcd */}}
+{{- define "ticketcd.etcd.fullname" -}}{{ include "ticketcd.fullname" . }}-etcd{{- end -}}
+{{- define "ticketcd.etcd.headless" -}}{{ include "ticketcd.fullname" . }}-etcd-headless{{- end -}}
+{{- define "ticketcd.etcd.clientScheme" -}}{{ if .Values.etcd.tls.enabled }}https{{ else }}http{{ end }}{{- end -}}
+{{- define "ticketcd.etcd.quorum" -}}{{ add (div (int .Values.etcd.replicaCount) 2) 1 }}{{- end -}}
+
+{{/* Every member's client URL, comma-separated (ETCD_ENDPOINTS). */}}
+{{- define "ticketcd.etcd.endpoints" -}}
+{{- $fullname := include "ticketcd.etcd.fullname" . -}}
+{{- $headless := include "ticketcd.etcd.headless" . -}}
+{{- $scheme := include "ticketcd.etcd.clientScheme" . -}}
+{{- $urls := list -}}
+{{- range $i := until (int .Values.etcd.replicaCount) -}}
+{{- $urls = append $urls (printf "%s://%s-%d.%s.%s.svc.%s:2379" $scheme $fullname $i $headless $.Release.Namespace $.Values.clusterDomain) -}}
+{{- end -}}
+{{- join "," $urls -}}
+{{- end -}}
+
+{{/* --initial-cluster: name=peerURL for every member, derived from replicaCount. */}}
+{{- define "ticketcd.etcd.initialCluster" -}}
+{{- $fullname := include "ticketcd.etcd.fullname" . -}}
+{{- $headless := include "ticketcd.etcd.headless" . -}}
+{{- $members := list -}}
+{{- range $i := until (int .Values.etcd.replicaCount) -}}
+{{- $members = append $members (printf "%s-%d=http://%s-%d.%s.%s.svc.%s:2380" $fullname $i $fullname $i $headless $.Release.Namespace $.Values.clusterDomain) -}}
+{{- end -}}
+{{- join "," $members -}}
+{{- end -}}
+
+{{- define "ticketcd.etcd.tlsSecret" -}}
+{{- if .Values.etcd.tls.existingSecret -}}{{ .Values.etcd.tls.existingSecret }}{{- else -}}{{ include "ticketcd.fullname" . }}-etcd-tls{{- end -}}
+{{- end -}}
+{{- define "ticketcd.etcd.rootSecret" -}}
+{{- if .Values.etcd.auth.rootExistingSecret -}}{{ .Values.etcd.auth.rootExistingSecret }}{{- else -}}{{ include "ticketcd.fullname" . }}-etcd-root{{- end -}}
+{{- end -}}
+{{- define "ticketcd.etcd.usersSecret" -}}
+{{- if .Values.etcd.auth.existingSecret -}}{{ .Values.etcd.auth.existingSecret }}{{- else -}}{{ include "ticketcd.fullname" . }}-etcd-users{{- end -}}
+{{- end -}}
+{{- define "ticketcd.adminSecret" -}}
+{{- if .Values.admin.existingSecret -}}{{ .Values.admin.existingSecret }}{{- else -}}{{ include "ticketcd.fullname" . }}-admin{{- end -}}
+{{- end -}}
+
+{{/* The TLS env of an etcd client (services, hook Job, backups). */}}
+{{- define "ticketcd.etcd.tlsEnv" -}}
+{{- if .Values.etcd.tls.enabled }}
+- name: ETCD_TLS_CA_FILE
+  value: /etc/ticketcd/etcd-tls/ca.crt
+- name: ETCD_TLS_CERT_FILE
+  value: /etc/ticketcd/etcd-tls/tls.crt
+- name: ETCD_TLS_KEY_FILE
+  value: /etc/ticketcd/etcd-tls/tls.key
+{{- end }}
+{{- end -}}
+{{- define "ticketcd.etcd.tlsVolumeMount" -}}
+{{- if .Values.etcd.tls.enabled }}
+- name: etcd-tls
+  mountPath: /etc/ticketcd/etcd-tls
+  readOnly: true
+{{- end }}
+{{- end -}}
+{{- define "ticketcd.etcd.tlsVolume" -}}
+{{- if .Values.etcd.tls.enabled }}
+- name: etcd-tls
+  secret:
+    secretName: {{ include "ticketcd.etcd.tlsSecret" . }}
+    defaultMode: 0440
+{{- end }}
+{{- end -}}
+
+{{/* etcdctl TLS flags for the backup and defrag Jobs. */}}
+{{- define "ticketcd.etcd.etcdctlFlags" -}}
+{{- if .Values.etcd.tls.enabled }}
+- --cacert=/etc/ticketcd/etcd-tls/ca.crt
+- --cert=/etc/ticketcd/etcd-tls/tls.crt
+- --key=/etc/ticketcd/etcd-tls/tls.key
+{{- end }}
+{{- end -}}
+{{/* etcdctl reads ETCDCTL_<FLAG> from the environment: the root password stays out of the args. */}}
+{{- define "ticketcd.etcd.etcdctlAuthEnv" -}}
+{{- if .Values.etcd.auth.enabled }}
+- name: ETCDCTL_USER
+  value: root
+- name: ETCDCTL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "ticketcd.etcd.rootSecret" . }}
+      key: password
+{{- end }}
+{{- end -}}
+{{- define "ticketcd.etcd.rootPasswordEnv" -}}
+{{- if .Values.etcd.auth.enabled }}
+- name: ETCD_ROOT_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "ticketcd.etcd.rootSecret" . }}
+      key: password
+{{- end }}
+{{- end -}}
+
+{{/* NATS */}}
+{{- define "ticketcd.nats.fullname" -}}{{ include "ticketcd.fullname" . }}-nats{{- end -}}
+{{- define "ticketcd.nats.headless" -}}{{ include "ticketcd.fullname" . }}-nats-headless{{- end -}}
+
+{{/* Restricted container securityContext (runAsNonRoot, read-only root, no capabilities). */}}
+{{- define "ticketcd.containerSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ .uid }}
+runAsGroup: {{ .uid }}
+readOnlyRootFilesystem: true
+allowPrivilegeEscalation: false
+capabilities:
+  drop: [ALL]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+{{- define "ticketcd.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ .uid }}
+runAsGroup: {{ .uid }}
+fsGroup: {{ .uid }}
+fsGroupChangePolicy: OnRootMismatch
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* Services that an HPA scales (SCALER_AUTOSCALED) and their ranges (SCALER_HPA_RANGES). */}}
+{{- define "ticketcd.autoscaled" -}}
+{{- $names := list -}}
+{{- range $name, $svc := .Values.services -}}
+{{- if $svc.autoscaling.enabled }}{{ $names = append $names $name }}{{ end -}}
+{{- end -}}
+{{- join "," $names -}}
+{{- end -}}
+{{- define "ticketcd.hpaRanges" -}}
+{{- $ranges := list -}}
+{{- range $name, $svc := .Values.services -}}
+{{- if $svc.autoscaling.enabled }}{{ $ranges = append $ranges (printf "%s=%d-%d" $name (int $svc.autoscaling.minReplicas) (int $svc.autoscaling.maxReplicas)) }}{{ end -}}
+{{- end -}}
+{{- join "," $ranges -}}
+{{- end -}}

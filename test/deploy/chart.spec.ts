@@ -1,0 +1,828 @@
+/**
+ * Issue 15, point 2 (helm/ticketcd) and its Helm acceptance: `helm lint --strict` and `helm template`
+ * for the default, dev and prod values; every rendered object checked against the Kubernetes schemas
+ * (kubernetes-models: types and required fields; @kubernetes/client-node's models: no unknown field,
+ * as `kubectl --validate=strict` would); the etcd quorum, per-service objects, non-root containers,
+ * pinned images, the schema's refusals, the gateway's RBAC and the NetworkPolicies of the contract
+ * (/work/notes/deploy-contract.md). No cluster: helm runs as a child process.
+ */
+// The generated models only: the client's entry point pulls in undici, which jest's VM modules cannot load.
+import * as k8s from '@kubernetes/client-node/dist/gen/models/all.js';
+import { SERVICE_NAMES } from '@ticketcd/keys';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const root = resolve(import.meta.dirname, '../..');
+const chart = join(root, 'helm/ticketcd');
+const helmBin = join(execFileSync('bash', [join(root, 'scripts/k8s-tools.sh')], { encoding: 'utf8' }).trim(), 'helm');
+const RELEASE = 'ticketcd';
+const NS = 'shop';
+
+function helm(args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(helmBin, args, { encoding: 'utf8', cwd: root, maxBuffer: 64 * 1024 * 1024 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `helm template` with value files (relative to the chart) and --set pairs; throws on failure. */
+function render(files: string[] = [], sets: string[] = [], chartDir = chart): Obj[] {
+  const args = ['template', RELEASE, chartDir, '-n', NS, ...files.flatMap((f) => ['-f', join(chartDir, f)])];
+  const r = helm([...args, ...sets.flatMap((s) => ['--set', s])]);
+  if (r.status !== 0) throw new Error(`helm template failed:\n${r.stderr}`);
+  return parseAllDocuments(r.stdout)
+    .map((d) => d.toJS() as Obj | null)
+    .filter((o): o is Obj => o !== null);
+}
+
+const find = (docs: Obj[], kind: string, name: string): Obj | undefined => docs.find((o) => o.kind === kind && o.metadata?.name === name);
+const get = (docs: Obj[], kind: string, name: string): Obj => {
+  const o = find(docs, kind, name);
+  if (!o) throw new Error(`no ${kind} ${name} in the render`);
+  return o;
+};
+
+// ---- validation ----------------------------------------------------------------------------------
+
+const models = k8s as unknown as Record<string, { getAttributeTypeMap?: () => { baseName: string; type: string }[] }>;
+
+/** Fields the Kubernetes OpenAPI types do not have (client-node's generated models list every field). */
+function unknownFields(value: unknown, type: string, path: string, out: string[]): void {
+  if (value === null || value === undefined) return;
+  const array = /^Array<(.+)>$/.exec(type);
+  if (array) {
+    if (Array.isArray(value)) value.forEach((v, i) => unknownFields(v, array[1]!, `${path}[${i}]`, out));
+    return;
+  }
+  const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
+  if (map) {
+    if (typeof value === 'object') for (const [k, v] of Object.entries(value)) unknownFields(v, map[1]!, `${path}.${k}`, out);
+    return;
+  }
+  const model = models[type];
+  if (!model?.getAttributeTypeMap || typeof value !== 'object' || Array.isArray(value)) return;
+  const attributes = new Map(model.getAttributeTypeMap().map((a) => [a.baseName, a.type]));
+  for (const [k, v] of Object.entries(value)) {
+    const t = attributes.get(k);
+    if (t === undefined) out.push(`${path}.${k}: unknown field of ${type}`);
+    else unknownFields(v, t, `${path}.${k}`, out);
+  }
+}
+
+/** The custom resources the chart may render (no schema package): required fields by hand. */
+function checkCustomResource(o: Obj): string[] {
+  const where = `${o.kind} ${o.metadata?.name}`;
+  const problems: string[] = [];
+  if (!o.metadata?.name) problems.push(`${where}: metadata.name missing`);
+  if (o.apiVersion === 'monitoring.coreos.com/v1' && o.kind === 'ServiceMonitor') {
+    if (!o.spec?.selector?.matchLabels) problems.push(`${where}: spec.selector.matchLabels missing`);
+    if (!Array.isArray(o.spec?.endpoints) || o.spec.endpoints.length === 0) problems.push(`${where}: spec.endpoints empty`);
+    for (const e of o.spec?.endpoints ?? [])
+      if (!e.port || !String(e.path).startsWith('/')) problems.push(`${where}: endpoint needs port and path`);
+  } else if (o.apiVersion === 'cert-manager.io/v1' && o.kind === 'Certificate') {
+    if (!o.spec?.secretName) problems.push(`${where}: spec.secretName missing`);
+    if (!o.spec?.issuerRef?.name) problems.push(`${where}: spec.issuerRef.name missing`);
+    if (!Array.isArray(o.spec?.dnsNames) || o.spec.dnsNames.length === 0) problems.push(`${where}: spec.dnsNames empty`);
+  } else {
+    problems.push(`${where}: unexpected ${o.apiVersion} ${o.kind}`);
+  }
+  return problems;
+}
+
+/** Every problem of every object: [] when all are valid. */
+async function validate(docs: Obj[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const o of docs) {
+    const where = `${o.kind} ${o.metadata?.name}`;
+    if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') {
+      problems.push(`${where}: apiVersion/kind missing`);
+      continue;
+    }
+    const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
+    if (group === 'monitoring.coreos.com' || group === 'cert-manager.io') {
+      problems.push(...checkCustomResource(o));
+      continue;
+    }
+    const module = (await import(group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`)) as Record<
+      string,
+      new (data: Obj) => { validate(): void }
+    >;
+    const Model = module[o.kind];
+    if (!Model) {
+      problems.push(`${where}: no model for ${o.apiVersion}`);
+      continue;
+    }
+    try {
+      new Model(o).validate();
+    } catch (e) {
+      problems.push(`${where}: ${(e as Error).message}`);
+    }
+    const type = `${version![0]!.toUpperCase()}${version!.slice(1)}${o.kind}`;
+    if (!models[type]) problems.push(`${where}: no client-node model ${type}`);
+    else unknownFields(o, type, where, problems);
+  }
+  return problems;
+}
+
+// ---- renders -------------------------------------------------------------------------------------
+
+const everything = [
+  ...SERVICE_NAMES.map((s) => `services.${s}.autoscaling.enabled=true`),
+  'etcd.tls.enabled=true',
+  'etcd.tls.certManager.enabled=true',
+  'etcd.tls.certManager.issuerRef.name=ca',
+  'etcd.defrag.enabled=true',
+  'ingress.enabled=true',
+  'metrics.serviceMonitor.enabled=true',
+];
+let defaults: Obj[];
+let dev: Obj[];
+let prod: Obj[];
+let all: Obj[];
+
+beforeAll(() => {
+  defaults = render();
+  dev = render(['values-dev.yaml']);
+  prod = render(['values-prod.yaml']);
+  all = render([], everything);
+}, 60_000);
+
+const podSpecs = (docs: Obj[]): { where: string; spec: Obj }[] =>
+  docs.flatMap((o) => {
+    const where = `${o.kind} ${o.metadata.name}`;
+    if (o.kind === 'Pod') return [{ where, spec: o.spec }];
+    if (o.kind === 'CronJob') return [{ where, spec: o.spec.jobTemplate.spec.template.spec }];
+    if (['Deployment', 'StatefulSet', 'Job', 'DaemonSet'].includes(o.kind)) return [{ where, spec: o.spec.template.spec }];
+    return [];
+  });
+
+const containersOf = (spec: Obj): Obj[] => [...(spec.initContainers ?? []), ...spec.containers];
+const envOf = (c: Obj, name: string): Obj | undefined => (c.env ?? []).find((e: Obj) => e.name === name);
+const arg = (args: string[], flag: string): string | undefined => args.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+
+// ---- tests ---------------------------------------------------------------------------------------
+
+describe('helm/ticketcd', () => {
+  it.each([['values.yaml (defaults)'], ['values-dev.yaml'], ['values-prod.yaml']])('helm lint --strict passes with %s', (file) => {
+    const r = helm(['lint', '--strict', chart, ...(file.startsWith('values.yaml') ? [] : ['-f', join(chart, file)])]);
+    expect(`${r.stdout}${r.stderr}`).toContain('0 chart(s) failed');
+    expect(r.status).toBe(0);
+  });
+
+  it('the validator itself rejects a wrong type, a missing required field and an unknown field', async () => {
+    const deployment = get(defaults, 'Deployment', 'ticketcd-orders');
+    const bad = structuredClone(deployment);
+    bad.spec.replicas = 'two';
+    bad.spec.template.spec.containers[0].livenessProbe.httpGet.pathh = '/healthz';
+    delete bad.spec.selector;
+    const problems = await validate([bad]);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/replicas must be integer/),
+        expect.stringMatching(/must have required property '?selector/),
+        expect.stringMatching(/httpGet\.pathh: unknown field/),
+      ]),
+    );
+  });
+
+  it.each([['defaults'], ['dev'], ['prod'], ['everything on']])('every object rendered with %s is valid Kubernetes', async (name) => {
+    const docs = { defaults, dev, prod, 'everything on': all }[name]!;
+    expect(docs.length).toBeGreaterThan(40);
+    expect(await validate(docs)).toEqual([]);
+    const names = docs.map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(names.length).toBe(new Set(names).size);
+  });
+
+  it('etcd: 5 members, Parallel, a quorum-keeping PDB, initial-cluster of 5, headless Service with not-ready addresses', () => {
+    const sts = get(defaults, 'StatefulSet', 'ticketcd-etcd');
+    expect(sts.spec.replicas).toBe(5);
+    expect(sts.spec.podManagementPolicy).toBe('Parallel');
+    expect(sts.spec.serviceName).toBe('ticketcd-etcd-headless');
+    expect(get(defaults, 'PodDisruptionBudget', 'ticketcd-etcd').spec.minAvailable).toBe(3);
+    const args: string[] = sts.spec.template.spec.containers[0].args;
+    const members = arg(args, '--initial-cluster')!.split(',');
+    expect(members).toEqual(
+      [0, 1, 2, 3, 4].map((i) => `ticketcd-etcd-${i}=http://ticketcd-etcd-${i}.ticketcd-etcd-headless.${NS}.svc.cluster.local:2380`),
+    );
+    expect(arg(args, '--max-txn-ops')).toBe('128');
+    expect(arg(args, '--quota-backend-bytes')).toBe('2147483648');
+    expect(arg(args, '--auto-compaction-mode')).toBe('periodic');
+    expect(arg(args, '--auto-compaction-retention')).toBe('1h');
+    expect(arg(args, '--max-request-bytes')).toBeDefined();
+    expect(arg(args, '--listen-metrics-urls')).toBe('http://0.0.0.0:2381');
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('8Gi');
+    expect(sts.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
+    const headless = get(defaults, 'Service', 'ticketcd-etcd-headless');
+    expect(headless.spec.clusterIP).toBe('None');
+    expect(headless.spec.publishNotReadyAddresses).toBe(true);
+    expect(headless.spec.ports.map((p: Obj) => p.port).sort()).toEqual([2379, 2380]);
+    const container = sts.spec.template.spec.containers[0];
+    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) expect(container[probe].httpGet.port).toBe('metrics');
+    expect(container.readinessProbe.httpGet.path).toBe('/health');
+  });
+
+  it('etcd: the member list, quorum and endpoints follow replicaCount; 3 members in dev without volumes; hard anti-affinity in prod', () => {
+    const three = render([], ['etcd.replicaCount=3']);
+    expect(
+      arg(get(three, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.containers[0].args, '--initial-cluster')!.split(','),
+    ).toHaveLength(3);
+    expect(get(three, 'PodDisruptionBudget', 'ticketcd-etcd').spec.minAvailable).toBe(2);
+    expect(get(three, 'ConfigMap', 'ticketcd-config').data.ETCD_ENDPOINTS.split(',')).toHaveLength(3);
+    const devSts = get(dev, 'StatefulSet', 'ticketcd-etcd');
+    expect(devSts.spec.replicas).toBe(3);
+    expect(devSts.spec.volumeClaimTemplates).toBeUndefined();
+    expect(devSts.spec.template.spec.volumes).toContainEqual({ name: 'data', emptyDir: {} });
+    expect(
+      get(prod, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution,
+    ).toHaveLength(1);
+    expect(get(prod, 'PodDisruptionBudget', 'ticketcd-etcd').spec.minAvailable).toBe(3);
+  });
+
+  it('etcd client TLS: members serve https from the Secret; every etcd client gets the CA/cert/key files', () => {
+    const sts = get(prod, 'StatefulSet', 'ticketcd-etcd');
+    const args: string[] = sts.spec.template.spec.containers[0].args;
+    expect(arg(args, '--listen-client-urls')).toBe('https://0.0.0.0:2379');
+    expect(arg(args, '--cert-file')).toBe('/etc/ticketcd/etcd-tls/tls.crt');
+    expect(arg(args, '--trusted-ca-file')).toBe('/etc/ticketcd/etcd-tls/ca.crt');
+    expect(sts.spec.template.spec.volumes).toContainEqual(
+      expect.objectContaining({ name: 'etcd-tls', secret: expect.objectContaining({ secretName: 'ticketcd-etcd-tls' }) }),
+    );
+    expect(get(prod, 'ConfigMap', 'ticketcd-config').data.ETCD_ENDPOINTS).toMatch(/^https:\/\//);
+    for (const { where, spec } of podSpecs(prod).filter((p) => /Deployment|etcd-auth|etcd-backup/.test(p.where))) {
+      const c = spec.containers
+        .concat(spec.initContainers ?? [])
+        .find((x: Obj) => (x.volumeMounts ?? []).some((m: Obj) => m.name === 'etcd-tls'));
+      expect([where, c && c.volumeMounts.find((m: Obj) => m.name === 'etcd-tls').mountPath]).toEqual([where, '/etc/ticketcd/etcd-tls']);
+    }
+    for (const s of SERVICE_NAMES) {
+      const c = get(prod, 'Deployment', `ticketcd-${s}`).spec.template.spec.containers[0];
+      expect(envOf(c, 'ETCD_TLS_CA_FILE')?.value).toBe('/etc/ticketcd/etcd-tls/ca.crt');
+      expect(envOf(c, 'ETCD_TLS_CERT_FILE')?.value).toBe('/etc/ticketcd/etcd-tls/tls.crt');
+      expect(envOf(c, 'ETCD_TLS_KEY_FILE')?.value).toBe('/etc/ticketcd/etcd-tls/tls.key');
+    }
+    const cert = get(all, 'Certificate', 'ticketcd-etcd-tls');
+    expect(cert.spec.dnsNames).toEqual(expect.arrayContaining(['ticketcd-etcd', `*.ticketcd-etcd-headless.${NS}.svc.cluster.local`]));
+    expect(get(defaults, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.containers[0].args).not.toContain(
+      '--cert-file=/etc/ticketcd/etcd-tls/tls.crt',
+    );
+  });
+
+  it('etcd auth: the hook Job and Secrets of the contract; each service logs in as itself', () => {
+    const job = get(defaults, 'Job', 'ticketcd-etcd-auth');
+    expect(job.metadata.annotations).toEqual({
+      'helm.sh/hook': 'post-install,post-upgrade',
+      'helm.sh/hook-weight': '0',
+      'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded',
+    });
+    const c = job.spec.template.spec.containers[0];
+    expect(c.image).toBe('ticketcd/tools:0.1.0');
+    expect(c.command).toEqual(['node', 'libs/tooling/deploy/dist/cli.js', 'etcd-auth', 'apply']);
+    expect(envOf(c, 'ETCD_ENDPOINTS')?.value.split(',')).toHaveLength(5);
+    expect(envOf(c, 'ETCD_ROOT_PASSWORD')?.valueFrom).toEqual({ secretKeyRef: { name: 'ticketcd-etcd-root', key: 'password' } });
+    expect(envOf(c, 'ETCD_PASSWORDS_DIR')?.value).toBe('/etc/ticketcd/etcd-users');
+    expect(c.volumeMounts).toContainEqual({ name: 'etcd-users', mountPath: '/etc/ticketcd/etcd-users', readOnly: true });
+    const users = job.spec.template.spec.volumes.find((v: Obj) => v.name === 'etcd-users').secret;
+    expect(users.items.map((i: Obj) => `${i.key}->${i.path}`).sort()).toEqual([...SERVICE_NAMES].sort().map((n) => `${n}->${n}`));
+    expect(job.spec.template.spec.volumes).toContainEqual(
+      expect.objectContaining({ name: 'etcd-users', secret: expect.objectContaining({ secretName: 'ticketcd-etcd-users' }) }),
+    );
+    expect(Object.keys(get(defaults, 'Secret', 'ticketcd-etcd-users').data).sort()).toEqual([...SERVICE_NAMES].sort());
+    expect(Buffer.from(get(defaults, 'Secret', 'ticketcd-etcd-root').data.password, 'base64').toString()).toMatch(/^[A-Za-z0-9]{32}$/);
+    for (const s of SERVICE_NAMES) {
+      const sc = get(defaults, 'Deployment', `ticketcd-${s}`).spec.template.spec.containers[0];
+      expect(envOf(sc, 'ETCD_USERNAME')?.value).toBe(s);
+      expect(envOf(sc, 'ETCD_PASSWORD')?.valueFrom).toEqual({ secretKeyRef: { name: 'ticketcd-etcd-users', key: s } });
+    }
+    // Existing Secrets are used, not generated.
+    const own = render([], ['etcd.auth.existingSecret=mine', 'etcd.auth.rootExistingSecret=myroot', 'admin.existingSecret=myadmin']);
+    expect(find(own, 'Secret', 'ticketcd-etcd-users')).toBeUndefined();
+    expect(find(own, 'Secret', 'ticketcd-etcd-root')).toBeUndefined();
+    expect(find(own, 'Secret', 'ticketcd-admin')).toBeUndefined();
+    expect(
+      envOf(get(own, 'Job', 'ticketcd-etcd-auth').spec.template.spec.containers[0], 'ETCD_ROOT_PASSWORD')?.valueFrom.secretKeyRef.name,
+    ).toBe('myroot');
+    expect(
+      envOf(get(own, 'Deployment', 'ticketcd-orders').spec.template.spec.containers[0], 'ETCD_PASSWORD')?.valueFrom.secretKeyRef.name,
+    ).toBe('mine');
+    // Auth off: no Job, no etcd credentials.
+    const off = render([], ['etcd.auth.enabled=false']);
+    expect(find(off, 'Job', 'ticketcd-etcd-auth')).toBeUndefined();
+    expect(envOf(get(off, 'Deployment', 'ticketcd-orders').spec.template.spec.containers[0], 'ETCD_USERNAME')).toBeUndefined();
+  });
+
+  it('etcd backups: a CronJob snapshots into a PVC and keeps `retention`; defrag CronJob only when enabled', () => {
+    const cron = get(defaults, 'CronJob', 'ticketcd-etcd-backup');
+    const spec = cron.spec.jobTemplate.spec.template.spec;
+    expect(spec.initContainers[0].args).toEqual(expect.arrayContaining(['snapshot', 'save', '/backups/snapshot-$(POD_NAME).db']));
+    // Root's password reaches etcdctl through its environment (ETCDCTL_<FLAG>), not its args.
+    expect(envOf(spec.initContainers[0], 'ETCDCTL_USER')?.value).toBe('root');
+    expect(envOf(spec.initContainers[0], 'ETCDCTL_PASSWORD')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'ticketcd-etcd-root', key: 'password' },
+    });
+    expect(spec.volumes).toContainEqual({ name: 'backups', persistentVolumeClaim: { claimName: 'ticketcd-etcd-backup' } });
+    expect(envOf(spec.containers[0], 'RETENTION')?.value).toBe('10');
+    expect(find(defaults, 'PersistentVolumeClaim', 'ticketcd-etcd-backup')).toBeDefined();
+    expect(find(defaults, 'CronJob', 'ticketcd-etcd-defrag')).toBeUndefined();
+    expect(get(all, 'CronJob', 'ticketcd-etcd-defrag').spec.jobTemplate.spec.template.spec.containers[0].args).toEqual(
+      expect.arrayContaining(['defrag', '--cluster']),
+    );
+  });
+
+  it('NATS JetStream: 3 servers with routes, volumes, probes, PDB; 1 server without a cluster block; NATS_STREAM_REPLICAS follows', () => {
+    const sts = get(defaults, 'StatefulSet', 'ticketcd-nats');
+    expect(sts.spec.replicas).toBe(3);
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('10Gi');
+    expect(sts.spec.template.spec.containers[0].livenessProbe.httpGet).toEqual({ path: '/healthz?js-enabled-only=true', port: 'monitor' });
+    const conf: string = get(defaults, 'ConfigMap', 'ticketcd-nats-config').data['nats.conf'];
+    expect(conf).toContain('jetstream {');
+    expect(conf.match(/nats:\/\/ticketcd-nats-\d\.ticketcd-nats-headless/g)).toHaveLength(3);
+    expect(get(defaults, 'PodDisruptionBudget', 'ticketcd-nats').spec.minAvailable).toBe(2);
+    expect(get(defaults, 'Service', 'ticketcd-nats').spec.ports).toEqual([{ name: 'client', port: 4222, targetPort: 'client' }]);
+    expect(get(defaults, 'ConfigMap', 'ticketcd-config').data).toMatchObject({
+      NATS_URL: 'nats://ticketcd-nats:4222',
+      NATS_STREAM_REPLICAS: '3',
+    });
+    expect(get(dev, 'StatefulSet', 'ticketcd-nats').spec.replicas).toBe(1);
+    expect(get(dev, 'ConfigMap', 'ticketcd-nats-config').data['nats.conf']).not.toContain('cluster {');
+    expect(get(dev, 'ConfigMap', 'ticketcd-config').data.NATS_STREAM_REPLICAS).toBe('1');
+  });
+
+  it('every service in SERVICE_NAMES is in the chart with Deployment, Service, ServiceAccount, HPA, PDB, NetworkPolicy and probes', () => {
+    const values = parse(readFileSync(join(chart, 'values.yaml'), 'utf8')) as Obj;
+    expect(Object.keys(values.services).sort()).toEqual([...SERVICE_NAMES].sort());
+    for (const s of SERVICE_NAMES) {
+      const name = `ticketcd-${s}`;
+      const port = s === 'gateway' ? 8080 : 3000;
+      const dep = get(all, 'Deployment', name);
+      const pod = dep.spec.template;
+      expect(pod.metadata.labels['app.kubernetes.io/component']).toBe(s);
+      expect(dep.spec.replicas).toBeUndefined(); // the HPA owns the count
+      const hpa = get(all, 'HorizontalPodAutoscaler', name);
+      expect(hpa.apiVersion).toBe('autoscaling/v2');
+      expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name });
+      expect(get(all, 'Service', name).spec.selector).toEqual(dep.spec.selector.matchLabels);
+      expect(get(all, 'PodDisruptionBudget', name).spec.selector.matchLabels).toEqual(dep.spec.selector.matchLabels);
+      expect(get(all, 'ServiceAccount', name).automountServiceAccountToken).toBe(s === 'gateway');
+      expect(pod.spec.serviceAccountName).toBe(name);
+      const selects = (np: Obj) => Object.entries(np.spec.podSelector.matchLabels ?? {}).every(([k, v]) => pod.metadata.labels[k] === v);
+      const policies = all.filter((o) => o.kind === 'NetworkPolicy' && selects(o)).map((o) => o.metadata.name);
+      expect(policies).toEqual(
+        expect.arrayContaining(['ticketcd-default-deny', 'ticketcd-dns', 'ticketcd-etcd-clients', 'ticketcd-nats-clients', name]),
+      );
+      const c = pod.spec.containers[0];
+      expect(c.ports).toEqual([{ name: 'http', containerPort: port }]);
+      expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+      expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+      expect(c.startupProbe.httpGet.path).toBe('/healthz');
+      expect(c.lifecycle.preStop).toEqual({ sleep: { seconds: 5 } });
+      expect(pod.spec.terminationGracePeriodSeconds).toBeGreaterThan(5 + 10); // pause + SHUTDOWN_GRACE_MS
+      expect(c.resources.requests.cpu).toBeDefined();
+      expect(pod.spec.topologySpreadConstraints.length).toBeGreaterThan(0);
+      expect(c.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+      expect(c.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(c.envFrom).toEqual([{ configMapRef: { name: 'ticketcd-config' } }, { configMapRef: { name: `${name}-env` } }]);
+      expect(envOf(c, 'HTTP_PORT')?.value).toBe(String(port));
+      expect(envOf(c, 'INSTANCE_ID')?.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+      expect(pod.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port) });
+    }
+    expect(get(defaults, 'Service', 'ticketcd-gateway').spec.ports[0]).toMatchObject({ port: 80, targetPort: 'http' });
+  });
+
+  it('replicas and autoscaling are per service: defaults fixed counts, prod autoscales gateway and orders only', () => {
+    for (const s of SERVICE_NAMES) {
+      expect(get(defaults, 'Deployment', `ticketcd-${s}`).spec.replicas).toBe(2);
+      expect(find(defaults, 'HorizontalPodAutoscaler', `ticketcd-${s}`)).toBeUndefined();
+      expect(get(dev, 'Deployment', `ticketcd-${s}`).spec.replicas).toBe(1);
+    }
+    expect(get(render([], ['services.orders.replicaCount=4']), 'Deployment', 'ticketcd-orders').spec.replicas).toBe(4);
+    const hpas = prod.filter((o) => o.kind === 'HorizontalPodAutoscaler').map((o) => o.metadata.name);
+    expect(hpas.sort()).toEqual(['ticketcd-gateway', 'ticketcd-orders']);
+    expect(get(prod, 'Deployment', 'ticketcd-orders').spec.replicas).toBeUndefined();
+    expect(get(prod, 'Deployment', 'ticketcd-inventory').spec.replicas).toBe(3);
+  });
+
+  it('the gateway gets the env of the contract (admin Secret, quota, scaler, trust proxy)', () => {
+    const c = get(prod, 'Deployment', 'ticketcd-gateway').spec.template.spec.containers[0];
+    expect(envOf(c, 'ADMIN_USERNAME')?.valueFrom).toEqual({ secretKeyRef: { name: 'ticketcd-admin', key: 'username' } });
+    expect(envOf(c, 'ADMIN_PASSWORD')?.valueFrom).toEqual({ secretKeyRef: { name: 'ticketcd-admin', key: 'password' } });
+    expect(envOf(c, 'ETCD_QUOTA_BYTES')?.value).toBe('2147483648');
+    expect(envOf(c, 'TRUST_PROXY')?.value).toBe('true');
+    expect(envOf(c, 'SCALER')?.value).toBe('kubernetes');
+    expect(envOf(c, 'SCALER_NAMESPACE')?.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
+    expect(envOf(c, 'SCALER_DEPLOYMENT_PREFIX')?.value).toBe('ticketcd-');
+    expect(envOf(c, 'SCALER_AUTOSCALED')?.value).toBe('gateway,orders');
+    expect(envOf(c, 'SCALER_HPA_RANGES')?.value).toBe('gateway=3-20,orders=3-20');
+    const noScaler = get(render([], ['scaler.enabled=false']), 'Deployment', 'ticketcd-gateway').spec.template.spec;
+    expect(envOf(noScaler.containers[0], 'SCALER')?.value).toBe('none');
+    expect(noScaler.automountServiceAccountToken).toBe(false);
+    expect(envOf(get(defaults, 'Deployment', 'ticketcd-gateway').spec.template.spec.containers[0], 'TRUST_PROXY')?.value).toBe('false');
+    expect(envOf(get(defaults, 'Deployment', 'ticketcd-orders').spec.template.spec.containers[0], 'SCALER')).toBeUndefined();
+  });
+
+  it.each([['defaults'], ['dev'], ['prod'], ['everything on']])(
+    '%s: no container runs as root (restricted: no escalation, no capabilities, seccomp, read-only root); every image has a pinned tag',
+    (name) => {
+      const docs = { defaults, dev, prod, 'everything on': all }[name]!;
+      const pods = podSpecs(docs);
+      expect(pods.length).toBeGreaterThan(8);
+      const problems: string[] = [];
+      for (const { where, spec } of pods) {
+        for (const c of containersOf(spec)) {
+          const sc = { ...spec.securityContext, ...c.securityContext };
+          if (!(sc.runAsNonRoot === true || sc.runAsUser > 0) || sc.runAsUser === 0) problems.push(`${where}/${c.name}: may run as root`);
+          if (c.securityContext?.allowPrivilegeEscalation !== false)
+            problems.push(`${where}/${c.name}: allowPrivilegeEscalation not false`);
+          if (!c.securityContext?.capabilities?.drop?.includes('ALL')) problems.push(`${where}/${c.name}: capabilities not dropped`);
+          if ((c.securityContext?.seccompProfile ?? spec.securityContext?.seccompProfile)?.type !== 'RuntimeDefault')
+            problems.push(`${where}/${c.name}: no RuntimeDefault seccomp profile`);
+          if (c.securityContext?.readOnlyRootFilesystem !== true) problems.push(`${where}/${c.name}: root filesystem writable`);
+          if (spec.enableServiceLinks !== false) problems.push(`${where}: service links inject env`);
+          const tag = /^[^@]+:([^:/@]+)$/.exec(c.image)?.[1];
+          if (!tag || tag === 'latest') problems.push(`${where}/${c.name}: image ${c.image} has no pinned tag`);
+        }
+      }
+      expect(problems).toEqual([]);
+    },
+  );
+
+  // The binaries the tests run locally (etcd 3.4, nats-server) check what the chart passes to them.
+  const onPath = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
+  const withBinaries = onPath('etcd') && onPath('etcdctl') && onPath('nats-server') ? it : it.skip;
+
+  withBinaries('etcd and etcdctl know every flag the chart passes; nats-server accepts the rendered nats.conf', () => {
+    const flags = (help: string) => new Set([...help.matchAll(/^\s+(--[a-z0-9-]+)/gm)].map((m) => m[1]));
+    const etcdFlags = flags(
+      spawnSync('etcd', ['--help'], { encoding: 'utf8' }).stdout + spawnSync('etcd', ['--help'], { encoding: 'utf8' }).stderr,
+    );
+    const ctlHelp = (...cmd: string[]) => flags(spawnSync('etcdctl', [...cmd, '--help'], { encoding: 'utf8' }).stdout);
+    const ctlFlags = new Set([...ctlHelp(), ...ctlHelp('snapshot', 'save'), ...ctlHelp('defrag')]);
+    expect(etcdFlags.size).toBeGreaterThan(40);
+    expect(ctlFlags).toContain('--password');
+    const unknown: string[] = [];
+    for (const docs of [all, prod, dev]) {
+      const etcdArgs: string[] = get(docs, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.containers[0].args;
+      for (const a of etcdArgs) if (!etcdFlags.has(a.split('=')[0]!)) unknown.push(`etcd ${a}`);
+      const ctlArgs: string[] = [
+        ...get(docs === dev ? all : docs, 'CronJob', 'ticketcd-etcd-backup').spec.jobTemplate.spec.template.spec.initContainers[0].args,
+        ...(find(docs, 'CronJob', 'ticketcd-etcd-defrag')?.spec.jobTemplate.spec.template.spec.containers[0].args ?? []),
+      ];
+      for (const a of ctlArgs.filter((x) => x.startsWith('--'))) if (!ctlFlags.has(a.split('=')[0]!)) unknown.push(`etcdctl ${a}`);
+    }
+    expect(unknown).toEqual([]);
+    const tmp = mkdtempSync(join(tmpdir(), 'chart-nats-'));
+    try {
+      for (const docs of [defaults, dev]) {
+        const conf = join(tmp, 'nats.conf');
+        writeFileSync(conf, get(docs, 'ConfigMap', 'ticketcd-nats-config').data['nats.conf'].replace('/data/jetstream', join(tmp, 'js')));
+        const r = spawnSync('nats-server', ['-t', '-c', conf], {
+          encoding: 'utf8',
+          env: { ...process.env, SERVER_NAME: 'ticketcd-nats-0' },
+        });
+        expect(`${r.stdout}${r.stderr}`).toContain('is valid');
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('images: <registry>/<prefix><service>:<appVersion>, overridable per service and for the tools image', () => {
+    const image = (docs: Obj[], s: string) => get(docs, 'Deployment', `ticketcd-${s}`).spec.template.spec.containers[0].image;
+    expect(image(defaults, 'search-indexer')).toBe('ticketcd/search-indexer:0.1.0');
+    const r = render(
+      [],
+      [
+        'image.registry=reg.example:5000',
+        'image.tag=1.2.3',
+        'services.orders.image.repository=other/orders',
+        'services.catalog.image.tag=v9',
+        'tools.image.repository=t/tools',
+      ],
+    );
+    expect(image(r, 'gateway')).toBe('reg.example:5000/ticketcd/gateway:1.2.3');
+    expect(image(r, 'orders')).toBe('other/orders:1.2.3');
+    expect(image(r, 'catalog')).toBe('reg.example:5000/ticketcd/catalog:v9');
+    expect(get(r, 'Job', 'ticketcd-etcd-auth').spec.template.spec.containers[0].image).toBe('t/tools:1.2.3');
+  });
+
+  it('the schema rejects a wrong type, an unknown key, an even etcd member count and a `latest` tag', () => {
+    const attempt = (set: string) => helm(['template', RELEASE, chart, '--set', set]);
+    const cases: [string, RegExp][] = [
+      ['services.orders.replicaCount=two', /services\/orders\/replicaCount.*got string, want integer/],
+      ['services.orders.replicas=2', /services\/orders.*additional properties 'replicas' not allowed/],
+      ['etcd.replicaCount=4', /etcd\/replicaCount.*value must be one of 1, 3, 5, 7, 9/],
+      ['etcd.image.tag=latest', /etcd\/image\/tag/],
+      ['nats.replicaCount=2', /nats\/replicaCount/],
+      ['bogus=1', /additional properties 'bogus' not allowed/],
+    ];
+    for (const [set, message] of cases) {
+      const r = attempt(set);
+      expect([set, r.status === 0 ? 'rendered' : 'failed']).toEqual([set, 'failed']);
+      expect(r.stderr).toMatch(message);
+    }
+    const tls = attempt('etcd.tls.enabled=true');
+    expect(tls.status).not.toBe(0);
+    expect(tls.stderr).toContain('etcd.tls.enabled needs etcd.tls.existingSecret or etcd.tls.certManager.enabled');
+    const lint = helm(['lint', '--strict', chart, '--set', 'etcd.replicaCount=4']);
+    expect(lint.status).not.toBe(0);
+    expect(`${lint.stdout}${lint.stderr}`).toMatch(/etcd\/replicaCount/);
+  });
+
+  it('gateway RBAC is exactly the contract: pods get/list, deployments/scale get/patch on the six Deployments', () => {
+    const roles = all.filter((o) => ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].includes(o.kind));
+    expect(roles.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['Role/ticketcd-gateway', 'RoleBinding/ticketcd-gateway']);
+    expect(get(all, 'Role', 'ticketcd-gateway').rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+      {
+        apiGroups: ['apps'],
+        resources: ['deployments/scale'],
+        resourceNames: [...SERVICE_NAMES].sort().map((s) => `ticketcd-${s}`),
+        verbs: ['get', 'patch'],
+      },
+    ]);
+    const binding = get(all, 'RoleBinding', 'ticketcd-gateway');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'ticketcd-gateway' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'ticketcd-gateway', namespace: NS }]);
+    const off = render([], ['scaler.enabled=false']);
+    expect(off.filter((o) => /Role/.test(o.kind))).toEqual([]);
+  });
+
+  it('NetworkPolicies: default deny for every pod of the release; only the gateway is reachable from the ingress controller', () => {
+    const nps = all.filter((o) => o.kind === 'NetworkPolicy');
+    const deny = get(all, 'NetworkPolicy', 'ticketcd-default-deny');
+    expect(deny.spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ticketcd', 'app.kubernetes.io/instance': RELEASE } },
+      policyTypes: ['Ingress', 'Egress'],
+    });
+    // Every pod of the release is selected by the default deny.
+    for (const { where, spec } of podSpecs(all)) expect([where, spec]).toBeDefined();
+    for (const o of all.filter((x) => ['Deployment', 'StatefulSet', 'Job', 'CronJob', 'Pod'].includes(x.kind))) {
+      const labels =
+        o.kind === 'Pod'
+          ? o.metadata.labels
+          : o.kind === 'CronJob'
+            ? o.spec.jobTemplate.spec.template.metadata.labels
+            : o.spec.template.metadata.labels;
+      expect([o.metadata.name, labels['app.kubernetes.io/instance'], labels['app.kubernetes.io/name']]).toEqual([
+        o.metadata.name,
+        RELEASE,
+        'ticketcd',
+      ]);
+    }
+    const fromNamespaces = nps.filter((np) =>
+      (np.spec.ingress ?? []).some((rule: Obj) =>
+        (rule.from ?? []).some((f: Obj) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'ingress-nginx'),
+      ),
+    );
+    expect(fromNamespaces.map((np) => np.metadata.name)).toEqual(['ticketcd-gateway']);
+    expect(fromNamespaces[0]!.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 8080 }]);
+    // No rule allows everything: every ingress/egress rule names its peers and ports.
+    for (const np of nps) {
+      for (const rule of [...(np.spec.ingress ?? []), ...(np.spec.egress ?? [])]) {
+        expect([np.metadata.name, (rule.from ?? rule.to ?? []).length > 0, (rule.ports ?? []).length > 0]).toEqual([
+          np.metadata.name,
+          true,
+          true,
+        ]);
+      }
+    }
+    const etcd = get(all, 'NetworkPolicy', 'ticketcd-etcd');
+    expect(etcd.spec.ingress.map((r: Obj) => r.ports[0].port)).toEqual([2379, 2380, 2381]);
+    expect(get(all, 'NetworkPolicy', 'ticketcd-etcd-clients').spec.egress[0].ports).toEqual([{ protocol: 'TCP', port: 2379 }]);
+    expect(get(all, 'NetworkPolicy', 'ticketcd-nats-clients').spec.egress[0].ports).toEqual([{ protocol: 'TCP', port: 4222 }]);
+    expect(get(all, 'NetworkPolicy', 'ticketcd-nats').spec.ingress.map((r: Obj) => r.ports[0].port)).toEqual([4222, 6222]);
+    // The hook Job and the backup/defrag Jobs are etcd clients.
+    const clientLabel = (labels: Obj) => labels['ticketcd.io/etcd-client'] === 'true';
+    expect(clientLabel(get(all, 'Job', 'ticketcd-etcd-auth').spec.template.metadata.labels)).toBe(true);
+    expect(clientLabel(get(all, 'CronJob', 'ticketcd-etcd-backup').spec.jobTemplate.spec.template.metadata.labels)).toBe(true);
+    expect(clientLabel(get(all, 'CronJob', 'ticketcd-etcd-defrag').spec.jobTemplate.spec.template.metadata.labels)).toBe(true);
+    // Only the gateway (scaler) has egress beyond etcd/NATS/DNS: the Kubernetes API.
+    expect(get(all, 'NetworkPolicy', 'ticketcd-gateway').spec.egress[0].ports.map((p: Obj) => p.port)).toEqual([443, 6443]);
+    expect(get(all, 'NetworkPolicy', 'ticketcd-orders').spec.policyTypes).toEqual(['Ingress']);
+    expect(render([], ['networkPolicy.enabled=false']).filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
+  });
+
+  it('ingress keeps SSE flowing (buffering off, 1 h timeouts); NOTES, helm test pod and ServiceMonitors', () => {
+    const ingress = get(prod, 'Ingress', 'ticketcd-gateway');
+    expect(ingress.metadata.annotations).toMatchObject({
+      'nginx.ingress.kubernetes.io/proxy-buffering': 'off',
+      'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600',
+      'nginx.ingress.kubernetes.io/proxy-send-timeout': '3600',
+    });
+    expect(ingress.spec.tls).toEqual([{ secretName: 'ticketcd-ingress-tls', hosts: ['tickets.example.com'] }]);
+    expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'ticketcd-gateway', port: { name: 'http' } });
+    expect(find(defaults, 'Ingress', 'ticketcd-gateway')).toBeUndefined();
+    const test = get(defaults, 'Pod', 'ticketcd-test-gateway');
+    expect(test.metadata.annotations['helm.sh/hook']).toBe('test');
+    expect(test.spec.containers[0].image).toBe('ticketcd/tools:0.1.0');
+    expect(test.spec.containers[0].command).toEqual(['node', '-e']);
+    expect(test.spec.containers[0].args[0]).toContain("'http://ticketcd-gateway/readyz'");
+    expect(test.spec.containers[0].args[0]).toContain('r.status === 200 ? 0 : 1');
+    expect(
+      prod
+        .filter((o) => o.kind === 'ServiceMonitor')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['ticketcd', 'ticketcd-etcd']);
+    expect(defaults.filter((o) => o.kind === 'ServiceMonitor')).toEqual([]);
+    const notes = helm(['install', RELEASE, chart, '-n', NS, '--dry-run=client', '-f', join(chart, 'values-prod.yaml')]);
+    expect(notes.status).toBe(0);
+    expect(notes.stdout).toContain('https://tickets.example.com/');
+    expect(notes.stdout).toContain('get secret ticketcd-admin');
+    expect(notes.stdout).toContain('scale deployment/ticketcd-orders');
+  });
+
+  it('the rendered YAML is clean: no whitespace-only lines (k8s/ is rendered from it), pull secrets where set', () => {
+    for (const file of ['values.yaml', 'values-dev.yaml', 'values-prod.yaml']) {
+      const r = helm([
+        'template',
+        RELEASE,
+        chart,
+        '-f',
+        join(chart, file),
+        '--set',
+        'etcd.defrag.enabled=true,image.pullSecrets[0]=regcred',
+      ]);
+      expect(r.status).toBe(0);
+      expect([file, r.stdout.split('\n').filter((l) => /^[ \t]+$/.test(l)).length]).toEqual([file, 0]);
+      const docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as Obj | null);
+      for (const { where, spec } of podSpecs(docs.filter((o): o is Obj => o !== null)))
+        expect([where, spec.imagePullSecrets]).toEqual([where, [{ name: 'regcred' }]]);
+    }
+  });
+
+  it('the README values table is current, and the check fails when values.yaml changes or a value lacks @param', () => {
+    const generator = join(chart, 'tools/readme-values.mjs');
+    const run = (dir: string) => spawnSync(process.execPath, [generator, '--check', dir], { encoding: 'utf8' });
+    const current = run(chart);
+    expect(current.stderr).toBe('');
+    expect(current.status).toBe(0);
+    const tmp = mkdtempSync(join(tmpdir(), 'chart-readme-'));
+    try {
+      cpSync(join(chart, 'values.yaml'), join(tmp, 'values.yaml'));
+      cpSync(join(chart, 'README.md'), join(tmp, 'README.md'));
+      const values = readFileSync(join(tmp, 'values.yaml'), 'utf8');
+      writeFileSync(join(tmp, 'values.yaml'), values.replace('maxTxnOps: 128', 'maxTxnOps: 256'));
+      const stale = run(tmp);
+      expect(stale.status).toBe(1);
+      expect(stale.stderr).toContain('the values table is stale');
+      writeFileSync(join(tmp, 'values.yaml'), `${values}\nundocumented: 1\n`);
+      const missing = run(tmp);
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toContain('undocumented has no ## @param line');
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+/**
+ * The NetworkPolicies evaluated, not just listed: every (source, destination, port) of a model of the
+ * cluster (the release's pods from the render, plus the ingress controller, Prometheus, cluster DNS,
+ * the API server and the internet) is allowed or not by the rendered policies, with Kubernetes'
+ * semantics (a pod selected by no policy of a direction is open in that direction; otherwise some
+ * rule must match). The allowed set must be exactly the flows TickETCD needs.
+ */
+describe('helm/ticketcd NetworkPolicies, evaluated', () => {
+  type Port = { port: number; protocol: string };
+  type Peer = { name: string; ns: string | null; labels: Record<string, string>; ip?: string; ports: Port[] };
+  const nsLabels: Record<string, Record<string, string>> = Object.fromEntries(
+    [NS, 'ingress-nginx', 'monitoring', 'kube-system', 'other'].map((n) => [n, { 'kubernetes.io/metadata.name': n }]),
+  );
+  const tcp = (...ports: number[]): Port[] => ports.map((port) => ({ port, protocol: 'TCP' }));
+  const API_SERVER = '172.18.0.2';
+  const external: Peer[] = [
+    { name: 'ingress-controller', ns: 'ingress-nginx', labels: { app: 'ingress-nginx' }, ports: tcp(443) },
+    { name: 'prometheus', ns: 'monitoring', labels: { app: 'prometheus' }, ports: tcp(9090) },
+    { name: 'kube-dns', ns: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, ports: [...tcp(53), { port: 53, protocol: 'UDP' }] },
+    { name: 'other-pod', ns: 'other', labels: { app: 'x' }, ports: tcp(80) },
+    { name: 'api-server', ns: null, labels: {}, ip: API_SERVER, ports: tcp(443, 6443) },
+    { name: 'internet', ns: null, labels: {}, ip: '93.184.216.34', ports: tcp(443) },
+  ];
+
+  const matches = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
+    Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+  const inCidr = (ip: string, cidr: string) => {
+    const [base, bits] = cidr.split('/');
+    const n = (a: string) => a.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+    const size = 2 ** (32 - Number(bits));
+    return Math.floor(n(ip) / size) === Math.floor(n(base!) / size);
+  };
+  const peerMatches = (p: Obj, who: Peer) => {
+    if (p.ipBlock) return who.ip !== undefined && inCidr(who.ip, p.ipBlock.cidr);
+    if (who.ns === null) return false;
+    if (p.namespaceSelector)
+      return matches(p.namespaceSelector.matchLabels, nsLabels[who.ns]!) && matches(p.podSelector?.matchLabels, who.labels);
+    return who.ns === NS && matches(p.podSelector?.matchLabels, who.labels);
+  };
+  const portMatches = (ports: Obj[] | undefined, port: Port) =>
+    !ports || ports.length === 0 || ports.some((p) => p.port === port.port && (p.protocol ?? 'TCP') === port.protocol);
+  const allowedBy = (policies: Obj[], self: Peer, other: Peer, port: Port, direction: 'Ingress' | 'Egress') => {
+    if (self.ns !== NS) return true; // the release's policies only bind its own namespace
+    const selecting = policies.filter(
+      (np) => np.spec.policyTypes.includes(direction) && matches(np.spec.podSelector.matchLabels, self.labels),
+    );
+    if (selecting.length === 0) return true;
+    return selecting.some((np) =>
+      (np.spec[direction === 'Ingress' ? 'ingress' : 'egress'] ?? []).some(
+        (rule: Obj) =>
+          (rule[direction === 'Ingress' ? 'from' : 'to'] ?? [null]).some((p: Obj | null) => p === null || peerMatches(p, other)) &&
+          portMatches(rule.ports, port),
+      ),
+    );
+  };
+
+  function flows(docs: Obj[]): string[] {
+    const policies = docs.filter((o) => o.kind === 'NetworkPolicy');
+    const own: Peer[] = docs.flatMap((o) => {
+      const template =
+        o.kind === 'Pod'
+          ? o
+          : o.kind === 'CronJob'
+            ? o.spec.jobTemplate.spec.template
+            : ['Deployment', 'StatefulSet', 'Job'].includes(o.kind)
+              ? o.spec.template
+              : null;
+      if (!template) return [];
+      const ports = (template.spec.containers as Obj[]).flatMap((c) =>
+        (c.ports ?? []).map((p: Obj) => ({ port: p.containerPort, protocol: p.protocol ?? 'TCP' })),
+      );
+      return [
+        {
+          name: template.metadata?.labels?.['app.kubernetes.io/component'] ?? o.metadata.name,
+          ns: NS,
+          labels: template.metadata?.labels ?? {},
+          ports,
+        },
+      ];
+    });
+    const everyone = [...own, ...external];
+    const allowed = new Set<string>();
+    for (const src of everyone)
+      for (const dst of everyone)
+        for (const port of dst.ports)
+          if (src !== dst || src.name === 'etcd' || src.name === 'nats')
+            if (
+              (src.ns === NS || dst.ns === NS) &&
+              allowedBy(policies, src, dst, port, 'Egress') &&
+              allowedBy(policies, dst, src, port, 'Ingress')
+            )
+              allowed.add(`${src.name} -> ${dst.name}:${port.port}${port.protocol === 'UDP' ? '/udp' : ''}`);
+    return [...allowed].sort();
+  }
+
+  const dns = (who: string) => [`${who} -> kube-dns:53`, `${who} -> kube-dns:53/udp`];
+  const clients = ['gateway', ...SERVICE_NAMES.filter((s) => s !== 'gateway')];
+  const expected = [
+    ...clients.flatMap((s) => [`${s} -> etcd:2379`, `${s} -> nats:4222`, ...dns(s)]),
+    ...['etcd-auth', 'etcd-backup', 'etcd-defrag'].flatMap((j) => [`${j} -> etcd:2379`, ...dns(j)]),
+    'etcd -> etcd:2380',
+    ...dns('etcd'),
+    'nats -> nats:6222',
+    ...dns('nats'),
+    'gateway -> api-server:443',
+    'gateway -> api-server:6443',
+    'ingress-controller -> gateway:8080',
+    'test -> gateway:8080',
+    ...dns('test'),
+    'prometheus -> etcd:2381',
+    ...SERVICE_NAMES.map((s) => `prometheus -> ${s}:${s === 'gateway' ? 8080 : 3000}`),
+  ].sort();
+
+  it('allows exactly the flows TickETCD needs (API server narrowed to its address)', () => {
+    const docs = render([], ['etcd.defrag.enabled=true', `networkPolicy.kubeApi.cidrs[0]=${API_SERVER}/32`]);
+    expect(flows(docs)).toEqual(expected);
+  });
+
+  it('the model is not vacuous: without policies everything is open; each policy opens its flow only', () => {
+    const docs = render([], ['etcd.defrag.enabled=true', `networkPolicy.kubeApi.cidrs[0]=${API_SERVER}/32`]);
+    expect(flows(docs.filter((o) => o.kind !== 'NetworkPolicy'))).toEqual(
+      expect.arrayContaining([
+        'orders -> inventory:3000',
+        'other-pod -> inventory:3000',
+        'catalog -> internet:443',
+        'ingress-controller -> etcd:2379',
+      ]),
+    );
+    const noDns = flows(docs.filter((o) => o.metadata.name !== 'ticketcd-dns'));
+    expect(noDns.filter((f) => f.includes('kube-dns'))).toEqual([]);
+    const otherIngress = flows(render([], ['networkPolicy.ingressController.namespaceSelector.kubernetes\\.io/metadata\\.name=other']));
+    expect(otherIngress).not.toContain('ingress-controller -> gateway:8080');
+    expect(otherIngress).toContain('other-pod -> gateway:8080');
+  });
+
+  it('default values: the scaler may reach any address on the API ports (narrow networkPolicy.kubeApi.cidrs)', () => {
+    const open = flows(render([], ['etcd.defrag.enabled=true']));
+    expect(open.filter((f) => !expected.includes(f))).toEqual(['gateway -> internet:443']);
+    expect(flows(render([], ['etcd.defrag.enabled=true', 'scaler.enabled=false']))).not.toContain('gateway -> api-server:443');
+  });
+});
