@@ -4,6 +4,7 @@
  */
 import { AlarmAction, AlarmType, Etcd3 } from 'etcd3';
 import type { EtcdConnection } from './client.js';
+import { isAuthError } from './errors.js';
 
 export interface QuorumCheck {
   ok: boolean;
@@ -12,15 +13,26 @@ export interface QuorumCheck {
   reason?: string;
 }
 
-export async function checkQuorum(conn: EtcdConnection, timeoutMs = 1000): Promise<QuorumCheck> {
+/**
+ * `probePrefix`: a range the connection's etcd user may read (with auth on, a read outside the
+ * user's role is refused); by default a key no one writes.
+ */
+export async function checkQuorum(conn: EtcdConnection, timeoutMs = 1000, probePrefix = '\u0000quorum-probe'): Promise<QuorumCheck> {
   const started = Date.now();
   try {
     // Any key will do: a linearizable range read goes through the leader's read index.
-    const res = await conn.kv.getAll().prefix('\u0000quorum-probe').limit(1).options(conn.deadline(timeoutMs)).exec();
+    const res = await conn.kv.getAll().prefix(probePrefix).limit(1).options(conn.deadline(timeoutMs)).exec();
     return { ok: true, latencyMs: Date.now() - started, revision: Number(res.header.revision) };
   } catch (e) {
     const latencyMs = Date.now() - started;
     const detail = (e as Error).message.split('\n')[0];
+    if (isAuthError(e)) {
+      return {
+        ok: false,
+        latencyMs,
+        reason: `etcd auth failed for user "${conn.username ?? ''}" (wrong password, user not created or auth not enabled yet?): ${detail}`,
+      };
+    }
     return {
       ok: false,
       latencyMs,
@@ -80,7 +92,7 @@ export async function clusterStatus(conn: EtcdConnection, timeoutMs = 1000): Pro
     list.members.map(async (m): Promise<MemberStatus> => {
       const base = { id: String(m.ID), name: m.name, clientUrls: m.clientURLs, reachable: false, isLeader: false };
       if (m.clientURLs.length === 0) return { ...base, error: 'not started' };
-      const one = new Etcd3({ hosts: m.clientURLs, dialTimeout: timeoutMs });
+      const one = new Etcd3({ ...conn.clientOptions, hosts: m.clientURLs, dialTimeout: timeoutMs });
       try {
         const s = await one.maintenance.status({ deadline: new Date(Date.now() + timeoutMs) });
         return {
