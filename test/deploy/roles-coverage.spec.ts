@@ -62,7 +62,14 @@ const PREFIX_SAMPLES: Record<keyof typeof prefixes, Sample> = {
   svcOf: (s) => prefixes.svcOf(s),
 };
 /** Builders whose keys are per service: they reach the calling service's own prefix only. */
-const PER_SERVICE = new Set(['keys.outbox', 'keys.outboxQuarantine', 'keys.svc', 'prefixes.outboxOf', 'prefixes.outboxQuarantineOf', 'prefixes.svcOf']);
+const PER_SERVICE = new Set([
+  'keys.outbox',
+  'keys.outboxQuarantine',
+  'keys.svc',
+  'prefixes.outboxOf',
+  'prefixes.outboxQuarantineOf',
+  'prefixes.svcOf',
+]);
 
 /** The prefix a builder reaches for `service`: the top-level namespace, or the service's own one. */
 export function prefixOf(builder: string, service: ServiceName): string {

@@ -39,13 +39,15 @@ function crossVariableProblems(c: Record<string, unknown>): { variable: string; 
     ['ETCD_USERNAME', 'ETCD_PASSWORD'],
     ['ETCD_TLS_CERT_FILE', 'ETCD_TLS_KEY_FILE'],
   ] as const) {
-    if (set(a) !== set(b)) problems.push({ variable: set(a) ? b : a, message: `must be set together with ${set(a) ? a : b} (both or neither)` });
+    if (set(a) !== set(b))
+      problems.push({ variable: set(a) ? b : a, message: `must be set together with ${set(a) ? a : b} (both or neither)` });
   }
   const tls = ['ETCD_TLS_CA_FILE', 'ETCD_TLS_CERT_FILE', 'ETCD_TLS_KEY_FILE'].filter(set);
   const endpoints = c.ETCD_ENDPOINTS;
   if (tls.length && Array.isArray(endpoints)) {
     const plain = endpoints.filter((u) => typeof u === 'string' && !u.startsWith('https:'));
-    if (plain.length) problems.push({ variable: 'ETCD_ENDPOINTS', message: `must be https URLs when ${tls.join(', ')} is set (got ${plain.join(', ')})` });
+    if (plain.length)
+      problems.push({ variable: 'ETCD_ENDPOINTS', message: `must be https URLs when ${tls.join(', ')} is set (got ${plain.join(', ')})` });
   }
   return problems;
 }

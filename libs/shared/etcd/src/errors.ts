@@ -79,7 +79,8 @@ export function isAvailabilityError(error: unknown): boolean {
 /** Wraps availability failures in EtcdUnavailableError; leaves every other error as it is. */
 export function toStoreError(error: unknown, operation: string): unknown {
   if (error instanceof EtcdUnavailableError || !isAvailabilityError(error)) return error;
-  if (isAuthError(error)) return new EtcdUnavailableError(`etcd auth failed during ${operation}: ${(error as Error).message}`, false, error);
+  if (isAuthError(error))
+    return new EtcdUnavailableError(`etcd auth failed during ${operation}: ${(error as Error).message}`, false, error);
   const ambiguous = !isNeverSentError(error);
   const reason = error instanceof GRPCDeadlineExceededError ? 'no answer before the deadline (quorum lost?)' : (error as Error).message;
   return new EtcdUnavailableError(`etcd unavailable during ${operation}: ${reason}`, ambiguous, error);

@@ -65,7 +65,10 @@ export class DependencyProbe {
   }
 
   private async run(): Promise<DependencyStatus> {
-    const [e, n] = await Promise.all([checkQuorum(this.etcd, READINESS_TIMEOUT_MS, prefixes.svcOf(this.identity.service)), checkNats(this.nats, READINESS_TIMEOUT_MS)]);
+    const [e, n] = await Promise.all([
+      checkQuorum(this.etcd, READINESS_TIMEOUT_MS, prefixes.svcOf(this.identity.service)),
+      checkNats(this.nats, READINESS_TIMEOUT_MS),
+    ]);
     this.metrics.ready.set({ dependency: 'etcd' }, e.ok ? 1 : 0);
     this.metrics.ready.set({ dependency: 'nats' }, n.ok ? 1 : 0);
     return {
