@@ -11,6 +11,8 @@ export interface QuorumCheck {
   latencyMs: number;
   revision?: number;
   reason?: string;
+  /** etcd refused our user (not an outage: this instance cannot use etcd until it can log in). */
+  authFailed?: boolean;
 }
 
 /**
@@ -30,6 +32,7 @@ export async function checkQuorum(conn: EtcdConnection, timeoutMs = 1000, probeP
       return {
         ok: false,
         latencyMs,
+        authFailed: true,
         reason: `etcd auth failed for user "${conn.username ?? ''}" (wrong password, user not created or auth not enabled yet?): ${detail}`,
       };
     }

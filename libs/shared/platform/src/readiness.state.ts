@@ -34,6 +34,8 @@ export interface DependencyCheck {
   latencyMs?: number;
   revision?: number;
   rttMs?: number;
+  /** etcd refused this instance's user: unlike an outage, this makes the instance unready. */
+  authFailed?: boolean;
 }
 
 export interface DependencyStatus {
@@ -74,7 +76,7 @@ export class DependencyProbe {
     return {
       etcd: e.ok
         ? { status: 'up', latencyMs: e.latencyMs, revision: e.revision }
-        : { status: 'unavailable', message: e.reason, latencyMs: e.latencyMs },
+        : { status: 'unavailable', message: e.reason, latencyMs: e.latencyMs, ...(e.authFailed ? { authFailed: true } : {}) },
       nats: n.ok ? { status: 'up', rttMs: n.rttMs } : { status: 'unavailable', message: n.reason },
     };
   }

@@ -8,7 +8,7 @@ import { createEtcdConnection, type EtcdConnection } from '@ticketcd/etcd';
 import { roleGrants, SERVICE_NAMES, type ServiceName } from '@ticketcd/keys';
 import { startPrivateStack, stopPrivateStack, type Stack } from '@ticketcd/testing';
 import { Range } from 'etcd3';
-import { applyEtcdAuth, EtcdAuthSetupError, type ApplyOptions } from './etcd-auth.js';
+import { applyEtcdAuth, EtcdAuthSetupError, type ApplyOptions } from '@ticketcd/deploy';
 
 let stack: Stack;
 let root: EtcdConnection | undefined;
