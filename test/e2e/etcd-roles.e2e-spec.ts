@@ -123,6 +123,19 @@ describe('etcd roles with auth on (issue 15)', () => {
     await Promise.all(started.map((p) => p.waitReady(60_000)));
     expect(started.every((p) => p.isRunning())).toBe(true);
 
+    // A wrong password: unready naming etcd auth, and it stays up retrying (no crash loop).
+    const wrongPw = await stack.addInstance('notifier', { ETCD_PASSWORD: 'not-the-password' });
+    try {
+      const r = await waitFor(async () => ((await readyz(wrongPw.url)).status === 503 ? readyz(wrongPw.url) : null), {
+        timeoutMs: 60_000,
+        what: 'the instance with a wrong password answering 503',
+      });
+      expect(r.body.message).toMatch(/etcd auth failed for user "notifier".*authentication failed, invalid user ID or password/);
+      expect(wrongPw.isRunning()).toBe(true);
+    } finally {
+      await wrongPw.stop();
+    }
+
     // Idempotent from the CLI too (auth already on: it authenticates as root).
     const again = await runCli(['etcd-auth', 'apply'], env);
     expect(again.code).toBe(0);
