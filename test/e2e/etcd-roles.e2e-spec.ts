@@ -218,6 +218,8 @@ describe('etcd roles with auth on (issue 15)', () => {
     const cluster = await admin.call('GET', '/api/admin/cluster');
     expect(cluster.status).toBe(200);
     expect(cluster.body.members).toHaveLength(5);
+    expect(cluster.body.members.every((m: { reachable: boolean }) => m.reachable)).toBe(true);
+    expect(cluster.body.alarmsError).toBeUndefined();
     expect(Object.keys(cluster.body.services ?? {}).length > 0 || Array.isArray(cluster.body.services)).toBe(true);
     const history = await admin.call('GET', `/api/admin/keys/history?key=${encodeURIComponent(`ticket:${eventId}:${type}`)}`);
     expect(history.status).toBe(200);

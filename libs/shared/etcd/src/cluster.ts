@@ -95,7 +95,8 @@ export async function clusterStatus(conn: EtcdConnection, timeoutMs = 1000): Pro
     list.members.map(async (m): Promise<MemberStatus> => {
       const base = { id: String(m.ID), name: m.name, clientUrls: m.clientURLs, reachable: false, isLeader: false };
       if (m.clientURLs.length === 0) return { ...base, error: 'not started' };
-      const one = new Etcd3({ ...conn.clientOptions, hosts: m.clientURLs, dialTimeout: timeoutMs });
+      // TLS as the connection, but no user: Status needs none, and each login would be a raft write.
+      const one = new Etcd3({ credentials: conn.clientOptions.credentials, hosts: m.clientURLs, dialTimeout: timeoutMs });
       try {
         const s = await one.maintenance.status({ deadline: new Date(Date.now() + timeoutMs) });
         return {
