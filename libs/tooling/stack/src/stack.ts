@@ -23,6 +23,8 @@ export interface StackOptions {
   instances?: Record<string, number>;
   /** Extra environment for every service (e.g. ETCD_NAMESPACE, SVC_LEASE_TTL_S). */
   env?: Record<string, string>;
+  /** Extra environment for one service's instances, over `env` (e.g. its own ETCD_USERNAME). */
+  serviceEnv?: Record<string, Record<string, string>>;
   repoRoot: string;
 }
 
@@ -52,14 +54,15 @@ export class Stack {
       for (let i = 0; i < count; i++) {
         const port = service === 'gateway' && i === 0 ? (opts.gatewayPort ?? opts.portBase + 30) : next++;
         this.services.push(
-          new ServiceProcess({ service, instance: i, port, env: this.serviceEnv() }, opts.repoRoot, path.join(opts.dir, 'logs')),
+          new ServiceProcess({ service, instance: i, port, env: this.serviceEnv(service) }, opts.repoRoot, path.join(opts.dir, 'logs')),
         );
       }
     }
   }
 
-  serviceEnv(): Record<string, string> {
-    return { ETCD_ENDPOINTS: this.etcd.endpoints.join(','), NATS_URL: this.nats.url, ...this.opts.env };
+  serviceEnv(service?: string): Record<string, string> {
+    const own = service ? this.opts.serviceEnv?.[service] : undefined;
+    return { ETCD_ENDPOINTS: this.etcd.endpoints.join(','), NATS_URL: this.nats.url, ...this.opts.env, ...own };
   }
 
   get gatewayUrl(): string | null {
@@ -73,7 +76,7 @@ export class Stack {
     while (used.has(port)) port++;
     const instance = this.services.filter((s) => s.spec.service === service).length;
     const sp = new ServiceProcess(
-      { service, instance, port, env: { ...this.serviceEnv(), ...env } },
+      { service, instance, port, env: { ...this.serviceEnv(service), ...env } },
       this.opts.repoRoot,
       path.join(this.opts.dir, 'logs'),
     );
