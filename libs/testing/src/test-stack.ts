@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export async function startPrivateStack(opts: Partial<Pick<StackOptions, 'services' | 'instances' | 'env' | 'control'>> = {}): Promise<Stack> {
+export async function startPrivateStack(
+  opts: Partial<Pick<StackOptions, 'services' | 'instances' | 'env' | 'control'>> = {},
+): Promise<Stack> {
   // A port taken between the check and the bind fails the start: try another block.
   for (let attempt = 1; ; attempt++) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketcd-private-'));

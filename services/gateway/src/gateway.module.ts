@@ -9,5 +9,7 @@ import { OrdersModule } from './orders/orders.module.js';
 import { ScalingModule } from './scaling/scaling.module.js';
 import { SystemModule } from './system/system.module.js';
 
-@Module({ imports: [HttpModule, AuthModule, SystemModule, CatalogModule, OrdersModule, NotificationsModule, LiveModule, AdminModule, ScalingModule] })
+@Module({
+  imports: [HttpModule, AuthModule, SystemModule, CatalogModule, OrdersModule, NotificationsModule, LiveModule, AdminModule, ScalingModule],
+})
 export class GatewayModule {}

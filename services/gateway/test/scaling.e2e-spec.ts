@@ -6,7 +6,6 @@
  * HPA-managed service (409) change nothing.
  */
 import { prefixes } from '@ticketcd/keys';
-import { CONTROL_TOKEN_FILE } from '@ticketcd/stack';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startStackWithClients, waitFor, type StackClients } from '@ticketcd/testing';
@@ -110,7 +109,7 @@ describe('scaling a service from the admin API (SCALER=local)', () => {
   });
 
   it("the launcher's control server wants its bearer token, kept in the stack dir with mode 600 and in no log", async () => {
-    const file = path.join(clients.stack.opts.dir, CONTROL_TOKEN_FILE);
+    const file = path.join(clients.stack.opts.dir, 'control-token');
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     const token = fs.readFileSync(file, 'utf8').trim();
     const url = `${clients.stack.controlUrl}/services`;
@@ -118,6 +117,7 @@ describe('scaling a service from the admin API (SCALER=local)', () => {
     expect((await fetch(url, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
     expect((await fetch(url, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     const logs = path.join(clients.stack.opts.dir, 'logs');
-    for (const f of fs.readdirSync(logs)) expect({ f, leaked: fs.readFileSync(path.join(logs, f), 'utf8').includes(token) }).toEqual({ f, leaked: false });
+    for (const f of fs.readdirSync(logs))
+      expect({ f, leaked: fs.readFileSync(path.join(logs, f), 'utf8').includes(token) }).toEqual({ f, leaked: false });
   });
 });

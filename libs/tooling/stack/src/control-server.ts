@@ -74,7 +74,7 @@ export async function startControlServer(target: Scalable, opts: { port: number;
         if (!target.serviceNames().includes(service)) return send(res, 404, { error: `no service "${service}" in this stack` });
         let replicas: unknown;
         try {
-          replicas = (await readJson(req) as { replicas?: unknown }).replicas;
+          replicas = ((await readJson(req)) as { replicas?: unknown }).replicas;
         } catch {
           return send(res, 400, { error: 'the body must be JSON: { "replicas": n }' });
         }

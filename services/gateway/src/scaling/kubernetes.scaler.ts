@@ -98,11 +98,12 @@ export class KubernetesScaler implements ScalerPort {
       if (e instanceof ApiException) {
         if (e.code === 404) throw new NotFound(what);
         if (e.code === 401 || e.code === 403)
-          throw unavailable(`${e.code === 401 ? 'unauthorized' : 'forbidden'}: the gateway's ServiceAccount lacks the RBAC (see the chart)`);
+          throw unavailable(
+            `${e.code === 401 ? 'unauthorized' : 'forbidden'}: the gateway's ServiceAccount lacks the RBAC (see the chart)`,
+          );
         throw unavailable(`answered ${e.code}`);
       }
       throw unavailable(`not reachable (${(e as Error).message.split('\n')[0]})`);
     }
   }
 }
-

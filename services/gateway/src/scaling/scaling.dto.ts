@@ -7,11 +7,7 @@ export const serviceRow = z.object({
   service: z.string(),
   instances: z.array(instance).describe('Live instances (svc: keys held by a lease).'),
   desired: z.number().int().nullable().describe('Replicas asked for; null when the scaler does not know (SCALER=none, no Deployment).'),
-  running: z
-    .number()
-    .int()
-    .nullable()
-    .describe('Instances the platform runs (running pods, or launcher processes); null when unknown.'),
+  running: z.number().int().nullable().describe('Instances the platform runs (running pods, or launcher processes); null when unknown.'),
   autoscaled: z.boolean().describe('A HorizontalPodAutoscaler owns the count: scale requests are refused with 409.'),
   hpa: z.object({ min: z.number().int(), max: z.number().int() }).optional().describe("The autoscaler's range, when configured."),
   scalable: z.boolean().describe('A scale request can be made (a scaler is configured and the service is not autoscaled).'),

@@ -32,7 +32,10 @@ export class ScalingService {
       }),
       this.scaler.describe().then(
         (rows) => ({ rows, error: undefined }),
-        (e: unknown) => ({ rows: [] as ServiceScale[], error: e instanceof ApiError ? e.message : `${this.scaler.dependency}: ${String(e)}` }),
+        (e: unknown) => ({
+          rows: [] as ServiceScale[],
+          error: e instanceof ApiError ? e.message : `${this.scaler.dependency}: ${String(e)}`,
+        }),
       ),
     ]);
     return {
