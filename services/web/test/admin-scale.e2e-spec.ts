@@ -106,4 +106,21 @@ describe('admin scale control', () => {
     await s.page.unroute('**/api/admin/services/catalog/scale');
     expect(s.errors).toEqual([]);
   });
+
+  it('shows the pending state while the live count differs from the desired one', async () => {
+    // A snapshot taken mid-scale (desired one above what runs), so the state is there to see and check.
+    await s.page.route('**/api/admin/services', async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      for (const r of body.services) if (r.service === 'search-indexer') r.desired = r.instances.length + 1;
+      await route.fulfill({ response: res, json: body });
+    });
+    await openCluster();
+    const idx = card('search-indexer');
+    await idx.getByRole('status').getByText('Scaling to 2: 1 of 2 live').waitFor();
+    await checkPage(s.page, 'admin-scale-pending');
+    await s.page.unroute('**/api/admin/services');
+    await idx.getByText('1 instance live, as desired').waitFor({ timeout: 10_000 });
+    expect(s.errors).toEqual([]);
+  });
 });
