@@ -4,7 +4,7 @@
  * when an HPA owns the count or no scaler is configured; errors with the API's message.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { api, call, isApiError, type GetResult } from '../../../api/client';
 import { RequestId } from '../../../components/states';
 import { Button, cx } from '../../../components/ui';
@@ -55,10 +55,13 @@ export function ScaleControl({
   const current = row.desired ?? live;
   const [draft, setDraft] = useState(String(current));
   const [dirty, setDirty] = useState(false);
-  // Follow the server's count until the admin starts editing (another admin may scale too).
-  useEffect(() => {
+  // Follow the server's count until the admin starts editing (another admin may scale too):
+  // adjusted while rendering, as React advises for state derived from props.
+  const [seen, setSeen] = useState(current);
+  if (seen !== current) {
+    setSeen(current);
     if (!dirty) setDraft(String(current));
-  }, [current, dirty]);
+  }
 
   const apply = useMutation({
     mutationFn: (replicas: number) =>
