@@ -159,7 +159,7 @@ async function up() {
   const reported = new Set<string>();
   setInterval(() => {
     for (const s of stack.services) {
-      if (!s.isRunning() && !reported.has(s.instanceId) && !stopping) {
+      if (!s.isRunning() && !reported.has(s.instanceId) && !stopping && !stack.isRetiring(s)) {
         reported.add(s.instanceId);
         process.stderr.write(`warning: ${s.instanceId} exited; see ${s.logFile}\n`);
       }

@@ -139,6 +139,11 @@ export class Stack {
     return this.services.filter((s) => s.spec.service === service && !this.retiring.has(s)).length;
   }
 
+  /** Being drained by scale(): its exit is expected, not a failure to report. */
+  isRetiring(s: ServiceProcess): boolean {
+    return this.retiring.has(s);
+  }
+
   running(service: string): number {
     return this.services.filter((s) => s.spec.service === service && !this.retiring.has(s) && s.isRunning()).length;
   }

@@ -1,9 +1,7 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { Module } from '@nestjs/common';
 import { SERVICE_CONFIG } from '@ticketcd/platform';
 import type { GatewayConfig } from '../gateway.config.js';
 import { SystemModule } from '../system/system.module.js';
-import { KubernetesScaler } from './kubernetes.scaler.js';
 import { LocalScaler } from './local.scaler.js';
 import { NoScaler } from './none.scaler.js';
 import { SCALER, type ScalerPort } from './scaler.port.js';
@@ -15,12 +13,13 @@ function policyOf(c: Partial<GatewayConfig>): ScalingPolicy {
   return { autoscaled: c.SCALER_AUTOSCALED ?? emptyPolicy().autoscaled, hpaRanges: c.SCALER_HPA_RANGES ?? emptyPolicy().hpaRanges };
 }
 
-/** The adapter SCALER names (default none). */
-export function createScaler(c: Partial<GatewayConfig>): ScalerPort {
+/** The adapter SCALER names (default none). The Kubernetes client is loaded only when it is the one. */
+export async function createScaler(c: Partial<GatewayConfig>): Promise<ScalerPort> {
   const policy = policyOf(c);
   const timeoutMs = c.SCALER_TIMEOUT_MS ?? 3000;
   if (c.SCALER === 'local') return new LocalScaler({ url: c.SCALER_LOCAL_URL!, token: c.SCALER_LOCAL_TOKEN!, timeoutMs }, policy);
   if (c.SCALER === 'kubernetes') {
+    const [{ KubeConfig }, { KubernetesScaler }] = await Promise.all([import('@kubernetes/client-node'), import('./kubernetes.scaler.js')]);
     const kc = new KubeConfig();
     // The pod's ServiceAccount token and CA; its namespace too, unless SCALER_NAMESPACE says otherwise.
     kc.loadFromCluster();
