@@ -40,7 +40,7 @@ async function row(service: string): Promise<ServiceRow> {
 
 beforeAll(async () => {
   clients = await startStackWithClients({
-    services: ['gateway', 'catalog', 'inventory'],
+    services: ['gateway', 'catalog', 'inventory', 'notifier'],
     control: true,
     // orders is "HPA-managed" here: the refusal is the same rule whatever the adapter.
     env: { ...GATEWAY_TEST_ENV, SCALER_AUTOSCALED: 'orders', SCALER_HPA_RANGES: 'orders=2-6' },
@@ -80,6 +80,26 @@ describe('scaling a service from the admin API (SCALER=local)', () => {
     expect(down.body).toMatchObject({ service: 'inventory', desired: 1 });
     await waitFor(async () => (await liveCount('inventory')) === 1, { timeoutMs: 30_000, what: 'inventory back to one instance' });
     expect((await row('inventory')).desired).toBe(1);
+  });
+
+  it('down and up again at once: the new instance never takes the id of one still draining, and the count settles', async () => {
+    const ids = async () => (await clients.etcd.kv.getAll().prefix(prefixes.svcOf('notifier')).keys()).sort();
+    expect((await admin.put('/api/admin/services/notifier/scale', { replicas: 2 })).status).toBe(200);
+    await waitFor(async () => (await liveCount('notifier')) === 2, { timeoutMs: 60_000, what: 'two notifiers' });
+    const before = await ids();
+    expect((await admin.put('/api/admin/services/notifier/scale', { replicas: 1 })).status).toBe(200);
+    expect((await admin.put('/api/admin/services/notifier/scale', { replicas: 2 })).status).toBe(200);
+    // The drained notifier-1 leaves; a fresh notifier-2 takes its place (same id would lose its svc: key on the old one's exit).
+    await waitFor(async () => JSON.stringify(await ids()) === JSON.stringify([before[0], before[0]!.replace(/-0$/, '-2')]), {
+      timeoutMs: 60_000,
+      what: 'notifier-0 and notifier-2 live',
+    });
+    expect((await row('notifier')).desired).toBe(2);
+    // One more: a third id (numbering by count would reuse notifier-2 and leave two live).
+    expect((await admin.put('/api/admin/services/notifier/scale', { replicas: 3 })).status).toBe(200);
+    await waitFor(async () => (await liveCount('notifier')) === 3, { timeoutMs: 60_000, what: 'three notifiers' });
+    expect((await admin.put('/api/admin/services/notifier/scale', { replicas: 1 })).status).toBe(200);
+    await waitFor(async () => (await liveCount('notifier')) === 1, { timeoutMs: 30_000, what: 'one notifier' });
   });
 
   it('bad bodies get 400, an unknown service 404, a non-admin 403, an autoscaled service 409: none changes anything', async () => {
