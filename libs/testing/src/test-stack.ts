@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 export async function startPrivateStack(
-  opts: Partial<Pick<StackOptions, 'services' | 'instances' | 'env' | 'serviceEnv'>> = {},
+  opts: Partial<Pick<StackOptions, 'services' | 'instances' | 'env' | 'serviceEnv' | 'control'>> = {},
 ): Promise<Stack> {
   // A port taken between the check and the bind fails the start: try another block.
   for (let attempt = 1; ; attempt++) {
@@ -21,6 +21,7 @@ export async function startPrivateStack(
       instances: opts.instances,
       env: opts.env,
       serviceEnv: opts.serviceEnv,
+      control: opts.control,
     });
     try {
       await stack.start();
