@@ -8,6 +8,7 @@
  */
 // The generated models only: the client's entry point pulls in undici, which jest's VM modules cannot load.
 import * as k8s from '@kubernetes/client-node/dist/gen/models/all.js';
+import { baseServiceConfig, loadConfig, type z } from '@ticketcd/config';
 import { SERVICE_NAMES } from '@ticketcd/keys';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -824,5 +825,62 @@ describe('helm/ticketcd NetworkPolicies, evaluated', () => {
     const open = flows(render([], ['etcd.defrag.enabled=true']));
     expect(open.filter((f) => !expected.includes(f))).toEqual(['gateway -> internet:443']);
     expect(flows(render([], ['etcd.defrag.enabled=true', 'scaler.enabled=false']))).not.toContain('gateway -> api-server:443');
+  });
+});
+
+// The chart and the code meet only through environment variables: a typo there (SCALER_HPA_RANGE)
+// or a value the code refuses would pass every render check and fail in the cluster.
+describe('helm/ticketcd: the environment each service gets is one its config reads and accepts', () => {
+  const schemas = async (): Promise<Record<string, z.ZodObject>> => ({
+    gateway: (await import('../../services/gateway/src/gateway.config.js')).gatewayConfig,
+    catalog: baseServiceConfig,
+    inventory: (await import('../../services/inventory/src/inventory.config.js')).inventoryConfig,
+    orders: baseServiceConfig,
+    'search-indexer': (await import('../../services/search-indexer/src/search.config.js')).searchConfig,
+    notifier: (await import('../../services/notifier/src/notifier.config.js')).notifierConfig,
+  });
+
+  /** The container's environment as the kubelet builds it; Secrets and the downward API as placeholders. */
+  function environment(docs: Obj[], service: string): Record<string, string> {
+    const c = get(docs, 'Deployment', `${RELEASE}-${service}`).spec.template.spec.containers[0];
+    const env: Record<string, string> = {};
+    for (const from of c.envFrom ?? []) Object.assign(env, get(docs, 'ConfigMap', from.configMapRef.name).data);
+    for (const e of c.env ?? []) {
+      if (e.value !== undefined) env[e.name] = e.value;
+      else if (e.valueFrom?.secretKeyRef) env[e.name] = 'from-a-secret';
+      else if (e.valueFrom?.fieldRef) env[e.name] = e.valueFrom.fieldRef.fieldPath === 'metadata.namespace' ? NS : `${service}-7d9f-abcde`;
+      else throw new Error(`${service}: env ${e.name} has neither value nor a source this test knows`);
+    }
+    return env;
+  }
+
+  it.each([['defaults'], ['dev']])('%s: every variable is known to the service and the whole set parses', async (name) => {
+    const docs = { defaults, dev }[name]!;
+    const bySchema = await schemas();
+    expect(Object.keys(bySchema).sort()).toEqual([...SERVICE_NAMES].sort());
+    for (const service of SERVICE_NAMES) {
+      const schema = bySchema[service]!;
+      const env = environment(docs, service);
+      expect({ service, unknown: Object.keys(env).filter((k) => !(k in schema.shape)) }).toEqual({ service, unknown: [] });
+      expect(() => loadConfig(schema, env)).not.toThrow();
+    }
+  });
+
+  it('prod (TLS files, autoscaled services): the scaler settings parse and name the HPA-managed services', async () => {
+    const gateway = (await schemas()).gateway!;
+    const env = environment(prod, 'gateway');
+    const { ETCD_TLS_CA_FILE: _ca, ETCD_TLS_CERT_FILE: _cert, ETCD_TLS_KEY_FILE: _key, ...rest } = env;
+    expect(_ca).toBeDefined(); // the files only exist in the pod: parse the rest
+    const config = loadConfig(gateway, { ...rest, ETCD_ENDPOINTS: rest.ETCD_ENDPOINTS!.replaceAll('https:', 'http:') }) as Obj;
+    expect(config.SCALER).toBe('kubernetes');
+    expect([...config.SCALER_AUTOSCALED].sort()).toEqual(['gateway', 'orders']);
+    expect(config.SCALER_HPA_RANGES.get('orders')).toEqual(expect.objectContaining({ min: expect.any(Number), max: expect.any(Number) }));
+  });
+
+  it('the check can fail: a misspelt variable is reported', async () => {
+    const docs = structuredClone(defaults);
+    get(docs, 'Deployment', `${RELEASE}-gateway`).spec.template.spec.containers[0].env.push({ name: 'SCALER_HPA_RANGE', value: '' });
+    const { shape } = (await schemas()).gateway!;
+    expect(Object.keys(environment(docs, 'gateway')).filter((k) => !(k in shape))).toEqual(['SCALER_HPA_RANGE']);
   });
 });
