@@ -21,7 +21,7 @@ const swc = [
 
 const moduleNameMapper = {
   '^@ticketcd/(keys|config|contracts|etcd|messaging|observability|platform)$': '<rootDir>/libs/shared/$1/src/index.ts',
-  '^@ticketcd/stack$': '<rootDir>/libs/tooling/stack/src/index.ts',
+  '^@ticketcd/(stack|deploy)$': '<rootDir>/libs/tooling/$1/src/index.ts',
   '^@ticketcd/inventory-core$': '<rootDir>/libs/inventory/core/src/index.ts',
   '^@ticketcd/search-text$': '<rootDir>/libs/search/text/src/index.ts',
   '^@ticketcd/testing$': '<rootDir>/libs/testing/src/index.ts',

@@ -8,6 +8,7 @@
  */
 // The generated models only: the client's entry point pulls in undici, which jest's VM modules cannot load.
 import * as k8s from '@kubernetes/client-node/dist/gen/models/all.js';
+import { baseServiceConfig, loadConfig, type z } from '@ticketcd/config';
 import { SERVICE_NAMES } from '@ticketcd/keys';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -446,6 +447,7 @@ describe('helm/ticketcd', () => {
           if ((c.securityContext?.seccompProfile ?? spec.securityContext?.seccompProfile)?.type !== 'RuntimeDefault')
             problems.push(`${where}/${c.name}: no RuntimeDefault seccomp profile`);
           if (c.securityContext?.readOnlyRootFilesystem !== true) problems.push(`${where}/${c.name}: root filesystem writable`);
+          if (spec.enableServiceLinks !== false) problems.push(`${where}: service links inject env`);
           const tag = /^[^@]+:([^:/@]+)$/.exec(c.image)?.[1];
           if (!tag || tag === 'latest') problems.push(`${where}/${c.name}: image ${c.image} has no pinned tag`);
         }
@@ -681,5 +683,207 @@ describe('helm/ticketcd', () => {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
+  });
+});
+
+/**
+ * The NetworkPolicies evaluated, not just listed: every (source, destination, port) of a model of the
+ * cluster (the release's pods from the render, plus the ingress controller, Prometheus, cluster DNS,
+ * the API server and the internet) is allowed or not by the rendered policies, with Kubernetes'
+ * semantics (a pod selected by no policy of a direction is open in that direction; otherwise some
+ * rule must match). The allowed set must be exactly the flows TickETCD needs.
+ */
+describe('helm/ticketcd NetworkPolicies, evaluated', () => {
+  type Port = { port: number; protocol: string };
+  type Peer = { name: string; ns: string | null; labels: Record<string, string>; ip?: string; ports: Port[] };
+  const nsLabels: Record<string, Record<string, string>> = Object.fromEntries(
+    [NS, 'ingress-nginx', 'monitoring', 'kube-system', 'other'].map((n) => [n, { 'kubernetes.io/metadata.name': n }]),
+  );
+  const tcp = (...ports: number[]): Port[] => ports.map((port) => ({ port, protocol: 'TCP' }));
+  const API_SERVER = '172.18.0.2';
+  const external: Peer[] = [
+    { name: 'ingress-controller', ns: 'ingress-nginx', labels: { app: 'ingress-nginx' }, ports: tcp(443) },
+    { name: 'prometheus', ns: 'monitoring', labels: { app: 'prometheus' }, ports: tcp(9090) },
+    { name: 'kube-dns', ns: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, ports: [...tcp(53), { port: 53, protocol: 'UDP' }] },
+    { name: 'other-pod', ns: 'other', labels: { app: 'x' }, ports: tcp(80) },
+    { name: 'api-server', ns: null, labels: {}, ip: API_SERVER, ports: tcp(443, 6443) },
+    { name: 'internet', ns: null, labels: {}, ip: '93.184.216.34', ports: tcp(443) },
+  ];
+
+  const matches = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
+    Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+  const inCidr = (ip: string, cidr: string) => {
+    const [base, bits] = cidr.split('/');
+    const n = (a: string) => a.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+    const size = 2 ** (32 - Number(bits));
+    return Math.floor(n(ip) / size) === Math.floor(n(base!) / size);
+  };
+  const peerMatches = (p: Obj, who: Peer) => {
+    if (p.ipBlock) return who.ip !== undefined && inCidr(who.ip, p.ipBlock.cidr);
+    if (who.ns === null) return false;
+    if (p.namespaceSelector)
+      return matches(p.namespaceSelector.matchLabels, nsLabels[who.ns]!) && matches(p.podSelector?.matchLabels, who.labels);
+    return who.ns === NS && matches(p.podSelector?.matchLabels, who.labels);
+  };
+  const portMatches = (ports: Obj[] | undefined, port: Port) =>
+    !ports || ports.length === 0 || ports.some((p) => p.port === port.port && (p.protocol ?? 'TCP') === port.protocol);
+  const allowedBy = (policies: Obj[], self: Peer, other: Peer, port: Port, direction: 'Ingress' | 'Egress') => {
+    if (self.ns !== NS) return true; // the release's policies only bind its own namespace
+    const selecting = policies.filter(
+      (np) => np.spec.policyTypes.includes(direction) && matches(np.spec.podSelector.matchLabels, self.labels),
+    );
+    if (selecting.length === 0) return true;
+    return selecting.some((np) =>
+      (np.spec[direction === 'Ingress' ? 'ingress' : 'egress'] ?? []).some(
+        (rule: Obj) =>
+          (rule[direction === 'Ingress' ? 'from' : 'to'] ?? [null]).some((p: Obj | null) => p === null || peerMatches(p, other)) &&
+          portMatches(rule.ports, port),
+      ),
+    );
+  };
+
+  function flows(docs: Obj[]): string[] {
+    const policies = docs.filter((o) => o.kind === 'NetworkPolicy');
+    const own: Peer[] = docs.flatMap((o) => {
+      const template =
+        o.kind === 'Pod'
+          ? o
+          : o.kind === 'CronJob'
+            ? o.spec.jobTemplate.spec.template
+            : ['Deployment', 'StatefulSet', 'Job'].includes(o.kind)
+              ? o.spec.template
+              : null;
+      if (!template) return [];
+      const ports = (template.spec.containers as Obj[]).flatMap((c) =>
+        (c.ports ?? []).map((p: Obj) => ({ port: p.containerPort, protocol: p.protocol ?? 'TCP' })),
+      );
+      return [
+        {
+          name: template.metadata?.labels?.['app.kubernetes.io/component'] ?? o.metadata.name,
+          ns: NS,
+          labels: template.metadata?.labels ?? {},
+          ports,
+        },
+      ];
+    });
+    const everyone = [...own, ...external];
+    const allowed = new Set<string>();
+    for (const src of everyone)
+      for (const dst of everyone)
+        for (const port of dst.ports)
+          if (src !== dst || src.name === 'etcd' || src.name === 'nats')
+            if (
+              (src.ns === NS || dst.ns === NS) &&
+              allowedBy(policies, src, dst, port, 'Egress') &&
+              allowedBy(policies, dst, src, port, 'Ingress')
+            )
+              allowed.add(`${src.name} -> ${dst.name}:${port.port}${port.protocol === 'UDP' ? '/udp' : ''}`);
+    return [...allowed].sort();
+  }
+
+  const dns = (who: string) => [`${who} -> kube-dns:53`, `${who} -> kube-dns:53/udp`];
+  const clients = ['gateway', ...SERVICE_NAMES.filter((s) => s !== 'gateway')];
+  const expected = [
+    ...clients.flatMap((s) => [`${s} -> etcd:2379`, `${s} -> nats:4222`, ...dns(s)]),
+    ...['etcd-auth', 'etcd-backup', 'etcd-defrag'].flatMap((j) => [`${j} -> etcd:2379`, ...dns(j)]),
+    'etcd -> etcd:2380',
+    ...dns('etcd'),
+    'nats -> nats:6222',
+    ...dns('nats'),
+    'gateway -> api-server:443',
+    'gateway -> api-server:6443',
+    'ingress-controller -> gateway:8080',
+    'test -> gateway:8080',
+    ...dns('test'),
+    'prometheus -> etcd:2381',
+    ...SERVICE_NAMES.map((s) => `prometheus -> ${s}:${s === 'gateway' ? 8080 : 3000}`),
+  ].sort();
+
+  it('allows exactly the flows TickETCD needs (API server narrowed to its address)', () => {
+    const docs = render([], ['etcd.defrag.enabled=true', `networkPolicy.kubeApi.cidrs[0]=${API_SERVER}/32`]);
+    expect(flows(docs)).toEqual(expected);
+  });
+
+  it('the model is not vacuous: without policies everything is open; each policy opens its flow only', () => {
+    const docs = render([], ['etcd.defrag.enabled=true', `networkPolicy.kubeApi.cidrs[0]=${API_SERVER}/32`]);
+    expect(flows(docs.filter((o) => o.kind !== 'NetworkPolicy'))).toEqual(
+      expect.arrayContaining([
+        'orders -> inventory:3000',
+        'other-pod -> inventory:3000',
+        'catalog -> internet:443',
+        'ingress-controller -> etcd:2379',
+      ]),
+    );
+    const noDns = flows(docs.filter((o) => o.metadata.name !== 'ticketcd-dns'));
+    expect(noDns.filter((f) => f.includes('kube-dns'))).toEqual([]);
+    const otherIngress = flows(render([], ['networkPolicy.ingressController.namespaceSelector.kubernetes\\.io/metadata\\.name=other']));
+    expect(otherIngress).not.toContain('ingress-controller -> gateway:8080');
+    expect(otherIngress).toContain('other-pod -> gateway:8080');
+  });
+
+  it('default values: the scaler may reach any address on the API ports (narrow networkPolicy.kubeApi.cidrs)', () => {
+    const open = flows(render([], ['etcd.defrag.enabled=true']));
+    expect(open.filter((f) => !expected.includes(f))).toEqual(['gateway -> internet:443']);
+    expect(flows(render([], ['etcd.defrag.enabled=true', 'scaler.enabled=false']))).not.toContain('gateway -> api-server:443');
+  });
+});
+
+// The chart and the code meet only through environment variables: a typo there (SCALER_HPA_RANGE)
+// or a value the code refuses would pass every render check and fail in the cluster.
+describe('helm/ticketcd: the environment each service gets is one its config reads and accepts', () => {
+  // Each service's own config schema (not a copy): the one place that says what it reads.
+  /* eslint-disable @nx/enforce-module-boundaries */
+  const schemas = async (): Promise<Record<string, z.ZodObject>> => ({
+    gateway: (await import('../../services/gateway/src/gateway.config.js')).gatewayConfig,
+    catalog: baseServiceConfig,
+    inventory: (await import('../../services/inventory/src/inventory.config.js')).inventoryConfig,
+    orders: baseServiceConfig,
+    'search-indexer': (await import('../../services/search-indexer/src/search.config.js')).searchConfig,
+    notifier: (await import('../../services/notifier/src/notifier.config.js')).notifierConfig,
+  });
+  /* eslint-enable @nx/enforce-module-boundaries */
+
+  /** The container's environment as the kubelet builds it; Secrets and the downward API as placeholders. */
+  function environment(docs: Obj[], service: string): Record<string, string> {
+    const c = get(docs, 'Deployment', `${RELEASE}-${service}`).spec.template.spec.containers[0];
+    const env: Record<string, string> = {};
+    for (const from of c.envFrom ?? []) Object.assign(env, get(docs, 'ConfigMap', from.configMapRef.name).data);
+    for (const e of c.env ?? []) {
+      if (e.value !== undefined) env[e.name] = e.value;
+      else if (e.valueFrom?.secretKeyRef) env[e.name] = 'from-a-secret';
+      else if (e.valueFrom?.fieldRef) env[e.name] = e.valueFrom.fieldRef.fieldPath === 'metadata.namespace' ? NS : `${service}-7d9f-abcde`;
+      else throw new Error(`${service}: env ${e.name} has neither value nor a source this test knows`);
+    }
+    return env;
+  }
+
+  it.each([['defaults'], ['dev']])('%s: every variable is known to the service and the whole set parses', async (name) => {
+    const docs = { defaults, dev }[name]!;
+    const bySchema = await schemas();
+    expect(Object.keys(bySchema).sort()).toEqual([...SERVICE_NAMES].sort());
+    for (const service of SERVICE_NAMES) {
+      const schema = bySchema[service]!;
+      const env = environment(docs, service);
+      expect({ service, unknown: Object.keys(env).filter((k) => !(k in schema.shape)) }).toEqual({ service, unknown: [] });
+      expect(() => loadConfig(schema, env)).not.toThrow();
+    }
+  });
+
+  it('prod (TLS files, autoscaled services): the scaler settings parse and name the HPA-managed services', async () => {
+    const gateway = (await schemas()).gateway!;
+    const env = environment(prod, 'gateway');
+    const { ETCD_TLS_CA_FILE: _ca, ETCD_TLS_CERT_FILE: _cert, ETCD_TLS_KEY_FILE: _key, ...rest } = env;
+    expect(_ca).toBeDefined(); // the files only exist in the pod: parse the rest
+    const config = loadConfig(gateway, { ...rest, ETCD_ENDPOINTS: rest.ETCD_ENDPOINTS!.replaceAll('https:', 'http:') }) as Obj;
+    expect(config.SCALER).toBe('kubernetes');
+    expect([...config.SCALER_AUTOSCALED].sort()).toEqual(['gateway', 'orders']);
+    expect(config.SCALER_HPA_RANGES.get('orders')).toEqual(expect.objectContaining({ min: expect.any(Number), max: expect.any(Number) }));
+  });
+
+  it('the check can fail: a misspelt variable is reported', async () => {
+    const docs = structuredClone(defaults);
+    get(docs, 'Deployment', `${RELEASE}-gateway`).spec.template.spec.containers[0].env.push({ name: 'SCALER_HPA_RANGE', value: '' });
+    const { shape } = (await schemas()).gateway!;
+    expect(Object.keys(environment(docs, 'gateway')).filter((k) => !(k in shape))).toEqual(['SCALER_HPA_RANGE']);
   });
 });

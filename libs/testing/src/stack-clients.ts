@@ -13,7 +13,9 @@ export interface StackClients {
   close(): Promise<void>;
 }
 
-export async function startStackWithClients(opts: Partial<Pick<StackOptions, 'services' | 'instances' | 'env'>>): Promise<StackClients> {
+export async function startStackWithClients(
+  opts: Partial<Pick<StackOptions, 'services' | 'instances' | 'env' | 'control'>>,
+): Promise<StackClients> {
   const stack = await startPrivateStack({ ...opts, env: { LOG_LEVEL: 'warn', ...opts.env } });
   const etcd = createEtcdConnection({ endpoints: stack.etcd.endpoints, deadlineMs: 5000 });
   const rpc = await testRpcClient(stack.nats.url, 60_000);

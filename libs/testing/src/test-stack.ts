@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export async function startPrivateStack(opts: Partial<Pick<StackOptions, 'services' | 'instances' | 'env'>> = {}): Promise<Stack> {
+export async function startPrivateStack(
+  opts: Partial<Pick<StackOptions, 'services' | 'instances' | 'env' | 'serviceEnv' | 'control'>> = {},
+): Promise<Stack> {
   // A port taken between the check and the bind fails the start: try another block.
   for (let attempt = 1; ; attempt++) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketcd-private-'));
@@ -18,6 +20,8 @@ export async function startPrivateStack(opts: Partial<Pick<StackOptions, 'servic
       services: opts.services ?? false,
       instances: opts.instances,
       env: opts.env,
+      serviceEnv: opts.serviceEnv,
+      control: opts.control,
     });
     try {
       await stack.start();

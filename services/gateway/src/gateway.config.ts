@@ -1,5 +1,6 @@
 import { baseServiceConfig, env } from '@ticketcd/config';
 import { z } from 'zod';
+import { hpaRangesVar, SCALER_KINDS, serviceListVar } from './scaling/scaling.rules.js';
 
 /** "count/seconds", e.g. "10/60": at most 10 in any 60 s, refilled smoothly (token bucket). */
 const rate = () =>
@@ -57,10 +58,36 @@ export const gatewayConfig = baseServiceConfig
     WEB_DIR: z.string().min(1).optional(),
     /** Serve the OpenAPI UI and JSON at /api/docs. */
     API_DOCS: env.bool().default(true),
+    /** Who scales services from the admin page: the Kubernetes API, the local stack launcher, or nobody. */
+    SCALER: z.enum(SCALER_KINDS).default('none'),
+    /** kubernetes: the namespace of the Deployments (default: the pod's own). */
+    SCALER_NAMESPACE: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes namespace name')
+      .max(63)
+      .optional(),
+    /** kubernetes: Deployments are named <prefix><service> (the chart sets "<fullname>-"). */
+    SCALER_DEPLOYMENT_PREFIX: z
+      .string()
+      .regex(/^([a-z0-9][-a-z0-9.]*)?$/, 'must be the start of a Deployment name (a-z, 0-9, -, .)')
+      .default(''),
+    /** Services whose HorizontalPodAutoscaler owns the count: scale requests for them get 409. */
+    SCALER_AUTOSCALED: serviceListVar(),
+    /** service=min-max,... of the autoscaled ones, shown on the admin page. */
+    SCALER_HPA_RANGES: hpaRangesVar(),
+    /** local: the stack launcher's control server and its bearer token (set by `npm run stack`). */
+    SCALER_LOCAL_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+    SCALER_LOCAL_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Deadline of each call to the scaler. */
+    SCALER_TIMEOUT_MS: env.int(100, 60_000).default(3000),
   })
   .refine((c) => (c.ADMIN_USERNAME === undefined) === (c.ADMIN_PASSWORD === undefined), {
     path: ['ADMIN_PASSWORD'],
     message: 'ADMIN_USERNAME and ADMIN_PASSWORD must be set together',
+  })
+  .refine((c) => c.SCALER !== 'local' || (c.SCALER_LOCAL_URL !== undefined && c.SCALER_LOCAL_TOKEN !== undefined), {
+    path: ['SCALER_LOCAL_URL'],
+    message: 'SCALER=local needs SCALER_LOCAL_URL and SCALER_LOCAL_TOKEN (npm run stack sets them)',
   });
 
 export type GatewayConfig = z.output<typeof gatewayConfig>;

@@ -6,7 +6,10 @@ import { HttpModule } from './http/http.module.js';
 import { LiveModule } from './live/live.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OrdersModule } from './orders/orders.module.js';
+import { ScalingModule } from './scaling/scaling.module.js';
 import { SystemModule } from './system/system.module.js';
 
-@Module({ imports: [HttpModule, AuthModule, SystemModule, CatalogModule, OrdersModule, NotificationsModule, LiveModule, AdminModule] })
+@Module({
+  imports: [HttpModule, AuthModule, SystemModule, CatalogModule, OrdersModule, NotificationsModule, LiveModule, AdminModule, ScalingModule],
+})
 export class GatewayModule {}

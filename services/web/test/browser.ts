@@ -18,9 +18,16 @@ export const ADMIN = { username: 'admin', password: 'admin-test-password' };
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 
-/** The stack a browser test runs against: all six services, test-friendly rate limits. */
-export async function startUiStack(env: Record<string, string> = {}): Promise<StackClients & { baseUrl: string }> {
+/**
+ * The stack a browser test runs against: all six services, test-friendly rate limits.
+ * `control`: the launcher's control server runs and the gateway scales through it (SCALER=local).
+ */
+export async function startUiStack(
+  env: Record<string, string> = {},
+  opts: { control?: boolean } = {},
+): Promise<StackClients & { baseUrl: string }> {
   const clients = await startStackWithClients({
+    control: opts.control,
     services: ['gateway', 'catalog', 'inventory', 'orders', 'search-indexer', 'notifier'],
     env: {
       ADMIN_USERNAME: ADMIN.username,

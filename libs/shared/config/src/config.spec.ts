@@ -36,3 +36,49 @@ describe('loadConfig', () => {
     expect(() => loadConfig(baseServiceConfig, { ...good, INSTANCE_ID: 'a:b' })).toThrow(/INSTANCE_ID: must be 1-63 characters/);
   });
 });
+
+// Issue 15: a service's own etcd user, client TLS and stream replicas.
+describe('etcd auth, TLS and stream replicas', () => {
+  const pem = `${process.cwd()}/package.json`; // any readable file: only readability is checked here
+  const tlsGood = { ...good, ETCD_ENDPOINTS: 'https://127.0.0.1:2379' };
+
+  it('takes a user and password together, and neither', () => {
+    const c = loadConfig(baseServiceConfig, { ...good, ETCD_USERNAME: 'orders', ETCD_PASSWORD: 's3cret' });
+    expect([c.ETCD_USERNAME, c.ETCD_PASSWORD]).toEqual(['orders', 's3cret']);
+    expect(loadConfig(baseServiceConfig, good).ETCD_USERNAME).toBeUndefined();
+  });
+
+  it('refuses a user without a password and the other way round, without printing the password', () => {
+    expect(() => loadConfig(baseServiceConfig, { ...good, ETCD_USERNAME: 'orders' })).toThrow(
+      /ETCD_PASSWORD: must be set together with ETCD_USERNAME \(both or neither\)/,
+    );
+    let message = '';
+    try {
+      loadConfig(baseServiceConfig, { ...good, ETCD_PASSWORD: 'hunter2' });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/ETCD_USERNAME: must be set together with ETCD_PASSWORD/);
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('takes TLS files with https endpoints, and refuses them with http ones, a missing file, or a cert without its key', () => {
+    const c = loadConfig(baseServiceConfig, { ...tlsGood, ETCD_TLS_CA_FILE: pem, ETCD_TLS_CERT_FILE: pem, ETCD_TLS_KEY_FILE: pem });
+    expect(c.ETCD_TLS_CA_FILE).toBe(pem);
+    expect(() => loadConfig(baseServiceConfig, { ...good, ETCD_TLS_CA_FILE: pem })).toThrow(
+      /ETCD_ENDPOINTS: must be https URLs when ETCD_TLS_CA_FILE is set/,
+    );
+    expect(() => loadConfig(baseServiceConfig, { ...tlsGood, ETCD_TLS_CA_FILE: '/nonexistent/ca.crt' })).toThrow(
+      /ETCD_TLS_CA_FILE: must name a readable file/,
+    );
+    expect(() => loadConfig(baseServiceConfig, { ...tlsGood, ETCD_TLS_CERT_FILE: pem })).toThrow(
+      /ETCD_TLS_KEY_FILE: must be set together with ETCD_TLS_CERT_FILE/,
+    );
+  });
+
+  it('reads NATS_STREAM_REPLICAS within 1..5, default 1', () => {
+    expect(loadConfig(baseServiceConfig, good).NATS_STREAM_REPLICAS).toBe(1);
+    expect(loadConfig(baseServiceConfig, { ...good, NATS_STREAM_REPLICAS: '3' }).NATS_STREAM_REPLICAS).toBe(3);
+    expect(() => loadConfig(baseServiceConfig, { ...good, NATS_STREAM_REPLICAS: '7' })).toThrow(/NATS_STREAM_REPLICAS: must be <= 5/);
+  });
+});

@@ -3,6 +3,7 @@
  * object; `loadConfig` either returns the typed value or throws a ConfigError naming every bad
  * variable, which `bootstrapService` turns into a non-zero exit before anything connects.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import { z } from 'zod';
 
@@ -15,12 +16,40 @@ export class ConfigError extends Error {
 
 export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
   const result = schema.safeParse(env);
-  if (result.success) return result.data;
+  if (result.success) {
+    const problems = crossVariableProblems(result.data as Record<string, unknown>);
+    if (problems.length) throw new ConfigError(problems);
+    return result.data;
+  }
   const problems = result.error.issues.map((issue) => ({
     variable: String(issue.path[0] ?? '(environment)'),
     message: issue.code === 'invalid_type' && issue.input === undefined ? 'is required but not set' : issue.message,
   }));
   throw new ConfigError(problems);
+}
+
+/**
+ * Rules between variables (zod's refinements would make the base schema unextendable). Only
+ * variables the schema has are checked.
+ */
+function crossVariableProblems(c: Record<string, unknown>): { variable: string; message: string }[] {
+  const problems: { variable: string; message: string }[] = [];
+  const set = (v: string) => c[v] !== undefined && c[v] !== '';
+  for (const [a, b] of [
+    ['ETCD_USERNAME', 'ETCD_PASSWORD'],
+    ['ETCD_TLS_CERT_FILE', 'ETCD_TLS_KEY_FILE'],
+  ] as const) {
+    if (set(a) !== set(b))
+      problems.push({ variable: set(a) ? b : a, message: `must be set together with ${set(a) ? a : b} (both or neither)` });
+  }
+  const tls = ['ETCD_TLS_CA_FILE', 'ETCD_TLS_CERT_FILE', 'ETCD_TLS_KEY_FILE'].filter(set);
+  const endpoints = c.ETCD_ENDPOINTS;
+  if (tls.length && Array.isArray(endpoints)) {
+    const plain = endpoints.filter((u) => typeof u === 'string' && !u.startsWith('https:'));
+    if (plain.length)
+      problems.push({ variable: 'ETCD_ENDPOINTS', message: `must be https URLs when ${tls.join(', ')} is set (got ${plain.join(', ')})` });
+  }
+  return problems;
 }
 
 // ---- reusable variable parsers -------------------------------------------------------------
@@ -34,6 +63,19 @@ export const env = {
       .transform(Number)
       .pipe(z.number().int().min(min, `must be >= ${min}`).max(max, `must be <= ${max}`)),
   port: () => env.int(1, 65535),
+  /** A path to a file readable now (e.g. a PEM mounted from a Secret); read again by its user. */
+  readableFile: () =>
+    z
+      .string()
+      .min(1, 'must not be empty')
+      .refine((p) => {
+        try {
+          fs.accessSync(p, fs.constants.R_OK);
+          return fs.statSync(p).isFile();
+        } catch {
+          return false;
+        }
+      }, 'must name a readable file'),
   bool: () =>
     z
       .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -85,7 +127,16 @@ export const baseServiceConfig = z.object({
     .default(''),
   /** Deadline for each etcd call; a call without one hangs forever when quorum is lost. */
   ETCD_DEADLINE_MS: env.int(50, 60_000).default(2000),
+  /** This service's etcd user and password (issue 15: one user per service); both or neither. */
+  ETCD_USERNAME: z.string().min(1, 'must not be empty').optional(),
+  ETCD_PASSWORD: z.string().min(1, 'must not be empty').optional(),
+  /** Client TLS to etcd: CA bundle, and a client certificate and key (both or neither); https endpoints. */
+  ETCD_TLS_CA_FILE: env.readableFile().optional(),
+  ETCD_TLS_CERT_FILE: env.readableFile().optional(),
+  ETCD_TLS_KEY_FILE: env.readableFile().optional(),
   NATS_URL: env.urlList(['nats', 'tls']),
+  /** Replicas of the JetStream streams this service creates (the NATS cluster size: 1 or 3). */
+  NATS_STREAM_REPLICAS: env.int(1, 5).default(1),
   HTTP_HOST: z.string().min(1).default('0.0.0.0'),
   HTTP_PORT: env.port().default(3000),
   /** Pending-connection queue of the HTTP listener (capped by net.core.somaxconn). Node's 511 drops

@@ -7,7 +7,8 @@
  * Writes that can be ambiguous are made safe by guards (see txn.ts `createOnce`).
  */
 import { circuitBreaker, ConsecutiveBreaker, ConstantBackoff, handleWhen, retry } from 'cockatiel';
-import { Etcd3, type Namespace } from 'etcd3';
+import { Etcd3, type IOptions, type Namespace } from 'etcd3';
+import fs from 'node:fs';
 import { isMemberUnreachableError, isNeverSentError } from './errors.js';
 
 export interface EtcdOptions {
@@ -17,6 +18,24 @@ export interface EtcdOptions {
   /** Deadline of each unary call. */
   deadlineMs: number;
   dialTimeoutMs?: number;
+  /** The service's own etcd user (issue 15: one user per service, its role from roles.ts). */
+  auth?: { username: string; password: string };
+  /** Client TLS: PEM files, read once here (https endpoints). */
+  tls?: EtcdTlsFiles;
+}
+
+export interface EtcdTlsFiles {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+}
+
+/** etcd3's `credentials` from PEM files; undefined when none is given (system roots for https). */
+export function readTlsCredentials(tls: EtcdTlsFiles | undefined): IOptions['credentials'] {
+  if (!tls || (!tls.caFile && !tls.certFile && !tls.keyFile)) return undefined;
+  const read = (file: string | undefined) => (file ? fs.readFileSync(file) : undefined);
+  // grpc-js takes a null root certificate as "the system's roots".
+  return { rootCertificate: read(tls.caFile) as Buffer, privateKey: read(tls.keyFile), certChain: read(tls.certFile) };
 }
 
 export interface EtcdConnection {
@@ -27,6 +46,10 @@ export interface EtcdConnection {
   readonly namespace: string;
   readonly endpoints: string[];
   readonly deadlineMs: number;
+  /** The user the connection authenticates as, if any (for messages; never the password). */
+  readonly username: string | null;
+  /** TLS and auth options, for the extra per-member clients of cluster status. */
+  readonly clientOptions: Pick<IOptions, 'credentials' | 'auth'>;
   /** A deadline `ms` from now, for calls that need a tighter one than the default. */
   deadline(ms?: number): { deadline: Date };
   close(): void;
@@ -48,7 +71,13 @@ export function neverSentRetryPolicy(attempts: number) {
 }
 
 export function createEtcdConnection(opts: EtcdOptions): EtcdConnection {
+  const credentials = readTlsCredentials(opts.tls);
+  const clientOptions: Pick<IOptions, 'credentials' | 'auth'> = {
+    ...(credentials ? { credentials } : {}),
+    ...(opts.auth ? { auth: { username: opts.auth.username, password: opts.auth.password } } : {}),
+  };
   const client = new Etcd3({
+    ...clientOptions,
     hosts: opts.endpoints,
     dialTimeout: opts.dialTimeoutMs ?? Math.min(opts.deadlineMs, 2000),
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: new Date(Date.now() + opts.deadlineMs) }),
@@ -66,6 +95,8 @@ export function createEtcdConnection(opts: EtcdOptions): EtcdConnection {
     namespace,
     endpoints: opts.endpoints,
     deadlineMs: opts.deadlineMs,
+    username: opts.auth?.username ?? null,
+    clientOptions,
     deadline: (ms = opts.deadlineMs) => ({ deadline: new Date(Date.now() + ms) }),
     close: () => client.close(),
   };

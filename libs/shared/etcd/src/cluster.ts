@@ -4,23 +4,38 @@
  */
 import { AlarmAction, AlarmType, Etcd3 } from 'etcd3';
 import type { EtcdConnection } from './client.js';
+import { isAuthError } from './errors.js';
 
 export interface QuorumCheck {
   ok: boolean;
   latencyMs: number;
   revision?: number;
   reason?: string;
+  /** etcd refused our user (not an outage: this instance cannot use etcd until it can log in). */
+  authFailed?: boolean;
 }
 
-export async function checkQuorum(conn: EtcdConnection, timeoutMs = 1000): Promise<QuorumCheck> {
+/**
+ * `probePrefix`: a range the connection's etcd user may read (with auth on, a read outside the
+ * user's role is refused); by default a key no one writes.
+ */
+export async function checkQuorum(conn: EtcdConnection, timeoutMs = 1000, probePrefix = '\u0000quorum-probe'): Promise<QuorumCheck> {
   const started = Date.now();
   try {
     // Any key will do: a linearizable range read goes through the leader's read index.
-    const res = await conn.kv.getAll().prefix('\u0000quorum-probe').limit(1).options(conn.deadline(timeoutMs)).exec();
+    const res = await conn.kv.getAll().prefix(probePrefix).limit(1).options(conn.deadline(timeoutMs)).exec();
     return { ok: true, latencyMs: Date.now() - started, revision: Number(res.header.revision) };
   } catch (e) {
     const latencyMs = Date.now() - started;
     const detail = (e as Error).message.split('\n')[0];
+    if (isAuthError(e)) {
+      return {
+        ok: false,
+        latencyMs,
+        authFailed: true,
+        reason: `etcd auth failed for user "${conn.username ?? ''}" (wrong password, user not created or auth not enabled yet?): ${detail}`,
+      };
+    }
     return {
       ok: false,
       latencyMs,
@@ -80,7 +95,8 @@ export async function clusterStatus(conn: EtcdConnection, timeoutMs = 1000): Pro
     list.members.map(async (m): Promise<MemberStatus> => {
       const base = { id: String(m.ID), name: m.name, clientUrls: m.clientURLs, reachable: false, isLeader: false };
       if (m.clientURLs.length === 0) return { ...base, error: 'not started' };
-      const one = new Etcd3({ hosts: m.clientURLs, dialTimeout: timeoutMs });
+      // TLS as the connection, but no user: Status needs none, and each login would be a raft write.
+      const one = new Etcd3({ credentials: conn.clientOptions.credentials, hosts: m.clientURLs, dialTimeout: timeoutMs });
       try {
         const s = await one.maintenance.status({ deadline: new Date(Date.now() + timeoutMs) });
         return {

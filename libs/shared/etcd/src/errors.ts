@@ -5,7 +5,15 @@
  * caller must find out by reading, e.g. the `sale:` key, never by blindly writing again).
  */
 import { isBrokenCircuitError } from 'cockatiel';
-import { GRPCDeadlineExceededError, GRPCUnavailableError, isRecoverableError } from 'etcd3';
+import {
+  EtcdAuthenticationFailedError,
+  EtcdInvalidAuthTokenError,
+  EtcdUserNotFoundError,
+  GRPCDeadlineExceededError,
+  GRPCUnauthenticatedError,
+  GRPCUnavailableError,
+  isRecoverableError,
+} from 'etcd3';
 
 /** The store is not answering (no member reachable, or no quorum): map to 503 naming etcd. */
 export class EtcdUnavailableError extends Error {
@@ -37,9 +45,27 @@ export function isNeverSentError(error: unknown): boolean {
   return isMemberUnreachableError(error);
 }
 
+/**
+ * True when etcd refused to authenticate us: wrong password, user not created yet, auth not yet
+ * enabled (etcd then refuses the token request), a token it no longer knows. Until the setup
+ * Job has run this is expected: the service stays unready and retries (etcd3 asks for a new
+ * token on the next call). Never applied, so never ambiguous.
+ */
+export function isAuthError(error: unknown): boolean {
+  if (
+    error instanceof EtcdAuthenticationFailedError ||
+    error instanceof EtcdInvalidAuthTokenError ||
+    error instanceof EtcdUserNotFoundError ||
+    error instanceof GRPCUnauthenticatedError
+  )
+    return true;
+  return error instanceof Error && /etcdserver: (authentication is not enabled|user name is empty|invalid auth token)/.test(error.message);
+}
+
 /** True for failures of availability (as opposed to a bad request or a failed compare). */
 export function isAvailabilityError(error: unknown): boolean {
   if (error instanceof EtcdUnavailableError) return true;
+  if (isAuthError(error)) return true;
   if (isBrokenCircuitError(error as Error)) return true;
   if (error instanceof GRPCDeadlineExceededError || error instanceof GRPCUnavailableError) return true;
   if (
@@ -53,6 +79,8 @@ export function isAvailabilityError(error: unknown): boolean {
 /** Wraps availability failures in EtcdUnavailableError; leaves every other error as it is. */
 export function toStoreError(error: unknown, operation: string): unknown {
   if (error instanceof EtcdUnavailableError || !isAvailabilityError(error)) return error;
+  if (isAuthError(error))
+    return new EtcdUnavailableError(`etcd auth failed during ${operation}: ${(error as Error).message}`, false, error);
   const ambiguous = !isNeverSentError(error);
   const reason = error instanceof GRPCDeadlineExceededError ? 'no answer before the deadline (quorum lost?)' : (error as Error).message;
   return new EtcdUnavailableError(`etcd unavailable during ${operation}: ${reason}`, ambiguous, error);

@@ -51,12 +51,30 @@ export class WatchedPrefix<T> {
 
   /** First load (failures are reported and retried by the periodic reload). */
   async start(): Promise<void> {
-    await this.reload('start').catch((e: unknown) => this.opts.onError?.(e as Error, 'initial load'));
+    await this.reload('start').catch((e: unknown) => {
+      this.opts.onError?.(e as Error, 'initial load');
+      this.retryInitialLoad(500);
+    });
     this.timer = setInterval(
       () => void this.reload('periodic').catch((e: unknown) => this.opts.onError?.(e as Error, 'reload')),
       this.opts.reloadMs ?? 300_000,
     );
     this.timer.unref();
+  }
+
+  /**
+   * etcd unreachable at start, or refusing our user until the auth setup Job has run (issue 15):
+   * load again soon, with growing pauses, rather than only at the next periodic reload.
+   */
+  private retryInitialLoad(pauseMs: number): void {
+    if (this.stopped || this.loaded) return;
+    setTimeout(() => {
+      if (this.stopped || this.loaded) return;
+      this.reload('start').catch((e: unknown) => {
+        this.opts.onError?.(e as Error, 'initial load');
+        this.retryInitialLoad(Math.min(10_000, pauseMs * 2));
+      });
+    }, pauseMs).unref();
   }
 
   async stop(): Promise<void> {

@@ -136,3 +136,19 @@ describe('derivedId', () => {
     expect(derivedId('ana', 'b\nc')).not.toBe(derivedId('ana\nb', 'c'));
   });
 });
+
+// Issue 15: the role table's grants follow ETCD_NAMESPACE (the client puts every key under it).
+describe('roleGrants', () => {
+  it('puts every grant under the namespace, read+write for owned prefixes, read for the rest', async () => {
+    const { roleGrants, NAMESPACES } = await import('./roles.js');
+    expect(roleGrants('orders', 'test-ns/')).toEqual(
+      expect.arrayContaining([
+        { prefix: 'test-ns/order:', permission: 'readwrite' },
+        { prefix: 'test-ns/svc:orders:', permission: 'readwrite' },
+        { prefix: `test-ns/${NAMESPACES.sale}`, permission: 'read' },
+      ]),
+    );
+    expect(roleGrants('orders', 'test-ns/').every((g) => g.prefix.startsWith('test-ns/'))).toBe(true);
+    expect(roleGrants('orders').map((g) => g.prefix)).not.toContain('sale:x');
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * Streams are created at start by every service that publishes or consumes, idempotently:
- * a missing stream is added, an existing one has its subjects brought up to date, and two
- * instances racing to create it both succeed.
+ * a missing stream is added, an existing one has its subjects and replicas (NATS_STREAM_REPLICAS,
+ * the NATS cluster size) brought up to date, and two instances racing to create it both succeed.
  */
 import {
   DiscardPolicy,
@@ -51,8 +51,19 @@ export async function ensureStream(
   const cfg = configOf(def, settings);
   try {
     const info = await jsm.streams.info(def.name);
-    if (sameSubjects(info.config.subjects ?? [], def.subjects) && info.config.duplicate_window === cfg.duplicate_window) return 'unchanged';
-    await jsm.streams.update(def.name, { ...info.config, subjects: def.subjects, duplicate_window: cfg.duplicate_window });
+    if (
+      sameSubjects(info.config.subjects ?? [], def.subjects) &&
+      info.config.duplicate_window === cfg.duplicate_window &&
+      info.config.num_replicas === cfg.num_replicas
+    )
+      return 'unchanged';
+    // JetStream moves a stream to more (or fewer) replicas in place when its config changes.
+    await jsm.streams.update(def.name, {
+      ...info.config,
+      subjects: def.subjects,
+      duplicate_window: cfg.duplicate_window,
+      num_replicas: cfg.num_replicas,
+    });
     return 'updated';
   } catch (e) {
     if (!isNotFound(e)) throw e;
@@ -65,6 +76,11 @@ export async function ensureStream(
     if (/already in use/i.test((e as Error).message)) return 'unchanged';
     throw e;
   }
+}
+
+/** Stream settings with `replicas` replicas (NATS_STREAM_REPLICAS). */
+export function streamSettings(replicas: number): StreamSettings {
+  return { ...DEFAULT_STREAM_SETTINGS, replicas };
 }
 
 export async function ensureStreams(nc: NatsConnection, defs: StreamDef[], settings = DEFAULT_STREAM_SETTINGS): Promise<void> {

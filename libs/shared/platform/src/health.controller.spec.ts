@@ -49,6 +49,14 @@ describe('readiness (issue 13.9)', () => {
     expect(r.body.message).toMatch(message);
   });
 
+  // Issue 15: a service whose etcd user is refused (setup Job not run yet, wrong password) is unready.
+  it("is 503 when etcd refuses this instance's user, naming etcd auth", async () => {
+    const etcd = { status: 'unavailable', authFailed: true, message: 'etcd auth failed for user "orders" (...): ...' } as const;
+    const r = await readyz({ started: true }, { etcd, nats: up });
+    expect(r.status).toBe(503);
+    expect(r.body.message).toMatch(/not ready: etcd auth failed for user "orders"/);
+  });
+
   it('/healthz touches no dependency', () => {
     const probe = { check: () => Promise.reject(new Error('must not be called')) } as unknown as DependencyProbe;
     expect(new HealthController(identity, new ReadinessState(), probe).healthz()).toEqual({

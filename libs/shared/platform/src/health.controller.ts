@@ -2,8 +2,10 @@
  * /healthz: the process is alive. It touches no dependency, so a store or NATS outage never gets
  * pods restarted in a loop.
  * /readyz: this instance can serve (issue 13.9): 200 when started, not draining and NATS answers;
- * else 503 with `message` saying why. etcd's state is in the body (and in /metrics) but never
- * makes the instance unready: with quorum lost the API answers its own JSON 503 naming etcd.
+ * else 503 with `message` saying why. etcd's state is in the body (and in /metrics) but an outage
+ * never makes the instance unready: with quorum lost the API answers its own JSON 503 naming etcd.
+ * etcd refusing this instance's user does (issue 15: the auth setup Job has not run yet, or a
+ * wrong password): no other instance is better off, but this one must not take traffic.
  */
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
@@ -29,7 +31,11 @@ export class HealthController {
   async readyz(@Res({ passthrough: true }) res: Response) {
     const { etcd, nats } = await this.probe.check();
     const process = this.readiness.process;
-    const reasons = [...(process === 'started' ? [] : [process]), ...(nats.status === 'up' ? [] : [nats.message ?? 'nats unavailable'])];
+    const reasons = [
+      ...(process === 'started' ? [] : [process]),
+      ...(nats.status === 'up' ? [] : [nats.message ?? 'nats unavailable']),
+      ...(etcd.authFailed ? [etcd.message ?? 'etcd auth failed'] : []),
+    ];
     res.status(reasons.length === 0 ? 200 : 503);
     return {
       status: reasons.length === 0 ? 'ok' : 'error',

@@ -12,3 +12,4 @@ export * from './outbox/outbox.js';
 export * from './outbox/outbox.relay.js';
 export * from './in-flight.js';
 export * from './rpc-server.js';
+export * from './start-up.js';

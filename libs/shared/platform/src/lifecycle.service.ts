@@ -19,7 +19,7 @@ import type { ClientProxy } from '@nestjs/microservices';
 import { STREAMS } from '@ticketcd/contracts';
 import { LeasedKey, type EtcdConnection } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
-import { ensureStreams, type NatsConnection } from '@ticketcd/messaging';
+import { ensureStreams, streamSettings, type NatsConnection } from '@ticketcd/messaging';
 import { PinoLogger } from 'nestjs-pino';
 import type { Server } from 'node:http';
 import os from 'node:os';
@@ -51,7 +51,7 @@ export class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await ensureStreams(this.nats, STREAMS);
+    await ensureStreams(this.nats, STREAMS, streamSettings(this.config.NATS_STREAM_REPLICAS));
     await this.consumers.startAll();
     const { service, instanceId } = this.identity;
     this.registration = new LeasedKey(

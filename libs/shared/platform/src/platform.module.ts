@@ -52,6 +52,8 @@ export class PlatformModule {
               endpoints: config.ETCD_ENDPOINTS,
               namespace: config.ETCD_NAMESPACE,
               deadlineMs: config.ETCD_DEADLINE_MS,
+              ...(config.ETCD_USERNAME ? { auth: { username: config.ETCD_USERNAME, password: config.ETCD_PASSWORD ?? '' } } : {}),
+              tls: { caFile: config.ETCD_TLS_CA_FILE, certFile: config.ETCD_TLS_CERT_FILE, keyFile: config.ETCD_TLS_KEY_FILE },
             }),
         },
         { provide: NATS, useFactory: () => connectNats({ servers: config.NATS_URL, name: `${identity.service}:${identity.instanceId}` }) },

@@ -6,9 +6,10 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { checkQuorum, type EtcdConnection } from '@ticketcd/etcd';
+import { prefixes } from '@ticketcd/keys';
 import { checkNats, type NatsConnection } from '@ticketcd/messaging';
 import { Metrics } from '@ticketcd/observability';
-import { ETCD, NATS } from './tokens.js';
+import { ETCD, NATS, SERVICE_IDENTITY, type ServiceIdentity } from './tokens.js';
 
 export const READINESS_TIMEOUT_MS = 1000;
 
@@ -33,6 +34,8 @@ export interface DependencyCheck {
   latencyMs?: number;
   revision?: number;
   rttMs?: number;
+  /** etcd refused this instance's user: unlike an outage, this makes the instance unready. */
+  authFailed?: boolean;
 }
 
 export interface DependencyStatus {
@@ -53,6 +56,7 @@ export class DependencyProbe {
     @Inject(ETCD) private readonly etcd: EtcdConnection,
     @Inject(NATS) private readonly nats: NatsConnection,
     @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
   ) {}
 
   check(): Promise<DependencyStatus> {
@@ -63,13 +67,16 @@ export class DependencyProbe {
   }
 
   private async run(): Promise<DependencyStatus> {
-    const [e, n] = await Promise.all([checkQuorum(this.etcd, READINESS_TIMEOUT_MS), checkNats(this.nats, READINESS_TIMEOUT_MS)]);
+    const [e, n] = await Promise.all([
+      checkQuorum(this.etcd, READINESS_TIMEOUT_MS, prefixes.svcOf(this.identity.service)),
+      checkNats(this.nats, READINESS_TIMEOUT_MS),
+    ]);
     this.metrics.ready.set({ dependency: 'etcd' }, e.ok ? 1 : 0);
     this.metrics.ready.set({ dependency: 'nats' }, n.ok ? 1 : 0);
     return {
       etcd: e.ok
         ? { status: 'up', latencyMs: e.latencyMs, revision: e.revision }
-        : { status: 'unavailable', message: e.reason, latencyMs: e.latencyMs },
+        : { status: 'unavailable', message: e.reason, latencyMs: e.latencyMs, ...(e.authFailed ? { authFailed: true } : {}) },
       nats: n.ok ? { status: 'up', rttMs: n.rttMs } : { status: 'unavailable', message: n.reason },
     };
   }

@@ -105,6 +105,8 @@ async function up() {
     services: values['no-services'] ? false : ALL_SERVICES,
     instances: parseInstances(values.instances),
     repoRoot,
+    // The admin page's scale control starts and drains instances through it (SCALER=local).
+    control: !values['no-services'],
   });
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -147,6 +149,7 @@ async function up() {
     `  etcd:        ${stack.etcd.endpoints.join(',')}`,
     `  NATS:        ${stack.nats.url}`,
     `  logs:        ${path.join(dir, 'logs')}`,
+    stack.gatewayUrl ? `  scaling:     from the admin page (${stack.gatewayUrl}/admin/cluster)` : '',
     '  status:      npm run stack:status',
     '  stop:        Ctrl-C here, or npm run stack:down',
     '',
@@ -156,7 +159,7 @@ async function up() {
   const reported = new Set<string>();
   setInterval(() => {
     for (const s of stack.services) {
-      if (!s.isRunning() && !reported.has(s.instanceId) && !stopping) {
+      if (!s.isRunning() && !reported.has(s.instanceId) && !stopping && !stack.isRetiring(s)) {
         reported.add(s.instanceId);
         process.stderr.write(`warning: ${s.instanceId} exited; see ${s.logFile}\n`);
       }

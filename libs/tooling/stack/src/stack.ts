@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { newControlToken, startControlServer, writeControlToken, type ControlServer } from './control-server.js';
 import { EtcdCluster } from './etcd-cluster.js';
 import { NatsServer } from './nats-server.js';
 import { isAlive, stopProcess } from './process.js';
@@ -23,7 +24,11 @@ export interface StackOptions {
   instances?: Record<string, number>;
   /** Extra environment for every service (e.g. ETCD_NAMESPACE, SVC_LEASE_TTL_S). */
   env?: Record<string, string>;
+  /** Extra environment for one service's instances, over `env` (e.g. its own ETCD_USERNAME). */
+  serviceEnv?: Record<string, Record<string, string>>;
   repoRoot: string;
+  /** Run the control server (port base+29) and give the gateway SCALER=local (issue 15.3). */
+  control?: boolean;
 }
 
 export interface StackState {
@@ -42,6 +47,10 @@ export class Stack {
   readonly etcd: EtcdCluster;
   readonly nats: NatsServer;
   readonly services: ServiceProcess[] = [];
+  /** Instances being drained by scale(): still tracked (ports, ids) until they are gone. */
+  private readonly retiring = new Set<ServiceProcess>();
+  private readonly controlToken = newControlToken();
+  private controlServer: ControlServer | null = null;
 
   constructor(readonly opts: StackOptions) {
     this.etcd = new EtcdCluster({ dir: path.join(opts.dir, 'etcd'), clientBasePort: opts.portBase, peerBasePort: opts.portBase + 10 });
@@ -52,14 +61,28 @@ export class Stack {
       for (let i = 0; i < count; i++) {
         const port = service === 'gateway' && i === 0 ? (opts.gatewayPort ?? opts.portBase + 30) : next++;
         this.services.push(
-          new ServiceProcess({ service, instance: i, port, env: this.serviceEnv() }, opts.repoRoot, path.join(opts.dir, 'logs')),
+          new ServiceProcess({ service, instance: i, port, env: this.envFor(service) }, opts.repoRoot, path.join(opts.dir, 'logs')),
         );
       }
     }
   }
 
-  serviceEnv(): Record<string, string> {
-    return { ETCD_ENDPOINTS: this.etcd.endpoints.join(','), NATS_URL: this.nats.url, ...this.opts.env };
+  serviceEnv(service?: string): Record<string, string> {
+    const own = service ? this.opts.serviceEnv?.[service] : undefined;
+    return { ETCD_ENDPOINTS: this.etcd.endpoints.join(','), NATS_URL: this.nats.url, ...this.opts.env, ...own };
+  }
+
+  /** The gateway's scaler settings when the control server runs; explicit `env` still wins. */
+  private envFor(service: string, extra: Record<string, string> = {}): Record<string, string> {
+    const scaler: Record<string, string> =
+      this.opts.control && service === 'gateway'
+        ? { SCALER: 'local', SCALER_LOCAL_URL: this.controlUrl, SCALER_LOCAL_TOKEN: this.controlToken }
+        : {};
+    return { ...scaler, ...this.serviceEnv(service), ...extra };
+  }
+
+  get controlUrl(): string {
+    return `http://127.0.0.1:${this.opts.portBase + 29}`;
   }
 
   get gatewayUrl(): string | null {
@@ -71,9 +94,10 @@ export class Stack {
     const used = new Set(this.services.map((s) => s.spec.port));
     let port = this.opts.portBase + 31;
     while (used.has(port)) port++;
-    const instance = this.services.filter((s) => s.spec.service === service).length;
+    // One past the highest in use, not the count: after a scale-down the count would reuse a live id.
+    const instance = Math.max(-1, ...this.services.filter((s) => s.spec.service === service).map((s) => s.spec.instance)) + 1;
     const sp = new ServiceProcess(
-      { service, instance, port, env: { ...this.serviceEnv(), ...env } },
+      { service, instance, port, env: this.envFor(service, env) },
       this.opts.repoRoot,
       path.join(this.opts.dir, 'logs'),
     );
@@ -89,6 +113,10 @@ export class Stack {
     this.writeState();
     await this.nats.start();
     this.writeState();
+    if (this.opts.control) {
+      writeControlToken(this.opts.dir, this.controlToken);
+      this.controlServer = await startControlServer(this, { port: this.opts.portBase + 29, token: this.controlToken });
+    }
     for (const s of this.services) s.start();
     this.writeState();
     await Promise.all(this.services.map((s) => s.waitReady(opts.waitReadyMs ?? 60_000)));
@@ -96,10 +124,52 @@ export class Stack {
 
   /** Services first (they deregister), then NATS, then etcd. */
   async stop(): Promise<void> {
+    await this.controlServer?.close();
+    this.controlServer = null;
     await Promise.all(this.services.map((s) => s.stop()));
     await this.nats.stop();
     await this.etcd.stop();
     fs.rmSync(path.join(this.opts.dir, STATE_FILE), { force: true });
+  }
+
+  /** Every service the launcher knows: one not started yet can be scaled up from 0. */
+  serviceNames(): readonly string[] {
+    return ALL_SERVICES;
+  }
+
+  /** Instances a service should have: started ones not being drained. */
+  desired(service: string): number {
+    return this.services.filter((s) => s.spec.service === service && !this.retiring.has(s)).length;
+  }
+
+  /** Being drained by scale(): its exit is expected, not a failure to report. */
+  isRetiring(s: ServiceProcess): boolean {
+    return this.retiring.has(s);
+  }
+
+  running(service: string): number {
+    return this.services.filter((s) => s.spec.service === service && !this.retiring.has(s) && s.isRunning()).length;
+  }
+
+  /**
+   * Starts instances (addInstance) or drains the newest ones with SIGTERM until `replicas` remain.
+   * Returns once they are started or signalled, not ready or gone: svc: keys show when they are.
+   */
+  async scale(service: string, replicas: number): Promise<void> {
+    if (!Number.isInteger(replicas) || replicas < 0) throw new Error(`replicas must be a whole number >= 0, got ${replicas}`);
+    while (this.desired(service) < replicas) await this.addInstance(service);
+    const newestFirst = this.services
+      .filter((s) => s.spec.service === service && !this.retiring.has(s))
+      .sort((a, b) => b.spec.instance - a.spec.instance);
+    for (const s of newestFirst.slice(0, Math.max(0, newestFirst.length - replicas))) {
+      this.retiring.add(s);
+      void s.stop().then(() => {
+        this.retiring.delete(s);
+        const i = this.services.indexOf(s);
+        if (i >= 0) this.services.splice(i, 1);
+        this.writeState();
+      });
+    }
   }
 
   state(): StackState {

@@ -6,6 +6,8 @@ import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppError } from '@ticketcd/contracts';
 import { CONFLICT, retryOnConflict } from '@ticketcd/etcd';
 import type { StaticListName } from '@ticketcd/keys';
+import { nowOrInBackground } from '@ticketcd/platform';
+import { PinoLogger } from 'nestjs-pino';
 import { StaticRepository } from './static.repository.js';
 
 export const DEFAULT_LISTS: Record<StaticListName, string[]> = {
@@ -22,10 +24,19 @@ export interface StaticLists {
 
 @Injectable()
 export class StaticService implements OnApplicationBootstrap {
-  constructor(private readonly repo: StaticRepository) {}
+  constructor(
+    private readonly repo: StaticRepository,
+    private readonly log: PinoLogger,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    for (const [name, values] of Object.entries(DEFAULT_LISTS)) await this.repo.seed(name as StaticListName, values);
+    await nowOrInBackground(
+      'seeding the static lists',
+      async () => {
+        for (const [name, values] of Object.entries(DEFAULT_LISTS)) await this.repo.seed(name as StaticListName, values);
+      },
+      this.log,
+    );
   }
 
   async lists(): Promise<StaticLists> {

@@ -31,7 +31,7 @@ const member = z.object({
   version: z.string().optional(),
   error: z.string().optional().describe('Why the member did not answer.'),
 });
-const instance = z.object({
+export const instance = z.object({
   service: z.string(),
   instanceId: z.string(),
   host: z.string().optional(),

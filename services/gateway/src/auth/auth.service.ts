@@ -3,7 +3,7 @@
  * (`session:<sha256>`), so a leaked store does not leak usable tokens.
  */
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { SERVICE_CONFIG } from '@ticketcd/platform';
+import { nowOrInBackground, SERVICE_CONFIG } from '@ticketcd/platform';
 import { PinoLogger } from 'nestjs-pino';
 import { createHash, randomBytes } from 'node:crypto';
 import type { GatewayConfig } from '../gateway.config.js';
@@ -43,18 +43,28 @@ export class AuthService implements OnModuleInit {
   async onModuleInit() {
     const { ADMIN_USERNAME: username, ADMIN_PASSWORD: password } = this.config;
     if (!username || !password) return;
-    const outcome = await this.accounts.ensureAdmin({
-      username,
-      name: 'Administrator',
-      email: '',
-      passwordHash: await hashPassword(password),
-      role: 'admin',
-      createdAt: new Date().toISOString(),
-    });
-    this.log.info({ username, outcome }, 'first admin');
+    const passwordHash = await hashPassword(password);
+    await nowOrInBackground(
+      'the first admin',
+      async () => {
+        const outcome = await this.accounts.ensureAdmin({
+          username,
+          name: 'Administrator',
+          email: '',
+          passwordHash,
+          role: 'admin',
+          createdAt: new Date().toISOString(),
+        });
+        this.log.info({ username, outcome }, 'first admin');
+      },
+      this.log,
+    );
   }
 
   async register(input: { username: string; password: string; name: string; email: string }): Promise<Me> {
+    // The first admin's name is reserved: while etcd keeps its creation waiting (auth not set up
+    // yet), registering it first must not make someone else's account the one ensureAdmin promotes.
+    if (input.username === this.config.ADMIN_USERNAME) throw ApiError.conflict(`username ${input.username} is taken`);
     const user = {
       username: input.username,
       name: input.name,

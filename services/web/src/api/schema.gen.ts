@@ -564,6 +564,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Services (admin): live instances, desired count, and whether an autoscaler owns the count
+         * @description Instances come from svc: keys; desired/running from the scaler (SCALER: kubernetes, local or none). A scaler that does not answer leaves desired null and says why in `scalerError`.
+         */
+        get: operations["Scaling_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/services/{service}/scale": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Scale a service (admin): set its desired instances (1 to 20)
+         * @description Answers once the scaler accepted the count; instances then start or drain (watch GET /api/admin/services). An HPA-managed service (SCALER_AUTOSCALED) is refused with 409: its autoscaler owns the count.
+         */
+        put: operations["Scaling_scale"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3133,6 +3173,180 @@ export interface operations {
                 };
             };
             /** @description etcd did not answer in time (`dependency: "etcd"`). Retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    Scaling_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The adapter in use (SCALER).
+                         * @enum {string}
+                         */
+                        scaler: "kubernetes" | "local" | "none";
+                        limits: {
+                            /** @enum {number} */
+                            min: 1;
+                            /** @enum {number} */
+                            max: 20;
+                        };
+                        services: {
+                            service: string;
+                            /** @description Live instances (svc: keys held by a lease). */
+                            instances: {
+                                service: string;
+                                instanceId: string;
+                                host?: string;
+                                pid?: number;
+                                httpPort?: number;
+                                startedAt?: string;
+                                version?: string;
+                            }[];
+                            /** @description Replicas asked for; null when the scaler does not know (SCALER=none, no Deployment). */
+                            desired: number | null;
+                            /** @description Instances the platform runs (running pods, or launcher processes); null when unknown. */
+                            running: number | null;
+                            /** @description A HorizontalPodAutoscaler owns the count: scale requests are refused with 409. */
+                            autoscaled: boolean;
+                            /** @description The autoscaler's range, when configured. */
+                            hpa?: {
+                                min: number;
+                                max: number;
+                            };
+                            /** @description A scale request can be made (a scaler is configured and the service is not autoscaled). */
+                            scalable: boolean;
+                        }[];
+                        /** @description Why desired counts are missing: the scaler did not answer (instances are still listed). */
+                        scalerError?: string;
+                    };
+                };
+            };
+            /** @description No session, or it expired: log in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Logged in, but not an admin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description etcd did not answer in time (`dependency: "etcd"`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    Scaling_scale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Desired instances, 1 to 20. */
+                    replicas: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        service: string;
+                        /** @description The count asked for; instances start or drain in the background (watch GET /api/admin/services). */
+                        desired: number;
+                    };
+                };
+            };
+            /** @description The body is not { "replicas": n } with n a whole number from 1 to 20. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No session, or it expired: log in. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Logged in, but not an admin. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such service (or, in Kubernetes, no Deployment for it). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The service is autoscaled (its HorizontalPodAutoscaler owns the count), or no scaler is configured (SCALER=none). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The scaler did not answer in time, or refused (`dependency`: "Kubernetes API" or "local stack launcher"); or etcd is down. */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -11,6 +11,7 @@ import { isApiError } from '../../api/client';
 import { plural } from '../../lib/format';
 import { REFRESH_MS, useAgeSeconds, useCluster, type Cluster } from './cluster/cluster-data';
 import { MemberTile } from './cluster/member-tile';
+import { useServicesScale } from './cluster/scale-control';
 import { ServicesPanel } from './cluster/services-panel';
 
 /** "no member answered" → "no member answered." (API messages have no final stop). */
@@ -75,6 +76,7 @@ function Summary({ c }: { c: Cluster }) {
 
 export default function ClusterPage() {
   const q = useCluster();
+  const scale = useServicesScale();
   const c = q.data;
   const failedRefresh = q.isError && !!c;
   const alarmsOf = (id: string) => c?.alarms.filter((a) => a.memberId === id).map((a) => a.alarm) ?? [];
@@ -128,7 +130,7 @@ export default function ClusterPage() {
             <h2 id="services-h" className="mb-3 text-xl font-semibold text-ink">
               Service instances
             </h2>
-            <ServicesPanel services={c.services} error={c.servicesError} now={q.dataUpdatedAt} />
+            <ServicesPanel services={c.services} error={c.servicesError} now={q.dataUpdatedAt} scale={scale.data} />
           </section>
         </div>
       )}

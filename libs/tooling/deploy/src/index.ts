@@ -1,0 +1,2 @@
+export * from './etcd-auth.js';
+export * from './roles-doc.js';
