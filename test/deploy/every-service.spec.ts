@@ -48,6 +48,15 @@ describe('every service is deployed', () => {
     expect(templates[`services.${service}.image.tag`]).toBe(`{{.IMAGE_TAG_${name}}}`);
   });
 
+  it('skaffold deploys helm/ticketcd with values-dev and without helm --wait (the auth hook runs after it)', () => {
+    const release = readYaml<{
+      deploy: { helm: { releases: { chartPath: string; valuesFiles: string[]; wait?: boolean }[] } };
+    }>('skaffold.yaml').deploy.helm.releases[0]!;
+    expect(release.chartPath).toBe('helm/ticketcd');
+    expect(release.valuesFiles).toEqual(['helm/ticketcd/values-dev.yaml']);
+    expect(release.wait ?? false).toBe(false);
+  });
+
   it('the tools image is a Dockerfile target and a skaffold artifact too', () => {
     expect(dockerfileTargets()).toContain('tools');
     const skaffold = readYaml<Skaffold>('skaffold.yaml');
