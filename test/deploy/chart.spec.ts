@@ -240,6 +240,11 @@ describe('helm/ticketcd', () => {
       get(prod, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution,
     ).toHaveLength(1);
     expect(get(prod, 'PodDisruptionBudget', 'ticketcd-etcd').spec.minAvailable).toBe(3);
+    // A replaced member joins the running cluster (docs/deploy.md): the bootstrap flag is a value.
+    const stateOf = (docs: Obj[]) =>
+      arg(get(docs, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.containers[0].args, '--initial-cluster-state');
+    expect(stateOf(defaults)).toBe('new');
+    expect(stateOf(render([], ['etcd.initialClusterState=existing']))).toBe('existing');
   });
 
   it('etcd client TLS: members serve https from the Secret; every etcd client gets the CA/cert/key files', () => {
