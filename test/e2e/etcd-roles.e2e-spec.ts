@@ -9,7 +9,7 @@
  */
 import { createEtcdConnection, type EtcdConnection } from '@ticketcd/etcd';
 import { NAMESPACES, prefixes, roleGrants, SERVICE_NAMES, type ServiceName } from '@ticketcd/keys';
-import { startPrivateStack, stopPrivateStack, waitFor, type Stack } from '@ticketcd/testing';
+import { ApiClient, startPrivateStack, stopPrivateStack, waitFor, type Stack } from '@ticketcd/testing';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -58,32 +58,10 @@ function runCli(args: string[], env: Record<string, string>) {
   );
 }
 
-/** Minimal JSON client with one session cookie. */
-class Http {
-  cookie = '';
-  constructor(readonly base: string) {}
-  async call(method: string, p: string, body?: unknown, headers: Record<string, string> = {}) {
-    const res = await fetch(this.base + p, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(this.cookie ? { cookie: this.cookie } : {}),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const set = res.headers.getSetCookie()[0];
-    if (set) this.cookie = set.split(';')[0]!;
-    const text = await res.text();
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- whatever JSON the API sent
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as any };
-  }
-  async signIn(username: string, pw = `${username}-password-long`) {
-    const r = await this.call('POST', '/api/auth/register', { username, password: pw, email: `${username}@example.com` });
-    expect([201, 409]).toContain(r.status);
-    expect((await this.call('POST', '/api/auth/login', { username, password: pw })).status).toBe(200);
-    return this;
+/** The shared test client, with the positional call this file reads best with. */
+class Http extends ApiClient {
+  call(method: string, p: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request(method, p, { body, headers });
   }
 }
 

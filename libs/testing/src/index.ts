@@ -7,3 +7,4 @@ export type { Stack, ServiceProcess } from '@ticketcd/stack';
 export * from './stack-clients.js';
 export * from './pipeline.js';
 export * from './chromium.js';
+export * from './api-client.js';
