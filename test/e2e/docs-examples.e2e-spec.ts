@@ -86,6 +86,8 @@ beforeAll(async () => {
   clients = await startStackWithClients({
     services: ALL_SERVICES,
     env: { ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password },
+    // As `npm run stack` does: the launcher's control server, so the admin can scale services.
+    control: true,
   });
   base = clients.stack.gatewayUrl!;
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketcd-readme-'));
@@ -209,6 +211,7 @@ describe('documented examples on a fresh stack', () => {
     const order = await send(user, 'POST /api/orders', '/api/orders', { eventId: id }, { 'Idempotency-Key': `${unique}-order` });
     expect(order).toMatchObject({ status: 'accepted', eventId: id });
     await send(user, 'PUT /api/me/subscriptions/{eventId}', `/api/me/subscriptions/${id}`);
+    await send(admin, 'PUT /api/admin/services/{service}/scale', '/api/admin/services/search-indexer/scale');
     // A request example added later must be added here too.
     expect([...examples.keys()].filter((k) => !sent.has(k))).toEqual([]);
   }, 120_000);

@@ -141,7 +141,8 @@ describe('etcd roles with auth on (issue 15)', () => {
     const lists = await waitFor(
       async () => {
         const body = (await admin.call('GET', '/api/static')).body;
-        return body?.locations?.length ? body : null;
+        // Three lists, three keys: wait for all of them (the first can show before the last).
+        return body?.locations?.length && body.eventTypes?.length && body.ticketTypes?.length ? body : null;
       },
       { timeoutMs: 20_000, what: 'the static lists seeded' },
     );
