@@ -31,11 +31,14 @@ export class EtcdUnavailableError extends Error {
 const NEVER_SENT = /No connection established|ECONNREFUSED|failed to connect|Name resolution failed|EHOSTUNREACH|ENOTFOUND/i;
 
 /**
- * True when the member itself could not be reached (refused, unresolvable): the one failure that
- * says something about that member. A deadline says nothing of the kind: during a leader election
+ * True when the member itself could not be reached (refused, unresolvable, no connection by the
+ * deadline): the one failure that says something about that member. A deadline says nothing of the kind: during a leader election
  * every member misses deadlines at once.
  */
 export function isMemberUnreachableError(error: unknown): boolean {
+  // grpc-js says where a call was when its deadline passed: still waiting for a connection to
+  // the member (a channel reconnecting after the member restarted) means it never left.
+  if (error instanceof GRPCDeadlineExceededError) return /Waiting for LB pick/.test(error.message);
   return error instanceof GRPCUnavailableError && NEVER_SENT.test(error.message);
 }
 

@@ -29,15 +29,19 @@ describe('retry guard (etcd3 would otherwise re-send a committed Txn)', () => {
     new GRPCUnavailableError('14 UNAVAILABLE: No connection established. Last error: connect ECONNREFUSED 127.0.0.1:2379');
   const dropped = () => new GRPCUnavailableError('14 UNAVAILABLE: Connection dropped');
   const deadline = () => new GRPCDeadlineExceededError('4 DEADLINE_EXCEEDED: Deadline exceeded');
+  // A channel still reconnecting to a restarted member when the deadline passed (seen in CI).
+  const unpicked = () => new GRPCDeadlineExceededError('4 DEADLINE_EXCEEDED: Deadline exceeded after 5.002s,Waiting for LB pick');
 
   it('classifies only provably unsent failures as retryable', () => {
     expect(isNeverSentError(refused())).toBe(true);
+    expect(isNeverSentError(unpicked())).toBe(true);
     expect(isNeverSentError(dropped())).toBe(false);
     expect(isNeverSentError(deadline())).toBe(false);
   });
 
   it.each([
     ['after a refused connection', refused, 3],
+    ['after a deadline spent waiting for a connection', unpicked, 3],
     ['after a deadline (may have committed)', deadline, 1],
     ['after a dropped connection (may have committed)', dropped, 1],
   ])('the client policy sends %s this many times in all', async (_label, make, expectedCalls) => {
