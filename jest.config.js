@@ -21,9 +21,10 @@ const swc = [
 
 const moduleNameMapper = {
   '^@ticketcd/(keys|config|contracts|etcd|messaging|observability|platform)$': '<rootDir>/libs/shared/$1/src/index.ts',
-  '^@ticketcd/(stack|deploy)$': '<rootDir>/libs/tooling/$1/src/index.ts',
+  '^@ticketcd/(stack|deploy|ticketctl)$': '<rootDir>/libs/tooling/$1/src/index.ts',
   '^@ticketcd/inventory-core$': '<rootDir>/libs/inventory/core/src/index.ts',
   '^@ticketcd/search-text$': '<rootDir>/libs/search/text/src/index.ts',
+  '^@ticketcd/notifier-core$': '<rootDir>/libs/notifier/core/src/index.ts',
   '^@ticketcd/testing$': '<rootDir>/libs/testing/src/index.ts',
   '^(\\.{1,2}/.*)\\.js$': '$1',
 };

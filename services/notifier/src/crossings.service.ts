@@ -8,7 +8,7 @@ import { Injectable } from '@nestjs/common';
 import { chunk, CONFLICT, retryOnConflict } from '@ticketcd/etcd';
 import { OutboxRelay } from '@ticketcd/platform';
 import { PinoLogger } from 'nestjs-pino';
-import { applyTransition, transitionOf } from './subscriptions/subscription.js';
+import { applyTransition, transitionOf } from '@ticketcd/notifier-core';
 import { SubscriptionsRepository, type SubscriptionWrite } from './subscriptions/subscriptions.repository.js';
 import { SubscriptionsService } from './subscriptions/subscriptions.service.js';
 

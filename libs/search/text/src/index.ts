@@ -1,1 +1,2 @@
 export * from './tokenizer.js';
+export * from './postings.js';

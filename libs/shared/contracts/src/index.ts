@@ -6,3 +6,5 @@ export * from './rpc.js';
 export * from './headers.js';
 export * from './records.js';
 export * from './listing.js';
+export * from './order-claim.js';
+export * from './order-id.js';

@@ -5,6 +5,22 @@
 import { z } from 'zod';
 import { cents, eventFields, id, orderLine, slug, soldLine, username } from './schemas.js';
 
+/** Account roles: an admin may also manage the catalog and see the cluster. */
+export const ROLES = ['user', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** `user:<username>`: written by the gateway (sign-up, first admin) and by ticketctl populate. */
+export const userRecord = z.object({
+  username: z.string(),
+  name: z.string(),
+  email: z.string(),
+  /** scrypt, see @ticketcd/platform's hashPassword. */
+  passwordHash: z.string(),
+  role: z.enum(ROLES),
+  createdAt: z.string(),
+});
+export type UserRecord = z.infer<typeof userRecord>;
+
 /** `event:<eventId>`: written by catalog; inventory reads maxPerOrder. */
 export const eventRecord = eventFields.extend({
   version: z.number().int().positive(),

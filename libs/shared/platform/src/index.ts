@@ -13,3 +13,4 @@ export * from './outbox/outbox.relay.js';
 export * from './in-flight.js';
 export * from './rpc-server.js';
 export * from './start-up.js';
+export * from './password.js';

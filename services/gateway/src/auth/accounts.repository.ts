@@ -3,20 +3,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFLICT, createOnce, retryOnConflict, toStoreError, type EtcdConnection } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
 import { ETCD } from '@ticketcd/platform';
+import { ROLES, userRecord, type Role, type UserRecord } from '@ticketcd/contracts';
+
+export type { Role, UserRecord };
 import { z } from 'zod';
-
-export const ROLES = ['user', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-
-const userRecord = z.object({
-  username: z.string(),
-  name: z.string(),
-  email: z.string(),
-  passwordHash: z.string(),
-  role: z.enum(ROLES),
-  createdAt: z.string(),
-});
-export type UserRecord = z.infer<typeof userRecord>;
 
 const sessionRecord = z.object({
   username: z.string(),

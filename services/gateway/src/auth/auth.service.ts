@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { GatewayConfig } from '../gateway.config.js';
 import { ApiError } from '../http/api-error.js';
 import { AccountsRepository, type Role, type SessionRecord } from './accounts.repository.js';
-import { DUMMY_HASH, hashPassword, verifyPassword } from './password.js';
+import { DUMMY_HASH, hashPassword, verifyPassword } from '@ticketcd/platform';
 
 export interface Principal {
   username: string;

@@ -9,7 +9,7 @@ import { eventRecord, ticketRecord, type EventEnvelope } from '@ticketcd/contrac
 import { guardedWrite, scanPrefix, toStoreError, unconditionalTxn, type EtcdConnection, type KeyGuard, type WriteOp } from '@ticketcd/etcd';
 import { keys, prefixes } from '@ticketcd/keys';
 import { ETCD, outboxPut } from '@ticketcd/platform';
-import { alertRecord, subscriptionRecord, type Alert, type Subscription } from './subscription.js';
+import { alertRecord, subscriptionRecord, type Alert, type Subscription } from '@ticketcd/notifier-core';
 
 export interface Stored<T> {
   value: T;

@@ -8,7 +8,7 @@ import { CONFLICT, retryOnConflict } from '@ticketcd/etcd';
 import { JetStreamPublisher } from '@ticketcd/messaging';
 import { OutboxRelay } from '@ticketcd/platform';
 import { ulid } from 'ulid';
-import { putSubscription, type Alert, type Subscription } from './subscription.js';
+import { putSubscription, type Alert, type Subscription } from '@ticketcd/notifier-core';
 import { SubscriptionsRepository } from './subscriptions.repository.js';
 
 const MAX_ATTEMPTS = 20;

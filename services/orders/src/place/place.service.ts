@@ -10,8 +10,7 @@ import { GroupCommitter, resendGuarded, type Queued } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
 import { RpcClient } from '@ticketcd/messaging';
 import { currentDeadline } from '@ticketcd/observability';
-import { claimOf, keyReused, sameOrder } from './order-claim.js';
-import { deriveOrderId } from './order-id.js';
+import { claimOf, deriveOrderId, keyReused, sameOrder } from '@ticketcd/contracts';
 import { PlaceRepository, type ClaimRequest } from './place.repository.js';
 
 /**

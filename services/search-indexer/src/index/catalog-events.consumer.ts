@@ -9,7 +9,7 @@ import { ConsumerRegistry } from '@ticketcd/platform';
 import { PinoLogger } from 'nestjs-pino';
 import { SEARCH_CONFIG, type SearchConfig } from '../search.config.js';
 import { IndexerService } from './indexer.service.js';
-import { canonicalFields, type IndexChange } from './postings.js';
+import { canonicalFields, type IndexChange } from '@ticketcd/search-text';
 
 export const SEARCH_DURABLE = 'search-indexer-catalog';
 

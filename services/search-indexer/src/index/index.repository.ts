@@ -13,7 +13,7 @@ import {
 } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { ETCD } from '@ticketcd/platform';
-import { decodeMeta, type IndexMeta } from './postings.js';
+import { decodeMeta, type IndexMeta } from '@ticketcd/search-text';
 
 export interface StoredMeta {
   meta: IndexMeta;

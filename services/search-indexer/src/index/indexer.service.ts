@@ -20,7 +20,7 @@ import {
   type IndexMeta,
   type Plan,
   type Postings,
-} from './postings.js';
+} from '@ticketcd/search-text';
 
 const MAX_ATTEMPTS = 50;
 const MAX_LISTED = 1000;

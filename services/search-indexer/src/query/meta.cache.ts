@@ -9,7 +9,7 @@ import { WatchedPrefix, type EtcdConnection } from '@ticketcd/etcd';
 import { parseKey, prefixes } from '@ticketcd/keys';
 import { ETCD } from '@ticketcd/platform';
 import { PinoLogger } from 'nestjs-pino';
-import { decodeMeta } from '../index/postings.js';
+import { decodeMeta } from '@ticketcd/search-text';
 
 export interface IndexedEvent {
   version: number;

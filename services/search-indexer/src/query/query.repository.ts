@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { chunk, localKey, toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
 import { ETCD } from '@ticketcd/platform';
-import { decodeMeta, type IndexMeta } from '../index/postings.js';
+import { decodeMeta, type IndexMeta } from '@ticketcd/search-text';
 
 export interface RawKv {
   key: string;

@@ -1,5 +1,5 @@
 import { keys } from '@ticketcd/keys';
-import { IN_DESCRIPTION, IN_NAME } from '../index/postings.js';
+import { IN_DESCRIPTION, IN_NAME } from '@ticketcd/search-text';
 import { compareRank, decodeCursor, encodeCursor, hitsOf, intersect, passesFilters, rangesOf, rankKey } from './ranking.js';
 
 const A = '01JD6Z3M4X1V2B3N4M5K6J7H8A';

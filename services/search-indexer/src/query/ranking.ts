@@ -6,7 +6,7 @@
  */
 import { compareListingKeys, isListingKey, listingKey, type ListingKey } from '@ticketcd/contracts';
 import { parseKey, prefixes } from '@ticketcd/keys';
-import { IN_NAME } from '../index/postings.js';
+import { IN_NAME } from '@ticketcd/search-text';
 
 export interface QueryPlan {
   /** Whole words: each must match exactly. */

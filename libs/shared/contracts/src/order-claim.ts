@@ -2,7 +2,8 @@
  * What an idempotency key names: one order, i.e. one event and its lines. Pure, so the rule
  * "a repeat is the same order only if event and lines match" is unit tested here.
  */
-import { AppError, type OrderClaimRecord } from '@ticketcd/contracts';
+import { AppError } from './errors.js';
+import type { OrderClaimRecord } from './records.js';
 
 type Lines = { type: string; quantity: number }[];
 

@@ -12,7 +12,7 @@
 import type { EventFields } from '@ticketcd/contracts';
 import { chunk, MAX_TXN_OPS, type WriteOp } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
-import { terms } from '@ticketcd/search-text';
+import { terms } from './tokenizer.js';
 
 /** posting key -> value */
 export type Postings = Record<string, string>;

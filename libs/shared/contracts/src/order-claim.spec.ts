@@ -1,5 +1,5 @@
 /** Invariant 3 / issue 13 point 1: an idempotency key names one order, its event and lines. */
-import { AppError } from '@ticketcd/contracts';
+import { AppError } from './errors.js';
 import { claimOf, keyReused, normaliseLines, sameOrder } from './order-claim.js';
 
 const A = '01JDQ3Z6X8M2N4P6R8T0V2W4Y6';
