@@ -16,6 +16,7 @@ const program = new Command('ticketctl')
   .option('--nats <url>', 'NATS URL (default: $NATS_URL, the config file, or the local stack)')
   .option('--stack-dir <dir>', 'the local stack directory whose endpoints are the default', '.stack')
   .option('--config-file <file>', 'YAML file with etcd.endpoints and nats.url (or $TICKETCTL_CONFIG)')
+  .option('--namespace <prefix>', "key prefix the data lives under, like the services' ETCD_NAMESPACE (default: $ETCD_NAMESPACE or none)")
   .showHelpAfterError()
   .exitOverride();
 

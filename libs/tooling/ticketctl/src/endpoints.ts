@@ -15,7 +15,8 @@ export interface GlobalOptions {
   nats?: string;
   stackDir?: string;
   configFile?: string;
-  json?: boolean;
+  /** Key prefix every key lives under (the services' ETCD_NAMESPACE; tests use one each). */
+  namespace?: string;
 }
 
 export interface Endpoints {
@@ -23,6 +24,7 @@ export interface Endpoints {
   nats: string;
   /** Where they came from, for messages. */
   source: string;
+  namespace: string;
   auth?: { username: string; password: string };
   tls?: { caFile?: string; certFile?: string; keyFile?: string };
 }
@@ -86,10 +88,13 @@ export function resolveEndpoints(opts: GlobalOptions, env: NodeJS.ProcessEnv = p
     [state?.natsUrl, 'the local stack'],
     [LOCAL_NATS, 'the local stack defaults'],
   );
-  return { etcd, nats, source: etcdFrom === natsFrom ? etcdFrom : `${etcdFrom} / ${natsFrom}`, auth, tls };
+  const namespace = opts.namespace ?? env.ETCD_NAMESPACE ?? '';
+  if (!/^[A-Za-z0-9_.:-]*$/.test(namespace))
+    throw new Error(`--namespace may contain only A-Z a-z 0-9 _ . : - (got ${JSON.stringify(namespace)})`);
+  return { etcd, nats, source: etcdFrom === natsFrom ? etcdFrom : `${etcdFrom} / ${natsFrom}`, namespace, auth, tls };
 }
 
 /** An etcd connection with a deadline on every call (a lost quorum answers, it never hangs). */
 export function connect(ep: Endpoints, deadlineMs = 5000): EtcdConnection {
-  return createEtcdConnection({ endpoints: ep.etcd, deadlineMs, auth: ep.auth, tls: ep.tls });
+  return createEtcdConnection({ endpoints: ep.etcd, namespace: ep.namespace || undefined, deadlineMs, auth: ep.auth, tls: ep.tls });
 }
