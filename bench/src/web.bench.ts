@@ -10,10 +10,7 @@
  * Prints p50/p95 per cell and the ratio to (a). The UI brief's target: home usable within 2 s.
  *   npm run bench:web [-- --loads 15 --no-load]   (--no-load: no background purchases, a quiet stack)
  */
-import { RpcClient } from '@ticketcd/messaging';
-import { seedDemoData } from '@ticketcd/stack';
-import { launchChromium, startPrivateStack, stopPrivateStack } from '@ticketcd/testing';
-import { ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { launchChromium, seedDemo, startPrivateStack, stopPrivateStack } from '@ticketcd/testing';
 import { parseArgs } from 'node:util';
 import type { BrowserContext } from 'playwright-core';
 import { fmt, percentile } from './measure.js';
@@ -30,9 +27,7 @@ const stack = await startPrivateStack({
 const base = stack.gatewayUrl!;
 let stopLoad = false;
 try {
-  const proxy = ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: [stack.nats.url], name: 'bench-web-seed' } });
-  await seedDemoData(new RpcClient(proxy, 30_000), { events: 24 });
-  await proxy.close();
+  await seedDemo({ etcd: stack.etcd.endpoints, nats: stack.nats.url }, stack.opts.dir);
   const events = (await (await fetch(`${base}/api/events?limit=24`)).json()) as { items: { eventId: string }[] };
   const eventIds = events.items.map((e) => e.eventId);
 

@@ -8,3 +8,4 @@ export * from './stack-clients.js';
 export * from './pipeline.js';
 export * from './chromium.js';
 export * from './api-client.js';
+export * from './ticketctl.js';

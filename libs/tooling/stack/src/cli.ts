@@ -1,6 +1,6 @@
 /**
  * `npm run stack` (up), `npm run stack:down`, `npm run stack:status`.
- *   up     [--instances inventory=2,orders=3] [--no-services] [--fresh] [--gateway-port 8080] [--seed 24]
+ *   up     [--instances inventory=2,orders=3] [--no-services] [--fresh] [--gateway-port 8080] [--data data/demo.yaml|none] [--seed 1]
  *   down   stop everything `up` started (also from another terminal)
  *   status members, leader, raft term/index, live service instances
  *   reconcile [--fix]  recompute sales stats from the counted sale: records and print the differences
@@ -27,7 +27,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isAlive } from './process.js';
-import { DEMO_EVENTS, seedDemoData } from './seed.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { ALL_SERVICES } from './services.js';
 import { readState, Stack, stopFromState } from './stack.js';
 
@@ -47,7 +48,8 @@ const { positionals, values } = parseArgs({
     fresh: { type: 'boolean', default: false },
     fix: { type: 'boolean', default: false },
     'dry-run': { type: 'boolean', default: false },
-    seed: { type: 'string', default: String(DEMO_EVENTS) },
+    data: { type: 'string', default: path.join(repoRoot, 'data', 'demo.yaml') },
+    seed: { type: 'string', default: '1' },
     durable: { type: 'string' },
     service: { type: 'string' },
     all: { type: 'boolean', default: false },
@@ -127,23 +129,11 @@ async function up() {
     await stack.stop();
     process.exit(1);
   }
-  let seeded = 0;
-  if (stack.services.some((s) => s.spec.service === 'catalog') && Number(values.seed) > 0) {
-    const proxy = ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: [stack.nats.url], name: 'stack-seed' } });
-    try {
-      seeded = await seedDemoData(new RpcClient(proxy, 30_000), { events: Number(values.seed) });
-    } catch (e) {
-      process.stderr.write(`warning: seeding demo data failed: ${(e as Error).message}\n`);
-    } finally {
-      await proxy.close();
-    }
-  }
+  const seeded = stack.services.some((s) => s.spec.service === 'catalog') && values.data !== 'none' ? await seed(stack) : null;
   const lines = [
     '',
     'TickETCD is running.',
-    seeded > 0
-      ? `  seeded:      ${seeded} demo events (an empty catalog only; --seed 0 to skip)`
-      : '  data:        kept from the last run (--fresh to start empty)',
+    seeded ?? '  data:        not seeded (--data none)',
     stack.gatewayUrl ? `  UI and API:  ${stack.gatewayUrl}/   (API docs: ${stack.gatewayUrl}/api/docs)` : '  (no services started)',
     stack.gatewayUrl ? `  admin:       ${admin.username} / ${admin.password}${admin.file ? `   (kept in ${admin.file})` : ''}` : '',
     `  etcd:        ${stack.etcd.endpoints.join(',')}`,
@@ -165,6 +155,55 @@ async function up() {
       }
     }
   }, 2000);
+}
+
+/**
+ * Demo data through `ticketctl populate` (its own process: the stack lib does not import the
+ * tool). Idempotent: a restart with the same --data and --seed creates nothing new.
+ */
+async function seed(stack: Stack): Promise<string> {
+  const seedNo = Number(values.seed);
+  if (!Number.isInteger(seedNo) || seedNo < 0) fail(`--seed must be a whole number >= 0, got "${values.seed}"`);
+  const dataFile = path.resolve(values.data);
+  if (!fs.existsSync(dataFile)) fail(`--data ${values.data}: no such file (or --data none to skip seeding)`);
+  const credentials = path.join(dir, 'credentials.csv');
+  const cli = path.join(repoRoot, 'libs/tooling/ticketctl/dist/cli.js');
+  process.stdout.write(`seeding ${path.relative(process.cwd(), dataFile)} (seed ${seedNo}) with ticketctl populate…\n`);
+  try {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        cli,
+        '--etcd',
+        stack.etcd.endpoints.join(','),
+        '--nats',
+        stack.nats.url,
+        'populate',
+        '--config',
+        dataFile,
+        '--seed',
+        String(seedNo),
+      ].concat(['--credentials', credentials, '--wait', '60', '--json']),
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
+    const report = JSON.parse(stdout) as {
+      keys: number;
+      ms: number;
+      phases: { phase: string; created: number }[];
+      credentialsFile: string | null;
+    };
+    const created = (phase: string) => report.phases.find((p) => p.phase === phase)?.created ?? 0;
+    if (report.keys === 0) return `  data:        ${path.basename(dataFile)} (seed ${seedNo}) already loaded (--fresh to start empty)`;
+    const sample = fs.existsSync(credentials) ? fs.readFileSync(credentials, 'utf8').split('\n')[1]?.split(',') : undefined;
+    return (
+      `  seeded:      ${created('users')} users, ${created('events')} events, ${created('purchases')} sales from ${path.basename(dataFile)} (seed ${seedNo}) in ${(report.ms / 1000).toFixed(1)} s\n` +
+      (report.credentialsFile ? `  accounts:    passwords in ${credentials}${sample ? ` (e.g. ${sample[0]} / ${sample[1]})` : ''}` : '')
+    );
+  } catch (e) {
+    const err = e as Error & { stderr?: string };
+    process.stderr.write(`warning: seeding failed: ${(err.stderr || err.message).trim()}\n`);
+    return '  data:        seeding failed (see above); the stack runs without demo data';
+  }
 }
 
 async function down() {

@@ -5,5 +5,4 @@ export * from './etcd-cluster.js';
 export * from './nats-server.js';
 export * from './services.js';
 export * from './stack.js';
-export * from './seed.js';
 export * from './control-server.js';
