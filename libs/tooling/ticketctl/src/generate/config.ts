@@ -222,7 +222,7 @@ export function formatIssues(error: z.ZodError): string[] {
 
 /** Validate an already parsed config object (e.g. from a test). Throws DataConfigError. */
 export function parseDataConfig(raw: unknown, source = 'config'): DataConfig {
-  const r = dataConfigSchema.safeParse(raw ?? {});
+  const r = dataConfigSchema.safeParse(raw ?? {}, { reportInput: true });
   if (!r.success) throw new DataConfigError(source, formatIssues(r.error));
   return r.data;
 }
