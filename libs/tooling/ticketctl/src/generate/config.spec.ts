@@ -72,7 +72,9 @@ describe('data config', () => {
     ]);
     expect(issuesOf({ ...minimal, notifications: { limit: { min: 0 } } })).toEqual(['notifications.limit.min: must be >= 1']);
     expect(issuesOf({ ...minimal, events: { count: 1, maxPerOrder: [2, 101] } })).toEqual(['events.maxPerOrder[1]: must be <= 100']);
-    expect(issuesOf({ ...minimal, events: { count: 1, dates: { from: 'next week' } } })[0]).toMatch(/^events\.dates\.from: must be an ISO date/);
+    expect(issuesOf({ ...minimal, events: { count: 1, dates: { from: 'next week' } } })[0]).toMatch(
+      /^events\.dates\.from: must be an ISO date/,
+    );
     expect(issuesOf({ ...minimal, locations: 'lisbon' })).toEqual(['locations: must be a list']);
   });
 

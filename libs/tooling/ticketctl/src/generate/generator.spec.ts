@@ -120,7 +120,11 @@ function problemsOf(d: Dataset): string[] {
     idempotencyKeys.add(p.idempotencyKey);
     const types = p.lines.map((l) => l.type);
     check(new Set(types).size === types.length, `${what}: repeated type`);
-    for (const t of types) check(e.tickets.some((x) => x.type === t), `${what}: type ${t} not sold by the event`);
+    for (const t of types)
+      check(
+        e.tickets.some((x) => x.type === t),
+        `${what}: type ${t} not sold by the event`,
+      );
     const total = p.lines.reduce((n, l) => n + l.quantity, 0);
     check(total <= e.fields.maxPerOrder, `${what}: ${total} tickets > maxPerOrder ${e.fields.maxPerOrder}`);
     const orderId = deriveOrderId(p.username, p.idempotencyKey);
@@ -212,7 +216,11 @@ describe('generateDataset', () => {
     expect(noEvents.favourites.concat(noEvents.subscriptions)).toEqual([]);
     expect(noEvents.purchases).toEqual([]);
     // More favourites wanted than events exist: capped, still distinct.
-    const one = parseDataConfig({ users: { count: 50 }, events: { count: 1 }, favourites: { probability: 1, perUser: { min: 5, max: 5 } } });
+    const one = parseDataConfig({
+      users: { count: 50 },
+      events: { count: 1 },
+      favourites: { probability: 1, perUser: { min: 5, max: 5 } },
+    });
     const d = generateDataset(one, 1, ANCHOR);
     expect(d.favourites.length).toBe(50);
     checkDataset(d);

@@ -14,7 +14,10 @@ export function resolveSeed(flag: string | undefined, config: DataConfig): numbe
 /** The anchor as an ISO date-time. */
 export function resolveAnchor(flag: string | undefined, config: DataConfig, now = Date.now()): string {
   if (flag !== undefined && !anchorSpec.safeParse(flag).success) {
-    throw new CliError(`--anchor: must be an ISO date like 2027-01-31 or date-time like 2027-01-31T00:00:00Z (got ${JSON.stringify(flag)})`, 2);
+    throw new CliError(
+      `--anchor: must be an ISO date like 2027-01-31 or date-time like 2027-01-31T00:00:00Z (got ${JSON.stringify(flag)})`,
+      2,
+    );
   }
   const spec = flag ?? config.anchor;
   return spec === undefined ? todayUtcMidnight(now) : new Date(anchorMs(spec)).toISOString();
