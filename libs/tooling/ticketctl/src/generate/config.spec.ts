@@ -134,6 +134,12 @@ describe('data config', () => {
     ]);
   });
 
+  it('reads unquoted YAML dates and relative dates as written', () => {
+    const c = parseDataConfigYaml('anchor: 2027-01-01\nusers: {count: 1}\nevents: {count: 1, dates: {from: +7d, to: 2027-03-01}}\n');
+    expect(c.anchor).toBe('2027-01-01');
+    expect(c.events.dates).toEqual({ from: '+7d', to: '2027-03-01' });
+  });
+
   it('reports YAML syntax errors and a non-mapping document', () => {
     expect(() => parseDataConfigYaml('users: [count: 1', 'x.yaml')).toThrow(/invalid data config x\.yaml:\n {2}YAML: /);
     expect(() => parseDataConfigYaml('- 1\n- 2\n', 'x.yaml')).toThrow(/\(config\): must be a mapping/);
