@@ -7,7 +7,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import fs from 'node:fs';
 import { DATASET_VERSION, type Dataset } from '../dataset.js';
 import { connect, resolveEndpoints, type GlobalOptions } from '../endpoints.js';
-import { generateDataset, loadDataConfig } from '../generate/index.js';
+import { generateDataset, loadDataConfig, resolveAnchor, resolveSeed } from '../generate/index.js';
 import { CliError, printJson, table } from '../output.js';
 import { plannedKeys } from '../populate/plan.js';
 import { Populate, type PopulateReport } from '../populate/populate.service.js';
@@ -16,7 +16,7 @@ import { Progress } from '../populate/progress.js';
 interface PopulateFlags {
   config?: string;
   in?: string;
-  seed?: number;
+  seed?: string;
   anchor?: string;
   dryRun?: boolean;
   keys?: boolean;
@@ -39,7 +39,7 @@ export function loadDataset(flags: Pick<PopulateFlags, 'config' | 'in' | 'seed' 
   if (!flags.config === !flags.in) throw new CliError('give exactly one of --config <data.yaml> or --in <dataset.json>');
   if (flags.config) {
     const config = loadDataConfig(flags.config);
-    return generateDataset(config, flags.seed ?? config.seed ?? 1, flags.anchor);
+    return generateDataset(config, resolveSeed(flags.seed, config), resolveAnchor(flags.anchor, config));
   }
   let d: Dataset;
   try {
@@ -57,7 +57,7 @@ export function registerPopulate(program: Command): void {
     .command('populate')
     .description('load generated data into etcd: batched, idempotent, purchases through the inventory engine')
     .option('--config <file>', 'data config (YAML) to generate from, like `ticketctl generate`')
-    .option('--seed <n>', 'random seed (overrides the config)', int(0, 2 ** 31 - 1))
+    .option('--seed <n>', 'random seed (overrides the config)')
     .option('--anchor <iso>', 'base time of relative dates (default: today 00:00 UTC)')
     .option('--in <file>', 'a dataset written by `ticketctl generate --out`')
     .option('--dry-run', 'write nothing: print what would be created')
