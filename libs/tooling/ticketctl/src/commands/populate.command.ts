@@ -35,10 +35,10 @@ const int = (min: number, max: number) => (v: string) => {
   return n;
 };
 
-export function loadDataset(flags: Pick<PopulateFlags, 'config' | 'in' | 'seed' | 'anchor'>): Dataset {
+export async function loadDataset(flags: Pick<PopulateFlags, 'config' | 'in' | 'seed' | 'anchor'>): Promise<Dataset> {
   if (!flags.config === !flags.in) throw new CliError('give exactly one of --config <data.yaml> or --in <dataset.json>');
   if (flags.config) {
-    const config = loadDataConfig(flags.config);
+    const config = await loadDataConfig(flags.config);
     return generateDataset(config, resolveSeed(flags.seed, config), resolveAnchor(flags.anchor, config));
   }
   let d: Dataset;
@@ -71,7 +71,7 @@ export function registerPopulate(program: Command): void {
     .option('--quiet', 'no progress output')
     .action(async (flags: PopulateFlags, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const dataset = loadDataset(flags);
+      const dataset = await loadDataset(flags);
       if (flags.keys && !flags.dryRun) throw new CliError('--keys goes with --dry-run');
       if (flags.dryRun && flags.keys) {
         process.stdout.write(plannedKeys(dataset).join('\n') + '\n');
