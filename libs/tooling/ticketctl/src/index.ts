@@ -1,2 +1,5 @@
 export * from './dataset.js';
 export * from './endpoints.js';
+export * from './generate/index.js';
+export * from './populate/plan.js';
+export { passwordPool } from './populate/passwords.js';
