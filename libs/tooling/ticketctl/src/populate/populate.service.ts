@@ -76,12 +76,18 @@ export class Populate {
 
   async run(d: Dataset): Promise<PopulateReport> {
     const started = Date.now();
+    // Events (and lists) first: subscriptions are decided against their stock, and sales need
+    // them. Subscriptions before any sale, so every sale's stock change is news to them. Then
+    // accounts, favourites and sales side by side: they touch different keys, and the sales'
+    // round trips (two per batch of an event) leave etcd room for the bulk Txns.
     await this.staticLists(d);
-    const credentials = await this.users(d);
     await this.events(d);
-    await this.bulk('favourites', favouriteUnits(d, d.anchor), prefixes.favourites());
     await this.subscriptions(d);
-    const sales = await this.purchases(d);
+    const [credentials, , sales] = await Promise.all([
+      this.users(d),
+      this.bulk('favourites', favouriteUnits(d, d.anchor), prefixes.favourites()),
+      this.purchases(d),
+    ]);
     const keysWritten = this.phases.reduce((n, p) => n + p.keys, 0);
     const ms = Date.now() - started;
     const background = this.opts.dryRun

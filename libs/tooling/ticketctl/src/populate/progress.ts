@@ -10,6 +10,10 @@ export interface PhaseProgress {
 }
 
 export class Progress {
+  /** One multi-bar for phases that run side by side (users, favourites and purchases do). */
+  private multi: cliProgress.MultiBar | null = null;
+  private open = 0;
+
   constructor(
     private readonly out: NodeJS.WriteStream = process.stderr,
     private readonly quiet = false,
@@ -28,16 +32,18 @@ export class Progress {
       };
     }
     if (this.out.isTTY) {
-      const bar = new cliProgress.SingleBar(
+      this.multi ??= new cliProgress.MultiBar(
         {
-          format: `${label} [{bar}] {value}/{total} | {keys} keys | {rate} keys/s | {duration_formatted}`,
+          format: `{phase} [{bar}] {value}/{total} | {keys} keys | {rate} keys/s | {duration_formatted}`,
           stream: this.out,
           hideCursor: true,
           barsize: 28,
+          clearOnComplete: false,
         },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(total, 0, { keys: 0, rate: 0 });
+      const bar = this.multi.create(total, 0, { phase: label, keys: 0, rate: 0 });
+      this.open++;
       return {
         add: (u, k) => {
           units += u;
@@ -46,7 +52,10 @@ export class Progress {
         },
         done: () => {
           bar.update(units, { keys, rate: rate() });
-          bar.stop();
+          if (--this.open === 0) {
+            this.multi?.stop();
+            this.multi = null;
+          }
           return { units, keys, ms: Date.now() - started };
         },
       };
@@ -70,6 +79,8 @@ export class Progress {
   }
 
   note(line: string): void {
-    if (!this.quiet) this.out.write(`${line}\n`);
+    if (this.quiet) return;
+    if (this.multi) this.multi.log(`${line}\n`);
+    else this.out.write(`${line}\n`);
   }
 }
