@@ -65,7 +65,7 @@ export function registerPopulate(program: Command): void {
     .option('--concurrency <n>', 'bulk Txns in flight (per phase)', int(1, 64), 32)
     .option('--password-pool <n>', 'distinct passwords among created accounts (each hashed once at full cost)', int(1, 1024), 16)
     .option('--credentials <file>', "where the created accounts' passwords are written (mode 600)", 'ticketctl-credentials.csv')
-    .option('--purchase-window <n>', 'orders in flight through the engine', int(1, 20_000), 2000)
+    .option('--purchase-window <n>', 'orders in flight through the engine', int(1, 20_000), 500)
     .option('--wait <seconds>', 'wait up to this long for the services to record the sales (0: do not wait)', int(0, 3600), 120)
     .option('--json', 'print the report as JSON')
     .option('--quiet', 'no progress output')
@@ -121,6 +121,8 @@ function render(r: PopulateReport): string {
   if (!r.dryRun && r.sales.sold > 0) {
     if (!r.background.inventoryRunning)
       lines.push('no inventory instance is running: the sales are relayed (purchase records, stats, alerts) when one starts');
+    else if (r.background.waitedMs === 0 && r.background.pending > 0)
+      lines.push('not waiting for the services to record the sales (--wait 0); check with: ticketctl verify');
     else if (r.background.pending > 0)
       lines.push(
         `${r.background.pending} sale(s) not yet recorded as purchases after ${Math.round(r.background.waitedMs / 1000)} s; check with: ticketctl verify`,

@@ -82,6 +82,8 @@ export function pack(units: Unit[], maxOps = MAX_TXN_OPS): Unit[][] {
 
 export class BulkWriter {
   readonly stats: WriteStats = { units: 0, created: 0, existing: 0, keys: 0, txns: 0, retries: 0 };
+  /** First anchor of every unit this writer created. */
+  readonly created = new Set<string>();
   /** Counter key -> the Txn currently writing it (so two never race on one mod revision). */
   private readonly counterBusy = new Map<string, Promise<void>>();
 
@@ -161,6 +163,7 @@ export class BulkWriter {
         this.stats.txns++;
         if (res.succeeded) {
           this.stats.created += units.length;
+          for (const u of units) this.created.add(u.anchors[0]!);
           this.stats.keys += ops.length;
           this.opts.onProgress?.(units.length, ops.length);
           return;

@@ -76,18 +76,16 @@ export class Populate {
 
   async run(d: Dataset): Promise<PopulateReport> {
     const started = Date.now();
-    // Events (and lists) first: subscriptions are decided against their stock, and sales need
-    // them. Subscriptions before any sale, so every sale's stock change is news to them. Then
-    // accounts, favourites and sales side by side: they touch different keys, and the sales'
-    // round trips (two per batch of an event) leave etcd room for the bulk Txns.
+    // Events first (subscriptions are decided against their stock, sales need them), then
+    // subscriptions before any sale, so every sale's stock change is news to them. Phases run
+    // one after another: the engine's small read-and-commit round trips starve behind 32 bulk
+    // Txns in flight (measured: most of its batches then missed their deadlines and resent).
     await this.staticLists(d);
     await this.events(d);
     await this.subscriptions(d);
-    const [credentials, , sales] = await Promise.all([
-      this.users(d),
-      this.bulk('favourites', favouriteUnits(d, d.anchor), prefixes.favourites()),
-      this.purchases(d),
-    ]);
+    const credentials = await this.users(d);
+    await this.bulk('favourites', favouriteUnits(d, d.anchor), prefixes.favourites());
+    const sales = await this.purchases(d);
     const keysWritten = this.phases.reduce((n, p) => n + p.keys, 0);
     const ms = Date.now() - started;
     const background = this.opts.dryRun
@@ -149,9 +147,15 @@ export class Populate {
   }
 
   /** Writes units not yet in the store (by a keys-only scan of `scanPrefix`), with a progress bar. */
-  private async bulk(phase: string, units: Unit[], scanPrefix: string, before?: () => Promise<void>): Promise<Set<string>> {
+  private async bulk(
+    phase: string,
+    units: Unit[],
+    scanPrefix: string,
+    before?: () => Promise<void>,
+    scanned?: Set<string>,
+  ): Promise<Set<string>> {
     const started = Date.now();
-    const existing = await existingKeys(this.etcd, scanPrefix);
+    const existing = scanned ?? (await existingKeys(this.etcd, scanPrefix));
     const todo = units.filter((u) => !u.anchors.some((a) => existing.has(a)));
     if (this.opts.dryRun || todo.length === 0) {
       this.phases.push({
@@ -163,7 +167,7 @@ export class Populate {
         ms: Date.now() - started,
       });
       if (this.opts.dryRun) this.phases[this.phases.length - 1]!.created = todo.length;
-      return existing;
+      return new Set();
     }
     await before?.();
     const bar = this.progress.phase(phase, todo.length);
@@ -179,7 +183,7 @@ export class Populate {
       ms: Date.now() - started,
     });
     void done;
-    return existing;
+    return writer.created;
   }
 
   private async users(d: Dataset): Promise<string | null> {
@@ -202,9 +206,8 @@ export class Populate {
       `hashed ${pool.hashes.length} password(s) at full scrypt cost in ${Date.now() - hashing} ms (one per pool entry, not per account)`,
     );
     const units = todo.map((u, i) => userUnit(u, pool.hashes[i % pool.hashes.length]!, d.anchor));
-    await this.bulk('users', units, prefixes.users());
     // Only the accounts this run created: a re-run neither rewrites nor forgets anyone's password.
-    const created = await existingKeys(this.etcd, prefixes.users());
+    const created = await this.bulk('users', units, prefixes.users(), undefined, existing);
     const rows = todo
       .map((u, i) => ({ username: u.username, password: pool.passwords[i % pool.passwords.length]!, role: u.role }))
       .filter((r) => created.has(keys.user(r.username)));
@@ -274,7 +277,7 @@ export class Populate {
       units.push({ anchors, ops });
     }
     const noEvent = wanted.length - units.length;
-    await this.bulk('subscriptions', units, prefixes.notifications());
+    await this.bulk('subscriptions', units, prefixes.notifications(), undefined, existing);
     const phase = this.phases[this.phases.length - 1]!;
     phase.planned = d.subscriptions.length;
     phase.existing = d.subscriptions.length - noEvent - phase.created;
@@ -343,8 +346,8 @@ export class Populate {
       batchMax: 100,
       maxConflicts: 50,
       stateTtlMs: 1000,
-      deadlineMs: 20_000,
-      attemptMs: 3000,
+      deadlineMs: 60_000,
+      attemptMs: 5000,
       onCommitted: () => commits++,
     });
     const bar = this.progress.phase('purchases', todo.length);
@@ -426,8 +429,7 @@ export class Populate {
    */
   private async waitForBackground(sold: DatasetPurchase[]) {
     const inventoryRunning = (await existingKeys(this.etcd, prefixes.svcOf('inventory'))).size > 0;
-    if (!inventoryRunning || this.opts.waitMs <= 0 || sold.length === 0)
-      return { waitedMs: 0, pending: inventoryRunning ? 0 : sold.length, inventoryRunning };
+    if (!inventoryRunning || this.opts.waitMs <= 0 || sold.length === 0) return { waitedMs: 0, pending: sold.length, inventoryRunning };
     const started = Date.now();
     const purchaseKeys = sold.map((p) => keys.purchase(p.username, p.eventId, orderIdOf(p)));
     let pending = purchaseKeys;
