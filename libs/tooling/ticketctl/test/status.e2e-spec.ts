@@ -4,6 +4,8 @@
  * namespace), NATS reachability; exit 0 with a quorum.
  */
 import { keys } from '@ticketcd/keys';
+// Only the tests use the testing helpers (the CLI itself does not); the tooling tag does not allow for test files.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { sharedCluster, testEtcd, type TestEtcd } from '@ticketcd/testing';
 import { runCli } from './run-cli.js';
 
