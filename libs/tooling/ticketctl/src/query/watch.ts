@@ -28,8 +28,8 @@ export async function watchPrefix(conn: EtcdConnection, o: WatchOptions): Promis
   if (o.fromRevision) builder = builder.startRevision(String(o.fromRevision));
   const watcher = await builder.create();
   let seen = 0;
-  let lastRevision = 0;
-  let disconnectedAt: number | null = null;
+  /** The first revision the watch had not seen yet when its stream broke. */
+  let resumeFrom: number | null = null;
   return new Promise<number>((resolve, reject) => {
     let done = false;
     const stop = (err?: Error) => {
@@ -50,7 +50,6 @@ export async function watchPrefix(conn: EtcdConnection, o: WatchOptions): Promis
     const emit = (type: 'put' | 'delete', kv: IKeyValue) => {
       if (done) return;
       const modRevision = Number(kv.mod_revision);
-      lastRevision = Math.max(lastRevision, modRevision);
       o.onEvent({
         time: new Date().toISOString(),
         type,
@@ -63,13 +62,14 @@ export async function watchPrefix(conn: EtcdConnection, o: WatchOptions): Promis
     };
     watcher.on('put', (kv) => emit('put', kv));
     watcher.on('delete', (kv) => emit('delete', kv));
+    // etcd3 keeps the next revision to ask for (the last response's header + 1) and resumes there.
     watcher.on('disconnected', () => {
-      disconnectedAt ??= lastRevision;
+      resumeFrom ??= Number(watcher.lastRevision() ?? 0);
     });
     watcher.on('connected', (res: { header: { revision: string } }) => {
-      if (disconnectedAt === null) return;
-      o.onResumed(disconnectedAt + 1, Number(res.header.revision));
-      disconnectedAt = null;
+      if (resumeFrom === null) return;
+      o.onResumed(resumeFrom, Number(res.header.revision));
+      resumeFrom = null;
     });
     watcher.on('error', (e: Error) => {
       const compacted = /compacted/i.test(e.message);
