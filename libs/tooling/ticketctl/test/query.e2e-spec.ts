@@ -84,6 +84,24 @@ describe('ticketctl get, ls, history, watch (issue 16)', () => {
     expect(keysOnly).toEqual(eventKeys);
   });
 
+  it('ls pages through more keys than one page holds, in key order, and counts the rest', async () => {
+    const many = Array.from({ length: 1200 }, (_, i) => keys.svc('orders', `o-${String(i).padStart(4, '0')}`));
+    for (let i = 0; i < many.length; i += 120) {
+      await etcd.conn.kv
+        .if(many[i]!, 'Create', '==', 0)
+        .then(...many.slice(i, i + 120).map((k) => etcd.conn.kv.put(k).value('{}')))
+        .commit();
+    }
+    const all = await runCli([...base, 'ls', prefixes.svcOf('orders'), '--limit', '0', '--keys-only']);
+    expect(all.stdout).toBe(many.map((k) => `${k}\n`).join(''));
+    const some = await runCli([...base, 'ls', prefixes.svcOf('orders'), '--limit', '1000', '--keys-only']);
+    expect(some.stdout.trimEnd().split('\n')).toEqual(many.slice(0, 1000));
+    expect(some.stderr).toBe('... 200 more (--limit 0 for all)\n');
+    const overview = JSON.parse((await runCli([...base, 'ls', '--json'])).stdout) as { namespaces: unknown[] };
+    expect(overview.namespaces).toContainEqual({ namespace: 'svc:', keys: 1200 });
+    await etcd.conn.kv.delete().prefix(prefixes.svcOf('orders')).exec();
+  });
+
   it('ls without a prefix counts the keys of each namespace', async () => {
     const r = await runCli([...base, 'ls', '--json']);
     expect(r.code).toBe(0);
@@ -150,6 +168,19 @@ describe('ticketctl get, ls, history, watch (issue 16)', () => {
       { type: 'delete', key: k[0], value: null },
     ]);
     expect(events[2]!.modRevision).toBe(rev);
+  });
+
+  it('history of a key that never existed says so and exits 1', async () => {
+    const r = await runCli([...base, 'history', keys.event(randomUUID())]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^no history of event:\S+ up to revision \d+$/m);
+  });
+
+  it('watch stops cleanly on Ctrl-C (SIGINT): exit 0', async () => {
+    const p = startCli([...base, 'watch', prefixes.events()]);
+    await waitFor(() => p.stderr().includes('watching event:'), { what: 'the watch to be live' });
+    p.child.kill('SIGINT');
+    expect((await p.done).code).toBe(0);
   });
 
   it('watch --timeout exits 0 after the time with nothing seen', async () => {

@@ -5,7 +5,7 @@
 import type { EtcdConnection } from '@ticketcd/etcd';
 import type { Command } from 'commander';
 import { connect, resolveEndpoints, type Endpoints, type GlobalOptions } from '../endpoints.js';
-import { CliError, printJson, readable, table } from '../output.js';
+import { CliError, jsonValue, printJson, readable, table } from '../output.js';
 import { checkKeyArg, keyRecord, oneLine, parseCount, watchJson, watchLine } from '../query/format.js';
 import { keyHistory } from '../query/history.js';
 import { getKey, listKeys, namespaceOverview } from '../query/kv.js';
@@ -104,7 +104,7 @@ export function registerQuery(program: Command): void {
             ...h,
             items: h.items.map((i) => ({
               ...i,
-              value: i.value === null ? null : keyRecord({ ...i, key, createRevision: 0, value: i.value }).value,
+              value: i.value === null ? null : jsonValue(i.value),
             })),
           });
         if (h.compactedBefore !== null) out(`(revisions before ${h.compactedBefore} were compacted: older history is gone)\n`);
