@@ -183,6 +183,19 @@ describe('ticketctl get, ls, history, watch (issue 16)', () => {
     expect((await p.done).code).toBe(0);
   });
 
+  it('an unreachable etcd is exit 3 with a one-line message, never a hang (get, ls, watch)', async () => {
+    const dead = ['--etcd', 'http://127.0.0.1:1', '--namespace', etcd.namespace];
+    for (const args of [
+      ['get', 'event:x'],
+      ['ls', 'event:'],
+      ['watch', 'event:', '--timeout', '60'],
+    ]) {
+      const r = await runCli([...dead, ...args]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/^ticketctl: etcd unavailable: .*\n$/);
+    }
+  });
+
   it('watch --timeout exits 0 after the time with nothing seen', async () => {
     const r = await runCli([...base, 'watch', 'nothing-here:', '--timeout', '1']);
     expect(r).toMatchObject({ code: 0, stdout: '' });

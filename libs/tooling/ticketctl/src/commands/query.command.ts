@@ -146,6 +146,7 @@ export function registerQuery(program: Command): void {
           fromRevision,
           count,
           timeoutMs,
+          startTimeoutMs: DEADLINE_MS,
           onEvent: (e) => out(`${opts.json ? watchJson(e) : watchLine(e)}\n`),
           onReady: (rev) => process.stderr.write(`watching ${prefix} from revision ${fromRevision ?? rev + 1}\n`),
           onResumed: (from, to) => process.stderr.write(`watch resumed; events may have been missed between revisions ${from} and ${to}\n`),

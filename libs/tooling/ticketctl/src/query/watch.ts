@@ -16,6 +16,8 @@ export interface WatchOptions {
   count: number;
   /** Stop after this many ms (0: never). */
   timeoutMs: number;
+  /** The watch must be live within this many ms. */
+  startTimeoutMs: number;
   onEvent(e: WatchEvent): void;
   /** Once the watch is live (tests wait on it before writing). */
   onReady(revision: number): void;
@@ -26,7 +28,24 @@ export interface WatchOptions {
 export async function watchPrefix(conn: EtcdConnection, o: WatchOptions): Promise<number> {
   let builder = conn.kv.watch().prefix(o.prefix);
   if (o.fromRevision) builder = builder.startRevision(String(o.fromRevision));
-  const watcher = await builder.create();
+  const watcher = builder.watcher();
+  // etcd3's create() waits for the stream without end while no member answers: give it a deadline.
+  await new Promise<void>((resolve, reject) => {
+    const fail = (e: Error) => {
+      clearTimeout(t);
+      void watcher.cancel().catch(() => undefined);
+      reject(e);
+    };
+    const t = setTimeout(
+      () => fail(new CliError(`etcd unavailable: the watch did not start within ${o.startTimeoutMs} ms`, 3)),
+      o.startTimeoutMs,
+    );
+    watcher.once('connected', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    watcher.once('error', (e: Error) => fail(new CliError(`the watch failed to start: ${e.message}`, 3)));
+  });
   let seen = 0;
   /** The first revision the watch had not seen yet when its stream broke. */
   let resumeFrom: number | null = null;
