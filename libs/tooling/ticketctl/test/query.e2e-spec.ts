@@ -84,6 +84,23 @@ describe('ticketctl get, ls, history, watch (issue 16)', () => {
     expect(keysOnly).toEqual(eventKeys);
   });
 
+  it('get and ls --json show the lease of a key (hex, as etcdctl)', async () => {
+    const lease = etcd.conn.kv.lease(60, { autoKeepAlive: false });
+    const id = BigInt(await lease.grant()).toString(16);
+    const key = keys.svc('catalog', 'leased-1');
+    await lease.put(key).value('{}').exec();
+    try {
+      expect((await runCli([...base, 'get', key])).stdout).toContain(`lease:     ${id}\n`);
+      const listed = JSON.parse((await runCli([...base, 'ls', prefixes.svcOf('catalog'), '--json'])).stdout) as {
+        key: string;
+        lease: string;
+      }[];
+      expect(listed).toEqual([expect.objectContaining({ key, lease: id })]);
+    } finally {
+      await lease.revoke();
+    }
+  });
+
   it('ls pages through more keys than one page holds, in key order, and counts the rest', async () => {
     const many = Array.from({ length: 1200 }, (_, i) => keys.svc('orders', `o-${String(i).padStart(4, '0')}`));
     for (let i = 0; i < many.length; i += 120) {

@@ -74,8 +74,7 @@ export function registerQuery(program: Command): void {
       const prefix = checkKeyArg(rawPrefix, 'prefix');
       await withConnection(cmd, async (conn) => {
         const l = await listKeys(conn, prefix, limit);
-        if (opts.json)
-          return printJson(opts.keysOnly ? l.items.map((i) => i.key) : l.items.map((i) => keyRecord({ ...i, lease: undefined })));
+        if (opts.json) return printJson(opts.keysOnly ? l.items.map((i) => i.key) : l.items.map((i) => keyRecord(i)));
         if (opts.keysOnly) out(l.items.map((i) => `${i.key}\n`).join(''));
         else {
           const width = Math.min(60, Math.max(0, ...l.items.map((i) => i.key.length)));

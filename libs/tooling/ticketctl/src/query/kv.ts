@@ -2,7 +2,7 @@
  * Reads of `get` and `ls`: one key, a prefix in bounded pages (never one unbounded range), and the
  * namespaces overview from count-only ranges. Keys are those of the connection's namespace.
  */
-import { listPrefix, localKey, prefixEnd, type EtcdConnection, type KeyValue } from '@ticketcd/etcd';
+import { localKey, prefixEnd, toStoreError, type EtcdConnection, type KeyValue } from '@ticketcd/etcd';
 import { NAMESPACES } from '@ticketcd/keys';
 import { leaseOf } from './format.js';
 
@@ -37,23 +37,53 @@ export async function countPrefix(conn: EtcdConnection, prefix: string, revision
 }
 
 export interface Listing {
-  items: KeyValue[];
+  items: KeyValueLease[];
   /** Keys under the prefix after the last one shown (0 when all were shown). */
   more: number;
   revision: number;
 }
 
+/**
+ * One bounded page after `after` (like listPrefix of @ticketcd/etcd, which leaves out the lease
+ * that `ls --json` shows); a page over gRPC's message limit is read again in halves.
+ */
+async function page(conn: EtcdConnection, prefix: string, limit: number, after: string | null, revision?: number) {
+  const start = after !== null ? Buffer.concat([Buffer.from(after), Buffer.from([0])]) : Buffer.from(prefix === '' ? '\0' : prefix);
+  let b = conn.kv
+    .getAll()
+    .inRange({ start, end: prefixEnd(prefix) })
+    .limit(limit)
+    .sort('Key', 'Ascend');
+  if (revision) b = b.revision(revision);
+  try {
+    const res = await b.exec();
+    const items: KeyValueLease[] = res.kvs.map((kv) => ({
+      key: kv.key.toString(),
+      value: kv.value.toString(),
+      createRevision: Number(kv.create_revision),
+      modRevision: Number(kv.mod_revision),
+      version: Number(kv.version),
+      lease: leaseOf(kv.lease),
+    }));
+    return { items, next: res.more && items.length > 0 ? items[items.length - 1]!.key : null, revision: Number(res.header.revision) };
+  } catch (e) {
+    if (/RESOURCE_EXHAUSTED|larger than max/.test((e as Error)?.message ?? '') && limit > 1)
+      return page(conn, prefix, Math.floor(limit / 2), after, revision);
+    throw toStoreError(e, `listing ${prefix}`);
+  }
+}
+
 /** Up to `limit` keys (0: all) under `prefix` in key order, page by page at one revision. */
 export async function listKeys(conn: EtcdConnection, prefix: string, limit: number, pageSize = 500): Promise<Listing> {
-  const items: KeyValue[] = [];
+  const items: KeyValueLease[] = [];
   let after: string | null = null;
   let revision: number | undefined;
   for (;;) {
     const want = limit === 0 ? pageSize : Math.min(pageSize, limit - items.length);
-    const page = await listPrefix(conn.kv, prefix, { limit: want, after, revision });
-    revision ??= page.revision;
-    items.push(...page.items);
-    after = page.next;
+    const p = await page(conn, prefix, want, after, revision);
+    revision ??= p.revision;
+    items.push(...p.items);
+    after = p.next;
     if (!after) return { items, more: 0, revision };
     if (limit !== 0 && items.length >= limit) break;
   }

@@ -83,5 +83,8 @@ export async function gatherStatus(conn: EtcdConnection, natsUrl: string, timeou
     },
     (e: unknown) => ({ instances: [], perService: {}, error: `svc: keys unreadable (they need a quorum): ${firstLine(e)}` }),
   );
-  return { etcd: await etcd, services: await services, nats: await nats };
+  const cluster = await etcd;
+  // In name order (etcd lists them by id), so the table reads etcd-0, etcd-1, ...
+  cluster.members.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+  return { etcd: cluster, services: await services, nats: await nats };
 }
