@@ -53,6 +53,11 @@ describe('ticketctl under faults (issue 16)', () => {
     await conn.client.kv.compact({ revision: String(r5), physical: true });
     const h2 = JSON.parse((await runCli([...base(), 'history', old, '--json'])).stdout) as { compactedBefore: number; items: unknown[] };
     expect(h2).toMatchObject({ compactedBefore: r5, items: [{ type: 'put', modRevision: r4, version: 1, value: 'kept' }] });
+
+    // A watch asked to replay compacted revisions is canceled by etcd: exit 1, saying why.
+    const w = await runCli([...base(), 'watch', prefixes.events(), '--from-revision', '1', '--timeout', '30']);
+    expect(w.code).toBe(1);
+    expect(w.stderr).toMatch(/^ticketctl: the watch was canceled: revisions it needed \(from 1\) were compacted/m);
   });
 
   it('a watch whose member restarts resumes, says which revisions it may have missed, and gets the events', async () => {

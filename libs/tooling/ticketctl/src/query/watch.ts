@@ -28,47 +28,43 @@ export interface WatchOptions {
 export async function watchPrefix(conn: EtcdConnection, o: WatchOptions): Promise<number> {
   let builder = conn.kv.watch().prefix(o.prefix);
   if (o.fromRevision) builder = builder.startRevision(String(o.fromRevision));
+  // Every listener is on before the watch starts: etcd can cancel it (compacted) right after creating it.
   const watcher = builder.watcher();
-  // etcd3's create() waits for the stream without end while no member answers: give it a deadline.
-  await new Promise<void>((resolve, reject) => {
-    const fail = (e: Error) => {
-      clearTimeout(t);
-      void watcher.cancel().catch(() => undefined);
-      reject(e);
-    };
-    const t = setTimeout(
-      () => fail(new CliError(`etcd unavailable: the watch did not start within ${o.startTimeoutMs} ms`, 3)),
-      o.startTimeoutMs,
-    );
-    watcher.once('connected', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    watcher.once('error', (e: Error) => fail(new CliError(`the watch failed to start: ${e.message}`, 3)));
-  });
   let seen = 0;
+  let started = false;
   /** The first revision the watch had not seen yet when its stream broke. */
   let resumeFrom: number | null = null;
+  /** Every change up to this revision has been printed (or predates what was asked for). */
+  let seenUpTo = (o.fromRevision ?? 0) - 1;
+  /** The revision the watch (re)started from, for telling a compaction. */
+  let askedFrom = o.fromRevision ?? 0;
   return new Promise<number>((resolve, reject) => {
     let done = false;
     const stop = (err?: Error) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      clearTimeout(startTimer);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      void watcher
-        .cancel()
-        .catch(() => undefined)
-        .then(() => (err ? reject(err) : resolve(seen)));
+      // Settled at once: a watcher etcd canceled itself never ends, so its cancel() never resolves.
+      void watcher.cancel().catch(() => undefined);
+      if (err) reject(err);
+      else resolve(seen);
     };
     const onSignal = () => stop();
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    const timer = o.timeoutMs > 0 ? setTimeout(() => stop(), o.timeoutMs) : undefined;
+    // etcd3 waits for a stream without end while no member answers: the start has a deadline.
+    const startTimer = setTimeout(
+      () => stop(new CliError(`etcd unavailable: the watch did not start within ${o.startTimeoutMs} ms`, 3)),
+      o.startTimeoutMs,
+    );
+    let timer: NodeJS.Timeout | undefined;
     const emit = (type: 'put' | 'delete', kv: IKeyValue) => {
       if (done) return;
       const modRevision = Number(kv.mod_revision);
+      seenUpTo = Math.max(seenUpTo, modRevision);
       o.onEvent({
         time: new Date().toISOString(),
         type,
@@ -81,26 +77,49 @@ export async function watchPrefix(conn: EtcdConnection, o: WatchOptions): Promis
     };
     watcher.on('put', (kv) => emit('put', kv));
     watcher.on('delete', (kv) => emit('delete', kv));
-    // etcd3 keeps the next revision to ask for (the last response's header + 1) and resumes there.
+    // etcd3 resumes after the last response's header revision, even when a replay asked for with
+    // --from-revision was not all sent yet: what may be missing starts after the last event printed.
     watcher.on('disconnected', () => {
-      resumeFrom ??= Number(watcher.lastRevision() ?? 0);
+      if (started) resumeFrom ??= seenUpTo + 1;
     });
     watcher.on('connected', (res: { header: { revision: string } }) => {
+      if (!started) {
+        started = true;
+        if (seenUpTo < 0) seenUpTo = Number(res.header.revision);
+        clearTimeout(startTimer);
+        if (o.timeoutMs > 0) timer = setTimeout(() => stop(), o.timeoutMs);
+        o.onReady(Number(res.header.revision));
+        return;
+      }
       if (resumeFrom === null) return;
       o.onResumed(resumeFrom, Number(res.header.revision));
+      askedFrom = Number(res.header.revision);
       resumeFrom = null;
     });
     watcher.on('error', (e: Error) => {
-      const compacted = /compacted/i.test(e.message);
-      stop(
-        new CliError(
+      // etcd cancels a watch from a compacted revision with an empty reason (the compact revision
+      // is in the response, which etcd3 drops): a read at the revision it asked for tells.
+      const asked = askedFrom;
+      void isCompacted(conn, asked).then((compacted) =>
+        stop(
           compacted
-            ? `the watch was canceled: revisions it needed were compacted (${e.message}); start again with a newer --from-revision`
-            : `the watch failed: ${e.message}`,
-          compacted ? 1 : 3,
+            ? new CliError(
+                `the watch was canceled: revisions it needed (from ${asked}) were compacted; start again with a newer --from-revision`,
+                1,
+              )
+            : new CliError(`the watch failed: ${e.message}`, 3),
         ),
       );
     });
-    o.onReady(Number(watcher.lastRevision() ?? 0) - 1);
   });
+}
+
+async function isCompacted(conn: EtcdConnection, revision: number): Promise<boolean> {
+  if (!(revision > 0)) return false;
+  try {
+    await conn.kv.get('\0').revision(revision).exec();
+    return false;
+  } catch (e) {
+    return /compacted/i.test((e as Error).message);
+  }
 }
