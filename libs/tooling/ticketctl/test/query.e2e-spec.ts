@@ -60,6 +60,9 @@ describe('ticketctl get, ls, history, watch (issue 16)', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('outside printable ASCII');
     expect((await runCli([...base, 'get', ''])).code).toBe(2);
+    const badNs = await runCli(['--etcd', sharedCluster().etcdEndpoints.join(','), '--namespace', 'bad ns', 'get', 'event:x']);
+    expect(badNs.code).toBe(2);
+    expect(badNs.stderr).toMatch(/^ticketctl: --namespace may contain only/);
     expect((await runCli([...base, 'ls', 'x', '--limit', '-1'])).code).toBe(2);
   });
 
@@ -191,11 +194,18 @@ describe('ticketctl get, ls, history, watch (issue 16)', () => {
     const r = await runCli([...base, 'history', keys.event(randomUUID())]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^no history of event:\S+ up to revision \d+$/m);
+    const j = await runCli([...base, 'history', keys.event(randomUUID()), '--json']);
+    expect(j.code).toBe(1);
+    expect(JSON.parse(j.stdout)).toMatchObject({ items: [], compactedBefore: null });
   });
 
-  it('watch stops cleanly on Ctrl-C (SIGINT): exit 0', async () => {
+  it('watch prints readable lines, and stops cleanly on Ctrl-C (SIGINT): exit 0', async () => {
     const p = startCli([...base, 'watch', prefixes.events()]);
     await waitFor(() => p.stderr().includes('watching event:'), { what: 'the watch to be live' });
+    const key = keys.event(randomUUID());
+    const rev = Number((await etcd.conn.kv.put(key).value('{"name": "Live"}').exec()).header.revision);
+    const line = new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+Z PUT    ${key} rev ${rev} \\{"name":"Live"\\}$`, 'm');
+    await waitFor(() => line.test(p.stdout()), { what: 'the readable PUT line' });
     p.child.kill('SIGINT');
     expect((await p.done).code).toBe(0);
   });

@@ -98,14 +98,12 @@ export function registerQuery(program: Command): void {
       const timeoutMs = parseCount(opts.timeout, '--timeout', 10, 1) * 1000;
       await withConnection(cmd, async (conn) => {
         const h = await keyHistory(conn, key, { limit, timeoutMs });
-        if (opts.json)
-          return printJson({
-            ...h,
-            items: h.items.map((i) => ({
-              ...i,
-              value: i.value === null ? null : jsonValue(i.value),
-            })),
-          });
+        if (opts.json) {
+          printJson({ ...h, items: h.items.map((i) => ({ ...i, value: i.value === null ? null : jsonValue(i.value) })) });
+          // No history at all is exit 1 in both forms (as get of a missing key).
+          if (h.items.length === 0) process.exitCode = 1;
+          return;
+        }
         if (h.compactedBefore !== null) out(`(revisions before ${h.compactedBefore} were compacted: older history is gone)\n`);
         if (h.omitted > 0) out(`(${h.omitted} older revision(s) left out: --limit 0 for all)\n`);
         if (h.items.length === 0) {
