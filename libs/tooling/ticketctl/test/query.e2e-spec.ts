@@ -53,38 +53,43 @@ describe('ticketctl get, ls, history, watch (issue 16)', () => {
   });
 
   it('get of a missing key says so and exits 1; a bad key exits 2', async () => {
-    const r = await runCli([...base, 'get', keys.event(randomUUID())]);
+    // Independent runs, side by side (each is a node start).
+    const [r, bad, empty, badNs, badLimit] = await Promise.all([
+      runCli([...base, 'get', keys.event(randomUUID())]),
+      runCli([...base, 'get', 'event:\u00e9']),
+      runCli([...base, 'get', '']),
+      runCli(['--etcd', sharedCluster().etcdEndpoints.join(','), '--namespace', 'bad ns', 'get', 'event:x']),
+      runCli([...base, 'ls', 'x', '--limit', '-1']),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^ticketctl: key event:\S+ not found \(in namespace ticketctl-query-/);
-    const bad = await runCli([...base, 'get', 'event:\u00e9']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('outside printable ASCII');
-    expect((await runCli([...base, 'get', ''])).code).toBe(2);
-    const badNs = await runCli(['--etcd', sharedCluster().etcdEndpoints.join(','), '--namespace', 'bad ns', 'get', 'event:x']);
+    expect(empty.code).toBe(2);
     expect(badNs.code).toBe(2);
     expect(badNs.stderr).toMatch(/^ticketctl: --namespace may contain only/);
-    expect((await runCli([...base, 'ls', 'x', '--limit', '-1'])).code).toBe(2);
+    expect(badLimit.code).toBe(2);
   });
 
   it('ls pages through a prefix in key order, with --limit, --keys-only and --json', async () => {
-    const all = await runCli([...base, 'ls', prefixes.events()]);
+    const [all, two, jsonRun, keysOnlyRun] = await Promise.all([
+      runCli([...base, 'ls', prefixes.events()]),
+      runCli([...base, 'ls', prefixes.events(), '--limit', '2', '--keys-only']),
+      runCli([...base, 'ls', prefixes.events(), '--limit', '0', '--json']),
+      runCli([...base, 'ls', prefixes.events(), '--keys-only', '--json']),
+    ]);
     expect(all.code).toBe(0);
     const lines = all.stdout.trimEnd().split('\n');
     expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(eventKeys);
     expect(lines[1]).toMatch(/"name":"Concert 1"/);
 
-    const two = await runCli([...base, 'ls', prefixes.events(), '--limit', '2', '--keys-only']);
     expect(two.stdout).toBe(`${eventKeys[0]}\n${eventKeys[1]}\n`);
     expect(two.stderr).toBe('... 1 more (--limit 0 for all)\n');
 
-    const json = JSON.parse((await runCli([...base, 'ls', prefixes.events(), '--limit', '0', '--json'])).stdout) as {
-      key: string;
-      value: { name: string };
-    }[];
+    const json = JSON.parse(jsonRun.stdout) as { key: string; value: { name: string } }[];
     expect(json.map((k) => k.key)).toEqual(eventKeys);
     expect(json[2]!.value.name).toBe('Concert 2');
-    const keysOnly = JSON.parse((await runCli([...base, 'ls', prefixes.events(), '--keys-only', '--json'])).stdout) as string[];
-    expect(keysOnly).toEqual(eventKeys);
+    expect(JSON.parse(keysOnlyRun.stdout)).toEqual(eventKeys);
   });
 
   it('get and ls --json show the lease of a key (hex, as etcdctl)', async () => {
