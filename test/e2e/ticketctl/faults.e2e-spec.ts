@@ -8,7 +8,6 @@ import type { Stack } from '@ticketcd/stack';
 import { createEtcdConnection, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, prefixes } from '@ticketcd/keys';
 // Only the tests use the testing helpers (the CLI itself does not); the tooling tag does not allow for test files.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startPrivateStack, stopPrivateStack, uniqueNamespace, waitFor } from '@ticketcd/testing';
 import { randomUUID } from 'node:crypto';
 import { runCli, startCli } from './run-cli.js';

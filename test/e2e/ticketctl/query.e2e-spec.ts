@@ -4,7 +4,6 @@
  */
 import { keys, prefixes } from '@ticketcd/keys';
 // Only the tests use the testing helpers (the CLI itself does not); the tooling tag does not allow for test files.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { sharedCluster, testEtcd, waitFor, type TestEtcd } from '@ticketcd/testing';
 import { randomUUID } from 'node:crypto';
 import { runCli, startCli } from './run-cli.js';

@@ -5,7 +5,6 @@
  */
 import { keys } from '@ticketcd/keys';
 // Only the tests use the testing helpers (the CLI itself does not); the tooling tag does not allow for test files.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { sharedCluster, testEtcd, type TestEtcd } from '@ticketcd/testing';
 import { runCli } from './run-cli.js';
 

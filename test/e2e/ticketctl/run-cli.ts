@@ -2,7 +2,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 
-export const CLI = path.resolve(import.meta.dirname, '../dist/cli.js');
+export const CLI = path.resolve('libs/tooling/ticketctl/dist/cli.js');
 
 export interface CliRun {
   code: number | null;
