@@ -150,7 +150,9 @@ try {
   const rateC = finalOps.length / (msC / 1000);
   await ceiling.kv.delete().all();
   ceiling.close();
-  process.stdout.write(`(c) ceiling, 128-put Txns x32 in flight: ${finalOps.length} keys in ${fmt(msC / 1000, 1)} s = ${fmt(rateC)} keys/s\n`);
+  process.stdout.write(
+    `(c) ceiling, 128-put Txns x32 in flight: ${finalOps.length} keys in ${fmt(msC / 1000, 1)} s = ${fmt(rateC)} keys/s\n`,
+  );
 
   // (b) the real binary, into the keyspace the services work in.
   const r = await ticketctl(target, [
