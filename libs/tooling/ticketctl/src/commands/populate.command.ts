@@ -62,7 +62,7 @@ export function registerPopulate(program: Command): void {
     .option('--in <file>', 'a dataset written by `ticketctl generate --out`')
     .option('--dry-run', 'write nothing: print what would be created')
     .option('--keys', 'with --dry-run: print every key the dataset plans, one per line')
-    .option('--concurrency <n>', 'bulk Txns in flight (per phase)', int(1, 64), 32)
+    .option('--concurrency <n>', 'bulk Txns in flight', int(1, 64), 4)
     .option('--password-pool <n>', 'distinct passwords among created accounts (each hashed once at full cost)', int(1, 1024), 16)
     .option('--credentials <file>', "where the created accounts' passwords are written (mode 600)", 'ticketctl-credentials.csv')
     .option('--purchase-window <n>', 'orders in flight through the engine', int(1, 20_000), 500)
