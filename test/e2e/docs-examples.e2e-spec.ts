@@ -64,6 +64,20 @@ interface Run {
   body: string;
 }
 
+/** The README's `npx ticketctl` lines (under "ticketctl"), comments cut. */
+function readmeTicketctlExamples(): string[] {
+  const md = fs.readFileSync(path.join(process.cwd(), 'README.md'), 'utf8');
+  const start = md.indexOf('## ticketctl');
+  expect(start).toBeGreaterThan(-1);
+  const section = md.slice(start, md.indexOf('\n## ', start + 5));
+  const lines = [...section.matchAll(/```bash\n([\s\S]*?)```/g)]
+    .flatMap((m) => m[1]!.split('\n'))
+    .filter((l) => l.startsWith('npx ticketctl'))
+    .map((l) => l.replace(/\s+#.*$/, ''));
+  expect(lines.length).toBeGreaterThan(5);
+  return lines;
+}
+
 /** Runs one README line with bash; curl writes the HTTP status after the body. */
 function runExample(command: string, stream: boolean): Promise<Run> {
   const prelude = `curl() { command curl -sS --max-time ${stream ? 3 : 15} -w '\\n%{http_code}' "$@"; }\n`;
@@ -108,6 +122,22 @@ afterAll(async () => {
 });
 
 describe('documented examples on a fresh stack', () => {
+  it("runs the README's ticketctl examples as written against the stack: every one exits 0", async () => {
+    // As a user in a checkout would: data/ and node_modules/.bin (npx) at hand, files written here.
+    fs.symlinkSync(path.join(process.cwd(), 'data'), path.join(workDir, 'data'));
+    fs.symlinkSync(path.join(process.cwd(), 'node_modules'), path.join(workDir, 'node_modules'));
+    const env = { ...process.env, ETCD_ENDPOINTS: clients.stack.etcd.endpoints.join(','), NATS_URL: clients.stack.nats.url };
+    for (const line of readmeTicketctlExamples()) {
+      const r = await new Promise<{ code: number; out: string }>((resolve) =>
+        execFile('bash', ['-c', line], { cwd: workDir, env, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` }),
+        ),
+      );
+      expect({ line, code: r.code, out: r.code === 0 ? '' : r.out }).toEqual({ line, code: 0, out: '' });
+    }
+    expect(fs.existsSync(path.join(workDir, 'report.json'))).toBe(true);
+  }, 600_000);
+
   it("runs the README's HTTP examples as written: every one answers 2xx and the order sells", async () => {
     const lines = readmeHttpExamples();
     // $B is the stack's gateway (README: http://127.0.0.1:8080); here, this test's own.
