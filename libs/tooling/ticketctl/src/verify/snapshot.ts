@@ -1,0 +1,337 @@
+/**
+ * What verify reads: the keys its checks need, all at ONE store revision (every page of every
+ * prefix is read at it), parsed into compact maps. A concurrent write can therefore never show
+ * half of a Txn (a sale without its decrement, a purchase without its stats). Values are parsed
+ * leniently where a check must report a bad value (a ticket with remaining > total) rather than
+ * fail the whole read.
+ */
+import { eventRecord, purchaseRecord, saleRecord, statsRecord, type EventRecord, type StatsRecord } from '@ticketcd/contracts';
+import { listPrefix, scanPrefix, type EtcdConnection, type KeyValue } from '@ticketcd/etcd';
+import { parseKey, prefixes, type ParsedKey } from '@ticketcd/keys';
+import { alertRecord, subscriptionRecord, type Alert, type Subscription } from '@ticketcd/notifier-core';
+import { decodeMeta } from '@ticketcd/search-text';
+
+/** The key ranges a check can need; `all` is the whole keyspace (orphans: keys that do not parse). */
+export type Source =
+  | 'events'
+  | 'users'
+  | 'tickets'
+  | 'sales'
+  | 'purchases'
+  | 'stats'
+  | 'search'
+  | 'subscriptions'
+  | 'alerts'
+  | 'favourites'
+  | 'orders'
+  | 'all';
+
+const PREFIX_OF: Record<Exclude<Source, 'all' | 'subscriptions' | 'favourites'>, string[]> = {
+  events: [prefixes.events()],
+  users: [prefixes.users()],
+  tickets: ['ticket:'],
+  sales: [prefixes.sales()],
+  purchases: [prefixes.purchases()],
+  stats: [prefixes.stats()],
+  search: [prefixes.search()],
+  alerts: ['alert:'],
+  orders: ['order:'],
+};
+const EXTRA_PREFIXES: Record<'subscriptions' | 'favourites', string[]> = {
+  subscriptions: ['notification:', 'subscriber:'],
+  favourites: ['favourite:', 'favcount:'],
+};
+
+export interface TicketState {
+  key: string;
+  total: number;
+  remaining: number;
+  modRevision: number;
+}
+
+export interface SaleState {
+  key: string;
+  eventId: string;
+  orderId: string;
+  username: string;
+  lines: { type: string; quantity: number; unitPrice: number }[];
+  total: number;
+  at: string;
+}
+
+export interface PurchaseState {
+  key: string;
+  username: string;
+  eventId: string;
+  orderId: string;
+  lines: { type: string; quantity: number; unitPrice: number }[];
+  total: number;
+}
+
+export interface SubscriptionState {
+  key: string;
+  username: string;
+  eventId: string;
+  raw: string;
+  /** Null when the value does not parse (reported as malformed). */
+  sub: Subscription | null;
+  createRevision: number;
+  modRevision: number;
+}
+
+export interface AlertState {
+  key: string;
+  username: string;
+  alertId: string;
+  alert: Alert;
+  createRevision: number;
+}
+
+/** A key whose value does not parse, charged to the check that owns the key. */
+export interface Malformed {
+  check: string;
+  key: string;
+  message: string;
+}
+
+export interface Snapshot {
+  revision: number;
+  /** When the pass read it (for pending items' age). */
+  readAt: number;
+  sources: Set<Source>;
+  /** null: the event exists but its value does not parse (reported under orphans). */
+  events: Map<string, EventRecord | null>;
+  users: Set<string>;
+  /** eventId -> type -> state */
+  tickets: Map<string, Map<string, TicketState>>;
+  sales: SaleState[];
+  /** `<eventId>:<orderId>` -> purchase */
+  purchases: Map<string, PurchaseState>;
+  /** `stats:<eventId>` and `stats:all` -> kept value */
+  stats: Map<string, { eventId: string | null; value: StatsRecord }>;
+  /** Every search: key as stored (postings and metas). */
+  search: Map<string, string>;
+  /** `<user>:<event>` -> the user-side key's subscription */
+  notifications: Map<string, SubscriptionState>;
+  /** `<user>:<event>` -> the event-side twin */
+  subscribers: Map<string, SubscriptionState>;
+  alerts: AlertState[];
+  /** favourite pairs per event */
+  favourites: Map<string, number>;
+  /** favcount:<event> -> the raw value */
+  favcounts: Map<string, string>;
+  /** Keys naming a user or an event, with the parsed key (orphans checks them once users are known). */
+  references: { key: string; parsed: ParsedKey }[];
+  /** Keys that do not parse in any namespace of the schema. */
+  unparseable: { key: string; reason: string }[];
+  /** outbox: and outbox-quarantine: entries: work still to be relayed (not orphans). */
+  outbox: { waiting: number; quarantined: number };
+  malformed: Malformed[];
+  /** How many keys the pass read. */
+  keysRead: number;
+}
+
+export function emptySnapshot(revision: number, sources: Set<Source>): Snapshot {
+  return {
+    revision,
+    readAt: Date.now(),
+    sources,
+    events: new Map(),
+    users: new Set(),
+    tickets: new Map(),
+    sales: [],
+    purchases: new Map(),
+    stats: new Map(),
+    search: new Map(),
+    notifications: new Map(),
+    subscribers: new Map(),
+    alerts: [],
+    favourites: new Map(),
+    favcounts: new Map(),
+    references: [],
+    unparseable: [],
+    outbox: { waiting: 0, quarantined: 0 },
+    malformed: [],
+    keysRead: 0,
+  };
+}
+
+const json = (value: string): unknown => {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+};
+
+const issues = (e: { issues: { path: PropertyKey[]; message: string }[] }) =>
+  e.issues.map((i) => `${i.path.map(String).join('.') || '(value)'}: ${i.message}`).join('; ');
+
+/** Files one key into the snapshot. Exported for the unit specs. */
+export function addKey(snap: Snapshot, kv: Pick<KeyValue, 'key' | 'value' | 'createRevision' | 'modRevision'>): void {
+  snap.keysRead++;
+  const { key, value } = kv;
+  // The search check compares raw keys (a stray that does not parse is still a difference).
+  if (key.startsWith(prefixes.search()) && snap.sources.has('search')) snap.search.set(key, value);
+  let k: ParsedKey;
+  try {
+    k = parseKey(key);
+  } catch (e) {
+    snap.unparseable.push({ key, reason: (e as Error).message.replace(/^cannot parse key "[^"]*": /, '') });
+    return;
+  }
+  const bad = (check: string, message: string): void => {
+    snap.malformed.push({ check, key, message });
+  };
+  // Only the orphans check (a whole-keyspace pass) looks at references: keep them only then.
+  const ref = (parsed: ParsedKey) => {
+    if (snap.sources.has('all')) snap.references.push({ key, parsed });
+  };
+  switch (k.kind) {
+    case 'user':
+      snap.users.add(k.username);
+      return;
+    case 'event': {
+      const r = eventRecord.safeParse(json(value));
+      if (r.success) snap.events.set(k.eventId, r.data);
+      else {
+        bad('orphans', `event value does not parse: ${issues(r.error)}`);
+        // It exists, even if unreadable: its keys are not orphans.
+        snap.events.set(k.eventId, null);
+      }
+      return;
+    }
+    case 'ticket': {
+      ref(k);
+      const t = json(value) as { total?: unknown; remaining?: unknown } | undefined;
+      if (!t || !Number.isInteger(t.total) || !Number.isInteger(t.remaining)) {
+        bad('stock', 'ticket value has no integer total and remaining');
+        return;
+      }
+      let types = snap.tickets.get(k.eventId);
+      if (!types) snap.tickets.set(k.eventId, (types = new Map()));
+      types.set(k.ticketType, { key, total: t.total as number, remaining: t.remaining as number, modRevision: kv.modRevision });
+      return;
+    }
+    case 'sale': {
+      ref(k);
+      const r = saleRecord.safeParse(json(value));
+      if (!r.success) return bad('stock', `sale value does not parse: ${issues(r.error)}`);
+      const { username, lines, total, at } = r.data;
+      snap.sales.push({ key, eventId: k.eventId, orderId: k.orderId, username, lines, total, at });
+      return;
+    }
+    case 'purchase': {
+      ref(k);
+      const r = purchaseRecord.safeParse(json(value));
+      if (!r.success) return bad('purchases', `purchase value does not parse: ${issues(r.error)}`);
+      snap.purchases.set(`${k.eventId}:${k.orderId}`, {
+        key,
+        username: k.username,
+        eventId: k.eventId,
+        orderId: k.orderId,
+        lines: r.data.lines,
+        total: r.data.total,
+      });
+      return;
+    }
+    case 'stats':
+    case 'statsAll': {
+      if (k.kind === 'stats') ref(k);
+      const r = statsRecord.safeParse(json(value));
+      if (!r.success) return bad('stats', `stats value does not parse: ${issues(r.error)}`);
+      snap.stats.set(key, { eventId: k.kind === 'stats' ? k.eventId : null, value: r.data });
+      return;
+    }
+    case 'search':
+    case 'searchMeta':
+      ref(k);
+      if (k.kind === 'searchMeta') {
+        try {
+          decodeMeta(value);
+        } catch (e) {
+          bad('search', `index meta does not decode: ${(e as Error).message}`);
+        }
+      }
+      return;
+    case 'notification':
+    case 'subscriber': {
+      ref(k);
+      const r = subscriptionRecord.safeParse(json(value));
+      if (!r.success) bad('alerts', `subscription value does not parse: ${issues(r.error)}`);
+      const state: SubscriptionState = {
+        key,
+        username: k.username,
+        eventId: k.eventId,
+        raw: value,
+        sub: r.success ? r.data : null,
+        createRevision: kv.createRevision,
+        modRevision: kv.modRevision,
+      };
+      (k.kind === 'notification' ? snap.notifications : snap.subscribers).set(`${k.username}:${k.eventId}`, state);
+      return;
+    }
+    case 'alert': {
+      ref(k);
+      const r = alertRecord.safeParse(json(value));
+      if (!r.success) return bad('alerts', `alert value does not parse: ${issues(r.error)}`);
+      snap.alerts.push({ key, username: k.username, alertId: k.alertId, alert: r.data, createRevision: kv.createRevision });
+      return;
+    }
+    case 'favourite':
+      ref(k);
+      snap.favourites.set(k.eventId, (snap.favourites.get(k.eventId) ?? 0) + 1);
+      return;
+    case 'favcount':
+      ref(k);
+      snap.favcounts.set(k.eventId, value);
+      return;
+    case 'order':
+      ref(k);
+      return;
+    case 'outbox':
+      snap.outbox.waiting++;
+      return;
+    case 'outboxQuarantine':
+      snap.outbox.quarantined++;
+      return;
+    case 'session':
+    case 'static':
+    case 'svc':
+      return;
+  }
+}
+
+/** The prefixes to read for these sources (none but '' when the whole keyspace is wanted). */
+export function prefixesFor(sources: Set<Source>): string[] {
+  if (sources.has('all')) return [''];
+  const out = new Set<string>();
+  for (const s of sources) {
+    if (s === 'all') continue;
+    for (const p of s === 'subscriptions' || s === 'favourites' ? EXTRA_PREFIXES[s] : PREFIX_OF[s]) out.add(p);
+  }
+  return [...out].sort();
+}
+
+/** The store's current revision (read from a one-key page). */
+export async function currentRevision(conn: EtcdConnection): Promise<number> {
+  return (await listPrefix(conn.kv, prefixes.events(), { limit: 1 })).revision;
+}
+
+const PAGE = 2000;
+
+/**
+ * Reads the sources at one revision. Prefixes are read concurrently (each page pinned to the
+ * revision, so the order does not matter); a pass whose revision got compacted meanwhile
+ * throws, and the caller reads again at a newer one.
+ */
+export async function readSnapshot(conn: EtcdConnection, sources: Set<Source>, revision?: number): Promise<Snapshot> {
+  const rev = revision ?? (await currentRevision(conn));
+  const snap = emptySnapshot(rev, sources);
+  await Promise.all(
+    prefixesFor(sources).map(async (prefix) => {
+      for await (const kv of scanPrefix(conn.kv, prefix, PAGE, rev)) addKey(snap, kv);
+    }),
+  );
+  return snap;
+}
