@@ -262,6 +262,15 @@ describe('ticketctl verify', () => {
     expectOnly(checks, 'orphans', key);
   });
 
+  it('orphans: keys outside every namespace of the schema fail, wherever they sort', async () => {
+    // Before the first namespace, between two, and after the last: the pass reads the gaps too.
+    const strays = ['0-stray', 'rogue:1', 'zz:stray'];
+    await put(strays.map((k): [string, unknown] => [k, 'x']));
+    const { code, checks } = await verifyJson('--settle', '2', '--only', 'orphans');
+    expect(code).toBe(1);
+    expect(checks.get('orphans')!.violations.map((v) => v.key)).toEqual(strays);
+  });
+
   it('a sale the orders consumer has not counted is PENDING, then OK once counted within --settle', async () => {
     // A third sale, as inventory writes it (with the decrement), not yet counted by orders.
     const o3 = ulid();

@@ -6,7 +6,7 @@
  * fail the whole read.
  */
 import { eventRecord, purchaseRecord, saleRecord, statsRecord, type EventRecord, type StatsRecord } from '@ticketcd/contracts';
-import { listPrefix, scanPrefix, type EtcdConnection, type KeyValue } from '@ticketcd/etcd';
+import { listPrefix, prefixEnd, toStoreError, type EtcdConnection, type KeyValue } from '@ticketcd/etcd';
 import { parseKey, prefixes, type ParsedKey } from '@ticketcd/keys';
 import { alertRecord, subscriptionRecord, type Alert, type Subscription } from '@ticketcd/notifier-core';
 import { decodeMeta } from '@ticketcd/search-text';
@@ -302,15 +302,60 @@ export function addKey(snap: Snapshot, kv: Pick<KeyValue, 'key' | 'value' | 'cre
   }
 }
 
-/** The prefixes to read for these sources (none but '' when the whole keyspace is wanted). */
-export function prefixesFor(sources: Set<Source>): string[] {
-  if (sources.has('all')) return [''];
+/** Every namespace of the schema: the whole-keyspace pass reads each, and the gaps between them, as its own range. */
+const NAMESPACES = [
+  'alert:',
+  'event:',
+  'favcount:',
+  'favourite:',
+  'notification:',
+  'order:',
+  'outbox-quarantine:',
+  'outbox:',
+  'purchase:',
+  'sale:',
+  'search:',
+  'session:',
+  'static:',
+  'stats:',
+  'subscriber:',
+  'svc:',
+  'ticket:',
+  'user:',
+];
+
+export interface KeyRange {
+  start: Buffer;
+  /** Exclusive; `prefixEnd('')` (a single 0 byte) is etcd's "to the end". */
+  end: Buffer;
+}
+
+const rangeOf = (prefix: string): KeyRange => ({ start: Buffer.from(prefix), end: prefixEnd(prefix) });
+
+/**
+ * The ranges to read for these sources. For the whole keyspace: every namespace and every gap
+ * between them (where only keys outside the schema can be), so the pass can read them in parallel.
+ */
+export function rangesFor(sources: Set<Source>): KeyRange[] {
+  if (sources.has('all')) {
+    const sorted = [...NAMESPACES].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const out: KeyRange[] = [];
+    let from: Buffer = Buffer.from([0]);
+    for (const p of sorted) {
+      const r = rangeOf(p);
+      if (Buffer.compare(from, r.start) < 0) out.push({ start: from, end: r.start });
+      out.push(r);
+      from = r.end;
+    }
+    out.push({ start: from, end: prefixEnd('') });
+    return out;
+  }
   const out = new Set<string>();
   for (const s of sources) {
     if (s === 'all') continue;
     for (const p of s === 'subscriptions' || s === 'favourites' ? EXTRA_PREFIXES[s] : PREFIX_OF[s]) out.add(p);
   }
-  return [...out].sort();
+  return [...out].sort().map(rangeOf);
 }
 
 /** The store's current revision (read from a one-key page). */
@@ -319,18 +364,55 @@ export async function currentRevision(conn: EtcdConnection): Promise<number> {
 }
 
 const PAGE = 2000;
+/** Ranges read at once. */
+const PARALLEL = 4;
+
+const isTooLarge = (e: unknown): boolean => /RESOURCE_EXHAUSTED|larger than max/.test((e as Error)?.message ?? '');
+
+/** Every key in [start, end) at `revision`, page by page (a page over gRPC's size limit is read in halves). */
+export async function* scanRange(ns: EtcdConnection['kv'], range: KeyRange, revision: number, pageSize = PAGE): AsyncGenerator<KeyValue> {
+  let start: Buffer = range.start;
+  let size = pageSize;
+  for (;;) {
+    let res;
+    try {
+      res = await ns.getAll().inRange({ start, end: range.end }).limit(size).sort('Key', 'Ascend').revision(revision).exec();
+    } catch (e) {
+      if (isTooLarge(e) && size > 1) {
+        size = Math.floor(size / 2);
+        continue;
+      }
+      throw toStoreError(e, 'verify read');
+    }
+    for (const kv of res.kvs)
+      yield {
+        key: kv.key.toString(),
+        value: kv.value.toString(),
+        createRevision: Number(kv.create_revision),
+        modRevision: Number(kv.mod_revision),
+        version: Number(kv.version),
+      };
+    if (!res.more || res.kvs.length === 0) return;
+    start = Buffer.concat([res.kvs[res.kvs.length - 1]!.key, Buffer.from([0])]);
+  }
+}
 
 /**
- * Reads the sources at one revision. Prefixes are read concurrently (each page pinned to the
+ * Reads the sources at one revision. Ranges are read a few at a time (each page pinned to the
  * revision, so the order does not matter); a pass whose revision got compacted meanwhile
  * throws, and the caller reads again at a newer one.
  */
 export async function readSnapshot(conn: EtcdConnection, sources: Set<Source>, revision?: number): Promise<Snapshot> {
   const rev = revision ?? (await currentRevision(conn));
   const snap = emptySnapshot(rev, sources);
+  const ranges = rangesFor(sources);
+  let next = 0;
   await Promise.all(
-    prefixesFor(sources).map(async (prefix) => {
-      for await (const kv of scanPrefix(conn.kv, prefix, PAGE, rev)) addKey(snap, kv);
+    Array.from({ length: Math.min(PARALLEL, ranges.length) }, async () => {
+      while (next < ranges.length) {
+        const range = ranges[next++]!;
+        for await (const kv of scanRange(conn.kv, range, rev)) addKey(snap, kv);
+      }
     }),
   );
   return snap;
