@@ -104,7 +104,14 @@ async function writeDataset() {
   const at = now.toISOString();
   const [ana, bob] = ['ana', 'bob'];
   const user = (username: string) =>
-    userRecord.parse({ username, name: username, email: `${username}@example.com`, passwordHash: 'scrypt$test', role: 'user', createdAt: at });
+    userRecord.parse({
+      username,
+      name: username,
+      email: `${username}@example.com`,
+      passwordHash: 'scrypt$test',
+      role: 'user',
+      createdAt: at,
+    });
   const live = ulid();
   const gone = ulid();
   const event = (version: number, deletedAt: string | null): EventRecord => ({
@@ -133,7 +140,13 @@ async function writeDataset() {
     remaining: { blue: 49, pink: 98 },
     at,
   });
-  const sale2: SaleRecord = saleRecord.parse({ username: bob, lines: [{ type: 'pink', quantity: 3, unitPrice: 1000 }], total: 3000, remaining: { pink: 95 }, at });
+  const sale2: SaleRecord = saleRecord.parse({
+    username: bob,
+    lines: [{ type: 'pink', quantity: 3, unitPrice: 1000 }],
+    total: 3000,
+    remaining: { pink: 95 },
+    at,
+  });
   const ticket = (total: number, remaining: number, price: number, closed = false): TicketRecord => ({ total, remaining, price, closed });
   const purchase = (s: SaleRecord): PurchaseRecord => purchaseRecord.parse({ lines: s.lines, total: s.total, at, revision: 1 });
   const stats: StatsRecord = statsRecord.parse({ revenue: 7500, orders: 2, soldByType: { blue: 1, pink: 5 } });
@@ -147,7 +160,17 @@ async function writeDataset() {
     [keys.ticket(gone, 'pink'), ticket(20, 20, 500, true)],
     [keys.sale(live, o1), sale1],
     [keys.sale(live, o2), sale2],
-    [keys.order(ana, o1), { eventId: live, lines: [{ type: 'blue', quantity: 1 }, { type: 'pink', quantity: 2 }], at }],
+    [
+      keys.order(ana, o1),
+      {
+        eventId: live,
+        lines: [
+          { type: 'blue', quantity: 1 },
+          { type: 'pink', quantity: 2 },
+        ],
+        at,
+      },
+    ],
     [keys.order(bob, o2), { eventId: live, lines: [{ type: 'pink', quantity: 3 }], at }],
     [keys.purchase(ana, live, o1), purchase(sale1)],
     [keys.purchase(bob, live, o2), purchase(sale2)],
@@ -230,7 +253,9 @@ describe('ticketctl verify', () => {
     expect(legit.checks.get('alerts')!.status).toBe('OK');
 
     const stray = keys.alert('bob', ulid());
-    await put([[stray, { alertId: stray.split(':')[2], eventId: data.live, remaining: 5, limit: 10, at: new Date().toISOString(), read: false }]]);
+    await put([
+      [stray, { alertId: stray.split(':')[2], eventId: data.live, remaining: 5, limit: 10, at: new Date().toISOString(), read: false }],
+    ]);
     const { code, checks } = await verifyJson('--settle', '2');
     expect(code).toBe(1);
     expectOnly(checks, 'alerts', stray);
@@ -239,7 +264,9 @@ describe('ticketctl verify', () => {
 
   it('alerts: a stray alert for a pair that never had a subscription fails too', async () => {
     const stray = keys.alert('ana', ulid());
-    await put([[stray, { alertId: stray.split(':')[2], eventId: data.gone, remaining: 1, limit: 5, at: new Date().toISOString(), read: false }]]);
+    await put([
+      [stray, { alertId: stray.split(':')[2], eventId: data.gone, remaining: 1, limit: 5, at: new Date().toISOString(), read: false }],
+    ]);
     const { code, checks } = await verifyJson('--settle', '2');
     expect(code).toBe(1);
     expectOnly(checks, 'alerts', stray);
@@ -275,7 +302,13 @@ describe('ticketctl verify', () => {
     // A third sale, as inventory writes it (with the decrement), not yet counted by orders.
     const o3 = ulid();
     const at = new Date().toISOString();
-    const sale: SaleRecord = { username: 'bob', lines: [{ type: 'blue', quantity: 2, unitPrice: 2500 }], total: 5000, remaining: { blue: 47 }, at };
+    const sale: SaleRecord = {
+      username: 'bob',
+      lines: [{ type: 'blue', quantity: 2, unitPrice: 2500 }],
+      total: 5000,
+      remaining: { blue: 47 },
+      at,
+    };
     await put([
       [keys.ticket(data.live, 'blue'), { total: 50, remaining: 47, price: 2500, closed: false }],
       [keys.sale(data.live, o3), sale],

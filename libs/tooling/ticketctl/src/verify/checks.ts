@@ -32,8 +32,6 @@ export interface Violation {
 export interface PendingItem extends Violation {
   /** Stable across passes: the same unfinished work has the same id. */
   id: string;
-  /** When the work began by its own record (ms since epoch), if it says. */
-  since?: number;
 }
 
 export interface CheckResult {
@@ -49,11 +47,6 @@ const result = (name: CheckName, examined: number): CheckResult => ({ name, exam
 function malformed(snap: Snapshot, r: CheckResult): void {
   for (const m of snap.malformed) if (m.check === r.name) r.violations.push({ key: m.key, message: m.message });
 }
-
-const time = (iso: string | undefined): number | undefined => {
-  const t = iso ? Date.parse(iso) : NaN;
-  return Number.isNaN(t) ? undefined : t;
-};
 
 // ---------------------------------------------------------------- stock (invariant 1)
 
@@ -88,7 +81,10 @@ export function checkStock(snap: Snapshot): CheckResult {
   for (const [eventId, types] of sold)
     for (const [type, n] of types)
       if (!snap.tickets.get(eventId)?.has(type))
-        r.violations.push({ key: keys.ticket(eventId, type), message: `sale: records sold ${n} of this type, but the ticket key is missing` });
+        r.violations.push({
+          key: keys.ticket(eventId, type),
+          message: `sale: records sold ${n} of this type, but the ticket key is missing`,
+        });
   malformed(snap, r);
   return r;
 }
@@ -120,7 +116,6 @@ export function statsDiff(kept: StatsRecord, want: StatsRecord): string {
 const uncounted = (s: SaleState): PendingItem => ({
   id: s.key,
   key: s.key,
-  since: time(s.at),
   message: `not counted by the orders consumer yet (no ${keys.purchase(s.username, s.eventId, s.orderId)})`,
 });
 
@@ -241,7 +236,6 @@ export function checkSearch(snap: Snapshot): CheckResult {
     r.pending.push({
       id: `${eventId}@${record.version}`,
       key: keys.searchMeta(eventId),
-      since: time(record.updatedAt),
       message: `indexed ${meta ? `v${meta.v}${meta.pending ? ` (pending v${meta.pending.v})` : ''}` : 'never'}, event is v${record.version}: ${diffs.length} key(s) differ, e.g. ${diffs[0]!.key} ${diffs[0]!.message}`,
     });
   }
@@ -322,7 +316,8 @@ export function checkAlerts(snap: Snapshot): AlertsOutcome {
       });
   }
   for (const [pair, s] of snap.subscribers)
-    if (!snap.notifications.has(pair)) r.violations.push({ key: s.key, message: `its twin ${keys.notification(s.username, s.eventId)} is missing` });
+    if (!snap.notifications.has(pair))
+      r.violations.push({ key: s.key, message: `its twin ${keys.notification(s.username, s.eventId)} is missing` });
   const unexplained: AlertState[] = [];
   for (const a of snap.alerts) {
     if (accounted.has(a.key)) continue;

@@ -1,9 +1,8 @@
 /**
  * Runs the checks in passes. Each pass reads what its checks need at one revision; checks with
  * pending items (work a background consumer has yet to do) and no violation run again until
- * nothing is pending or --settle has passed. A pending item older than --settle (first seen in
- * this run, or begun by its own timestamp, that long ago) becomes a violation: the consumer did
- * not catch up. Items first seen later than that stay PENDING (under live load something is
+ * nothing is pending or --settle has passed. A pending item first seen in this run --settle ago
+ * or more becomes a violation: the consumer did not catch up. Items first seen later than that stay PENDING (under live load something is
  * always in flight), which is not a violation.
  */
 import { type EtcdConnection } from '@ticketcd/etcd';
@@ -57,6 +56,8 @@ export interface VerifyReport {
 }
 
 const COMPACTED = /compacted/i;
+
+const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 async function snapshotOf(conn: EtcdConnection, sources: Set<Source>): Promise<Snapshot> {
   for (let attempt = 1; ; attempt++) {
@@ -141,9 +142,10 @@ export function agePending(
     const id = `${name}\u0000${p.id}`;
     const first = firstSeen.get(id) ?? seenAt;
     firstSeen.set(id, first);
-    const since = Math.min(first, p.since ?? first);
-    if (readAt - since >= settleMs)
-      aged.push({ key: p.key, message: `${p.message}; still pending after ${((readAt - since) / 1000).toFixed(1)} s` });
+    // Only this run's sightings count, never the item's own age: after an outage a consumer's
+    // backlog is old, and it still deserves the whole settle window to be worked off.
+    if (readAt - first >= settleMs)
+      aged.push({ key: p.key, message: `${p.message}; still pending after ${((readAt - first) / 1000).toFixed(1)} s` });
     else young.push(p);
   }
   return { aged, young };
@@ -162,7 +164,9 @@ export async function runVerify(conn: EtcdConnection, opts: VerifyOptions): Prom
     for (const name of running) {
       const r = await runCheck(conn, name, snap);
       const { aged, young } = agePending(name, r.pending, firstSeen, pass === 1 ? start : snap.readAt, snap.readAt, opts.settleMs);
-      const violations = [...r.violations, ...aged];
+      // Ranges are read in parallel: sort, so the same store always gives the same report.
+      const violations = [...r.violations, ...aged].sort(byKey);
+      young.sort(byKey);
       reports.set(name, {
         name,
         examined: r.examined,
