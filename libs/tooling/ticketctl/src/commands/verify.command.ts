@@ -55,7 +55,9 @@ export function registerVerify(program: Command): void {
       } catch (e) {
         throw new CliError((e as Error).message, 2);
       }
-      const conn = connect(endpoints);
+      // A page of 10,000 keys from a big range can take seconds on etcd 3.4 under load; the first
+      // read (the revision) has its own 5 s deadline, so an unreachable store still fails fast.
+      const conn = connect(endpoints, 30_000);
       const started = Date.now();
       try {
         const report = await runVerify(conn, {

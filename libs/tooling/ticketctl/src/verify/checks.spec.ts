@@ -149,9 +149,7 @@ describe('stats and purchases', () => {
         message: 'orders 2 (counted sales give 1), revenue 5000 (counted sales give 2000), soldByType.pink 5 (counted sales give 2)',
       },
     ]);
-    expect(r.pending).toEqual([
-      { id: keys.sale(E, O2), key: keys.sale(E, O2), message: expect.stringContaining('not counted') },
-    ]);
+    expect(r.pending).toEqual([{ id: keys.sale(E, O2), key: keys.sale(E, O2), message: expect.stringContaining('not counted') }]);
     expect(checkPurchases(snap).pending.map((p) => p.key)).toEqual([keys.sale(E, O2)]);
   });
 
@@ -198,7 +196,7 @@ describe('search index (invariant 4)', () => {
       {
         id: `${E}@2`,
         key: keys.searchMeta(E),
-                message: expect.stringMatching(/^indexed v1, event is v2: 3 key\(s\) differ/),
+        message: expect.stringMatching(/^indexed v1, event is v2: 3 key\(s\) differ/),
       },
     ]);
   });

@@ -6,7 +6,7 @@
  * fail the whole read.
  */
 import { eventRecord, purchaseRecord, saleRecord, statsRecord, type EventRecord, type StatsRecord } from '@ticketcd/contracts';
-import { listPrefix, prefixEnd, toStoreError, type EtcdConnection, type KeyValue } from '@ticketcd/etcd';
+import { prefixEnd, toStoreError, type EtcdConnection, type KeyValue } from '@ticketcd/etcd';
 import { parseKey, prefixes, type ParsedKey } from '@ticketcd/keys';
 import { alertRecord, subscriptionRecord, type Alert, type Subscription } from '@ticketcd/notifier-core';
 import { decodeMeta } from '@ticketcd/search-text';
@@ -362,9 +362,14 @@ export function rangesFor(sources: Set<Source>): KeyRange[] {
   return [...out].sort().map(rangeOf);
 }
 
-/** The store's current revision (read from a one-key page). */
-export async function currentRevision(conn: EtcdConnection): Promise<number> {
-  return (await listPrefix(conn.kv, prefixes.events(), { limit: 1 })).revision;
+/** The store's current revision (a one-key read, linearizable, with a short deadline: an unreachable store fails fast). */
+export async function currentRevision(conn: EtcdConnection, deadlineMs = 5000): Promise<number> {
+  try {
+    const res = await conn.kv.get(prefixes.events()).options(conn.deadline(deadlineMs)).exec();
+    return Number(res.header.revision);
+  } catch (e) {
+    throw toStoreError(e, 'reading the store revision');
+  }
 }
 
 /** Keys per page: big pages, because etcd 3.4 walks the rest of the range for every page it serves. */
@@ -377,7 +382,7 @@ const isTooLarge = (e: unknown): boolean => /RESOURCE_EXHAUSTED|larger than max/
 
 /**
  * Every key in [start, end) at `revision`, page by page. A page over gRPC's size limit is read
- * in halves (and the size grows back after). Pages are serializable reads: at a fixed revision
+ * in halves (and the range goes on at that size). Pages are serializable reads: at a fixed revision
  * every member holds the same history, so no consensus round is needed per page; a member that
  * has not applied `revision` yet says so, and that page is read again linearizably.
  */
@@ -408,7 +413,6 @@ export async function* scanRange(ns: EtcdConnection['kv'], range: KeyRange, revi
       throw toStoreError(e, 'verify read');
     }
     serializable = true;
-    size = Math.min(pageSize, size * 2);
     for (const kv of res.kvs)
       yield {
         key: kv.key.toString(),
