@@ -9,7 +9,7 @@
  * summary) and its postings.
  * The meta key is the guard of every write for the event: each Txn compares its mod revision.
  */
-import type { EventFields } from '@ticketcd/contracts';
+import type { EventFields, EventRecord } from '@ticketcd/contracts';
 import { chunk, MAX_TXN_OPS, type WriteOp } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
 import { terms } from './tokenizer.js';
@@ -86,6 +86,11 @@ export function decodeMeta(value: string): IndexMeta {
   const m = JSON.parse(value) as Partial<IndexMeta>;
   if (typeof m.v !== 'number' || typeof m.postings !== 'object' || m.postings === null) throw new Error('not an index meta value');
   return { v: m.v, deleted: m.deleted === true, fields: m.fields ?? null, postings: m.postings, pending: m.pending ?? null };
+}
+
+/** The change that brings the index to an event as stored (a deleted event: no postings). */
+export function changeOf(eventId: string, record: EventRecord): IndexChange {
+  return { eventId, version: record.version, fields: record.deletedAt === null ? canonicalFields(record as EventFields) : null };
 }
 
 /** Every key the index should hold for an event at this change: its postings and its meta. */

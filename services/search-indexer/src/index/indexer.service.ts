@@ -4,14 +4,14 @@
  * repairs it against a rebuild from `event:` keys.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import type { EventFields, EventRecord, Rpc, RpcResult } from '@ticketcd/contracts';
+import type { EventRecord, Rpc, RpcResult } from '@ticketcd/contracts';
 import { chunk, CONFLICT, ContendedError, retryOnConflict, type Conflict, type WriteOp } from '@ticketcd/etcd';
 import { keys, parseKey } from '@ticketcd/keys';
 import { PinoLogger } from 'nestjs-pino';
 import { SEARCH_CONFIG, type SearchConfig } from '../search.config.js';
 import { IndexRepository } from './index.repository.js';
 import {
-  canonicalFields,
+  changeOf,
   encodeMeta,
   forRepair,
   indexEntries,
@@ -33,10 +33,6 @@ type Difference = Report['differences'][number];
 const metaPut = (eventId: string, meta: IndexMeta): WriteOp => ({ type: 'put', key: keys.searchMeta(eventId), value: encodeMeta(meta) });
 
 /** The change that brings the index to an event: record as stored. */
-export function changeOf(eventId: string, record: EventRecord): IndexChange {
-  return { eventId, version: record.version, fields: record.deletedAt === null ? canonicalFields(record as EventFields) : null };
-}
-
 /** Every key the index should hold for these events. */
 export function expectedIndex(events: Map<string, EventRecord>): Map<string, string> {
   const out = new Map<string, string>();

@@ -8,7 +8,8 @@
  * partial shuffle when most of the range is wanted), nothing compares all pairs.
  */
 import { base, en, Faker } from '@faker-js/faker';
-import { isId, isUsername } from '@ticketcd/keys';
+import { derivedId, isId, isUsername } from '@ticketcd/keys';
+import { createHash } from 'node:crypto';
 import { DATASET_VERSION, type Dataset, type DatasetEvent, type DatasetPurchase, type DatasetUser } from '../dataset.js';
 import { anchorMs, type DataConfig, DataConfigError, offsetMs } from './config.js';
 
@@ -156,7 +157,7 @@ function generateUsers(config: DataConfig, f: Faker): DatasetUser[] {
   return users;
 }
 
-function generateEvents(config: DataConfig, f: Faker, anchor: number): DatasetEvent[] {
+function generateEvents(config: DataConfig, f: Faker, anchor: number, tag: string): DatasetEvent[] {
   const fromMs = offsetMs(config.events.dates.from, anchor);
   const toMs = offsetMs(config.events.dates.to, anchor);
   if (fromMs > toMs) {
@@ -169,9 +170,9 @@ function generateEvents(config: DataConfig, f: Faker, anchor: number): DatasetEv
   const ids = new Set<string>();
   const events: DatasetEvent[] = [];
   for (let i = 0; i < config.events.count; i++) {
-    let eventId = f.string.uuid();
-    while (ids.has(eventId)) eventId = f.string.uuid();
-    if (!isId(eventId)) throw new Error(`generator bug: event id ${eventId} is not an id`);
+    // From the dataset's tag, not the faker stream: two configs with one seed share no event id.
+    const eventId = derivedId('ticketctl-event', tag, i);
+    if (!isId(eventId) || ids.has(eventId)) throw new Error(`generator bug: event id ${eventId} is not an id`);
     ids.add(eventId);
     const location = f.helpers.arrayElement(config.locations);
     const type = f.helpers.arrayElement(config.eventTypes);
@@ -208,7 +209,7 @@ function pairs<T>(
   return out;
 }
 
-function generatePurchases(config: DataConfig, users: DatasetUser[], events: DatasetEvent[], f: Faker, seed: number): DatasetPurchase[] {
+function generatePurchases(config: DataConfig, users: DatasetUser[], events: DatasetEvent[], f: Faker, tag: string): DatasetPurchase[] {
   const out: DatasetPurchase[] = [];
   if (events.length === 0) return out;
   const p = config.purchases;
@@ -226,7 +227,7 @@ function generatePurchases(config: DataConfig, users: DatasetUser[], events: Dat
         budget -= quantity;
         return { type: e.tickets[t]!.type, quantity };
       });
-      out.push({ username: u.username, eventId: e.eventId, idempotencyKey: `gen-${seed}-${out.length}`, lines });
+      out.push({ username: u.username, eventId: e.eventId, idempotencyKey: `gen-${tag}-${out.length}`, lines });
     }
   }
   return out;
@@ -239,8 +240,15 @@ function generatePurchases(config: DataConfig, users: DatasetUser[], events: Dat
 export function generateDataset(config: DataConfig, seed: number, anchor: string): Dataset {
   const at = anchorMs(anchor);
   if (Number.isNaN(at)) throw new DataConfigError('', [`anchor: ${JSON.stringify(anchor)} is not a date`]);
+  // Names this dataset (config and seed, not the anchor: that moves only dates) in its event ids
+  // and idempotency keys, so datasets loaded side by side never take each other's ids.
+  const { anchor: _anchor, ...keyed } = config as DataConfig & { anchor?: string };
+  const tag = createHash('sha256')
+    .update(JSON.stringify({ config: keyed, seed }))
+    .digest('hex')
+    .slice(0, 12);
   const users = generateUsers(config, streamOf(seed, PHASE.users));
-  const events = generateEvents(config, streamOf(seed, PHASE.events), at);
+  const events = generateEvents(config, streamOf(seed, PHASE.events), at, tag);
   const favourites = pairs(users, events, streamOf(seed, PHASE.favourites), config.favourites, (u, e) => ({
     username: u.username,
     eventId: e.eventId,
@@ -251,7 +259,7 @@ export function generateDataset(config: DataConfig, seed: number, anchor: string
     eventId: e.eventId,
     limit: int(subsStream, config.notifications.limit),
   }));
-  const purchases = generatePurchases(config, users, events, streamOf(seed, PHASE.purchases), seed);
+  const purchases = generatePurchases(config, users, events, streamOf(seed, PHASE.purchases), tag);
   return {
     version: DATASET_VERSION,
     seed,

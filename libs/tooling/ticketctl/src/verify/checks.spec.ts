@@ -5,9 +5,8 @@
 import type { EventRecord } from '@ticketcd/contracts';
 import { keys } from '@ticketcd/keys';
 import { alertIdOf, putSubscription, type Subscription } from '@ticketcd/notifier-core';
-import { indexEntries } from '@ticketcd/search-text';
+import { changeOf, indexEntries } from '@ticketcd/search-text';
 import {
-  changeOf,
   checkAlerts,
   checkFavourites,
   checkOrphans,

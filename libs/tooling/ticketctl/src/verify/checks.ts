@@ -4,10 +4,10 @@
  * items (what a background consumer has yet to do: the runner re-reads until they clear or
  * outlive --settle). docs/ticketctl-verify.md describes each rule.
  */
-import { EMPTY_STATS, type EventFields, type EventRecord, type StatsRecord } from '@ticketcd/contracts';
+import { EMPTY_STATS, type StatsRecord } from '@ticketcd/contracts';
 import { keys, parseKey } from '@ticketcd/keys';
 import { alertIdOf, subscriptionRecord, transitionOf } from '@ticketcd/notifier-core';
-import { canonicalFields, decodeMeta, indexEntries, type IndexChange, type IndexMeta } from '@ticketcd/search-text';
+import { changeOf, decodeMeta, indexEntries, type IndexMeta } from '@ticketcd/search-text';
 import type { AlertState, SaleState, Snapshot, Source } from './snapshot.js';
 
 export const CHECKS = ['stock', 'stats', 'purchases', 'search', 'alerts', 'favourites', 'orphans'] as const;
@@ -167,15 +167,6 @@ export function checkPurchases(snap: Snapshot): CheckResult {
 }
 
 // ---------------------------------------------------------------- search index (invariant 4)
-
-/**
- * The change that brings the index to an event as stored: the same as the indexer's own
- * `changeOf` (services/search-indexer), which a lib cannot import; the postings and the meta
- * come from the shared `indexEntries`, so a rebuild and this comparison are byte for byte equal.
- */
-export function changeOf(eventId: string, record: EventRecord): IndexChange {
-  return { eventId, version: record.version, fields: record.deletedAt === null ? canonicalFields(record as EventFields) : null };
-}
 
 const short = (v: string | undefined) => (v === undefined ? '(absent)' : v.length > 60 ? `${v.slice(0, 57)}...` : v);
 

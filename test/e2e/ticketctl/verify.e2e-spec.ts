@@ -20,10 +20,9 @@ import {
 import { createEtcdConnection, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
 import { putSubscription } from '@ticketcd/notifier-core';
-import { indexEntries } from '@ticketcd/search-text';
+import { changeOf, indexEntries } from '@ticketcd/search-text';
 import { spawn } from 'node:child_process';
 import { ulid } from 'ulid';
-import { changeOf } from '../src/verify/checks.js';
 
 const CLI = 'libs/tooling/ticketctl/dist/cli.js';
 
