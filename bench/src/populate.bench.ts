@@ -8,6 +8,8 @@
  *       --baseline-seconds (its rate is steady; the whole set would take many minutes).
  *   (b) `ticketctl populate --in <dataset>` (the real binary) into the services' keyspace:
  *       keys/s as it reports them (existence scans, password hashing, engine and all included).
+ *   (b0) the same, into a namespace no service works in: populate's own speed, with nothing
+ *       consuming its sales meanwhile (what loading a store before the services start costs).
  *   (c) the ceiling: the same keys as unguarded 128-put Txns, 32 in flight, nothing else: about
  *       the most this cluster takes, to show how much of it populate uses.
  * Then how long the services take to record every sale as a purchase.
@@ -154,6 +156,33 @@ try {
     `(c) ceiling, 128-put Txns x32 in flight: ${finalOps.length} keys in ${fmt(msC / 1000, 1)} s = ${fmt(rateC)} keys/s\n`,
   );
 
+  // (b0) the real binary, where no service consumes the sales.
+  const r0 = await ticketctl({ ...target, namespace: 'bare:' }, [
+    'populate',
+    '--in',
+    datasetFile,
+    '--credentials',
+    path.join(dir, 'c0.csv'),
+    '--json',
+    '--wait',
+    '0',
+  ]);
+  if (r0.code !== 0) throw new Error(`populate failed: ${r0.stderr}`);
+  const report0 = JSON.parse(r0.stdout) as {
+    keys: number;
+    ms: number;
+    keysPerSecond: number;
+    phases: { phase: string; keys: number; ms: number }[];
+  };
+  process.stdout.write(
+    `(b0) ticketctl populate, no service consuming: ${report0.keys} keys in ${fmt(report0.ms / 1000, 1)} s = ${fmt(report0.keysPerSecond)} keys/s\n`,
+  );
+  for (const p of report0.phases)
+    process.stdout.write(`      ${p.phase.padEnd(14)} ${String(p.keys).padStart(7)} keys ${fmt(p.ms / 1000, 1).padStart(6)} s\n`);
+  const bare = createEtcdConnection({ endpoints: stack.etcd.endpoints, namespace: 'bare:', deadlineMs: 30_000 });
+  await bare.kv.delete().all();
+  bare.close();
+
   // (b) the real binary, into the keyspace the services work in.
   const r = await ticketctl(target, [
     'populate',
@@ -192,7 +221,8 @@ try {
   process.stdout.write(
     `\n| cell | keys | time | keys/s | vs (a) |\n|---|---:|---:|---:|---:|\n` +
       `| (a) seed-style sequential puts (first ${putsA} keys) | ${putsA} | ${fmt(msA / 1000, 1)} s | ${fmt(rateA)} | 1.0x |\n` +
-      `| (b) ticketctl populate | ${report.keys} | ${fmt(report.ms / 1000, 1)} s | ${fmt(report.keysPerSecond)} | **${fmt(report.keysPerSecond / rateA, 1)}x** |\n` +
+      `| (b) ticketctl populate, the services recording its sales meanwhile | ${report.keys} | ${fmt(report.ms / 1000, 1)} s | ${fmt(report.keysPerSecond)} | **${fmt(report.keysPerSecond / rateA, 1)}x** |\n` +
+      `| (b0) ticketctl populate, no service consuming its sales | ${report0.keys} | ${fmt(report0.ms / 1000, 1)} s | ${fmt(report0.keysPerSecond)} | ${fmt(report0.keysPerSecond / rateA, 1)}x |\n` +
       `| (c) ceiling: unguarded 128-put Txns, 32 in flight | ${finalOps.length} | ${fmt(msC / 1000, 1)} s | ${fmt(rateC)} | ${fmt(rateC / rateA, 1)}x |\n\n` +
       `populate runs at ${fmt((100 * report.keysPerSecond) / rateC)}% of the ceiling. ` +
       `${report.sales.sold} sales recorded as purchases by the orders service ${fmt(settleMs / 1000, 1)} s after populate returned; ` +

@@ -1,6 +1,6 @@
 /**
  * `ticketctl generate --config data.yaml [--seed N] [--anchor DATE] [--out file]`: a dataset for
- * `populate --in`, as JSON. Same config, seed and anchor: the same bytes (docs/ticketctl-generate.md).
+ * `populate --in`, as JSON. Same config, seed and anchor: the same bytes (docs/ticketctl.md).
  */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';

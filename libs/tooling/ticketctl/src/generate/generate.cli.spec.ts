@@ -1,7 +1,7 @@
 /**
  * Issue 16 point 1, through the real binary (built: `npm run build` first): the same config, seed
  * and anchor give identical files; a bad config names the field, exits 2, prints no stack trace.
- * Every example in docs/ticketctl-generate.md is run here.
+ * Every example in docs/ticketctl.md is run here.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

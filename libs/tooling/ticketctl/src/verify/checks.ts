@@ -2,7 +2,7 @@
  * The invariant checks, pure functions of one snapshot (read at one revision). Each returns the
  * violations it found (definite: a consumer catching up would not fix them) and the pending
  * items (what a background consumer has yet to do: the runner re-reads until they clear or
- * outlive --settle). docs/ticketctl-verify.md describes each rule.
+ * outlive --settle). docs/ticketctl.md describes each rule.
  */
 import { EMPTY_STATS, type StatsRecord } from '@ticketcd/contracts';
 import { keys, parseKey } from '@ticketcd/keys';
