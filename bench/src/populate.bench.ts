@@ -8,7 +8,7 @@
  *       --baseline-seconds (its rate is steady; the whole set would take many minutes).
  *   (b) `ticketctl populate --in <dataset>` (the real binary) into the services' keyspace:
  *       keys/s as it reports them (existence scans, password hashing, engine and all included).
- *   (b0) the same, into a namespace no service works in: populate's own speed, with nothing
+ *   (b0) right after (a), into a namespace no service works in: populate's own speed, with nothing
  *       consuming its sales meanwhile (what loading a store before the services start costs).
  *   (c) the ceiling: the same keys as unguarded 128-put Txns, 32 in flight, nothing else: about
  *       the most this cluster takes, to show how much of it populate uses.
@@ -96,6 +96,36 @@ function seedStyleOps(d: Dataset, hash: string): WriteOp[] {
   return ops;
 }
 
+interface PopulateReport {
+  keys: number;
+  ms: number;
+  keysPerSecond: number;
+  phases: { phase: string; keys: number; ms: number }[];
+  sales: { sold: number };
+}
+
+/** One run of the real binary; its report and phase lines printed. */
+async function populateCell(label: string, target: { etcd: string[]; nats: string; namespace?: string }, dir: string, datasetFile: string) {
+  const r = await ticketctl(target, [
+    'populate',
+    '--in',
+    datasetFile,
+    '--credentials',
+    path.join(dir, `${label}.csv`),
+    '--json',
+    '--wait',
+    '0',
+  ]);
+  if (r.code !== 0) throw new Error(`populate failed: ${r.stderr}`);
+  const report = JSON.parse(r.stdout) as PopulateReport;
+  process.stdout.write(
+    `(${label}) ticketctl populate: ${report.keys} keys in ${fmt(report.ms / 1000, 1)} s = ${fmt(report.keysPerSecond)} keys/s\n`,
+  );
+  for (const p of report.phases)
+    process.stdout.write(`      ${p.phase.padEnd(14)} ${String(p.keys).padStart(7)} keys ${fmt(p.ms / 1000, 1).padStart(6)} s\n`);
+  return report;
+}
+
 const config = await loadDataConfig(values.config);
 const dataset = generateDataset(config, resolveSeed(values.seed, config), resolveAnchor(undefined, config));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-populate-'));
@@ -131,6 +161,13 @@ try {
   base.close();
   process.stdout.write(`(a) seed-style single puts: ${putsA} of ${ops.length} keys in ${fmt(msA / 1000, 1)} s = ${fmt(rateA)} keys/s\n`);
 
+  // (b0) right after (a) (etcd slows as a run writes more: later cells pay for earlier ones),
+  // where no service consumes the sales.
+  const report0 = await populateCell('b0', { ...target, namespace: 'bare:' }, dir, datasetFile);
+  const bare = createEtcdConnection({ endpoints: stack.etcd.endpoints, namespace: 'bare:', deadlineMs: 30_000 });
+  await bare.kv.delete().all();
+  bare.close();
+
   // (c) the ceiling, in its own namespace.
   const ceiling = createEtcdConnection({ endpoints: stack.etcd.endpoints, namespace: 'ceiling:', deadlineMs: 30_000 });
   // The final value of each key (a Txn may not put one key twice).
@@ -156,57 +193,8 @@ try {
     `(c) ceiling, 128-put Txns x32 in flight: ${finalOps.length} keys in ${fmt(msC / 1000, 1)} s = ${fmt(rateC)} keys/s\n`,
   );
 
-  // (b0) the real binary, where no service consumes the sales.
-  const r0 = await ticketctl({ ...target, namespace: 'bare:' }, [
-    'populate',
-    '--in',
-    datasetFile,
-    '--credentials',
-    path.join(dir, 'c0.csv'),
-    '--json',
-    '--wait',
-    '0',
-  ]);
-  if (r0.code !== 0) throw new Error(`populate failed: ${r0.stderr}`);
-  const report0 = JSON.parse(r0.stdout) as {
-    keys: number;
-    ms: number;
-    keysPerSecond: number;
-    phases: { phase: string; keys: number; ms: number }[];
-  };
-  process.stdout.write(
-    `(b0) ticketctl populate, no service consuming: ${report0.keys} keys in ${fmt(report0.ms / 1000, 1)} s = ${fmt(report0.keysPerSecond)} keys/s\n`,
-  );
-  for (const p of report0.phases)
-    process.stdout.write(`      ${p.phase.padEnd(14)} ${String(p.keys).padStart(7)} keys ${fmt(p.ms / 1000, 1).padStart(6)} s\n`);
-  const bare = createEtcdConnection({ endpoints: stack.etcd.endpoints, namespace: 'bare:', deadlineMs: 30_000 });
-  await bare.kv.delete().all();
-  bare.close();
-
-  // (b) the real binary, into the keyspace the services work in.
-  const r = await ticketctl(target, [
-    'populate',
-    '--in',
-    datasetFile,
-    '--credentials',
-    path.join(dir, 'credentials.csv'),
-    '--json',
-    '--wait',
-    '0',
-  ]);
-  if (r.code !== 0) throw new Error(`populate failed: ${r.stderr}`);
-  const report = JSON.parse(r.stdout) as {
-    keys: number;
-    ms: number;
-    keysPerSecond: number;
-    phases: { phase: string; keys: number; ms: number }[];
-    sales: { sold: number };
-  };
-  process.stdout.write(
-    `(b) ticketctl populate: ${report.keys} keys in ${fmt(report.ms / 1000, 1)} s = ${fmt(report.keysPerSecond)} keys/s\n`,
-  );
-  for (const p of report.phases)
-    process.stdout.write(`      ${p.phase.padEnd(14)} ${String(p.keys).padStart(7)} keys ${fmt(p.ms / 1000, 1).padStart(6)} s\n`);
+  // (b) last: into the keyspace the services work in (they record the sales meanwhile and after).
+  const report = await populateCell('b', target, dir, datasetFile);
 
   // The background: every sale recorded as a purchase by the orders service.
   const settleStart = Date.now();
