@@ -37,9 +37,9 @@ const fileSchema = z
   .object({
     etcd: z
       .object({ endpoints: z.array(z.string()).min(1) })
-      .partial()
+      .strict()
       .optional(),
-    nats: z.object({ url: z.string() }).partial().optional(),
+    nats: z.object({ url: z.string() }).strict().optional(),
   })
   .strict();
 
