@@ -162,18 +162,18 @@ export class Populate {
         phase,
         planned: units.length,
         existing: units.length - todo.length,
-        created: this.opts.dryRun ? 0 : 0,
+        // A dry run reports what it would create.
+        created: this.opts.dryRun ? todo.length : 0,
         keys: this.opts.dryRun ? todo.reduce((n, u) => n + u.ops.length, 0) : 0,
         ms: Date.now() - started,
       });
-      if (this.opts.dryRun) this.phases[this.phases.length - 1]!.created = todo.length;
       return new Set();
     }
     await before?.();
     const bar = this.progress.phase(phase, todo.length);
     const writer = new BulkWriter(this.etcd, { concurrency: this.opts.concurrency, onProgress: (u, k) => bar.add(u, k) });
     await writer.write(todo);
-    const done = bar.done();
+    bar.done();
     this.phases.push({
       phase,
       planned: units.length,
@@ -182,7 +182,6 @@ export class Populate {
       keys: writer.stats.keys,
       ms: Date.now() - started,
     });
-    void done;
     return writer.created;
   }
 
@@ -208,6 +207,9 @@ export class Populate {
     const units = todo.map((u, i) => userUnit(u, pool.hashes[i % pool.hashes.length]!, d.anchor));
     // Only the accounts this run created: a re-run neither rewrites nor forgets anyone's password.
     const created = await this.bulk('users', units, prefixes.users(), undefined, existing);
+    const phase = this.phases[this.phases.length - 1]!;
+    phase.planned = d.users.length;
+    phase.existing = d.users.length - phase.created;
     const rows = todo
       .map((u, i) => ({ username: u.username, password: pool.passwords[i % pool.passwords.length]!, role: u.role }))
       .filter((r) => created.has(keys.user(r.username)));
