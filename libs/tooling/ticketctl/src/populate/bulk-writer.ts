@@ -6,6 +6,9 @@
  * put is guarded by its mod revision, and two Txns touching one counter never run at once.
  * When a guard fails, the batch's anchors and counters are read again, units that exist are
  * dropped and the rest is resent; a store error (deadline, leader change) is resent the same way.
+ * A unit found existing after such a round whose anchors hold exactly the values this writer sent
+ * is its own earlier Txn that committed unseen (a lost reply, or etcd3 resending it): it counts as
+ * created, so its caller still records it (e.g. a new account's password).
  */
 import {
   EtcdUnavailableError,
@@ -129,15 +132,21 @@ export class BulkWriter {
     let units = batch;
     // First try without reading anchors (the scan said they are absent); counters must be read.
     let needAnchorRead = false;
+    // Whether a Txn of this batch was sent: only then can an existing anchor be our own write.
+    let sentBefore = false;
     let outageSince: number | null = null;
     for (let round = 1; units.length > 0; round++) {
       if (round > MAX_GUARD_ROUNDS) throw new Error(`keys around ${units[0]!.anchors[0]} keep changing under populate; run it again`);
       try {
         const anchors = units.flatMap((u) => u.anchors);
         const state = await this.read(needAnchorRead ? anchors : [], counterKeys);
-        const before = units.length;
-        units = units.filter((u) => !u.anchors.some((a) => state.exists.has(a)));
-        this.stats.existing += before - units.length;
+        const still: Unit[] = [];
+        for (const u of units) {
+          if (!u.anchors.some((a) => state.exists.has(a))) still.push(u);
+          else if (sentBefore && isOwn(u, state.exists)) this.markCreated([u], u.ops.length);
+          else this.stats.existing++;
+        }
+        units = still;
         if (units.length === 0) return;
         const sums = new Map<string, number>();
         for (const u of units) for (const c of u.counters ?? []) sums.set(c.key, (sums.get(c.key) ?? 0) + c.delta);
@@ -161,11 +170,9 @@ export class BulkWriter {
             throw toStoreError(e, 'bulk write');
           });
         this.stats.txns++;
+        sentBefore = true;
         if (res.succeeded) {
-          this.stats.created += units.length;
-          for (const u of units) this.created.add(u.anchors[0]!);
-          this.stats.keys += ops.length;
-          this.opts.onProgress?.(units.length, ops.length);
+          this.markCreated(units, ops.length);
           return;
         }
         // Someone created one of these keys (or moved a counter) meanwhile: read and go again.
@@ -177,6 +184,7 @@ export class BulkWriter {
         // Guarded, so resending is safe even if the lost Txn committed: the re-read finds it.
         outageSince ??= Date.now();
         if (Date.now() - outageSince > (this.opts.outageMs ?? 30_000)) throw e;
+        sentBefore = true;
         this.stats.retries++;
         needAnchorRead = true;
         await new Promise((r) => setTimeout(r, 200 + Math.random() * 300));
@@ -184,10 +192,17 @@ export class BulkWriter {
     }
   }
 
-  /** Which anchors exist and the counters' values, at one revision. */
+  private markCreated(units: Unit[], keys: number): void {
+    this.stats.created += units.length;
+    for (const u of units) this.created.add(u.anchors[0]!);
+    this.stats.keys += keys;
+    this.opts.onProgress?.(units.length, keys);
+  }
+
+  /** Which anchors exist (with their values) and the counters' values, at one revision. */
   private async read(anchors: string[], counterKeys: string[]) {
     const ns = this.etcd.kv;
-    const exists = new Set<string>();
+    const exists = new Map<string, string>();
     const counters = new Map<string, { value: number; modRevision: number }>();
     const all = [...anchors.map((k) => ({ k, counter: false })), ...counterKeys.map((k) => ({ k, counter: true }))];
     for (let i = 0; i < all.length; i += MAX_TXN_OPS) {
@@ -205,11 +220,19 @@ export class BulkWriter {
         if (counter) {
           const kv = range?.kvs[0];
           if (kv) counters.set(k, { value: Number(kv.value.toString()) || 0, modRevision: Number(kv.mod_revision) });
-        } else if ((range?.kvs.length ?? 0) > 0) exists.add(k);
+        } else if (range?.kvs[0]) exists.set(k, range.kvs[0].value.toString());
       });
     }
     return { exists, counters };
   }
+}
+
+/** Whether every anchor of the unit exists holding the value the unit puts there. */
+function isOwn(u: Unit, stored: Map<string, string>): boolean {
+  return u.anchors.every((a) => {
+    const put = u.ops.find((op) => op.type === 'put' && op.key === a);
+    return put?.type === 'put' && stored.get(a) === put.value;
+  });
 }
 
 /** Every key under a prefix, keys only, paged (a keys-only page of 10,000 is small). */
