@@ -85,7 +85,12 @@ export class AccountsRepository {
    * (re)starting, disconnected or failed) and `onLive` once it is watching again: the caller
    * trusts its cache long only between the two. Restarts itself until `stop()`.
    */
-  watchSessionEnds(handlers: { onEnd: (tokenSha256: string) => void; onGap: () => void; onLive: () => void; onError: (e: Error) => void }): {
+  watchSessionEnds(handlers: {
+    onEnd: (tokenSha256: string) => void;
+    onGap: () => void;
+    onLive: () => void;
+    onError: (e: Error) => void;
+  }): {
     stop: () => Promise<void>;
   } {
     let stopped = false;
