@@ -121,7 +121,7 @@ describe('request-reply through the platform', () => {
 
   it('refuses a bad payload with field paths and never calls the handler', async () => {
     const before = handled;
-    // Sent raw, past the client's own validation, as a buggy or hostile caller would.
+    // Sent raw through Nest's proxy, as a buggy or hostile caller would.
     const raw = (await firstValueFrom(
       app.get<ClientProxy>(RPC_PROXY).send(Echo.subject, { word: '', times: -1, extra: ':' }),
     )) as RpcReply<unknown>;
