@@ -8,19 +8,25 @@
  *       with 1,000 keep-alive connections, 100 users' sessions shared by 10 connections each, a
  *       fresh Idempotency-Key per request
  *   (s) sell-out: (g) on an event of a few thousand tickets, more orders than it has
+ * Like for like with the engine (issue 17): the background consumers (orders' history and stats,
+ * the search indexer, the notifier) run during every cell, and after (g) the run waits for the
+ * purchase: records (stats:<eventId>) to catch up with the sale: records (target <= 5 s).
+ * CPU per purchase per hop: each process's CPU time (/proc/<pid>/stat) over the cell, divided by
+ * the cell's sales, so the table says which hop costs what.
  * The gateway's rate limits and in-flight cap are set far above the load so that (g) measures
  * throughput, not the limiter. Every cell is closed loop and ends with every reply in (no request
  * cut off), so the 201 replies can be checked against the sale: records in etcd.
- *   npm run bench:gateway [-- --seconds 4 --connections 1000 --users 100 --no-sellout]
+ *   npm run bench:gateway [-- --seconds 4 --connections 1000 --users 100 --no-sellout --cells cef]
  */
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { Events, Rpc, saleRecord, ticketRecord, type RpcReply } from '@ticketcd/contracts';
+import { Events, Rpc, saleRecord, statsRecord, ticketRecord, type RpcReply } from '@ticketcd/contracts';
 import { createEtcdConnection, scanPrefix, type EtcdConnection } from '@ticketcd/etcd';
 import { PurchaseEngine } from '@ticketcd/inventory-core';
-import { prefixes } from '@ticketcd/keys';
+import { keys, prefixes } from '@ticketcd/keys';
 import { connectNats } from '@ticketcd/messaging';
 import { seedEvent, startPrivateStack, stopPrivateStack } from '@ticketcd/testing';
 import autocannon from 'autocannon';
+import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { ulid } from 'ulid';
@@ -33,6 +39,8 @@ const { values } = parseArgs({
     users: { type: 'string', default: '100' },
     /** Skip the sell-out cell. */
     'no-sellout': { type: 'boolean', default: false },
+    /** Only these of the NATS cells, e.g. "c" (the HTTP cell always runs): shorter runs while working. */
+    cells: { type: 'string', default: 'cef' },
     /** NODE_OPTIONS for the service processes (e.g. a profiler preload). */
     'node-options': { type: 'string' },
   },
@@ -86,7 +94,55 @@ interface Row {
   oversold: number;
   /** Time the cell's background work (outbox relay, orders history) took to drain afterwards. */
   drainMs: number;
+  /** CPU ms per accepted purchase, by process group, over the cell (not the drain). */
+  cpuPerSale: Map<string, number>;
+  /** From the cell's end until stats:<eventId> counted every sold ticket (purchase: records caught up). */
+  catchUpMs?: number;
 }
+
+/** CPU time (ms) of a process from /proc (utime + stime, at the usual 100 ticks per second). */
+function cpuMsOf(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU ms so far of every process of the run, grouped: each service, nats, etcd (5 members), the bench itself. */
+function cpuSnapshot(): Map<string, number> {
+  const m = new Map<string, number>();
+  const add = (k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+  for (const s of stack.services) if (s.process) add(s.spec.service, cpuMsOf(s.process.pid));
+  if (stack.nats.process) add('nats', cpuMsOf(stack.nats.process.pid));
+  for (const p of stack.etcd.processes) add('etcd x5', cpuMsOf(p.pid));
+  const own = process.cpuUsage();
+  add('bench (load)', (own.user + own.system) / 1000);
+  return m;
+}
+
+/** Sum and count of ticketcd_rpc_handler_seconds per subject, over every service's /metrics. */
+async function handlerTimes(): Promise<Map<string, { sum: number; count: number }>> {
+  const m = new Map<string, { sum: number; count: number }>();
+  for (const s of stack.services) {
+    const text = await fetch(`${s.url}/metrics`)
+      .then((r) => r.text())
+      .catch(() => '');
+    for (const line of text.split('\n')) {
+      const x = /^ticketcd_rpc_handler_seconds_(sum|count)\{[^}]*subject="([^"]+)"[^}]*\} ([0-9.e+-]+)$/.exec(line);
+      if (!x) continue;
+      const e = m.get(x[2]!) ?? { sum: 0, count: 0 };
+      e[x[1] as 'sum' | 'count'] += Number(x[3]);
+      m.set(x[2]!, e);
+    }
+  }
+  return m;
+}
+
+const cpuDelta = (before: Map<string, number>, after: Map<string, number>, sales: number) =>
+  new Map([...after].map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / Math.max(1, sales)]));
 
 /** Sale records, tickets they hold, tickets taken off `remaining`, and what was on sale. */
 async function audit(conn: EtcdConnection, eventId: string) {
@@ -111,7 +167,8 @@ async function audit(conn: EtcdConnection, eventId: string) {
 }
 
 const stack = await startPrivateStack({
-  services: ['gateway', 'catalog', 'inventory', 'orders'],
+  // The background consumers run too: HTTP is measured like for like with a real on-sale.
+  services: ['gateway', 'catalog', 'inventory', 'orders', 'search-indexer', 'notifier'],
   env: { ...UNLIMITED, ...(values['node-options'] ? { NODE_OPTIONS: values['node-options'] } : {}) },
 });
 const etcd = createEtcdConnection({ endpoints: stack.etcd.endpoints, deadlineMs: 30_000 });
@@ -266,10 +323,14 @@ async function record(
     elapsedMs: number;
     done: number;
     accepted: number;
+    cpuBefore: Map<string, number>;
   },
 ) {
-  const drainMs = await drain();
+  const cpuAfter = cpuSnapshot();
+  const ended = performance.now();
   const a = await audit(etcd, eventId);
+  const catchUpMs = await catchUp(eventId, a.sold, ended);
+  const drainMs = await drain();
   const row: Row = {
     path,
     clients,
@@ -281,12 +342,24 @@ async function record(
     statuses: r.statuses,
     accepted: r.accepted,
     drainMs,
+    cpuPerSale: cpuDelta(r.cpuBefore, cpuAfter, r.statuses.get('201') ?? r.accepted),
+    catchUpMs,
     ...a,
   };
   rows.push(row);
   process.stderr.write(
-    `  ${LABEL[path]} at ${clients}: ${fmt(row.perSecond)}/s, p99 ${fmt(row.p99Ms, 1)} ms, ${statusText(row.statuses)}, sales ${fmt(a.sales)}, oversold ${a.oversold} (drained in ${fmt(drainMs / 1000, 1)} s)\n`,
+    `  ${LABEL[path]} at ${clients}: ${fmt(row.perSecond)}/s, p99 ${fmt(row.p99Ms, 1)} ms, ${statusText(row.statuses)}, sales ${fmt(a.sales)}, oversold ${a.oversold}, purchase: records caught up ${fmt(catchUpMs / 1000, 1)} s after the cell (drained in ${fmt(drainMs / 1000, 1)} s)\n`,
   );
+}
+
+/** Ms from `since` until stats:<eventId> counts `sold` tickets: every sale has its purchase: record (bounded, 60 s). */
+async function catchUp(eventId: string, sold: number, since: number): Promise<number> {
+  for (;;) {
+    const v = await etcd.kv.get(keys.stats(eventId)).string();
+    const counted = v === null ? 0 : Object.values(statsRecord.parse(JSON.parse(v)).soldByType).reduce((x, y) => x + y, 0);
+    if (counted >= sold || performance.now() - since > 60_000) return performance.now() - since;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 const statusText = (m: Map<string, number>) =>
@@ -309,6 +382,7 @@ async function loopCell(path: 'c' | 'e' | 'f') {
           : await rpc(Rpc.orders.place.subject, { ...order, idempotencyKey: `${key}-${i}` });
     return out.status === 'accepted' ? 'accepted' : `refused ${'reason' in out ? out.reason : ''}`;
   };
+  const cpuBefore = cpuSnapshot();
   const run = await closedLoop({ concurrency: CONNECTIONS, maxOrders: 100_000_000, maxMs: CELL_MS, send });
   const statuses = new Map<string, number>();
   for (const s of run.results) statuses.set(s, (statuses.get(s) ?? 0) + 1);
@@ -321,6 +395,7 @@ async function loopCell(path: 'c' | 'e' | 'f') {
     elapsedMs: run.elapsedMs,
     done: run.orders,
     accepted,
+    cpuBefore,
   });
 }
 
@@ -344,16 +419,28 @@ try {
     `  warm-up over HTTP: ${fmt((w.accepted / w.elapsedMs) * 1000)}/s; HTTP cells: ${perConnection} orders per connection\n`,
   );
 
-  await loopCell('c');
-  await loopCell('e');
-  await loopCell('f');
+  for (const p of ['c', 'e', 'f'] as const) if (values.cells.includes(p)) await loopCell(p);
   const hot = await seedEvent(etcd, { maxPerOrder: 10, tickets: plenty });
-  await record('g', CONNECTIONS, hot, await httpLoad(hot, cookies, { amount: perConnection * CONNECTIONS }));
+  const timesBefore = await handlerTimes();
+  let cpuBefore = cpuSnapshot();
+  const gLoad = await httpLoad(hot, cookies, { amount: perConnection * CONNECTIONS });
+  const timesAfter = await handlerTimes();
+  await record('g', CONNECTIONS, hot, { ...gLoad, cpuBefore });
+  // Where a (g) request's time goes: the mean HTTP latency against the handlers' own means.
+  const mean = (subject: string) => {
+    const a = timesAfter.get(subject);
+    const b = timesBefore.get(subject) ?? { sum: 0, count: 0 };
+    return a && a.count > b.count ? ((a.sum - b.sum) / (a.count - b.count)) * 1000 : NaN;
+  };
+  process.stderr.write(
+    `  (g) mean ms: HTTP ${fmt(gLoad.latencies.reduce((x, y) => x + y, 0) / Math.max(1, gLoad.latencies.length), 1)}, orders.place handler ${fmt(mean(Rpc.orders.place.subject), 1)}, inventory.purchase handler ${fmt(mean(Rpc.inventory.purchase.subject), 1)}\n`,
+  );
   if (!values['no-sellout']) {
     // As many orders as (g), on half the tickets they ask for (1.5 per order on average).
     const perType = Math.max(10, Math.floor((perConnection * CONNECTIONS * 1.5) / 2 / TYPES.length));
     const small = await seedEvent(etcd, { maxPerOrder: 10, tickets: TYPES.map((type) => ({ type, total: perType, price: 1000 })) });
-    await record('s', CONNECTIONS, small, await httpLoad(small, cookies, { amount: perConnection * CONNECTIONS }));
+    cpuBefore = cpuSnapshot();
+    await record('s', CONNECTIONS, small, { ...(await httpLoad(small, cookies, { amount: perConnection * CONNECTIONS })), cpuBefore });
   }
 
   const rate = (p: Path) => rows.find((r) => r.path === p)?.perSecond ?? NaN;
@@ -393,9 +480,23 @@ try {
     console.log(
       `${LABEL[r.path]}: ${fmt(r.done)} replies in ${fmt(r.elapsedMs / 1000, 2)} s; background drained ${fmt(r.drainMs / 1000, 1)} s after`,
     );
+  // CPU ms per sale, per process, in each cell: which hop costs what.
+  const groups = [...new Set(rows.flatMap((r) => [...r.cpuPerSale.keys()]))];
+  console.log(`\nCPU ms per sale (process CPU over the cell / its sales):\n`);
+  console.log(`| cell | ${groups.join(' | ')} | total |`);
+  console.log(`|---|${groups.map(() => '---:').join('|')}|---:|`);
+  for (const r of rows) {
+    const total = [...r.cpuPerSale.values()].reduce((x, y) => x + y, 0);
+    console.log(`| ${r.path} | ${groups.map((g) => fmt(r.cpuPerSale.get(g) ?? 0, 2)).join(' | ')} | ${fmt(total, 2)} |`);
+  }
+  const g = rows.find((r) => r.path === 'g');
   console.log(
-    `\nratios at ${fmt(CONNECTIONS)} clients: g/c (HTTP / inventory core) = ${fmt(rate('g') / rate('c'), 2)} (target >= 0.25)   e/c = ${fmt(rate('e') / rate('c'), 2)}   f/c = ${fmt(rate('f') / rate('c'), 2)}   g/f = ${fmt(rate('g') / rate('f'), 2)}`,
+    `\nratios at ${fmt(CONNECTIONS)} clients: g/c (HTTP / engine in-process, same run) = ${fmt(rate('g') / rate('c'), 2)} (target >= 0.35)   e/c = ${fmt(rate('e') / rate('c'), 2)}   f/c = ${fmt(rate('f') / rate('c'), 2)}   g/f = ${fmt(rate('g') / rate('f'), 2)}`,
   );
+  if (g)
+    console.log(
+      `(g): p99 ${fmt(g.p99Ms / 1000, 2)} s (target <= 3 s); purchase: records caught up with sale: records ${fmt((g.catchUpMs ?? 0) / 1000, 1)} s after the cell (target <= 5 s)`,
+    );
 
   const problems: string[] = [];
   for (const r of rows) {

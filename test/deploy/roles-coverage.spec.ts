@@ -40,6 +40,7 @@ const KEY_SAMPLES: Record<keyof typeof keys, Sample> = {
 };
 const PREFIX_SAMPLES: Record<keyof typeof prefixes, Sample> = {
   users: () => prefixes.users(),
+  sessions: () => prefixes.sessions(),
   events: () => prefixes.events(),
   ticketsOf: () => prefixes.ticketsOf(ID),
   sales: () => prefixes.sales(),

@@ -12,7 +12,8 @@ import { createEtcdConnection } from '@ticketcd/etcd';
 import { RpcClient, RpcHandler } from '@ticketcd/messaging';
 import { currentDeadline, currentTraceId, runWithTrace } from '@ticketcd/observability';
 import { createServiceApp, RPC_PROXY } from '@ticketcd/platform';
-import { sharedCluster, uniqueNamespace } from '@ticketcd/testing';
+import { sharedCluster, uniqueNamespace, waitFor } from '@ticketcd/testing';
+import type { NatsConnection } from '@nats-io/nats-core';
 import { firstValueFrom } from 'rxjs';
 import { ulid } from 'ulid';
 import { z } from 'zod';
@@ -38,6 +39,7 @@ const Nobody = def('nobody-serves-this', z.object({}), z.object({}));
 const Budget = def('budget', z.object({}), z.object({ leftMs: z.number().nullable() }));
 
 let handled = 0;
+let handledSlow = 0;
 
 @Controller()
 class TestHandlers {
@@ -76,6 +78,7 @@ class TestHandlers {
 
   @RpcHandler(Slow)
   async slow() {
+    handledSlow++;
     await new Promise((r) => setTimeout(r, 1500));
     return {};
   }
@@ -118,15 +121,15 @@ describe('request-reply through the platform', () => {
 
   it('refuses a bad payload with field paths and never calls the handler', async () => {
     const before = handled;
-    // Sent raw, past the client's own validation, as a buggy or hostile caller would.
+    // Sent raw through Nest's proxy, as a buggy or hostile caller would.
     const raw = (await firstValueFrom(
       app.get<ClientProxy>(RPC_PROXY).send(Echo.subject, { word: '', times: -1, extra: ':' }),
     )) as RpcReply<unknown>;
     expect(raw).toEqual({ ok: false, error: expect.objectContaining({ code: 'BAD_REQUEST', message: `invalid ${Echo.subject} request` }) });
     if (!raw.ok) expect(raw.error.fields?.map((f) => f.path).sort()).toEqual(['times', 'word']);
-    // The client refuses it too, without sending.
-    const local = await client.request(Echo, { word: 'x'.repeat(11) });
-    expect(local).toEqual({
+    // Through the client too (issue 17.3: it no longer parses what the handler's side validates).
+    const viaClient = await client.request(Echo, { word: 'x'.repeat(11) });
+    expect(viaClient).toEqual({
       ok: false,
       error: expect.objectContaining({ code: 'BAD_REQUEST', fields: [{ path: 'word', message: expect.any(String) }] }),
     });
@@ -180,6 +183,23 @@ describe('request-reply through the platform', () => {
       ok: false,
       error: { code: 'TIMEOUT' },
     });
+  });
+
+  // Issue 17.3: Nest's ClientProxy subscribed a fresh reply inbox per call (a SUB and an UNSUB
+  // each); the client now shares one per connection.
+  it('shares one reply inbox per connection: calls in flight add no subscriptions', async () => {
+    const nc = (await app.get<ClientProxy>(RPC_PROXY).connect()) as NatsConnection;
+    const subscriptions = () => (nc as unknown as { protocol: { subscriptions: { size(): number } } }).protocol.subscriptions.size();
+    await client.call(Echo, { word: 'warm' });
+    const before = subscriptions();
+    const slowBefore = handledSlow;
+    const calls = Array.from({ length: 50 }, () => client.request(Slow, {}, { timeoutMs: 5000 }));
+    // Every call sent and taken by the handler, none answered yet (each takes 1.5 s).
+    await waitFor(() => handledSlow >= slowBefore + 50, { timeoutMs: 5000, what: '50 slow calls in flight' });
+    const most = subscriptions();
+    const replies = await Promise.all(calls);
+    expect(replies.every((r) => r.ok)).toBe(true);
+    expect(most).toBe(before);
   });
 
   it('reports a slow service as TIMEOUT naming it', async () => {

@@ -20,6 +20,11 @@ export const gatewayConfig = baseServiceConfig
     SESSION_TTL_S: env.int(2, 30 * 24 * 3600).default(7 * 24 * 3600),
     /** How long an instance trusts a session it read (a logout elsewhere shows after this). */
     SESSION_CACHE_MS: env.int(0, 60_000).default(1000),
+    /**
+     * How long an instance trusts a session it read while its watch of session deletes is live
+     * (a log-out anywhere is refused as soon as the delete's event arrives); 0: no watch.
+     */
+    SESSION_WATCH_CACHE_MS: env.int(0, 3_600_000).default(300_000),
     /** The first admin, created (or promoted) at start. Both or neither. */
     ADMIN_USERNAME: z
       .string()

@@ -119,6 +119,28 @@ describe('accounts and sessions', () => {
     }
   });
 
+  // Issue 17.3: every instance caches the sessions it read (no etcd read per request), yet a
+  // log-out on any instance is refused on all of them at once: each watches session deletes.
+  it('a log-out on one instance is refused at once on another that cached the session', async () => {
+    // A second instance that would trust a session it read for 30 s without the watch.
+    const other = await stack.addInstance('gateway', { SESSION_CACHE_MS: '30000' });
+    await other.waitReady();
+    try {
+      const a = await user();
+      const b = new ApiClient(other.url);
+      b.cookie = a.cookie;
+      expect((await b.get('/api/auth/me')).status).toBe(200);
+      expect((await a.post('/api/auth/logout')).status).toBe(204);
+      await waitFor(async () => (await b.get('/api/auth/me')).status === 401, {
+        timeoutMs: 3000,
+        what: 'the other instance refusing the logged-out session',
+      });
+      expectError(await b.post('/api/orders', {}, { 'idempotency-key': ulid() }), 401, 'UNAUTHENTICATED');
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('the first admin comes from configuration', async () => {
     const a = await admin();
     expect((await a.get('/api/auth/me')).body.role).toBe('admin');

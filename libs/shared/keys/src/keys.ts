@@ -75,6 +75,7 @@ export const keys = {
 /** Key ranges scanned by prefix. Every prefix ends in `:` unless it is meant to match a partial segment. */
 export const prefixes = {
   users: () => 'user:',
+  sessions: () => 'session:',
   events: () => 'event:',
   ticketsOf: (eventId: string) => join('ticket', seg.id('event id', eventId)) + SEP,
   sales: () => 'sale:',

@@ -2,22 +2,22 @@
  * Request-reply over Nest's NATS transport (core NATS, queue groups per service). Every call
  * has a timeout; every failure comes back as an AppError with a code the gateway maps to HTTP:
  * no instance answering -> UNAVAILABLE naming the service, too slow -> TIMEOUT naming it.
+ *
+ * Calls go out on the connection of Nest's ClientProxy but through nats.js's own request(), in
+ * Nest's wire format (`{ pattern, data, id }` in, `{ response, err, isDisposed, id }` back), so the
+ * services' Nest servers answer them unchanged. Why not `proxy.send()`: it subscribes a fresh
+ * inbox per call (SUB and UNSUB to the server, a subscription object, an rxjs pipeline), where
+ * request() shares one wildcard inbox per connection and matches replies by token (issue 17.3).
+ * Validation happens once, where the data enters: the caller's types bind the payload it builds,
+ * and the handler's side validates it against the contract (the platform's RpcInterceptor), so
+ * the client does not parse it again; of the reply only the envelope is checked (`ok` and the
+ * error's code), its data is the service's, built under the same contract.
  */
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { MessagePattern, NatsRecordBuilder, type ClientProxy } from '@nestjs/microservices';
-import { headers as natsHeaders } from '@nats-io/nats-core';
-import {
-  AppError,
-  HEADERS,
-  rpcReplySchema,
-  zodFields,
-  type RpcDef,
-  type RpcReply,
-  type RpcRequest,
-  type RpcResult,
-} from '@ticketcd/contracts';
+import { MessagePattern, type ClientProxy } from '@nestjs/microservices';
+import { errors as natsErrors, headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
+import { AppError, HEADERS, type RpcDef, type RpcReply, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
 import { currentDeadline, currentTraceId, newTraceId } from '@ticketcd/observability';
-import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 
 export const RPC_DEF = Symbol('ticketcd:rpc-def');
 
@@ -27,6 +27,8 @@ export function RpcHandler(def: RpcDef): MethodDecorator {
 }
 
 export class RpcClient {
+  private nextId = 0;
+
   constructor(
     private readonly proxy: ClientProxy,
     private readonly defaultTimeoutMs: number,
@@ -34,10 +36,6 @@ export class RpcClient {
 
   /** The reply as sent (`{ ok, data | error }`), or an UNAVAILABLE/TIMEOUT reply; never throws. */
   async request<D extends RpcDef>(def: D, payload: RpcRequest<D>, opts: { timeoutMs?: number } = {}): Promise<RpcReply<RpcResult<D>>> {
-    const parsed = def.request.safeParse(payload);
-    if (!parsed.success) {
-      return { ok: false, error: { code: 'BAD_REQUEST', message: `invalid ${def.subject} request`, fields: zodFields(parsed.error) } };
-    }
     // Inside a request that has a deadline, never wait past it: our caller would not be listening.
     const inherited = currentDeadline();
     const ms = Math.min(opts.timeoutMs ?? this.defaultTimeoutMs, inherited === undefined ? Infinity : inherited - Date.now());
@@ -49,17 +47,22 @@ export class RpcClient {
     const h = natsHeaders();
     h.set(HEADERS.traceId, currentTraceId() ?? newTraceId());
     h.set(HEADERS.budgetMs, String(Math.floor(ms)));
-    const record = new NatsRecordBuilder(parsed.data).setHeaders(h).build();
     try {
-      const raw = await firstValueFrom(this.proxy.send(def.subject, record).pipe(timeout(ms)));
-      const reply = rpcReplySchema(def.reply).safeParse(raw);
-      if (!reply.success) {
-        return {
-          ok: false,
-          error: { code: 'INTERNAL', message: `${def.service} sent a reply to ${def.subject} that does not match its contract` },
-        };
-      }
-      return reply.data as RpcReply<RpcResult<D>>;
+      // Rejects at once while the client is disconnected (Nest's status handling): a fast 503 naming nats.
+      const nc = (await this.proxy.connect()) as NatsConnection;
+      const id = String(++this.nextId);
+      const msg = await nc.request(def.subject, JSON.stringify({ pattern: def.subject, data: payload, id }), {
+        timeout: Math.max(1, Math.floor(ms)),
+        headers: h,
+      });
+      const packet = msg.json<{ response?: unknown; err?: unknown }>();
+      if (packet.err !== undefined && packet.err !== null) throw new Error(String(packet.err));
+      return isReply(packet.response)
+        ? (packet.response as RpcReply<RpcResult<D>>)
+        : {
+            ok: false,
+            error: { code: 'INTERNAL', message: `${def.service} sent a reply to ${def.subject} that does not match its contract` },
+          };
     } catch (e) {
       return { ok: false, error: transportError(def, ms, e) };
     }
@@ -73,12 +76,24 @@ export class RpcClient {
   }
 }
 
+/** The envelope of a reply: `{ ok: true, data }` or `{ ok: false, error: { code, message } }`. */
+function isReply(r: unknown): boolean {
+  if (typeof r !== 'object' || r === null) return false;
+  const o = r as { ok?: unknown; data?: unknown; error?: { code?: unknown; message?: unknown } };
+  if (o.ok === true) return 'data' in o;
+  return o.ok === false && typeof o.error?.code === 'string' && typeof o.error.message === 'string';
+}
+
 function transportError(def: RpcDef, ms: number, e: unknown) {
   const message = (e as Error)?.message ?? String(e);
-  if (e instanceof TimeoutError) {
-    return AppError.timeout(def.service, `${def.service} did not answer ${def.subject} within ${ms} ms`).error;
+  if (e instanceof natsErrors.TimeoutError || (e as Error)?.name === 'TimeoutError') {
+    return AppError.timeout(def.service, `${def.service} did not answer ${def.subject} within ${Math.floor(ms)} ms`).error;
   }
-  if ((e as Error)?.name === 'EmptyResponseException' || /empty response/i.test(message) || /no responders/i.test(message)) {
+  if (
+    (e instanceof natsErrors.RequestError && e.isNoResponders()) ||
+    e instanceof natsErrors.NoRespondersError ||
+    /no responders/i.test(message)
+  ) {
     return AppError.unavailable(def.service, `${def.service} is unavailable: no running instance answers ${def.subject}`).error;
   }
   return AppError.unavailable('nats', `cannot reach ${def.service} over NATS: ${message}`).error;

@@ -21,6 +21,9 @@ import { RpcInterceptor } from './rpc.interceptor.js';
 import { ETCD, NATS, RPC_PROXY, SERVICE_CONFIG, SERVICE_IDENTITY, type ServiceIdentity } from './tokens.js';
 
 const QUIET_PATHS = /^\/(healthz|readyz|metrics)\b/;
+/** One successful request in this many is logged at info, the rest at debug (issue 17.3: a log line per order cost the gateway). */
+const SUCCESS_LOG_SAMPLE = 100;
+let successes = 0;
 
 @Global()
 @Module({})
@@ -37,6 +40,15 @@ export class PlatformModule {
             genReqId: () => currentTraceId() ?? '',
             autoLogging: { ignore: (req) => QUIET_PATHS.test(req.url ?? '') },
             quietReqLogger: true,
+            // Failures always; successes sampled (LOG_LEVEL=debug shows every one).
+            customLogLevel: (_req, res, err) =>
+              err || res.statusCode >= 500
+                ? 'error'
+                : res.statusCode >= 400
+                  ? 'warn'
+                  : ++successes % SUCCESS_LOG_SAMPLE === 0
+                    ? 'info'
+                    : 'debug',
           },
         }),
       ],
@@ -62,7 +74,8 @@ export class PlatformModule {
           useFactory: () =>
             ClientProxyFactory.create({
               transport: Transport.NATS,
-              options: { servers: config.NATS_URL, name: `${identity.service}:${identity.instanceId}:rpc` },
+              // noAsyncTraces: no Error (with its stack) captured per request for a nicer trace of a failure.
+              options: { servers: config.NATS_URL, name: `${identity.service}:${identity.instanceId}:rpc`, noAsyncTraces: true },
             }),
         },
         { provide: RpcClient, useFactory: (proxy: ClientProxy) => new RpcClient(proxy, config.RPC_TIMEOUT_MS), inject: [RPC_PROXY] },

@@ -1,9 +1,10 @@
 /** user: and session: keys. Sessions live on a lease whose TTL is the session's life. */
 import { Inject, Injectable } from '@nestjs/common';
-import { CONFLICT, createOnce, retryOnConflict, toStoreError, type EtcdConnection } from '@ticketcd/etcd';
-import { keys } from '@ticketcd/keys';
+import { CONFLICT, createOnce, localKey, retryOnConflict, toStoreError, type EtcdConnection } from '@ticketcd/etcd';
+import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { ETCD } from '@ticketcd/platform';
 import { ROLES, userRecord, type Role, type UserRecord } from '@ticketcd/contracts';
+import type { Watcher } from 'etcd3';
 
 export type { Role, UserRecord };
 import { z } from 'zod';
@@ -76,6 +77,59 @@ export class AccountsRepository {
     } catch (e) {
       throw toStoreError(e, 'session read');
     }
+  }
+
+  /**
+   * Every session that ends from now on (log-out on any instance, lease expiry): a watch on the
+   * session: keys' deletes. `onGap` is called whenever ends may have been missed (the watch is
+   * (re)starting, disconnected or failed) and `onLive` once it is watching again: the caller
+   * trusts its cache long only between the two. Restarts itself until `stop()`.
+   */
+  watchSessionEnds(handlers: {
+    onEnd: (tokenSha256: string) => void;
+    onGap: () => void;
+    onLive: () => void;
+    onError: (e: Error) => void;
+  }): {
+    stop: () => Promise<void>;
+  } {
+    let stopped = false;
+    let watcher: Watcher | null = null;
+    const start = async (pauseMs: number): Promise<void> => {
+      handlers.onGap();
+      if (stopped) return;
+      try {
+        const w = await this.etcd.kv.watch().prefix(prefixes.sessions()).create();
+        if (stopped) return void (await w.cancel().catch(() => undefined));
+        watcher = w;
+        w.on('delete', (kv) => {
+          const k = parseKey(localKey(this.etcd, kv.key));
+          if (k.kind === 'session') handlers.onEnd(k.tokenSha256);
+        });
+        // etcd3 resumes a broken watch by itself, but may skip events meanwhile: a gap until connected again.
+        w.on('disconnected', () => handlers.onGap());
+        w.on('connected', () => handlers.onLive());
+        w.on('error', (e: Error) => {
+          handlers.onError(e);
+          if (watcher !== w) return;
+          watcher = null;
+          void w.cancel().catch(() => undefined);
+          setTimeout(() => void start(500), 500).unref();
+        });
+        handlers.onLive();
+      } catch (e) {
+        handlers.onError(e as Error);
+        setTimeout(() => void start(Math.min(10_000, pauseMs * 2)), pauseMs).unref();
+      }
+    };
+    void start(500);
+    return {
+      stop: async () => {
+        stopped = true;
+        handlers.onGap();
+        await watcher?.cancel().catch(() => undefined);
+      },
+    };
   }
 
   /** Revoking the lease deletes the key with it. */

@@ -1,8 +1,9 @@
-/** `order:` keys: the claim an idempotency key makes on one order. */
+/** `order:` keys: the claim an idempotency key makes on one order; and the order's call to inventory. */
 import { Inject, Injectable } from '@nestjs/common';
-import { orderClaimRecord, type OrderClaimRecord } from '@ticketcd/contracts';
+import { orderClaimRecord, Rpc, type OrderClaimRecord, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
 import { createManyOnce, type EtcdConnection } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
+import { RpcClient } from '@ticketcd/messaging';
 import { ETCD } from '@ticketcd/platform';
 
 export interface ClaimRequest {
@@ -13,7 +14,15 @@ export interface ClaimRequest {
 
 @Injectable()
 export class PlaceRepository {
-  constructor(@Inject(ETCD) private readonly etcd: EtcdConnection) {}
+  constructor(
+    @Inject(ETCD) private readonly etcd: EtcdConnection,
+    private readonly rpc: RpcClient,
+  ) {}
+
+  /** Asks inventory to sell the order: the one place that names the subject (partitioned later). */
+  purchase(order: RpcRequest<typeof Rpc.inventory.purchase>, timeoutMs: number): Promise<RpcResult<typeof Rpc.inventory.purchase>> {
+    return this.rpc.call(Rpc.inventory.purchase, order, { timeoutMs });
+  }
 
   /**
    * Creates each claim whose key has none and reads back the ones that have, in one Txn when none
@@ -27,6 +36,14 @@ export class PlaceRepository {
       requests.map((r) => ({ key: keyOf(r), value: JSON.stringify(r.claim) })),
       { deadline },
     );
-    return new Map(requests.map((r) => [keyOf(r), orderClaimRecord.parse(JSON.parse(results.get(keyOf(r))!.value))]));
+    // A claim this Txn created is the first request's of its key, as written: only another's is parsed from the store.
+    const written = new Map<string, OrderClaimRecord>();
+    for (const r of requests) if (!written.has(keyOf(r))) written.set(keyOf(r), r.claim);
+    return new Map(
+      requests.map((r) => {
+        const got = results.get(keyOf(r))!;
+        return [keyOf(r), got.created ? written.get(keyOf(r))! : orderClaimRecord.parse(JSON.parse(got.value))];
+      }),
+    );
   }
 }

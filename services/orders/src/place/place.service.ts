@@ -8,7 +8,6 @@ import { Injectable } from '@nestjs/common';
 import { Rpc, type OrderClaimRecord, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
 import { GroupCommitter, resendGuarded, type Queued } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
-import { RpcClient } from '@ticketcd/messaging';
 import { currentDeadline } from '@ticketcd/observability';
 import { claimOf, deriveOrderId, keyReused, sameOrder } from '@ticketcd/contracts';
 import { PlaceRepository, type ClaimRequest } from './place.repository.js';
@@ -37,10 +36,7 @@ type PendingClaim = ClaimRequest & { deadlineAt: number };
 export class PlaceService {
   private readonly claims = new GroupCommitter<PendingClaim, OrderClaimRecord>(CLAIM_BATCH_MAX, (_shard, batch) => this.claimBatch(batch));
 
-  constructor(
-    private readonly rpc: RpcClient,
-    private readonly repo: PlaceRepository,
-  ) {}
+  constructor(private readonly repo: PlaceRepository) {}
 
   async place(req: RpcRequest<typeof Rpc.orders.place>): Promise<RpcResult<typeof Rpc.orders.place>> {
     const orderId = deriveOrderId(req.username, req.idempotencyKey);
@@ -50,10 +46,9 @@ export class PlaceService {
     const first = await this.claims.submit(shard, claim);
     if (!sameOrder(first, req)) throw keyReused(orderId, first);
     // Inventory gets all the time left (not just RPC_TIMEOUT_MS): it too may wait out an election.
-    const outcome = await this.rpc.call(
-      Rpc.inventory.purchase,
+    const outcome = await this.repo.purchase(
       { orderId, username: req.username, eventId: req.eventId, lines: req.lines },
-      { timeoutMs: Math.max(1, budgetEnd - Date.now()) },
+      Math.max(1, budgetEnd - Date.now()),
     );
     // A sale made before its key had a claim (data older than claims) may be another order.
     if (outcome.status === 'accepted' && !sameOrder(outcome, req)) throw keyReused(orderId, outcome);
