@@ -10,7 +10,7 @@ import { GroupCommitter, resendGuarded, type Queued } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
 import { RpcClient } from '@ticketcd/messaging';
 import { currentDeadline } from '@ticketcd/observability';
-import { claimOf, deriveOrderId, keyReused, sameOrder } from '@ticketcd/contracts';
+import { claimOf, deriveOrderId, inventoryPurchaseFor, keyReused, sameOrder } from '@ticketcd/contracts';
 import { PlaceRepository, type ClaimRequest } from './place.repository.js';
 
 /**
@@ -51,7 +51,7 @@ export class PlaceService {
     if (!sameOrder(first, req)) throw keyReused(orderId, first);
     // Inventory gets all the time left (not just RPC_TIMEOUT_MS): it too may wait out an election.
     const outcome = await this.rpc.call(
-      Rpc.inventory.purchase,
+      inventoryPurchaseFor(req.eventId),
       { orderId, username: req.username, eventId: req.eventId, lines: req.lines },
       { timeoutMs: Math.max(1, budgetEnd - Date.now()) },
     );

@@ -1,0 +1,199 @@
+/**
+ * Issue 17 point 5: this instance's share of the event partitions, and where a purchase goes.
+ *
+ * Each partition held (an etcd lease, PartitionOwnership) gets a NATS subscription on its own
+ * subject (`inventory.purchase.p<n>`): orders sends there, so all orders of one event meet in
+ * one instance's group commit instead of failing each other's compares across instances.
+ * The plain `inventory.purchase` subject (any instance, queue group) stays: a purchase for a
+ * partition held elsewhere is forwarded once to the owner's subject; only when nobody listens
+ * there (a dead owner, before its lease ran out) is it decided here. A forward that may have
+ * arrived (a timeout) is never decided here too: the caller retries with the same orderId.
+ * Correctness never rests on ownership: the engine's compares (Mod on the ticket keys, Create==0
+ * on every sale key) make two deciders harmless, ownership only keeps them apart for speed.
+ */
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { headers as natsHeaders, type Msg, type Subscription } from '@nats-io/nats-core';
+import {
+  AppError,
+  HEADERS,
+  INVENTORY_PARTITIONS,
+  inventoryPurchaseSubject,
+  partitionOf,
+  Rpc,
+  zodFields,
+  type RpcReply,
+  type RpcRequest,
+  type RpcResult,
+} from '@ticketcd/contracts';
+import { PartitionOwnership, type EtcdConnection } from '@ticketcd/etcd';
+import { keys, prefixes } from '@ticketcd/keys';
+import type { NatsConnection } from '@ticketcd/messaging';
+import { currentDeadline, currentTraceId, Metrics, newTraceId, runWithTrace } from '@ticketcd/observability';
+import { ETCD, Lifecycle, NATS, SERVICE_CONFIG, SERVICE_IDENTITY, toRpcError, type ServiceIdentity } from '@ticketcd/platform';
+import type { BaseServiceConfig } from '@ticketcd/config';
+import { PinoLogger } from 'nestjs-pino';
+import { INVENTORY_CONFIG, type InventoryConfig } from '../inventory.config.js';
+import { PurchaseService } from '../purchase/purchase.service.js';
+
+type Purchase = RpcRequest<typeof Rpc.inventory.purchase>;
+type Outcome = RpcResult<typeof Rpc.inventory.purchase>;
+
+/** Nest's NATS wire format (what RpcClient sends and expects back). */
+interface NestPacket {
+  id?: string;
+  data?: unknown;
+}
+
+@Injectable()
+export class PartitionService implements OnApplicationBootstrap {
+  private readonly ownership: PartitionOwnership;
+  private readonly subs = new Map<number, Subscription>();
+  private readonly encoder = new TextEncoder();
+
+  constructor(
+    @Inject(ETCD) etcd: EtcdConnection,
+    @Inject(NATS) private readonly nats: NatsConnection,
+    @Inject(INVENTORY_CONFIG) config: InventoryConfig,
+    @Inject(SERVICE_CONFIG) private readonly base: BaseServiceConfig,
+    @Inject(SERVICE_IDENTITY) identity: ServiceIdentity,
+    @Inject(Metrics) private readonly metrics: Metrics,
+    private readonly purchases: PurchaseService,
+    private readonly lifecycle: Lifecycle,
+    private readonly log: PinoLogger,
+  ) {
+    log.setContext('partitions');
+    this.ownership = new PartitionOwnership(etcd, {
+      partitions: INVENTORY_PARTITIONS,
+      instanceId: identity.instanceId,
+      ttlSeconds: config.PARTITION_LEASE_TTL_S,
+      keyOf: (p) => keys.partition('inventory', p),
+      prefix: prefixes.partitionsOf('inventory'),
+      memberKey: keys.partitionMember('inventory', identity.instanceId),
+      membersPrefix: prefixes.partitionMembersOf('inventory'),
+      onAcquire: (p) => this.listen(p),
+      onRelease: (p) => this.unlisten(p),
+      log: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o, m) },
+    });
+    // SIGTERM: stop listening on our partitions, then revoke the lease so the others take them at once.
+    lifecycle.onDrain('partitions', () => this.ownership.stop());
+  }
+
+  /** The first share is taken before the app answers: a lone instance owns every partition once ready. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.ownership.start();
+  }
+
+  ownedPartitions(): number[] {
+    return this.ownership.ownedPartitions();
+  }
+
+  /** A purchase on the plain subject: ours, forwarded to the owner, or (nobody listening) decided here. */
+  async purchase(order: Purchase): Promise<Outcome> {
+    const p = partitionOf(order.eventId);
+    if (this.ownership.isOwned(p)) return this.purchases.purchase(order);
+    const forwarded = await this.forward(p, order);
+    return forwarded ?? this.purchases.purchase(order);
+  }
+
+  /** The owner's answer, or null when no instance listens on the partition (nothing was delivered). */
+  private async forward(p: number, order: Purchase): Promise<Outcome | null> {
+    const deadline = currentDeadline();
+    const ms = Math.floor(Math.min(this.base.RPC_TIMEOUT_MS, deadline === undefined ? Infinity : deadline - Date.now()));
+    if (ms < 1) throw AppError.timeout('inventory', 'no time left to forward the purchase to the owner of its partition');
+    const subject = inventoryPurchaseSubject(p);
+    const h = natsHeaders();
+    h.set(HEADERS.traceId, currentTraceId() ?? newTraceId());
+    h.set(HEADERS.budgetMs, String(ms));
+    let msg: Msg;
+    try {
+      msg = await this.nats.request(subject, this.encoder.encode(JSON.stringify({ pattern: subject, data: order, id: newTraceId() })), {
+        timeout: ms,
+        headers: h,
+      });
+    } catch (e) {
+      if (isNoResponders(e)) return null;
+      // It may have arrived and sold: deciding here too would be a second decision.
+      throw AppError.unavailable(
+        'inventory',
+        `the owner of partition ${p} did not answer in ${ms} ms (${(e as Error).message}): retry with the same orderId`,
+      );
+    }
+    const packet = msg.json<{ response?: RpcReply<Outcome>; err?: unknown }>();
+    const reply = packet.response;
+    if (!reply) throw AppError.unavailable('inventory', `the owner of partition ${p} sent no reply`);
+    if (!reply.ok) throw new AppError(reply.error);
+    return reply.data;
+  }
+
+  private listen(p: number): void {
+    if (this.subs.has(p)) return;
+    const subject = inventoryPurchaseSubject(p);
+    // Queue group: during a handover two instances may briefly both listen; one of them answers.
+    const sub = this.nats.subscribe(subject, {
+      queue: 'inventory',
+      callback: (err, msg) => {
+        if (!err) void this.serve(subject, msg);
+      },
+    });
+    this.subs.set(p, sub);
+  }
+
+  private async unlisten(p: number): Promise<void> {
+    const sub = this.subs.get(p);
+    if (!sub) return;
+    this.subs.delete(p);
+    // Requests the server already sent are still answered.
+    await sub.drain().catch(() => undefined);
+  }
+
+  /** One purchase on a partition subject, answered like a Nest handler behind RpcInterceptor. */
+  private async serve(subject: string, msg: Msg): Promise<void> {
+    const started = performance.now();
+    this.lifecycle.rpcInFlight.enter();
+    let reply: RpcReply<Outcome>;
+    let id: string | undefined;
+    try {
+      const packet = msg.json<NestPacket>();
+      id = packet.id;
+      const traceId = msg.headers?.get(HEADERS.traceId) || undefined;
+      const budgetMs = Number(msg.headers?.get(HEADERS.budgetMs));
+      const deadlineAt = Number.isFinite(budgetMs) && budgetMs > 0 ? Date.now() + budgetMs : undefined;
+      const parsed = Rpc.inventory.purchase.request.safeParse(packet.data);
+      if (!parsed.success) {
+        reply = { ok: false, error: { code: 'BAD_REQUEST', message: `invalid ${subject} request`, fields: zodFields(parsed.error) } };
+      } else {
+        reply = await runWithTrace(
+          traceId,
+          async (): Promise<RpcReply<Outcome>> => {
+            try {
+              return { ok: true, data: await this.purchases.purchase(parsed.data) };
+            } catch (e) {
+              const { error, unexpected } = toRpcError(e);
+              if (unexpected) this.log.error({ err: e, subject }, 'rpc handler failed');
+              return { ok: false, error };
+            }
+          },
+          deadlineAt,
+        );
+      }
+    } catch (e) {
+      reply = { ok: false, error: { code: 'BAD_REQUEST', message: `unreadable ${subject} request: ${(e as Error).message}` } };
+    }
+    try {
+      if (msg.reply) msg.respond(JSON.stringify({ id, response: reply, isDisposed: true }));
+    } finally {
+      this.metrics.rpcDuration.observe({ subject, outcome: reply.ok ? 'ok' : reply.error.code }, (performance.now() - started) / 1000);
+      this.lifecycle.rpcInFlight.leave();
+    }
+  }
+}
+
+function isNoResponders(e: unknown): boolean {
+  const err = e as { name?: string; message?: string; isNoResponders?: () => boolean; cause?: unknown };
+  return (
+    err?.name === 'NoRespondersError' ||
+    err?.isNoResponders?.() === true ||
+    /no responders/i.test(err?.message ?? '') ||
+    (err?.cause !== undefined && err.cause !== e && isNoResponders(err.cause))
+  );
+}
