@@ -254,4 +254,45 @@ describe('inventory partitions (issue 17 point 5)', () => {
       }),
     ).resolves.toMatchObject({ status: 'accepted' });
   });
+
+  it('only the owner of a partition relays its outbox entries; a new owner relays what the old one left', async () => {
+    // A third instance that never relays: what it sells stays in the outbox while it owns the partition.
+    const silent = await stack.addInstance('inventory', { OUTBOX_RELAY: 'false' });
+    await silent.waitReady();
+    const m = await waitFor(
+      async () => {
+        const o = await owners();
+        const c = countBy(o);
+        return o.size === 16 && Object.keys(c).length === 3 && Object.values(c).every((n) => n >= 4) ? o : null;
+      },
+      { timeoutMs: 20_000, intervalMs: 100, what: 'three instances sharing the partitions' },
+    );
+    const other = [...new Set(m.values())].find((id) => id !== silent.instanceId)!;
+    const quiet = await eventOwnedBy(silent.instanceId, 100);
+    const loud = await eventOwnedBy(other, 100);
+    const entriesOf = async (eventId: string) =>
+      Object.values(await etcd.kv.getAll().prefix(prefixes.outboxOf('inventory')).strings()).filter((v) => v.includes(eventId)).length;
+    await Promise.all(
+      [quiet, loud].flatMap((eventId) =>
+        Array.from({ length: 20 }, (_, i) =>
+          rpc.client.call(inventoryPurchaseFor(eventId), {
+            orderId: ulid(),
+            username: `relay-${i}`,
+            eventId,
+            lines: [{ type: 'vip', quantity: 1 }],
+          }),
+        ),
+      ),
+    );
+    await waitFor(async () => (await entriesOf(loud)) === 0, { timeoutMs: 15_000, what: 'the relaying owner publishing its entries' });
+    // The two relaying instances left the silent owner's entries alone.
+    expect(await entriesOf(quiet)).toBeGreaterThan(0);
+    // SIGTERM: its partitions move at once, and their new owners relay what it left.
+    await silent.stop();
+    await waitFor(async () => (await entriesOf(quiet)) === 0, {
+      timeoutMs: 15_000,
+      what: "the new owner relaying the silent owner's entries",
+    });
+    await expectStockMatchesSales(etcd, quiet);
+  });
 });

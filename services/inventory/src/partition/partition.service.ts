@@ -29,7 +29,8 @@ import { PartitionOwnership, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, prefixes } from '@ticketcd/keys';
 import type { NatsConnection } from '@ticketcd/messaging';
 import { currentDeadline, currentTraceId, Metrics, newTraceId, runWithTrace } from '@ticketcd/observability';
-import { ETCD, Lifecycle, NATS, SERVICE_CONFIG, SERVICE_IDENTITY, toRpcError, type ServiceIdentity } from '@ticketcd/platform';
+import { ETCD, Lifecycle, NATS, OutboxRelay, SERVICE_CONFIG, SERVICE_IDENTITY, toRpcError, type ServiceIdentity } from '@ticketcd/platform';
+import { SOLD_BATCH } from '@ticketcd/inventory-core';
 import type { BaseServiceConfig } from '@ticketcd/config';
 import { PinoLogger } from 'nestjs-pino';
 import { INVENTORY_CONFIG, type InventoryConfig } from '../inventory.config.js';
@@ -59,6 +60,7 @@ export class PartitionService implements OnApplicationBootstrap {
     @Inject(Metrics) private readonly metrics: Metrics,
     private readonly purchases: PurchaseService,
     private readonly lifecycle: Lifecycle,
+    relay: OutboxRelay,
     private readonly log: PinoLogger,
   ) {
     log.setContext('partitions');
@@ -70,9 +72,18 @@ export class PartitionService implements OnApplicationBootstrap {
       prefix: prefixes.partitionsOf('inventory'),
       memberKey: keys.partitionMember('inventory', identity.instanceId),
       membersPrefix: prefixes.partitionMembersOf('inventory'),
-      onAcquire: (p) => this.listen(p),
+      onAcquire: (p) => {
+        this.listen(p);
+        // A previous owner may have left committed sales unrelayed.
+        relay.kick();
+      },
       onRelease: (p) => this.unlisten(p),
       log: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o, m) },
+    });
+    // One relay per outbox partition: a purchase batch's entry is relayed by its event's owner.
+    relay.setResponsibility((kind, payload) => {
+      const eventId = (payload as { eventId?: unknown } | null)?.eventId;
+      return kind !== SOLD_BATCH || typeof eventId !== 'string' || this.ownership.isOwned(partitionOf(eventId));
     });
     // SIGTERM: stop listening on our partitions, then revoke the lease so the others take them at once.
     lifecycle.onDrain('partitions', () => this.ownership.stop());
