@@ -52,8 +52,8 @@ export class PartitionOwnership {
   private leaseId: string | null = null;
   /** partition -> fencing revision (create revision of its key). */
   private readonly owned = new Map<number, number>();
-  /** partition -> instance id, as last read. */
-  private readonly holders = new Map<number, string>();
+  /** partition -> its key's holder and mod revision, as last read. */
+  private readonly holders = new Map<number, { instanceId: string; modRevision: number }>();
   private timer: NodeJS.Timeout | null = null;
   private watcher: Watcher | null = null;
   private running: Promise<void> | null = null;
@@ -88,7 +88,12 @@ export class PartitionOwnership {
 
   /** The instance holding a partition as last read (null: none). */
   holderOf(partition: number): string | null {
-    return this.holders.get(partition) ?? null;
+    return this.holders.get(partition)?.instanceId ?? null;
+  }
+
+  /** The mod revision of the partition's key as last read (null: none): changes whenever it changes hands. */
+  holderRevisionOf(partition: number): number | null {
+    return this.holders.get(partition)?.modRevision ?? null;
   }
 
   /** Check now (e.g. after a watch event); coalesces with a check in progress. */
@@ -174,7 +179,7 @@ export class PartitionOwnership {
       seen.set(value.partition, { instanceId: value.instanceId, lease: String(item.lease), modRevision: Number(item.mod_revision) });
     }
     this.holders.clear();
-    for (const [p, h] of seen) this.holders.set(p, h.instanceId);
+    for (const [p, h] of seen) this.holders.set(p, { instanceId: h.instanceId, modRevision: h.modRevision });
 
     // Lost: the key is gone or on another lease.
     for (const p of [...this.owned.keys()]) {
@@ -219,7 +224,7 @@ export class PartitionOwnership {
     if (!res.succeeded || this.stopped || this.leaseId !== leaseId) return;
     const fence = Number(res.header.revision);
     this.owned.set(p, fence);
-    this.holders.set(p, this.opts.instanceId);
+    this.holders.set(p, { instanceId: this.opts.instanceId, modRevision: fence });
     const pending = this.releasing.get(p);
     if (pending) {
       clearTimeout(pending);

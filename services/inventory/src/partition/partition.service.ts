@@ -36,6 +36,9 @@ import { PinoLogger } from 'nestjs-pino';
 import { INVENTORY_CONFIG, type InventoryConfig } from '../inventory.config.js';
 import { PurchaseService } from '../purchase/purchase.service.js';
 
+/** How often partitions held elsewhere are asked whether anybody listens. */
+const PROBE_MS = 1000;
+
 type Purchase = RpcRequest<typeof Rpc.inventory.purchase>;
 type Outcome = RpcResult<typeof Rpc.inventory.purchase>;
 
@@ -49,6 +52,10 @@ interface NestPacket {
 export class PartitionService implements OnApplicationBootstrap {
   private readonly ownership: PartitionOwnership;
   private readonly subs = new Map<number, Subscription>();
+  /** Partitions served for a holder that no longer listens (crashed, lease not yet run out): partition -> its key's mod revision then. */
+  private readonly standIns = new Map<number, number>();
+  private probeTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
   private readonly encoder = new TextEncoder();
 
   constructor(
@@ -86,12 +93,71 @@ export class PartitionService implements OnApplicationBootstrap {
       return kind !== SOLD_BATCH || typeof eventId !== 'string' || this.ownership.isOwned(partitionOf(eventId));
     });
     // SIGTERM: stop listening on our partitions, then revoke the lease so the others take them at once.
-    lifecycle.onDrain('partitions', () => this.ownership.stop());
+    lifecycle.onDrain('partitions', async () => {
+      this.stopped = true;
+      if (this.probeTimer) clearTimeout(this.probeTimer);
+      for (const p of [...this.standIns.keys()]) await this.unlisten(p);
+      this.standIns.clear();
+      await this.ownership.stop();
+    });
   }
 
   /** The first share is taken before the app answers: a lone instance owns every partition once ready. */
   async onApplicationBootstrap(): Promise<void> {
     await this.ownership.start();
+    this.scheduleProbe();
+  }
+
+  private scheduleProbe() {
+    if (this.stopped) return;
+    this.probeTimer = setTimeout(() => {
+      void this.probe()
+        .catch((e: unknown) => this.log.warn({ err: (e as Error).message }, 'partition probe failed'))
+        .finally(() => this.scheduleProbe());
+    }, PROBE_MS);
+    this.probeTimer.unref();
+  }
+
+  /**
+   * A crashed owner's keys live until its lease runs out (PARTITION_LEASE_TTL_S), and all that
+   * time nobody would listen on its partitions: orders would get 503s. NATS knows sooner (the
+   * connection is gone, a request finds no responders), so each second every instance asks each
+   * partition held elsewhere; one nobody answers is served here (stand-in) until its key changes
+   * hands. Two servers of a partition for a moment are harmless: the engine's compares decide.
+   */
+  private async probe(): Promise<void> {
+    const probes: Promise<void>[] = [];
+    for (let p = 0; p < INVENTORY_PARTITIONS; p++) {
+      if (this.ownership.isOwned(p)) {
+        this.standIns.delete(p);
+        continue;
+      }
+      const holder = this.ownership.holderOf(p);
+      const revision = this.ownership.holderRevisionOf(p);
+      const standingFor = this.standIns.get(p);
+      if (standingFor !== undefined) {
+        // Until the key changes hands (someone acquired it, or its holder restarted and took it back).
+        if (revision !== null && revision !== standingFor) {
+          this.standIns.delete(p);
+          await this.unlisten(p);
+        }
+        continue;
+      }
+      if (holder === null || revision === null || this.subs.has(p)) continue;
+      const subject = inventoryPurchaseSubject(p);
+      probes.push(
+        this.nats.request(subject, new Uint8Array(0), { timeout: 500 }).then(
+          () => undefined,
+          (e: unknown) => {
+            if (!isNoResponders(e) || this.stopped || this.ownership.isOwned(p) || this.ownership.holderRevisionOf(p) !== revision) return;
+            this.log.warn({ partition: p, holder }, 'partition holder does not answer: serving it until its key changes hands');
+            this.standIns.set(p, revision);
+            this.listen(p);
+          },
+        ),
+      );
+    }
+    await Promise.all(probes);
   }
 
   ownedPartitions(): number[] {
@@ -159,6 +225,11 @@ export class PartitionService implements OnApplicationBootstrap {
 
   /** One purchase on a partition subject, answered like a Nest handler behind RpcInterceptor. */
   private async serve(subject: string, msg: Msg): Promise<void> {
+    // Another instance's probe (is anybody listening?): an empty answer, nothing else.
+    if (msg.data.length === 0) {
+      if (msg.reply) msg.respond(new Uint8Array(0));
+      return;
+    }
     const started = performance.now();
     this.lifecycle.rpcInFlight.enter();
     let reply: RpcReply<Outcome>;
