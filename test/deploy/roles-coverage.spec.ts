@@ -37,6 +37,8 @@ const KEY_SAMPLES: Record<keyof typeof keys, Sample> = {
   outbox: (s) => keys.outbox(s, ID),
   outboxQuarantine: (s) => keys.outboxQuarantine(s, ID),
   svc: (s) => keys.svc(s, 'i-1'),
+  partition: () => keys.partition('inventory', 1),
+  partitionMember: () => keys.partitionMember('inventory', 'i-1'),
 };
 const PREFIX_SAMPLES: Record<keyof typeof prefixes, Sample> = {
   users: () => prefixes.users(),
@@ -65,6 +67,8 @@ const PREFIX_SAMPLES: Record<keyof typeof prefixes, Sample> = {
   outboxQuarantineOf: (s) => prefixes.outboxQuarantineOf(s),
   svc: () => prefixes.svc(),
   svcOf: (s) => prefixes.svcOf(s),
+  partitionsOf: () => prefixes.partitionsOf('inventory'),
+  partitionMembersOf: () => prefixes.partitionMembersOf('inventory'),
 };
 /** Builders whose keys are per service: they reach the calling service's own prefix only. */
 const PER_SERVICE = new Set([

@@ -18,6 +18,8 @@ export const inventoryConfig = baseServiceConfig.extend({
   PURCHASE_DEADLINE_MS: env.int(200, 60_000).default(4500),
   /** Deadline of one etcd call of a purchase batch: a call lost with a dead leader is resent after it. */
   PURCHASE_ATTEMPT_MS: env.int(50, 60_000).default(1000),
+  /** Lease TTL of this instance's event partitions (issue 17): how long a killed instance's events wait for another owner. */
+  PARTITION_LEASE_TTL_S: env.int(2, 60).default(5),
 });
 export type InventoryConfig = z.output<typeof inventoryConfig>;
 export const INVENTORY_CONFIG = Symbol('inventory-config');

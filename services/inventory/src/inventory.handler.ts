@@ -3,19 +3,20 @@ import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { Rpc, type RpcRequest } from '@ticketcd/contracts';
 import { RpcHandler } from '@ticketcd/messaging';
-import { PurchaseService } from './purchase/purchase.service.js';
+import { PartitionService } from './partition/partition.service.js';
 import { StockService } from './stock/stock.service.js';
 
 @Controller()
 export class InventoryHandler {
   constructor(
-    private readonly purchases: PurchaseService,
+    private readonly partitions: PartitionService,
     private readonly stock: StockService,
   ) {}
 
+  /** Any instance: its own partitions are sold here, the others forwarded to their owner. */
   @RpcHandler(Rpc.inventory.purchase)
   purchase(@Payload() req: RpcRequest<typeof Rpc.inventory.purchase>) {
-    return this.purchases.purchase(req);
+    return this.partitions.purchase(req);
   }
 
   @RpcHandler(Rpc.inventory.availability)

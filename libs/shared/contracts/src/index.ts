@@ -8,3 +8,4 @@ export * from './records.js';
 export * from './listing.js';
 export * from './order-claim.js';
 export * from './order-id.js';
+export * from './partitions.js';

@@ -33,6 +33,8 @@ const samples: [ParsedKey, string][] = [
   [{ kind: 'outbox', service: 'inventory', entryId: ORDER }, `outbox:inventory:${ORDER}`],
   [{ kind: 'outboxQuarantine', service: 'inventory', entryId: ORDER }, `outbox-quarantine:inventory:${ORDER}`],
   [{ kind: 'svc', service: 'search-indexer', instanceId: 'search-indexer-7d9f-abc12' }, 'svc:search-indexer:search-indexer-7d9f-abc12'],
+  [{ kind: 'partition', service: 'inventory', partition: 7 }, 'partition:inventory:07'],
+  [{ kind: 'partitionMember', service: 'inventory', instanceId: 'inventory-1' }, 'partition-member:inventory:inventory-1'],
 ];
 
 describe('key schema', () => {
@@ -53,6 +55,8 @@ describe('key schema', () => {
         'order',
         'outbox',
         'outboxQuarantine',
+        'partition',
+        'partitionMember',
         'purchase',
         'sale',
         'search',

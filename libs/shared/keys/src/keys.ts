@@ -18,6 +18,12 @@ export type SearchField = (typeof SEARCH_FIELDS)[number];
 export const SERVICE_NAMES = ['gateway', 'catalog', 'inventory', 'orders', 'search-indexer', 'notifier'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
+/** Partition numbers are 0..999, two digits at least so keys sort in partition order. */
+function partitionNumber(n: unknown): string {
+  if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < 1000) return String(n).padStart(2, '0');
+  throw new Error(`invalid partition ${JSON.stringify(n)}: must be a whole number 0-999`);
+}
+
 function staticList(name: unknown): StaticListName {
   if (typeof name === 'string' && (STATIC_LISTS as readonly string[]).includes(name)) return name as StaticListName;
   throw new Error(`invalid static list ${JSON.stringify(name)}: must be one of ${STATIC_LISTS.join(', ')}`);
@@ -70,6 +76,11 @@ export const keys = {
   outboxQuarantine: (service: ServiceName, entryId: string) =>
     join('outbox-quarantine', seg.slug('service', service), seg.id('outbox entry id', entryId)),
   svc: (service: string, instanceId: string) => join('svc', seg.slug('service', service), seg.instance(instanceId)),
+  /** Issue 17: who holds partition n of a service's work (inventory: events hashed); on the holder's lease. */
+  partition: (service: ServiceName, partition: number) => join('partition', seg.slug('service', service), partitionNumber(partition)),
+  /** An instance taking part in a service's partitions, on the same lease as the partitions it holds. */
+  partitionMember: (service: ServiceName, instanceId: string) =>
+    join('partition-member', seg.slug('service', service), seg.instance(instanceId)),
 } as const;
 
 /** Key ranges scanned by prefix. Every prefix ends in `:` unless it is meant to match a partial segment. */
@@ -106,4 +117,6 @@ export const prefixes = {
   outboxQuarantineOf: (service: ServiceName) => join('outbox-quarantine', seg.slug('service', service)) + SEP,
   svc: () => 'svc:',
   svcOf: (service: string) => join('svc', seg.slug('service', service)) + SEP,
+  partitionsOf: (service: ServiceName) => join('partition', seg.slug('service', service)) + SEP,
+  partitionMembersOf: (service: ServiceName) => join('partition-member', seg.slug('service', service)) + SEP,
 } as const;

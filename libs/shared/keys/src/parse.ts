@@ -24,7 +24,9 @@ export type ParsedKey =
   | { kind: 'statsAll' }
   | { kind: 'outbox'; service: ServiceName; entryId: string }
   | { kind: 'outboxQuarantine'; service: ServiceName; entryId: string }
-  | { kind: 'svc'; service: string; instanceId: string };
+  | { kind: 'svc'; service: string; instanceId: string }
+  | { kind: 'partition'; service: ServiceName; partition: number }
+  | { kind: 'partitionMember'; service: ServiceName; instanceId: string };
 
 export type KeyKind = ParsedKey['kind'];
 
@@ -59,6 +61,8 @@ const ARITY: Record<KeyKind, number> = {
   outbox: 2,
   outboxQuarantine: 2,
   svc: 2,
+  partition: 2,
+  partitionMember: 2,
 };
 
 /** Builds the canonical key back from a parsed key. */
@@ -104,6 +108,10 @@ export function buildKey(k: ParsedKey): string {
       return keys.outboxQuarantine(k.service, k.entryId);
     case 'svc':
       return keys.svc(k.service, k.instanceId);
+    case 'partition':
+      return keys.partition(k.service, k.partition);
+    case 'partitionMember':
+      return keys.partitionMember(k.service, k.instanceId);
   }
 }
 
@@ -113,9 +121,17 @@ export function parseKey(key: string): ParsedKey {
   // `search:meta:<eventId>` shares the search namespace; `meta` is not a search field.
   const isMeta = namespace === 'search' && rest[0] === 'meta';
   if (isMeta) rest.shift();
-  const kind = isMeta ? 'searchMeta' : namespace === 'outbox-quarantine' ? 'outboxQuarantine' : namespace;
+  const kind = isMeta
+    ? 'searchMeta'
+    : namespace === 'outbox-quarantine'
+      ? 'outboxQuarantine'
+      : namespace === 'partition-member'
+        ? 'partitionMember'
+        : namespace;
   // Kinds that are not namespaces of their own: only reachable through the cases above.
-  const internal = !isMeta && (namespace === 'statsAll' || namespace === 'searchMeta' || namespace === 'outboxQuarantine');
+  const internal =
+    !isMeta &&
+    (namespace === 'statsAll' || namespace === 'searchMeta' || namespace === 'outboxQuarantine' || namespace === 'partitionMember');
   if (!kind || !(kind in ARITY) || internal) throw new KeyParseError(key, `unknown namespace ${JSON.stringify(kind)}`);
   const k = kind as KeyKind;
   if (rest.length !== ARITY[k])
@@ -184,6 +200,12 @@ export function parseKey(key: string): ParsedKey {
       break;
     case 'svc':
       parsed = { kind: k, service: a, instanceId: b };
+      break;
+    case 'partition':
+      parsed = { kind: k, service: a as ServiceName, partition: /^\d+$/.test(b) ? Number(b) : NaN };
+      break;
+    case 'partitionMember':
+      parsed = { kind: k, service: a as ServiceName, instanceId: b };
       break;
   }
   try {

@@ -39,6 +39,8 @@ export const NAMESPACES = {
   outbox: namespaceOf(prefixes.outboxOf('gateway')),
   outboxQuarantine: namespaceOf(prefixes.outboxQuarantineOf('gateway')),
   svc: namespaceOf(prefixes.svc()),
+  partition: namespaceOf(prefixes.partitionsOf('inventory')),
+  partitionMember: namespaceOf(prefixes.partitionMembersOf('inventory')),
 } as const;
 export type NamespaceName = keyof typeof NAMESPACES;
 
@@ -70,8 +72,8 @@ const TABLE: Record<ServiceName, ServiceRole> = {
   gateway: { write: [N.user, N.session], read: ADMIN_HISTORY },
   // Events, favourites, static lists; every ticket: key of an event at its creation.
   catalog: { write: [N.event, N.favourite, N.favcount, N.static, N.ticket], read: [] },
-  // Stock and sales (libs/inventory/core); reads the event for its ticket types.
-  inventory: { write: [N.ticket, N.sale], read: [N.event] },
+  // Stock and sales (libs/inventory/core); reads the event for its ticket types; holds partitions of events.
+  inventory: { write: [N.ticket, N.sale, N.partition, N.partitionMember], read: [N.event] },
   // Order claims, purchase history and stats, built from the sales.
   orders: { write: [N.order, N.purchase, N.stats], read: [N.sale] },
   // The search index (its meta keys too: search:meta:); indexes events.

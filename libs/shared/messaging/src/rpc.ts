@@ -76,6 +76,13 @@ export class RpcClient {
   }
 }
 
+const NO_RESPONDERS = 'no running instance answers';
+
+/** A failed reply that says nothing was delivered (no subscriber on the subject): resending elsewhere cannot decide twice. */
+export function wasNotDelivered(error: { code: string; message: string }): boolean {
+  return error.code === 'UNAVAILABLE' && error.message.includes(NO_RESPONDERS);
+}
+
 /** The envelope of a reply: `{ ok: true, data }` or `{ ok: false, error: { code, message } }`. */
 function isReply(r: unknown): boolean {
   if (typeof r !== 'object' || r === null) return false;
@@ -94,7 +101,7 @@ function transportError(def: RpcDef, ms: number, e: unknown) {
     e instanceof natsErrors.NoRespondersError ||
     /no responders/i.test(message)
   ) {
-    return AppError.unavailable(def.service, `${def.service} is unavailable: no running instance answers ${def.subject}`).error;
+    return AppError.unavailable(def.service, `${def.service} is unavailable: ${NO_RESPONDERS} ${def.subject}`).error;
   }
   return AppError.unavailable('nats', `cannot reach ${def.service} over NATS: ${message}`).error;
 }

@@ -1,9 +1,17 @@
 /** `order:` keys: the claim an idempotency key makes on one order; and the order's call to inventory. */
 import { Inject, Injectable } from '@nestjs/common';
-import { orderClaimRecord, Rpc, type OrderClaimRecord, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
+import {
+  AppError,
+  inventoryPurchaseFor,
+  orderClaimRecord,
+  Rpc,
+  type OrderClaimRecord,
+  type RpcRequest,
+  type RpcResult,
+} from '@ticketcd/contracts';
 import { createManyOnce, type EtcdConnection } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
-import { RpcClient } from '@ticketcd/messaging';
+import { RpcClient, wasNotDelivered } from '@ticketcd/messaging';
 import { ETCD } from '@ticketcd/platform';
 
 export interface ClaimRequest {
@@ -19,9 +27,17 @@ export class PlaceRepository {
     private readonly rpc: RpcClient,
   ) {}
 
-  /** Asks inventory to sell the order: the one place that names the subject (partitioned later). */
-  purchase(order: RpcRequest<typeof Rpc.inventory.purchase>, timeoutMs: number): Promise<RpcResult<typeof Rpc.inventory.purchase>> {
-    return this.rpc.call(Rpc.inventory.purchase, order, { timeoutMs });
+  /**
+   * Asks inventory to sell the order, on the subject of its event's partition (one instance's group
+   * commit). When no instance listens there (its owner just died, before a survivor stands in),
+   * nothing was delivered, so the plain subject (any instance; it forwards or decides) is safe.
+   */
+  async purchase(order: RpcRequest<typeof Rpc.inventory.purchase>, timeoutMs: number): Promise<RpcResult<typeof Rpc.inventory.purchase>> {
+    const endAt = Date.now() + timeoutMs;
+    const reply = await this.rpc.request(inventoryPurchaseFor(order.eventId), order, { timeoutMs });
+    if (reply.ok) return reply.data;
+    if (!wasNotDelivered(reply.error)) throw new AppError(reply.error);
+    return this.rpc.call(Rpc.inventory.purchase, order, { timeoutMs: Math.max(1, endAt - Date.now()) });
   }
 
   /**

@@ -35,6 +35,9 @@ interface Attempts {
   nextAt: number;
 }
 
+/** True when this instance relays an entry of this kind and payload. */
+export type OutboxResponsibility = (kind: string, payload: unknown) => boolean;
+
 type Outcome = { kv: KeyValue; published: number } | { kv: KeyValue; error: unknown; stage: 'expand' | 'publish' };
 
 @Injectable()
@@ -45,6 +48,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private stopped = false;
   private failures = 0;
   private readonly expanders = new Map<string, OutboxExpander>();
+  /** Which `kind` entries this instance relays (issue 17: one relay per outbox partition); default all. */
+  private responsible: OutboxResponsibility = () => true;
   private readonly attempts = new Map<string, Attempts>();
   /** Creation time (ms) of the oldest entry left after the last sweep; null when none. */
   private oldestAt: number | null = null;
@@ -94,6 +99,27 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.expanders.set(kind, expander);
   }
 
+  /**
+   * Partitioned work (issue 17): relay only the `kind` entries this instance answers for, e.g.
+   * the partitions of events it holds; the others are left to their partition's owner (a new
+   * owner kicks the relay when it takes a partition over, so a dead owner's entries go out).
+   * Entries that are not `kind` entries, or cannot be read, are every instance's as before.
+   */
+  setResponsibility(responsible: OutboxResponsibility): void {
+    this.responsible = responsible;
+  }
+
+  private mine(kv: KeyValue): boolean {
+    let entry: unknown;
+    try {
+      entry = JSON.parse(kv.value);
+    } catch {
+      return true;
+    }
+    const { kind, payload } = (entry ?? {}) as { kind?: unknown; payload?: unknown };
+    return typeof kind !== 'string' || this.responsible(kind, payload);
+  }
+
   /** Relay soon: called after a commit that wrote an outbox entry. */
   kick(): void {
     if (!this.enabled || this.stopped) return;
@@ -129,7 +155,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         do {
           if (this.stopped) return;
           const page = await listPrefix(this.etcd.kv, prefixes.outboxOf(this.service), { limit: PAGE, after });
-          const result = await this.relayPage(page.items);
+          const result = await this.relayPage(page.items.filter((kv) => this.mine(kv)));
           for (const kv of page.items) seen.add(kv.key);
           left += result.left.length;
           oldestAt ??= result.left.length ? entryTime(result.left[0]!) : null;
