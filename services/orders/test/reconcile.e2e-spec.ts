@@ -28,7 +28,9 @@ async function consumerInfo() {
 }
 
 async function caughtUp(): Promise<void> {
+  // The outbox too: a consumer with nothing pending may only be waiting for the relay.
   await waitPipelineIdle(clients.etcd, clients.nc, {
+    outboxes: ['inventory'],
     consumers: [{ stream: 'INVENTORY', durable: DURABLE }],
     what: 'the orders consumer to catch up',
   });
