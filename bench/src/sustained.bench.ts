@@ -191,8 +191,12 @@ try {
   }
   const p99 = percentile(lagS, 99);
   const growthOk = slope < 0.01 * salesRate;
-  console.log(`\nsales ${fmt(salesRate)}/s = ${fmt(salesRate / cal.perSecond, 2)}x the engine rate; purchase records ${fmt(recordRate)}/s = ${fmt(recordRate / Math.max(1, salesRate), 2)}x the sales`);
-  console.log(`lag p50 ${fmt(percentile(lagS, 50), 2)} s, p99 ${fmt(p99, 2)} s, max ${fmt(Math.max(0, ...lagS), 2)} s  -> target p99 < 2 s: ${p99 < 2 ? 'MET' : 'NOT MET'}`);
+  console.log(
+    `\nsales ${fmt(salesRate)}/s = ${fmt(salesRate / cal.perSecond, 2)}x the engine rate; purchase records ${fmt(recordRate)}/s = ${fmt(recordRate / Math.max(1, salesRate), 2)}x the sales`,
+  );
+  console.log(
+    `lag p50 ${fmt(percentile(lagS, 50), 2)} s, p99 ${fmt(p99, 2)} s, max ${fmt(Math.max(0, ...lagS), 2)} s  -> target p99 < 2 s: ${p99 < 2 ? 'MET' : 'NOT MET'}`,
+  );
   console.log(
     `backlog slope ${fmt(slope, 1)} orders/s (${fmt((100 * slope) / Math.max(1, salesRate), 2)}% of the sale rate) -> target no growth (< 1%): ${growthOk ? 'MET' : 'NOT MET'}`,
   );

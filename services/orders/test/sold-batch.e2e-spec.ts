@@ -30,7 +30,13 @@ const caughtUp = () =>
 
 const revision = async () => Number((await clients.etcd.kv.get('probe').exec()).header.revision);
 
-type Sale = { orderId: string; eventId: string; username: string; lines: { type: string; quantity: number; unitPrice: number }[]; total: number };
+type Sale = {
+  orderId: string;
+  eventId: string;
+  username: string;
+  lines: { type: string; quantity: number; unitPrice: number }[];
+  total: number;
+};
 
 function saleOf(eventId: string, i: number): Sale {
   const quantity = 1 + (i % 3);

@@ -111,7 +111,13 @@ export class HistoryRepository {
         const stats = new Map(
           statsKeys.map((key, i) => {
             const kv = kvs[group.length + i];
-            return [key, { value: kv ? statsRecord.parse(JSON.parse(kv.value.toString())) : EMPTY_STATS, modRevision: kv ? Number(kv.mod_revision) : 0 }];
+            return [
+              key,
+              {
+                value: kv ? statsRecord.parse(JSON.parse(kv.value.toString())) : EMPTY_STATS,
+                modRevision: kv ? Number(kv.mod_revision) : 0,
+              },
+            ];
           }),
         );
         const guards: KeyGuard[] = [];
