@@ -30,10 +30,7 @@ describe('StatsService.reconcile', () => {
     const { service, written } = repoWith([snap(9, 5, 40), snap(10, 6, 41)], [false, true]);
     const r = await service.reconcile(true);
     expect(r).toMatchObject({ fixed: true, uncounted: 3, differences: [{ key: KEY, kept: stats(10), recomputed: stats(6) }] });
-    expect(written).toEqual([
-      [{ key: KEY, value: stats(5), modRevision: 40 }],
-      [{ key: KEY, value: stats(6), modRevision: 41 }],
-    ]);
+    expect(written).toEqual([[{ key: KEY, value: stats(5), modRevision: 40 }], [{ key: KEY, value: stats(6), modRevision: 41 }]]);
   });
 
   it('a missing stats key is written with Create==0 (revision 0); without --fix nothing is written', async () => {

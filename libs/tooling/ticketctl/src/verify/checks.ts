@@ -134,7 +134,10 @@ export function checkStats(snap: Snapshot): CheckResult {
   const all = [...new Set([...want.keys(), ...snap.stats.keys()])].sort();
   for (const key of all) {
     if (key === keys.statsAll()) {
-      r.violations.push({ key, message: 'legacy totals key, no longer kept (totals are the events\' stats summed): `npm run reconcile -- --fix` deletes it' });
+      r.violations.push({
+        key,
+        message: "legacy totals key, no longer kept (totals are the events' stats summed): `npm run reconcile -- --fix` deletes it",
+      });
       continue;
     }
     const diff = statsDiff(snap.stats.get(key)?.value ?? EMPTY_STATS, want.get(key) ?? EMPTY_STATS);
