@@ -8,7 +8,8 @@
  *     a sample is how long ago the sales count was what the purchases count is now (sales without
  *     a purchase record, in seconds); growth is the backlog's slope over the sale (least squares).
  *  3. after the sale: the time until every sale has its purchase record.
- * Targets: lag p99 < 2 s and no growth (slope below 1% of the sale rate).
+ * Targets: lag p99 < 2 s (resolution: the 250 ms sampling) and no growth (the backlog's fitted
+ * growth over the whole sale below one second of sales).
  *   npm run bench:sustained [-- --seconds 60 --buyers 200 --calibrate 5 --rate N --subscribers 300]
  */
 import { Rpc } from '@ticketcd/contracts';
@@ -195,7 +196,12 @@ try {
     );
   }
   const p99 = percentile(lagS, 99);
-  const growthOk = slope < 0.01 * salesRate;
+  // No growth: the fitted backlog grows by less than one second of sales over the whole sale (the
+  // backlog itself swings by a relay batch or two, so a short run's slope alone is noise).
+  const growth = slope * (steady.at(-1)!.t - steady[0]!.t);
+  const growthOk = growth < salesRate;
+  const third = Math.max(1, Math.floor(steady.length / 3));
+  const meanBacklog = (xs: typeof steady) => xs.reduce((n, s) => n + s.sales - s.purchases, 0) / xs.length;
   console.log(
     `\nsales ${fmt(salesRate)}/s = ${fmt(salesRate / cal.perSecond, 2)}x the engine rate; purchase records ${fmt(recordRate)}/s = ${fmt(recordRate / Math.max(1, salesRate), 2)}x the sales`,
   );
@@ -203,7 +209,7 @@ try {
     `lag p50 ${fmt(percentile(lagS, 50), 2)} s, p99 ${fmt(p99, 2)} s, max ${fmt(Math.max(0, ...lagS), 2)} s  -> target p99 < 2 s: ${p99 < 2 ? 'MET' : 'NOT MET'}`,
   );
   console.log(
-    `backlog slope ${fmt(slope, 1)} orders/s (${fmt((100 * slope) / Math.max(1, salesRate), 2)}% of the sale rate) -> target no growth (< 1%): ${growthOk ? 'MET' : 'NOT MET'}`,
+    `backlog: first third ${fmt(meanBacklog(steady.slice(0, third)))}, last third ${fmt(meanBacklog(steady.slice(-third)))} on average; fitted slope ${fmt(slope, 1)} orders/s = ${fmt(growth)} orders over the sale -> target no growth (< 1 s of sales, ${fmt(salesRate)}): ${growthOk ? 'MET' : 'NOT MET'}`,
   );
   console.log(`after the sale: every sale had its purchase record (and the notifier caught up) in ${fmt(catchUpS, 1)} s\n`);
   if (!(p99 < 2 && growthOk)) process.exitCode = 1;
