@@ -32,7 +32,12 @@ const event = (name: string, total = 400) => ({
 });
 
 async function caughtUp(): Promise<void> {
-  await waitPipelineIdle(etcd, nc, { consumers: [{ stream: 'INVENTORY', durable: DURABLE }], what: 'the orders consumer to catch up' });
+  // The outbox too: a consumer with nothing pending may only be waiting for the relay.
+  await waitPipelineIdle(etcd, nc, {
+    outboxes: ['inventory'],
+    consumers: [{ stream: 'INVENTORY', durable: DURABLE }],
+    what: 'the orders consumer to catch up',
+  });
 }
 
 /** Every accepted sale, from inventory's sale: records: orderId -> username. */

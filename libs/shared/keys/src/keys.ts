@@ -68,7 +68,11 @@ export const keys = {
   /** What the indexer last indexed for an event (version, postings): the index's own guard. */
   searchMeta: (eventId: string) => join('search', 'meta', seg.id('event id', eventId)),
   stats: (eventId: string) => join('stats', seg.id('event id', eventId)),
-  /** Totals over all events, kept with the per-event stats. */
+  /**
+   * Legacy: totals over all events, no longer written (issue 17: one key moved by every sale was
+   * the consumer's bottleneck; totals are the events' stats summed on read). Named so readers
+   * skip it and `reconcile --fix` deletes it.
+   */
   statsAll: () => join('stats', 'all'),
   /** Transactional outbox entry of a publishing service; relayed to JetStream. */
   outbox: (service: ServiceName, entryId: string) => join('outbox', seg.slug('service', service), seg.id('outbox entry id', entryId)),

@@ -11,6 +11,11 @@
  *    the PARKED stream with the error, then terminates it: kept, visible, re-playable
  *    (`npm run parked`), never silently dropped;
  *  - a crash before the ack leaves the message unacked; it is delivered again after `ackWaitMs`.
+ *  - batches (`batchHandler`): messages that queued up are handed over in groups of up to
+ *    `maxBatch`, each group acked only after the batch handler resolved (one etcd Txn per group
+ *    instead of one per message). A transient failure pauses and naks the whole group; any other
+ *    failure hands the group's messages to `handler` one by one, so one bad message is retried
+ *    and parked on its own and the others still go through (handlers are idempotent).
  * The server-side max_deliver is unlimited on purpose, so the attempt bound is enforced only
  * here, where parking happens (a server-side bound would drop the message unparked). Attempts
  * are counted here too, not from the delivery count: naks during a pause are not attempts.
@@ -30,12 +35,28 @@ export interface DeliveryInfo {
 
 export type EventHandler = (event: EventEnvelope, info: DeliveryInfo) => Promise<void>;
 
+export interface BatchItem {
+  event: EventEnvelope;
+  info: DeliveryInfo;
+}
+
+/** Handles a group of messages at once; resolves only when every item's write is done. */
+export type BatchHandler = (items: BatchItem[]) => Promise<void>;
+
 export interface DurableConsumerOptions {
   stream: string;
   durable: string;
   /** One subject filter, or none for the whole stream (nats-server 2.9 takes a single filter). */
   filterSubject?: string;
   handler: EventHandler;
+  /**
+   * Optional: messages that queued up go here in groups (in stream order within a group; with
+   * `concurrency` above 1, several groups at once). `handler` still handles a message alone when
+   * its group failed for a reason other than a dependency being down.
+   */
+  batchHandler?: BatchHandler;
+  /** Messages per batchHandler call, at most (default 100). */
+  maxBatch?: number;
   /** Failures of unknown cause before the message is parked (transient ones never count). */
   maxAttempts?: number;
   /** After the n-th failure of unknown cause, the message comes back after backoffMs[n-1] (the last value repeats). */
@@ -112,8 +133,111 @@ export class DurableConsumer {
       }
     }
     const consumer = await jetstream(this.nc).consumers.get(this.opts.stream, this.opts.durable);
-    this.messages = await consumer.consume({ max_messages: this.opts.batch ?? 64 });
-    this.loop = this.run(this.messages);
+    const maxBatch = this.opts.batchHandler ? Math.max(1, this.opts.maxBatch ?? 100) : 0;
+    this.messages = await consumer.consume({ max_messages: Math.max(this.opts.batch ?? 64, maxBatch) });
+    this.loop = this.opts.batchHandler ? this.runBatches(this.messages, maxBatch) : this.run(this.messages);
+  }
+
+  /**
+   * Batch mode: a pump moves delivered messages into a queue (bounded: it stops taking more at
+   * two groups' worth), workers take whatever has queued up, up to `maxBatch`, as one group. A
+   * worker that finds fewer than a group yields once first, so the rest of a burst the client
+   * already holds joins the group instead of starting the next one.
+   */
+  private async runBatches(messages: ConsumerMessages, maxBatch: number) {
+    const queue: JsMsg[] = [];
+    const waiting: (() => void)[] = [];
+    let room: (() => void) | null = null;
+    let ended = false;
+    const wakeAll = () => waiting.splice(0).forEach((w) => w());
+    const pump = (async () => {
+      try {
+        for await (const msg of messages) {
+          queue.push(msg);
+          wakeAll();
+          while (queue.length >= 2 * maxBatch && !this.stopping) await new Promise<void>((r) => (room = r));
+          if (this.stopping) break;
+        }
+      } finally {
+        ended = true;
+        wakeAll();
+      }
+    })();
+    const worker = async () => {
+      for (;;) {
+        if (this.stopping) return;
+        if (queue.length === 0) {
+          if (ended) return;
+          await new Promise<void>((r) => waiting.push(r));
+          continue;
+        }
+        if (queue.length < maxBatch) await new Promise<void>((r) => setImmediate(r));
+        const group = queue.splice(0, maxBatch);
+        if (group.length === 0) continue;
+        (room as (() => void) | null)?.();
+        room = null;
+        await this.handleGroup(group).catch((e: unknown) =>
+          this.log.error({ durable: this.opts.durable, err: (e as Error).message }, 'batch handling failed; it will be redelivered'),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, this.opts.concurrency ?? 1) }, worker));
+    // Stopping: what was taken but not tried goes back now rather than after the ack wait.
+    for (const msg of queue.splice(0)) msg.nak();
+    (room as (() => void) | null)?.();
+    await pump;
+  }
+
+  private async handleGroup(msgs: JsMsg[]): Promise<void> {
+    const items: (BatchItem & { msg: JsMsg })[] = [];
+    for (const msg of msgs) {
+      const info: DeliveryInfo = { deliveryCount: msg.info.deliveryCount, streamSequence: msg.info.streamSequence, subject: msg.subject };
+      try {
+        items.push({ msg, info, event: envelopeSchema.parse(msg.json()) as EventEnvelope });
+      } catch (e) {
+        await this.park(msg, `malformed envelope: ${(e as Error).message.slice(0, 500)}`, 'permanent', 1);
+      }
+    }
+    if (items.length === 0) return;
+    const wait = this.pausedUntil - Date.now();
+    if (wait > 0) {
+      for (const { msg } of items) {
+        msg.nak(wait + Math.floor(Math.random() * 250));
+        this.opts.onOutcome?.('deferred');
+      }
+      return;
+    }
+    try {
+      await runWithTrace(items[0]!.event.traceId, () => this.opts.batchHandler!(items.map(({ event, info }) => ({ event, info }))));
+    } catch (e) {
+      const kind = (this.opts.classify ?? classifyMessagingFailure)(e);
+      const log = { durable: this.opts.durable, messages: items.length, failure: kind, err: (e as Error)?.message ?? String(e) };
+      if (kind === 'transient') {
+        const now = Date.now();
+        if (now >= this.pausedUntil) {
+          const pause = this.opts.pauseMs ?? DEFAULT_PAUSE_MS;
+          const delay = pause[Math.min(this.transientInARow, pause.length - 1)] ?? 1000;
+          this.transientInARow++;
+          this.pausedUntil = now + delay;
+          this.log.warn({ ...log, pauseMs: delay }, 'a dependency is unavailable; pausing the consumer, the messages will be retried');
+        }
+        for (const { msg } of items) {
+          msg.nak(this.pausedUntil - now);
+          this.opts.onOutcome?.('retried', kind);
+        }
+        return;
+      }
+      // Not a dependency: find the message(s) at fault by handling each on its own.
+      this.log.warn(log, 'batch failed; handling its messages one by one');
+      for (const { msg, event, info } of items) await this.handleOne(msg, event, info);
+      return;
+    }
+    for (const { msg, info } of items) {
+      msg.ack();
+      this.failures.delete(info.streamSequence);
+      this.opts.onOutcome?.('acked');
+    }
+    this.transientInARow = 0;
   }
 
   private async run(messages: ConsumerMessages) {
@@ -142,6 +266,10 @@ export class DurableConsumer {
       await this.park(msg, `malformed envelope: ${(e as Error).message.slice(0, 500)}`, 'permanent', 1);
       return;
     }
+    await this.handleOne(msg, envelope, info);
+  }
+
+  private async handleOne(msg: JsMsg, envelope: EventEnvelope, info: DeliveryInfo): Promise<void> {
     const wait = this.pausedUntil - Date.now();
     if (wait > 0) {
       // Spread the returns a little, so the end of a pause is one probe, not a thundering herd.

@@ -75,6 +75,30 @@ export class SubscriptionsRepository {
     }
   }
 
+  /**
+   * The event's remaining tickets at each of `revisions` (all > 0, at most 128), read in ONE Txn
+   * (each range at its own revision): a folded evaluation of stock changes that queued up (issue
+   * 17) still sees every intermediate count. Null when the oldest was compacted: the caller
+   * falls back to `remainingAt` one revision at a time.
+   */
+  async remainingAtEach(eventId: string, revisions: readonly number[]): Promise<Map<number, number> | null> {
+    const ns = this.etcd.kv;
+    try {
+      const res = await unconditionalTxn(ns)
+        .then(...revisions.map((r) => ns.getAll().prefix(prefixes.ticketsOf(eventId)).revision(r)))
+        .commit();
+      return new Map(
+        revisions.map((r, i) => [
+          r,
+          res.responses[i]!.response_range!.kvs.reduce((n, kv) => n + ticketRecord.parse(JSON.parse(kv.value.toString())).remaining, 0),
+        ]),
+      );
+    } catch (e) {
+      if (COMPACTED.test((e as Error).message)) return null;
+      throw toStoreError(e, 'reading the stock at revisions');
+    }
+  }
+
   async get(username: string, eventId: string): Promise<Stored<Subscription> | null> {
     try {
       const res = await this.etcd.kv.get(keys.notification(username, eventId)).exec();

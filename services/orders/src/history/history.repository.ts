@@ -1,8 +1,10 @@
 /**
- * `purchase:` and `stats:` keys. A sale is recorded in ONE Txn that creates the buyer's purchase
- * key (Create==0: the mark that this order was counted) and updates the event's and the global
- * stats (compared on mod revision): a redelivered tickets.sold finds the purchase key and counts
- * nothing twice, and concurrent recorders never lose an update.
+ * `purchase:` and `stats:` keys. Sales are recorded in Txns that create the buyers' purchase
+ * keys (Create==0: the mark that an order was counted) and update each event's stats (compared on
+ * mod revision): a redelivered tickets.sold finds the purchase key and counts nothing twice, and
+ * concurrent recorders never lose an update. There is no global stats key to update (issue 17:
+ * one key every sale moved was the consumer's bottleneck): the totals are the per-event stats
+ * summed on read, at one revision.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { EMPTY_STATS, purchaseRecord, saleRecord, statsRecord, type PurchaseRecord, type StatsRecord } from '@ticketcd/contracts';
@@ -11,6 +13,8 @@ import {
   CONFLICT,
   guardedWrite,
   listPrefix,
+  type KeyGuard,
+  type WriteOp,
   retryOnConflict,
   scanPrefix,
   toStoreError,
@@ -19,6 +23,7 @@ import {
 } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { ETCD } from '@ticketcd/platform';
+import { txnGroups, uniqueSales } from './sold.batch.js';
 
 export interface SoldOrder {
   orderId: string;
@@ -53,38 +58,89 @@ export function addSale(stats: StatsRecord, sale: { total: number; lines: { type
   return { revenue: stats.revenue + sale.total, orders: stats.orders + 1, soldByType };
 }
 
+/** Totals over events: the figures `stats:all` used to keep. */
+export function sumStats(all: readonly StatsRecord[]): StatsRecord {
+  const soldByType: Record<string, number> = {};
+  let revenue = 0;
+  let orders = 0;
+  for (const s of all) {
+    revenue += s.revenue;
+    orders += s.orders;
+    for (const [t, n] of Object.entries(s.soldByType)) soldByType[t] = (soldByType[t] ?? 0) + n;
+  }
+  return { revenue, orders, soldByType };
+}
+
 @Injectable()
 export class HistoryRepository {
   constructor(@Inject(ETCD) private readonly etcd: EtcdConnection) {}
 
-  async recordSale(sold: SoldOrder): Promise<'recorded' | 'already recorded'> {
+  /**
+   * Records a batch of sales: one Txn per group (sold.batch.ts), each creating its orders'
+   * purchase: keys (Create==0: the mark that an order is counted) and moving each of its events'
+   * stats: key once (Mod compare). Orders already counted (a redelivery) are left out; a lost
+   * compare re-reads the group and re-decides, so a redelivered or concurrently handled order is
+   * never counted twice and no update is lost. Groups go one after another: two groups of one
+   * hot event would only fail each other's compares.
+   */
+  async recordSales(sales: readonly SoldOrder[]): Promise<{ recorded: number; already: number }> {
+    const out = { recorded: 0, already: 0 };
+    const unique = uniqueSales(sales);
+    out.already += sales.length - unique.length;
+    for (const group of txnGroups(unique)) {
+      const r = await this.recordGroup(group);
+      out.recorded += r.recorded;
+      out.already += r.already;
+    }
+    return out;
+  }
+
+  private recordGroup(group: SoldOrder[]): Promise<{ recorded: number; already: number }> {
     const ns = this.etcd.kv;
-    const purchaseKey = keys.purchase(sold.username, sold.eventId, sold.orderId);
-    const eventStats = keys.stats(sold.eventId);
-    const allStats = keys.statsAll();
-    return retryOnConflict({ attempts: MAX_ATTEMPTS, what: `recording order ${sold.orderId}: stats` }, async () => {
+    const purchaseKeys = group.map((s) => keys.purchase(s.username, s.eventId, s.orderId));
+    const statsKeys = [...new Set(group.map((s) => s.eventId))].map((e) => keys.stats(e));
+    const what = `recording ${group.length} orders (first ${group[0]!.orderId}): stats`;
+    return retryOnConflict({ attempts: MAX_ATTEMPTS, what }, async () => {
       try {
-        const read = await unconditionalTxn(ns).then(ns.get(purchaseKey), ns.get(eventStats), ns.get(allStats)).commit();
-        const [p, e, a] = read.responses.map((r) => r.response_range.kvs[0]);
-        if (p) return 'already recorded' as const;
-        const current = (kv: typeof e) => (kv ? statsRecord.parse(JSON.parse(kv.value.toString())) : EMPTY_STATS);
-        const guard = (key: string, kv: typeof e) =>
-          kv ? { key, column: 'Mod' as const, value: Number(kv.mod_revision) } : { key, column: 'Create' as const, value: 0 };
-        const record: PurchaseRecord = { lines: sold.lines, total: sold.total, at: sold.at, revision: sold.revision };
-        const [g1, g2] = [guard(eventStats, e), guard(allStats, a)];
-        const res = await ns
-          .if(purchaseKey, 'Create', '==', 0)
-          .and(g1.key, g1.column, '==', g1.value)
-          .and(g2.key, g2.column, '==', g2.value)
-          .then(
-            ns.put(purchaseKey).value(JSON.stringify(record)),
-            ns.put(eventStats).value(JSON.stringify(addSale(current(e), sold))),
-            ns.put(allStats).value(JSON.stringify(addSale(current(a), sold))),
-          )
+        const read = await unconditionalTxn(ns)
+          .then(...purchaseKeys.map((k) => ns.get(k)), ...statsKeys.map((k) => ns.get(k)))
           .commit();
-        return res.succeeded ? ('recorded' as const) : CONFLICT;
+        const kvs = read.responses.map((r) => r.response_range.kvs[0]);
+        const fresh = group.filter((_, i) => !kvs[i]);
+        if (fresh.length === 0) return { recorded: 0, already: group.length };
+        const stats = new Map(
+          statsKeys.map((key, i) => {
+            const kv = kvs[group.length + i];
+            return [
+              key,
+              {
+                value: kv ? statsRecord.parse(JSON.parse(kv.value.toString())) : EMPTY_STATS,
+                modRevision: kv ? Number(kv.mod_revision) : 0,
+              },
+            ];
+          }),
+        );
+        const guards: KeyGuard[] = [];
+        const ops: WriteOp[] = [];
+        const touched = new Set<string>();
+        for (const sold of fresh) {
+          const key = keys.purchase(sold.username, sold.eventId, sold.orderId);
+          const record: PurchaseRecord = { lines: sold.lines, total: sold.total, at: sold.at, revision: sold.revision };
+          guards.push({ key, modRevision: 0 });
+          ops.push({ type: 'put', key, value: JSON.stringify(record) });
+          const s = stats.get(keys.stats(sold.eventId))!;
+          s.value = addSale(s.value, sold);
+          touched.add(keys.stats(sold.eventId));
+        }
+        for (const key of touched) {
+          const s = stats.get(key)!;
+          guards.push({ key, modRevision: s.modRevision });
+          ops.push({ type: 'put', key, value: JSON.stringify(s.value) });
+        }
+        const res = await guardedWrite(ns, guards, ops, 'recording sales');
+        return res.succeeded ? { recorded: fresh.length, already: group.length - fresh.length } : CONFLICT;
       } catch (e) {
-        throw toStoreError(e, 'recording a sale');
+        throw toStoreError(e, 'recording sales');
       }
     });
   }
@@ -114,15 +170,20 @@ export class HistoryRepository {
   }
 
   async stats(eventId?: string): Promise<StatsRecord> {
+    if (!eventId) return sumStats(Object.values(await this.statsByEvent()));
     try {
-      const v = await this.etcd.kv.get(eventId ? keys.stats(eventId) : keys.statsAll()).string();
+      const v = await this.etcd.kv.get(keys.stats(eventId)).string();
       return v ? statsRecord.parse(JSON.parse(v)) : EMPTY_STATS;
     } catch (e) {
       throw toStoreError(e, 'stats read');
     }
   }
 
-  /** Every event's kept stats, by event id, in one scan of the stats: prefix (stats:all left out). */
+  /**
+   * Every event's kept stats, by event id, in one scan of the stats: prefix (pages pinned to one
+   * revision, so a sum of them is a total that held at that revision). A legacy `stats:all` left
+   * by an older version is not an event's and is skipped (reconcile --fix deletes it).
+   */
   async statsByEvent(): Promise<Record<string, StatsRecord>> {
     const out: Record<string, StatsRecord> = {};
     try {
@@ -153,7 +214,7 @@ export class HistoryRepository {
       const k = parseKey(kv.key);
       if (k.kind === 'purchase') counted.add(keys.sale(k.eventId, k.orderId));
     }
-    const recomputed = new Map<string, StatsRecord>([[keys.statsAll(), EMPTY_STATS]]);
+    const recomputed = new Map<string, StatsRecord>();
     let uncounted = 0;
     for await (const kv of scanPrefix(ns, prefixes.sales(), 1000, revision)) {
       const k = parseKey(kv.key);
@@ -165,23 +226,23 @@ export class HistoryRepository {
       const sale = saleRecord.parse(JSON.parse(kv.value));
       const key = keys.stats(k.eventId);
       recomputed.set(key, addSale(recomputed.get(key) ?? EMPTY_STATS, sale));
-      recomputed.set(keys.statsAll(), addSale(recomputed.get(keys.statsAll())!, sale));
     }
     return { revision, kept, recomputed, uncounted };
   }
 
   /**
-   * Writes stats values, each guarded by the mod revision it was read at (0: still absent), in
+   * Writes stats values (null: delete the key, for the legacy `stats:all`), each guarded by the
+   * mod revision it was read at (0: still absent), in
    * Txns of up to 128. False when a guard failed (the consumer counted a sale meanwhile): the
    * caller reads again. A chunk that did commit wrote values true at the snapshot, and any later
    * count moved the key on from there, so a partial success is still correct.
    */
-  async writeStatsGuarded(values: { key: string; value: StatsRecord; modRevision: number }[]): Promise<boolean> {
+  async writeStatsGuarded(values: { key: string; value: StatsRecord | null; modRevision: number }[]): Promise<boolean> {
     for (const part of chunk(values)) {
       const res = await guardedWrite(
         this.etcd.kv,
         part.map((v) => ({ key: v.key, modRevision: v.modRevision })),
-        part.map((v) => ({ type: 'put' as const, key: v.key, value: JSON.stringify(v.value) })),
+        part.map((v): WriteOp => (v.value ? { type: 'put', key: v.key, value: JSON.stringify(v.value) } : { type: 'delete', key: v.key })),
         'reconciling stats',
       );
       if (!res.succeeded) return false;

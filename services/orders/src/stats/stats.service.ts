@@ -8,6 +8,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, EMPTY_STATS, type Rpc, type RpcResult } from '@ticketcd/contracts';
 import { CONFLICT, retryOnConflict } from '@ticketcd/etcd';
+import { keys } from '@ticketcd/keys';
 import { HistoryRepository } from '../history/history.repository.js';
 
 /** Stats keys move on every counted sale: under heavy selling, give up and say so. */
@@ -35,11 +36,13 @@ export class StatsService {
       for (const key of new Set([...recomputed.keys(), ...kept.keys()])) {
         const a = kept.get(key);
         const b = recomputed.get(key) ?? EMPTY_STATS;
-        if (JSON.stringify(normalise(a?.value ?? EMPTY_STATS)) === JSON.stringify(normalise(b))) continue;
+        // The legacy global key (no longer kept: totals are summed on read) is always a difference, fixed by deleting it.
+        const legacy = key === keys.statsAll();
+        if (!legacy && JSON.stringify(normalise(a?.value ?? EMPTY_STATS)) === JSON.stringify(normalise(b))) continue;
         differences.push({ key, kept: a?.value ?? EMPTY_STATS, recomputed: b });
-        writes.push({ key, value: b, modRevision: a?.modRevision ?? 0 });
+        writes.push({ key, value: legacy ? null : b, modRevision: a?.modRevision ?? 0 });
       }
-      const report = { events: recomputed.size - 1, differences, uncounted };
+      const report = { events: recomputed.size, differences, uncounted };
       if (!fix || writes.length === 0) return { ...report, fixed: false };
       return (await this.repo.writeStatsGuarded(writes)) ? { ...report, fixed: true } : CONFLICT;
     });

@@ -121,7 +121,8 @@ const uncounted = (s: SaleState): PendingItem => ({
 
 export function checkStats(snap: Snapshot): CheckResult {
   const r = result('stats', snap.stats.size + snap.sales.length);
-  const want = new Map<string, StatsRecord>([[keys.statsAll(), EMPTY_STATS]]);
+  // Only per-event stats are kept: the totals are their sum on read (issue 17), not a key.
+  const want = new Map<string, StatsRecord>();
   for (const s of snap.sales) {
     if (!snap.purchases.has(saleId(s))) {
       r.pending.push(uncounted(s));
@@ -129,10 +130,16 @@ export function checkStats(snap: Snapshot): CheckResult {
     }
     const key = keys.stats(s.eventId);
     want.set(key, addSale(want.get(key) ?? EMPTY_STATS, s));
-    want.set(keys.statsAll(), addSale(want.get(keys.statsAll())!, s));
   }
   const all = [...new Set([...want.keys(), ...snap.stats.keys()])].sort();
   for (const key of all) {
+    if (key === keys.statsAll()) {
+      r.violations.push({
+        key,
+        message: "legacy totals key, no longer kept (totals are the events' stats summed): `npm run reconcile -- --fix` deletes it",
+      });
+      continue;
+    }
     const diff = statsDiff(snap.stats.get(key)?.value ?? EMPTY_STATS, want.get(key) ?? EMPTY_STATS);
     if (diff) r.violations.push({ key, message: `${snap.stats.has(key) ? '' : '(absent) '}${diff}` });
   }

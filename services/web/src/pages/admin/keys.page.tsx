@@ -18,7 +18,6 @@ type History = GetResult<'/api/admin/keys/history'>;
 type Entry = History['items'][number];
 
 const STORE_KEYS: [string, string][] = [
-  ['stats:all', 'Sales totals'],
   ['static:locations', 'Locations list'],
   ['static:event-types', 'Event types list'],
   ['static:ticket-types', 'Ticket types list'],
