@@ -8,3 +8,4 @@ export * from './watched-prefix.js';
 export * from './cas.js';
 export * from './group-commit.js';
 export * from './resend.js';
+export * from './leader-pinned.js';
