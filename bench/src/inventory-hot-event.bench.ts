@@ -228,7 +228,7 @@ async function cell(path: Path, level: number) {
   const s = engine.stats;
   const avg =
     path === 'c' || path === 'g'
-      ? ` (avg batch ${fmt((s.orders - statsBefore.orders) / Math.max(1, s.batches - statsBefore.batches), 1)}, conflicts ${s.conflicts - statsBefore.conflicts}, reads ${s.reads - statsBefore.reads})`
+      ? ` (avg batch ${fmt((s.orders - statsBefore.orders) / Math.max(1, s.batches - statsBefore.batches), 1)}, conflicts ${s.conflicts - statsBefore.conflicts}, resent after reorder ${s.reorders - statsBefore.reorders}, reads ${s.reads - statsBefore.reads})`
       : '';
   process.stderr.write(`  ${LABEL[path]} at ${level}: ${fmt(run.perSecond * factor)}/s${avg}\n`);
   await etcd.kv.delete().prefix('bench:bare:');

@@ -76,8 +76,14 @@ export class PurchaseEngine {
   private readonly soldOutWatches = new Map<string, Promise<Watcher | null>>();
   private readonly leader: LeaderPinned | undefined;
   /** Per event, the last commit sent (a periodic re-read waits for it, or it would read stale). */
-  private readonly lastCommit = new Map<string, Promise<unknown>>();
-  readonly stats = { batches: 0, orders: 0, conflicts: 0, reads: 0, resends: 0, soldOutRefusals: 0 };
+  private readonly lastCommit = new Map<string, Promise<boolean>>();
+  /**
+   * Per event, whose turn it is to read-decide-send. Batches take turns in arrival order, and so
+   * do their retries after a failed compare: two retries deciding on the same fresh read would
+   * fail each other's compares, round after round.
+   */
+  private readonly turns = new Map<string, Promise<void>>();
+  readonly stats = { batches: 0, orders: 0, conflicts: 0, reads: 0, resends: 0, reorders: 0, soldOutRefusals: 0 };
   private draining = false;
 
   constructor(
@@ -267,6 +273,27 @@ export class PurchaseEngine {
    * batch of the event may decide on it and send while this one is in flight.
    */
   private async attempt(eventId: string, orders: Pending[], orderIds: string[], attempt: number, deadline: Date, sent: () => void) {
+    const previous = this.turns.get(eventId) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = previous.then(() => new Promise<void>((r) => (release = r)));
+    this.turns.set(eventId, mine);
+    await previous;
+    let released = false;
+    const done = () => {
+      if (released) return;
+      released = true;
+      release();
+      if (this.turns.get(eventId) === mine) this.turns.delete(eventId);
+      sent();
+    };
+    try {
+      return await this.attemptInTurn(eventId, orders, orderIds, attempt, deadline, done);
+    } finally {
+      done();
+    }
+  }
+
+  private async attemptInTurn(eventId: string, orders: Pending[], orderIds: string[], attempt: number, deadline: Date, sent: () => void) {
     const { state, cachedAt } = await this.state(eventId, orderIds, attempt, deadline);
     const decision: BatchDecision = decideBatch(orders, state, new Date());
     const at = cachedAt ?? Date.now();
@@ -289,17 +316,32 @@ export class PurchaseEngine {
       tickets.set(type, { ...t, written: value });
     }
     this.known.set(eventId, { state: { event: state.event, tickets, existingSales: this.recentOf(eventId) }, at });
-    const commit = this.store.commitBatch(eventId, decision.touched, values, decision.sales, new Date(), deadline);
-    const settled = commit.then(
-      () => undefined,
-      () => undefined,
-    );
+    // The batch whose projection this one builds on, if its commit is still out.
+    const previous = cachedAt !== undefined ? this.lastCommit.get(eventId) : undefined;
+    const send = () => this.store.commitBatch(eventId, decision.touched, values, decision.sales, new Date(), deadline);
+    let settle!: (committed: boolean) => void;
+    const settled = new Promise<boolean>((r) => (settle = r));
     this.lastCommit.set(eventId, settled);
     void settled.then(() => {
       if (this.lastCommit.get(eventId) === settled) this.lastCommit.delete(eventId);
     });
+    const first = send();
     sent();
-    return { decision, result: await commit, soldOut: false };
+    try {
+      let result = await first;
+      if (!result.committed && previous && (await previous)) {
+        // Sent right behind a batch still in flight, it can reach raft first (the leader serves
+        // each request on its own goroutine) and fail the compare that batch makes true. Once
+        // that batch committed, the very same Txn may be current: resend it before re-reading.
+        this.stats.reorders++;
+        result = await send();
+      }
+      settle(result.committed);
+      return { decision, result, soldOut: false };
+    } catch (e) {
+      settle(false);
+      throw e;
+    }
   }
 
   /**

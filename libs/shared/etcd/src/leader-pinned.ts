@@ -31,6 +31,9 @@ export class LeaderPinned {
   unpin(): void {
     const old = this.pinned;
     this.pinned = this.pinnedKv = null;
+    // The shared client carries on for a while: should the leader's advertised URL be out of
+    // reach from here, pinning again at once would fail every other batch.
+    this.retryAt = Date.now() + 2000;
     // Calls still in flight on it end by their own deadline first.
     if (old) setTimeout(() => old.close(), this.conn.deadlineMs).unref();
   }
