@@ -54,7 +54,7 @@ export interface PurchaseEngineOptions {
   pinLeader?: boolean;
 }
 
-/** Sales this instance committed lately, per event: a retry of one is answered from them. */
+/** Sales this instance committed lately (all events): a retry of one, and the relay, find them in memory. */
 const RECENT_SALES_MAX = 20_000;
 
 /** Kept for the answer to travel back to the caller before it gives up. */
@@ -72,6 +72,7 @@ export class PurchaseEngine {
    */
   private readonly known = new Map<string, { state: BatchState; at: number; soldOut?: boolean }>();
   private readonly recent = new Map<string, Map<string, { sale: Sale; revision: number }>>();
+  private recentCount = 0;
   /** Per sold-out event, the watch that drops its state from memory when its stock changes. */
   private readonly soldOutWatches = new Map<string, Promise<Watcher | null>>();
   private readonly leader: LeaderPinned | undefined;
@@ -157,8 +158,22 @@ export class PurchaseEngine {
 
   private remember(eventId: string, sales: Sale[], revision: number): void {
     const r = this.recentOf(eventId);
-    for (const sale of sales) r.set(sale.orderId, { sale, revision });
-    if (r.size > RECENT_SALES_MAX) for (const id of [...r.keys()].slice(0, r.size - RECENT_SALES_MAX)) r.delete(id);
+    // The event selling last goes last: the oldest events' sales are forgotten first.
+    this.recent.delete(eventId);
+    this.recent.set(eventId, r);
+    for (const sale of sales) {
+      if (!r.has(sale.orderId)) this.recentCount++;
+      r.set(sale.orderId, { sale, revision });
+    }
+    for (const [id, m] of this.recent) {
+      if (this.recentCount <= RECENT_SALES_MAX) break;
+      for (const orderId of m.keys()) {
+        if (this.recentCount <= RECENT_SALES_MAX) break;
+        m.delete(orderId);
+        this.recentCount--;
+      }
+      if (m.size === 0 && id !== eventId) this.recent.delete(id);
+    }
   }
 
   /**
