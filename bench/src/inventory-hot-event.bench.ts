@@ -137,7 +137,7 @@ const plenty = TYPES.map((type) => ({ type, total: TOTAL, price: 1000 }));
 /** The load generator thread of (c), (f) and (g); this thread only runs the purchase path. */
 const loadgen = new Worker(new URL('./inventory-loadgen.worker.js', import.meta.url));
 let place: (o: LoadgenOrders['orders'][number]) => Promise<boolean> = () => Promise.reject(new Error('no cell running'));
-let cellDone: (d: LoadgenDone) => void = () => {};
+let cellDone: ((d: LoadgenDone) => void) | null = null;
 let answers: LoadgenAnswers['answers'] = [];
 function answer(id: number, outcome: LoadgenAnswers['answers'][number]['outcome']) {
   if (answers.push({ id, outcome }) > 1) return;
@@ -147,7 +147,7 @@ function answer(id: number, outcome: LoadgenAnswers['answers'][number]['outcome'
   });
 }
 loadgen.on('message', (m: LoadgenOrders | LoadgenDone) => {
-  if (m.kind === 'done') return cellDone(m);
+  if (m.kind === 'done') return cellDone?.(m);
   for (const o of m.orders)
     place(o).then(
       (ok) => answer(o.id, ok ? 'accepted' : 'refused'),

@@ -59,7 +59,9 @@ export class MinimalGroupCommit {
             remaining[o.type]! -= o.quantity;
             return true;
           });
-          const puts = batch.flatMap((o, i) => (sold[i] ? [ns.put(`${minimalSalePrefix(eventId)}${o.orderId}`).value(`${o.type}:${o.quantity}`)] : []));
+          const puts = batch.flatMap((o, i) =>
+            sold[i] ? [ns.put(`${minimalSalePrefix(eventId)}${o.orderId}`).value(`${o.type}:${o.quantity}`)] : [],
+          );
           const res = await ns
             .if(key, 'Mod', '==', s.mod)
             .then(ns.put(key).value(JSON.stringify(remaining)), ...puts)

@@ -19,7 +19,10 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '25' }, from: { type: 'string', default: 'inventory/core' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { top: { type: 'string', default: '25' }, from: { type: 'string', default: 'inventory/core' } },
+  allowPositionals: true,
+});
 for (const file of positionals) {
   const prof = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
@@ -37,7 +40,9 @@ for (const file of positionals) {
     const dt = prof.timeDeltas[i] ?? 0;
     total += dt;
     const f = byId.get(id)!.callFrame;
-    const where = f.url ? `${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(libs|bench|services)\//, '$1/')}:${f.lineNumber + 1}` : '';
+    const where = f.url
+      ? `${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(libs|bench|services)\//, '$1/')}:${f.lineNumber + 1}`
+      : '';
     const name = `${f.functionName || '(anonymous)'} ${where}`.trim();
     self.set(name, (self.get(name) ?? 0) + dt);
     const pkg =

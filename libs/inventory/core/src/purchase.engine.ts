@@ -385,9 +385,10 @@ export class PurchaseEngine {
     // Sales this instance committed are in memory: no read back (relay work off the hot path).
     const recent = this.recent.get(batch.eventId);
     const known = recent ? batch.orderIds.map((id) => recent.get(id)?.sale) : [];
-    const sales = known.length > 0 && known.every((x) => x !== undefined)
-      ? (known as Sale[])
-      : await this.store.readSales(batch.eventId, batch.orderIds);
+    const sales =
+      known.length > 0 && known.every((x) => x !== undefined)
+        ? (known as Sale[])
+        : await this.store.readSales(batch.eventId, batch.orderIds);
     if (sales.length !== batch.orderIds.length) throw new Error(`outbox entry at revision ${revision} names sales that do not exist`);
     const occurredAt = new Date(batch.occurredAt);
     return [
