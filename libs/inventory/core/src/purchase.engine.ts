@@ -46,7 +46,7 @@ export interface PurchaseEngineOptions {
   attemptMs?: number;
   /** Called after each commit that wrote an outbox entry (the relay's kick). */
   onCommitted?: () => void;
-  /** Batches of one event in flight at once (default 2; 1: one after the other). */
+  /** Batches of one event in flight at once (default 4; 1: one after the other). */
   pipeline?: number;
   /** How long a sold-out event's state answers from memory, should its watch miss a change (default 5 s). */
   soldOutTtlMs?: number;
@@ -97,7 +97,7 @@ export class PurchaseEngine {
     this.committer = new GroupCommitter(
       opts.batchMax,
       (eventId, batch, sent) => this.processBatch(eventId, batch, sent),
-      opts.pipeline ?? 2,
+      opts.pipeline ?? 4,
     );
   }
 
