@@ -5,42 +5,55 @@
  *   (b) a CAS retry loop: get, then put only if the ticket key's mod revision is unchanged
  *   (c) the group commit: libs/inventory/core, the code the inventory service runs, in-process
  *   (d) the bare limit: Txns of 127 trivial puts per second, x 127
- * plus (e) end to end: purchases over NATS to an inventory service process, at 1,000 buyers.
- * Prints purchases/s, p50/p99 latency, oversold tickets, and the ratios c/b and c/d.
- *   npm run bench:inventory [-- --seconds 4 --levels 1,100,1000]
+ *   (f) the minimal group commit of issue 17 (inventory-minimal-commit.ts): the baseline (c) must beat
+ * plus (e) end to end: purchases over NATS to an inventory service process, at 1,000 buyers,
+ * and (g) sold-out refusals of the engine (issue 17 point 6), at the highest level.
+ * The buyers of (c), (f) and (g) run in their own thread (inventory-loadgen.worker.ts), not on
+ * the event loop of the code measured. Prints purchases/s, p50/p99 latency, oversold tickets,
+ * and the ratios c/b, c/d and c/f.
+ *   npm run bench:inventory [-- --seconds 4 --levels 1,100,1000 --paths d,a,b,c,f --no-e2e]
  */
 import { Rpc, saleRecord, ticketRecord, type RpcReply, type RpcRequest } from '@ticketcd/contracts';
 import { createEtcdConnection, scanPrefix, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
 import { PurchaseEngine } from '@ticketcd/inventory-core';
 import { keys, prefixes } from '@ticketcd/keys';
+import { Worker } from 'node:worker_threads';
 import { connectNats } from '@ticketcd/messaging';
-import { seedEvent, startPrivateStack, stopPrivateStack } from '@ticketcd/testing';
+import { saleCount, seedEvent, startPrivateStack, stopPrivateStack } from '@ticketcd/testing';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { ulid } from 'ulid';
+import { MinimalGroupCommit } from './inventory-minimal-commit.js';
+import type { LoadgenAnswers, LoadgenDone, LoadgenOrders, LoadgenRun } from './inventory-loadgen.worker.js';
 import { closedLoop, fmt, type RunResult } from './measure.js';
 
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '4' },
     levels: { type: 'string', default: '1,100,1000' },
+    paths: { type: 'string', default: 'd,a,b,c,f' },
+    pipeline: { type: 'string', default: '4' },
     'no-e2e': { type: 'boolean', default: false },
+    'no-soldout': { type: 'boolean', default: false },
   },
 });
 const CELL_MS = Number(values.seconds) * 1000;
 const LEVELS = values.levels.split(',').map(Number);
+const PATHS = values.paths.split(',') as ('a' | 'b' | 'c' | 'd' | 'f')[];
 const TYPES = ['vip', 'floor', 'balcony'];
 const TOTAL = 10_000_000;
 const BARE_SENDERS = 32;
 const orderOf = (i: number) => ({ type: TYPES[i % 3]!, quantity: 1 + (i % 2) });
 
-type Path = 'a' | 'b' | 'c' | 'd' | 'e';
+type Path = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
 const LABEL: Record<Path, string> = {
   a: '(a) read-modify-write (report)',
   b: '(b) CAS retry loop',
   c: '(c) group commit (inventory core)',
   d: '(d) bare limit: 127-op Txns x 127',
   e: '(e) group commit via NATS, service process',
+  f: '(f) minimal group commit (baseline)',
+  g: '(g) sold-out refusals (inventory core)',
 };
 
 function saleValue(eventId: string, orderId: string, type: string, quantity: number, price: number, remaining: number) {
@@ -116,48 +129,111 @@ async function oversold(conn: EtcdConnection, eventId: string): Promise<number> 
 
 const stack = await startPrivateStack({ services: values['no-e2e'] ? false : ['inventory'], env: { LOG_LEVEL: 'warn' } });
 const etcd = createEtcdConnection({ endpoints: stack.etcd.endpoints, deadlineMs: 30_000 });
-const engine = new PurchaseEngine(etcd, { batchMax: 100, maxConflicts: 1000, stateTtlMs: 1000 });
+// The most orders per batch the service allows (PURCHASE_BATCH_MAX: 128 - 1 - MAX_TICKET_TYPES).
+const engine = new PurchaseEngine(etcd, { batchMax: 107, maxConflicts: 1000, stateTtlMs: 1000, pipeline: Number(values.pipeline) });
 const results: { path: Path; level: number; run: RunResult<boolean>; oversold: number | null; factor: number }[] = [];
 const plenty = TYPES.map((type) => ({ type, total: TOTAL, price: 1000 }));
+
+/** The load generator thread of (c), (f) and (g); this thread only runs the purchase path. */
+const loadgen = new Worker(new URL('./inventory-loadgen.worker.js', import.meta.url));
+let place: (o: LoadgenOrders['orders'][number]) => Promise<boolean> = () => Promise.reject(new Error('no cell running'));
+let cellDone: ((d: LoadgenDone) => void) | null = null;
+let answers: LoadgenAnswers['answers'] = [];
+function answer(id: number, outcome: LoadgenAnswers['answers'][number]['outcome']) {
+  if (answers.push({ id, outcome }) > 1) return;
+  setImmediate(() => {
+    loadgen.postMessage({ kind: 'answers', answers } satisfies LoadgenAnswers);
+    answers = [];
+  });
+}
+loadgen.on('message', (m: LoadgenOrders | LoadgenDone) => {
+  if (m.kind === 'done') return cellDone?.(m);
+  for (const o of m.orders)
+    place(o).then(
+      (ok) => answer(o.id, ok ? 'accepted' : 'refused'),
+      () => answer(o.id, 'error'),
+    );
+});
+async function threaded(
+  eventId: string,
+  level: number,
+  placeOrder: typeof place,
+): Promise<RunResult<boolean> & { accepted: number; refused: number }> {
+  place = placeOrder;
+  const done = new Promise<LoadgenDone>((r) => (cellDone = r));
+  loadgen.postMessage({ kind: 'run', eventId, concurrency: level, maxMs: CELL_MS, types: TYPES } satisfies LoadgenRun);
+  const d = await done;
+  return { ...d, results: [] };
+}
+const engineOrder = (o: LoadgenOrders['orders'][number]) =>
+  engine.purchase({ orderId: o.orderId, username: 'bench-buyer', eventId: o.eventId, lines: [{ type: o.type, quantity: o.quantity }] });
+const minimal = new MinimalGroupCommit(etcd);
 
 async function cell(path: Path, level: number) {
   const eventId = await seedEvent(etcd, { maxPerOrder: 10, tickets: plenty });
   let send: (i: number) => Promise<boolean>;
-  switch (path) {
-    case 'a':
-      send = (i) => readModifyWrite(etcd, eventId, i);
-      break;
-    case 'b':
-      send = (i) => casLoop(etcd, eventId, i, performance.now() + CELL_MS);
-      break;
-    case 'c':
-      send = async (i) =>
-        (await engine.purchase({ orderId: ulid(), username: 'bench-buyer', eventId, lines: [orderOf(i)] })).status === 'accepted';
-      break;
-    case 'd':
-      send = (i) => bareTxn(etcd, i);
-      break;
-    case 'e':
-      send = (i) => viaNats({ orderId: ulid(), username: 'bench-buyer', eventId, lines: [orderOf(i)] });
-      break;
+  let run: RunResult<boolean>;
+  let over: number | null = null;
+  const statsBefore = { ...engine.stats };
+  if (path === 'c') {
+    run = await threaded(eventId, level, async (o) => (await engineOrder(o)).status === 'accepted');
+  } else if (path === 'f') {
+    await MinimalGroupCommit.seed(etcd, eventId, Object.fromEntries(TYPES.map((t) => [t, TOTAL])));
+    run = await threaded(eventId, level, (o) => minimal.purchase(eventId, o.orderId, o.type, o.quantity));
+    over = await MinimalGroupCommit.oversold(etcd, eventId, TOTAL);
+  } else if (path === 'g') {
+    // Point 6: sell a small event out, then measure refusals (and check nothing more sells).
+    const small = await seedEvent(etcd, { maxPerOrder: 10, tickets: TYPES.map((type) => ({ type, total: 50, price: 1000 })) });
+    let left = true;
+    while (left) {
+      const outcomes = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          engine.purchase({ orderId: ulid(), username: 'bench-buyer', eventId: small, lines: [orderOf(i)] }),
+        ),
+      );
+      left = outcomes.some((o) => o.status === 'accepted');
+    }
+    const salesBefore = await saleCount(etcd, small);
+    Object.assign(statsBefore, engine.stats);
+    run = await threaded(small, level, async (o) => (await engineOrder({ ...o, eventId: small })).status === 'accepted');
+    const soldAfter = (await saleCount(etcd, small)) - salesBefore + (run as unknown as { accepted: number }).accepted;
+    over = soldAfter;
+    soldOutReads = engine.stats.reads - statsBefore.reads;
+  } else {
+    switch (path) {
+      case 'a':
+        send = (i) => readModifyWrite(etcd, eventId, i);
+        break;
+      case 'b':
+        send = (i) => casLoop(etcd, eventId, i, performance.now() + CELL_MS);
+        break;
+      case 'd':
+        send = (i) => bareTxn(etcd, i);
+        break;
+      case 'e':
+        send = (i) => viaNats({ orderId: ulid(), username: 'bench-buyer', eventId, lines: [orderOf(i)] });
+        break;
+    }
+    // The bare limit is etcd's capacity: more than a few dozen senders only make it time out.
+    run = await closedLoop({
+      concurrency: path === 'd' ? Math.min(level, BARE_SENDERS) : level,
+      maxOrders: 10_000_000,
+      maxMs: CELL_MS,
+      send,
+    });
   }
-  // The bare limit is etcd's capacity: more than a few dozen senders only make it time out.
-  const run = await closedLoop({
-    concurrency: path === 'd' ? Math.min(level, BARE_SENDERS) : level,
-    maxOrders: 10_000_000,
-    maxMs: CELL_MS,
-    send,
-  });
   const factor = path === 'd' ? 127 : 1;
-  results.push({ path, level, run, oversold: path === 'd' ? null : await oversold(etcd, eventId), factor });
+  if (path !== 'd' && path !== 'f' && path !== 'g') over = await oversold(etcd, eventId);
+  results.push({ path, level, run, oversold: over, factor });
+  const s = engine.stats;
   const avg =
-    path === 'c'
-      ? ` (avg batch ${fmt(engine.stats.orders / Math.max(1, engine.stats.batches), 1)}, conflicts ${engine.stats.conflicts}, reads ${engine.stats.reads})`
+    path === 'c' || path === 'g'
+      ? ` (avg batch ${fmt((s.orders - statsBefore.orders) / Math.max(1, s.batches - statsBefore.batches), 1)}, conflicts ${s.conflicts - statsBefore.conflicts}, resent after reorder ${s.reorders - statsBefore.reorders}, reads ${s.reads - statsBefore.reads})`
       : '';
   process.stderr.write(`  ${LABEL[path]} at ${level}: ${fmt(run.perSecond * factor)}/s${avg}\n`);
-  Object.assign(engine.stats, { batches: 0, orders: 0, conflicts: 0, reads: 0 });
   await etcd.kv.delete().prefix('bench:bare:');
 }
+let soldOutReads = 0;
 
 const nc = values['no-e2e'] ? null : await connectNats({ servers: [stack.nats.url], name: 'bench' });
 let nextId = 0;
@@ -183,8 +259,9 @@ try {
     send: async (i) =>
       (await engine.purchase({ orderId: ulid(), username: 'warmup', eventId: warm, lines: [orderOf(i)] })).status === 'accepted',
   });
-  for (const level of LEVELS) for (const path of ['d', 'a', 'b', 'c'] as const) await cell(path, level);
+  for (const level of LEVELS) for (const path of PATHS) await cell(path, level);
   if (nc) await cell('e', Math.max(...LEVELS));
+  if (!values['no-soldout']) await cell('g', Math.max(...LEVELS));
 
   const rate = (p: Path, l: number) => {
     const r = results.find((x) => x.path === p && x.level === l);
@@ -214,17 +291,27 @@ try {
   for (const r of rows.slice(1)) console.log(line(r));
   console.log('');
   for (const l of LEVELS)
-    console.log(`ratios at ${l} buyer(s): c/b = ${fmt(rate('c', l) / rate('b', l), 1)}   c/d = ${fmt(rate('c', l) / rate('d', l), 2)}`);
+    console.log(
+      `ratios at ${l} buyer(s): c/b = ${fmt(rate('c', l) / rate('b', l), 1)}   c/d = ${fmt(rate('c', l) / rate('d', l), 2)}   c/f = ${fmt(rate('c', l) / rate('f', l), 2)}`,
+    );
+  if (!values['no-soldout']) {
+    const top = Math.max(...LEVELS);
+    console.log(
+      `sold-out refusals at ${top} buyers: g/c = ${fmt(rate('g', top) / rate('c', top), 1)} (target >= 10), etcd reads during the cell: ${soldOutReads}, sales after sell-out: ${results.find((r) => r.path === 'g')?.oversold}`,
+    );
+  }
   if (nc)
     console.log(
       `end to end via NATS at ${Math.max(...LEVELS)} buyers: e/c = ${fmt(rate('e', Math.max(...LEVELS)) / rate('c', Math.max(...LEVELS)), 2)}`,
     );
-  const bad = results.filter((r) => (r.path === 'b' || r.path === 'c' || r.path === 'e') && r.oversold !== 0);
+  const bad = results.filter((r) => ['b', 'c', 'e', 'f', 'g'].includes(r.path) && r.oversold !== 0);
   if (bad.length) {
     console.error('OVERSOLD by a path that must never oversell');
     process.exitCode = 1;
   }
 } finally {
+  engine.close();
+  await loadgen.terminate();
   await nc?.drain();
   etcd.close();
   await stopPrivateStack(stack);

@@ -23,6 +23,12 @@ export type Sale = SaleRecord & { orderId: string; eventId: string };
 
 export interface TicketState extends TicketRecord {
   modRevision: number;
+  /**
+   * The exact value this instance wrote (or is writing) for the key, when the state is its own
+   * projection rather than a read: the next commit then compares the value instead of the mod
+   * revision, which lets it be sent before the previous batch's revision is known (pipelining).
+   */
+  written?: string;
 }
 
 export interface BatchState {

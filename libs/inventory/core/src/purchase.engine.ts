@@ -8,13 +8,30 @@
  * deadline, so a leader election costs the buyers a delay instead of a 503.
  * Correctness rests on the compares alone, never on a lock or on there being one instance.
  * Plain class (no Nest) so the service and the benchmark run the very same code.
+ *
+ * Issue 17: up to `pipeline` batches of one event are in flight at once, over a client pinned to
+ * the raft leader: each batch decides against the state the previous one projects and compares
+ * the ticket VALUES that batch writes (a failed or reordered one only costs a conflict and a
+ * re-read). Once every type of an event is sold out, refusals are decided from memory with no
+ * etcd round trip (point 6); a watch on the event's ticket keys drops that state when stock
+ * changes anywhere, and a TTL bounds it should the watch miss an event.
  */
 import { AppError, buildEnvelope, Events, type EventEnvelope } from '@ticketcd/contracts';
-import { EtcdUnavailableError, GroupCommitter, MIN_ATTEMPT_MS, resendPause, type EtcdConnection, type Queued } from '@ticketcd/etcd';
+import {
+  EtcdUnavailableError,
+  GroupCommitter,
+  LeaderPinned,
+  MIN_ATTEMPT_MS,
+  resendPause,
+  type EtcdConnection,
+  type Queued,
+} from '@ticketcd/etcd';
+import { prefixes } from '@ticketcd/keys';
+import type { Watcher } from 'etcd3';
 import { currentDeadline, currentTraceId, newTraceId } from '@ticketcd/observability';
-import { decideBatch, type BatchDecision, type BatchState, type OrderRequest, type PurchaseOutcome } from './decide.js';
+import { decideBatch, type BatchDecision, type BatchState, type OrderRequest, type PurchaseOutcome, type Sale } from './decide.js';
 import { soldMessageId, stockMessageId } from './message-ids.js';
-import { PurchaseStore, type SoldBatch } from './purchase.store.js';
+import { PurchaseStore, ticketValue, type SoldBatch } from './purchase.store.js';
 
 export interface PurchaseEngineOptions {
   /** Most orders per Txn: each accepted order costs one op, each touched type one, the outbox entry one. */
@@ -29,7 +46,16 @@ export interface PurchaseEngineOptions {
   attemptMs?: number;
   /** Called after each commit that wrote an outbox entry (the relay's kick). */
   onCommitted?: () => void;
+  /** Batches of one event in flight at once (default 4; 1: one after the other). */
+  pipeline?: number;
+  /** How long a sold-out event's state answers from memory, should its watch miss a change (default 5 s). */
+  soldOutTtlMs?: number;
+  /** Commits go to the raft leader directly (default true). */
+  pinLeader?: boolean;
 }
+
+/** Sales this instance committed lately (all events): a retry of one, and the relay, find them in memory. */
+const RECENT_SALES_MAX = 20_000;
 
 /** Kept for the answer to travel back to the caller before it gives up. */
 const REPLY_MARGIN_MS = 250;
@@ -44,16 +70,35 @@ export class PurchaseEngine {
    * without a read; its compares prove it is still current, and any failed compare falls back
    * to a fresh read. Entries expire so that an edit of the event (maxPerOrder) shows soon.
    */
-  private readonly known = new Map<string, { state: BatchState; at: number }>();
-  readonly stats = { batches: 0, orders: 0, conflicts: 0, reads: 0, resends: 0 };
+  private readonly known = new Map<string, { state: BatchState; at: number; soldOut?: boolean }>();
+  private readonly recent = new Map<string, Map<string, { sale: Sale; revision: number }>>();
+  private recentCount = 0;
+  /** Per sold-out event, the watch that drops its state from memory when its stock changes. */
+  private readonly soldOutWatches = new Map<string, Promise<Watcher | null>>();
+  private readonly leader: LeaderPinned | undefined;
+  /** Per event, the last commit sent (a periodic re-read waits for it, or it would read stale). */
+  private readonly lastCommit = new Map<string, Promise<boolean>>();
+  /**
+   * Per event, whose turn it is to read-decide-send. Batches take turns in arrival order, and so
+   * do their retries after a failed compare: two retries deciding on the same fresh read would
+   * fail each other's compares, round after round.
+   */
+  private readonly turns = new Map<string, Promise<void>>();
+  readonly stats = { batches: 0, orders: 0, conflicts: 0, reads: 0, resends: 0, reorders: 0, soldOutRefusals: 0 };
   private draining = false;
 
   constructor(
-    etcd: EtcdConnection,
+    private readonly etcd: EtcdConnection,
     private readonly opts: PurchaseEngineOptions,
   ) {
-    this.store = new PurchaseStore(etcd);
-    this.committer = new GroupCommitter(opts.batchMax, (eventId, batch) => this.processBatch(eventId, batch));
+    this.leader = opts.pinLeader === false ? undefined : new LeaderPinned(etcd);
+    this.store = new PurchaseStore(etcd, this.leader);
+    void this.leader?.kv; // starts looking the leader up
+    this.committer = new GroupCommitter(
+      opts.batchMax,
+      (eventId, batch, sent) => this.processBatch(eventId, batch, sent),
+      opts.pipeline ?? 4,
+    );
   }
 
   purchase(order: OrderRequest): Promise<PurchaseOutcome> {
@@ -68,6 +113,13 @@ export class PurchaseEngine {
     // The caller's budget, but never past our own bound (a caller may wait a minute; a store
     // that has not answered in seconds has lost its quorum, and the buyer should hear so).
     const deadlineAt = Math.min(currentDeadline() ?? Infinity, Date.now() + (this.opts.deadlineMs ?? 4500)) - REPLY_MARGIN_MS;
+    const soldOut = this.soldOutState(order.eventId);
+    if (soldOut) {
+      // Point 6: nothing is left to sell, so nothing to write: decided here, no queue, no etcd.
+      // A retry of a sale this instance made still gets its sale (recent sales are in the state).
+      this.stats.soldOutRefusals++;
+      return Promise.resolve(decideBatch([order], soldOut, new Date()).outcomes.get(order.orderId)!);
+    }
     return this.committer.submit(order.eventId, { ...order, traceId: order.traceId ?? currentTraceId() ?? newTraceId(), deadlineAt });
   }
 
@@ -78,27 +130,112 @@ export class PurchaseEngine {
     deadline: Date,
   ): Promise<{ state: BatchState; cachedAt?: number }> {
     const cached = attempt === 1 ? this.known.get(eventId) : undefined;
-    if (cached && Date.now() - cached.at < this.opts.stateTtlMs) return { state: cached.state, cachedAt: cached.at };
+    const ttl = cached?.soldOut ? (this.opts.soldOutTtlMs ?? 5000) : this.opts.stateTtlMs;
+    if (cached && Date.now() - cached.at < ttl) return { state: cached.state, cachedAt: cached.at };
+    // A read while this instance's own commit is in flight would miss it, and fail the next compare.
+    const inFlight = this.lastCommit.get(eventId);
+    if (inFlight) await inFlight;
     this.stats.reads++;
     // After a failed compare or a failed send, also look for these orders' sales: some may be
     // retries of sold orders, or sold by the send that seemed to fail.
-    return { state: await this.store.readBatchState(eventId, orderIds, attempt > 1, deadline) };
+    const state = await this.store.readBatchState(eventId, orderIds, attempt > 1, deadline);
+    // Retries of sales this instance committed are answered without a failed commit first.
+    if (state.existingSales.size === 0) state.existingSales = this.recentOf(eventId);
+    return { state };
   }
 
-  private async processBatch(eventId: string, all: Queued<Pending, PurchaseOutcome>[]): Promise<void> {
+  /** The event's state when it is known sold out (and still fresh), else null. */
+  private soldOutState(eventId: string): BatchState | null {
+    const k = this.known.get(eventId);
+    return k?.soldOut && Date.now() - k.at < (this.opts.soldOutTtlMs ?? 5000) ? k.state : null;
+  }
+
+  private recentOf(eventId: string): Map<string, { sale: Sale; revision: number }> {
+    let r = this.recent.get(eventId);
+    if (!r) this.recent.set(eventId, (r = new Map()));
+    return r;
+  }
+
+  private remember(eventId: string, sales: Sale[], revision: number): void {
+    const r = this.recentOf(eventId);
+    // The event selling last goes last: the oldest events' sales are forgotten first.
+    this.recent.delete(eventId);
+    this.recent.set(eventId, r);
+    for (const sale of sales) {
+      if (!r.has(sale.orderId)) this.recentCount++;
+      r.set(sale.orderId, { sale, revision });
+    }
+    for (const [id, m] of this.recent) {
+      if (this.recentCount <= RECENT_SALES_MAX) break;
+      for (const orderId of m.keys()) {
+        if (this.recentCount <= RECENT_SALES_MAX) break;
+        m.delete(orderId);
+        this.recentCount--;
+      }
+      if (m.size === 0 && id !== eventId) this.recent.delete(id);
+    }
+  }
+
+  /**
+   * Every type of the event sold out: its state now answers from memory until stock changes.
+   * The watch starts just after the newest ticket change the state knows, so no change between
+   * the read and the watch goes unseen; any change (or a watch failure) drops the state.
+   */
+  private watchSoldOut(eventId: string, state: BatchState): void {
+    if (this.soldOutWatches.has(eventId)) return;
+    const from = Math.max(0, ...[...state.tickets.values()].map((t) => t.modRevision)) + 1;
+    const drop = () => {
+      this.known.delete(eventId);
+      const w = this.soldOutWatches.get(eventId);
+      this.soldOutWatches.delete(eventId);
+      void w?.then((x) => x?.cancel()).catch(() => undefined);
+    };
+    const watcher = this.etcd.kv
+      .watch()
+      .prefix(prefixes.ticketsOf(eventId))
+      .startRevision(String(from))
+      .create()
+      .then(
+        (w) => {
+          w.on('put', drop);
+          w.on('delete', drop);
+          w.on('disconnected', drop);
+          w.on('error', drop);
+          return w;
+        },
+        () => {
+          drop();
+          return null;
+        },
+      );
+    this.soldOutWatches.set(eventId, watcher);
+  }
+
+  private async processBatch(eventId: string, all: Queued<Pending, PurchaseOutcome>[], sent: () => void): Promise<void> {
+    try {
+      await this.decideAndCommit(eventId, all, sent);
+    } finally {
+      sent();
+    }
+  }
+
+  private async decideAndCommit(eventId: string, all: Queued<Pending, PurchaseOutcome>[], sent: () => void): Promise<void> {
     let batch = all;
     let conflicts = 0;
     let failures = 0;
     for (let attempt = 1; ; attempt++) {
       const orders = batch.map((b) => b.order);
       const orderIds = [...new Set(orders.map((o) => o.orderId))];
-      const deadline = new Date(Math.min(Math.max(...orders.map((o) => o.deadlineAt)), Date.now() + (this.opts.attemptMs ?? 1000)));
+      let latest = 0;
+      for (const o of orders) if (o.deadlineAt > latest) latest = o.deadlineAt;
+      const deadline = new Date(Math.min(latest, Date.now() + (this.opts.attemptMs ?? 1000)));
       let attemptResult: Awaited<ReturnType<PurchaseEngine['attempt']>>;
       try {
-        attemptResult = await this.attempt(eventId, orders, orderIds, attempt, deadline);
+        attemptResult = await this.attempt(eventId, orders, orderIds, attempt, deadline, sent);
       } catch (e) {
         this.known.delete(eventId);
         if (!(e instanceof EtcdUnavailableError)) throw e;
+        this.leader?.unpin();
         // Ambiguous or not, resending is safe (see commitBatch). Pause briefly (a leader election
         // takes 1-2 s) and go on with the orders whose callers still wait; answer the others.
         this.stats.resends++;
@@ -115,7 +252,7 @@ export class PurchaseEngine {
         await new Promise((r) => setTimeout(r, pause));
         continue;
       }
-      const { decision, state, cachedAt, result } = attemptResult;
+      const { decision, result } = attemptResult;
       let revision = 0;
       if (result) {
         if (!result.committed) {
@@ -132,12 +269,9 @@ export class PurchaseEngine {
           continue;
         }
         revision = result.revision;
+        this.remember(eventId, decision.sales, revision);
         this.opts.onCommitted?.();
-        // Every key a Txn writes gets the Txn's revision.
-        const tickets = new Map(state.tickets);
-        for (const [type, t] of decision.touched) tickets.set(type, { ...t, modRevision: revision });
-        this.known.set(eventId, { state: { event: state.event, tickets, existingSales: new Map() }, at: cachedAt ?? Date.now() });
-      }
+      } else if (attemptResult.soldOut) this.stats.soldOutRefusals += batch.length;
       this.stats.batches++;
       this.stats.orders += batch.length;
       for (const item of batch) {
@@ -148,13 +282,81 @@ export class PurchaseEngine {
     }
   }
 
-  /** One read-decide-commit round; no commit when the batch sells nothing. */
-  private async attempt(eventId: string, orders: Pending[], orderIds: string[], attempt: number, deadline: Date) {
+  /**
+   * One read-decide-commit round; no commit when the batch sells nothing. Before it sends its
+   * Txn it leaves the state it will write as the event's known state, and calls `sent`: the next
+   * batch of the event may decide on it and send while this one is in flight.
+   */
+  private async attempt(eventId: string, orders: Pending[], orderIds: string[], attempt: number, deadline: Date, sent: () => void) {
+    const previous = this.turns.get(eventId) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = previous.then(() => new Promise<void>((r) => (release = r)));
+    this.turns.set(eventId, mine);
+    await previous;
+    let released = false;
+    const done = () => {
+      if (released) return;
+      released = true;
+      release();
+      if (this.turns.get(eventId) === mine) this.turns.delete(eventId);
+      sent();
+    };
+    try {
+      return await this.attemptInTurn(eventId, orders, orderIds, attempt, deadline, done);
+    } finally {
+      done();
+    }
+  }
+
+  private async attemptInTurn(eventId: string, orders: Pending[], orderIds: string[], attempt: number, deadline: Date, sent: () => void) {
     const { state, cachedAt } = await this.state(eventId, orderIds, attempt, deadline);
     const decision: BatchDecision = decideBatch(orders, state, new Date());
-    const result =
-      decision.sales.length > 0 ? await this.store.commitBatch(eventId, decision.touched, decision.sales, new Date(), deadline) : null;
-    return { state, cachedAt, decision, result };
+    const at = cachedAt ?? Date.now();
+    const soldOut = state.tickets.size > 0 && [...state.tickets.values()].every((t) => t.remaining === 0 && !t.closed);
+    if (decision.sales.length === 0) {
+      // Nothing sold: the state stays as it was. A sold-out one just read stays in memory (point
+      // 6); not a projection, whose last commit may still fail and leave stock unsold.
+      if (soldOut && cachedAt === undefined && state.event && !state.event.deleted) {
+        this.known.set(eventId, { state, at, soldOut: true });
+        this.watchSoldOut(eventId, state);
+      } else if (cachedAt === undefined) this.known.set(eventId, { state, at });
+      sent();
+      return { decision, result: null, soldOut };
+    }
+    const values = new Map<string, string>();
+    const tickets = new Map(state.tickets);
+    for (const [type, t] of decision.touched) {
+      const value = ticketValue(t);
+      values.set(type, value);
+      tickets.set(type, { ...t, written: value });
+    }
+    this.known.set(eventId, { state: { event: state.event, tickets, existingSales: this.recentOf(eventId) }, at });
+    // The batch whose projection this one builds on, if its commit is still out.
+    const previous = cachedAt !== undefined ? this.lastCommit.get(eventId) : undefined;
+    const send = () => this.store.commitBatch(eventId, decision.touched, values, decision.sales, new Date(), deadline);
+    let settle!: (committed: boolean) => void;
+    const settled = new Promise<boolean>((r) => (settle = r));
+    this.lastCommit.set(eventId, settled);
+    void settled.then(() => {
+      if (this.lastCommit.get(eventId) === settled) this.lastCommit.delete(eventId);
+    });
+    const first = send();
+    sent();
+    try {
+      let result = await first;
+      if (!result.committed && previous && (await previous)) {
+        // Sent right behind a batch still in flight, it can reach raft first (the leader serves
+        // each request on its own goroutine) and fail the compare that batch makes true. Once
+        // that batch committed, the very same Txn may be current: resend it before re-reading.
+        this.stats.reorders++;
+        result = await send();
+      }
+      settle(result.committed);
+      return { decision, result, soldOut: false };
+    } catch (e) {
+      settle(false);
+      throw e;
+    }
   }
 
   /**
@@ -163,7 +365,14 @@ export class PurchaseEngine {
    */
   drain(): Promise<void> {
     this.draining = true;
-    return this.committer.idle();
+    return this.committer.idle().then(() => this.close());
+  }
+
+  /** Stops the sold-out watches and the leader's client (after drain, or when done with the engine). */
+  close(): void {
+    for (const w of this.soldOutWatches.values()) void w.then((x) => x?.cancel()).catch(() => undefined);
+    this.soldOutWatches.clear();
+    this.leader?.close();
   }
 
   /**
@@ -173,7 +382,13 @@ export class PurchaseEngine {
    */
   expandSoldBatch = async (payload: unknown, revision: number): Promise<EventEnvelope[]> => {
     const batch = payload as SoldBatch;
-    const sales = await this.store.readSales(batch.eventId, batch.orderIds);
+    // Sales this instance committed are in memory: no read back (relay work off the hot path).
+    const recent = this.recent.get(batch.eventId);
+    const known = recent ? batch.orderIds.map((id) => recent.get(id)?.sale) : [];
+    const sales =
+      known.length > 0 && known.every((x) => x !== undefined)
+        ? (known as Sale[])
+        : await this.store.readSales(batch.eventId, batch.orderIds);
     if (sales.length !== batch.orderIds.length) throw new Error(`outbox entry at revision ${revision} names sales that do not exist`);
     const occurredAt = new Date(batch.occurredAt);
     return [

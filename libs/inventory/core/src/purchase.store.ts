@@ -2,7 +2,7 @@
  * etcd reads and the group-commit Txn for purchases. Nothing here decides anything.
  */
 import { eventRecord, saleRecord, ticketRecord, type SaleRecord } from '@ticketcd/contracts';
-import { localKey, toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
+import { localKey, toStoreError, unconditionalTxn, type EtcdConnection, type LeaderPinned } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { outboxKindPut } from '@ticketcd/platform';
 import type { IRangeResponse } from 'etcd3';
@@ -24,8 +24,16 @@ export const SOLD_BATCH = 'inventory.sold-batch';
 
 const stored = ({ orderId: _o, eventId: _e, ...record }: Sale): SaleRecord => record;
 
+/** The stored value of a ticket key; built once per commit, and compared by the next one. */
+export const ticketValue = (t: TicketState): string =>
+  JSON.stringify({ total: t.total, remaining: t.remaining, price: t.price, closed: t.closed });
+
 export class PurchaseStore {
-  constructor(private readonly etcd: EtcdConnection) {}
+  constructor(
+    private readonly etcd: EtcdConnection,
+    /** Commits go to the raft leader directly when it is known (in order, one hop less). */
+    private readonly leader?: LeaderPinned,
+  ) {}
 
   private async readTxn(ops: Parameters<ReturnType<typeof unconditionalTxn>['then']>, deadline?: Date): Promise<IRangeResponse[]> {
     try {
@@ -91,35 +99,39 @@ export class PurchaseStore {
   async commitBatch(
     eventId: string,
     touched: Map<string, TicketState>,
+    values: Map<string, string>,
     sales: Sale[],
     occurredAt: Date,
     deadline?: Date,
   ): Promise<CommitResult> {
-    const ns = this.etcd.kv;
-    const [first, ...rest] = [
-      ...[...touched].map(([type, t]) => ({ key: keys.ticket(eventId, type), column: 'Mod' as const, value: t.modRevision })),
-      ...sales.map((s) => ({ key: keys.sale(eventId, s.orderId), column: 'Create' as const, value: 0 })),
-    ];
-    if (!first) throw new Error('commitBatch needs at least one change');
-    let txn = ns.if(first.key, first.column, '==', first.value);
-    for (const c of rest) txn = txn.and(c.key, c.column, '==', c.value);
+    const ns = this.leader?.kv ?? this.etcd.kv;
+    if (touched.size === 0 && sales.length === 0) throw new Error('commitBatch needs at least one change');
+    const ticketKeys = [...touched.keys()].map((type) => keys.ticket(eventId, type));
+    const saleKeys = sales.map((s) => keys.sale(eventId, s.orderId));
+    // A ticket state this instance projected compares the value it wrote (it may still be in
+    // flight, its revision unknown); one it read compares the mod revision it read.
+    let txn: ReturnType<typeof ns.if> | null = null;
+    let i = 0;
+    for (const t of touched.values()) {
+      const key = ticketKeys[i++]!;
+      const [column, value] = t.written !== undefined ? (['Value', t.written] as const) : (['Mod', t.modRevision] as const);
+      txn = txn ? txn.and(key, column, '==', value) : ns.if(key, column, '==', value);
+    }
+    for (const key of saleKeys) txn = txn ? txn.and(key, 'Create', '==', 0) : ns.if(key, 'Create', '==', 0);
     const batch: SoldBatch = {
       eventId,
       orderIds: sales.map((s) => s.orderId),
       stock: [...touched].map(([type, t]) => ({ type, total: t.total, remaining: t.remaining })),
       occurredAt: occurredAt.toISOString(),
     };
+    const types = [...touched.keys()];
     const puts = [
-      ...[...touched].map(([type, t]) =>
-        ns
-          .put(keys.ticket(eventId, type))
-          .value(JSON.stringify({ total: t.total, remaining: t.remaining, price: t.price, closed: t.closed })),
-      ),
-      ...sales.map((s) => ns.put(keys.sale(eventId, s.orderId)).value(JSON.stringify(stored(s)))),
+      ...ticketKeys.map((key, j) => ns.put(key).value(values.get(types[j]!)!)),
+      ...sales.map((s, j) => ns.put(saleKeys[j]!).value(JSON.stringify(stored(s)))),
       outboxKindPut(ns, 'inventory', SOLD_BATCH, batch).put,
     ];
     try {
-      const res = await txn
+      const res = await txn!
         .then(...puts)
         .options(deadline ? { deadline } : undefined)
         .commit();

@@ -70,4 +70,39 @@ describe('GroupCommitter', () => {
     expect(answered.sort()).toEqual([1, 2, 3, 4]);
     await all;
   });
+
+  // Issue 17 point 1: with depth 2 the next batch of a key starts once the previous one has sent
+  // its write (not when it is answered), batches still start in arrival order, and never more
+  // than `depth` are in flight.
+  it('pipelines up to `depth` batches of one key, each starting after the previous one sent', async () => {
+    const started: number[][] = [];
+    let inFlight = 0;
+    let most = 0;
+    const gates: (() => void)[] = [];
+    const gc = new GroupCommitter<number, number>(
+      2,
+      async (_key, batch, sent) => {
+        started.push(batch.map((b) => b.order));
+        most = Math.max(most, ++inFlight);
+        sent();
+        await new Promise<void>((r) => gates.push(r));
+        inFlight--;
+        for (const b of batch) b.resolve(b.order);
+      },
+      2,
+    );
+    const all = Promise.all([1, 2, 3, 4, 5, 6].map((n) => gc.submit('e', n)));
+    for (let i = 0; i < 20 && gates.length < 2; i++) await new Promise((r) => setImmediate(r));
+    expect(started).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    while (started.flat().length < 6 || gates.length > 0) {
+      gates.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(await all).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(started.flat()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(most).toBe(2);
+  });
 });

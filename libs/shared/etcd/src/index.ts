@@ -9,3 +9,4 @@ export * from './cas.js';
 export * from './group-commit.js';
 export * from './resend.js';
 export * from './partitions.js';
+export * from './leader-pinned.js';

@@ -1,0 +1,121 @@
+/**
+ * The purchase engine against the real shared cluster (etcd x5), issue 17.
+ *  - Pipelined batches (points 1): two engines (one pinned to the leader, one not) sell one
+ *    event at once: invariant 1 (never oversell: stock equals sales), every accepted order has
+ *    its sale key, and a retry with the same orderId never sells twice (invariant 3).
+ *  - Sold-out answers from memory (point 6): once the event is sold out, refusals read nothing
+ *    from etcd (the engine's read count stays put) and carry the remaining counts; after stock is
+ *    added back by a write from elsewhere (another instance's adjust), the next order is sold.
+ */
+import { saleRecord, ticketRecord, type TicketRecord } from '@ticketcd/contracts';
+import { keys, prefixes } from '@ticketcd/keys';
+import { seedEvent, testEtcd, waitFor, type TestEtcd } from '@ticketcd/testing';
+import { ulid } from 'ulid';
+import { PurchaseEngine } from '@ticketcd/inventory-core';
+
+let etcd: TestEtcd;
+const engines: PurchaseEngine[] = [];
+const newEngine = (opts: Partial<ConstructorParameters<typeof PurchaseEngine>[1]> = {}) => {
+  const e = new PurchaseEngine(etcd.conn, { batchMax: 50, maxConflicts: 1000, stateTtlMs: 1000, deadlineMs: 20_000, ...opts });
+  engines.push(e);
+  return e;
+};
+
+beforeAll(() => {
+  etcd = testEtcd({ label: 'engine', deadlineMs: 5000 });
+});
+afterAll(async () => {
+  for (const e of engines) await e.drain();
+  await etcd.cleanup();
+});
+
+async function stockAndSales(eventId: string) {
+  const tickets = new Map<string, TicketRecord>();
+  for (const [k, v] of Object.entries(await etcd.conn.kv.getAll().prefix(prefixes.ticketsOf(eventId)).strings()))
+    tickets.set(k.split(':').pop()!, ticketRecord.parse(JSON.parse(v)));
+  const sold = new Map<string, number>();
+  const sales = new Map<string, ReturnType<typeof saleRecord.parse>>();
+  for (const [k, v] of Object.entries(await etcd.conn.kv.getAll().prefix(prefixes.salesOf(eventId)).strings())) {
+    const sale = saleRecord.parse(JSON.parse(v));
+    sales.set(k.split(':').pop()!, sale);
+    for (const l of sale.lines) sold.set(l.type, (sold.get(l.type) ?? 0) + l.quantity);
+  }
+  return { tickets, sold, sales };
+}
+
+describe('PurchaseEngine on the real cluster (issue 17)', () => {
+  it('pipelined batches of two engines never oversell, and a retried order sells once (invariants 1, 3)', async () => {
+    const eventId = await seedEvent(etcd.conn, {
+      maxPerOrder: 10,
+      tickets: [
+        { type: 'vip', total: 300, price: 100 },
+        { type: 'floor', total: 300, price: 50 },
+      ],
+    });
+    const a = newEngine({ pipeline: 3 });
+    const b = newEngine({ pipeline: 2, pinLeader: false });
+    const orders = Array.from({ length: 800 }, (_, i) => ({
+      orderId: ulid(),
+      username: `buyer-${i}`,
+      eventId,
+      lines: [{ type: i % 2 ? 'vip' : 'floor', quantity: 1 + (i % 3) }],
+    }));
+    // Every order is sent twice, to both engines at once: a retry racing its first send.
+    const outcomes = await Promise.all(orders.flatMap((o, i) => [(i % 2 ? a : b).purchase(o), (i % 2 ? b : a).purchase(o)]));
+    const { tickets, sold, sales } = await stockAndSales(eventId);
+    for (const [type, t] of tickets) expect(sold.get(type) ?? 0).toBe(t.total - t.remaining);
+    expect([...tickets.values()].every((t) => t.remaining < 3)).toBe(true);
+    const accepted = new Set(outcomes.filter((o) => o.status === 'accepted').map((o) => o.orderId));
+    expect(accepted).toEqual(new Set(sales.keys()));
+    // Two acceptances of one order are the same sale (one sale key, one revision). A send refused
+    // as sold out while its twin sold is possible (a refusal does not look for the order's sale:
+    // a known limit, as before issue 17); it sold nothing.
+    for (let i = 0; i < orders.length; i++) {
+      const [x, y] = [outcomes[2 * i]!, outcomes[2 * i + 1]!];
+      if (x.status === 'accepted' && y.status === 'accepted') expect(x.revision).toBe(y.revision);
+    }
+  });
+
+  it('sold-out refusals come from memory, and stock added back elsewhere sells again (point 6)', async () => {
+    const eventId = await seedEvent(etcd.conn, {
+      maxPerOrder: 10,
+      tickets: [
+        { type: 'vip', total: 5, price: 100 },
+        { type: 'floor', total: 5, price: 50 },
+      ],
+    });
+    // No plain state cache (each batch would read), and a long sold-out TTL: only the watch can
+    // bring the added stock in time.
+    const engine = newEngine({ stateTtlMs: 0, soldOutTtlMs: 60_000 });
+    const order = (type: string) => ({ orderId: ulid(), username: 'fan', eventId, lines: [{ type, quantity: 1 }] });
+    await Promise.all(Array.from({ length: 14 }, (_, i) => engine.purchase(order(i % 2 ? 'vip' : 'floor'))));
+    // The read that proves the sell-out (the batch above may have left some unsold to read).
+    await waitFor(async () => (await engine.purchase(order('vip'))).status === 'refused', { what: 'a refusal' });
+    const reads = engine.stats.reads;
+    const refusals = await Promise.all(Array.from({ length: 300 }, (_, i) => engine.purchase(order(i % 2 ? 'vip' : 'floor'))));
+    expect(refusals.every((o) => o.status === 'refused' && o.reason === 'sold_out')).toBe(true);
+    expect(refusals[0]).toMatchObject({ remaining: { vip: 0, floor: 0 } });
+    expect(engine.stats.reads).toBe(reads);
+    expect(engine.stats.soldOutRefusals).toBeGreaterThanOrEqual(300);
+
+    // Another instance's stock adjust: total 5 -> 8 on vip, a Mod-guarded write of the ticket key.
+    const key = keys.ticket(eventId, 'vip');
+    const kv = (await etcd.conn.kv.get(key).exec()).kvs[0]!;
+    const t = ticketRecord.parse(JSON.parse(kv.value.toString()));
+    const res = await etcd.conn.kv
+      .if(key, 'Mod', '==', kv.mod_revision)
+      .then(etcd.conn.kv.put(key).value(JSON.stringify({ ...t, total: 8, remaining: 3 })))
+      .commit();
+    expect(res.succeeded).toBe(true);
+    const sold = await waitFor(
+      async () => {
+        const o = await engine.purchase(order('vip'));
+        return o.status === 'accepted' ? o : null;
+      },
+      { what: 'an order sold after stock was added back', timeoutMs: 10_000 },
+    );
+    expect(sold.remaining).toEqual({ vip: 2 });
+    const { tickets, sold: counts } = await stockAndSales(eventId);
+    for (const [type, tk] of tickets) expect(counts.get(type) ?? 0).toBe(tk.total - tk.remaining);
+  });
+});
