@@ -87,7 +87,8 @@ describe('PurchaseEngine on the real cluster (issue 17)', () => {
     // No plain state cache (each batch would read), and a long sold-out TTL: only the watch can
     // bring the added stock in time.
     const engine = newEngine({ stateTtlMs: 0, soldOutTtlMs: 60_000 });
-    const order = (type: string) => ({ orderId: ulid(), username: 'fan', eventId, lines: [{ type, quantity: 1 }] });
+    // First sends (as orders marks an order whose claim it just created): refusable from memory.
+    const order = (type: string) => ({ orderId: ulid(), username: 'fan', eventId, lines: [{ type, quantity: 1 }], firstSend: true });
     await Promise.all(Array.from({ length: 14 }, (_, i) => engine.purchase(order(i % 2 ? 'vip' : 'floor'))));
     // The read that proves the sell-out (the batch above may have left some unsold to read).
     await waitFor(async () => (await engine.purchase(order('vip'))).status === 'refused', { what: 'a refusal' });
@@ -117,5 +118,30 @@ describe('PurchaseEngine on the real cluster (issue 17)', () => {
     expect(sold.remaining).toEqual({ vip: 2 });
     const { tickets, sold: counts } = await stockAndSales(eventId);
     for (const [type, tk] of tickets) expect(counts.get(type) ?? 0).toBe(tk.total - tk.remaining);
+  });
+
+  it('a retry of an order another instance sold gets its sale after the sell-out, not a refusal (invariant 3)', async () => {
+    const eventId = await seedEvent(etcd.conn, { maxPerOrder: 10, tickets: [{ type: 'vip', total: 3, price: 100 }] });
+    const a = newEngine({});
+    const b = newEngine({ soldOutTtlMs: 60_000 });
+    const sold = { orderId: ulid(), username: 'fan', eventId, lines: [{ type: 'vip', quantity: 1 }] };
+    const first = await a.purchase({ ...sold, firstSend: true });
+    expect(first.status).toBe('accepted');
+    // b sells the rest and learns the event is sold out.
+    await Promise.all(
+      [1, 2].map(() => b.purchase({ orderId: ulid(), username: 'other-fan', eventId, lines: [{ type: 'vip', quantity: 1 }], firstSend: true })),
+    );
+    await waitFor(async () => (await b.purchase({ ...sold, orderId: ulid(), firstSend: true })).status === 'refused', { what: 'sold out' });
+    // The buyer never heard a's answer and retries; the retry reaches b, which never made that sale.
+    const retry = await b.purchase(sold);
+    expect(retry).toMatchObject({ status: 'accepted', orderId: sold.orderId });
+    if (first.status === 'accepted' && retry.status === 'accepted') expect(retry.revision).toBe(first.revision);
+    // Through the queue too (b's sold-out memory dropped): the refusal path looks the sale up.
+    const c = newEngine({ stateTtlMs: 0 });
+    expect(await c.purchase(sold)).toMatchObject({ status: 'accepted', orderId: sold.orderId });
+    // A different, fresh order is still refused, and nothing more was sold.
+    expect(await c.purchase({ ...sold, orderId: ulid(), firstSend: true })).toMatchObject({ status: 'refused', reason: 'sold_out' });
+    const { sales } = await stockAndSales(eventId);
+    expect(sales.size).toBe(3);
   });
 });

@@ -217,15 +217,13 @@ describe('inventory partitions (issue 17 point 5)', () => {
       const mine = acknowledged.filter((a) => a.eventId === eventId);
       // Every acknowledged sale has its sale: key with its lines; nothing beyond the stock.
       for (const a of mine) expect(sales.get(a.orderId)?.lines).toEqual(a.lines);
-      // (Not asserted: that every sale was acknowledged. An order committed by the dead owner whose
-      // reply was lost is retried; on a sold-out event the engine refuses the retry from its stock
-      // counts without reading the sale key, a gap of libs/inventory/core reported with issue 17.)
+      // Every sale was acknowledged: an order the dead owner committed whose reply was lost is
+      // retried, and the retry gets its sale even once the event sold out (invariant 3).
+      expect(new Set(mine.map((a) => a.orderId))).toEqual(new Set(sales.keys()));
       expect(STOCK - tickets.get('vip')!.remaining).toBe(sales.size);
       expect(sales.size).toBe(STOCK);
     }
-    // Retries with the same orderId after the handover never sell twice. (Their reply on a
-    // sold-out event is not always the first one: the engine refuses from its state without
-    // reading the sale key, a gap of libs/inventory/core reported with issue 17, not of routing.)
+    // Retries with the same orderId after the handover never sell twice, and get the first reply.
     const again = await Promise.all(
       acknowledged.slice(0, 100).map((a) =>
         rpc.client.call(
@@ -235,6 +233,9 @@ describe('inventory partitions (issue 17 point 5)', () => {
       ),
     );
     expect(again).toHaveLength(100);
+    again.forEach((o, i) =>
+      expect(o).toMatchObject({ status: 'accepted', orderId: acknowledged[i]!.orderId, revision: acknowledged[i]!.revision }),
+    );
     for (const eventId of [hot, other]) expect((await expectStockMatchesSales(etcd, eventId)).sales.size).toBe(STOCK);
     // The dead owner's events sell on the survivor: a new event of its partition too.
     const late = await eventOwnedBy(survivor.instanceId, 5, hotPartition);

@@ -16,6 +16,8 @@ export interface OrderRequest {
   lines: { type: string; quantity: number }[];
   /** Recorded on the sale, and so on its tickets.sold event. */
   traceId?: string;
+  /** No earlier send of this orderId exists (see the contract): a refusal need not look for its sale. */
+  firstSend?: boolean;
 }
 
 /** A sale as the core handles it: the stored record plus the ids its key carries. */

@@ -29,7 +29,15 @@ import {
 import { prefixes } from '@ticketcd/keys';
 import type { Watcher } from 'etcd3';
 import { currentDeadline, currentTraceId, newTraceId } from '@ticketcd/observability';
-import { decideBatch, type BatchDecision, type BatchState, type OrderRequest, type PurchaseOutcome, type Sale } from './decide.js';
+import {
+  acceptedFromSale,
+  decideBatch,
+  type BatchDecision,
+  type BatchState,
+  type OrderRequest,
+  type PurchaseOutcome,
+  type Sale,
+} from './decide.js';
 import { soldMessageId, stockMessageId } from './message-ids.js';
 import { PurchaseStore, ticketValue, type SoldBatch } from './purchase.store.js';
 
@@ -114,7 +122,9 @@ export class PurchaseEngine {
     // that has not answered in seconds has lost its quorum, and the buyer should hear so).
     const deadlineAt = Math.min(currentDeadline() ?? Infinity, Date.now() + (this.opts.deadlineMs ?? 4500)) - REPLY_MARGIN_MS;
     const soldOut = this.soldOutState(order.eventId);
-    if (soldOut) {
+    // Only a first send, or a retry of a sale this instance remembers, is decided from memory: any
+    // other may be a retry of a sale made elsewhere, which must get its sale (invariant 3), not a refusal.
+    if (soldOut && (order.firstSend || soldOut.existingSales.has(order.orderId))) {
       // Point 6: nothing is left to sell, so nothing to write: decided here, no queue, no etcd.
       // A retry of a sale this instance made still gets its sale (recent sales are in the state).
       this.stats.soldOutRefusals++;
@@ -274,11 +284,37 @@ export class PurchaseEngine {
       } else if (attemptResult.soldOut) this.stats.soldOutRefusals += batch.length;
       this.stats.batches++;
       this.stats.orders += batch.length;
+      // A first try decides without looking up the orders' sales (its commit's Create==0 compares
+      // catch a sold one). A refusal commits nothing, so a refused order that may be a retry is
+      // looked up now: if it was sold (here or by another instance), it gets its sale.
+      const unchecked: typeof batch = [];
       for (const item of batch) {
         const outcome = decision.outcomes.get(item.order.orderId)!;
-        item.resolve(outcome.status === 'accepted' && outcome.revision === 0 ? { ...outcome, revision } : outcome);
+        if (outcome.status === 'refused' && attempt === 1 && !item.order.firstSend) unchecked.push(item);
+        else item.resolve(outcome.status === 'accepted' && outcome.revision === 0 ? { ...outcome, revision } : outcome);
       }
+      if (unchecked.length > 0) await this.answerRefusals(eventId, unchecked, decision, deadline);
       return;
+    }
+  }
+
+  /** Refusals of orders that may be retries: each gets its sale if it has one, else the refusal. */
+  private async answerRefusals(eventId: string, items: Queued<Pending, PurchaseOutcome>[], decision: BatchDecision, deadline: Date) {
+    this.stats.reads++;
+    let sold: Map<string, { sale: Sale; revision: number }>;
+    try {
+      sold = await this.store.findSales(eventId, [...new Set(items.map((i) => i.order.orderId))], deadline);
+    } catch (e) {
+      const error =
+        e instanceof EtcdUnavailableError
+          ? AppError.unavailable('etcd', `store unavailable: ${e.message}; retry with the same orderId, it will not sell twice`)
+          : e;
+      for (const item of items) item.reject(error);
+      return;
+    }
+    for (const item of items) {
+      const found = sold.get(item.order.orderId);
+      item.resolve(found ? acceptedFromSale(found.sale, found.revision) : decision.outcomes.get(item.order.orderId)!);
     }
   }
 

@@ -79,6 +79,25 @@ export class PurchaseStore {
     return { event: event ? { maxPerOrder: event.maxPerOrder, deleted: event.deletedAt !== null } : null, tickets, existingSales };
   }
 
+  /** The sales these orders already have, with the revision that created each, in one round trip. */
+  async findSales(eventId: string, orderIds: string[], deadline?: Date): Promise<Map<string, { sale: Sale; revision: number }>> {
+    const ns = this.etcd.kv;
+    const ranges = await this.readTxn(
+      orderIds.map((id) => ns.get(keys.sale(eventId, id))),
+      deadline,
+    );
+    const found = new Map<string, { sale: Sale; revision: number }>();
+    ranges.forEach((r, i) => {
+      const kv = r?.kvs[0];
+      if (kv)
+        found.set(orderIds[i]!, {
+          sale: { ...saleRecord.parse(JSON.parse(kv.value.toString())), orderId: orderIds[i]!, eventId },
+          revision: Number(kv.create_revision),
+        });
+    });
+    return found;
+  }
+
   /** The sales of these orders (for the relay), in one round trip. */
   async readSales(eventId: string, orderIds: string[]): Promise<Sale[]> {
     const ns = this.etcd.kv;

@@ -143,7 +143,18 @@ export const Rpc = {
   inventory: {
     purchase: defineRpc(
       'inventory.purchase',
-      z.object({ orderId: id, username, eventId: id, lines: z.array(orderLine).min(1).max(20) }),
+      z.object({
+        orderId: id,
+        username,
+        eventId: id,
+        lines: z.array(orderLine).min(1).max(20),
+        /**
+         * True only when the caller knows no earlier send of this orderId exists (orders: it created
+         * the order's claim just now). A refusal may then skip looking for the order's sale; any
+         * other send (absent: unknown) is checked, so a retry of a sold order gets its sale.
+         */
+        firstSend: z.boolean().optional(),
+      }),
       purchaseOutcome,
     ),
     availability: defineRpc(

@@ -46,8 +46,11 @@ export class PlaceService {
     const first = await this.claims.submit(shard, claim);
     if (!sameOrder(first, req)) throw keyReused(orderId, first);
     // Inventory gets all the time left (not just RPC_TIMEOUT_MS): it too may wait out an election.
+    // Our own claim object back means this request created the claim: no earlier send of the
+    // order exists, so a sold-out refusal needs no look for its sale (issue 17 point 6).
+    const firstSend = first === claim.claim;
     const outcome = await this.repo.purchase(
-      { orderId, username: req.username, eventId: req.eventId, lines: req.lines },
+      { orderId, username: req.username, eventId: req.eventId, lines: req.lines, firstSend },
       Math.max(1, budgetEnd - Date.now()),
     );
     // A sale made before its key had a claim (data older than claims) may be another order.
