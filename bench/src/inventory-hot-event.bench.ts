@@ -166,7 +166,13 @@ async function threaded(
   return { ...d, results: [] };
 }
 const engineOrder = (o: LoadgenOrders['orders'][number]) =>
-  engine.purchase({ orderId: o.orderId, username: 'bench-buyer', eventId: o.eventId, lines: [{ type: o.type, quantity: o.quantity }], firstSend: true });
+  engine.purchase({
+    orderId: o.orderId,
+    username: 'bench-buyer',
+    eventId: o.eventId,
+    lines: [{ type: o.type, quantity: o.quantity }],
+    firstSend: true,
+  });
 const minimal = new MinimalGroupCommit(etcd);
 
 async function cell(path: Path, level: number) {

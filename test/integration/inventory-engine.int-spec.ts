@@ -129,7 +129,9 @@ describe('PurchaseEngine on the real cluster (issue 17)', () => {
     expect(first.status).toBe('accepted');
     // b sells the rest and learns the event is sold out.
     await Promise.all(
-      [1, 2].map(() => b.purchase({ orderId: ulid(), username: 'other-fan', eventId, lines: [{ type: 'vip', quantity: 1 }], firstSend: true })),
+      [1, 2].map(() =>
+        b.purchase({ orderId: ulid(), username: 'other-fan', eventId, lines: [{ type: 'vip', quantity: 1 }], firstSend: true }),
+      ),
     );
     await waitFor(async () => (await b.purchase({ ...sold, orderId: ulid(), firstSend: true })).status === 'refused', { what: 'sold out' });
     // The buyer never heard a's answer and retries; the retry reaches b, which never made that sale.

@@ -233,9 +233,7 @@ describe('inventory partitions (issue 17 point 5)', () => {
       ),
     );
     expect(again).toHaveLength(100);
-    again.forEach((o, i) =>
-      expect(o).toMatchObject({ status: 'accepted', orderId: acknowledged[i]!.orderId, revision: acknowledged[i]!.revision }),
-    );
+    again.forEach((o, i) => expect(o).toEqual(acknowledged[i]));
     for (const eventId of [hot, other]) expect((await expectStockMatchesSales(etcd, eventId)).sales.size).toBe(STOCK);
     // The dead owner's events sell on the survivor: a new event of its partition too.
     const late = await eventOwnedBy(survivor.instanceId, 5, hotPartition);
