@@ -11,7 +11,7 @@
  *   npm run bench:inventory-scale [-- --seconds 10 --buyers 1000]
  */
 import { inventoryPurchaseFor, partitionOf, saleRecord, ticketRecord, type RpcReply } from '@ticketcd/contracts';
-import { createEtcdConnection, scanPrefix } from '@ticketcd/etcd';
+import { createEtcdConnection, readPartitionHolders, scanPrefix } from '@ticketcd/etcd';
 import { keys, prefixes } from '@ticketcd/keys';
 import { connectNats } from '@ticketcd/messaging';
 import { seedEvent, startPrivateStack, stopPrivateStack } from '@ticketcd/testing';
@@ -35,15 +35,7 @@ const etcd = createEtcdConnection({ endpoints: stack.etcd.endpoints, deadlineMs:
 const nc = await connectNats({ servers: [stack.nats.url], name: 'bench-scale' });
 const inventories = () => stack.services.filter((s) => s.spec.service === 'inventory' && s.isRunning());
 
-async function owners(): Promise<Map<number, string>> {
-  const values = await etcd.kv.getAll().prefix(prefixes.partitionsOf('inventory')).strings();
-  return new Map(
-    Object.values(values).map((v) => {
-      const o = JSON.parse(v) as { partition: number; instanceId: string };
-      return [o.partition, o.instanceId];
-    }),
-  );
-}
+const owners = () => readPartitionHolders(etcd, prefixes.partitionsOf('inventory'));
 
 async function until(what: string, check: () => Promise<boolean>, ms = 30_000) {
   const end = Date.now() + ms;

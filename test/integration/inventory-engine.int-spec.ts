@@ -146,4 +146,18 @@ describe('PurchaseEngine on the real cluster (issue 17)', () => {
     const { sales } = await stockAndSales(eventId);
     expect(sales.size).toBe(3);
   });
+
+  it('a refusal for stock is never decided on a cached state: stock added back elsewhere sells at once (point 6)', async () => {
+    const eventId = await seedEvent(etcd.conn, { maxPerOrder: 10, tickets: [{ type: 'vip', total: 5, price: 100 }] });
+    // A long state cache: without a fresh read, the engine would still believe 2 are left.
+    const engine = newEngine({ stateTtlMs: 60_000 });
+    const buy = (quantity: number) =>
+      engine.purchase({ orderId: ulid(), username: 'fan', eventId, lines: [{ type: 'vip', quantity }], firstSend: true });
+    expect(await buy(3)).toMatchObject({ status: 'accepted', remaining: { vip: 2 } });
+    const key = keys.ticket(eventId, 'vip');
+    const kv = (await etcd.conn.kv.get(key).exec()).kvs[0]!;
+    const t = ticketRecord.parse(JSON.parse(kv.value.toString()));
+    await etcd.conn.kv.put(key).value(JSON.stringify({ ...t, total: 105, remaining: 102 }));
+    expect(await buy(5)).toMatchObject({ status: 'accepted', remaining: { vip: 97 } });
+  });
 });

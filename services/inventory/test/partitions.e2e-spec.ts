@@ -7,7 +7,7 @@
  * sale: key) and invariant 3 (retries with the same orderId never sell twice) hold.
  */
 import { inventoryPurchaseFor, inventoryPurchaseSubject, partitionOf, Rpc, type RpcReply, type RpcResult } from '@ticketcd/contracts';
-import type { EtcdConnection } from '@ticketcd/etcd';
+import { readPartitionHolders, type EtcdConnection } from '@ticketcd/etcd';
 import { prefixes } from '@ticketcd/keys';
 import type { RpcClient } from '@ticketcd/messaging';
 import { seedEvent, startStackWithClients, waitFor, type Stack, type StackClients } from '@ticketcd/testing';
@@ -36,15 +36,7 @@ beforeAll(async () => {
 afterAll(() => clients?.close());
 
 /** partition -> instance id, as etcd holds it now. */
-async function owners(): Promise<Map<number, string>> {
-  const values = await etcd.kv.getAll().prefix(prefixes.partitionsOf('inventory')).strings();
-  return new Map(
-    Object.values(values).map((v) => {
-      const o = JSON.parse(v) as { partition: number; instanceId: string };
-      return [o.partition, o.instanceId];
-    }),
-  );
-}
+const owners = () => readPartitionHolders(etcd, prefixes.partitionsOf('inventory'));
 
 function countBy(m: Map<number, string>): Record<string, number> {
   const out: Record<string, number> = {};

@@ -91,21 +91,7 @@ export class CrossingsService {
           }
           if (first) writes.push(first);
         }
-        let conflicted = false;
-        for (const part of chunk(writes, PER_TXN)) {
-          const alerts = part.filter((w) => w.alert);
-          const res = await this.repo.write(
-            part,
-            alerts.map((w) => this.subscriptions.firedEnvelope(w.username, w.alert!)),
-          );
-          if (!res.succeeded) {
-            conflicted = true;
-            continue;
-          }
-          outcome.fired += alerts.length;
-          outcome.rearmed += part.length - alerts.length;
-          if (alerts.length) this.relay.kick();
-        }
+        const conflicted = await this.writeAll(writes, outcome);
         if (!conflicted && !more) return outcome;
         this.log.debug({ eventId, revisions: revs.length, attempt, more }, 'folded crossings: another pass');
         return CONFLICT;
@@ -114,6 +100,30 @@ export class CrossingsService {
     if (!compacted) return result;
     const rest = await sequential();
     return { ...rest, fired: rest.fired + result.fired, rearmed: rest.rearmed + result.rearmed };
+  }
+
+  /**
+   * Writes the transitions in guarded Txns, counting what went in. True when a part conflicted:
+   * a user changed a subscription meanwhile, or another instance got there first; the caller
+   * re-reads, since what was written is no longer a transition at this revision.
+   */
+  private async writeAll(writes: SubscriptionWrite[], outcome: CrossingOutcome): Promise<boolean> {
+    let conflicted = false;
+    for (const part of chunk(writes, PER_TXN)) {
+      const alerts = part.filter((w) => w.alert);
+      const res = await this.repo.write(
+        part,
+        alerts.map((w) => this.subscriptions.firedEnvelope(w.username, w.alert!)),
+      );
+      if (!res.succeeded) {
+        conflicted = true;
+        continue;
+      }
+      outcome.fired += alerts.length;
+      outcome.rearmed += part.length - alerts.length;
+      if (alerts.length) this.relay.kick();
+    }
+    return conflicted;
   }
 
   async onStockChanged(eventId: string, revision: number): Promise<CrossingOutcome> {
@@ -136,23 +146,7 @@ export class CrossingsService {
           const { next, alert } = applyTransition(sub, t, at.revision, now);
           writes.push({ username: sub.username, eventId, readModRevision: modRevision, next, alert });
         }
-        let conflicted = false;
-        for (const part of chunk(writes, PER_TXN)) {
-          const alerts = part.filter((w) => w.alert);
-          const res = await this.repo.write(
-            part,
-            alerts.map((w) => this.subscriptions.firedEnvelope(w.username, w.alert!)),
-          );
-          if (!res.succeeded) {
-            // A user changed a subscription meanwhile, or another instance got there first:
-            // re-read; what was written is no longer a transition at this revision.
-            conflicted = true;
-            continue;
-          }
-          outcome.fired += alerts.length;
-          outcome.rearmed += part.length - alerts.length;
-          if (alerts.length) this.relay.kick();
-        }
+        const conflicted = await this.writeAll(writes, outcome);
         if (!conflicted) return outcome;
         this.log.debug({ eventId, revision, attempt }, 'subscription changed during a crossing; re-reading');
         return CONFLICT;

@@ -345,8 +345,14 @@ export class PurchaseEngine {
   }
 
   private async attemptInTurn(eventId: string, orders: Pending[], orderIds: string[], attempt: number, deadline: Date, sent: () => void) {
-    const { state, cachedAt } = await this.state(eventId, orderIds, attempt, deadline);
-    const decision: BatchDecision = decideBatch(orders, state, new Date());
+    let { state, cachedAt } = await this.state(eventId, orderIds, attempt, deadline);
+    let decision: BatchDecision = decideBatch(orders, state, new Date());
+    if (cachedAt !== undefined && [...decision.outcomes.values()].some((o) => o.status === 'refused' && o.reason === 'sold_out')) {
+      // A refusal commits nothing, so no compare would catch a cached state gone stale (stock added
+      // back meanwhile, by any instance): a batch that refuses for stock is decided on a fresh read.
+      ({ state, cachedAt } = await this.state(eventId, orderIds, attempt + 1, deadline));
+      decision = decideBatch(orders, state, new Date());
+    }
     const at = cachedAt ?? Date.now();
     const soldOut = state.tickets.size > 0 && [...state.tickets.values()].every((t) => t.remaining === 0 && !t.closed);
     if (decision.sales.length === 0) {

@@ -28,6 +28,24 @@ const stored = ({ orderId: _o, eventId: _e, ...record }: Sale): SaleRecord => re
 export const ticketValue = (t: TicketState): string =>
   JSON.stringify({ total: t.total, remaining: t.remaining, price: t.price, closed: t.closed });
 
+/** The sales among the ranges of `orderIds`' sale keys, with the revision that created each. */
+function salesFound(
+  eventId: string,
+  orderIds: string[],
+  ranges: (IRangeResponse | undefined)[],
+): Map<string, { sale: Sale; revision: number }> {
+  const found = new Map<string, { sale: Sale; revision: number }>();
+  ranges.forEach((r, i) => {
+    const kv = r?.kvs[0];
+    if (kv)
+      found.set(orderIds[i]!, {
+        sale: { ...saleRecord.parse(JSON.parse(kv.value.toString())), orderId: orderIds[i]!, eventId },
+        revision: Number(kv.create_revision),
+      });
+  });
+  return found;
+}
+
 export class PurchaseStore {
   constructor(
     private readonly etcd: EtcdConnection,
@@ -67,15 +85,7 @@ export class PurchaseStore {
       if (parsed.kind !== 'ticket') continue;
       tickets.set(parsed.ticketType, { ...ticketRecord.parse(JSON.parse(kv.value.toString())), modRevision: Number(kv.mod_revision) });
     }
-    const existingSales = new Map<string, { sale: Sale; revision: number }>();
-    saleRanges.forEach((r, i) => {
-      const kv = r?.kvs[0];
-      if (kv)
-        existingSales.set(ids[i]!, {
-          sale: { ...saleRecord.parse(JSON.parse(kv.value.toString())), orderId: ids[i]!, eventId },
-          revision: Number(kv.create_revision),
-        });
-    });
+    const existingSales = salesFound(eventId, ids, saleRanges);
     return { event: event ? { maxPerOrder: event.maxPerOrder, deleted: event.deletedAt !== null } : null, tickets, existingSales };
   }
 
@@ -86,16 +96,7 @@ export class PurchaseStore {
       orderIds.map((id) => ns.get(keys.sale(eventId, id))),
       deadline,
     );
-    const found = new Map<string, { sale: Sale; revision: number }>();
-    ranges.forEach((r, i) => {
-      const kv = r?.kvs[0];
-      if (kv)
-        found.set(orderIds[i]!, {
-          sale: { ...saleRecord.parse(JSON.parse(kv.value.toString())), orderId: orderIds[i]!, eventId },
-          revision: Number(kv.create_revision),
-        });
-    });
-    return found;
+    return salesFound(eventId, orderIds, ranges);
   }
 
   /** The sales of these orders (for the relay), in one round trip. */

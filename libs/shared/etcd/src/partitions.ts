@@ -276,6 +276,17 @@ export class PartitionOwnership {
   }
 }
 
+/** partition -> the instance holding it, as etcd holds it now (status pages, tests, benchmarks). */
+export async function readPartitionHolders(conn: EtcdConnection, prefix: string): Promise<Map<number, string>> {
+  const values = await conn.kv.getAll().prefix(prefix).options(conn.deadline()).strings();
+  const out = new Map<number, string>();
+  for (const v of Object.values(values)) {
+    const h = parseHolder(v);
+    if (h) out.set(h.partition, h.instanceId);
+  }
+  return out;
+}
+
 function parseHolder(value: string): { partition: number; instanceId: string } | null {
   try {
     const v = JSON.parse(value) as { partition?: unknown; instanceId?: unknown };

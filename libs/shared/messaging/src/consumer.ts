@@ -213,16 +213,9 @@ export class DurableConsumer {
       const kind = (this.opts.classify ?? classifyMessagingFailure)(e);
       const log = { durable: this.opts.durable, messages: items.length, failure: kind, err: (e as Error)?.message ?? String(e) };
       if (kind === 'transient') {
-        const now = Date.now();
-        if (now >= this.pausedUntil) {
-          const pause = this.opts.pauseMs ?? DEFAULT_PAUSE_MS;
-          const delay = pause[Math.min(this.transientInARow, pause.length - 1)] ?? 1000;
-          this.transientInARow++;
-          this.pausedUntil = now + delay;
-          this.log.warn({ ...log, pauseMs: delay }, 'a dependency is unavailable; pausing the consumer, the messages will be retried');
-        }
+        const wait = this.pause(log, 'the messages will be retried');
         for (const { msg } of items) {
-          msg.nak(this.pausedUntil - now);
+          msg.nak(wait);
           this.opts.onOutcome?.('retried', kind);
         }
         return;
@@ -269,6 +262,22 @@ export class DurableConsumer {
     await this.handleOne(msg, envelope, info);
   }
 
+  /**
+   * A dependency is down: pause the consumer (growing with failures in a row) and return how long
+   * to defer a message. Failures of messages already in flight when a pause began do not lengthen it.
+   */
+  private pause(log: Record<string, unknown>, what: string): number {
+    const now = Date.now();
+    if (now >= this.pausedUntil) {
+      const pause = this.opts.pauseMs ?? DEFAULT_PAUSE_MS;
+      const delay = pause[Math.min(this.transientInARow, pause.length - 1)] ?? 1000;
+      this.transientInARow++;
+      this.pausedUntil = now + delay;
+      this.log.warn({ ...log, pauseMs: delay }, `a dependency is unavailable; pausing the consumer, ${what}`);
+    }
+    return this.pausedUntil - now;
+  }
+
   private async handleOne(msg: JsMsg, envelope: EventEnvelope, info: DeliveryInfo): Promise<void> {
     const wait = this.pausedUntil - Date.now();
     if (wait > 0) {
@@ -297,16 +306,7 @@ export class DurableConsumer {
           err: error,
         };
         if (kind === 'transient') {
-          const now = Date.now();
-          // Failures of messages already in flight when a pause began do not lengthen it.
-          if (now >= this.pausedUntil) {
-            const pause = this.opts.pauseMs ?? DEFAULT_PAUSE_MS;
-            const delay = pause[Math.min(this.transientInARow, pause.length - 1)] ?? 1000;
-            this.transientInARow++;
-            this.pausedUntil = now + delay;
-            this.log.warn({ ...log, pauseMs: delay }, 'a dependency is unavailable; pausing the consumer, the message will be retried');
-          }
-          msg.nak(this.pausedUntil - now);
+          msg.nak(this.pause(log, 'the message will be retried'));
           this.opts.onOutcome?.('retried', kind);
           return;
         }
