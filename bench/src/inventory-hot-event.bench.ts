@@ -32,7 +32,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '4' },
     levels: { type: 'string', default: '1,100,1000' },
     paths: { type: 'string', default: 'd,a,b,c,f' },
-    pipeline: { type: 'string', default: '4' },
+    pipeline: { type: 'string', default: '1' },
     'no-e2e': { type: 'boolean', default: false },
     'no-soldout': { type: 'boolean', default: false },
   },
