@@ -172,7 +172,7 @@ const stack = await startPrivateStack({
   env: { ...UNLIMITED, ...(values['node-options'] ? { NODE_OPTIONS: values['node-options'] } : {}) },
 });
 const etcd = createEtcdConnection({ endpoints: stack.etcd.endpoints, deadlineMs: 30_000 });
-const engine = new PurchaseEngine(etcd, { batchMax: 100, maxConflicts: 1000, stateTtlMs: 1000 });
+const engine = new PurchaseEngine(etcd, { batchMax: 126, maxConflicts: 1000, stateTtlMs: 1000 });
 const nc = await connectNats({ servers: [stack.nats.url], name: 'bench-gateway' });
 const jsm: JetStreamManager = await jetstreamManager(nc);
 const base = stack.gatewayUrl!;

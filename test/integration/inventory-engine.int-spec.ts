@@ -160,4 +160,25 @@ describe('PurchaseEngine on the real cluster (issue 17)', () => {
     await etcd.conn.kv.put(key).value(JSON.stringify({ ...t, total: 105, remaining: 102 }));
     expect(await buy(5)).toMatchObject({ status: 'accepted', remaining: { vip: 97 } });
   });
+
+  it('fills a Txn to what the event holds, and an event that gained types meanwhile gets the rest in the next Txn (invariant 1)', async () => {
+    const eventId = await seedEvent(etcd.conn, { maxPerOrder: 10, tickets: [{ type: 't0', total: 1000, price: 100 }] });
+    // No state cache: every batch reads, so the second one sees the types added below.
+    const engine = newEngine({ batchMax: 126, stateTtlMs: 0 });
+    const order = (type: string) => ({ orderId: ulid(), username: 'fan', eventId, lines: [{ type, quantity: 1 }], firstSend: true });
+    expect(await engine.purchase(order('t0'))).toMatchObject({ status: 'accepted' });
+    // One type known: the next batch is sized for 125 orders. Another writer adds 19 types, so the
+    // Txn of 125 orders over 20 types would need 146 ops (etcd refuses more than 128).
+    const types = Array.from({ length: 20 }, (_, i) => `t${i}`);
+    for (const type of types.slice(1))
+      await etcd.conn.kv.put(keys.ticket(eventId, type)).value(JSON.stringify({ total: 1000, remaining: 1000, price: 100, closed: false }));
+    const before = engine.stats.batches;
+    const outcomes = await Promise.all(Array.from({ length: 125 }, (_, i) => engine.purchase(order(types[i % types.length]!))));
+    expect(outcomes.filter((o) => o.status !== 'accepted')).toEqual([]);
+    // 107 orders fit beside 20 ticket puts and the outbox entry; the other 18 went in a later Txn.
+    expect(engine.stats.batches - before).toBeGreaterThanOrEqual(2);
+    const { tickets, sold, sales } = await stockAndSales(eventId);
+    expect(sales.size).toBe(126);
+    for (const [type, t] of tickets) expect(sold.get(type) ?? 0).toBe(t.total - t.remaining);
+  });
 });

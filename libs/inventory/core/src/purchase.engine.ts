@@ -16,11 +16,12 @@
  * etcd round trip (point 6); a watch on the event's ticket keys drops that state when stock
  * changes anywhere, and a TTL bounds it should the watch miss an event.
  */
-import { AppError, buildEnvelope, Events, type EventEnvelope } from '@ticketcd/contracts';
+import { AppError, buildEnvelope, Events, MAX_TICKET_TYPES, type EventEnvelope } from '@ticketcd/contracts';
 import {
   EtcdUnavailableError,
   GroupCommitter,
   LeaderPinned,
+  MAX_TXN_OPS,
   MIN_ATTEMPT_MS,
   resendPause,
   type EtcdConnection,
@@ -42,7 +43,10 @@ import { soldMessageId, stockMessageId } from './message-ids.js';
 import { PurchaseStore, ticketValue, type SoldBatch } from './purchase.store.js';
 
 export interface PurchaseEngineOptions {
-  /** Most orders per Txn: each accepted order costs one op, each touched type one, the outbox entry one. */
+  /**
+   * Most orders per Txn. Each accepted order costs one op, each touched type one, the outbox entry
+   * one: a batch also never takes more than its event's Txn holds (124 orders for 3 types).
+   */
   batchMax: number;
   /** Failed compares tolerated per batch before answering UNAVAILABLE. */
   maxConflicts: number;
@@ -107,10 +111,19 @@ export class PurchaseEngine {
     this.store = new PurchaseStore(etcd, this.leader);
     void this.leader?.kv; // starts looking the leader up
     this.committer = new GroupCommitter(
-      opts.batchMax,
+      (eventId) => this.batchMaxOf(eventId),
       (eventId, batch, sent) => this.processBatch(eventId, batch, sent),
       opts.pipeline ?? 1,
     );
+  }
+
+  /**
+   * The most orders of one event a Txn holds: its sales, a put per type it touches, the outbox
+   * entry. Sized on the event's known types (a full Txn is the cheapest per order: etcd's cost is
+   * mostly per Txn); the worst case when they are not known yet.
+   */
+  private batchMaxOf(eventId: string): number {
+    return Math.min(this.opts.batchMax, ordersThatFit(this.known.get(eventId)?.state.tickets.size ?? MAX_TICKET_TYPES));
   }
 
   purchase(order: OrderRequest): Promise<PurchaseOutcome> {
@@ -266,7 +279,13 @@ export class PurchaseEngine {
         await new Promise((r) => setTimeout(r, pause));
         continue;
       }
-      const { decision, result } = attemptResult;
+      const { decision, result, deferred } = attemptResult;
+      if (deferred.size > 0) {
+        // The event gained types since the batch was sized: what the Txn could not hold queues again.
+        const later = batch.filter((b) => deferred.has(b.order));
+        batch = batch.filter((b) => !deferred.has(b.order));
+        for (const item of later) this.committer.submit(eventId, item.order).then(item.resolve, item.reject);
+      }
       let revision = 0;
       if (result) {
         if (!result.committed) {
@@ -348,15 +367,20 @@ export class PurchaseEngine {
     }
   }
 
-  private async attemptInTurn(eventId: string, orders: Pending[], orderIds: string[], attempt: number, deadline: Date, sent: () => void) {
+  private async attemptInTurn(eventId: string, all: Pending[], orderIds: string[], attempt: number, deadline: Date, sent: () => void) {
     let { state, cachedAt } = await this.state(eventId, orderIds, attempt, deadline);
+    // Sized on fewer types than the state has (types added meanwhile): the rest waits for the next Txn.
+    const fit = (s: BatchState) => all.slice(0, ordersThatFit(s.tickets.size));
+    let orders = fit(state);
     let decision: BatchDecision = decideBatch(orders, state, new Date());
     if (cachedAt !== undefined && [...decision.outcomes.values()].some((o) => o.status === 'refused' && o.reason === 'sold_out')) {
       // A refusal commits nothing, so no compare would catch a cached state gone stale (stock added
       // back meanwhile, by any instance): a batch that refuses for stock is decided on a fresh read.
       ({ state, cachedAt } = await this.state(eventId, orderIds, attempt + 1, deadline));
+      orders = fit(state);
       decision = decideBatch(orders, state, new Date());
     }
+    const deferred = new Set(all.slice(orders.length));
     const at = cachedAt ?? Date.now();
     const soldOut = state.tickets.size > 0 && [...state.tickets.values()].every((t) => t.remaining === 0 && !t.closed);
     if (decision.sales.length === 0) {
@@ -367,7 +391,7 @@ export class PurchaseEngine {
         this.watchSoldOut(eventId, state);
       } else if (cachedAt === undefined) this.known.set(eventId, { state, at });
       sent();
-      return { decision, result: null, soldOut };
+      return { decision, result: null, soldOut, deferred };
     }
     const values = new Map<string, string>();
     const tickets = new Map(state.tickets);
@@ -398,7 +422,7 @@ export class PurchaseEngine {
         result = await send();
       }
       settle(result.committed);
-      return { decision, result, soldOut: false };
+      return { decision, result, soldOut: false, deferred };
     } catch (e) {
       settle(false);
       throw e;
@@ -456,4 +480,9 @@ export class PurchaseEngine {
       ),
     ];
   };
+}
+
+/** Orders whose sales fit one Txn beside a put per ticket type and the outbox entry. */
+function ordersThatFit(types: number): number {
+  return Math.max(1, MAX_TXN_OPS - 1 - types);
 }

@@ -21,11 +21,16 @@ export class GroupCommitter<O, R> {
   private readonly running = new Set<string>();
   private idleWaiters: (() => void)[] = [];
 
+  /** Most items per batch: a number, or per key (inventory: what one event's Txn can hold). */
+  private readonly maxBatchOf: (key: string) => number;
+
   constructor(
-    private readonly maxBatch: number,
+    maxBatch: number | ((key: string) => number),
     private readonly process: (key: string, batch: Queued<O, R>[], sent: () => void) => Promise<void>,
     private readonly depth = 1,
-  ) {}
+  ) {
+    this.maxBatchOf = typeof maxBatch === 'number' ? () => maxBatch : maxBatch;
+  }
 
   submit(key: string, order: O): Promise<R> {
     return new Promise<R>((resolve, reject) => {
@@ -52,14 +57,15 @@ export class GroupCommitter<O, R> {
           await Promise.race(inFlight);
           continue;
         }
+        const maxBatch = Math.max(1, this.maxBatchOf(key));
         // Let the buyers just answered (their continuations are queued behind us) put their
         // next orders in first: otherwise batches alternate between one order and the rest.
-        if (q.length < this.maxBatch) await new Promise<void>((r) => setImmediate(r));
+        if (q.length < maxBatch) await new Promise<void>((r) => setImmediate(r));
         q = this.queues.get(key)!;
         // An empty pipeline takes a share of the queue, not all of it: two half batches in
         // flight answer the buyers sooner than one full one (a Txn's time barely grows with size).
-        const size = inFlight.size === 0 && this.depth > 1 ? Math.ceil(q.length / this.depth) : this.maxBatch;
-        const batch = q.splice(0, Math.min(size, this.maxBatch));
+        const size = inFlight.size === 0 && this.depth > 1 ? Math.ceil(q.length / this.depth) : maxBatch;
+        const batch = q.splice(0, Math.min(size, maxBatch));
         if (batch.length === 0) continue;
         let sent!: () => void;
         const isSent = new Promise<void>((r) => (sent = r));
