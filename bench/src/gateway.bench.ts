@@ -29,8 +29,11 @@ import autocannon from 'autocannon';
 import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
 import { closedLoop, fmt, percentile } from './measure.js';
+
+/** Ids for the load, without ulid's default per-character crypto reads (the load generator's CPU is not what is measured). */
+const ulid = monotonicFactory(() => Math.random());
 
 const { values } = parseArgs({
   options: {
@@ -98,6 +101,8 @@ interface Row {
   cpuPerSale: Map<string, number>;
   /** From the cell's end until stats:<eventId> counted every sold ticket (purchase: records caught up). */
   catchUpMs?: number;
+  /** etcd write Txns per sale, background writes included. */
+  writesPerSale?: number;
 }
 
 /** CPU time (ms) of a process from /proc (utime + stime, at the usual 100 ticks per second). */
@@ -124,14 +129,36 @@ function cpuSnapshot(): Map<string, number> {
 }
 
 /** Sum and count of ticketcd_rpc_handler_seconds per subject, over every service's /metrics. */
+/** Each service's /metrics text at the last handlerTimes() scrape. */
+const lastScrape = new Map<string, string>();
+
+/**
+ * Each service's event-loop delay between the last two scrapes (prom-client resets it on each), in
+ * ms: a request waits that long for its process to get to it, before any handler runs.
+ */
+function loopDelays(): string {
+  return [...lastScrape]
+    .map(([service, text]) => {
+      const get = (m: string) =>
+        Number(new RegExp(`^nodejs_eventloop_lag_${m}_seconds(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text)?.[1]) * 1000;
+      return `${service} p50 ${fmt(get('p50'), 1)} p99 ${fmt(get('p99'), 1)} max ${fmt(get('max'), 1)}`;
+    })
+    .join('; ');
+}
+
 async function handlerTimes(): Promise<Map<string, { sum: number; count: number }>> {
   const m = new Map<string, { sum: number; count: number }>();
   for (const s of stack.services) {
     const text = await fetch(`${s.url}/metrics`)
       .then((r) => r.text())
       .catch(() => '');
+    lastScrape.set(s.spec.service, text);
     for (const line of text.split('\n')) {
-      const x = /^ticketcd_rpc_handler_seconds_(sum|count)\{[^}]*subject="([^"]+)"[^}]*\} ([0-9.e+-]+)$/.exec(line);
+      const h = /^ticketcd_http_request_seconds_(sum|count)\{([^}]*)\} ([0-9.e+-]+)$/.exec(line);
+      const labels = h ? Object.fromEntries([...h[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]])) : {};
+      const x = h
+        ? ([h[0], h[1], `http ${labels['method']} ${labels['route']}`, h[3]] as const)
+        : /^ticketcd_rpc_handler_seconds_(sum|count)\{[^}]*subject="([^"]+)"[^}]*\} ([0-9.e+-]+)$/.exec(line);
       if (!x) continue;
       const e = m.get(x[2]!) ?? { sum: 0, count: 0 };
       e[x[1] as 'sum' | 'count'] += Number(x[3]);
@@ -140,6 +167,15 @@ async function handlerTimes(): Promise<Map<string, { sum: number; count: number 
   }
   return m;
 }
+
+/** The store's revision: every write Txn adds one, so its growth over a cell counts that cell's writes. */
+const revision = async () => Number((await etcd.kv.get('bench:revision-probe').exec()).header.revision);
+/** Revision when the cell's CPU snapshot was taken (set by cpuSnapshot's callers through markCell). */
+let cellStartRevision = 0;
+const markCell = async () => {
+  cellStartRevision = await revision();
+  return cpuSnapshot();
+};
 
 const cpuDelta = (before: Map<string, number>, after: Map<string, number>, sales: number) =>
   new Map([...after].map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / Math.max(1, sales)]));
@@ -331,6 +367,8 @@ async function record(
   const a = await audit(etcd, eventId);
   const catchUpMs = await catchUp(eventId, a.sold, ended);
   const drainMs = await drain();
+  // Write Txns per sale, the background consumers' writes for the cell's sales included.
+  const writesPerSale = ((await revision()) - cellStartRevision) / Math.max(1, r.statuses.get('201') ?? r.accepted);
   const row: Row = {
     path,
     clients,
@@ -344,11 +382,12 @@ async function record(
     drainMs,
     cpuPerSale: cpuDelta(r.cpuBefore, cpuAfter, r.statuses.get('201') ?? r.accepted),
     catchUpMs,
+    writesPerSale,
     ...a,
   };
   rows.push(row);
   process.stderr.write(
-    `  ${LABEL[path]} at ${clients}: ${fmt(row.perSecond)}/s, p99 ${fmt(row.p99Ms, 1)} ms, ${statusText(row.statuses)}, sales ${fmt(a.sales)}, oversold ${a.oversold}, purchase: records caught up ${fmt(catchUpMs / 1000, 1)} s after the cell (drained in ${fmt(drainMs / 1000, 1)} s)\n`,
+    `  ${LABEL[path]} at ${clients}: ${fmt(row.perSecond)}/s, p99 ${fmt(row.p99Ms, 1)} ms, ${statusText(row.statuses)}, sales ${fmt(a.sales)}, oversold ${a.oversold}, purchase: records caught up ${fmt(catchUpMs / 1000, 1)} s after the cell (drained in ${fmt(drainMs / 1000, 1)} s), etcd write Txns per sale ${fmt(writesPerSale, 2)}\n`,
   );
 }
 
@@ -382,7 +421,7 @@ async function loopCell(path: 'c' | 'e' | 'f') {
           : await rpc(Rpc.orders.place.subject, { ...order, idempotencyKey: `${key}-${i}` });
     return out.status === 'accepted' ? 'accepted' : `refused ${'reason' in out ? out.reason : ''}`;
   };
-  const cpuBefore = cpuSnapshot();
+  const cpuBefore = await markCell();
   const run = await closedLoop({ concurrency: CONNECTIONS, maxOrders: 100_000_000, maxMs: CELL_MS, send });
   const statuses = new Map<string, number>();
   for (const s of run.results) statuses.set(s, (statuses.get(s) ?? 0) + 1);
@@ -422,9 +461,10 @@ try {
   for (const p of ['c', 'e', 'f'] as const) if (values.cells.includes(p)) await loopCell(p);
   const hot = await seedEvent(etcd, { maxPerOrder: 10, tickets: plenty });
   const timesBefore = await handlerTimes();
-  let cpuBefore = cpuSnapshot();
+  let cpuBefore = await markCell();
   const gLoad = await httpLoad(hot, cookies, { amount: perConnection * CONNECTIONS });
   const timesAfter = await handlerTimes();
+  const delays = loopDelays();
   await record('g', CONNECTIONS, hot, { ...gLoad, cpuBefore });
   // Where a (g) request's time goes: the mean HTTP latency against the handlers' own means.
   const mean = (subject: string) => {
@@ -433,13 +473,13 @@ try {
     return a && a.count > b.count ? ((a.sum - b.sum) / (a.count - b.count)) * 1000 : NaN;
   };
   process.stderr.write(
-    `  (g) mean ms: HTTP ${fmt(gLoad.latencies.reduce((x, y) => x + y, 0) / Math.max(1, gLoad.latencies.length), 1)}, orders.place handler ${fmt(mean(Rpc.orders.place.subject), 1)}, inventory.purchase handler ${fmt(mean(Rpc.inventory.purchase.subject), 1)}\n`,
+    `  (g) mean ms: HTTP ${fmt(gLoad.latencies.reduce((x, y) => x + y, 0) / Math.max(1, gLoad.latencies.length), 1)}, in the gateway ${fmt(mean('http POST /api/orders'), 1)}, orders.place handler ${fmt(mean(Rpc.orders.place.subject), 1)}, inventory.purchase handler ${fmt(mean(Rpc.inventory.purchase.subject), 1)}\n  (g) event-loop delay ms: ${delays}\n`,
   );
   if (!values['no-sellout']) {
     // As many orders as (g), on half the tickets they ask for (1.5 per order on average).
     const perType = Math.max(10, Math.floor((perConnection * CONNECTIONS * 1.5) / 2 / TYPES.length));
     const small = await seedEvent(etcd, { maxPerOrder: 10, tickets: TYPES.map((type) => ({ type, total: perType, price: 1000 })) });
-    cpuBefore = cpuSnapshot();
+    cpuBefore = await markCell();
     await record('s', CONNECTIONS, small, { ...(await httpLoad(small, cookies, { amount: perConnection * CONNECTIONS })), cpuBefore });
   }
 

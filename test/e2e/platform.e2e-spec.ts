@@ -73,6 +73,13 @@ describe('services on a five-member cluster', () => {
       const metrics = await (await fetch(`${s.url}/metrics`)).text();
       expect(metrics).toContain(`service="${s.spec.service}"`);
     }
+    // The gateway times its requests per route (ticketcd_http_request_seconds, docs/deploy.md).
+    const gateway = stack.services.find((s) => s.spec.service === 'gateway')!;
+    expect((await fetch(`${gateway.url}/api/events?limit=1`)).status).toBe(200);
+    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(text).toMatch(
+      /^ticketcd_http_request_seconds_count\{[^}]*method="GET"[^}]*route="\/api\/events"[^}]*status="200"[^}]*\} [1-9]/m,
+    );
   });
 
   it('stays ready with quorum lost: /readyz 200 with etcd "unavailable" in the body, the etcd gauge 0, the API a JSON 503 naming etcd; recovers alone (issue 13.9)', async () => {

@@ -8,6 +8,8 @@ export class Metrics {
   readonly registry = new Registry();
 
   readonly rpcDuration: Histogram<'subject' | 'outcome'>;
+  /** HTTP requests answered by this process (the gateway), from arrival to the response's end. */
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly messagesHandled: Counter<'durable' | 'outcome'>;
   readonly ready: Gauge<'dependency'>;
   /** Durable consumers, read from JetStream at scrape time (shared state: every instance reports the same). */
@@ -30,6 +32,13 @@ export class Metrics {
       help: 'Time spent answering a NATS request, by subject and outcome',
       labelNames: ['subject', 'outcome'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+    this.httpDuration = new Histogram({
+      name: 'ticketcd_http_request_seconds',
+      help: 'Time from a request reaching the gateway to its response sent, by method, route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [this.registry],
     });
     this.messagesHandled = new Counter({

@@ -5,7 +5,9 @@
  */
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
 import { SwaggerModule } from '@nestjs/swagger';
+import { Metrics } from '@ticketcd/observability';
 import helmet from 'helmet';
 import type { GatewayConfig } from '../gateway.config.js';
 import { buildOpenApiDocument } from '../openapi/openapi.js';
@@ -15,6 +17,21 @@ export function configureGatewayHttp(app: INestApplication, config: GatewayConfi
   const http = app as NestExpressApplication;
   http.set('trust proxy', config.TRUST_PROXY);
   http.disable('x-powered-by');
+  // Time in the gateway per route: against the client's latency it says whether requests wait
+  // before the gateway reads them (the host) or inside it (the services behind it).
+  const metrics = app.get(Metrics);
+  http.use((req: Request, res: Response, next: NextFunction) => {
+    const started = performance.now();
+    res.on('finish', () => {
+      const route = req.route
+        ? `${req.baseUrl}${String((req.route as { path: unknown }).path)}`
+        : req.path.startsWith('/api')
+          ? 'unmatched'
+          : 'static';
+      metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, (performance.now() - started) / 1000);
+    });
+    next();
+  });
   http.use(
     helmet({
       // The UI and the docs load only their own scripts; inline styles are allowed (swagger-ui, chart sizing).
