@@ -76,17 +76,7 @@ export function createEtcdConnection(opts: EtcdOptions): EtcdConnection {
     ...(credentials ? { credentials } : {}),
     ...(opts.auth ? { auth: { username: opts.auth.username, password: opts.auth.password } } : {}),
   };
-  const client = new Etcd3({
-    ...clientOptions,
-    hosts: opts.endpoints,
-    dialTimeout: opts.dialTimeoutMs ?? Math.min(opts.deadlineMs, 2000),
-    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: new Date(Date.now() + opts.deadlineMs) }),
-    faultHandling: {
-      // One attempt per member at most: a refused connection moves on to another member.
-      global: neverSentRetryPolicy(opts.endpoints.length),
-      host: () => memberCircuitBreaker(),
-    },
-  });
+  const client = buildEtcd3(clientOptions, opts.endpoints, opts.deadlineMs, opts.dialTimeoutMs);
   const namespace = opts.namespace ?? '';
   const kv = namespace ? client.namespace(namespace) : client;
   return {
@@ -106,4 +96,24 @@ export function createEtcdConnection(opts: EtcdOptions): EtcdConnection {
 export function localKey(conn: Pick<EtcdConnection, 'namespace'>, key: Buffer | string): string {
   const k = key.toString();
   return conn.namespace && k.startsWith(conn.namespace) ? k.slice(conn.namespace.length) : k;
+}
+
+/**
+ * The one way this project makes an etcd3 client (the shared connection, the leader-pinned one):
+ * a deadline on every unary call, and one attempt per member at most, only for calls never sent
+ * (a refused connection moves on to another member; a sent write is never blindly retried).
+ */
+export function buildEtcd3(
+  clientOptions: Pick<IOptions, 'credentials' | 'auth'>,
+  hosts: string[],
+  deadlineMs: number,
+  dialTimeoutMs = Math.min(deadlineMs, 2000),
+): Etcd3 {
+  return new Etcd3({
+    ...clientOptions,
+    hosts,
+    dialTimeout: dialTimeoutMs,
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: new Date(Date.now() + deadlineMs) }),
+    faultHandling: { global: neverSentRetryPolicy(hosts.length), host: () => memberCircuitBreaker() },
+  });
 }

@@ -6,8 +6,8 @@
  * order: over one HTTP/2 connection to the leader they are. Only a speed matter: correctness
  * still rests on the compares, and with no leader known the shared client is used.
  */
-import { Etcd3, type Namespace } from 'etcd3';
-import { memberCircuitBreaker, neverSentRetryPolicy, type EtcdConnection } from './client.js';
+import type { Etcd3, Namespace } from 'etcd3';
+import { buildEtcd3, type EtcdConnection } from './client.js';
 
 export class LeaderPinned {
   private pinned: Etcd3 | null = null;
@@ -53,13 +53,7 @@ export class LeaderPinned {
       const members = await this.conn.client.cluster.memberList({}, deadline());
       const leader = members.members.find((m) => String(m.ID) === String(status.leader));
       if (!leader || leader.clientURLs.length === 0 || this.closed) throw new Error('no leader');
-      const client = new Etcd3({
-        ...this.conn.clientOptions,
-        hosts: leader.clientURLs,
-        dialTimeout: Math.min(this.conn.deadlineMs, 2000),
-        defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: new Date(Date.now() + this.conn.deadlineMs) }),
-        faultHandling: { global: neverSentRetryPolicy(1), host: () => memberCircuitBreaker() },
-      });
+      const client = buildEtcd3(this.conn.clientOptions, leader.clientURLs, this.conn.deadlineMs);
       this.pinned = client;
       this.pinnedKv = this.conn.namespace ? client.namespace(this.conn.namespace) : client;
     } catch {
