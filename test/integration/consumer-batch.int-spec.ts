@@ -6,21 +6,13 @@
  * alone) while the rest of the group is still handled.
  */
 import { jetstreamManager } from '@nats-io/jetstream';
-import { PARKED_STREAM, STREAMS, type EventEnvelope, type StreamDef } from '@ticketcd/contracts';
+import { type EventEnvelope, type StreamDef } from '@ticketcd/contracts';
 import { EtcdUnavailableError } from '@ticketcd/etcd';
-import {
-  connectNats,
-  DurableConsumer,
-  ensureStream,
-  ensureStreams,
-  JetStreamPublisher,
-  listParked,
-  type BatchItem,
-  type NatsConnection,
-} from '@ticketcd/messaging';
+import { DurableConsumer, JetStreamPublisher, listParked, type BatchItem, type NatsConnection } from '@ticketcd/messaging';
 import { createLogger } from '@ticketcd/observability';
 import { classifyFailure } from '@ticketcd/platform';
-import { sharedCluster, waitFor } from '@ticketcd/testing';
+import { waitFor } from '@ticketcd/testing';
+import { streamPerTest } from '../fixtures/stream-per-test.js';
 import { ulid } from 'ulid';
 
 const log = createLogger({ service: 'test', instance: 'consumer-batch', level: 'silent' });
@@ -44,26 +36,9 @@ async function publish(count: number, data: (i: number) => EventEnvelope = envel
 
 const nOf = (e: EventEnvelope) => (e.data as { n: number }).n;
 
-beforeAll(async () => {
-  nc = await connectNats({ servers: [sharedCluster().natsUrl], name: 'consumer-batch-test' });
-  await ensureStreams(
-    nc,
-    STREAMS.filter((s) => s.name === PARKED_STREAM),
-  );
-});
-afterAll(async () => {
-  await nc.drain();
-});
-
-beforeEach(async () => {
-  const tag = ulid().toLowerCase();
-  subject = `b${tag}.thing.happened`;
-  def = { name: `B_${tag.toUpperCase()}`, subjects: [subject], description: 'batch test stream' };
-  await ensureStream(await jetstreamManager(nc), def);
-});
-afterEach(async () => {
-  await (await jetstreamManager(nc)).streams.delete(def.name);
-});
+// A fresh stream per test (test/fixtures/stream-per-test.ts); the names below follow it.
+const fixture = streamPerTest('consumer-batch-test', 'b');
+beforeEach(() => ({ nc, def, subject } = fixture));
 
 function consumer(opts: Partial<ConstructorParameters<typeof DurableConsumer>[1]>) {
   return new DurableConsumer(

@@ -4,22 +4,14 @@
  * death, a failing handler is retried with backoff and then parked, never dropped.
  */
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { HEADERS, PARKED_STREAM, parkedSubject, STREAMS, type EventEnvelope, type StreamDef } from '@ticketcd/contracts';
+import { HEADERS, PARKED_STREAM, parkedSubject, type EventEnvelope, type StreamDef } from '@ticketcd/contracts';
 import { AppError } from '@ticketcd/contracts';
 import { EtcdUnavailableError } from '@ticketcd/etcd';
-import {
-  connectNats,
-  DurableConsumer,
-  ensureStream,
-  ensureStreams,
-  JetStreamPublisher,
-  listParked,
-  replayParked,
-  type NatsConnection,
-} from '@ticketcd/messaging';
+import { DurableConsumer, ensureStream, JetStreamPublisher, listParked, replayParked, type NatsConnection } from '@ticketcd/messaging';
 import { classifyFailure } from '@ticketcd/platform';
 import { createLogger, currentTraceId, runWithTrace } from '@ticketcd/observability';
 import { sharedCluster, waitFor } from '@ticketcd/testing';
+import { streamPerTest } from '../fixtures/stream-per-test.js';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ulid } from 'ulid';
@@ -34,26 +26,9 @@ function envelope(id: string, data: unknown = { n: 1 }): EventEnvelope {
   return { id, type: subject, occurredAt: new Date().toISOString(), source: 'test', traceId: ulid(), data };
 }
 
-beforeAll(async () => {
-  nc = await connectNats({ servers: [sharedCluster().natsUrl], name: 'messaging-test' });
-  await ensureStreams(
-    nc,
-    STREAMS.filter((s) => s.name === PARKED_STREAM),
-  );
-});
-afterAll(async () => {
-  await nc.drain();
-});
-
-beforeEach(async () => {
-  const tag = ulid().toLowerCase();
-  subject = `t${tag}.thing.happened`;
-  def = { name: `T_${tag.toUpperCase()}`, subjects: [subject], description: 'test stream' };
-  await ensureStream(await jetstreamManager(nc), def);
-});
-afterEach(async () => {
-  await (await jetstreamManager(nc)).streams.delete(def.name);
-});
+// A fresh stream per test (test/fixtures/stream-per-test.ts); the names below follow it.
+const fixture = streamPerTest('messaging-test', 't');
+beforeEach(() => ({ nc, def, subject } = fixture));
 
 describe('JetStream on a real nats-server -js', () => {
   it('creates streams idempotently, also when instances race', async () => {
