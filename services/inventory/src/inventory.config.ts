@@ -17,6 +17,15 @@ export const inventoryConfig = baseServiceConfig.extend({
   PURCHASE_DEADLINE_MS: env.int(200, 60_000).default(4500),
   /** Deadline of one etcd call of a purchase batch: a call lost with a dead leader is resent after it. */
   PURCHASE_ATTEMPT_MS: env.int(50, 60_000).default(1000),
+  /**
+   * Batches of one event in flight at once. 1 on small hosts: on 2 cores a deeper pipeline lost
+   * (more, smaller Txns cost etcd more CPU than the overlap saves; docs/benchmarks.md).
+   */
+  PURCHASE_PIPELINE: env.int(1, 8).default(1),
+  /** How long a sold-out event's refusals come from memory, should the watch on its stock miss a change. */
+  PURCHASE_SOLD_OUT_TTL_MS: env.int(0, 60_000).default(5000),
+  /** Commits go straight to the raft leader over a second connection (one hop less, in order). */
+  PURCHASE_PIN_LEADER: env.bool().default(true),
   /** Lease TTL of this instance's event partitions (issue 17): how long a killed instance's events wait for another owner. */
   PARTITION_LEASE_TTL_S: env.int(2, 60).default(5),
 });

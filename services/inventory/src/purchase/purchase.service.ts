@@ -21,6 +21,9 @@ export class PurchaseService {
       stateTtlMs: config.PURCHASE_STATE_TTL_MS,
       deadlineMs: config.PURCHASE_DEADLINE_MS,
       attemptMs: config.PURCHASE_ATTEMPT_MS,
+      pipeline: config.PURCHASE_PIPELINE,
+      soldOutTtlMs: config.PURCHASE_SOLD_OUT_TTL_MS,
+      pinLeader: config.PURCHASE_PIN_LEADER,
       onCommitted: () => relay.kick(),
     });
     relay.registerExpander(SOLD_BATCH, this.engine.expandSoldBatch);
