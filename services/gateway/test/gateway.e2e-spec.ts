@@ -6,6 +6,8 @@
  */
 import { keys, prefixes } from '@ticketcd/keys';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { seedEvent, startStackWithClients, waitFor, type Stack, type StackClients } from '@ticketcd/testing';
 import { ulid } from 'ulid';
 import { ApiClient, GATEWAY_TEST_ENV, type ApiResponse } from './api-client.js';
@@ -94,6 +96,31 @@ describe('accounts and sessions', () => {
       expect(k).toMatch(/^session:[0-9a-f]{64}$/);
       expect(k).not.toContain(c.cookie!);
       expect(v).not.toContain(c.cookie!);
+    }
+  });
+
+  it('request logs carry no cookie, session token or password (only method, url, id, address)', async () => {
+    const c = new ApiClient(base);
+    await c.post('/api/auth/register', { username: 'quiet.quinn', password: 'words nobody logs' });
+    await c.post('/api/auth/login', { username: 'quiet.quinn', password: 'words nobody logs' });
+    // Failures are always logged (a 404 here), with the session cookie sent along.
+    expect((await c.get('/api/events/01JD6Z8Q1V6N4X2K7T3R5M9B0C')).status).toBe(404);
+    const logs = path.join(stack.opts.dir, 'logs');
+    await waitFor(
+      () =>
+        fs.readdirSync(logs).some((f) => fs.readFileSync(path.join(logs, f), 'utf8').includes('/api/events/01JD6Z8Q1V6N4X2K7T3R5M9B0C')),
+      {
+        timeoutMs: 5000,
+        what: 'the 404 request logged',
+      },
+    );
+    for (const f of fs.readdirSync(logs)) {
+      const text = fs.readFileSync(path.join(logs, f), 'utf8');
+      expect({ f, cookie: text.includes(c.cookie!), password: text.includes('words nobody logs') }).toEqual({
+        f,
+        cookie: false,
+        password: false,
+      });
     }
   });
 

@@ -40,6 +40,17 @@ export class PlatformModule {
             genReqId: () => currentTraceId() ?? '',
             autoLogging: { ignore: (req) => QUIET_PATHS.test(req.url ?? '') },
             quietReqLogger: true,
+            // Only what a request line needs: headers would log the session cookie, and serialising
+            // them for every request's child logger was the largest middleware cost in the gateway.
+            serializers: {
+              req: (req: { id?: unknown; method?: string; url?: string; remoteAddress?: string }) => ({
+                id: req.id,
+                method: req.method,
+                url: req.url,
+                remoteAddress: req.remoteAddress,
+              }),
+              res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+            },
             // Failures always; successes sampled (LOG_LEVEL=debug shows every one).
             customLogLevel: (_req, res, err) =>
               err || res.statusCode >= 500
