@@ -92,10 +92,13 @@ describe('services on a five-member cluster', () => {
     const eventId = await seedEvent(etcd, { tickets: [{ type: 'pink', total: 10, price: 4500 }] });
     const anon = new ApiClient(stack.gatewayUrl!);
     const buyer = await new ApiClient(stack.gatewayUrl!).signIn('quorum_buyer');
-    await waitFor(async () => ((await anon.get('/api/events?limit=100')).body.items as { eventId: string }[]).some((e) => e.eventId === eventId), {
-      timeoutMs: 10_000,
-      what: 'the seeded event in the listing',
-    });
+    await waitFor(
+      async () => ((await anon.get('/api/events?limit=100')).body.items as { eventId: string }[]).some((e) => e.eventId === eventId),
+      {
+        timeoutMs: 10_000,
+        what: 'the seeded event in the listing',
+      },
+    );
     const timed = async (call: () => Promise<ApiResponse>) => {
       const started = Date.now();
       const r = await call();
@@ -146,8 +149,10 @@ describe('services on a five-member cluster', () => {
       // Writes answer the documented error within 2 s: a JSON 503 naming etcd (issue 18.2).
       const writes: Record<string, () => Promise<ApiResponse>> = {
         login: () => anon.post('/api/auth/login', { username: 'nobody', password: 'a long passphrase' }),
-        register: () => anon.post('/api/auth/register', { username: 'quorum_late', password: 'a long passphrase', email: 'late@example.com' }),
-        order: () => buyer.post('/api/orders', { eventId, lines: [{ type: 'pink', quantity: 1 }] }, { 'Idempotency-Key': 'quorum-order-1' }),
+        register: () =>
+          anon.post('/api/auth/register', { username: 'quorum_late', password: 'a long passphrase', email: 'late@example.com' }),
+        order: () =>
+          buyer.post('/api/orders', { eventId, lines: [{ type: 'pink', quantity: 1 }] }, { 'Idempotency-Key': 'quorum-order-1' }),
         favourite: () => buyer.put(`/api/me/favourites/${eventId}`),
       };
       const got: Record<string, unknown> = {};
@@ -171,13 +176,27 @@ describe('services on a five-member cluster', () => {
         ms: expect.any(Number),
       };
       const list = await timed(() => anon.get('/api/events?limit=100'));
-      const listed = Array.isArray(list.r.body?.items) ? (list.r.body.items as { eventId: string }[]).find((e) => e.eventId === eventId) : undefined;
-      got.list = { status: list.r.status, header: list.r.headers.get('x-data-stale'), stale: list.r.body?.stale, fast: list.ms < 2000, ms: list.ms };
+      const listed = Array.isArray(list.r.body?.items)
+        ? (list.r.body.items as { eventId: string }[]).find((e) => e.eventId === eventId)
+        : undefined;
+      got.list = {
+        status: list.r.status,
+        header: list.r.headers.get('x-data-stale'),
+        stale: list.r.body?.stale,
+        fast: list.ms < 2000,
+        ms: list.ms,
+      };
       got.listedAvailability = (listed as { availability?: unknown } | undefined)?.availability;
       want.list = staleRead;
       want.listedAvailability = { remaining: 10, total: 10, fromPrice: 4500 };
       const one = await timed(() => anon.get(`/api/events/${eventId}`));
-      got.event = { status: one.r.status, header: one.r.headers.get('x-data-stale'), stale: one.r.body?.stale, fast: one.ms < 2000, ms: one.ms };
+      got.event = {
+        status: one.r.status,
+        header: one.r.headers.get('x-data-stale'),
+        stale: one.r.body?.stale,
+        fast: one.ms < 2000,
+        ms: one.ms,
+      };
       got.eventTickets = one.r.body?.tickets;
       want.event = staleRead;
       want.eventTickets = [{ type: 'pink', total: 10, remaining: 10, price: 4500 }];
@@ -196,7 +215,11 @@ describe('services on a five-member cluster', () => {
       { timeoutMs: 10_000, intervalMs: 100, what: 'writes accepted and reads fresh after the members returned' },
     );
     const recoveredMs = Date.now() - returned;
-    const order = await buyer.post('/api/orders', { eventId, lines: [{ type: 'pink', quantity: 1 }] }, { 'Idempotency-Key': 'quorum-order-1' });
+    const order = await buyer.post(
+      '/api/orders',
+      { eventId, lines: [{ type: 'pink', quantity: 1 }] },
+      { 'Idempotency-Key': 'quorum-order-1' },
+    );
     expect({ status: order.status, recoveredWithin10s: recoveredMs <= 10_000 }).toEqual({ status: 201, recoveredWithin10s: true });
     const list = await anon.get('/api/events?limit=100');
     expect({ header: list.headers.get('x-data-stale'), stale: list.body.stale }).toEqual({ header: null, stale: undefined });

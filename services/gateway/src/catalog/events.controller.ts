@@ -46,7 +46,10 @@ export class EventsController {
     errors: [BAD],
   })
   async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
-    return flagStale(res, await this.withAvailability(await this.forward.call(Rpc.catalog.listEvents, parseInput(listQuery, query, 'query'))));
+    return flagStale(
+      res,
+      await this.withAvailability(await this.forward.call(Rpc.catalog.listEvents, parseInput(listQuery, query, 'query'))),
+    );
   }
 
   @Get('search')
