@@ -200,6 +200,16 @@ describe('services on a five-member cluster', () => {
       got.eventTickets = one.r.body?.tickets;
       want.event = staleRead;
       want.eventTickets = [{ type: 'pink', total: 10, remaining: 10, price: 4500 }];
+      // Search reads its postings the same way (the seeded event is not indexed: only the flag is checked).
+      const search = await timed(() => anon.get('/api/search?q=rock'));
+      got.search = {
+        status: search.r.status,
+        header: search.r.headers.get('x-data-stale'),
+        stale: search.r.body?.stale,
+        fast: search.ms < 2000,
+        ms: search.ms,
+      };
+      want.search = staleRead;
       expect(got).toEqual(want);
     } finally {
       for (const i of [followers[0]!, followers[1]!, leader]) stack.etcd.startMember(i);

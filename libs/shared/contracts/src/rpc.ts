@@ -216,7 +216,7 @@ export const Rpc = {
     query: defineRpc(
       'search.query',
       z.object({ text: z.string().max(200).optional(), type: slug.optional(), location: slug.optional(), limit: pageLimit, cursor }),
-      page(eventSummary),
+      stalePage(eventSummary),
     ),
     /** Compares the live index with one rebuilt from event: keys at the same revision; no differences when healthy. */
     verify: defineRpc('search.index.verify', empty, indexReport),
