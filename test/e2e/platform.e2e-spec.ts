@@ -117,6 +117,13 @@ describe('services on a five-member cluster', () => {
       const results = await Promise.all(running().map(async (s) => [s.instanceId, (await readyz(s)).status] as const));
       expect(results).toEqual(running().map((s) => [s.instanceId, 200]));
     }
+    // A minority down is not a quorum loss: writes are still taken, reads are not flagged (issue 18.2).
+    const minority = { fav: (await buyer.put(`/api/me/favourites/${eventId}`)).status, one: await anon.get(`/api/events/${eventId}`) };
+    expect({ fav: minority.fav, status: minority.one.status, header: minority.one.headers.get('x-data-stale') }).toEqual({
+      fav: 200,
+      status: 200,
+      header: null,
+    });
 
     await stack.etcd.stopMember(leader);
     try {
