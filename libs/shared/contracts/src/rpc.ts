@@ -36,6 +36,15 @@ const defineRpc = <Req extends z.ZodType, Res extends z.ZodType>(subject: string
 });
 
 const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+/**
+ * Issue 18.2: set when the reply was read without a quorum (a member-local serializable read or
+ * an in-memory copy) and may be stale; says why. Absent on a normal, linearizable read. The
+ * gateway passes it on in the body and as the STALE_HEADER response header.
+ */
+export const staleFlag = z.string().optional();
+export const STALE_HEADER = 'X-Data-Stale';
+/** A page that may have been read without a quorum. */
+const stalePage = <T extends z.ZodType>(item: T) => page(item).extend({ stale: staleFlag });
 const eventSummary = eventFields.extend({ eventId: id, version: z.number().int().positive() });
 
 /** What a listing shows of an event's stock: the cheapest price still on sale (else the cheapest), and the counts over all types. */
@@ -45,7 +54,7 @@ export const availabilitySummary = z.object({
   total: z.number().int().nonnegative(),
 });
 /** A page of events as the HTTP listings give it: each with its availability when the catalog could read it. */
-export const eventListing = page(eventSummary.extend({ availability: availabilitySummary.optional() }));
+export const eventListing = stalePage(eventSummary.extend({ availability: availabilitySummary.optional() }));
 const empty = z.object({}).strict();
 const salesFigures = z.object({ revenue: z.number().int(), orders: z.number().int(), soldByType: z.record(z.string(), z.number().int()) });
 /** One key where the live index and a rebuild disagree (null: absent on that side). */
@@ -109,12 +118,12 @@ export const Rpc = {
     getEvent: defineRpc(
       'catalog.events.get',
       z.object({ eventId: id }),
-      eventSummary.extend({ tickets: z.array(stockLevel), favourites: z.number().int().nonnegative() }),
+      eventSummary.extend({ tickets: z.array(stockLevel), favourites: z.number().int().nonnegative(), stale: staleFlag }),
     ),
     listEvents: defineRpc(
       'catalog.events.list',
       z.object({ type: slug.optional(), location: slug.optional(), limit: pageLimit, cursor }),
-      page(eventSummary),
+      stalePage(eventSummary),
     ),
     getStaticLists: defineRpc(
       'catalog.static.get',
@@ -137,7 +146,7 @@ export const Rpc = {
     availability: defineRpc(
       'catalog.events.availability',
       z.object({ eventIds: z.array(id).max(200) }),
-      z.object({ items: z.record(z.string(), availabilitySummary) }),
+      z.object({ items: z.record(z.string(), availabilitySummary), stale: staleFlag }),
     ),
   },
   inventory: {
@@ -207,7 +216,7 @@ export const Rpc = {
     query: defineRpc(
       'search.query',
       z.object({ text: z.string().max(200).optional(), type: slug.optional(), location: slug.optional(), limit: pageLimit, cursor }),
-      page(eventSummary),
+      stalePage(eventSummary),
     ),
     /** Compares the live index with one rebuilt from event: keys at the same revision; no differences when healthy. */
     verify: defineRpc('search.index.verify', empty, indexReport),

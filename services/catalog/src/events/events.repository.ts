@@ -19,12 +19,20 @@ export interface StoredEvent {
 export class EventsRepository {
   constructor(@Inject(ETCD) private readonly etcd: EtcdConnection) {}
 
-  /** The event, its ticket types and its favourite count at one revision (one round trip), or null. */
-  async find(eventId: string): Promise<StoredEvent | null> {
+  /**
+   * The event, its ticket types and its favourite count at one revision (one round trip), or null.
+   * `local`: a serializable read, answered by whichever member gets it without a quorum (issue
+   * 18.2: with quorum lost; it may be stale). A Txn of serializable ranges only is served locally.
+   */
+  async find(eventId: string, local = false): Promise<StoredEvent | null> {
     const ns = this.etcd.kv;
     try {
       const res = await unconditionalTxn(ns)
-        .then(ns.get(keys.event(eventId)), ns.getAll().prefix(prefixes.ticketsOf(eventId)), ns.get(keys.favouriteCount(eventId)))
+        .then(
+          ns.get(keys.event(eventId)).serializable(local),
+          ns.getAll().prefix(prefixes.ticketsOf(eventId)).serializable(local),
+          ns.get(keys.favouriteCount(eventId)).serializable(local),
+        )
         .commit();
       const [eventRange, ticketRange, countRange] = res.responses.map((r) => r.response_range);
       const kv = eventRange?.kvs[0];
@@ -39,15 +47,15 @@ export class EventsRepository {
 
   /**
    * The ticket types of many events: one Txn of range reads per chunk (etcd's 128-op limit), not
-   * a round trip per event. Events without tickets map to [].
+   * a round trip per event. Events without tickets map to []. `local`: serializable, as in find.
    */
-  async ticketsOfMany(eventIds: string[]): Promise<Map<string, StoredEvent['tickets']>> {
+  async ticketsOfMany(eventIds: string[], local = false): Promise<Map<string, StoredEvent['tickets']>> {
     const ns = this.etcd.kv;
     const out = new Map<string, StoredEvent['tickets']>();
     try {
       for (const ids of chunk(eventIds)) {
         const res = await unconditionalTxn(ns)
-          .then(...ids.map((id) => ns.getAll().prefix(prefixes.ticketsOf(id))))
+          .then(...ids.map((id) => ns.getAll().prefix(prefixes.ticketsOf(id)).serializable(local)))
           .commit();
         res.responses.forEach((r, j) => out.set(ids[j]!, this.ticketsFrom(r.response_range?.kvs)));
       }

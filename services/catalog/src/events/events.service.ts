@@ -14,9 +14,9 @@ import {
   type RpcRequest,
   type RpcResult,
 } from '@ticketcd/contracts';
-import { CONFLICT, retryOnConflict } from '@ticketcd/etcd';
+import { CONFLICT, EtcdUnavailableError, retryOnConflict } from '@ticketcd/etcd';
 import { currentTraceId, newTraceId } from '@ticketcd/observability';
-import { OutboxRelay } from '@ticketcd/platform';
+import { DependencyProbe, OutboxRelay } from '@ticketcd/platform';
 import { ulid } from 'ulid';
 import { StaticService, type StaticLists } from '../static/static.service.js';
 import { EventsCache } from './events.cache.js';
@@ -36,7 +36,24 @@ export class EventsService {
     private readonly statics: StaticService,
     private readonly relay: OutboxRelay,
     private readonly cache: EventsCache,
+    private readonly probe: DependencyProbe,
   ) {}
+
+  /**
+   * Issue 18.2: reads of events and stock still answer with quorum lost, from a member-local
+   * (serializable) read, flagged stale. Known lost: straight there, no deadline waited; else the
+   * normal linearizable read, and the local one only if that fails for availability.
+   */
+  private async readOrLocal<T>(read: (local: boolean) => Promise<T>): Promise<{ value: T; stale?: string }> {
+    const lost = this.probe.etcdQuorumLost;
+    if (lost) return { value: await read(true), stale: lost };
+    try {
+      return { value: await read(false) };
+    } catch (e) {
+      if (!(e instanceof EtcdUnavailableError)) throw e;
+      return { value: await read(true), stale: `etcd quorum lost? ${e.message}` };
+    }
+  }
 
   /** Live events, upcoming first, filtered by type and location, in pages. */
   list(req: RpcRequest<typeof Rpc.catalog.listEvents>): RpcResult<typeof Rpc.catalog.listEvents> {
@@ -52,9 +69,12 @@ export class EventsService {
       .sort((a, b) => compareKeys(a.key, b.key));
     const limit = req.limit ?? 20;
     const page = rows.slice(0, limit);
+    // The copy stops following the store while the quorum is lost: say so (issue 18.2).
+    const lost = this.probe.etcdQuorumLost;
     return {
       items: page.map((r) => summary(r.id, r.e)),
       nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.key) : null,
+      ...(lost ? { stale: lost } : {}),
     };
   }
 
@@ -117,8 +137,9 @@ export class EventsService {
   }
 
   async get(eventId: string): Promise<RpcResult<typeof Rpc.catalog.getEvent>> {
-    const stored = await this.live(eventId);
+    const { value: stored, stale } = await this.readOrLocal((local) => this.live(eventId, local));
     return {
+      ...(stale ? { stale } : {}),
       ...summary(eventId, stored.record),
       favourites: stored.favourites,
       tickets: stored.tickets
@@ -130,7 +151,9 @@ export class EventsService {
   /** Per event: the cheapest price still on sale (else the cheapest), and remaining and total over its types. */
   async availability(eventIds: string[]): Promise<RpcResult<typeof Rpc.catalog.availability>> {
     const unique = [...new Set(eventIds)];
-    const byEvent = unique.length ? await this.repo.ticketsOfMany(unique) : new Map<string, StoredEvent['tickets']>();
+    const { value: byEvent, stale } = unique.length
+      ? await this.readOrLocal((local) => this.repo.ticketsOfMany(unique, local))
+      : { value: new Map<string, StoredEvent['tickets']>(), stale: undefined };
     const items: RpcResult<typeof Rpc.catalog.availability>['items'] = {};
     for (const [eventId, tickets] of byEvent) {
       if (!this.cache.get(eventId) && !tickets.length) continue;
@@ -142,11 +165,11 @@ export class EventsService {
         total: tickets.reduce((s, t) => s + t.total, 0),
       };
     }
-    return { items };
+    return { items, ...(stale ? { stale } : {}) };
   }
 
-  private async live(eventId: string): Promise<StoredEvent> {
-    const stored = await this.repo.find(eventId);
+  private async live(eventId: string, local = false): Promise<StoredEvent> {
+    const stored = await this.repo.find(eventId, local);
     if (!stored || stored.record.deletedAt !== null) throw AppError.notFound(`event ${eventId} does not exist`);
     return stored;
   }

@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { eventListing, Rpc, type RpcResult } from '@ticketcd/contracts';
+import { eventListing, Rpc, STALE_HEADER, type RpcResult } from '@ticketcd/contracts';
+import type { Response } from 'express';
 import { ApiError } from '../http/api-error.js';
 import { Auth, CurrentUser } from '../http/access.decorators.js';
 import { Documented } from '../http/documented.js';
@@ -23,6 +24,13 @@ const NOT_FOUND: [number, string] = [404, 'No event with this id.'];
 const BAD: [number, string] = [400, 'A parameter or field is malformed; `fields` says which.'];
 const AVAILABILITY_NOTE =
   'Each item carries `availability` {fromPrice, remaining, total} (cents, counts over all its ticket types) when the catalog could read it; it is left out, not an error, when it could not.';
+const STALE_NOTE = `With etcd's quorum lost the answer comes from a surviving member and may be stale: \`stale\` says why, as does the ${STALE_HEADER} header.`;
+
+/** Issue 18.2: a reply read without a quorum says so in a header too (the body's `stale` travels as is). */
+function flagStale<T extends { stale?: string }>(res: Response, reply: T): T {
+  if (reply.stale) res.setHeader(STALE_HEADER, reply.stale);
+  return reply;
+}
 
 @ApiTags('events')
 @Controller('api')
@@ -32,37 +40,44 @@ export class EventsController {
   @Get('events')
   @Documented({
     summary: 'Upcoming events (soonest first), then past ones',
-    description: AVAILABILITY_NOTE,
+    description: `${AVAILABILITY_NOTE} ${STALE_NOTE}`,
     query: listQuery,
     ok: { status: 200, schema: eventListing },
     errors: [BAD],
   })
-  async list(@Query() query: unknown) {
-    return this.withAvailability(await this.forward.call(Rpc.catalog.listEvents, parseInput(listQuery, query, 'query')));
+  async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
+    return flagStale(
+      res,
+      await this.withAvailability(await this.forward.call(Rpc.catalog.listEvents, parseInput(listQuery, query, 'query'))),
+    );
   }
 
   @Get('search')
   @Documented({
     summary: 'Search events by words (all must match; the last may be a prefix), type and location',
-    description: AVAILABILITY_NOTE,
+    description: `${AVAILABILITY_NOTE} ${STALE_NOTE}`,
     query: searchQuery,
     ok: { status: 200, schema: eventListing },
     errors: [BAD],
   })
-  async search(@Query() query: unknown) {
+  async search(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
     const { q, ...rest } = parseInput(searchQuery, query, 'query');
-    return this.withAvailability(await this.forward.call(Rpc.search.query, { ...rest, text: q }));
+    return flagStale(res, await this.withAvailability(await this.forward.call(Rpc.search.query, { ...rest, text: q })));
   }
 
   /**
    * Adds each event's availability (one catalog call for the whole page, one etcd read there).
    * Stock is a nicety of a listing: if it cannot be read, the page still answers, without it.
    */
-  private async withAvailability(page: RpcResult<typeof Rpc.catalog.listEvents>) {
+  private async withAvailability(page: RpcResult<typeof Rpc.catalog.listEvents>): Promise<RpcResult<typeof Rpc.catalog.listEvents>> {
     if (!page.items.length) return page;
     try {
-      const { items } = await this.forward.call(Rpc.catalog.availability, { eventIds: page.items.map((e) => e.eventId) });
-      return { ...page, items: page.items.map((e) => (items[e.eventId] ? { ...e, availability: items[e.eventId] } : e)) };
+      const { items, stale } = await this.forward.call(Rpc.catalog.availability, { eventIds: page.items.map((e) => e.eventId) });
+      return {
+        ...page,
+        items: page.items.map((e) => (items[e.eventId] ? { ...e, availability: items[e.eventId] } : e)),
+        ...(page.stale || stale ? { stale: page.stale ?? stale } : {}),
+      };
     } catch {
       return page;
     }
@@ -71,11 +86,12 @@ export class EventsController {
   @Get('events/:eventId')
   @Documented({
     summary: 'One event with its ticket types, stock and favourite count',
+    description: STALE_NOTE,
     ok: { status: 200, schema: Rpc.catalog.getEvent.reply },
     errors: [BAD, NOT_FOUND],
   })
-  get(@Param('eventId') eventId: string) {
-    return this.forward.call(Rpc.catalog.getEvent, { eventId: parseId(eventId, 'eventId') });
+  async get(@Param('eventId') eventId: string, @Res({ passthrough: true }) res: Response) {
+    return flagStale(res, await this.forward.call(Rpc.catalog.getEvent, { eventId: parseId(eventId, 'eventId') }));
   }
 
   @Post('events')

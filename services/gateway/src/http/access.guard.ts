@@ -3,13 +3,15 @@
  *  1. CSRF: a write (POST/PUT/PATCH/DELETE) whose Origin is not the gateway's own (or listed in
  *     ALLOWED_ORIGINS) is refused, as is one a browser marks cross-site. SameSite=Lax cookies
  *     already keep most cross-site writes cookie-less; this closes the rest.
- *  2. Session: @Auth routes need a live session (cookie), @Auth('admin') the admin role.
- *  3. Rate limits: @RateLimit('login') per IP and per username, @RateLimit('orders') per user
+ *  2. Store: with etcd's quorum known lost, a write is a 503 naming etcd at once (issue 18.2),
+ *     not after a session read and a deadline on the way.
+ *  3. Session: @Auth routes need a live session (cookie), @Auth('admin') the admin role.
+ *  4. Rate limits: @RateLimit('login') per IP and per username, @RateLimit('orders') per user
  *     and per IP, plus a cap on orders in flight, so a hot on-sale gets 429s, not a meltdown.
  */
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { SERVICE_CONFIG } from '@ticketcd/platform';
+import { DependencyProbe, SERVICE_CONFIG } from '@ticketcd/platform';
 import type { Request } from 'express';
 import type { Role } from '../auth/accounts.repository.js';
 import { AuthService, type Principal } from '../auth/auth.service.js';
@@ -31,12 +33,17 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
     @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
+    private readonly probe: DependencyProbe,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (ctx.getType() !== 'http') return true;
     const req = ctx.switchToHttp().getRequest<ApiRequest>();
-    if (UNSAFE.has(req.method)) this.checkOrigin(req);
+    if (UNSAFE.has(req.method)) {
+      this.checkOrigin(req);
+      const lost = this.probe.etcdQuorumLost;
+      if (lost) throw ApiError.unavailable('etcd', `${lost}: changes cannot be stored until it is back; retry later`);
+    }
 
     const role = this.reflector.getAllAndOverride<Role | undefined>(AUTH_ROLE, [ctx.getHandler(), ctx.getClass()]);
     if (role) {

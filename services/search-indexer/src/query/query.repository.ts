@@ -14,12 +14,15 @@ export interface RawKv {
 export class QueryRepository {
   constructor(@Inject(ETCD) private readonly etcd: EtcdConnection) {}
 
-  /** Every posting under each prefix, all at one revision. */
-  async ranges(prefixList: string[]): Promise<RawKv[][]> {
+  /**
+   * Every posting under each prefix, all at one revision. `local`: serializable ranges, which a
+   * member answers without a quorum (issue 18.2: with quorum lost; may be stale).
+   */
+  async ranges(prefixList: string[], local = false): Promise<RawKv[][]> {
     const ns = this.etcd.kv;
     try {
       const res = await unconditionalTxn(ns)
-        .then(...prefixList.map((p) => ns.getAll().prefix(p)))
+        .then(...prefixList.map((p) => ns.getAll().prefix(p).serializable(local)))
         .commit();
       return res.responses.map((r) =>
         (r.response_range?.kvs ?? []).map((kv) => ({ key: localKey(this.etcd, kv.key), value: kv.value.toString() })),
@@ -29,14 +32,14 @@ export class QueryRepository {
     }
   }
 
-  /** The index metas of these events (absent ones are left out). */
-  async metas(eventIds: string[]): Promise<Map<string, IndexMeta>> {
+  /** The index metas of these events (absent ones are left out); `local` as in ranges. */
+  async metas(eventIds: string[], local = false): Promise<Map<string, IndexMeta>> {
     const ns = this.etcd.kv;
     const out = new Map<string, IndexMeta>();
     try {
       for (const ids of chunk(eventIds)) {
         const res = await unconditionalTxn(ns)
-          .then(...ids.map((id) => ns.get(keys.searchMeta(id))))
+          .then(...ids.map((id) => ns.get(keys.searchMeta(id)).serializable(local)))
           .commit();
         res.responses.forEach((r, i) => {
           const kv = r.response_range?.kvs[0];

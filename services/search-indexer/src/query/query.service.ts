@@ -7,7 +7,9 @@
  */
 import { Injectable } from '@nestjs/common';
 import { AppError, Rpc, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
+import { EtcdUnavailableError } from '@ticketcd/etcd';
 import { RpcClient } from '@ticketcd/messaging';
+import { DependencyProbe } from '@ticketcd/platform';
 import { tokenize } from '@ticketcd/search-text';
 import { MetaCache, type IndexedEvent } from './meta.cache.js';
 import { QueryRepository } from './query.repository.js';
@@ -32,9 +34,26 @@ export class QueryService {
     private readonly repo: QueryRepository,
     private readonly cache: MetaCache,
     private readonly rpc: RpcClient,
+    private readonly probe: DependencyProbe,
   ) {}
 
+  /**
+   * Issue 18.2: with etcd's quorum known lost, the search reads member-local (serializable)
+   * ranges at once and says the page may be stale; a normal read failing for availability falls
+   * back the same way.
+   */
   async query(req: RpcRequest<typeof Rpc.search.query>): Promise<Page> {
+    const lost = this.probe.etcdQuorumLost;
+    if (lost) return { ...(await this.search(req, true)), stale: lost };
+    try {
+      return await this.search(req, false);
+    } catch (e) {
+      if (!(e instanceof EtcdUnavailableError)) throw e;
+      return { ...(await this.search(req, true)), stale: `etcd quorum lost? ${e.message}` };
+    }
+  }
+
+  private async search(req: RpcRequest<typeof Rpc.search.query>, local: boolean): Promise<Page> {
     const limit = req.limit ?? 20;
     const words = tokenize(req.text ?? '');
     if (words.length === 0 && !req.type && !req.location) return this.rpc.call(Rpc.catalog.listEvents, { limit, cursor: req.cursor });
@@ -49,9 +68,12 @@ export class QueryService {
       location: req.location,
     };
     const ranges = rangesOf(plan);
-    const postings = await this.repo.ranges(ranges.map((r) => r.prefix));
+    const postings = await this.repo.ranges(
+      ranges.map((r) => r.prefix),
+      local,
+    );
     const scores = intersect(ranges.map((r, i) => ({ hits: hitsOf(postings[i]!), text: r.text })));
-    const indexed = await this.indexed([...scores.keys()]);
+    const indexed = await this.indexed([...scores.keys()], local);
     const ranked: { key: RankKey; eventId: string; e: IndexedEvent }[] = [];
     for (const [eventId, score] of scores) {
       const e = indexed.get(eventId);
@@ -69,7 +91,7 @@ export class QueryService {
   }
 
   /** Cached metas, and the few the cache has not seen yet read from etcd. */
-  private async indexed(eventIds: string[]): Promise<Map<string, IndexedEvent>> {
+  private async indexed(eventIds: string[], local: boolean): Promise<Map<string, IndexedEvent>> {
     const out = new Map<string, IndexedEvent>();
     const missing: string[] = [];
     for (const id of eventIds) {
@@ -77,7 +99,7 @@ export class QueryService {
       if (e) out.set(id, e);
       else missing.push(id);
     }
-    if (missing.length) for (const [id, m] of await this.repo.metas(missing)) out.set(id, { version: m.v, fields: m.fields });
+    if (missing.length) for (const [id, m] of await this.repo.metas(missing, local)) out.set(id, { version: m.v, fields: m.fields });
     return out;
   }
 }

@@ -196,7 +196,7 @@ export interface paths {
         };
         /**
          * Upcoming events (soonest first), then past ones
-         * @description Each item carries `availability` {fromPrice, remaining, total} (cents, counts over all its ticket types) when the catalog could read it; it is left out, not an error, when it could not.
+         * @description Each item carries `availability` {fromPrice, remaining, total} (cents, counts over all its ticket types) when the catalog could read it; it is left out, not an error, when it could not. With etcd's quorum lost the answer comes from a surviving member and may be stale: `stale` says why, as does the X-Data-Stale header.
          */
         get: operations["Events_list"];
         put?: never;
@@ -217,7 +217,7 @@ export interface paths {
         };
         /**
          * Search events by words (all must match; the last may be a prefix), type and location
-         * @description Each item carries `availability` {fromPrice, remaining, total} (cents, counts over all its ticket types) when the catalog could read it; it is left out, not an error, when it could not.
+         * @description Each item carries `availability` {fromPrice, remaining, total} (cents, counts over all its ticket types) when the catalog could read it; it is left out, not an error, when it could not. With etcd's quorum lost the answer comes from a surviving member and may be stale: `stale` says why, as does the X-Data-Stale header.
          */
         get: operations["Events_search"];
         put?: never;
@@ -235,7 +235,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One event with its ticket types, stock and favourite count */
+        /**
+         * One event with its ticket types, stock and favourite count
+         * @description With etcd's quorum lost the answer comes from a surviving member and may be stale: `stale` says why, as does the X-Data-Stale header.
+         */
         get: operations["Events_get"];
         put?: never;
         post?: never;
@@ -1176,6 +1179,7 @@ export interface operations {
                             };
                         }[];
                         nextCursor: string | null;
+                        stale?: string;
                     };
                 };
             };
@@ -1340,6 +1344,7 @@ export interface operations {
                             };
                         }[];
                         nextCursor: string | null;
+                        stale?: string;
                     };
                 };
             };
@@ -1406,6 +1411,7 @@ export interface operations {
                             price: number;
                         }[];
                         favourites: number;
+                        stale?: string;
                     };
                 };
             };

@@ -153,3 +153,17 @@ export function LiveIndicator({ status, className }: { status: StreamStatus; cla
     </span>
   );
 }
+
+/**
+ * Issue 18.2: the API answered without the store's quorum (its `stale` field, also the
+ * X-Data-Stale header): the page shows what it has, says it may be behind, and that changes wait.
+ */
+export function StaleNotice({ reason }: { reason?: string }) {
+  if (!reason) return null;
+  return (
+    <p role="status" data-testid="stale-notice" title={reason} className="mb-4 rounded-xl bg-warn-soft px-4 py-3 text-sm text-warn-ink">
+      The ticket store is partly unavailable: what you see may be out of date, and purchases and other changes are paused. Try again in a
+      moment.
+    </p>
+  );
+}

@@ -7,7 +7,7 @@
 import { useState } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { CalendarIcon, PinIcon } from '../components/icons';
-import { ErrorState, LiveIndicator, LoadingList } from '../components/states';
+import { ErrorState, LiveIndicator, LoadingList, StaleNotice } from '../components/states';
 import { Badge, Button, Skeleton, cx } from '../components/ui';
 import { availability, isFewLeft, isPast, label, useEvent, type EventDetail } from '../lib/events';
 import { formatDate, formatMoney, plural } from '../lib/format';
@@ -140,6 +140,7 @@ export default function EventPage() {
     <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_340px] lg:gap-8">
       <div className="min-w-0 space-y-6">
         <header>
+          <StaleNotice reason={event.stale} />
           <div className="mb-3 flex flex-wrap gap-2">
             <Badge tone="accent">{label(event.type)}</Badge>
             {past ? (

@@ -9,7 +9,7 @@ import { useSearchParams } from 'react-router';
 import { api, call } from '../api/client';
 import { EventCard } from '../components/event-card';
 import { SearchIcon } from '../components/icons';
-import { EmptyState, ErrorState, LoadingList } from '../components/states';
+import { EmptyState, ErrorState, LoadingList, StaleNotice } from '../components/states';
 import { Button, PageTitle, cx } from '../components/ui';
 import { isPast, label, useStaticLists, type EventItem } from '../lib/events';
 import { plural } from '../lib/format';
@@ -126,6 +126,7 @@ export default function HomePage() {
   return (
     <div>
       <PageTitle sub="Concerts, theatre, festivals and more. Prices include all fees.">Events</PageTitle>
+      <StaleNotice reason={events.data?.pages.find((p) => p.stale)?.stale} />
       <div className="mb-8 space-y-4">
         <div className="relative">
           <label htmlFor={searchId} className="sr-only">
