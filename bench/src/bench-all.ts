@@ -26,7 +26,7 @@ if (values.list) {
   process.exit(0);
 }
 
-const npm = process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath]] as const : ['npm', []] as const;
+const npm = process.env.npm_execpath ? ([process.execPath, [process.env.npm_execpath]] as const) : (['npm', []] as const);
 const results: { name: string; code: number | null; signal: string | null; seconds: number }[] = [];
 for (const name of selected) {
   console.log(`\n=== npm run ${name} (${results.length + 1}/${selected.length}, ${new Date().toISOString()})`);
@@ -38,5 +38,9 @@ console.log('\n| benchmark | exit code | seconds |');
 console.log('|---|---:|---:|');
 for (const r of results) console.log(`| ${r.name} | ${r.code ?? `signal ${r.signal}`} | ${r.seconds.toFixed(0)} |`);
 const failed = results.filter((r) => r.code !== 0);
-console.log(failed.length ? `\n${failed.length} of ${results.length} failed: ${failed.map((r) => r.name).join(', ')}` : `\nall ${results.length} ran (exit code 0)`);
+console.log(
+  failed.length
+    ? `\n${failed.length} of ${results.length} failed: ${failed.map((r) => r.name).join(', ')}`
+    : `\nall ${results.length} ran (exit code 0)`,
+);
 process.exit(failed.length ? 1 : 0);

@@ -6,7 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { benchScripts, selectBenchScripts, splitNames } from './bench-scripts.js';
 
-const pkg = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+const pkg = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+};
 
 describe('npm run bench', () => {
   it('runs the runner, which covers every bench:* script of package.json', () => {
@@ -19,7 +21,10 @@ describe('npm run bench', () => {
   });
 
   it('a new bench:* script is picked up without touching the runner', () => {
-    expect(benchScripts({ build: 'x', bench: 'runner', 'bench:a': 'a', soak: 's', 'bench:new-one': 'n' })).toEqual(['bench:a', 'bench:new-one']);
+    expect(benchScripts({ build: 'x', bench: 'runner', 'bench:a': 'a', soak: 's', 'bench:new-one': 'n' })).toEqual([
+      'bench:a',
+      'bench:new-one',
+    ]);
   });
 
   it('--only and --skip select, with or without the bench: prefix; an unknown name is an error', () => {

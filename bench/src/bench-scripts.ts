@@ -24,4 +24,5 @@ export function selectBenchScripts(all: readonly string[], opts: { only?: readon
 }
 
 /** Comma- or space-separated names from repeated --only/--skip flags. */
-export const splitNames = (flags: readonly string[] | undefined): string[] => (flags ?? []).flatMap((f) => f.split(/[\s,]+/)).filter(Boolean);
+export const splitNames = (flags: readonly string[] | undefined): string[] =>
+  (flags ?? []).flatMap((f) => f.split(/[\s,]+/)).filter(Boolean);

@@ -35,7 +35,8 @@ describe('soak arithmetic', () => {
   });
 
   it('reads a gauge from a prometheus exposition, not a longer name sharing its prefix', () => {
-    const text = '# HELP x\nnodejs_heap_size_used_bytes_total 1\nnodejs_heap_size_used_bytes 123456\nprocess_resident_memory_bytes{a="b"} 789\n';
+    const text =
+      '# HELP x\nnodejs_heap_size_used_bytes_total 1\nnodejs_heap_size_used_bytes 123456\nprocess_resident_memory_bytes{a="b"} 789\n';
     expect(promValue(text, 'nodejs_heap_size_used_bytes')).toBe(123456);
     expect(promValue(text, 'process_resident_memory_bytes')).toBe(789);
     expect(promValue(text, 'missing')).toBeNull();

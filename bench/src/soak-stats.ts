@@ -42,7 +42,11 @@ export function median(xs: readonly number[]): number | null {
 }
 
 /** The medians of RSS and heap used over the samples taken in [from, to] seconds. */
-export function windowMedian(samples: readonly MemorySample[], from: number, to: number): { rss: number | null; heapUsed: number | null; n: number } {
+export function windowMedian(
+  samples: readonly MemorySample[],
+  from: number,
+  to: number,
+): { rss: number | null; heapUsed: number | null; n: number } {
   const inWindow = samples.filter((s) => s.t >= from && s.t <= to);
   return {
     rss: median(inWindow.flatMap((s) => (s.rss === null ? [] : [s.rss]))),

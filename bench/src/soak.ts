@@ -4,8 +4,9 @@
  * traffic over HTTP at a fixed `--rate` (requests/s, open loop): listings, event pages, search,
  * log-ins (and outs), favourites, alert subscriptions, purchases with an Idempotency-Key (a few
  * replayed) across big and scarce events (these sell out; an admin restocks them) and admin edits.
- * Every 2 s each service's RSS (/proc) and V8 heap used (/metrics) is sampled. "before" is the
- * median of the 30 s after a warm-up minute, "after" the median of the last 30 s.
+ * Every 2 s each service's RSS (/proc) and V8 heap used (/metrics) is sampled, after a full GC
+ * (forced through the service's inspector) in the two windows compared: "before", the median of
+ * the 30 s after a warm-up minute, and "after", the median of the last 30 s.
  * Targets: memory growth < 15% per service (RSS and heap used), 0 errors (a 5xx or a network
  * error; expected 4xx such as 409 sold out or 429 are answers). Exit code 0 = PASS.
  *   npm run soak [-- --minutes 10 --rate 30 --users 40 --max-growth 0.15 --samples memory.json]
@@ -53,6 +54,9 @@ const stack: Stack = await startPrivateStack({
     RATE_LOGIN_PER_USER: '1000000/60',
     RATE_ORDERS_PER_USER: '1000000/10',
     RATE_ORDERS_PER_IP: '1000000/10',
+    // An inspector on a free port (127.0.0.1 only): the soak forces a full GC before each sample of
+    // its two windows, so "before" and "after" compare live heaps, not where V8's sawtooth happened to be.
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, '--inspect=127.0.0.1:0'].filter(Boolean).join(' '),
   },
 });
 const base = stack.gatewayUrl!;
@@ -73,7 +77,10 @@ const record = (action: string, status: number, ms: number, detail?: string) => 
   if (isError(status) && s.errors.length < 5) s.errors.push(detail ?? String(status));
 };
 /** One HTTP call, timed and counted under `action`; a thrown fetch (timeout, reset) is status 0. */
-async function call<T = unknown>(action: string, fn: () => Promise<{ status: number; body: T }>): Promise<{ status: number; body: T } | null> {
+async function call<T = unknown>(
+  action: string,
+  fn: () => Promise<{ status: number; body: T }>,
+): Promise<{ status: number; body: T } | null> {
   const s = performance.now();
   try {
     const r = await fn();
@@ -94,6 +101,30 @@ const procRss = (pid: number): number | null => {
     return null;
   }
 };
+
+/** A full GC in the service, through its inspector (its URL is in the service's log). */
+async function forceGc(logFile: string): Promise<void> {
+  const url = [...fs.readFileSync(logFile, 'utf8').matchAll(/Debugger listening on (ws:\/\/\S+)/g)].at(-1)?.[1];
+  if (!url) throw new Error(`no inspector URL in ${logFile}`);
+  const ws = new WebSocket(url);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('inspector: no answer in 10 s')), 10_000);
+      ws.onerror = () => {
+        clearTimeout(timer);
+        reject(new Error('inspector: connection failed'));
+      };
+      ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+      ws.onmessage = (m) => {
+        if ((JSON.parse(String(m.data)) as { id?: number }).id !== 1) return;
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  } finally {
+    ws.close();
+  }
+}
 
 let exitCode = 1;
 try {
@@ -122,7 +153,9 @@ try {
   }
   const users: ApiClient[] = [];
   for (let i = 0; i < USERS; i += 10)
-    users.push(...(await Promise.all(Array.from({ length: Math.min(10, USERS - i) }, (_, j) => new ApiClient(base).signIn(`soak-user-${i + j}`)))));
+    users.push(
+      ...(await Promise.all(Array.from({ length: Math.min(10, USERS - i) }, (_, j) => new ApiClient(base).signIn(`soak-user-${i + j}`)))),
+    );
   const usernames = users.map((_, i) => `soak-user-${i}`);
   /** Orders sent, kept for a few replays with the same key (the answer must be the first one's). */
   const recentOrders: { user: ApiClient; key: string; body: unknown }[] = [];
@@ -145,7 +178,11 @@ try {
         await call('log out', () => c.post('/api/auth/logout'));
       },
     ],
-    [6, 'favourite', () => call('favourite', () => pick(users)[Math.random() < 0.5 ? 'put' : 'delete'](`/api/me/favourites/${pick(events).eventId}`))],
+    [
+      6,
+      'favourite',
+      () => call('favourite', () => pick(users)[Math.random() < 0.5 ? 'put' : 'delete'](`/api/me/favourites/${pick(events).eventId}`)),
+    ],
     [3, 'my favourites', () => call('my favourites', () => pick(users).get('/api/me/favourites'))],
     [
       4,
@@ -166,7 +203,10 @@ try {
         const order = replay ?? {
           user: pick(users),
           key: ulid(),
-          body: { eventId: someEvent(), lines: [{ type: Math.random() < 0.6 ? typeA : typeB, quantity: 1 + Math.floor(Math.random() * 3) }] },
+          body: {
+            eventId: someEvent(),
+            lines: [{ type: Math.random() < 0.6 ? typeA : typeB, quantity: 1 + Math.floor(Math.random() * 3) }],
+          },
         };
         if (!replay) {
           recentOrders.push(order);
@@ -188,10 +228,14 @@ try {
         if (!ev || ev.status !== 200) return;
         const body = ev.body as { version: number; tickets: { type: string; total: number; remaining: number }[] };
         const soldOut = body.tickets.find((t) => t.remaining === 0);
-        if (soldOut) await call('admin: restock', () => admin.put(`/api/events/${eventId}/tickets/${soldOut.type}`, { total: soldOut.total + 80 }));
+        if (soldOut)
+          await call('admin: restock', () => admin.put(`/api/events/${eventId}/tickets/${soldOut.type}`, { total: soldOut.total + 80 }));
         else
           await call('admin: edit event', () =>
-            admin.patch(`/api/events/${eventId}`, { expectedVersion: body.version, description: `A soak test event, edited at ${new Date().toISOString()}.` }),
+            admin.patch(`/api/events/${eventId}`, {
+              expectedVersion: body.version,
+              description: `A soak test event, edited at ${new Date().toISOString()}.`,
+            }),
           );
       },
     ],
@@ -211,8 +255,12 @@ try {
   const sampler = (async () => {
     while (sampling) {
       const at = performance.now();
+      const t = (at - t0) / 1000;
+      const inWindow = (t >= phases.warmupS && t <= phases.warmupS + phases.windowS) || t >= phases.totalS - phases.windowS;
       await Promise.all(
         stack.services.map(async (s) => {
+          if (inWindow)
+            await forceGc(s.logFile).catch((e: unknown) => void sampleErrors.push(`${s.instanceId} GC ${(e as Error).message}`));
           const rss = s.process ? procRss(s.process.pid) : null;
           let heapUsed: number | null = null;
           try {
@@ -223,7 +271,7 @@ try {
           } catch (e) {
             sampleErrors.push(`${s.instanceId} /metrics ${(e as Error).message}`);
           }
-          memory.get(s.instanceId)!.push({ t: (at - t0) / 1000, rss, heapUsed });
+          memory.get(s.instanceId)!.push({ t, rss, heapUsed });
         }),
       );
       await new Promise((r) => setTimeout(r, Math.max(0, SAMPLE_MS - (performance.now() - at))));
@@ -280,9 +328,11 @@ try {
     `${fmt(phases.totalS / 60, 1)} min of mixed HTTP traffic at ${fmt(RATE)} requests/s (open loop), ${USERS} users, 6 events (4 scarce, restocked by an admin when sold out)`,
   );
   console.log(
-    `memory sampled every ${SAMPLE_MS / 1000} s: before = median of ${before[0]}-${before[1]} s (after the warm-up), after = median of ${after[0]}-${after[1]} s\n`,
+    `memory sampled every ${SAMPLE_MS / 1000} s (a full GC first, through the inspector, in the two windows): before = median of ${before[0]}-${before[1]} s (after the warm-up), after = median of ${after[0]}-${after[1]} s\n`,
   );
-  console.log('| instance | RSS before (MB) | RSS after (MB) | RSS growth | heap used before (MB) | heap used after (MB) | heap growth | |');
+  console.log(
+    '| instance | RSS before (MB) | RSS after (MB) | RSS growth | heap used before (MB) | heap used after (MB) | heap growth | |',
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|---|');
   const verdicts = [...memory].map(([id, samples]) => {
     const b = windowMedian(samples, ...before);
@@ -303,13 +353,23 @@ try {
         .join(', ')} | ${fmt(percentile(s.latencies, 50), 1)} | ${fmt(percentile(s.latencies, 99), 1)} |`,
     );
   for (const [name, s] of stats) for (const e of s.errors) console.log(`error (${name}): ${e}`);
-  if (sampleErrors.length) console.log(`memory sampling: ${sampleErrors.length} failed scrapes, e.g. ${sampleErrors.slice(0, 3).join('; ')}`);
+  if (sampleErrors.length)
+    console.log(`memory sampling: ${sampleErrors.length} failed scrapes, e.g. ${sampleErrors.slice(0, 3).join('; ')}`);
   const memoryOk = verdicts.every((v) => v.pass);
   const errorRate = requests ? errors / requests : 0;
   console.log(
     `\n${fmt(requests)} requests in ${fmt(elapsedS)} s (${fmt(requests / elapsedS, 1)}/s; ${fmt(skipped)} not sent, over ${MAX_IN_FLIGHT} in flight), ${fmt(errors)} errors (${fmt(errorRate * 100, 3)}%)`,
   );
-  console.log(`memory growth < ${fmt(MAX_GROWTH * 100)}% per service: ${memoryOk ? 'PASS' : `FAIL (${verdicts.filter((v) => !v.pass).map((v) => v.instanceId).join(', ')})`}`);
+  console.log(
+    `memory growth < ${fmt(MAX_GROWTH * 100)}% per service: ${
+      memoryOk
+        ? 'PASS'
+        : `FAIL (${verdicts
+            .filter((v) => !v.pass)
+            .map((v) => v.instanceId)
+            .join(', ')})`
+    }`,
+  );
   console.log(`0 errors: ${errors === 0 ? 'PASS' : 'FAIL'}`);
   const pass = memoryOk && errors === 0 && skipped === 0;
   console.log(`soak: ${pass ? 'PASS' : 'FAIL'}`);
