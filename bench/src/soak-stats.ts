@@ -11,6 +11,8 @@ export interface MemorySample {
   rss: number | null;
   /** V8 heap used (/metrics nodejs_heap_size_used_bytes), bytes. */
   heapUsed: number | null;
+  /** Event-loop delay p99 (/metrics nodejs_eventloop_lag_p99_seconds), seconds: a stall shows here. */
+  loopLagP99?: number | null;
 }
 
 export interface SoakPhases {

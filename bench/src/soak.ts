@@ -68,13 +68,22 @@ interface ActionStats {
   errors: string[];
 }
 const stats = new Map<string, ActionStats>();
+/** Errors per minute of the run (from the traffic's start): when they happened. */
+const errorMinutes = new Map<number, number>();
+let started = performance.now();
 const record = (action: string, status: number, ms: number, detail?: string) => {
   const s: ActionStats = stats.get(action) ?? { count: 0, statuses: new Map<number, number>(), latencies: [], errors: [] };
   stats.set(action, s);
   s.count++;
   s.statuses.set(status, (s.statuses.get(status) ?? 0) + 1);
   s.latencies.push(ms);
-  if (isError(status) && s.errors.length < 5) s.errors.push(detail ?? String(status));
+  if (isError(status)) {
+    errorMinutes.set(
+      Math.floor((performance.now() - started) / 60_000),
+      (errorMinutes.get(Math.floor((performance.now() - started) / 60_000)) ?? 0) + 1,
+    );
+    if (s.errors.length < 5) s.errors.push(detail ?? String(status));
+  }
 };
 /** One HTTP call, timed and counted under `action`; a thrown fetch (timeout, reset) is status 0. */
 async function call<T = unknown>(
@@ -252,6 +261,8 @@ try {
   const sampleErrors: string[] = [];
   let sampling = true;
   const t0 = performance.now();
+  started = t0;
+  errorMinutes.clear();
   const sampler = (async () => {
     while (sampling) {
       const at = performance.now();
@@ -263,15 +274,17 @@ try {
             await forceGc(s.logFile).catch((e: unknown) => void sampleErrors.push(`${s.instanceId} GC ${(e as Error).message}`));
           const rss = s.process ? procRss(s.process.pid) : null;
           let heapUsed: number | null = null;
+          let loopLagP99: number | null = null;
           try {
             const res = await fetch(`${s.url}/metrics`, { signal: AbortSignal.timeout(5000) });
             const text = await res.text();
             if (res.status !== 200) sampleErrors.push(`${s.instanceId} /metrics ${res.status}`);
             heapUsed = promValue(text, 'nodejs_heap_size_used_bytes');
+            loopLagP99 = promValue(text, 'nodejs_eventloop_lag_p99_seconds');
           } catch (e) {
             sampleErrors.push(`${s.instanceId} /metrics ${(e as Error).message}`);
           }
-          memory.get(s.instanceId)!.push({ t, rss, heapUsed });
+          memory.get(s.instanceId)!.push({ t, rss, heapUsed, loopLagP99 });
         }),
       );
       await new Promise((r) => setTimeout(r, Math.max(0, SAMPLE_MS - (performance.now() - at))));
@@ -353,6 +366,18 @@ try {
         .join(', ')} | ${fmt(percentile(s.latencies, 50), 1)} | ${fmt(percentile(s.latencies, 99), 1)} |`,
     );
   for (const [name, s] of stats) for (const e of s.errors) console.log(`error (${name}): ${e}`);
+  if (errorMinutes.size)
+    console.log(
+      `errors by minute of the run: ${[...errorMinutes]
+        .sort((x, y) => x[0] - y[0])
+        .map(([m, n]) => `${m + 1}: ${n}`)
+        .join(', ')}`,
+    );
+  for (const [id, samples] of memory) {
+    const lags = samples.flatMap((x) => (x.loopLagP99 == null ? [] : [x.loopLagP99 * 1000]));
+    if (lags.length)
+      console.log(`${id}: event-loop delay p99, worst 2 s sample ${fmt(Math.max(...lags))} ms, median ${fmt(percentile(lags, 50))} ms`);
+  }
   if (sampleErrors.length)
     console.log(`memory sampling: ${sampleErrors.length} failed scrapes, e.g. ${sampleErrors.slice(0, 3).join('; ')}`);
   const memoryOk = verdicts.every((v) => v.pass);
