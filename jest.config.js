@@ -41,7 +41,7 @@ const common = {
 
 export default {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,services,test}/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,services,test,bench}/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',
