@@ -32,7 +32,7 @@ export interface ChaosOptions {
   subscriptions: number;
   /** Seconds between killing the leader and stopping a second member. */
   secondMemberGapS: number;
-  /** Tickets on sale per type at the start, and released per type at each tranche (every second). */
+  /** Tickets on sale per type at the start, and about how many the releases keep on sale per type (topped up every second). */
   initialPerType: number;
   releasePerType: number;
   /** Progress lines (stderr in the CLI). */
@@ -46,7 +46,7 @@ export const FULL_CHAOS: ChaosOptions = {
   subscriptions: 1000,
   secondMemberGapS: 10,
   initialPerType: 60,
-  releasePerType: 6,
+  releasePerType: 20,
 };
 
 export const CI_CHAOS: ChaosOptions = {
@@ -56,7 +56,7 @@ export const CI_CHAOS: ChaosOptions = {
   subscriptions: 1000,
   secondMemberGapS: 5,
   initialPerType: 40,
-  releasePerType: 4,
+  releasePerType: 15,
 };
 
 export interface FaultRow {
@@ -181,14 +181,17 @@ async function chaosOn(
   const t0 = Date.now();
   const nowS = () => (Date.now() - t0) / 1000;
   const loadEnd = t0 + opts.seconds * 1000;
-  const retryDeadline = loadEnd + 60_000;
+  const retryDeadline = loadEnd + 80_000;
   const replies: Reply[] = [];
   const acked: Acked[] = [];
   const unresolved: string[] = [];
   const totals = new Map<string, number>(events.flatMap((e) => TYPES.map((t) => [`${e}/${t}`, opts.initialPerType] as const)));
+  /** The last total each type's release got acknowledged: an acknowledged stock change must stand. */
+  const ackedTotals = new Map(totals);
   const known = new Map<string, number>();
-  const releaseEnd = t0 + opts.seconds * 800;
+  const releaseEnd = t0 + opts.seconds * 750;
 
+  const soldOut = () => [...totals.keys()].every((k) => known.get(k) === 0);
   const pick = () => {
     const open = [...totals.keys()].filter((k) => (known.get(k) ?? 1) > 0);
     const k = open.length ? open[Math.floor(Math.random() * open.length)]! : [...totals.keys()][Math.floor(Math.random() * totals.size)]!;
@@ -197,7 +200,8 @@ async function chaosOn(
   };
 
   const buyer = async (b: number) => {
-    for (let n = 0; Date.now() < loadEnd; n++) {
+    // Past the run's length only while something is left (at most 20 s): the sale must end sold out.
+    for (let n = 0; Date.now() < loadEnd || (!soldOut() && Date.now() < loadEnd + 20_000); n++) {
       const o = pick();
       const key = `chaos-${run}-${b}-${n}`;
       const cookie = cookies[b % cookies.length]!;
@@ -247,22 +251,32 @@ async function chaosOn(
     }
   };
 
-  // Tickets are released in tranches while the sale runs (so sales go on through every fault)
-  // and the release stops at 80 % of the run, so every type sells out before the end.
+  // Tickets are released while the sale runs: every second the stock is topped up to about
+  // `releasePerType` on sale per type (so sales go on through every fault, and stock changes race
+  // with the group commits), until 75 % of the run; then it sells out.
   const releases = (async () => {
     let released = 0;
     let failed = 0;
     while (Date.now() < releaseEnd) {
       await sleep(1000);
-      for (const k of totals.keys()) totals.set(k, totals.get(k)! + opts.releasePerType);
       await Promise.all(
-        [...totals].map(async ([k, total]) => {
-          const [eventId, ticketType] = k.split('/') as [string, string];
-          // An absolute total: a retry of a failed or lost release cannot add twice.
-          const r = await rpc.request(Rpc.inventory.adjust, { eventId, ticketType, total }, { timeoutMs: 3000 });
-          if (r.ok) released++;
-          else failed++;
-          if (r.ok) known.set(k, r.data.remaining);
+        events.map(async (eventId) => {
+          const a = await rpc.request(Rpc.inventory.availability, { eventId }, { timeoutMs: 3000 });
+          if (!a.ok) return void failed++;
+          await Promise.all(
+            a.data.tickets.map(async (t) => {
+              const k = `${eventId}/${t.type}`;
+              const total = Math.max(totals.get(k)!, t.total - t.remaining + opts.releasePerType);
+              if (total === totals.get(k)) return;
+              totals.set(k, total);
+              // An absolute total: a retry of a failed or lost release cannot add twice.
+              const r = await rpc.request(Rpc.inventory.adjust, { eventId, ticketType: t.type, total }, { timeoutMs: 3000 });
+              if (!r.ok) return void failed++;
+              released++;
+              ackedTotals.set(k, total);
+              known.set(k, r.data.remaining);
+            }),
+          );
         }),
       );
     }
@@ -360,6 +374,21 @@ async function chaosOn(
     oversold += Math.max(0, s - t.total) + (t.remaining < 0 ? -t.remaining : 0);
   }
   check('0 tickets oversold', oversold === 0, `${oversold} oversold; ${soldTotal} of ${stockTotal} tickets sold in ${sales.size} sales`);
+  // Releases of one type go one at a time with growing totals: the final total is the last
+  // acknowledged one, or a later one whose reply was lost; never lower (a write undid it).
+  const undone = [...tickets]
+    .filter(([k, t]) => t.total < ackedTotals.get(k)! || t.total > totals.get(k)!)
+    .map(
+      ([k, t]) =>
+        `${k.split('/')[1]} of event ${k.split('/')[0]} has total ${t.total}, its last acknowledged release set ${ackedTotals.get(k)}`,
+    );
+  check(
+    'every acknowledged stock release stands',
+    undone.length === 0,
+    undone.length
+      ? `${undone.length} undone, e.g. ${undone.slice(0, 3).join('; ')}`
+      : `${tickets.size} types at their last acknowledged total`,
+  );
   const notSoldOut = [...tickets].filter(([, t]) => t.remaining !== 0).map(([k, t]) => `${k.split('/')[1]} ${t.remaining} left`);
   check(
     'every type sold out during the run',
