@@ -235,7 +235,8 @@ async function chaosOn(
           }
           kind = res.status === 409 || res.status === 503 ? `${res.status} ${body.error?.code ?? ''}`.trim() : String(res.status);
         } catch (e) {
-          kind = (e as Error).name === 'TimeoutError' ? 'client timeout' : 'connection error';
+          const cause = (e as { cause?: { code?: string } }).cause?.code;
+          kind = (e as Error).name === 'TimeoutError' ? 'client timeout' : `connection error${cause ? ` ${cause}` : ''}`;
         }
         replies.push({ t: (sent - t0) / 1000, kind, ms: Date.now() - sent });
         const remaining = body.remaining ?? body.error?.details?.remaining;
@@ -513,11 +514,14 @@ function effectOf(replies: Reply[], from: number, to: number): string {
     last = r.t;
   }
   const slowest = ok.reduce((m, r) => Math.max(m, r.ms), 0);
-  const bad = count((k) => k.startsWith('5') || k === 'client timeout' || k === 'connection error');
+  const bad = count((k) => k.startsWith('5') || k === 'client timeout' || k.startsWith('connection error'));
   const kinds = new Map<string, number>();
   for (const r of inWin) if (r.kind !== '201' && !r.kind.startsWith('409')) kinds.set(r.kind, (kinds.get(r.kind) ?? 0) + 1);
+  const failed = inWin.filter((r) => r.kind.startsWith('5') || r.kind === 'client timeout' || r.kind.startsWith('connection error'));
+  const sentAt = failed.map((r) => r.t);
+  const span = failed.length ? ` sent from ${Math.min(...sentAt).toFixed(1)} to ${Math.max(...sentAt).toFixed(1)} s` : '';
   return (
-    `${ok.length} 201, ${bad} failed (${[...kinds].map(([k, n]) => `${k}: ${n}`).join(', ') || 'none'}) of ${inWin.length}; ` +
+    `${ok.length} 201, ${bad} failed${span} (${[...kinds].map(([k, n]) => `${k}: ${n}`).join(', ') || 'none'}) of ${inWin.length}; ` +
     `longest gap between 201s ${gap.toFixed(1)} s, slowest 201 ${(slowest / 1000).toFixed(1)} s`
   );
 }
@@ -591,9 +595,10 @@ async function runFaults(
   record(
     `kill -9 etcd leader (etcd-${leader})`,
     t,
-    elected.then((i) => `new leader etcd-${i} after ${((Date.now() - killedAt) / 1000).toFixed(1)} s`),
+    elected.then((i) => `new leader etcd-${i} seen after ${((Date.now() - killedAt) / 1000).toFixed(1)} s`),
   );
-  const newLeader = await elected.catch(() => -1);
+  // Spare the new leader if it is known by then; the schedule does not wait for it.
+  const newLeader = await Promise.race([elected.catch(() => -1), at(S * 0.1 + opts.secondMemberGapS).then(() => -1)]);
 
   await at(S * 0.1 + opts.secondMemberGapS);
   const second = [0, 1, 2, 3, 4].find((i) => i !== leader && i !== newLeader)!;
