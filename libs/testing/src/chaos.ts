@@ -350,6 +350,27 @@ async function chaosOn(
   const check = (name: string, ok: boolean, detail: string) => checks.push({ check: name, ok, detail });
   check('faults injected and healed', faultOutcome.ok, faultOutcome.detail);
   check('consumers caught up (none stuck)', pipelineOk, pipelineDetail);
+  // Asked once the load is over: under 500 buyers on a loaded machine a probe can wait past its 3 s.
+  const running = stack.services.filter((x) => x.isRunning());
+  const readyAt = Date.now();
+  let status = new Map<string, number>();
+  try {
+    await waitFor(
+      async () => {
+        status = new Map(await Promise.all(running.map(async (x) => [x.instanceId, await x.readyStatus()] as const)));
+        return [...status.values()].every((c) => c === 200);
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: 'every instance ready' },
+    );
+    check(
+      'every service recovered (/readyz 200)',
+      true,
+      `${running.length} instances ready ${((Date.now() - readyAt) / 1000).toFixed(1)} s after the checks began`,
+    );
+  } catch {
+    const bad = [...status].filter(([, c]) => c !== 200).map(([id, c]) => `${id} ${c || 'no answer'}`);
+    check('every service recovered (/readyz 200)', false, `after 30 s: ${bad.join(', ')}`);
+  }
 
   const tickets = new Map<string, { total: number; remaining: number }>();
   const sold = new Map<string, number>();
@@ -651,12 +672,9 @@ async function runFaults(
     ),
   );
   await Promise.all(followUps);
-  const notReady = [];
-  for (const s of stack.services.filter((x) => x.isRunning())) if ((await s.readyStatus()) !== 200) notReady.push(s.instanceId);
-  if (notReady.length) problems.push(`not ready after healing: ${notReady.join(', ')}`);
   return {
     ok: problems.length === 0,
-    detail: problems.length ? problems.join('; ') : `${faultLog.length} faults, all healed; every running instance ready`,
+    detail: problems.length ? problems.join('; ') : `${faultLog.length} faults, all healed`,
   };
 }
 
