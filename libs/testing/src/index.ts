@@ -9,3 +9,4 @@ export * from './pipeline.js';
 export * from './chromium.js';
 export * from './api-client.js';
 export * from './ticketctl.js';
+export * from './chaos.js';
