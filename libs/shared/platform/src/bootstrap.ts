@@ -16,6 +16,7 @@ import type { z } from 'zod';
 import { Lifecycle } from './lifecycle.service.js';
 import { PlatformModule } from './platform.module.js';
 import { ReadinessState } from './readiness.state.js';
+import { RpcRequestDeserializer } from './rpc-deserializer.js';
 import { DrainableNatsServer } from './rpc-server.js';
 import type { ServiceIdentity } from './tokens.js';
 
@@ -86,6 +87,8 @@ export async function createServiceApp(opts: {
     servers: config.NATS_URL,
     queue: opts.service,
     name: `${opts.service}:${config.INSTANCE_ID}:server`,
+    // Every request gets a reply, also one whose body is not JSON (issue 18.3).
+    deserializer: new RpcRequestDeserializer(),
   });
   app.connectMicroservice({ strategy: rpcServer }, { inheritAppConfig: true });
   lifecycle.useDrainTargets({ http: app.getHttpServer(), rpc: rpcServer });

@@ -13,6 +13,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { Observable } from 'rxjs';
 import { toRpcError } from './errors.js';
 import { Lifecycle } from './lifecycle.service.js';
+import { MalformedRpcData } from './rpc-deserializer.js';
 
 @Injectable()
 export class RpcInterceptor implements NestInterceptor {
@@ -50,7 +51,15 @@ export class RpcInterceptor implements NestInterceptor {
       runWithTrace(
         traceId,
         () => {
-          const parsed = def.request.safeParse(rpc.getData());
+          const raw: unknown = rpc.getData();
+          if (raw instanceof MalformedRpcData) {
+            subscriber.next(
+              done({ ok: false, error: { code: 'BAD_REQUEST', message: `${def.subject} request is not valid JSON: ${raw.reason}` } }),
+            );
+            subscriber.complete();
+            return;
+          }
+          const parsed = def.request.safeParse(raw);
           if (!parsed.success) {
             subscriber.next(
               done({
