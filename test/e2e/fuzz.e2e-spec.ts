@@ -340,6 +340,8 @@ const HTTP_ROUTES: Record<string, fc.Arbitrary<HttpCase>> = {
     body: fc.oneof(
       mixed({ eventId: [knownId, fc.oneof(badId, junk)], lines: [fc.constant([{ type: 'pink', quantity: 1 }]), lines] }),
       fc.record({ eventId: fc.oneof(knownId, unknownId), lines }),
+      // Well formed but for no event: refused 404, and the Idempotency-Key's claim goes again.
+      fc.record({ eventId: unknownId, lines: fc.constant([{ type: 'pink', quantity: 1 }]) }),
     ),
     headers: fc.oneof(
       fc.constant({}),
@@ -500,7 +502,8 @@ const rpcBodies: Record<string, fc.Arbitrary<unknown>> = {
   }),
   'orders.place': mixed({
     username: [fc.constant(USER), badName],
-    eventId: [knownId, fc.oneof(badId, junk)],
+    // An unknown event is a good value here (well formed): its refusal must leave no order: claim.
+    eventId: [fc.oneof(knownId, unknownId), fc.oneof(badId, junk)],
     lines: [fc.constant([{ type: 'pink', quantity: 1 }]), lines],
     idempotencyKey: [fc.uuid(), fc.constantFrom('', 'a'.repeat(129), 0, -1, 1.5, null, true, [], {})],
   }),

@@ -303,6 +303,26 @@ describe('orders.place: one idempotency key, one order', () => {
     expect(await salesUnder(other.eventId)).toEqual([]);
   });
 
+  it('an order refused as bad input (unknown event or type, over the limit) leaves no order: key, so its key is free (issue 18.3)', async () => {
+    const e = await rpc.client.call(Rpc.catalog.createEvent, event('Bad input keys'));
+    const unknownEvent = ulid();
+    const bad = [
+      { eventId: unknownEvent, lines: [{ type: 'pink', quantity: 1 }], reason: 'unknown_event' },
+      { eventId: e.eventId, lines: [{ type: 'gold', quantity: 1 }], reason: 'unknown_type' },
+      { eventId: e.eventId, lines: [{ type: 'pink', quantity: 11 }], reason: 'over_max_per_order' },
+    ];
+    for (const [i, b] of bad.entries()) {
+      const order = { username: 'bea', eventId: b.eventId, idempotencyKey: `bad-input-${i}`, lines: b.lines };
+      const refused = await rpc.client.call(Rpc.orders.place, order);
+      expect(refused).toMatchObject({ status: 'refused', reason: b.reason });
+      expect(await etcd.kv.get(keys.order('bea', refused.orderId)).string()).toBeNull();
+      // The key never bound anything: the same key now names a good order, which sells.
+      const good = await rpc.client.call(Rpc.orders.place, { ...order, eventId: e.eventId, lines: [{ type: 'pink', quantity: 1 }] });
+      expect(good).toMatchObject({ status: 'accepted', orderId: refused.orderId });
+    }
+    // A sold-out refusal is not bad input: its key stays bound (the test above).
+  });
+
   it('the same key raced 20 times as 4 different orders over two events, through two orders and two inventory instances, sells exactly once', async () => {
     const extra = [stack.addInstance('orders'), stack.addInstance('inventory')];
     const added = await Promise.all(extra);

@@ -41,6 +41,20 @@ export class PlaceRepository {
   }
 
   /**
+   * Deletes a claim if it still holds exactly this request's value (never another's). Best effort:
+   * a claim left behind only binds its key to an order that sold nothing.
+   */
+  async releaseClaim(r: ClaimRequest): Promise<void> {
+    const key = keys.order(r.username, r.orderId);
+    await this.etcd.kv
+      .if(key, 'Value', '==', JSON.stringify(r.claim))
+      .then(this.etcd.kv.delete().key(key))
+      .options(this.etcd.deadline())
+      .commit()
+      .catch(() => undefined);
+  }
+
+  /**
    * Creates each claim whose key has none and reads back the ones that have, in one Txn when none
    * exists yet (the usual case). Concurrent claims (any instance) are serialised by Create==0, and
    * a replayed Txn finds its own claims. Returns the claim in force per order key: ours, or the first.

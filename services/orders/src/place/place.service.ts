@@ -32,6 +32,9 @@ const INVENTORY_SHARE_MS = 500;
 
 type PendingClaim = ClaimRequest & { deadlineAt: number };
 
+/** Refusals of an order that could never sell as sent (a 400 or 404), unlike sold out or a deleted event. */
+const BAD_INPUT = new Set(['unknown_event', 'unknown_type', 'over_max_per_order', 'invalid_quantity']);
+
 @Injectable()
 export class PlaceService {
   private readonly claims = new GroupCommitter<PendingClaim, OrderClaimRecord>(CLAIM_BATCH_MAX, (_shard, batch) => this.claimBatch(batch));
@@ -55,6 +58,9 @@ export class PlaceService {
     );
     // A sale made before its key had a claim (data older than claims) may be another order.
     if (outcome.status === 'accepted' && !sameOrder(outcome, req)) throw keyReused(orderId, outcome);
+    // Bad input (issue 18.3) changes no key: the claim this request wrote goes again. It named an
+    // order that nothing was sold for and no earlier send exists, so the key binds nothing yet.
+    if (outcome.status === 'refused' && firstSend && BAD_INPUT.has(outcome.reason)) await this.repo.releaseClaim(claim);
     return outcome;
   }
 
