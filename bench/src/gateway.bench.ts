@@ -24,7 +24,7 @@ import { createEtcdConnection, scanPrefix, type EtcdConnection } from '@ticketcd
 import { PurchaseEngine } from '@ticketcd/inventory-core';
 import { keys, prefixes } from '@ticketcd/keys';
 import { connectNats } from '@ticketcd/messaging';
-import { seedEvent, startPrivateStack, stopPrivateStack } from '@ticketcd/testing';
+import { seedEvent, startPrivateStack, stopPrivateStack, UNLIMITED_RATES } from '@ticketcd/testing';
 import autocannon from 'autocannon';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -59,12 +59,7 @@ const plenty = TYPES.map((type) => ({ type, total: TOTAL, price: 1000 }));
 
 /** Rate limits and the in-flight cap far above what 1,000 clients can send: measure throughput. */
 const UNLIMITED = {
-  LOG_LEVEL: 'warn',
-  RATE_ORDERS_PER_USER: '100000000/1',
-  RATE_ORDERS_PER_IP: '100000000/1',
-  RATE_LOGIN_PER_IP: '100000000/1',
-  RATE_LOGIN_PER_USER: '100000000/1',
-  ORDERS_MAX_IN_FLIGHT: '100000',
+  ...UNLIMITED_RATES,
   // 1,000 clients queue for seconds on a loaded 2-core machine: with the default hop timeouts
   // (RPC 3 s, etcd 2 s) most of them get 504/503 while their order still commits.
   RPC_TIMEOUT_MS: '30000',

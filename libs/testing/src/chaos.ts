@@ -80,17 +80,25 @@ export interface ChaosResult {
   wallS: number;
 }
 
-const EVENTS = 3;
-const TYPES = ['pink', 'blue', 'green'];
-const PASSWORD = 'chaos-password-1234';
-/** Rate limits and the in-flight cap far above the load, as bench:gateway sets them: the run tests faults, not the limiter. */
-const SERVICE_ENV: Record<string, string> = {
+/**
+ * The gateway's rate limits and in-flight cap far above any load a run can send (warn-level logs):
+ * load runs (chaos, bench:gateway) measure faults and throughput, not the limiter.
+ */
+export const UNLIMITED_RATES: Record<string, string> = {
   LOG_LEVEL: 'warn',
   RATE_ORDERS_PER_USER: '100000000/1',
   RATE_ORDERS_PER_IP: '100000000/1',
   RATE_LOGIN_PER_IP: '100000000/1',
   RATE_LOGIN_PER_USER: '100000000/1',
   ORDERS_MAX_IN_FLIGHT: '100000',
+};
+
+const EVENTS = 3;
+const TYPES = ['pink', 'blue', 'green'];
+const PASSWORD = 'chaos-password-1234';
+/** Rate limits and the in-flight cap far above the load, as bench:gateway sets them: the run tests faults, not the limiter. */
+const SERVICE_ENV: Record<string, string> = {
+  ...UNLIMITED_RATES,
   // A killed consumer's unacked messages come back after 3 s instead of 30: healing is bounded by the run.
   NOTIFIER_ACK_WAIT_MS: '3000',
   SEARCH_ACK_WAIT_MS: '3000',
