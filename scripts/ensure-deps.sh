@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the project needs and this machine lacks: etcd, etcdctl, nats-server and unzip from
+# Installs what the project needs and this machine lacks: etcd 3.5.16, etcdctl, nats-server 2.10.27 (the
+# chart's versions, from Debian 13 on Debian 12) and unzip from
 # Debian, and the npm packages from the lockfile (which bring Node 24 for every npm script on Linux
 # x64; elsewhere the system Node must be 24).
 # With --browser (the tests): Debian's chromium and a font too, for the web UI's browser tests.
@@ -7,11 +8,32 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]; }
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+
+# The versions the chart deploys (helm/ticketcd/values.yaml): the tests run on these and no other.
+ETCD_VERSION=3.5.16
+NATS_VERSION=2.10.27
+etcd_version() { etcd --version 2>/dev/null | sed -n 's/^etcd Version: //p'; }
+nats_version() { nats-server --version 2>/dev/null | sed -n 's/^nats-server: v//p'; }
+
+# Debian 12 ships etcd 3.4 and nats-server 2.9; Debian 13 (trixie) has the chart's versions. Add the
+# trixie suite pinned so that only these three packages come from it (priority -10 for the rest:
+# never installed or upgraded from trixie).
+add_trixie() {
+  [ -f /etc/apt/preferences.d/ticketcd-trixie ] && return 0
+  [ -f /etc/debian_version ] || { echo "not Debian: install etcd $ETCD_VERSION and nats-server $NATS_VERSION yourself" >&2; exit 1; }
+  echo "adding Debian trixie, pinned to etcd-server, etcd-client and nats-server"
+  printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' 'Suites: trixie' 'Components: main' \
+    'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' | $sudo tee /etc/apt/sources.list.d/ticketcd-trixie.sources >/dev/null
+  printf '%s\n' 'Package: *' 'Pin: release n=trixie' 'Pin-Priority: -10' '' \
+    'Package: etcd-server etcd-client nats-server' 'Pin: release n=trixie' 'Pin-Priority: 990' |
+    $sudo tee /etc/apt/preferences.d/ticketcd-trixie >/dev/null
+}
 
 missing=()
-have etcd || missing+=(etcd-server)
-have etcdctl || missing+=(etcd-client)
-have nats-server || missing+=(nats-server)
+if [ "$(etcd_version)" != "$ETCD_VERSION" ] || ! have etcdctl; then missing+=(etcd-server etcd-client); fi
+[ "$(nats_version)" = "$NATS_VERSION" ] || missing+=(nats-server)
 # unzip: helm and kubectl come zipped in an npm package (scripts/k8s-tools.sh).
 have unzip || missing+=(unzip)
 if [ "${1:-}" = "--browser" ]; then
@@ -19,11 +41,19 @@ if [ "${1:-}" = "--browser" ]; then
   [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
+  case " ${missing[*]} " in *" etcd-server "* | *" nats-server "*) add_trixie ;; esac
   echo "installing from Debian: ${missing[*]}"
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# No silent fallback: the tests prove the versions the chart runs, or nothing.
+if [ "$(etcd_version)" != "$ETCD_VERSION" ]; then
+  echo "etcd $ETCD_VERSION needed (the chart's version), found '$(etcd_version)': see scripts/ensure-deps.sh" >&2
+  exit 1
+fi
+if [ "$(nats_version)" != "$NATS_VERSION" ]; then
+  echo "nats-server $NATS_VERSION needed (the chart's version), found '$(nats_version)': see scripts/ensure-deps.sh" >&2
+  exit 1
 fi
 
 if ! command -v npm >/dev/null 2>&1; then

@@ -461,7 +461,16 @@ describe('helm/ticketcd', () => {
     },
   );
 
-  // The binaries the tests run locally (etcd 3.4, nats-server) check what the chart passes to them.
+  it('deploys the etcd and nats-server versions the tests run on (scripts/ensure-deps.sh pins and checks them)', () => {
+    const deps = readFileSync(join(root, 'scripts/ensure-deps.sh'), 'utf8');
+    const pinned = (name: string) => new RegExp(`^${name}=([0-9.]+)$`, 'm').exec(deps)?.[1];
+    const values = parse(readFileSync(join(chart, 'values.yaml'), 'utf8')) as Obj;
+    expect(pinned('ETCD_VERSION')).toBe('3.5.16');
+    expect(values.etcd.image.tag).toBe(`v${pinned('ETCD_VERSION')}`);
+    expect(values.nats.image.tag).toBe(`${pinned('NATS_VERSION')}-alpine`);
+  });
+
+  // The binaries the tests run locally (etcd 3.5, nats-server 2.10) check what the chart passes to them.
   const onPath = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
   const withBinaries = onPath('etcd') && onPath('etcdctl') && onPath('nats-server') ? it : it.skip;
 

@@ -1,5 +1,5 @@
 /**
- * Issue 15, etcd roles: `etcd-auth apply` is idempotent against a real five-member etcd 3.4
+ * Issue 15, etcd roles: `etcd-auth apply` is idempotent against a real five-member etcd 3.5
  * (private: it turns auth on, which the shared test cluster must not see). Run twice it changes
  * nothing the second time; a permission or role added by hand is revoked by the next run; a
  * wrong root password is refused with its own exit code.

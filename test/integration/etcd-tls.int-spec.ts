@@ -1,6 +1,6 @@
 /**
  * Issue 15: client TLS to etcd (ETCD_TLS_CA_FILE / _CERT_FILE / _KEY_FILE, https endpoints) with
- * auth on. A real etcd 3.4 member of its own serving https with client-certificate auth, certs
+ * auth on. A real etcd 3.5 member of its own serving https with client-certificate auth, certs
  * made here with openssl: the setup tool and a service's connection (its user, its role) work
  * over TLS, cluster status reaches the member over TLS too, and without the CA nothing connects.
  */

@@ -1,5 +1,5 @@
 /**
- * Transaction helpers. etcd 3.4 takes at most 128 operations per Txn (`--max-txn-ops`).
+ * Transaction helpers. etcd takes at most 128 operations per Txn (`--max-txn-ops`).
  */
 import { ComparatorBuilder, type Namespace } from 'etcd3';
 import { toStoreError } from './errors.js';
