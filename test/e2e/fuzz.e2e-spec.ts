@@ -16,7 +16,7 @@ import { ALL_EVENTS, ALL_RPCS, Rpc, type RpcDef } from '@ticketcd/contracts';
 import type { EtcdConnection } from '@ticketcd/etcd';
 import type { NatsConnection } from '@ticketcd/messaging';
 import { ALL_SERVICES } from '@ticketcd/stack';
-import { ApiClient, seedEvent, startStackWithClients, waitFor, type StackClients } from '@ticketcd/testing';
+import { ApiClient, deployedInstances, seedEvent, startStackWithClients, waitFor, type StackClients } from '@ticketcd/testing';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
@@ -43,6 +43,7 @@ beforeAll(async () => {
   const many = '1000000/1';
   clients = await startStackWithClients({
     services: [...ALL_SERVICES],
+    instances: deployedInstances(),
     env: {
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,

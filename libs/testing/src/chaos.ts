@@ -1,7 +1,7 @@
 /**
- * Chaos on-sale (issue 18.1, invariants 1-4): buyers over HTTP on a private stack (every service,
- * two inventory instances) while etcd members, inventory, nats-server, the indexer and the notifier
- * are killed on a schedule; after it heals, checks that nothing was oversold or lost and that the
+ * Chaos on-sale (issue 18.1, invariants 1-4): buyers over HTTP on a private stack in the deployed
+ * shape (issue 25: the chart's two or more instances of every service, three notifiers) while etcd
+ * members, inventory, nats-server, the indexers and the notifiers are killed on a schedule; after it heals, checks that nothing was oversold or lost and that the
  * derived data (stats, history, search index, alerts) equals what the sales say. `npm run chaos`
  * (bench/src/chaos.ts) runs the full version, test/e2e/chaos.e2e-spec.ts a CI-sized one: same code.
  */
@@ -14,7 +14,7 @@ import type { ServiceProcess, Stack } from '@ticketcd/stack';
 import { monotonicFactory } from 'ulid';
 import { consumerBacklog, waitPipelineIdle } from './pipeline.js';
 import { testRpcClient } from './rpc.js';
-import { startPrivateStack, stopPrivateStack } from './test-stack.js';
+import { deployedInstances, startPrivateStack, stopPrivateStack } from './test-stack.js';
 import { ticketctl } from './ticketctl.js';
 import { waitFor } from './wait-for.js';
 
@@ -35,6 +35,8 @@ export interface ChaosOptions {
   /** Tickets on sale per type at the start, and about how many the releases keep on sale per type (topped up every second). */
   initialPerType: number;
   releasePerType: number;
+  /** Fail the run when a fault window's failed replies exceed its target (WINDOW_TARGETS); always printed. */
+  enforceWindowTargets?: boolean;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
 }
@@ -47,6 +49,7 @@ export const FULL_CHAOS: ChaosOptions = {
   secondMemberGapS: 10,
   initialPerType: 60,
   releasePerType: 20,
+  enforceWindowTargets: true,
 };
 
 export const CI_CHAOS: ChaosOptions = {
@@ -62,9 +65,29 @@ export const CI_CHAOS: ChaosOptions = {
 export interface FaultRow {
   fault: string;
   atS: number;
+  /** Replies to requests sent from this fault until the next one, and how many of them failed (5xx, timeout, dropped). */
+  replies: number;
+  failed: number;
+  /** The most failed replies this window may have, in % (issue 25 point 6); undefined: no target. */
+  targetPct?: number;
   /** What the buyers saw from this fault until the next one. */
   effect: string;
 }
+
+/**
+ * Issue 25 point 6: the share of failed replies each fault's window may have. Failed = 5xx, a
+ * client timeout or a dropped connection, each retried by the buyer with the same key.
+ */
+export const WINDOW_TARGETS: Record<FaultKind, number | undefined> = {
+  leader: 5,
+  member: 5,
+  inventory: 10,
+  nats: 25,
+  notifier: undefined,
+  consumers: undefined,
+  heal: 5,
+};
+export type FaultKind = 'leader' | 'member' | 'inventory' | 'nats' | 'notifier' | 'consumers' | 'heal';
 
 export interface CheckRow {
   check: string;
@@ -114,6 +137,13 @@ interface Reply {
   ms: number;
 }
 
+interface FaultLogRow {
+  kind: FaultKind;
+  fault: string;
+  atS: number;
+  note: string;
+}
+
 interface Acked {
   username: string;
   eventId: string;
@@ -127,7 +157,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const log = opts.log ?? (() => undefined);
   const stack = await startPrivateStack({
     services: ['gateway', 'catalog', 'inventory', 'orders', 'search-indexer', 'notifier'],
-    instances: { inventory: 2 },
+    // The chart's counts (two or more of each), and three notifiers: one is killed, then the rest.
+    instances: deployedInstances({ notifier: 3 }),
     env: SERVICE_ENV,
   });
   log(`stack up in ${((Date.now() - wallStart) / 1000).toFixed(1)} s (${stack.opts.dir})`);
@@ -315,7 +346,7 @@ async function chaosOn(
     return { done, failed };
   })();
 
-  const faultLog: { fault: string; atS: number; note: string }[] = [];
+  const faultLog: FaultLogRow[] = [];
   const faults = runFaults(stack, etcd, nc, opts, t0, faultLog, log);
   const buyers = Promise.all(Array.from({ length: opts.buyers }, (_, b) => buyer(b)));
   const faultOutcome = await faults.catch((e: unknown) => ({
@@ -516,11 +547,35 @@ async function chaosOn(
 
   // ---- the table of faults and what the buyers saw meanwhile
   const bounds = [...faultLog.map((f) => f.atS), opts.seconds + 60];
-  const faultRows: FaultRow[] = faultLog.map((f, i) => ({
-    fault: f.fault,
-    atS: f.atS,
-    effect: `${effectOf(replies, f.atS, bounds[i + 1]!)}; ${f.note}`,
-  }));
+  const faultRows: FaultRow[] = faultLog.map((f, i) => {
+    const w = windowOf(replies, f.atS, bounds[i + 1]!);
+    return {
+      fault: f.fault,
+      atS: f.atS,
+      replies: w.replies,
+      failed: w.failed,
+      targetPct: WINDOW_TARGETS[f.kind],
+      effect: `${w.effect}; ${f.note}`,
+    };
+  });
+  const missed = faultRows.filter((f) => f.targetPct !== undefined && pct(f.failed, f.replies) > f.targetPct);
+  const windows = faultRows
+    .filter((f) => f.targetPct !== undefined)
+    .map((f) => `${f.fault.split(' (')[0]} ${pct(f.failed, f.replies).toFixed(1)} % (<= ${f.targetPct} %)`)
+    .join('; ');
+  if (opts.enforceWindowTargets) check('failed replies per fault window within target', missed.length === 0, windows);
+  // A connection the gateway accepted always gets an HTTP answer (issue 25 point 6).
+  const dropped = replies.filter((r) => r.kind.startsWith('connection error'));
+  check(
+    'every connection answered (0 socket errors)',
+    dropped.length === 0,
+    dropped.length
+      ? `${dropped.length} dropped: ${[...new Set(dropped.map((r) => r.kind))].join(', ')}, sent at ${dropped
+          .slice(0, 5)
+          .map((r) => r.t.toFixed(1))
+          .join(', ')} s…`
+      : `0 of ${replies.length} replies`,
+  );
   const byKind = new Map<string, number>();
   for (const r of replies) byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1);
   const summary =
@@ -534,10 +589,12 @@ async function chaosOn(
   return { faults: faultRows, checks, ok: checks.every((c) => c.ok), summary };
 }
 
-/** What the buyers saw between two instants: 5xx and timeouts, the longest gap between 201s, the slowest 201. */
-function effectOf(replies: Reply[], from: number, to: number): string {
+const pct = (part: number, whole: number) => (whole === 0 ? 0 : (100 * part) / whole);
+const failedKind = (k: string) => k.startsWith('5') || k === 'client timeout' || k.startsWith('connection error');
+
+/** What the buyers saw between two instants: 5xx, timeouts and drops, the longest gap between 201s, the slowest 201. */
+function windowOf(replies: Reply[], from: number, to: number): { replies: number; failed: number; effect: string } {
   const inWin = replies.filter((r) => r.t >= from && r.t < to);
-  const count = (p: (k: string) => boolean) => inWin.filter((r) => p(r.kind)).length;
   const ok = inWin.filter((r) => r.kind === '201');
   let gap = 0;
   let last = from;
@@ -546,16 +603,18 @@ function effectOf(replies: Reply[], from: number, to: number): string {
     last = r.t;
   }
   const slowest = ok.reduce((m, r) => Math.max(m, r.ms), 0);
-  const bad = count((k) => k.startsWith('5') || k === 'client timeout' || k.startsWith('connection error'));
   const kinds = new Map<string, number>();
   for (const r of inWin) if (r.kind !== '201' && !r.kind.startsWith('409')) kinds.set(r.kind, (kinds.get(r.kind) ?? 0) + 1);
-  const failed = inWin.filter((r) => r.kind.startsWith('5') || r.kind === 'client timeout' || r.kind.startsWith('connection error'));
+  const failed = inWin.filter((r) => failedKind(r.kind));
   const sentAt = failed.map((r) => r.t);
   const span = failed.length ? ` sent from ${Math.min(...sentAt).toFixed(1)} to ${Math.max(...sentAt).toFixed(1)} s` : '';
-  return (
-    `${ok.length} 201, ${bad} failed${span} (${[...kinds].map(([k, n]) => `${k}: ${n}`).join(', ') || 'none'}) of ${inWin.length}; ` +
-    `longest gap between 201s ${gap.toFixed(1)} s, slowest 201 ${(slowest / 1000).toFixed(1)} s`
-  );
+  return {
+    replies: inWin.length,
+    failed: failed.length,
+    effect:
+      `${ok.length} 201, ${failed.length} failed${span} (${[...kinds].map(([k, n]) => `${k}: ${n}`).join(', ') || 'none'}) of ${inWin.length}; ` +
+      `longest gap between 201s ${gap.toFixed(1)} s, slowest 201 ${(slowest / 1000).toFixed(1)} s`,
+  };
 }
 
 async function leaderIndex(etcd: EtcdConnection): Promise<number> {
@@ -584,7 +643,7 @@ async function runFaults(
   nc: NatsConnection,
   opts: ChaosOptions,
   t0: number,
-  faultLog: { fault: string; atS: number; note: string }[],
+  faultLog: FaultLogRow[],
   log: (line: string) => void,
 ): Promise<{ ok: boolean; detail: string }> {
   const at = async (s: number) => {
@@ -595,8 +654,8 @@ async function runFaults(
   // Each fault goes in at its time; what it did is measured in the background (follow-ups), so a
   // slow measurement never pushes the next fault back.
   const followUps: Promise<void>[] = [];
-  const record = (fault: string, atS: number, note: string | Promise<string>) => {
-    const row = { fault, atS: Number(atS.toFixed(1)), note: '' };
+  const record = (kind: FaultKind, fault: string, atS: number, note: string | Promise<string>) => {
+    const row = { kind, fault, atS: Number(atS.toFixed(1)), note: '' };
     faultLog.push(row);
     log(`${atS.toFixed(1)} s: ${fault}`);
     followUps.push(
@@ -609,8 +668,8 @@ async function runFaults(
   const S = opts.seconds;
   const problems: string[] = [];
   const killed: ServiceProcess[] = [];
-  const kill9 = async (service: string) => {
-    const s = stack.services.find((x) => x.spec.service === service && x.isRunning())!;
+  const kill9 = async (which: string | ServiceProcess) => {
+    const s = typeof which === 'string' ? stack.services.find((x) => x.spec.service === which && x.isRunning())! : which;
     killed.push(s);
     await s.stop('SIGKILL');
     return s.instanceId;
@@ -625,6 +684,7 @@ async function runFaults(
   const killedAt = Date.now();
   const elected = leaderIndex(etcd);
   record(
+    'leader',
     `kill -9 etcd leader (etcd-${leader})`,
     t,
     elected.then((i) => `new leader etcd-${i} seen after ${((Date.now() - killedAt) / 1000).toFixed(1)} s`),
@@ -636,12 +696,17 @@ async function runFaults(
   const second = [0, 1, 2, 3, 4].find((i) => i !== leader && i !== newLeader)!;
   t = nowS();
   await stack.etcd.stopMember(second, 'SIGTERM');
-  record(`stop a second member (etcd-${second}): two of five down`, t, 'three of five left: a quorum');
+  record('member', `stop a second member (etcd-${second}): two of five down`, t, 'three of five left: a quorum');
 
   await at(S * 0.35);
   t = nowS();
   const inv = await kill9('inventory');
-  record(`kill -9 one of two inventory instances (${inv})`, t, 'its partitions move to the other instance when their leases expire (5 s)');
+  record(
+    'inventory',
+    `kill -9 one of the inventory instances (${inv})`,
+    t,
+    'its partitions move to the others when their leases expire (5 s)',
+  );
 
   await at(S * 0.45);
   // Asked with retries: on a saturated machine one JetStream API call can miss its 5 s.
@@ -657,6 +722,7 @@ async function runFaults(
   await stack.nats.start();
   const natsDown = (Date.now() - down) / 1000;
   record(
+    'nats',
     'restart nats-server (same JetStream store dir)',
     t,
     waitFor(() => streamsLastSeq(nc), { timeoutMs: 20_000, intervalMs: 200, what: 'JetStream streams after the restart' }).then((after) => {
@@ -671,8 +737,20 @@ async function runFaults(
 
   await at(S * 0.55);
   t = nowS();
-  const [idx, ntf] = await Promise.all([kill9('search-indexer'), kill9('notifier')]);
-  record(`kill -9 the search-indexer (${idx}) and the notifier (${ntf})`, t, 'no instance of either left until the heal');
+  const ntf = await kill9('notifier');
+  record('notifier', `kill -9 one of three notifiers (${ntf})`, t, 'the others take its partitions when its lease expires');
+
+  await at(S * 0.62);
+  t = nowS();
+  const rest = await Promise.all(
+    stack.services.filter((x) => ['search-indexer', 'notifier'].includes(x.spec.service) && x.isRunning()).map((x) => kill9(x)),
+  );
+  record(
+    'consumers',
+    `kill -9 every search-indexer and the other notifiers (${rest.join(', ')})`,
+    t,
+    'no instance of either left until the heal',
+  );
 
   await at(S * 0.7);
   t = nowS();
@@ -682,6 +760,7 @@ async function runFaults(
   const members = stack.etcd.waitHealthy(30_000).then(() => nowS() - t);
   const services = Promise.all(fresh.map((s) => s.waitReady(60_000))).then(() => nowS() - t);
   record(
+    'heal',
     `bring everything back: restart etcd-${leader} and etcd-${second}, start ${fresh.map((s) => s.instanceId).join(', ')}`,
     t,
     Promise.all([members, services]).then(
@@ -731,8 +810,14 @@ export function formatChaos(r: ChaosResult): string {
   return [
     'Faults injected',
     table(
-      ['at (s)', 'fault', 'observed until the next fault'],
-      r.faults.map((f) => [f.atS.toFixed(1), f.fault, f.effect]),
+      ['at (s)', 'fault', 'failed / replies', 'target', 'observed until the next fault'],
+      r.faults.map((f) => [
+        f.atS.toFixed(1),
+        f.fault,
+        `${f.failed} / ${f.replies} (${pct(f.failed, f.replies).toFixed(1)} %)`,
+        f.targetPct === undefined ? '-' : `<= ${f.targetPct} %${pct(f.failed, f.replies) > f.targetPct ? ' MISSED' : ''}`,
+        f.effect,
+      ]),
     ),
     '',
     'Checks after healing',

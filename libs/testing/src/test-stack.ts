@@ -2,10 +2,19 @@
  * A private stack for tests that break things (stop etcd members, kill services): its own
  * five members, NATS and service processes, on free ports in a temp dir, removed afterwards.
  */
-import { findFreePortBlock, Stack, type StackOptions } from '@ticketcd/stack';
+import { ALL_SERVICES, chartInstances, findFreePortBlock, Stack, type StackOptions } from '@ticketcd/stack';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
+/**
+ * The deployed shape (issue 25, rule 7): every service with the chart's instance count, never fewer
+ * than two, so invariant, chaos and fuzz runs see what a cluster runs. `more` raises some counts.
+ */
+export function deployedInstances(more: Record<string, number> = {}): Record<string, number> {
+  const chart = chartInstances(process.cwd());
+  return Object.fromEntries(ALL_SERVICES.map((s) => [s, Math.max(2, chart[s] ?? 0, more[s] ?? 0)]));
+}
 
 export async function startPrivateStack(
   opts: Partial<Pick<StackOptions, 'services' | 'instances' | 'env' | 'serviceEnv' | 'control'>> = {},

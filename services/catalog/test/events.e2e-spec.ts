@@ -9,7 +9,7 @@ import { Rpc, type EventEnvelope } from '@ticketcd/contracts';
 import { scanPrefix, type EtcdConnection } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
 import type { NatsConnection, RpcClient } from '@ticketcd/messaging';
-import { seedEvent, startStackWithClients, waitFor, type StackClients } from '@ticketcd/testing';
+import { deployedInstances, seedEvent, startStackWithClients, waitFor, type StackClients } from '@ticketcd/testing';
 import { ulid } from 'ulid';
 
 let etcd: EtcdConnection;
@@ -51,7 +51,7 @@ async function catalogMessages(eventId: string): Promise<EventEnvelope[]> {
 
 let clients: StackClients;
 beforeAll(async () => {
-  clients = await startStackWithClients({ services: ['catalog', 'inventory'] });
+  clients = await startStackWithClients({ services: ['catalog', 'inventory'], instances: deployedInstances() });
   ({ etcd, rpc, nc } = clients);
 }, 120_000);
 

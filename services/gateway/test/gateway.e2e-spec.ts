@@ -8,7 +8,7 @@ import { keys, prefixes } from '@ticketcd/keys';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { seedEvent, startStackWithClients, waitFor, type Stack, type StackClients } from '@ticketcd/testing';
+import { deployedInstances, seedEvent, startStackWithClients, waitFor, type Stack, type StackClients } from '@ticketcd/testing';
 import { ulid } from 'ulid';
 import { ApiClient, GATEWAY_TEST_ENV, type ApiResponse } from './api-client.js';
 
@@ -19,6 +19,7 @@ let base: string;
 beforeAll(async () => {
   clients = await startStackWithClients({
     services: ['gateway', 'catalog', 'inventory', 'orders', 'search-indexer', 'notifier'],
+    instances: deployedInstances(),
     env: { ...GATEWAY_TEST_ENV, RATE_LOGIN_PER_USER: '5/60', RATE_ORDERS_PER_USER: '1000/10', BODY_LIMIT_BYTES: '8192' },
   });
   stack = clients.stack;

@@ -5,7 +5,7 @@
  * user's purchases cross the limit. Guards invariant 4 end to end (one alert per crossing,
  * delivered live) and the acceptance journey of the gateway issue.
  */
-import { startStackWithClients, waitFor, type StackClients } from '@ticketcd/testing';
+import { deployedInstances, startStackWithClients, waitFor, type StackClients } from '@ticketcd/testing';
 import { ulid } from 'ulid';
 import { ApiClient, GATEWAY_TEST_ENV } from './api-client.js';
 import { SseClient } from './sse-client.js';
@@ -16,6 +16,7 @@ let base: string;
 beforeAll(async () => {
   clients = await startStackWithClients({
     services: ['gateway', 'catalog', 'inventory', 'orders', 'search-indexer', 'notifier'],
+    instances: deployedInstances(),
     env: GATEWAY_TEST_ENV,
   });
   base = clients.stack.gatewayUrl!;

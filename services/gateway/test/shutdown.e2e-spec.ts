@@ -10,7 +10,7 @@ import { scanPrefix, type EtcdConnection } from '@ticketcd/etcd';
 import { parseKey, prefixes } from '@ticketcd/keys';
 import { SESSION_COOKIE } from '../src/auth/cookies.js';
 import { ApiClient, GATEWAY_TEST_ENV } from './api-client.js';
-import { seedEvent, startStackWithClients, waitFor, type ServiceProcess, type StackClients } from '@ticketcd/testing';
+import { deployedInstances, seedEvent, startStackWithClients, waitFor, type ServiceProcess, type StackClients } from '@ticketcd/testing';
 import { ulid } from 'ulid';
 
 const USERS = 40;
@@ -25,7 +25,7 @@ let clients: StackClients;
 beforeAll(async () => {
   clients = await startStackWithClients({
     services: ['gateway', 'inventory', 'orders'],
-    instances: { gateway: 2, inventory: 2 },
+    instances: deployedInstances(),
     env: {
       ...GATEWAY_TEST_ENV,
       RATE_ORDERS_PER_USER: '100000/10',

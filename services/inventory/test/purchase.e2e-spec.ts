@@ -9,7 +9,7 @@ import { Events, MAX_TICKET_TYPES, Rpc, type EventEnvelope, type RpcReply, type 
 import { clusterStatus, type EtcdConnection } from '@ticketcd/etcd';
 import { prefixes } from '@ticketcd/keys';
 import { JetStreamPublisher, type NatsConnection, type RpcClient } from '@ticketcd/messaging';
-import { seedEvent, startStackWithClients, waitFor, type Stack, type StackClients } from '@ticketcd/testing';
+import { deployedInstances, seedEvent, startStackWithClients, waitFor, type Stack, type StackClients } from '@ticketcd/testing';
 import { ulid } from 'ulid';
 import { expectStockMatchesSales, readTickets } from './helpers.js';
 
@@ -24,7 +24,7 @@ const inventories = () => stack.services.filter((s) => s.spec.service === 'inven
 
 let clients: StackClients;
 beforeAll(async () => {
-  clients = await startStackWithClients({ services: ['inventory'], instances: { inventory: 2 }, env: { SVC_LEASE_TTL_S: '3' } });
+  clients = await startStackWithClients({ services: ['inventory'], instances: deployedInstances(), env: { SVC_LEASE_TTL_S: '3' } });
   ({ stack, etcd, rpc, nc } = clients);
 }, 120_000);
 

@@ -7,7 +7,7 @@
  */
 import { Rpc } from '@ticketcd/contracts';
 import { keys } from '@ticketcd/keys';
-import { startStackWithClients, waitPipelineIdle, type StackClients } from '@ticketcd/testing';
+import { deployedInstances, startStackWithClients, waitPipelineIdle, type StackClients } from '@ticketcd/testing';
 
 const DURABLE = 'search-indexer-catalog';
 const EVENTS = 10;
@@ -21,7 +21,7 @@ let clients: StackClients;
 beforeAll(async () => {
   clients = await startStackWithClients({
     services: ['catalog', 'search-indexer'],
-    instances: { 'search-indexer': 2 },
+    instances: deployedInstances(),
     // A shared 2-core CI machine: room for the snapshot reads, and fewer fenced retries at once.
     env: { ETCD_DEADLINE_MS: '5000', SEARCH_CONCURRENCY: '4' },
   });

@@ -10,7 +10,7 @@ import { Rpc, type EventFields, type RpcResult } from '@ticketcd/contracts';
 import type { EtcdConnection } from '@ticketcd/etcd';
 import { keys, prefixes } from '@ticketcd/keys';
 import type { NatsConnection, RpcClient } from '@ticketcd/messaging';
-import { startStackWithClients, waitPipelineIdle, type Stack, type StackClients } from '@ticketcd/testing';
+import { deployedInstances, startStackWithClients, waitPipelineIdle, type Stack, type StackClients } from '@ticketcd/testing';
 import { execFile } from 'node:child_process';
 import { ulid } from 'ulid';
 
@@ -62,7 +62,7 @@ const indexers = () => stack.services.filter((s) => s.spec.service === 'search-i
 beforeAll(async () => {
   clients = await startStackWithClients({
     services: ['catalog', 'search-indexer'],
-    instances: { 'search-indexer': 2 },
+    instances: deployedInstances(),
     // A killed indexer's unacked message comes back after 3 s instead of 30.
     env: { SEARCH_ACK_WAIT_MS: '3000' },
   });

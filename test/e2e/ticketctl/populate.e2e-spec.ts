@@ -6,7 +6,7 @@
  * writes nothing (the store's revision does not move); generated accounts can log in.
  */
 import { createEtcdConnection, type EtcdConnection } from '@ticketcd/etcd';
-import { ApiClient, startPrivateStack, stopPrivateStack, ticketctl } from '@ticketcd/testing';
+import { ApiClient, deployedInstances, startPrivateStack, stopPrivateStack, ticketctl } from '@ticketcd/testing';
 import type { Stack } from '@ticketcd/stack';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +20,7 @@ let target: { etcd: string[]; nats: string };
 beforeAll(async () => {
   stack = await startPrivateStack({
     services: ['gateway', 'catalog', 'inventory', 'orders', 'search-indexer', 'notifier'],
+    instances: deployedInstances(),
     env: { LOG_LEVEL: 'warn' },
   });
   etcd = createEtcdConnection({ endpoints: stack.etcd.endpoints, deadlineMs: 5000 });

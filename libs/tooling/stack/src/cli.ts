@@ -1,6 +1,6 @@
 /**
  * `npm run stack` (up), `npm run stack:down`, `npm run stack:status`.
- *   up     [--instances inventory=2,orders=3] [--no-services] [--fresh] [--gateway-port 8080] [--data data/demo.yaml|none] [--seed 1]
+ *   up     [--instances inventory=2,orders=3 | chart[,inventory=3]] [--no-services] [--fresh] [--gateway-port 8080] [--data data/demo.yaml|none] [--seed 1]
  *   down   stop everything `up` started (also from another terminal)
  *   status members, leader, raft term/index, live service instances
  *   reconcile [--fix]  recompute sales stats from the counted sale: records and print the differences
@@ -29,6 +29,7 @@ import { parseArgs } from 'node:util';
 import { isAlive } from './process.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { chartInstances } from './chart-instances.js';
 import { ALL_SERVICES } from './services.js';
 import { readState, Stack, stopFromState } from './stack.js';
 
@@ -63,12 +64,17 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+/** `--instances` counts: `name=n` pairs; `chart` first takes every service's count from the chart (CHART_VALUES). */
 function parseInstances(specs: string[] = []): Record<string, number> {
   const out: Record<string, number> = {};
   for (const spec of specs.flatMap((s) => s.split(','))) {
+    if (spec === 'chart') {
+      Object.assign(out, chartInstances(repoRoot));
+      continue;
+    }
     const [name, count] = spec.split('=');
     if (!name || !(ALL_SERVICES as readonly string[]).includes(name))
-      fail(`--instances: unknown service "${name}" (one of ${ALL_SERVICES.join(', ')})`);
+      fail(`--instances: unknown service "${name}" (one of ${ALL_SERVICES.join(', ')}, or "chart" for the chart's counts)`);
     const n = Number(count);
     if (!Number.isInteger(n) || n < 1 || n > 8) fail(`--instances: ${name} needs a count from 1 to 8, got "${count}"`);
     out[name] = n;

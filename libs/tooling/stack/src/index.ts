@@ -6,3 +6,4 @@ export * from './nats-server.js';
 export * from './services.js';
 export * from './stack.js';
 export * from './control-server.js';
+export * from './chart-instances.js';
