@@ -65,6 +65,8 @@ export const CI_CHAOS: ChaosOptions = {
 export interface FaultRow {
   fault: string;
   atS: number;
+  /** The most frequent failure messages in this window, with their counts. */
+  causes: string[];
   /** Replies to requests sent from this fault until the next one, and how many of them failed (5xx, timeout, dropped). */
   replies: number;
   failed: number;
@@ -135,6 +137,8 @@ interface Reply {
   t: number;
   kind: string;
   ms: number;
+  /** A failure's message (the error body's, or the connection error's), for the table of causes. */
+  why?: string;
 }
 
 interface FaultLogRow {
@@ -257,7 +261,7 @@ async function chaosOn(
           lines?: Acked['lines'];
           total?: number;
           remaining?: Record<string, number>;
-          error?: { code: string; details?: { remaining?: Record<string, number> } };
+          error?: { code: string; message?: string; details?: { remaining?: Record<string, number> } };
         } = {};
         try {
           const res = await fetch(`${base}/api/orders`, {
@@ -276,8 +280,9 @@ async function chaosOn(
         } catch (e) {
           const cause = (e as { cause?: { code?: string } }).cause?.code;
           kind = (e as Error).name === 'TimeoutError' ? 'client timeout' : `connection error${cause ? ` ${cause}` : ''}`;
+          body = { error: { code: kind, message: `${(e as Error).message}: ${String((e as { cause?: Error }).cause?.message ?? '')}` } };
         }
-        replies.push({ t: (sent - t0) / 1000, kind, ms: Date.now() - sent });
+        replies.push({ t: (sent - t0) / 1000, kind, ms: Date.now() - sent, ...(failedKind(kind) ? { why: body.error?.message } : {}) });
         const remaining = body.remaining ?? body.error?.details?.remaining;
         if (remaining) for (const [type, r] of Object.entries(remaining)) known.set(`${o.eventId}/${type}`, r);
         if (kind === '201') {
@@ -555,6 +560,7 @@ async function chaosOn(
       replies: w.replies,
       failed: w.failed,
       targetPct: WINDOW_TARGETS[f.kind],
+      causes: w.causes,
       effect: `${w.effect}; ${f.note}`,
     };
   });
@@ -593,7 +599,7 @@ const pct = (part: number, whole: number) => (whole === 0 ? 0 : (100 * part) / w
 const failedKind = (k: string) => k.startsWith('5') || k === 'client timeout' || k.startsWith('connection error');
 
 /** What the buyers saw between two instants: 5xx, timeouts and drops, the longest gap between 201s, the slowest 201. */
-function windowOf(replies: Reply[], from: number, to: number): { replies: number; failed: number; effect: string } {
+function windowOf(replies: Reply[], from: number, to: number): { replies: number; failed: number; causes: string[]; effect: string } {
   const inWin = replies.filter((r) => r.t >= from && r.t < to);
   const ok = inWin.filter((r) => r.kind === '201');
   let gap = 0;
@@ -608,9 +614,19 @@ function windowOf(replies: Reply[], from: number, to: number): { replies: number
   const failed = inWin.filter((r) => failedKind(r.kind));
   const sentAt = failed.map((r) => r.t);
   const span = failed.length ? ` sent from ${Math.min(...sentAt).toFixed(1)} to ${Math.max(...sentAt).toFixed(1)} s` : '';
+  const why = new Map<string, number>();
+  // Ids and numbers vary per order: the message's shape is the cause.
+  for (const r of failed) {
+    const shape = `${r.kind}: ${(r.why ?? '').replace(/[0-9A-HJKMNP-TV-Z]{26}|[0-9a-f]{32,}|\d+/g, '#').slice(0, 160)}`;
+    why.set(shape, (why.get(shape) ?? 0) + 1);
+  }
   return {
     replies: inWin.length,
     failed: failed.length,
+    causes: [...why]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 4)
+      .map(([m, n]) => `${n} x ${m}`),
     effect:
       `${ok.length} 201, ${failed.length} failed${span} (${[...kinds].map(([k, n]) => `${k}: ${n}`).join(', ') || 'none'}) of ${inWin.length}; ` +
       `longest gap between 201s ${gap.toFixed(1)} s, slowest 201 ${(slowest / 1000).toFixed(1)} s`,
@@ -819,6 +835,9 @@ export function formatChaos(r: ChaosResult): string {
         f.effect,
       ]),
     ),
+    '',
+    'Failure causes per window (most frequent message shapes)',
+    ...r.faults.flatMap((f) => (f.causes.length ? [`- ${f.atS.toFixed(1)} s ${f.fault}:`, ...f.causes.map((c) => `    ${c}`)] : [])),
     '',
     'Checks after healing',
     table(

@@ -142,6 +142,10 @@ export const baseServiceConfig = z.object({
   /** Pending-connection queue of the HTTP listener (capped by net.core.somaxconn). Node's 511 drops
    *  connections when a thousand clients connect at once: they retry after 1, 3, 7 s… */
   HTTP_BACKLOG: env.int(16, 65535).default(4096),
+  /** How long an idle kept-alive HTTP connection stays open. Above every client's and proxy's own
+   *  idle timeout (nginx upstream 60 s, undici 4 s), so the client always closes first: a server
+   *  that closes an idle connection races the request a client is writing on it (ECONNRESET). */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: env.int(1000, 600_000).default(65_000),
   INSTANCE_ID: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1-63 characters of A-Z a-z 0-9 _ . -')

@@ -8,14 +8,24 @@ export interface NatsOptions {
   connectTimeoutMs?: number;
 }
 
+/**
+ * How every connection of a service (JetStream, the RPC client, the RPC server) comes back after a
+ * NATS restart: at once and forever. nats.js's defaults (2 s between tries, 10 tries) cost every
+ * restart 2 s of 503s, and a 20 s outage would leave the connection closed for good.
+ */
+export const RECONNECT_OPTIONS = {
+  reconnect: true,
+  maxReconnectAttempts: -1,
+  reconnectTimeWait: 250,
+  reconnectJitter: 100,
+} as const;
+
 export async function connectNats(opts: NatsOptions): Promise<NatsConnection> {
   return connect({
     servers: opts.servers,
     name: opts.name,
     timeout: opts.connectTimeoutMs ?? 5000,
-    reconnect: true,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
+    ...RECONNECT_OPTIONS,
     waitOnFirstConnect: false,
   });
 }

@@ -59,3 +59,86 @@ describe('RpcClient', () => {
     });
   });
 });
+
+/** Issue 25 point 6: an idempotent call rides out a NATS restart instead of failing at once. */
+describe('RpcClient, resendOnReconnect', () => {
+  /** A proxy whose connection is down until `up()`; status changes as Nest's client reports them. */
+  function flakyProxy() {
+    const listeners: ((s: string) => void)[] = [];
+    let connected = false;
+    const sent: string[] = [];
+    const proxy = {
+      status: { subscribe: (fn: (s: string) => void) => listeners.push(fn) },
+      connect: async () => {
+        if (!connected) throw 'Error: Connection lost. Trying to reconnect...';
+        return {
+          request: async (subject: string) => {
+            sent.push(subject);
+            return { json: () => ({ id: '1', response: { ok: true, data: { echoed: 'hi' } } }) };
+          },
+        };
+      },
+    };
+    const set = (up: boolean) => {
+      connected = up;
+      for (const l of listeners) l(up ? 'connected' : 'disconnected');
+    };
+    return { proxy: proxy as unknown as ClientProxy, set, sent };
+  }
+
+  it('sends again once the connection is back, within the budget', async () => {
+    const p = flakyProxy();
+    p.set(false);
+    const client = new RpcClient(p.proxy, 1000);
+    const reply = client.request(Echo, { word: 'hi' }, { timeoutMs: 3000, resendOnReconnect: true });
+    setTimeout(() => p.set(true), 200);
+    expect(await reply).toEqual({ ok: true, data: { echoed: 'hi' } });
+    expect(p.sent).toEqual(['svc.echo']);
+  });
+
+  it('a request in flight when the connection drops is sent again after the reconnect (nats.js would wait out its timeout)', async () => {
+    const listeners: ((s: string) => void)[] = [];
+    const sent: number[] = [];
+    const proxy = {
+      status: { subscribe: (fn: (s: string) => void) => listeners.push(fn) },
+      connect: async () => ({
+        request: (_subject: string) => {
+          sent.push(Date.now());
+          // The first request is lost with the connection: it never answers.
+          return sent.length === 1
+            ? new Promise(() => {})
+            : Promise.resolve({ json: () => ({ id: '2', response: { ok: true, data: { echoed: 'again' } } }) });
+        },
+      }),
+    } as unknown as ClientProxy;
+    const client = new RpcClient(proxy, 1000);
+    const reply = client.request(Echo, { word: 'hi' }, { timeoutMs: 5000, resendOnReconnect: true });
+    await new Promise((r) => setTimeout(r, 50));
+    for (const l of listeners) l('disconnected');
+    setTimeout(() => listeners.forEach((l) => l('connected')), 100);
+    const started = Date.now();
+    expect(await reply).toEqual({ ok: true, data: { echoed: 'again' } });
+    expect(sent).toHaveLength(2);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('answers UNAVAILABLE naming nats when the connection does not come back in time', async () => {
+    const p = flakyProxy();
+    p.set(false);
+    const client = new RpcClient(p.proxy, 1000);
+    const started = Date.now();
+    expect(await client.request(Echo, { word: 'hi' }, { timeoutMs: 800, resendOnReconnect: true })).toEqual({
+      ok: false,
+      error: expect.objectContaining({ code: 'UNAVAILABLE', dependency: 'nats' }),
+    });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('without the option, NATS down is still a fast UNAVAILABLE', async () => {
+    const p = flakyProxy();
+    p.set(false);
+    const started = Date.now();
+    expect(await new RpcClient(p.proxy, 1000).request(Echo, { word: 'hi' })).toMatchObject({ ok: false, error: { dependency: 'nats' } });
+    expect(Date.now() - started).toBeLessThan(100);
+  });
+});

@@ -26,16 +26,75 @@ export function RpcHandler(def: RpcDef): MethodDecorator {
   return applyDecorators(MessagePattern(def.subject), SetMetadata(RPC_DEF, def));
 }
 
+export interface RpcCallOptions {
+  timeoutMs?: number;
+  /**
+   * The call is idempotent (an order with its Idempotency-Key or order id): a request lost with
+   * the NATS connection (a NATS restart) is sent again once the connection is back, within the
+   * budget, instead of failing at once or waiting out its timeout. The connection has
+   * RECONNECT_WAIT_MS to come back; then the caller gets its 503 naming nats.
+   */
+  resendOnReconnect?: boolean;
+}
+
+/** How long an idempotent call waits for a lost NATS connection to come back (a restart takes ~1 s). */
+export const RECONNECT_WAIT_MS = 2500;
+/** The least a resent request is given: less is a timeout, not a chance. */
+const MIN_RESEND_MS = 250;
+
+/** The connection's state as Nest's client reports it: up or not, with listeners for a change. */
+class LinkState {
+  connected = true;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(proxy: ClientProxy) {
+    // A stub proxy (unit tests) may have no status stream: then the link is taken as always up.
+    const status = (proxy as { status?: { subscribe?: (fn: (s: string) => void) => unknown } }).status;
+    status?.subscribe?.((s: string) => {
+      const up = s === 'connected';
+      if (up === this.connected) return;
+      this.connected = up;
+      for (const f of [...this.listeners]) f();
+    });
+  }
+
+  /** Calls `f` at every change until the returned function is called (no timer per call). */
+  watch(f: () => void): () => void {
+    this.listeners.add(f);
+    return () => void this.listeners.delete(f);
+  }
+
+  /** True once connected, false if `ms` pass first. */
+  up(ms: number): Promise<boolean> {
+    if (this.connected) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const off = this.watch(() => {
+        if (!this.connected) return;
+        clearTimeout(timer);
+        off();
+        resolve(true);
+      });
+      const timer = setTimeout(() => {
+        off();
+        resolve(this.connected);
+      }, ms);
+    });
+  }
+}
+
 export class RpcClient {
   private nextId = 0;
+  private readonly link: LinkState;
 
   constructor(
     private readonly proxy: ClientProxy,
     private readonly defaultTimeoutMs: number,
-  ) {}
+  ) {
+    this.link = new LinkState(proxy);
+  }
 
   /** The reply as sent (`{ ok, data | error }`), or an UNAVAILABLE/TIMEOUT reply; never throws. */
-  async request<D extends RpcDef>(def: D, payload: RpcRequest<D>, opts: { timeoutMs?: number } = {}): Promise<RpcReply<RpcResult<D>>> {
+  async request<D extends RpcDef>(def: D, payload: RpcRequest<D>, opts: RpcCallOptions = {}): Promise<RpcReply<RpcResult<D>>> {
     // Inside a request that has a deadline, never wait past it: our caller would not be listening.
     const inherited = currentDeadline();
     const ms = Math.min(opts.timeoutMs ?? this.defaultTimeoutMs, inherited === undefined ? Infinity : inherited - Date.now());
@@ -44,6 +103,37 @@ export class RpcClient {
         ok: false,
         error: AppError.timeout(def.service, `no time left to call ${def.subject}: the caller's deadline has passed`).error,
       };
+    if (!opts.resendOnReconnect) return this.send(def, payload, ms);
+    const endAt = Date.now() + ms;
+    const waitUntil = Date.now() + Math.min(ms - MIN_RESEND_MS, RECONNECT_WAIT_MS);
+    for (;;) {
+      // Sent while connected; a drop meanwhile loses the request (nats.js would only time it out).
+      let off = () => {};
+      const lost = new Promise<'lost'>((resolve) => {
+        off = this.link.watch(() => {
+          if (!this.link.connected) resolve('lost');
+        });
+      });
+      let reply: RpcReply<RpcResult<D>> | 'lost';
+      try {
+        reply = await Promise.race([this.send(def, payload, endAt - Date.now()), lost]);
+      } finally {
+        off();
+      }
+      if (reply !== 'lost' && (reply.ok || reply.error.code !== 'UNAVAILABLE' || reply.error.dependency !== 'nats')) return reply;
+      // NATS went away under the request: wait for the connection, then send it again (idempotent).
+      // Refused while the link looks up (its status not seen yet): a short pause, not a busy loop.
+      if (reply !== 'lost' && this.link.connected) await new Promise((r) => setTimeout(r, 100));
+      const left = Math.min(waitUntil, endAt - MIN_RESEND_MS) - Date.now();
+      if (left <= 0 || !(await this.link.up(left)) || endAt - Date.now() < MIN_RESEND_MS)
+        return {
+          ok: false,
+          error: AppError.unavailable('nats', `cannot reach ${def.service} over NATS: the connection did not come back in time`).error,
+        };
+    }
+  }
+
+  private async send<D extends RpcDef>(def: D, payload: RpcRequest<D>, ms: number): Promise<RpcReply<RpcResult<D>>> {
     const h = natsHeaders();
     h.set(HEADERS.traceId, currentTraceId() ?? newTraceId());
     h.set(HEADERS.budgetMs, String(Math.floor(ms)));
@@ -69,7 +159,7 @@ export class RpcClient {
   }
 
   /** The reply's data; a failed reply is thrown as AppError. */
-  async call<D extends RpcDef>(def: D, payload: RpcRequest<D>, opts: { timeoutMs?: number } = {}): Promise<RpcResult<D>> {
+  async call<D extends RpcDef>(def: D, payload: RpcRequest<D>, opts: RpcCallOptions = {}): Promise<RpcResult<D>> {
     const reply = await this.request(def, payload, opts);
     if (!reply.ok) throw new AppError(reply.error);
     return reply.data;

@@ -9,6 +9,7 @@ import { Module, type DynamicModule, type INestApplication, type Type } from '@n
 import { NestFactory } from '@nestjs/core';
 import { baseServiceConfig, ConfigError, loadConfig, type BaseServiceConfig } from '@ticketcd/config';
 import type { ServiceName } from '@ticketcd/keys';
+import { RECONNECT_OPTIONS } from '@ticketcd/messaging';
 import { newTraceId, runWithTrace } from '@ticketcd/observability';
 import { Logger } from 'nestjs-pino';
 import type { NextFunction, Request, Response } from 'express';
@@ -85,6 +86,7 @@ export async function createServiceApp(opts: {
   });
   const rpcServer = new DrainableNatsServer({
     servers: config.NATS_URL,
+    ...RECONNECT_OPTIONS,
     queue: opts.service,
     name: `${opts.service}:${config.INSTANCE_ID}:server`,
     // Every request gets a reply, also one whose body is not JSON (issue 18.3).
@@ -132,6 +134,10 @@ export async function bootstrapService<S extends z.ZodObject = typeof baseServic
     });
   }
   await app.startAllMicroservices();
+  const server = app.getHttpServer() as import('node:http').Server;
+  server.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+  // Node wants the headers timeout above the keep-alive one, or a slow request's headers race it.
+  server.headersTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS + 1000;
   // Nest passes extra arguments through to server.listen(port, host, backlog).
   await (app.listen as unknown as (port: number, host: string, backlog: number) => Promise<unknown>).call(
     app,

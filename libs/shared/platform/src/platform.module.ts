@@ -7,7 +7,7 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import type { BaseServiceConfig } from '@ticketcd/config';
 import { createEtcdConnection } from '@ticketcd/etcd';
-import { connectNats, JetStreamPublisher, RpcClient, type NatsConnection } from '@ticketcd/messaging';
+import { connectNats, JetStreamPublisher, RECONNECT_OPTIONS, RpcClient, type NatsConnection } from '@ticketcd/messaging';
 import { currentTraceId, Metrics, pinoOptions } from '@ticketcd/observability';
 import { LoggerModule } from 'nestjs-pino';
 import type { ClientProxy } from '@nestjs/microservices';
@@ -86,7 +86,12 @@ export class PlatformModule {
             ClientProxyFactory.create({
               transport: Transport.NATS,
               // noAsyncTraces: no Error (with its stack) captured per request for a nicer trace of a failure.
-              options: { servers: config.NATS_URL, name: `${identity.service}:${identity.instanceId}:rpc`, noAsyncTraces: true },
+              options: {
+                servers: config.NATS_URL,
+                name: `${identity.service}:${identity.instanceId}:rpc`,
+                noAsyncTraces: true,
+                ...RECONNECT_OPTIONS,
+              },
             }),
         },
         { provide: RpcClient, useFactory: (proxy: ClientProxy) => new RpcClient(proxy, config.RPC_TIMEOUT_MS), inject: [RPC_PROXY] },

@@ -5,14 +5,14 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { RpcDef, RpcRequest, RpcResult } from '@ticketcd/contracts';
-import { RpcClient } from '@ticketcd/messaging';
+import { RpcClient, type RpcCallOptions } from '@ticketcd/messaging';
 import { ApiError } from './api-error.js';
 
 @Injectable()
 export class Forwarder {
   constructor(private readonly rpc: RpcClient) {}
 
-  async call<D extends RpcDef>(def: D, payload: RpcRequest<D>, opts: { timeoutMs?: number } = {}): Promise<RpcResult<D>> {
+  async call<D extends RpcDef>(def: D, payload: RpcRequest<D>, opts: RpcCallOptions = {}): Promise<RpcResult<D>> {
     const reply = await this.rpc.request(def, payload, opts);
     if (!reply.ok) throw ApiError.fromRpc(reply.error, def.service);
     return reply.data;

@@ -35,7 +35,8 @@ export class OrdersService {
       outcome = await this.forward.call(
         Rpc.orders.place,
         { username, idempotencyKey, ...order },
-        { timeoutMs: this.config.ORDER_TIMEOUT_MS },
+        // Idempotent (the key names the order): a NATS restart under it costs a resend, not a 503.
+        { timeoutMs: this.config.ORDER_TIMEOUT_MS, resendOnReconnect: true },
       );
     } finally {
       this.inFlight--;

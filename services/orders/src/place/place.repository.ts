@@ -34,10 +34,11 @@ export class PlaceRepository {
    */
   async purchase(order: RpcRequest<typeof Rpc.inventory.purchase>, timeoutMs: number): Promise<RpcResult<typeof Rpc.inventory.purchase>> {
     const endAt = Date.now() + timeoutMs;
-    const reply = await this.rpc.request(inventoryPurchaseFor(order.eventId), order, { timeoutMs });
+    // Idempotent by order id (the sale: key): a request lost with a NATS restart is sent again.
+    const reply = await this.rpc.request(inventoryPurchaseFor(order.eventId), order, { timeoutMs, resendOnReconnect: true });
     if (reply.ok) return reply.data;
     if (!wasNotDelivered(reply.error)) throw new AppError(reply.error);
-    return this.rpc.call(Rpc.inventory.purchase, order, { timeoutMs: Math.max(1, endAt - Date.now()) });
+    return this.rpc.call(Rpc.inventory.purchase, order, { timeoutMs: Math.max(1, endAt - Date.now()), resendOnReconnect: true });
   }
 
   /**
