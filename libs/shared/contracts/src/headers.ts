@@ -4,6 +4,8 @@ export const HEADERS = {
   /** Request-reply: ms the caller will wait for the answer (relative, so clock skew does not matter). */
   budgetMs: 'Ticketcd-Budget-Ms',
   source: 'Ticketcd-Source',
+  /** A partition probe's answer: ms the answering instance has listened on that partition's subject. */
+  listeningMs: 'Ticketcd-Listening-Ms',
   parkedError: 'Ticketcd-Parked-Error',
   parkedStream: 'Ticketcd-Parked-Stream',
   parkedSeq: 'Ticketcd-Parked-Seq',

@@ -173,6 +173,17 @@ export function wasNotDelivered(error: { code: string; message: string }): boole
   return error.code === 'UNAVAILABLE' && error.message.includes(NO_RESPONDERS);
 }
 
+/** A nats.js request error saying nobody subscribes to the subject (so nothing was delivered). */
+export function isNoResponders(e: unknown): boolean {
+  const err = e as { name?: string; message?: string; isNoResponders?: () => boolean; cause?: unknown };
+  return (
+    err?.name === 'NoRespondersError' ||
+    err?.isNoResponders?.() === true ||
+    /no responders/i.test(err?.message ?? '') ||
+    (err?.cause !== undefined && err.cause !== e && isNoResponders(err.cause))
+  );
+}
+
 /** The envelope of a reply: `{ ok: true, data }` or `{ ok: false, error: { code, message } }`. */
 function isReply(r: unknown): boolean {
   if (typeof r !== 'object' || r === null) return false;

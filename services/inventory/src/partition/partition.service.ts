@@ -27,7 +27,7 @@ import {
 } from '@ticketcd/contracts';
 import { PartitionOwnership, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, prefixes } from '@ticketcd/keys';
-import type { NatsConnection } from '@ticketcd/messaging';
+import { isNoResponders, type NatsConnection } from '@ticketcd/messaging';
 import { currentDeadline, currentTraceId, Metrics, newTraceId, runWithTrace } from '@ticketcd/observability';
 import { ETCD, Lifecycle, NATS, OutboxRelay, SERVICE_CONFIG, SERVICE_IDENTITY, toRpcError, type ServiceIdentity } from '@ticketcd/platform';
 import { SOLD_BATCH } from '@ticketcd/inventory-core';
@@ -51,7 +51,7 @@ interface NestPacket {
 @Injectable()
 export class PartitionService implements OnApplicationBootstrap {
   private readonly ownership: PartitionOwnership;
-  private readonly subs = new Map<number, Subscription>();
+  private readonly subs = new Map<number, { sub: Subscription; since: number }>();
   /** Partitions served for a holder that no longer listens (crashed, lease not yet run out): partition -> its key's mod revision then. */
   private readonly standIns = new Map<number, number>();
   private probeTimer: NodeJS.Timeout | null = null;
@@ -206,28 +206,33 @@ export class PartitionService implements OnApplicationBootstrap {
     if (this.subs.has(p)) return;
     const subject = inventoryPurchaseSubject(p);
     // Queue group: during a handover two instances may briefly both listen; one of them answers.
+    const since = Date.now();
     const sub = this.nats.subscribe(subject, {
       queue: 'inventory',
       callback: (err, msg) => {
-        if (!err) void this.serve(subject, msg);
+        if (!err) void this.serve(subject, msg, since);
       },
     });
-    this.subs.set(p, sub);
+    this.subs.set(p, { sub, since });
   }
 
   private async unlisten(p: number): Promise<void> {
-    const sub = this.subs.get(p);
-    if (!sub) return;
+    const held = this.subs.get(p);
+    if (!held) return;
     this.subs.delete(p);
     // Requests the server already sent are still answered.
-    await sub.drain().catch(() => undefined);
+    await held.sub.drain().catch(() => undefined);
   }
 
   /** One purchase on a partition subject, answered like a Nest handler behind RpcInterceptor. */
-  private async serve(subject: string, msg: Msg): Promise<void> {
-    // Another instance's probe (is anybody listening?): an empty answer, nothing else.
+  private async serve(subject: string, msg: Msg, since: number): Promise<void> {
+    // A probe (is anybody listening, and since when?): an empty answer saying how long we have
+    // listened here. Orders resends a purchase it sent before we started listening: it went to the
+    // previous listener, which may have died with it (issue 25 point 6).
     if (msg.data.length === 0) {
-      if (msg.reply) msg.respond(new Uint8Array(0));
+      const h = natsHeaders();
+      h.set(HEADERS.listeningMs, String(Date.now() - since));
+      if (msg.reply) msg.respond(new Uint8Array(0), { headers: h });
       return;
     }
     const started = performance.now();
@@ -268,14 +273,4 @@ export class PartitionService implements OnApplicationBootstrap {
       this.lifecycle.rpcInFlight.leave();
     }
   }
-}
-
-function isNoResponders(e: unknown): boolean {
-  const err = e as { name?: string; message?: string; isNoResponders?: () => boolean; cause?: unknown };
-  return (
-    err?.name === 'NoRespondersError' ||
-    err?.isNoResponders?.() === true ||
-    /no responders/i.test(err?.message ?? '') ||
-    (err?.cause !== undefined && err.cause !== e && isNoResponders(err.cause))
-  );
 }

@@ -1,18 +1,10 @@
 /** `order:` keys: the claim an idempotency key makes on one order; and the order's call to inventory. */
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  AppError,
-  inventoryPurchaseFor,
-  orderClaimRecord,
-  Rpc,
-  type OrderClaimRecord,
-  type RpcRequest,
-  type RpcResult,
-} from '@ticketcd/contracts';
+import { orderClaimRecord, Rpc, type OrderClaimRecord, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
 import { createManyOnce, type EtcdConnection } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
-import { RpcClient, wasNotDelivered } from '@ticketcd/messaging';
 import { ETCD } from '@ticketcd/platform';
+import { InventoryRouter } from './inventory.router.js';
 
 export interface ClaimRequest {
   username: string;
@@ -24,21 +16,12 @@ export interface ClaimRequest {
 export class PlaceRepository {
   constructor(
     @Inject(ETCD) private readonly etcd: EtcdConnection,
-    private readonly rpc: RpcClient,
+    private readonly router: InventoryRouter,
   ) {}
 
-  /**
-   * Asks inventory to sell the order, on the subject of its event's partition (one instance's group
-   * commit). When no instance listens there (its owner just died, before a survivor stands in),
-   * nothing was delivered, so the plain subject (any instance; it forwards or decides) is safe.
-   */
-  async purchase(order: RpcRequest<typeof Rpc.inventory.purchase>, timeoutMs: number): Promise<RpcResult<typeof Rpc.inventory.purchase>> {
-    const endAt = Date.now() + timeoutMs;
-    // Idempotent by order id (the sale: key): a request lost with a NATS restart is sent again.
-    const reply = await this.rpc.request(inventoryPurchaseFor(order.eventId), order, { timeoutMs, resendOnReconnect: true });
-    if (reply.ok) return reply.data;
-    if (!wasNotDelivered(reply.error)) throw new AppError(reply.error);
-    return this.rpc.call(Rpc.inventory.purchase, order, { timeoutMs: Math.max(1, endAt - Date.now()), resendOnReconnect: true });
+  /** Asks inventory to sell the order: on its event's partition, resent if the instance that got it died (InventoryRouter). */
+  purchase(order: RpcRequest<typeof Rpc.inventory.purchase>, timeoutMs: number): Promise<RpcResult<typeof Rpc.inventory.purchase>> {
+    return this.router.purchase(order, timeoutMs);
   }
 
   /**
