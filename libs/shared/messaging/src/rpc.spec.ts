@@ -141,4 +141,32 @@ describe('RpcClient, resendOnReconnect', () => {
     expect(await new RpcClient(p.proxy, 1000).request(Echo, { word: 'hi' })).toMatchObject({ ok: false, error: { dependency: 'nats' } });
     expect(Date.now() - started).toBeLessThan(100);
   });
+
+  it('just back from a NATS restart, nobody answering yet is asked again (the services reconnect too)', async () => {
+    const listeners: ((s: string) => void)[] = [];
+    let calls = 0;
+    const proxy = {
+      status: { subscribe: (fn: (s: string) => void) => listeners.push(fn) },
+      connect: async () => ({
+        request: async () => {
+          if (++calls < 3) throw new errors.RequestError('no responders', { cause: new errors.NoRespondersError('svc.echo') });
+          return { json: () => ({ id: '1', response: { ok: true, data: { echoed: 'hi' } } }) };
+        },
+      }),
+    } as unknown as ClientProxy;
+    const client = new RpcClient(proxy, 1000);
+    listeners.forEach((l) => l('disconnected'));
+    listeners.forEach((l) => l('connected'));
+    expect(await client.request(Echo, { word: 'hi' }, { timeoutMs: 3000, resendOnReconnect: true })).toEqual({
+      ok: true,
+      data: { echoed: 'hi' },
+    });
+    expect(calls).toBe(3);
+    // Long connected: no responders is the answer, at once.
+    calls = -100;
+    expect(await new RpcClient(proxy, 1000).request(Echo, { word: 'hi' }, { resendOnReconnect: true })).toMatchObject({
+      ok: false,
+      error: { code: 'UNAVAILABLE', dependency: 'svc' },
+    });
+  });
 });

@@ -45,6 +45,8 @@ const MIN_RESEND_MS = 250;
 /** The connection's state as Nest's client reports it: up or not, with listeners for a change. */
 class LinkState {
   connected = true;
+  /** When the connection last came back (0: never dropped). */
+  upSince = 0;
   private readonly listeners = new Set<() => void>();
 
   constructor(proxy: ClientProxy) {
@@ -54,6 +56,7 @@ class LinkState {
       const up = s === 'connected';
       if (up === this.connected) return;
       this.connected = up;
+      if (up) this.upSince = Date.now();
       for (const f of [...this.listeners]) f();
     });
   }
@@ -120,6 +123,12 @@ export class RpcClient {
       } finally {
         off();
       }
+      if (reply !== 'lost' && !reply.ok && wasNotDelivered(reply.error) && this.justReconnected(waitUntil)) {
+        // Just back from a NATS restart, the services' own connections may still be coming back:
+        // nobody answering yet delivered nothing, so asking again shortly is safe.
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
       if (reply !== 'lost' && (reply.ok || reply.error.code !== 'UNAVAILABLE' || reply.error.dependency !== 'nats')) return reply;
       // NATS went away under the request: wait for the connection, then send it again (idempotent).
       // Refused while the link looks up (its status not seen yet): a short pause, not a busy loop.
@@ -131,6 +140,11 @@ export class RpcClient {
           error: AppError.unavailable('nats', `cannot reach ${def.service} over NATS: the connection did not come back in time`).error,
         };
     }
+  }
+
+  /** The connection came back a moment ago, and there is time left to wait for the others'. */
+  private justReconnected(waitUntil: number): boolean {
+    return this.link.upSince > 0 && Date.now() - this.link.upSince < RECONNECT_WAIT_MS && Date.now() + 100 < waitUntil;
   }
 
   private async send<D extends RpcDef>(def: D, payload: RpcRequest<D>, ms: number): Promise<RpcReply<RpcResult<D>>> {
