@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chartInstances } from './chart-instances.js';
+import { chartInstances, parseInstanceCounts } from './chart-instances.js';
 import { ALL_SERVICES } from './services.js';
 
 const root = path.resolve(import.meta.dirname, '../../../..');
@@ -28,4 +28,13 @@ it('takes the HPA minimum when autoscaling owns the count, and names a bad value
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+it("--instances: the README's forms (`chart`, `chart,inventory=3`, `inventory=3,orders=2`) and clear refusals", () => {
+  const chart = chartInstances(root);
+  expect(parseInstanceCounts(['chart'], root)).toEqual(chart);
+  expect(parseInstanceCounts(['chart,inventory=3'], root)).toEqual({ ...chart, inventory: 3 });
+  expect(parseInstanceCounts(['inventory=3,orders=2'], root)).toEqual({ inventory: 3, orders: 2 });
+  expect(() => parseInstanceCounts(['payments=2'], root)).toThrow(/unknown service "payments"/);
+  expect(() => parseInstanceCounts(['orders=9'], root)).toThrow(/orders needs a count from 1 to 8/);
 });

@@ -28,3 +28,24 @@ export function chartInstances(repoRoot: string): Record<string, number> {
   }
   return out;
 }
+
+/**
+ * `--instances` of the launcher: `name=n` pairs (1..8), and `chart` for every service's count from
+ * the chart; later entries win (`chart,inventory=3`). Throws with a message naming the bad entry.
+ */
+export function parseInstanceCounts(specs: string[], repoRoot: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const spec of specs.flatMap((s) => s.split(','))) {
+    if (spec === 'chart') {
+      Object.assign(out, chartInstances(repoRoot));
+      continue;
+    }
+    const [name, count] = spec.split('=');
+    if (!name || !(ALL_SERVICES as readonly string[]).includes(name))
+      throw new Error(`--instances: unknown service "${name}" (one of ${ALL_SERVICES.join(', ')}, or "chart" for the chart's counts)`);
+    const n = Number(count);
+    if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error(`--instances: ${name} needs a count from 1 to 8, got "${count}"`);
+    out[name] = n;
+  }
+  return out;
+}

@@ -29,7 +29,7 @@ import { parseArgs } from 'node:util';
 import { isAlive } from './process.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { chartInstances } from './chart-instances.js';
+import { parseInstanceCounts } from './chart-instances.js';
 import { ALL_SERVICES } from './services.js';
 import { readState, Stack, stopFromState } from './stack.js';
 
@@ -64,22 +64,12 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-/** `--instances` counts: `name=n` pairs; `chart` first takes every service's count from the chart (CHART_VALUES). */
 function parseInstances(specs: string[] = []): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const spec of specs.flatMap((s) => s.split(','))) {
-    if (spec === 'chart') {
-      Object.assign(out, chartInstances(repoRoot));
-      continue;
-    }
-    const [name, count] = spec.split('=');
-    if (!name || !(ALL_SERVICES as readonly string[]).includes(name))
-      fail(`--instances: unknown service "${name}" (one of ${ALL_SERVICES.join(', ')}, or "chart" for the chart's counts)`);
-    const n = Number(count);
-    if (!Number.isInteger(n) || n < 1 || n > 8) fail(`--instances: ${name} needs a count from 1 to 8, got "${count}"`);
-    out[name] = n;
+  try {
+    return parseInstanceCounts(specs, repoRoot);
+  } catch (e) {
+    fail((e as Error).message);
   }
-  return out;
 }
 
 const dir = path.resolve(values.dir);
