@@ -204,6 +204,14 @@ describe('etcd roles with auth on (issue 15)', () => {
     expect(history.status).toBe(200);
     expect(history.body.items[0].value).toMatchObject({ remaining: 14 });
     expect((await admin.call('GET', '/api/system/instances')).status).toBe(200);
+    // orders releases a bad-input refusal's claim in a Txn that also compares the order's sale:
+    // key (its read grant, issue 25.4); were that denied, the claim would stay and this key would
+    // be CONFLICT for the good order below.
+    const key = ulid();
+    const tooMany = await ana.call('POST', '/api/orders', { eventId, lines: [{ type, quantity: 11 }] }, { 'idempotency-key': key });
+    expect(tooMany.status).toBe(400);
+    const good = await ana.call('POST', '/api/orders', { eventId, lines: [{ type, quantity: 1 }] }, { 'idempotency-key': key });
+    expect([good.status, good.body.status]).toEqual([201, 'accepted']);
   }, 120_000);
 
   it('each service user is denied what it does not own or read, and may use its own prefixes', async () => {

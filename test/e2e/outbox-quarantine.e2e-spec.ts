@@ -1,7 +1,8 @@
 /**
  * Issue 13 point 3: the outbox relay isolates failures. Poison entries written before good ones
  * (unreadable JSON, an unknown kind, a sold batch whose expansion throws, one naming sales that do
- * not exist, one whose subject no stream takes) must not hold back the entries after them: the good ones are published promptly,
+ * not exist, one holding an event type this service does not publish: issue 25.3) must not hold
+ * back the entries after them: the good ones are published promptly,
  * the poison ones are retried, then quarantined (kept with their reason), counted in /metrics
  * and listed by the operator command.
  */
@@ -58,7 +59,7 @@ describe('outbox relay with poison entries (issue 13.3)', () => {
         kind: 'inventory.sold-batch',
         payload: { eventId, orderIds: [ulid()], stock: [], occurredAt: new Date().toISOString() },
       }),
-      // Publish refused while JetStream answers: no stream takes this subject.
+      // Not an event inventory publishes (no stream takes it): unexpandable, not a 503 retried forever (issue 25.3).
       [keys.outbox('inventory', ulid())]: JSON.stringify({
         envelopes: [
           {

@@ -6,10 +6,14 @@
  *  - Sold-out answers from memory (point 6): once the event is sold out, refusals read nothing
  *    from etcd (the engine's read count stays put) and carry the remaining counts; after stock is
  *    added back by a write from elsewhere (another instance's adjust), the next order is sold.
+ *  - Sold-out watches are bounded (issue 25 point 5): one lives only while its sold-out state is
+ *    in use (none left after the TTL with no further orders), never more than the cap (the
+ *    oldest state goes first), none after the engine stops; raised stock still sells.
  */
 import { saleRecord, ticketRecord, type TicketRecord } from '@ticketcd/contracts';
 import { keys, prefixes } from '@ticketcd/keys';
 import { seedEvent, testEtcd, waitFor, type TestEtcd } from '@ticketcd/testing';
+import type { EtcdConnection } from '@ticketcd/etcd';
 import { ulid } from 'ulid';
 import { PurchaseEngine } from '@ticketcd/inventory-core';
 
@@ -180,5 +184,114 @@ describe('PurchaseEngine on the real cluster (issue 17)', () => {
     const { tickets, sold, sales } = await stockAndSales(eventId);
     expect(sales.size).toBe(126);
     for (const [type, t] of tickets) expect(sold.get(type) ?? 0).toBe(t.total - t.remaining);
+  });
+
+  describe('sold-out watches (issue 25.5)', () => {
+    /** etcd watches open on a connection's client (etcd3 keeps them in its watch manager). */
+    const openWatches = (conn: EtcdConnection) =>
+      (conn.kv as unknown as { watchManager: { watchers: unknown[] } }).watchManager.watchers.length;
+    const order = (eventId: string) => ({
+      orderId: ulid(),
+      username: 'fan',
+      eventId,
+      lines: [{ type: 'vip', quantity: 1 }],
+      firstSend: true,
+    });
+    /** Sells the one ticket, then the refusal whose read proves the sell-out (and starts the watch). */
+    async function sellOut(engine: PurchaseEngine, eventId: string) {
+      expect(await engine.purchase(order(eventId))).toMatchObject({ status: 'accepted' });
+      expect(await engine.purchase(order(eventId))).toMatchObject({ status: 'refused', reason: 'sold_out' });
+    }
+    async function raise(conn: EtcdConnection, eventId: string) {
+      const key = keys.ticket(eventId, 'vip');
+      const kv = (await conn.kv.get(key).exec()).kvs[0]!;
+      const t = ticketRecord.parse(JSON.parse(kv.value.toString()));
+      const res = await conn.kv
+        .if(key, 'Mod', '==', kv.mod_revision)
+        .then(conn.kv.put(key).value(JSON.stringify({ ...t, total: t.total + 1, remaining: t.remaining + 1 })))
+        .commit();
+      expect(res.succeeded).toBe(true);
+    }
+
+    it('keeps at most the cap, drops the oldest first, and none once the TTL passed with no orders; raised stock sells (issue 25.5)', async () => {
+      // Its own client: the watches open on it are this engine's only.
+      const own = testEtcd({ label: 'engine-watches', deadlineMs: 5000 });
+      const cap = 8;
+      const engine = new PurchaseEngine(own.conn, {
+        batchMax: 50,
+        maxConflicts: 1000,
+        stateTtlMs: 0,
+        deadlineMs: 20_000,
+        soldOutTtlMs: 4000,
+        maxSoldOutWatches: cap,
+      });
+      try {
+        const events: string[] = [];
+        for (let i = 0; i < 20; i++) events.push(await seedEvent(own.conn, { tickets: [{ type: 'vip', total: 1, price: 100 }] }));
+        let peak = 0;
+        for (const eventId of events) {
+          await sellOut(engine, eventId);
+          // The engine's count (a watch dropped for the cap is still being cancelled on the client for a moment).
+          peak = Math.max(peak, engine.soldOutWatchCount);
+        }
+        expect(peak).toBeLessThanOrEqual(cap);
+        expect(engine.soldOutWatchCount).toBeGreaterThan(0);
+        // The newest sold-out state answers from memory; the oldest was dropped for the cap (or its TTL): it reads.
+        const reads = engine.stats.reads;
+        expect(await engine.purchase(order(events.at(-1)!))).toMatchObject({ status: 'refused', reason: 'sold_out' });
+        expect(engine.stats.reads).toBe(reads);
+        expect(await engine.purchase(order(events[0]!))).toMatchObject({ status: 'refused', reason: 'sold_out' });
+        expect(engine.stats.reads).toBe(reads + 1);
+        expect(engine.soldOutWatchCount).toBeLessThanOrEqual(cap);
+
+        // Stock raised elsewhere while the state is held: the watch drops it and the next order sells.
+        await raise(own.conn, events.at(-1)!);
+        await waitFor(async () => (await engine.purchase(order(events.at(-1)!))).status === 'accepted', {
+          what: 'a raised event sold again',
+        });
+
+        // No further orders: every watch goes with its state's TTL (the sweep), on the client too.
+        await waitFor(() => engine.soldOutWatchCount === 0 && openWatches(own.conn) === 0, {
+          timeoutMs: 20_000,
+          intervalMs: 100,
+          what: 'no sold-out watch left, in the engine and on the etcd client',
+        });
+        // Still correct after: an event raised with no watch on it sells, the others still refuse.
+        await raise(own.conn, events[1]!);
+        expect(await engine.purchase(order(events[1]!))).toMatchObject({ status: 'accepted' });
+        expect(await engine.purchase(order(events[2]!))).toMatchObject({ status: 'refused', reason: 'sold_out' });
+        for (const eventId of events) {
+          const { tickets, sold } = await (async () => {
+            const ts = await own.conn.kv.getAll().prefix(prefixes.ticketsOf(eventId)).strings();
+            const ss = await own.conn.kv.getAll().prefix(prefixes.salesOf(eventId)).count();
+            return { tickets: Object.values(ts).map((v) => ticketRecord.parse(JSON.parse(v))), sold: ss };
+          })();
+          expect(tickets[0]!.total - tickets[0]!.remaining).toBe(sold);
+        }
+      } finally {
+        await engine.drain();
+        await own.cleanup();
+      }
+    });
+
+    it('leaves no watch open when the engine stops (issue 25.5)', async () => {
+      const own = testEtcd({ label: 'engine-watches-stop', deadlineMs: 5000 });
+      const engine = new PurchaseEngine(own.conn, {
+        batchMax: 50,
+        maxConflicts: 1000,
+        stateTtlMs: 0,
+        deadlineMs: 20_000,
+        soldOutTtlMs: 60_000,
+      });
+      try {
+        for (let i = 0; i < 3; i++) await sellOut(engine, await seedEvent(own.conn, { tickets: [{ type: 'vip', total: 1, price: 100 }] }));
+        expect(engine.soldOutWatchCount).toBe(3);
+        await engine.drain();
+        expect(engine.soldOutWatchCount).toBe(0);
+        await waitFor(() => openWatches(own.conn) === 0, { what: 'the etcd watches cancelled' });
+      } finally {
+        await own.cleanup();
+      }
+    });
   });
 });

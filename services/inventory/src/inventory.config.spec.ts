@@ -7,6 +7,7 @@ describe('inventory config: the purchase engine options (issue 17)', () => {
   it('defaults to full Txns, one batch of an event at a time, leader pinning and a 5 s sold-out memory', () => {
     const c = loadConfig(inventoryConfig, base);
     expect(c).toMatchObject({ PURCHASE_BATCH_MAX: 126, PURCHASE_PIPELINE: 1, PURCHASE_PIN_LEADER: true, PURCHASE_SOLD_OUT_TTL_MS: 5000 });
+    expect(c.PURCHASE_SOLD_OUT_MAX_WATCHES).toBe(1000);
   });
 
   it('takes an operator setting, and refuses one out of range naming it', () => {

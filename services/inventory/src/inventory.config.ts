@@ -24,6 +24,8 @@ export const inventoryConfig = baseServiceConfig.extend({
   PURCHASE_PIPELINE: env.int(1, 8).default(1),
   /** How long a sold-out event's refusals come from memory, should the watch on its stock miss a change. */
   PURCHASE_SOLD_OUT_TTL_MS: env.int(0, 60_000).default(5000),
+  /** Most sold-out events answered from memory at once, each with an etcd watch (issue 25.5); the oldest goes first. */
+  PURCHASE_SOLD_OUT_MAX_WATCHES: env.int(1, 100_000).default(1000),
   /** Commits go straight to the raft leader over a second connection (one hop less, in order). */
   PURCHASE_PIN_LEADER: env.bool().default(true),
   /** Lease TTL of this instance's event partitions (issue 17): how long a killed instance's events wait for another owner. */

@@ -5,7 +5,7 @@
  * of the orders service.
  */
 import { jetstreamManager } from '@nats-io/jetstream';
-import { Rpc, saleRecord, type EventEnvelope, type RpcResult } from '@ticketcd/contracts';
+import { deriveOrderId, Rpc, saleRecord, ticketRecord, type EventEnvelope, type RpcResult, type SaleRecord } from '@ticketcd/contracts';
 import { scanPrefix, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import type { NatsConnection, RpcClient } from '@ticketcd/messaging';
@@ -321,6 +321,67 @@ describe('orders.place: one idempotency key, one order', () => {
       expect(good).toMatchObject({ status: 'accepted', orderId: refused.orderId });
     }
     // A sold-out refusal is not bad input: its key stays bound (the test above).
+  });
+
+  it('a bad-input refusal keeps its claim when the order sold meanwhile: the key for another event is CONFLICT and sells nothing (issue 25.4, invariant 3)', async () => {
+    // The race: request A claims the key, inventory refuses it as bad input (here: over the
+    // per-order limit), a retry B of the same key sells the order (say the limit was raised
+    // meanwhile), then A releases its claim. The sale is written here as inventory writes it
+    // (ticket decrement, sale: key, outbox entry), by no inventory instance, so inventory still
+    // decides A without finding it: the release meets a claim of its own value and a sale.
+    const [e, other] = await Promise.all([
+      rpc.client.call(Rpc.catalog.createEvent, event('Release race')),
+      rpc.client.call(Rpc.catalog.createEvent, event('Release race other')),
+    ]);
+    const order = { username: 'ria', eventId: e.eventId, idempotencyKey: 'release-race', lines: [{ type: 'pink', quantity: 11 }] };
+    const orderId = deriveOrderId(order.username, order.idempotencyKey);
+    const ticketKey = keys.ticket(e.eventId, 'pink');
+    const kv = (await etcd.kv.get(ticketKey).exec()).kvs[0]!;
+    const ticket = ticketRecord.parse(JSON.parse(kv.value.toString()));
+    const sale: SaleRecord = {
+      username: order.username,
+      lines: [{ type: 'pink', quantity: 11, unitPrice: ticket.price }],
+      total: 11 * ticket.price,
+      remaining: { pink: ticket.remaining - 11 },
+      at: new Date().toISOString(),
+    };
+    const stock = [{ type: 'pink', total: ticket.total, remaining: ticket.remaining - 11 }];
+    const written = await etcd.kv
+      .if(ticketKey, 'Mod', '==', kv.mod_revision)
+      .and(keys.sale(e.eventId, orderId), 'Create', '==', 0)
+      .then(
+        etcd.kv.put(ticketKey).value(JSON.stringify({ ...ticket, remaining: ticket.remaining - 11 })),
+        etcd.kv.put(keys.sale(e.eventId, orderId)).value(JSON.stringify(sale)),
+        etcd.kv.put(keys.outbox('inventory', ulid())).value(
+          JSON.stringify({
+            kind: 'inventory.sold-batch',
+            payload: { eventId: e.eventId, orderIds: [orderId], stock, occurredAt: sale.at },
+          }),
+        ),
+      )
+      .commit();
+    expect(written.succeeded).toBe(true);
+
+    const refused = await rpc.client.call(Rpc.orders.place, order);
+    expect(refused).toMatchObject({ status: 'refused', reason: 'over_max_per_order', orderId });
+    // The key for another event sells nothing there (without its claim it sold the order id twice).
+    const soldOther = await rpc.client.request(Rpc.orders.place, {
+      ...order,
+      eventId: other.eventId,
+      lines: [{ type: 'pink', quantity: 1 }],
+    });
+    expect(soldOther).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { orderId, eventId: e.eventId } } });
+    expect(await salesUnder(other.eventId)).toEqual([]);
+    expect(await remainingOf(other.eventId)).toBe(400);
+    // Because the claim stayed: the key is bound to the order that sold.
+    expect(JSON.parse((await etcd.kv.get(keys.order(order.username, orderId)).string()) ?? 'null')).toMatchObject({
+      eventId: e.eventId,
+      lines: [{ type: 'pink', quantity: 11 }],
+    });
+    // A repeat of the order itself gets its sale (inventory looks a refused retry up).
+    expect(await rpc.client.call(Rpc.orders.place, order)).toMatchObject({ status: 'accepted', orderId, eventId: e.eventId });
+    await caughtUp();
+    expect((await historyOf(order.username)).map((h) => `${h.eventId}:${h.orderId}`)).toEqual([`${e.eventId}:${orderId}`]);
   });
 
   it('the same key raced 20 times as 4 different orders over two events, through two orders and two inventory instances, sells exactly once', async () => {

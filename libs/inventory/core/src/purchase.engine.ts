@@ -14,7 +14,9 @@
  * the ticket VALUES that batch writes (a failed or reordered one only costs a conflict and a
  * re-read). Once every type of an event is sold out, refusals are decided from memory with no
  * etcd round trip (point 6); a watch on the event's ticket keys drops that state when stock
- * changes anywhere, and a TTL bounds it should the watch miss an event.
+ * changes anywhere, and a TTL bounds it should the watch miss an event. The watch lives only as
+ * long as that state (issue 25.5): cancelled when the state expires or goes, and at most
+ * `maxSoldOutWatches` at once (the oldest state goes first).
  */
 import { AppError, buildEnvelope, Events, MAX_TICKET_TYPES, type EventEnvelope } from '@ticketcd/contracts';
 import {
@@ -66,6 +68,11 @@ export interface PurchaseEngineOptions {
   pipeline?: number;
   /** How long a sold-out event's state answers from memory, should its watch miss a change (default 5 s). */
   soldOutTtlMs?: number;
+  /**
+   * Most sold-out states (each with its etcd watch) kept at once (default 1000); beyond it the
+   * oldest is dropped, and its event's orders are decided from a read again.
+   */
+  maxSoldOutWatches?: number;
   /** Commits go to the raft leader directly (default true). */
   pinLeader?: boolean;
 }
@@ -75,6 +82,14 @@ const RECENT_SALES_MAX = 20_000;
 
 /** Kept for the answer to travel back to the caller before it gives up. */
 const REPLY_MARGIN_MS = 250;
+
+const DEFAULT_SOLD_OUT_TTL_MS = 5000;
+const DEFAULT_MAX_SOLD_OUT_WATCHES = 1000;
+
+/** One sold-out event's watch (its identity tells a late event of a cancelled watch from the current one's). */
+interface SoldOutWatch {
+  watcher: Promise<Watcher | null>;
+}
 
 type Pending = OrderRequest & { deadlineAt: number };
 
@@ -89,8 +104,14 @@ export class PurchaseEngine {
   private readonly known = new Map<string, { state: BatchState; at: number; soldOut?: boolean }>();
   private readonly recent = new Map<string, Map<string, { sale: Sale; revision: number }>>();
   private recentCount = 0;
-  /** Per sold-out event, the watch that drops its state from memory when its stock changes. */
-  private readonly soldOutWatches = new Map<string, Promise<Watcher | null>>();
+  /**
+   * Per sold-out event, the watch that drops its state from memory when its stock changes; in the
+   * order the states were made (oldest first), for the cap. A watch whose state expired or went
+   * is cancelled on the next look at the event or by the sweep.
+   */
+  private readonly soldOutWatches = new Map<string, SoldOutWatch>();
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private closed = false;
   private readonly leader: LeaderPinned | undefined;
   /** Per event, the last commit sent (a periodic re-read waits for it, or it would read stale). */
   private readonly lastCommit = new Map<string, Promise<boolean>>();
@@ -157,7 +178,7 @@ export class PurchaseEngine {
     deadline: Date,
   ): Promise<{ state: BatchState; cachedAt?: number }> {
     const cached = attempt === 1 ? this.known.get(eventId) : undefined;
-    const ttl = cached?.soldOut ? (this.opts.soldOutTtlMs ?? 5000) : this.opts.stateTtlMs;
+    const ttl = cached?.soldOut ? this.soldOutTtlMs : this.opts.stateTtlMs;
     if (cached && Date.now() - cached.at < ttl) return { state: cached.state, cachedAt: cached.at };
     // A read while this instance's own commit is in flight would miss it, and fail the next compare.
     const inFlight = this.lastCommit.get(eventId);
@@ -171,10 +192,43 @@ export class PurchaseEngine {
     return { state };
   }
 
-  /** The event's state when it is known sold out (and still fresh), else null. */
+  private get soldOutTtlMs(): number {
+    return this.opts.soldOutTtlMs ?? DEFAULT_SOLD_OUT_TTL_MS;
+  }
+
+  /** Sold-out states held in memory right now, each with its etcd watch (for metrics and tests). */
+  get soldOutWatchCount(): number {
+    return this.soldOutWatches.size;
+  }
+
+  /** The event's state when it is known sold out (and still fresh), else null; a watch no state uses goes. */
   private soldOutState(eventId: string): BatchState | null {
+    if (this.soldOutInUse(eventId)) return this.known.get(eventId)!.state;
+    if (this.soldOutWatches.has(eventId)) this.unwatchSoldOut(eventId);
+    return null;
+  }
+
+  private soldOutInUse(eventId: string): boolean {
     const k = this.known.get(eventId);
-    return k?.soldOut && Date.now() - k.at < (this.opts.soldOutTtlMs ?? 5000) ? k.state : null;
+    return k?.soldOut === true && Date.now() - k.at < this.soldOutTtlMs;
+  }
+
+  /** Cancels the event's sold-out watch, and forgets its sold-out state (useless without the watch). */
+  private unwatchSoldOut(eventId: string): void {
+    const w = this.soldOutWatches.get(eventId);
+    if (this.known.get(eventId)?.soldOut) this.known.delete(eventId);
+    if (!w) return;
+    this.soldOutWatches.delete(eventId);
+    void w.watcher.then((x) => x?.cancel()).catch(() => undefined);
+    if (this.soldOutWatches.size === 0 && this.sweepTimer) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = null;
+    }
+  }
+
+  /** Cancels the watches whose state expired or went; runs while any watch lives. */
+  private sweepSoldOut(): void {
+    for (const eventId of [...this.soldOutWatches.keys()]) if (!this.soldOutInUse(eventId)) this.unwatchSoldOut(eventId);
   }
 
   private recentOf(eventId: string): Map<string, { sale: Sale; revision: number }> {
@@ -209,15 +263,29 @@ export class PurchaseEngine {
    * the read and the watch goes unseen; any change (or a watch failure) drops the state.
    */
   private watchSoldOut(eventId: string, state: BatchState): void {
-    if (this.soldOutWatches.has(eventId)) return;
-    const from = Math.max(0, ...[...state.tickets.values()].map((t) => t.modRevision)) + 1;
-    const drop = () => {
-      this.known.delete(eventId);
-      const w = this.soldOutWatches.get(eventId);
+    if (this.closed || this.soldOutTtlMs <= 0) return;
+    const current = this.soldOutWatches.get(eventId);
+    if (current) {
+      // Still watching from an older revision, which covers this state too: now the newest.
       this.soldOutWatches.delete(eventId);
-      void w?.then((x) => x?.cancel()).catch(() => undefined);
+      this.soldOutWatches.set(eventId, current);
+      return;
+    }
+    // The cap: the oldest sold-out state goes first (its orders read again, as before point 6).
+    const max = Math.max(1, this.opts.maxSoldOutWatches ?? DEFAULT_MAX_SOLD_OUT_WATCHES);
+    for (const oldest of this.soldOutWatches.keys()) {
+      if (this.soldOutWatches.size < max) break;
+      this.unwatchSoldOut(oldest);
+    }
+    const from = Math.max(0, ...[...state.tickets.values()].map((t) => t.modRevision)) + 1;
+    const entry: SoldOutWatch = { watcher: Promise.resolve(null) };
+    const drop = () => {
+      // A late event of a watch already cancelled says nothing about a newer state.
+      if (this.soldOutWatches.get(eventId) !== entry) return;
+      this.known.delete(eventId);
+      this.unwatchSoldOut(eventId);
     };
-    const watcher = this.etcd.kv
+    entry.watcher = this.etcd.kv
       .watch()
       .prefix(prefixes.ticketsOf(eventId))
       .startRevision(String(from))
@@ -235,7 +303,11 @@ export class PurchaseEngine {
           return null;
         },
       );
-    this.soldOutWatches.set(eventId, watcher);
+    this.soldOutWatches.set(eventId, entry);
+    if (!this.sweepTimer) {
+      this.sweepTimer = setInterval(() => this.sweepSoldOut(), Math.min(Math.max(this.soldOutTtlMs, 100), 5000));
+      this.sweepTimer.unref();
+    }
   }
 
   private async processBatch(eventId: string, all: Queued<Pending, PurchaseOutcome>[], sent: () => void): Promise<void> {
@@ -440,8 +512,8 @@ export class PurchaseEngine {
 
   /** Stops the sold-out watches and the leader's client (after drain, or when done with the engine). */
   close(): void {
-    for (const w of this.soldOutWatches.values()) void w.then((x) => x?.cancel()).catch(() => undefined);
-    this.soldOutWatches.clear();
+    this.closed = true;
+    for (const eventId of [...this.soldOutWatches.keys()]) this.unwatchSoldOut(eventId);
     this.leader?.close();
   }
 

@@ -1,4 +1,4 @@
-import { ALL_EVENTS, ALL_RPCS, Events, Rpc, STREAMS } from './index.js';
+import { ALL_EVENTS, ALL_RPCS, Events, EVENTS_PUBLISHED_BY, eventsPublishedBy, Rpc, STREAMS } from './index.js';
 
 /** NATS subject match: `*` one token, `>` the rest. */
 function matches(filter: string, subject: string): boolean {
@@ -30,6 +30,15 @@ describe('contracts', () => {
       expect(STREAMS.filter((s) => s.subjects.some((f) => matches(f, e.type))).map((s) => s.name)).toEqual([e.stream]);
       expect(e.type).toMatch(/\.(created|updated|deleted|sold|changed|fired)$/);
     }
+  });
+
+  it('every event is published by exactly one service, the one its subject names (issue 25.3)', () => {
+    for (const e of ALL_EVENTS) {
+      const publishers = Object.entries(EVENTS_PUBLISHED_BY).filter(([, defs]) => defs.includes(e));
+      expect(publishers.map(([service]) => service)).toEqual([e.type.split('.')[0]]);
+    }
+    expect(eventsPublishedBy('orders')).toEqual([]);
+    expect(eventsPublishedBy('toString')).toEqual([]);
   });
 
   it('subjects are unique and name their service first', () => {

@@ -74,6 +74,22 @@ export const Events = {
 
 export const ALL_EVENTS: EventDef[] = Object.values(Events).flatMap((group) => Object.values(group));
 
+/**
+ * The events each service publishes (through its outbox), the design brief's table. A service
+ * checks at start-up that a stream takes each of them (issue 25.3), and its outbox relay refuses
+ * an entry holding any other type: no stream would ever take it.
+ */
+export const EVENTS_PUBLISHED_BY: Readonly<Record<string, readonly EventDef[]>> = {
+  catalog: Object.values(Events.catalog),
+  inventory: Object.values(Events.inventory),
+  notifier: Object.values(Events.notifier),
+};
+
+/** The events `service` publishes (none for a service that publishes nothing). */
+export function eventsPublishedBy(service: string): readonly EventDef[] {
+  return Object.hasOwn(EVENTS_PUBLISHED_BY, service) ? EVENTS_PUBLISHED_BY[service]! : [];
+}
+
 /** Where poison messages go after their last attempt: kept, inspectable, re-playable. */
 export const PARKED_STREAM = 'PARKED';
 export const parkedSubject = (durable: string) => `parked.${durable}`;

@@ -93,6 +93,18 @@ export class Metrics {
     });
   }
 
+  /** A service's own gauge, read from memory at each scrape (e.g. inventory's sold-out watches). */
+  gaugeOf(name: string, help: string, read: () => number): Gauge {
+    return new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
   /** Runs before each scrape, to read values that live elsewhere (JetStream, etcd). */
   onScrape(refresh: () => Promise<void>): void {
     this.refreshers.push(refresh);

@@ -57,6 +57,14 @@ describe('readiness (issue 13.9)', () => {
     expect(r.body.message).toMatch(/not ready: etcd auth failed for user "orders"/);
   });
 
+  // Issue 25.3: an event subject of this service that no stream takes is a configuration error.
+  it('is 503 while an event subject has no stream, naming the subject', async () => {
+    const misconfigured = 'no JetStream stream takes inventory.tickets.sold (stream INVENTORY should): its events wait in the outbox';
+    const r = await readyz({ started: true, misconfigured }, { etcd: up, nats: up });
+    expect(r.status).toBe(503);
+    expect(r.body.message).toMatch(/not ready: no JetStream stream takes inventory\.tickets\.sold/);
+  });
+
   it('/healthz touches no dependency', () => {
     const probe = { check: () => Promise.reject(new Error('must not be called')) } as unknown as DependencyProbe;
     expect(new HealthController(identity, new ReadinessState(), probe).healthz()).toEqual({

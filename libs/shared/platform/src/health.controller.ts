@@ -5,7 +5,8 @@
  * else 503 with `message` saying why. etcd's state is in the body (and in /metrics) but an outage
  * never makes the instance unready: with quorum lost the API answers its own JSON 503 naming etcd.
  * etcd refusing this instance's user does (issue 15: the auth setup Job has not run yet, or a
- * wrong password): no other instance is better off, but this one must not take traffic.
+ * wrong password): no other instance is better off, but this one must not take traffic. So does
+ * an event subject of this service that no stream takes (issue 25.3, see PublishedSubjects).
  */
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
@@ -35,6 +36,7 @@ export class HealthController {
       ...(process === 'started' ? [] : [process]),
       ...(nats.status === 'up' ? [] : [nats.message ?? 'nats unavailable']),
       ...(etcd.authFailed ? [etcd.message ?? 'etcd auth failed'] : []),
+      ...(this.readiness.misconfigured ? [this.readiness.misconfigured] : []),
     ];
     res.status(reasons.length === 0 ? 200 : 503);
     return {

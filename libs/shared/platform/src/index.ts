@@ -4,6 +4,7 @@ export * from './failures.js';
 export * from './rpc.interceptor.js';
 export * from './health.controller.js';
 export * from './readiness.state.js';
+export * from './published-subjects.js';
 export * from './consumers.js';
 export * from './lifecycle.service.js';
 export * from './platform.module.js';

@@ -1,5 +1,6 @@
 /**
- * Start-up and shutdown order. Start: streams exist, consumers pull, svc: key registered.
+ * Start-up and shutdown order. Start: streams exist (and take this service's events), consumers
+ * pull, svc: key registered.
  * SIGTERM, first the drain (`drain()`): readiness turns 503 and request-reply stops taking new
  * requests (the queue group sends them to other instances); after SHUTDOWN_READY_DELAY_MS (load
  * balancers have seen readiness fail) the HTTP listener closes; then the services' drainers run
@@ -25,6 +26,7 @@ import type { Server } from 'node:http';
 import os from 'node:os';
 import { ConsumerRegistry } from './consumers.js';
 import { InFlight } from './in-flight.js';
+import { PublishedSubjects } from './published-subjects.js';
 import { ReadinessState } from './readiness.state.js';
 import { ETCD, NATS, RPC_PROXY, SERVICE_CONFIG, SERVICE_IDENTITY, type ServiceIdentity } from './tokens.js';
 import type { BaseServiceConfig } from '@ticketcd/config';
@@ -45,6 +47,7 @@ export class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
     @Inject(SERVICE_CONFIG) private readonly config: BaseServiceConfig,
     private readonly consumers: ConsumerRegistry,
     private readonly readiness: ReadinessState,
+    private readonly subjects: PublishedSubjects,
     private readonly log: PinoLogger,
   ) {
     log.setContext('lifecycle');
@@ -52,6 +55,8 @@ export class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
 
   async onApplicationBootstrap(): Promise<void> {
     await ensureStreams(this.nats, STREAMS, streamSettings(this.config.NATS_STREAM_REPLICAS));
+    // Each event this service publishes has its stream (else unready, checked until it does).
+    await this.subjects.start();
     await this.consumers.startAll();
     const { service, instanceId } = this.identity;
     this.registration = new LeasedKey(

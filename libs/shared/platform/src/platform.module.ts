@@ -16,6 +16,7 @@ import { HealthController } from './health.controller.js';
 import { Lifecycle } from './lifecycle.service.js';
 import { MetricsController } from './metrics.controller.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
+import { PublishedSubjects } from './published-subjects.js';
 import { DependencyProbe, ReadinessState } from './readiness.state.js';
 import { RpcInterceptor } from './rpc.interceptor.js';
 import { ETCD, NATS, RPC_PROXY, SERVICE_CONFIG, SERVICE_IDENTITY, type ServiceIdentity } from './tokens.js';
@@ -101,6 +102,7 @@ export class PlatformModule {
         DependencyProbe,
         Lifecycle,
         OutboxRelay,
+        PublishedSubjects,
         { provide: APP_INTERCEPTOR, useClass: RpcInterceptor },
       ],
       exports: [
@@ -117,6 +119,7 @@ export class PlatformModule {
         DependencyProbe,
         Lifecycle,
         OutboxRelay,
+        PublishedSubjects,
       ],
     };
   }

@@ -26,6 +26,11 @@ export class ReadinessState {
   started = false;
   /** SIGTERM arrived: take no new traffic while in-flight work finishes. */
   draining = false;
+  /**
+   * A configuration error of this deployment found at start-up and checked again until it is
+   * fixed (issue 25.3: an event subject of this service that no stream takes), else null.
+   */
+  misconfigured: string | null = null;
 
   get process(): ProcessState {
     return this.draining ? 'draining' : this.started ? 'started' : 'starting';

@@ -2,6 +2,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EtcdConnection } from '@ticketcd/etcd';
 import { PurchaseEngine, SOLD_BATCH, type OrderRequest, type PurchaseOutcome } from '@ticketcd/inventory-core';
+import { Metrics } from '@ticketcd/observability';
 import { ETCD, Lifecycle, OutboxRelay } from '@ticketcd/platform';
 import { INVENTORY_CONFIG, type InventoryConfig } from '../inventory.config.js';
 
@@ -14,6 +15,7 @@ export class PurchaseService {
     relay: OutboxRelay,
     @Inject(INVENTORY_CONFIG) config: InventoryConfig,
     lifecycle: Lifecycle,
+    @Inject(Metrics) metrics: Metrics,
   ) {
     this.engine = new PurchaseEngine(etcd, {
       batchMax: config.PURCHASE_BATCH_MAX,
@@ -23,10 +25,16 @@ export class PurchaseService {
       attemptMs: config.PURCHASE_ATTEMPT_MS,
       pipeline: config.PURCHASE_PIPELINE,
       soldOutTtlMs: config.PURCHASE_SOLD_OUT_TTL_MS,
+      maxSoldOutWatches: config.PURCHASE_SOLD_OUT_MAX_WATCHES,
       pinLeader: config.PURCHASE_PIN_LEADER,
       onCommitted: () => relay.kick(),
     });
     relay.registerExpander(SOLD_BATCH, this.engine.expandSoldBatch);
+    metrics.gaugeOf(
+      'ticketcd_inventory_sold_out_watches',
+      'Sold-out events answered from memory right now, each with an etcd watch on its ticket keys (at most PURCHASE_SOLD_OUT_MAX_WATCHES)',
+      () => this.engine.soldOutWatchCount,
+    );
     // SIGTERM: the queued orders are committed and answered before the process goes.
     lifecycle.onDrain('purchases', () => this.engine.drain());
   }

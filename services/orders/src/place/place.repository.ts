@@ -25,13 +25,17 @@ export class PlaceRepository {
   }
 
   /**
-   * Deletes a claim if it still holds exactly this request's value (never another's). Best effort:
-   * a claim left behind only binds its key to an order that sold nothing.
+   * Deletes a claim if it still holds exactly this request's value (never another's) and no sale
+   * of the order exists, in one Txn: a retry of the same key may have sold the order meanwhile
+   * (the refusal was decided before it), and without its claim the key would then sell again on
+   * another event (issue 25.4, invariant 3). Best effort: a claim left behind only binds its key
+   * to an order that sold nothing, or to the sale it made.
    */
   async releaseClaim(r: ClaimRequest): Promise<void> {
     const key = keys.order(r.username, r.orderId);
     await this.etcd.kv
       .if(key, 'Value', '==', JSON.stringify(r.claim))
+      .and(keys.sale(r.claim.eventId, r.orderId), 'Create', '==', 0)
       .then(this.etcd.kv.delete().key(key))
       .options(this.etcd.deadline())
       .commit()

@@ -58,8 +58,8 @@ export class PlaceService {
     );
     // A sale made before its key had a claim (data older than claims) may be another order.
     if (outcome.status === 'accepted' && !sameOrder(outcome, req)) throw keyReused(orderId, outcome);
-    // Bad input (issue 18.3) changes no key: the claim this request wrote goes again. It named an
-    // order that nothing was sold for and no earlier send exists, so the key binds nothing yet.
+    // Bad input (issue 18.3) changes no key: the claim this request wrote goes again, unless a
+    // retry of the key sold the order meanwhile (the release checks, issue 25.4).
     if (outcome.status === 'refused' && firstSend && BAD_INPUT.has(outcome.reason)) await this.repo.releaseClaim(claim);
     return outcome;
   }

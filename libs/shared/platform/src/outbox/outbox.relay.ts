@@ -5,24 +5,27 @@
  * publish and delete) is stored once by the stream within its duplicate window.
  *
  * Failures are isolated per entry (issue 13): an entry that cannot be expanded or published is
- * left in place and the rest of the page goes out. A dependency down (etcd, NATS) is not the
- * entry's fault: it costs no attempt. Any other failure is retried with growing spacing, and
- * after OUTBOX_MAX_ATTEMPTS the entry is moved, in one guarded Txn, to
+ * left in place and the rest of the page goes out. Each entry is judged by its own error alone
+ * (issue 25.3): a transient one (a dependency down: etcd, a NATS timeout or 503) costs it no
+ * attempt, whatever the other entries of the page did. Any other failure is retried with growing
+ * spacing, and after OUTBOX_MAX_ATTEMPTS the entry is moved, in one guarded Txn, to
  * `outbox-quarantine:<service>:<id>` with its reason: kept, counted, logged, never blocking.
+ * A subject no stream takes also fails with a 503, so it is caught elsewhere: an envelope of a
+ * type this service does not publish cannot be expanded (quarantined), and a published type
+ * without its stream keeps the instance unready (PublishedSubjects).
  */
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { BaseServiceConfig } from '@ticketcd/config';
-import { jetstreamManager } from '@nats-io/jetstream';
-import type { EventEnvelope, OutboxQuarantineRecord } from '@ticketcd/contracts';
+import { eventsPublishedBy, type EventEnvelope, type OutboxQuarantineRecord } from '@ticketcd/contracts';
 import { listPrefix, toStoreError, type EtcdConnection, type KeyValue } from '@ticketcd/etcd';
 import { keys, prefixes, type ServiceName } from '@ticketcd/keys';
-import { JetStreamPublisher, type FailureKind, type NatsConnection } from '@ticketcd/messaging';
+import { JetStreamPublisher, type FailureKind } from '@ticketcd/messaging';
 import { Metrics } from '@ticketcd/observability';
 import { PinoLogger } from 'nestjs-pino';
 import { decodeTime } from 'ulid';
 import type { z } from 'zod';
 import { classifyFailure } from '../failures.js';
-import { ETCD, NATS, SERVICE_CONFIG, SERVICE_IDENTITY, type ServiceIdentity } from '../tokens.js';
+import { ETCD, SERVICE_CONFIG, SERVICE_IDENTITY, type ServiceIdentity } from '../tokens.js';
 import { outboxEntrySchema, type OutboxExpander } from './outbox.js';
 
 /** Entries per page: one delete Txn each, within etcd's 128 ops. */
@@ -58,7 +61,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   constructor(
     @Inject(ETCD) private readonly etcd: EtcdConnection,
-    @Inject(NATS) private readonly nats: NatsConnection,
     @Inject(SERVICE_CONFIG) private readonly config: BaseServiceConfig,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
     @Inject(Metrics) private readonly metrics: Metrics,
@@ -74,6 +76,13 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   private get service(): ServiceName {
     return this.identity.service as ServiceName;
+  }
+
+  /** The event types this service publishes: an envelope of any other type has no stream to go to. */
+  private publishes: ReadonlySet<string> | null = null;
+  private publishesType(type: string): boolean {
+    this.publishes ??= new Set(eventsPublishedBy(this.service).map((e) => e.type));
+    return this.publishes.has(type);
   }
 
   get enabled(): boolean {
@@ -212,16 +221,16 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       for (const { kv } of done) this.attempts.delete(kv.key);
     }
     let unavailable = 0;
-    let jetStreamUp: boolean | undefined = done.length > 0 || undefined;
     for (const f of failed) {
-      let kind = classifyFailure(f.error);
-      // JetStream answers, yet this entry's publish fails (e.g. a subject no stream takes): the entry's fault.
-      if (kind === 'transient' && f.stage === 'publish' && (jetStreamUp ??= await this.jetStreamAnswers())) kind = 'unknown';
+      // By this entry's own error only: a publish that timed out or got a 503 says nothing about
+      // the entry, even when others of the page went out (one stream's leader may be moving, one
+      // publish may be slow). Counting it quarantined valid sales (issue 25.3).
+      const kind = classifyFailure(f.error);
       if (kind === 'transient') {
         unavailable++;
         continue;
       }
-      if (await this.attemptFailed(f.kv, f.error, kind)) deleted.add(f.kv.key);
+      if (await this.attemptFailed(f.kv, f.error, kind, f.stage)) deleted.add(f.kv.key);
     }
     return { left: items.filter((kv) => !deleted.has(kv.key)), stalled: unavailable > 0 && done.length === 0 };
   }
@@ -239,14 +248,17 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /** Counts a failed attempt; quarantines the entry after the last one. True when it left the outbox. */
-  private async attemptFailed(kv: KeyValue, error: unknown, kind: FailureKind): Promise<boolean> {
+  private async attemptFailed(kv: KeyValue, error: unknown, kind: FailureKind, stage: 'expand' | 'publish'): Promise<boolean> {
     const prior = this.attempts.get(kv.key);
     const count = (prior && prior.modRevision === kv.modRevision ? prior.count : 0) + 1;
     const reason = ((error as Error)?.message ?? String(error)).slice(0, 1000);
     if (count < this.config.OUTBOX_MAX_ATTEMPTS) {
       const delay = Math.min(10_000, 500 * 2 ** (count - 1));
       this.attempts.set(kv.key, { modRevision: kv.modRevision, count, nextAt: Date.now() + delay });
-      this.log.warn({ key: kv.key, attempt: count, failure: kind, retryInMs: delay, err: reason }, 'outbox entry failed; will retry');
+      this.log.warn(
+        { key: kv.key, attempt: count, failure: kind, stage, retryInMs: delay, err: reason },
+        'outbox entry failed; will retry',
+      );
       return false;
     }
     this.attempts.delete(kv.key);
@@ -284,18 +296,16 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     return true;
   }
 
-  /** True when JetStream answers a request now (so a failed publish was not NATS being away). */
-  private async jetStreamAnswers(): Promise<boolean> {
-    try {
-      await (await jetstreamManager(this.nats, { timeout: 1000 })).getAccountInfo();
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   /** The envelopes of one entry; throws for an entry that cannot be read or expanded. */
   private async expand(kv: KeyValue): Promise<EventEnvelope[]> {
+    const envelopes = await this.expandEntry(kv);
+    // Its publish would fail with a 503 like JetStream being away, and be retried forever.
+    const foreign = envelopes.find((env) => !this.publishesType(env.type));
+    if (foreign) throw new Error(`outbox entry holds a ${foreign.type} event, which ${this.service} does not publish (no stream takes it)`);
+    return envelopes;
+  }
+
+  private async expandEntry(kv: KeyValue): Promise<EventEnvelope[]> {
     let entry: z.output<typeof outboxEntrySchema>;
     try {
       entry = outboxEntrySchema.parse(JSON.parse(kv.value));
