@@ -2,7 +2,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EtcdConnection } from '@ticketcd/etcd';
 import { PurchaseEngine, SOLD_BATCH, type OrderRequest, type PurchaseOutcome } from '@ticketcd/inventory-core';
-import { ETCD, Lifecycle, OutboxRelay } from '@ticketcd/platform';
+import { DependencyProbe, ETCD, Lifecycle, OutboxRelay } from '@ticketcd/platform';
 import { INVENTORY_CONFIG, type InventoryConfig } from '../inventory.config.js';
 
 @Injectable()
@@ -14,6 +14,7 @@ export class PurchaseService {
     relay: OutboxRelay,
     @Inject(INVENTORY_CONFIG) config: InventoryConfig,
     lifecycle: Lifecycle,
+    probe: DependencyProbe,
   ) {
     this.engine = new PurchaseEngine(etcd, {
       batchMax: config.PURCHASE_BATCH_MAX,
@@ -25,6 +26,8 @@ export class PurchaseService {
       soldOutTtlMs: config.PURCHASE_SOLD_OUT_TTL_MS,
       pinLeader: config.PURCHASE_PIN_LEADER,
       onCommitted: () => relay.kick(),
+      // Issue 25.1: with the quorum known lost, a failed batch is answered at once, not resent.
+      quorumLost: () => probe.etcdQuorumLost,
     });
     relay.registerExpander(SOLD_BATCH, this.engine.expandSoldBatch);
     // SIGTERM: the queued orders are committed and answered before the process goes.
