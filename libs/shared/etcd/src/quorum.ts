@@ -32,7 +32,7 @@ export interface QuorumState {
 
 export const QUORUM_OK: QuorumState = { lost: null, refusedSince: null, downSince: null };
 
-/** Two sweeps about 500 ms apart: the first and the last of a run of bad sweeps this far apart. */
+/** Two sweeps about 500 ms apart: the first and the last of a run of bad sweeps at least this far apart. */
 export const CONFIRM_MS = 400;
 /**
  * A majority that is down only with "no leader" answers counted must stay so for longer: in an
@@ -84,7 +84,11 @@ export function classifyStatus(result: { leader: string | number } | { error: un
 }
 
 export interface QuorumMonitorOptions {
-  /** Between sweeps (default 500 ms): loss seen within about a second of the members stopping. */
+  /**
+   * Between sweeps (default 250 ms): a loss is confirmed by the third bad sweep in a row, about
+   * 0.5-0.75 s after the members stop. Cheap: one Status per member over kept channels, which
+   * etcd answers from memory (no raft, no disk).
+   */
   sweepMs?: number;
   /** Deadline of each member's Status (default 400 ms). */
   statusTimeoutMs?: number;
@@ -124,7 +128,7 @@ export class QuorumMonitor {
     private readonly conn: EtcdConnection,
     opts: QuorumMonitorOptions = {},
   ) {
-    this.sweepMs = opts.sweepMs ?? 500;
+    this.sweepMs = opts.sweepMs ?? 250;
     this.statusTimeoutMs = opts.statusTimeoutMs ?? 400;
     this.memberListMs = opts.memberListMs ?? 10_000;
     this.members = conn.endpoints.map((url) => ({ urls: [url] }));
@@ -133,6 +137,11 @@ export class QuorumMonitor {
   /** Why the quorum is known lost, or null. */
   get lost(): string | null {
     return this.state.lost;
+  }
+
+  /** When (epoch ms) this instance declared the loss in force. */
+  get lostSince(): number {
+    return this.lostAt;
   }
 
   /** Called with the reason when the quorum is declared lost, and with null when it is back. */

@@ -9,6 +9,7 @@ import { checkQuorum, QuorumMonitor, type EtcdConnection } from '@ticketcd/etcd'
 import { prefixes } from '@ticketcd/keys';
 import { checkNats, type NatsConnection } from '@ticketcd/messaging';
 import { Metrics } from '@ticketcd/observability';
+import { PinoLogger } from 'nestjs-pino';
 import { ETCD, NATS, SERVICE_IDENTITY, type ServiceIdentity } from './tokens.js';
 
 export const READINESS_TIMEOUT_MS = 1000;
@@ -45,6 +46,8 @@ export interface DependencyCheck {
 export interface QuorumReport {
   /** Why the quorum is known lost (writes refused at once), or absent. */
   lost?: string;
+  /** Since when (epoch ms) it is known lost. */
+  lostSince?: number;
   /** The last sweep: how many members answered with a leader, without one, refused, or stayed silent. */
   members?: { leader: number; noLeader: number; refused: number; silent: number; ageMs: number };
   /** Times this instance declared the quorum lost since it started. */
@@ -78,12 +81,16 @@ export class DependencyProbe implements OnApplicationBootstrap, OnApplicationShu
     @Inject(NATS) private readonly nats: NatsConnection,
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
+    private readonly log: PinoLogger,
   ) {
+    log.setContext('etcd-quorum');
     this.quorum = new QuorumMonitor(etcd);
     this.metrics.quorumLost.set(0);
     this.quorum.onChange((lost) => {
       this.metrics.quorumLost.set(lost ? 1 : 0);
       if (lost) this.metrics.quorumLostTotal.inc();
+      if (lost) this.log.warn({ reason: lost }, 'etcd quorum lost: writes are refused until it is back');
+      else this.log.warn('etcd quorum back');
     });
   }
 
@@ -115,6 +122,20 @@ export class DependencyProbe implements OnApplicationBootstrap, OnApplicationShu
     return this.quorum.onChange((lost) => {
       if (lost) listener(lost);
     });
+  }
+
+  /**
+   * `work`, or as soon as the quorum is declared lost the error `onLost` makes, whichever comes
+   * first (a write in flight then is answered at once; `work` goes on, unobserved).
+   */
+  raceQuorumLoss<T>(work: Promise<T>, onLost: (reason: string) => Error): Promise<T> {
+    let stop = () => {};
+    const lost = new Promise<never>((_, reject) => {
+      const now = this.quorum.lost;
+      if (now) return reject(onLost(now));
+      stop = this.onQuorumLost((reason) => reject(onLost(reason)));
+    });
+    return Promise.race([work, lost]).finally(() => stop());
   }
 
   check(): Promise<DependencyStatus> {
@@ -152,7 +173,7 @@ export class DependencyProbe implements OnApplicationBootstrap, OnApplicationShu
     const last = this.quorum.lastSweep;
     const lost = this.quorum.lost;
     return {
-      ...(lost ? { lost } : {}),
+      ...(lost ? { lost, lostSince: this.quorum.lostSince } : {}),
       ...(last
         ? {
             members: {
