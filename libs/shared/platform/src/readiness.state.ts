@@ -129,7 +129,7 @@ export class DependencyProbe implements OnApplicationBootstrap, OnApplicationShu
    * first (a write in flight then is answered at once; `work` goes on, unobserved).
    */
   raceQuorumLoss<T>(work: Promise<T>, onLost: (reason: string) => Error): Promise<T> {
-    let stop = () => {};
+    let stop: () => void = () => undefined;
     const lost = new Promise<never>((_, reject) => {
       const now = this.quorum.lost;
       if (now) return reject(onLost(now));
