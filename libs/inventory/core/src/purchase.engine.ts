@@ -75,6 +75,11 @@ export interface PurchaseEngineOptions {
   maxSoldOutWatches?: number;
   /** Commits go to the raft leader directly (default true). */
   pinLeader?: boolean;
+  /**
+   * Why etcd's quorum is known lost, or null (the service's DependencyProbe, issue 25.1): a batch
+   * whose send failed is then answered UNAVAILABLE at once instead of resent until its deadline.
+   */
+  quorumLost?: () => string | null;
 }
 
 /** Sales this instance committed lately (all events): a retry of one, and the relay, find them in memory. */
@@ -335,6 +340,12 @@ export class PurchaseEngine {
         this.known.delete(eventId);
         if (!(e instanceof EtcdUnavailableError)) throw e;
         this.leader?.unpin();
+        const lost = this.opts.quorumLost?.();
+        if (lost) {
+          const unavailable = AppError.unavailable('etcd', `${lost}; retry with the same orderId, it will not sell twice`);
+          for (const item of batch) item.reject(unavailable);
+          return;
+        }
         // Ambiguous or not, resending is safe (see commitBatch). Pause briefly (a leader election
         // takes 1-2 s) and go on with the orders whose callers still wait; answer the others.
         this.stats.resends++;

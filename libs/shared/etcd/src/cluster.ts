@@ -119,26 +119,3 @@ export async function clusterStatus(conn: EtcdConnection, timeoutMs = 1000): Pro
   const reachable = members.filter((m) => m.reachable).length;
   return { members, leaderId: leader?.id ?? null, quorum: leader !== undefined && reachable > members.length / 2, ...(await alarms) };
 }
-
-/**
- * How many members answer a Status call (served by the member itself, no quorum needed), and how
- * many there are. Tells a quorum loss (most members gone) from an election (they answer).
- */
-export async function reachableMembers(conn: EtcdConnection, timeoutMs = 500): Promise<{ reachable: number; total: number }> {
-  const list = await conn.client.cluster.memberList({}, conn.deadline(timeoutMs));
-  const answers = await Promise.all(
-    list.members.map(async (m) => {
-      if (m.clientURLs.length === 0) return false;
-      const one = new Etcd3({ credentials: conn.clientOptions.credentials, hosts: m.clientURLs, dialTimeout: timeoutMs });
-      try {
-        await one.maintenance.status({ deadline: new Date(Date.now() + timeoutMs) });
-        return true;
-      } catch {
-        return false;
-      } finally {
-        one.close();
-      }
-    }),
-  );
-  return { reachable: answers.filter(Boolean).length, total: list.members.length };
-}

@@ -10,3 +10,4 @@ export * from './group-commit.js';
 export * from './resend.js';
 export * from './partitions.js';
 export * from './leader-pinned.js';
+export * from './quorum.js';

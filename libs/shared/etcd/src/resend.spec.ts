@@ -45,4 +45,23 @@ describe('resendGuarded', () => {
     expect(resendPause(9, () => 0.5)).toBe(400);
     expect(resendPause(9, () => 0)).toBe(200);
   });
+
+  it('stops resending as soon as stopIf names a reason (issue 25.1: quorum known lost), keeping the error ambiguous', async () => {
+    let sends = 0;
+    let lostNow: string | null = null;
+    const started = Date.now();
+    const failing = async () => {
+      sends++;
+      if (sends === 2) lostNow = 'etcd quorum lost: 3 of 5 members refuse connections';
+      throw lost();
+    };
+    const err = await resendGuarded({ deadlineAt: started + 5000, attemptMs: 1000, stopIf: () => lostNow }, failing).catch((e) => e);
+    expect(err).toBeInstanceOf(EtcdUnavailableError);
+    expect({ sends, message: (err as Error).message, ambiguous: (err as EtcdUnavailableError).ambiguous }).toEqual({
+      sends: 2,
+      message: expect.stringMatching(/^etcd quorum lost: 3 of 5 members refuse connections \(etcd unavailable during a claim/),
+      ambiguous: true,
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
 });

@@ -20,6 +20,11 @@ export interface ResendOptions {
   deadlineAt: number;
   /** Deadline of one send, shorter than the whole, so a call lost with a dead leader leaves time for another. */
   attemptMs: number;
+  /**
+   * Why resending is pointless (etcd's quorum known lost, issue 25.1), or null: checked after
+   * each failed send, so the caller hears at once instead of at its deadline.
+   */
+  stopIf?: () => string | null;
 }
 
 /**
@@ -34,6 +39,8 @@ export async function resendGuarded<T>(opts: ResendOptions, send: (callDeadline:
       return await send(new Date(Date.now() + Math.min(opts.attemptMs, left)));
     } catch (e) {
       if (!(e instanceof EtcdUnavailableError)) throw e;
+      const stop = opts.stopIf?.();
+      if (stop) throw new EtcdUnavailableError(`${stop} (${e.message})`, e.ambiguous, e);
       const pause = resendPause(failures);
       if (Date.now() + pause + MIN_ATTEMPT_MS > opts.deadlineAt) throw e;
       await new Promise((r) => setTimeout(r, pause));

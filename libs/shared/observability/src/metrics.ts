@@ -12,6 +12,9 @@ export class Metrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly messagesHandled: Counter<'durable' | 'outcome'>;
   readonly ready: Gauge<'dependency'>;
+  /** 1 while this instance holds etcd's quorum lost (writes refused at once), and how often it declared so. */
+  readonly quorumLost: Gauge;
+  readonly quorumLostTotal: Counter;
   /** Durable consumers, read from JetStream at scrape time (shared state: every instance reports the same). */
   readonly consumerPending: Gauge<'durable'>;
   readonly consumerAckPending: Gauge<'durable'>;
@@ -51,6 +54,16 @@ export class Metrics {
       name: 'ticketcd_dependency_up',
       help: '1 when the dependency answered the last check (/readyz or a /metrics scrape)',
       labelNames: ['dependency'],
+      registers: [this.registry],
+    });
+    this.quorumLost = new Gauge({
+      name: 'ticketcd_etcd_quorum_lost',
+      help: '1 while this instance holds etcd quorum lost: most members refuse connections or have no leader (writes refused at once)',
+      registers: [this.registry],
+    });
+    this.quorumLostTotal = new Counter({
+      name: 'ticketcd_etcd_quorum_lost_total',
+      help: 'Times this instance declared etcd quorum lost',
       registers: [this.registry],
     });
     const gauge = <L extends string>(name: string, help: string, labelNames: L[]) =>

@@ -5,17 +5,16 @@
  * endpoint, and clients would get connection errors instead of the API's JSON 503 naming etcd.
  */
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { checkQuorum, reachableMembers, type EtcdConnection } from '@ticketcd/etcd';
+import { checkQuorum, QuorumMonitor, type EtcdConnection } from '@ticketcd/etcd';
 import { prefixes } from '@ticketcd/keys';
 import { checkNats, type NatsConnection } from '@ticketcd/messaging';
 import { Metrics } from '@ticketcd/observability';
+import { PinoLogger } from 'nestjs-pino';
 import { ETCD, NATS, SERVICE_IDENTITY, type ServiceIdentity } from './tokens.js';
 
 export const READINESS_TIMEOUT_MS = 1000;
-/** How often each instance probes etcd on its own (issue 18.2: quorum loss noticed, and its end, within about a second). */
+/** How often each instance probes etcd on its own, for the gauge and to see the quorum's return (issue 18.2). */
 export const ETCD_MONITOR_MS = 1000;
-/** A failing probe counts as a quorum loss after this long even when members answer (a partition, one endpoint). */
-const QUORUM_LOST_AFTER_MS = 5000;
 
 export type ProcessState = 'starting' | 'started' | 'draining';
 
@@ -45,6 +44,19 @@ export interface DependencyCheck {
   rttMs?: number;
   /** etcd refused this instance's user: unlike an outage, this makes the instance unready. */
   authFailed?: boolean;
+  /** etcd only: this instance's quorum verdict and the last sweep of the members behind it (issue 25.1). */
+  quorum?: QuorumReport;
+}
+
+export interface QuorumReport {
+  /** Why the quorum is known lost (writes refused at once), or absent. */
+  lost?: string;
+  /** Since when (epoch ms) it is known lost. */
+  lostSince?: number;
+  /** The last sweep: how many members answered with a leader, without one, refused, or stayed silent. */
+  members?: { leader: number; noLeader: number; refused: number; silent: number; ageMs: number };
+  /** Times this instance declared the quorum lost since it started. */
+  declared: number;
 }
 
 export interface DependencyStatus {
@@ -55,29 +67,40 @@ export interface DependencyStatus {
 /**
  * Checks etcd (a linearizable read: needs quorum) and NATS (a round trip), each within
  * READINESS_TIMEOUT_MS, and keeps `ticketcd_dependency_up` current. /readyz and /metrics both
- * call it; callers at the same moment share one probe.
+ * call it; callers at the same moment share one probe; it also runs every ETCD_MONITOR_MS.
  *
- * Issue 18.2: it also runs every ETCD_MONITOR_MS and says whether etcd's quorum is known lost
- * (`etcdQuorumLost`), so requests fail (writes) or fall back to member-local reads at once
- * instead of each waiting out a deadline. Known lost = the probe failed and most members do not
- * answer at all, or it has failed for QUORUM_LOST_AFTER_MS: during a leader election the members
- * answer, and orders keep waiting the election out instead of failing fast.
+ * Whether etcd's quorum is known lost (`etcdQuorumLost`, issues 18.2 and 25.1) is a QuorumMonitor's
+ * verdict, not this probe's: a failed read or a timeout proves nothing (a busy cluster misses
+ * deadlines), a majority of members refusing connections or leaderless does. While it is lost,
+ * requests fail (writes) or fall back to member-local reads at once instead of each waiting out a
+ * deadline; a successful read here ends it as surely as the members' own answers.
  */
 @Injectable()
 export class DependencyProbe implements OnApplicationBootstrap, OnApplicationShutdown {
   private inFlight: Promise<DependencyStatus> | null = null;
   private monitor: NodeJS.Timeout | null = null;
-  private failingSince: number | null = null;
-  private lost: string | null = null;
+  private readonly quorum: QuorumMonitor;
 
   constructor(
     @Inject(ETCD) private readonly etcd: EtcdConnection,
     @Inject(NATS) private readonly nats: NatsConnection,
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
-  ) {}
+    private readonly log: PinoLogger,
+  ) {
+    log.setContext('etcd-quorum');
+    this.quorum = new QuorumMonitor(etcd);
+    this.metrics.quorumLost.set(0);
+    this.quorum.onChange((lost) => {
+      this.metrics.quorumLost.set(lost ? 1 : 0);
+      if (lost) this.metrics.quorumLostTotal.inc();
+      if (lost) this.log.warn({ reason: lost }, 'etcd quorum lost: writes are refused until it is back');
+      else this.log.warn('etcd quorum back');
+    });
+  }
 
   onApplicationBootstrap(): void {
+    this.quorum.start();
     const tick = () => {
       this.monitor = setTimeout(() => void this.check().finally(tick), ETCD_MONITOR_MS);
       this.monitor.unref();
@@ -88,11 +111,36 @@ export class DependencyProbe implements OnApplicationBootstrap, OnApplicationShu
   onApplicationShutdown(): void {
     if (this.monitor) clearTimeout(this.monitor);
     this.monitor = null;
+    this.quorum.close();
   }
 
   /** Why etcd's quorum is known lost (writes cannot succeed; reads may only be member-local), or null. */
   get etcdQuorumLost(): string | null {
-    return this.lost;
+    return this.quorum.lost;
+  }
+
+  /**
+   * Calls `listener` with the reason each time the quorum is declared lost (the gateway answers
+   * the writes in flight then); returns the function that stops it.
+   */
+  onQuorumLost(listener: (reason: string) => void): () => void {
+    return this.quorum.onChange((lost) => {
+      if (lost) listener(lost);
+    });
+  }
+
+  /**
+   * `work`, or as soon as the quorum is declared lost the error `onLost` makes, whichever comes
+   * first (a write in flight then is answered at once; `work` goes on, unobserved).
+   */
+  raceQuorumLoss<T>(work: Promise<T>, onLost: (reason: string) => Error): Promise<T> {
+    let stop: () => void = () => undefined;
+    const lost = new Promise<never>((_, reject) => {
+      const now = this.quorum.lost;
+      if (now) return reject(onLost(now));
+      stop = this.onQuorumLost((reason) => reject(onLost(reason)));
+    });
+    return Promise.race([work, lost]).finally(() => stop());
   }
 
   check(): Promise<DependencyStatus> {
@@ -103,42 +151,46 @@ export class DependencyProbe implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async run(): Promise<DependencyStatus> {
+    const sent = Date.now();
     const [e, n] = await Promise.all([
       checkQuorum(this.etcd, READINESS_TIMEOUT_MS, prefixes.svcOf(this.identity.service)),
       checkNats(this.nats, READINESS_TIMEOUT_MS),
     ]);
-    this.track(e.ok, e.authFailed === true);
+    if (e.ok) this.quorum.reachable(sent);
     this.metrics.ready.set({ dependency: 'etcd' }, e.ok ? 1 : 0);
     this.metrics.ready.set({ dependency: 'nats' }, n.ok ? 1 : 0);
+    const quorum = this.quorumReport();
     return {
       etcd: e.ok
-        ? { status: 'up', latencyMs: e.latencyMs, revision: e.revision }
-        : { status: 'unavailable', message: e.reason, latencyMs: e.latencyMs, ...(e.authFailed ? { authFailed: true } : {}) },
+        ? { status: 'up', latencyMs: e.latencyMs, revision: e.revision, quorum }
+        : {
+            status: 'unavailable',
+            message: e.reason,
+            latencyMs: e.latencyMs,
+            ...(e.authFailed ? { authFailed: true } : {}),
+            quorum,
+          },
       nats: n.ok ? { status: 'up', rttMs: n.rttMs } : { status: 'unavailable', message: n.reason },
     };
   }
 
-  private assessing = false;
-
-  /** Beside the probe, not in it: /readyz does not wait for the members' count. */
-  private track(ok: boolean, authFailed: boolean): void {
-    if (ok || authFailed) {
-      this.failingSince = null;
-      this.lost = null;
-      return;
-    }
-    this.failingSince ??= Date.now();
-    if (this.assessing) return;
-    this.assessing = true;
-    void reachableMembers(this.etcd, 500)
-      .catch(() => ({ reachable: 0, total: 0 }))
-      .then((m) => {
-        if (this.failingSince === null) return; // the probe succeeded meanwhile
-        const electing = m.total > 0 && m.reachable > m.total / 2 && Date.now() - this.failingSince < QUORUM_LOST_AFTER_MS;
-        if (!electing) this.lost = `etcd quorum lost: ${m.reachable} of ${m.total || '?'} members reachable`;
-      })
-      .finally(() => {
-        this.assessing = false;
-      });
+  private quorumReport(): QuorumReport {
+    const last = this.quorum.lastSweep;
+    const lost = this.quorum.lost;
+    return {
+      ...(lost ? { lost, lostSince: this.quorum.lostSince } : {}),
+      ...(last
+        ? {
+            members: {
+              leader: last.counts.leader,
+              noLeader: last.counts['no-leader'],
+              refused: last.counts.refused,
+              silent: last.counts.silent,
+              ageMs: Date.now() - last.at,
+            },
+          }
+        : {}),
+      declared: this.quorum.declared,
+    };
   }
 }

@@ -4,7 +4,8 @@
  *     ALLOWED_ORIGINS) is refused, as is one a browser marks cross-site. SameSite=Lax cookies
  *     already keep most cross-site writes cookie-less; this closes the rest.
  *  2. Store: with etcd's quorum known lost, a write is a 503 naming etcd at once (issue 18.2),
- *     not after a session read and a deadline on the way.
+ *     not after a session read and a deadline on the way (writes already in flight then:
+ *     QuorumLostInterceptor).
  *  3. Session: @Auth routes need a live session (cookie), @Auth('admin') the admin role.
  *  4. Rate limits: @RateLimit('login') per IP and per username, @RateLimit('orders') per user
  *     and per IP, plus a cap on orders in flight, so a hot on-sale gets 429s, not a meltdown.
@@ -21,7 +22,15 @@ import { AUTH_ROLE, RATE_LIMIT, type RateLimitName } from './access.decorators.j
 import { ApiError } from './api-error.js';
 import { RateLimiter } from './rate-limiter.js';
 
-const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+export const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The 503 for a write while etcd's quorum is known lost (`lost` says why). */
+export function quorumLostError(lost: string): ApiError {
+  return ApiError.unavailable(
+    'etcd',
+    `${lost}: changes cannot be stored until it is back; retry later (an order with the same Idempotency-Key: it will not sell twice)`,
+  );
+}
 
 export type ApiRequest = Request & { principal?: Principal };
 
@@ -42,13 +51,15 @@ export class AccessGuard implements CanActivate {
     if (UNSAFE.has(req.method)) {
       this.checkOrigin(req);
       const lost = this.probe.etcdQuorumLost;
-      if (lost) throw ApiError.unavailable('etcd', `${lost}: changes cannot be stored until it is back; retry later`);
+      if (lost) throw quorumLostError(lost);
     }
 
     const role = this.reflector.getAllAndOverride<Role | undefined>(AUTH_ROLE, [ctx.getHandler(), ctx.getClass()]);
     if (role) {
       const token = readCookie(req, SESSION_COOKIE);
-      const principal = token ? await this.auth.principal(token) : null;
+      // A write waiting on its session read when the quorum is declared lost is answered then (issue 25.1).
+      const lookup = token ? this.auth.principal(token) : Promise.resolve(null);
+      const principal = await (UNSAFE.has(req.method) ? this.probe.raceQuorumLoss(lookup, quorumLostError) : lookup);
       if (!principal) throw ApiError.unauthenticated(token ? 'your session expired or was logged out: log in again' : undefined);
       if (role === 'admin' && principal.role !== 'admin') throw ApiError.forbidden('this needs the admin role');
       req.principal = principal;

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EtcdConnection } from '@ticketcd/etcd';
 import { PurchaseEngine, SOLD_BATCH, type OrderRequest, type PurchaseOutcome } from '@ticketcd/inventory-core';
 import { Metrics } from '@ticketcd/observability';
-import { ETCD, Lifecycle, OutboxRelay } from '@ticketcd/platform';
+import { DependencyProbe, ETCD, Lifecycle, OutboxRelay } from '@ticketcd/platform';
 import { INVENTORY_CONFIG, type InventoryConfig } from '../inventory.config.js';
 
 @Injectable()
@@ -16,6 +16,7 @@ export class PurchaseService {
     @Inject(INVENTORY_CONFIG) config: InventoryConfig,
     lifecycle: Lifecycle,
     @Inject(Metrics) metrics: Metrics,
+    probe: DependencyProbe,
   ) {
     this.engine = new PurchaseEngine(etcd, {
       batchMax: config.PURCHASE_BATCH_MAX,
@@ -28,6 +29,8 @@ export class PurchaseService {
       maxSoldOutWatches: config.PURCHASE_SOLD_OUT_MAX_WATCHES,
       pinLeader: config.PURCHASE_PIN_LEADER,
       onCommitted: () => relay.kick(),
+      // Issue 25.1: with the quorum known lost, a failed batch is answered at once, not resent.
+      quorumLost: () => probe.etcdQuorumLost,
     });
     relay.registerExpander(SOLD_BATCH, this.engine.expandSoldBatch);
     metrics.gaugeOf(

@@ -9,6 +9,7 @@ import { Rpc, type OrderClaimRecord, type RpcRequest, type RpcResult } from '@ti
 import { GroupCommitter, resendGuarded, type Queued } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
 import { currentDeadline } from '@ticketcd/observability';
+import { DependencyProbe } from '@ticketcd/platform';
 import { claimOf, deriveOrderId, keyReused, sameOrder } from '@ticketcd/contracts';
 import { PlaceRepository, type ClaimRequest } from './place.repository.js';
 
@@ -39,7 +40,10 @@ const BAD_INPUT = new Set(['unknown_event', 'unknown_type', 'over_max_per_order'
 export class PlaceService {
   private readonly claims = new GroupCommitter<PendingClaim, OrderClaimRecord>(CLAIM_BATCH_MAX, (_shard, batch) => this.claimBatch(batch));
 
-  constructor(private readonly repo: PlaceRepository) {}
+  constructor(
+    private readonly repo: PlaceRepository,
+    private readonly probe: DependencyProbe,
+  ) {}
 
   async place(req: RpcRequest<typeof Rpc.orders.place>): Promise<RpcResult<typeof Rpc.orders.place>> {
     const orderId = deriveOrderId(req.username, req.idempotencyKey);
@@ -71,7 +75,9 @@ export class PlaceService {
    */
   private async claimBatch(batch: Queued<PendingClaim, OrderClaimRecord>[]): Promise<void> {
     const deadlineAt = Math.max(...batch.map((b) => b.order.deadlineAt));
-    const inForce = await resendGuarded({ deadlineAt, attemptMs: CLAIM_ATTEMPT_MS }, (deadline) =>
+    // Quorum known lost (issue 25.1): no resend can succeed, answer now rather than at the deadline.
+    const stopIf = () => this.probe.etcdQuorumLost;
+    const inForce = await resendGuarded({ deadlineAt, attemptMs: CLAIM_ATTEMPT_MS, stopIf }, (deadline) =>
       this.repo.claimMany(
         batch.map((b) => b.order),
         deadline,
