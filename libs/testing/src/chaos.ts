@@ -81,6 +81,8 @@ export interface FaultRow {
  * client timeout or a dropped connection, each retried by the buyer with the same key.
  */
 export const WINDOW_TARGETS: Record<FaultKind, number | undefined> = {
+  // No fault yet: every buyer arrives at once, as at an on-sale's opening.
+  opening: 5,
   leader: 5,
   member: 5,
   inventory: 10,
@@ -89,7 +91,7 @@ export const WINDOW_TARGETS: Record<FaultKind, number | undefined> = {
   consumers: undefined,
   heal: 5,
 };
-export type FaultKind = 'leader' | 'member' | 'inventory' | 'nats' | 'notifier' | 'consumers' | 'heal';
+export type FaultKind = 'opening' | 'leader' | 'member' | 'inventory' | 'nats' | 'notifier' | 'consumers' | 'heal';
 
 export interface CheckRow {
   check: string;
@@ -351,7 +353,8 @@ async function chaosOn(
     return { done, failed };
   })();
 
-  const faultLog: FaultLogRow[] = [];
+  // The first row is the opening, before any fault: its replies are the baseline of the table.
+  const faultLog: FaultLogRow[] = [{ kind: 'opening', fault: 'no fault: the on-sale opens, every buyer at once', atS: 0, note: '' }];
   const faults = runFaults(stack, etcd, nc, opts, t0, faultLog, log);
   const buyers = Promise.all(Array.from({ length: opts.buyers }, (_, b) => buyer(b)));
   const faultOutcome = await faults.catch((e: unknown) => ({
@@ -561,7 +564,7 @@ async function chaosOn(
       failed: w.failed,
       targetPct: WINDOW_TARGETS[f.kind],
       causes: w.causes,
-      effect: `${w.effect}; ${f.note}`,
+      effect: f.note ? `${w.effect}; ${f.note}` : w.effect,
     };
   });
   const missed = faultRows.filter((f) => f.targetPct !== undefined && pct(f.failed, f.replies) > f.targetPct);
@@ -786,7 +789,7 @@ async function runFaults(
   await Promise.all(followUps);
   return {
     ok: problems.length === 0,
-    detail: problems.length ? problems.join('; ') : `${faultLog.length} faults, all healed`,
+    detail: problems.length ? problems.join('; ') : `${faultLog.length - 1} faults, all healed`,
   };
 }
 
