@@ -132,7 +132,10 @@ describe('issue 25 point 2: one alert per crossing with 3 notifier instances (in
             }),
           ),
         );
-        for (const r of replies) r.status === 'accepted' ? sold++ : refused++;
+        for (const r of replies) {
+          if (r.status === 'accepted') sold++;
+          else refused++;
+        }
         wobbles.push(adjust(done % (2 * ROUND) === 0 ? 'blue' : 'pink', WOBBLE));
       }
       await Promise.all([...wobbles, rise]);

@@ -164,7 +164,12 @@ export class PurchaseStore {
     const batch: SoldBatch = {
       eventId,
       orderIds: sales.map((s) => s.orderId),
-      stock: [...touched].map(([type, t]) => ({ type, total: t.total, remaining: t.remaining, remainingBefore: before.get(type)?.remaining })),
+      stock: [...touched].map(([type, t]) => ({
+        type,
+        total: t.total,
+        remaining: t.remaining,
+        remainingBefore: before.get(type)?.remaining,
+      })),
       eventRemainingBefore,
       eventRemainingAfter: sum(new Map([...before, ...touched])),
       occurredAt: occurredAt.toISOString(),

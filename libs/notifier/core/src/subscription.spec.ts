@@ -71,12 +71,7 @@ describe('low-stock crossing rule (issue 25 point 2)', () => {
       [2, 14], // second dip
       [40, 15], // rise
     ]);
-    const orders = [
-      [cs],
-      cs.map((c) => [c]),
-      [...cs].reverse().map((c) => [c]),
-      [[cs[3]!, cs[4]!], [cs[0]!], [cs[2]!, cs[1]!]],
-    ];
+    const orders = [[cs], cs.map((c) => [c]), [...cs].reverse().map((c) => [c]), [[cs[3]!, cs[4]!], [cs[0]!], [cs[2]!, cs[1]!]]];
     for (const batches of orders) {
       const { alerts, sub } = run(next, batches);
       expect(alerts.map((a) => a.revision)).toEqual([11, 14]);
