@@ -16,7 +16,7 @@
  * messages carry must agree with it.
  */
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { Events, Rpc, ticketRecord } from '@ticketcd/contracts';
+import { AppError, Events, Rpc, ticketRecord } from '@ticketcd/contracts';
 import { readPartitionHolders, scanPrefix, unconditionalTxn } from '@ticketcd/etcd';
 import { parseKey, prefixes } from '@ticketcd/keys';
 import { seedEvent, startStackWithClients, ticketctl, waitFor, waitPipelineIdle, type StackClients } from '@ticketcd/testing';
@@ -40,6 +40,23 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(() => clients?.close());
+
+/**
+ * A call retried while the stack answers UNAVAILABLE or TIMEOUT (a loaded machine: etcd past its
+ * deadline). Every call here is safe to repeat: purchases keep their orderId, adjusts set an
+ * absolute total, subscriptions are put with the same limit before the run.
+ */
+async function retrying<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (e) {
+      const code = e instanceof AppError ? e.error.code : null;
+      if ((code !== 'UNAVAILABLE' && code !== 'TIMEOUT') || attempt >= 30) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
+    }
+  }
+}
 
 interface Seen {
   revision: number;
@@ -100,14 +117,21 @@ describe('issue 25 point 2: one alert per crossing with 3 notifier instances (in
     const limits = new Map(
       Array.from({ length: SUBSCRIPTIONS }, (_, i) => [`xw-${String(i).padStart(3, '0')}`, 100 + Math.floor((i * 340) / SUBSCRIPTIONS)]),
     );
-    await Promise.all([...limits].map(([username, limit]) => rpc.call(Rpc.notifier.putSubscription, { username, eventId, limit })));
+    const entries = [...limits];
+    for (let i = 0; i < entries.length; i += 30)
+      await Promise.all(
+        entries
+          .slice(i, i + 30)
+          .map(([username, limit]) => retrying(() => rpc.call(Rpc.notifier.putSubscription, { username, eventId, limit }))),
+      );
 
     // Adjusts of one type take turns (each sets an absolute total); different types run at once.
     const turns: Record<string, Promise<unknown>> = {};
     const adjust = (type: 'pink' | 'blue', by: number) => {
       const run = (turns[type] ?? Promise.resolve()).then(async () => {
         totals = { ...totals, [type]: totals[type] + by };
-        await rpc.call(Rpc.inventory.adjust, { eventId, ticketType: type, total: totals[type] });
+        const total = totals[type];
+        await retrying(() => rpc.call(Rpc.inventory.adjust, { eventId, ticketType: type, total }));
       });
       turns[type] = run;
       return run;
@@ -123,14 +147,15 @@ describe('issue 25 point 2: one alert per crossing with 3 notifier instances (in
       const wobbles: Promise<unknown>[] = [];
       for (let done = 0; done < DIP_ORDERS; done += ROUND) {
         const replies = await Promise.all(
-          Array.from({ length: ROUND }, (_, i) =>
-            rpc.call(Rpc.inventory.purchase, {
+          Array.from({ length: ROUND }, (_, i) => {
+            const order = {
               orderId: ulid(),
               username: `buyer-${(done + i) % 97}`,
               eventId,
               lines: [{ type: (done + i) % 5 < 3 ? 'pink' : 'blue', quantity: 1 }],
-            }),
-          ),
+            };
+            return retrying(() => rpc.call(Rpc.inventory.purchase, order));
+          }),
         );
         for (const r of replies) {
           if (r.status === 'accepted') sold++;
@@ -141,7 +166,7 @@ describe('issue 25 point 2: one alert per crossing with 3 notifier instances (in
       await Promise.all([...wobbles, rise]);
       // The rise: each type back to its first level (totals raised by what it lost), not awaited:
       // it overlaps the next dip's first orders.
-      const { tickets } = await rpc.call(Rpc.inventory.availability, { eventId });
+      const { tickets } = await retrying(() => rpc.call(Rpc.inventory.availability, { eventId }));
       const left = (type: string) => tickets.find((t) => t.type === type)!.remaining;
       rise = Promise.all([adjust('pink', 300 - left('pink')), adjust('blue', 200 - left('blue'))]);
     }
