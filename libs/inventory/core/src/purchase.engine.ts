@@ -494,7 +494,10 @@ export class PurchaseEngine {
   };
 }
 
-/** Orders whose sales fit one Txn beside a put per ticket type and the outbox entry. */
+/**
+ * Orders whose sales fit one Txn beside a put per ticket type and the outbox entry; the compares
+ * (one per type, the no-new-type range compare, one Create == 0 per sale) then fit too (issue 25).
+ */
 function ordersThatFit(types: number): number {
   return Math.max(1, MAX_TXN_OPS - 1 - types);
 }
