@@ -15,7 +15,7 @@ import { keys, prefixes } from '@ticketcd/keys';
 import { seedEvent, testEtcd, waitFor, type TestEtcd } from '@ticketcd/testing';
 import type { EtcdConnection } from '@ticketcd/etcd';
 import { ulid } from 'ulid';
-import { PurchaseEngine } from '@ticketcd/inventory-core';
+import { PurchaseEngine, SOLD_BATCH, type SoldBatch } from '@ticketcd/inventory-core';
 
 let etcd: TestEtcd;
 const engines: PurchaseEngine[] = [];
@@ -293,5 +293,49 @@ describe('PurchaseEngine on the real cluster (issue 17)', () => {
         await own.cleanup();
       }
     });
+  });
+
+  it('issue 25: each batch records the event-wide remaining count before and after its commit, exact even when another type changed or a type was added meanwhile', async () => {
+    const eventId = await seedEvent(etcd.conn, {
+      maxPerOrder: 10,
+      tickets: [
+        { type: 'vip', total: 100, price: 100 },
+        { type: 'floor', total: 100, price: 50 },
+      ],
+    });
+    // A long state cache: the batches below decide on what the engine last committed, unread.
+    const engine = newEngine({ stateTtlMs: 60_000 });
+    const buy = (type: string) =>
+      engine.purchase({ orderId: ulid(), username: 'fan', eventId, lines: [{ type, quantity: 1 }], firstSend: true });
+    expect(await buy('vip')).toMatchObject({ status: 'accepted' });
+    // Another writer changes a type this batch does not touch...
+    const floor = keys.ticket(eventId, 'floor');
+    await etcd.conn.kv.put(floor).value(JSON.stringify({ total: 140, remaining: 140, price: 50, closed: false }));
+    expect(await buy('vip')).toMatchObject({ status: 'accepted' });
+    // ...and adds a type (a key the cached state does not know).
+    await etcd.conn.kv.put(keys.ticket(eventId, 'balcony')).value(JSON.stringify({ total: 30, remaining: 30, price: 10, closed: false }));
+    expect(await buy('vip')).toMatchObject({ status: 'accepted' });
+    expect(await buy('floor')).toMatchObject({ status: 'accepted' });
+
+    // Each batch's outbox entry (not relayed here) against etcd's history at its revision - 1 and revision.
+    const sumAt = async (revision: number) =>
+      Object.values(await etcd.conn.kv.getAll().prefix(prefixes.ticketsOf(eventId)).revision(revision).strings()).reduce(
+        (n, v) => n + ticketRecord.parse(JSON.parse(v)).remaining,
+        0,
+      );
+    const entries = (await etcd.conn.kv.getAll().prefix(prefixes.outboxOf('inventory')).exec()).kvs
+      .map((kv) => ({
+        revision: Number(kv.create_revision),
+        entry: JSON.parse(kv.value.toString()) as { kind?: string; payload?: SoldBatch },
+      }))
+      .filter((e) => e.entry.kind === SOLD_BATCH && e.entry.payload!.eventId === eventId);
+    expect(entries).toHaveLength(4);
+    for (const { revision, entry } of entries)
+      expect({ before: entry.payload!.eventRemainingBefore, after: entry.payload!.eventRemainingAfter }).toEqual({
+        before: await sumAt(revision - 1),
+        after: await sumAt(revision),
+      });
+    const last = entries.sort((a, b) => a.revision - b.revision).at(-1)!;
+    expect(last.entry.payload!.eventRemainingAfter).toBe(97 + 139 + 30);
   });
 });

@@ -5,6 +5,7 @@ import { CrossingsService } from './crossings.service.js';
 import { NOTIFIER_CONFIG } from './notifier.config.js';
 import { NotifierHandler } from './notifier.handler.js';
 import { StockChangedConsumer } from './stock-changed.consumer.js';
+import { StockPartitions } from './stock-partitions.service.js';
 import { SubscriptionsRepository } from './subscriptions/subscriptions.repository.js';
 import { SubscriptionsService } from './subscriptions/subscriptions.service.js';
 
@@ -16,6 +17,7 @@ import { SubscriptionsService } from './subscriptions/subscriptions.service.js';
     SubscriptionsService,
     AlertsService,
     CrossingsService,
+    StockPartitions,
     StockChangedConsumer,
   ],
 })

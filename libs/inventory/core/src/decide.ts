@@ -25,6 +25,8 @@ export type Sale = SaleRecord & { orderId: string; eventId: string };
 
 export interface TicketState extends TicketRecord {
   modRevision: number;
+  /** When the key was created (read from etcd; kept by projections): bounds which keys a commit knows of. */
+  createRevision?: number;
   /**
    * The exact value this instance wrote (or is writing) for the key, when the state is its own
    * projection rather than a read: the next commit then compares the value instead of the mod

@@ -486,7 +486,7 @@ export class PurchaseEngine {
     this.known.set(eventId, { state: { event: state.event, tickets, existingSales: this.recentOf(eventId) }, at });
     // The batch whose projection this one builds on, if its commit is still out.
     const previous = cachedAt !== undefined ? this.lastCommit.get(eventId) : undefined;
-    const send = () => this.store.commitBatch(eventId, decision.touched, values, decision.sales, new Date(), deadline);
+    const send = () => this.store.commitBatch(eventId, state.tickets, decision.touched, values, decision.sales, new Date(), deadline);
     let settle!: (committed: boolean) => void;
     const settled = new Promise<boolean>((r) => (settle = r));
     this.lastCommit.set(eventId, settled);
@@ -530,7 +530,8 @@ export class PurchaseEngine {
 
   /**
    * The relay's expander for this engine's outbox entries: one tickets.sold per order (read back
-   * from its sale key) and one stock.changed per touched type, with the commit revision. Ids
+   * from its sale key) and one stock.changed per touched type, with the commit revision and the
+   * stock before and after it (type and event-wide, recorded in the entry at commit). Ids
    * derive from the sale and the revision, so a re-relay is de-duplicated by the stream.
    */
   expandSoldBatch = async (payload: unknown, revision: number): Promise<EventEnvelope[]> => {
@@ -557,7 +558,18 @@ export class PurchaseEngine {
         buildEnvelope(
           Events.inventory.stockChanged,
           stockMessageId(batch.eventId, t.type, revision),
-          { eventId: batch.eventId, ticketType: t.type, total: t.total, remaining: t.remaining, revision },
+          {
+            eventId: batch.eventId,
+            ticketType: t.type,
+            total: t.total,
+            remaining: t.remaining,
+            revision,
+            // Absent in an entry written by an older inventory: the notifier reads the stock instead.
+            ...(t.remainingBefore !== undefined ? { remainingBefore: t.remainingBefore } : {}),
+            ...(batch.eventRemainingBefore !== undefined && batch.eventRemainingAfter !== undefined
+              ? { eventRemainingBefore: batch.eventRemainingBefore, eventRemainingAfter: batch.eventRemainingAfter }
+              : {}),
+          },
           { source: 'inventory', traceId: sales[0]?.traceId ?? newTraceId(), occurredAt },
         ),
       ),
@@ -565,7 +577,10 @@ export class PurchaseEngine {
   };
 }
 
-/** Orders whose sales fit one Txn beside a put per ticket type and the outbox entry. */
+/**
+ * Orders whose sales fit one Txn beside a put per ticket type and the outbox entry; the compares
+ * (one per type, the no-new-type range compare, one Create == 0 per sale) then fit too (issue 25).
+ */
 function ordersThatFit(types: number): number {
   return Math.max(1, MAX_TXN_OPS - 1 - types);
 }

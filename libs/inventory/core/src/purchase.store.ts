@@ -2,7 +2,7 @@
  * etcd reads and the group-commit Txn for purchases. Nothing here decides anything.
  */
 import { eventRecord, saleRecord, ticketRecord, type SaleRecord } from '@ticketcd/contracts';
-import { localKey, toStoreError, unconditionalTxn, type EtcdConnection, type LeaderPinned } from '@ticketcd/etcd';
+import { andNoKeyCreatedAfter, localKey, toStoreError, unconditionalTxn, type EtcdConnection, type LeaderPinned } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { outboxKindPut } from '@ticketcd/platform';
 import type { IRangeResponse } from 'etcd3';
@@ -17,7 +17,14 @@ export interface CommitResult {
 export interface SoldBatch {
   eventId: string;
   orderIds: string[];
-  stock: { type: string; total: number; remaining: number }[];
+  /** Each touched type after the commit; `remainingBefore` just before it (absent in entries of an older inventory). */
+  stock: { type: string; total: number; remaining: number; remainingBefore?: number }[];
+  /**
+   * The event's remaining count over ALL its types just before and after the commit: exact,
+   * since the commit compared every ticket key of the event (issue 25). Absent in older entries.
+   */
+  eventRemainingBefore?: number;
+  eventRemainingAfter?: number;
   occurredAt: string;
 }
 export const SOLD_BATCH = 'inventory.sold-batch';
@@ -83,7 +90,11 @@ export class PurchaseStore {
     for (const kv of ticketRange?.kvs ?? []) {
       const parsed = parseKey(localKey(this.etcd, kv.key));
       if (parsed.kind !== 'ticket') continue;
-      tickets.set(parsed.ticketType, { ...ticketRecord.parse(JSON.parse(kv.value.toString())), modRevision: Number(kv.mod_revision) });
+      tickets.set(parsed.ticketType, {
+        ...ticketRecord.parse(JSON.parse(kv.value.toString())),
+        modRevision: Number(kv.mod_revision),
+        createRevision: Number(kv.create_revision),
+      });
     }
     const existingSales = salesFound(eventId, ids, saleRanges);
     return { event: event ? { maxPerOrder: event.maxPerOrder, deleted: event.deletedAt !== null } : null, tickets, existingSales };
@@ -110,14 +121,20 @@ export class PurchaseStore {
   }
 
   /**
-   * One Txn for the whole batch: if every touched ticket key is unchanged since the read and no
-   * sale key of the batch exists yet, write the new remaining counts, one sale key per order and
-   * one outbox entry naming them. The Create==0 compares also make a replay of this Txn harmless,
-   * so after an ambiguous failure (deadline, dropped connection, leader change) it may be sent
-   * again: if the first send committed, the compares fail and the re-read finds the sales.
+   * One Txn for the whole batch: if EVERY ticket key of the event is unchanged since the state
+   * was read (or projected), no ticket key was added since, and no sale key of the batch exists
+   * yet, write the new remaining counts, one sale key per order and one outbox entry naming them.
+   * Comparing all types, not only the touched ones, makes the event-wide remaining count before
+   * and after this commit exact, so its stock.changed events can carry them (issue 25: the
+   * notifier decides crossings from them). The Create==0 compares also make a replay of this Txn
+   * harmless, so after an ambiguous failure (deadline, dropped connection, leader change) it may
+   * be sent again: if the first send committed, the compares fail and the re-read finds the sales.
+   * Ops: compares = types + 1 + sales, puts = touched + sales + 1; the batch is sized on all the
+   * event's types (ordersThatFit), so both stay within etcd's 128 (each list is limited alone).
    */
   async commitBatch(
     eventId: string,
+    before: Map<string, TicketState>,
     touched: Map<string, TicketState>,
     values: Map<string, string>,
     sales: Sale[],
@@ -131,17 +148,30 @@ export class PurchaseStore {
     // A ticket state this instance projected compares the value it wrote (it may still be in
     // flight, its revision unknown); one it read compares the mod revision it read.
     let txn: ReturnType<typeof ns.if> | null = null;
-    let i = 0;
-    for (const t of touched.values()) {
-      const key = ticketKeys[i++]!;
+    let createdUpTo = 0;
+    for (const [type, t] of before) {
+      const key = keys.ticket(eventId, type);
       const [column, value] = t.written !== undefined ? (['Value', t.written] as const) : (['Mod', t.modRevision] as const);
       txn = txn ? txn.and(key, column, '==', value) : ns.if(key, column, '==', value);
+      createdUpTo = Math.max(createdUpTo, t.createRevision ?? Infinity);
     }
     for (const key of saleKeys) txn = txn ? txn.and(key, 'Create', '==', 0) : ns.if(key, 'Create', '==', 0);
+    if (!txn) throw new Error('commitBatch needs at least one compare');
+    // No type added since the read (its key would be missing from the sums).
+    if (Number.isFinite(createdUpTo) && createdUpTo > 0) andNoKeyCreatedAfter(txn, prefixes.ticketsOf(eventId), createdUpTo);
+    const sum = (m: Map<string, TicketState>) => [...m.values()].reduce((n, t) => n + t.remaining, 0);
+    const eventRemainingBefore = sum(before);
     const batch: SoldBatch = {
       eventId,
       orderIds: sales.map((s) => s.orderId),
-      stock: [...touched].map(([type, t]) => ({ type, total: t.total, remaining: t.remaining })),
+      stock: [...touched].map(([type, t]) => ({
+        type,
+        total: t.total,
+        remaining: t.remaining,
+        remainingBefore: before.get(type)?.remaining,
+      })),
+      eventRemainingBefore,
+      eventRemainingAfter: sum(new Map([...before, ...touched])),
       occurredAt: occurredAt.toISOString(),
     };
     const types = [...touched.keys()];
@@ -151,7 +181,7 @@ export class PurchaseStore {
       outboxKindPut(ns, 'inventory', SOLD_BATCH, batch).put,
     ];
     try {
-      const res = await txn!
+      const res = await txn
         .then(...puts)
         .options(deadline ? { deadline } : undefined)
         .commit();

@@ -44,6 +44,14 @@ export const Events = {
       'INVENTORY',
       z.object({ orderId: id, eventId: id, username, lines: z.array(soldLine).min(1), total: z.number().int().nonnegative(), revision }),
     ),
+    /**
+     * One ticket type's stock after the commit at `revision` (one message per type a commit
+     * changed; they share the revision). The `*Before` / `eventRemaining*` fields are exact:
+     * the commit compared every ticket key of the event, so the sums are the event's stock just
+     * before and just after this one commit, whatever came between the messages (issue 25).
+     * Messages from an inventory older than them lack them (the notifier then reads the stock
+     * at revision - 1 and revision, see docs/architecture.md, Notifier).
+     */
     stockChanged: defineEvent(
       'inventory.stock.changed',
       'INVENTORY',
@@ -52,7 +60,14 @@ export const Events = {
         ticketType: slug,
         total: z.number().int().nonnegative(),
         remaining: z.number().int().nonnegative(),
+        /** The commit that changed it (never 0). */
         revision,
+        /** This type's remaining count just before the commit. */
+        remainingBefore: z.number().int().nonnegative().optional(),
+        /** The event's remaining count, summed over all its ticket types, just before the commit. */
+        eventRemainingBefore: z.number().int().nonnegative().optional(),
+        /** The same sum just after the commit. */
+        eventRemainingAfter: z.number().int().nonnegative().optional(),
       }),
     ),
   },

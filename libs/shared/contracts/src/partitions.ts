@@ -8,7 +8,10 @@
  * and changing it moves most events to another partition (a redeploy of both, like any contract
  * change). Correctness never rests on it: the engine's compares decide, ownership only routes.
  */
+import { z } from 'zod';
+import { Events } from './events.js';
 import { Rpc, type RpcDef } from './rpc.js';
+import { id } from './schemas.js';
 
 export const INVENTORY_PARTITIONS = 16;
 
@@ -39,3 +42,23 @@ const byPartition = Array.from({ length: INVENTORY_PARTITIONS }, (_, p) => ({
 export function inventoryPurchaseFor(eventId: string): RpcDef<typeof Rpc.inventory.purchase.request, typeof Rpc.inventory.purchase.reply> {
   return byPartition[partitionOf(eventId)]!;
 }
+
+/**
+ * Issue 25 point 2: the notifier evaluates each event's stock changes in one instance at a time.
+ * Events go to the same partitions as inventory's (the same hash and count); the owner of
+ * partition n listens on `notifier.stock.p<n>`, where an instance that received an event's stock
+ * changes from the shared durable consumer forwards them. Not a stream subject (no stream may
+ * capture a request subject) and not in `Rpc` (no gateway route, no Nest handler).
+ */
+export const NOTIFIER_PARTITIONS = INVENTORY_PARTITIONS;
+
+export function notifierStockSubject(partition: number): string {
+  return `notifier.stock.p${partition}`;
+}
+
+/** The request on `notifier.stock.p<n>`: stock changes of one event, as the stream delivered them. */
+export const stockChangesForward = z.object({
+  eventId: id,
+  changes: z.array(Events.inventory.stockChanged.data).min(1).max(1000),
+});
+export type StockChangesForward = z.infer<typeof stockChangesForward>;

@@ -1,7 +1,7 @@
 /**
  * Transaction helpers. etcd takes at most 128 operations per Txn (`--max-txn-ops`).
  */
-import { ComparatorBuilder, type Namespace } from 'etcd3';
+import { CompareResult, CompareTarget, ComparatorBuilder, Range, type Namespace } from 'etcd3';
 import { toStoreError } from './errors.js';
 
 export const MAX_TXN_OPS = 128;
@@ -20,6 +20,31 @@ export function chunk<T>(items: readonly T[], size = MAX_TXN_OPS): T[][] {
 export function unconditionalTxn(ns: Namespace): ComparatorBuilder {
   // etcd3 exposes Txns only through `if(...)`; its builder works with an empty compare list.
   return new ComparatorBuilder(ns.kv, (ns as unknown as { nsApplicator: ConstructorParameters<typeof ComparatorBuilder>[1] }).nsApplicator);
+}
+
+/**
+ * Adds "no key under `prefix` was created after `revision`" to a Txn's compares. etcd compares a
+ * whole range at once (Compare.range_end, etcd >= 3.3: every key of the range must satisfy it);
+ * etcd3's builder only takes single keys, so the compare is added to its request directly. For
+ * keys that are never deleted (ticket keys), it proves the Txn sees exactly the keys read: a
+ * commit that sums over them (the event's remaining count) cannot miss one added meanwhile.
+ */
+export function andNoKeyCreatedAfter(txn: ComparatorBuilder, prefix: string, revision: number): ComparatorBuilder {
+  const inner = txn as unknown as {
+    namespace: { applyKey(b: Buffer): Buffer; applyRangeEnd(b: Buffer): Buffer };
+    request: { compare: Promise<unknown>[] };
+  };
+  const range = Range.prefix(prefix);
+  inner.request.compare.push(
+    Promise.resolve({
+      key: inner.namespace.applyKey(range.start),
+      range_end: inner.namespace.applyRangeEnd(range.end),
+      result: CompareResult.Less,
+      target: CompareTarget.Create,
+      create_revision: revision + 1,
+    }),
+  );
+  return txn;
 }
 
 export function toBuilder(ns: Namespace, op: WriteOp) {

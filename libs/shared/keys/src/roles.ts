@@ -78,8 +78,8 @@ const TABLE: Record<ServiceName, ServiceRole> = {
   orders: { write: [N.order, N.purchase, N.stats], read: [N.sale] },
   // The search index (its meta keys too: search:meta:); indexes events.
   'search-indexer': { write: [N.search], read: [N.event] },
-  // Subscriptions and alerts; reads the event and its ticket: stock.
-  notifier: { write: [N.notification, N.subscriber, N.alert], read: [N.event, N.ticket] },
+  // Subscriptions and alerts; reads the event and its ticket: stock; holds partitions of events (issue 25).
+  notifier: { write: [N.notification, N.subscriber, N.alert, N.partition, N.partitionMember], read: [N.event, N.ticket] },
 };
 
 /** The role of one service: its own prefixes plus the platform's. */

@@ -1,7 +1,7 @@
 /** Reads and single-key Txns on `ticket:` keys outside the purchase path. */
 import { Inject, Injectable } from '@nestjs/common';
 import { eventRecord, ticketRecord, type EventEnvelope, type TicketRecord } from '@ticketcd/contracts';
-import { listPrefix, toStoreError, type EtcdConnection } from '@ticketcd/etcd';
+import { andNoKeyCreatedAfter, listPrefix, toStoreError, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { ETCD, outboxPut } from '@ticketcd/platform';
 
@@ -53,21 +53,28 @@ export class StockRepository {
   }
 
   /**
-   * Writes one ticket key if it is unchanged since it was read (modRevision 0: if it does not
-   * exist yet), with its stock.changed event in the outbox, in one Txn.
+   * Writes one ticket key, with its stock.changed event in the outbox, in one Txn, if NO ticket
+   * key of the event changed since `read` (the event's keys as read at `readRevision`) and none
+   * was added since: then the event's remaining count before the commit is exactly the sum read,
+   * which the event carries (issue 25). A new type's key must not exist yet (Create == 0).
    */
   async putTicket(
     eventId: string,
     type: string,
-    expectedModRevision: number,
+    read: { tickets: StoredTicket[]; revision: number },
     value: TicketRecord,
     envelopes: EventEnvelope[],
   ): Promise<{ committed: boolean; revision: number }> {
     const ns = this.etcd.kv;
     const key = keys.ticket(eventId, type);
-    const guard = expectedModRevision === 0 ? ns.if(key, 'Create', '==', 0) : ns.if(key, 'Mod', '==', expectedModRevision);
+    let txn = read.tickets.some((t) => t.type === type) ? null : ns.if(key, 'Create', '==', 0);
+    for (const t of read.tickets) {
+      const k = keys.ticket(eventId, t.type);
+      txn = txn ? txn.and(k, 'Mod', '==', t.modRevision) : ns.if(k, 'Mod', '==', t.modRevision);
+    }
+    andNoKeyCreatedAfter(txn!, prefixes.ticketsOf(eventId), read.revision);
     try {
-      const res = await guard
+      const res = await txn!
         .then(
           ns.put(key).value(JSON.stringify(value)),
           ...(envelopes.length ? [outboxPut(ns, 'inventory', envelopes, { stampRevision: true }).put] : []),

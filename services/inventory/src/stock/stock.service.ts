@@ -1,7 +1,8 @@
 /**
  * Availability, adjustments from the catalog, and closing an event's sales when it is deleted.
- * Each change is a compare-and-swap on the ticket key, so it composes with concurrent group
- * commits: whichever writes second re-reads.
+ * Each change is a compare-and-swap on every ticket key of the event, so it composes with
+ * concurrent group commits (whichever writes second re-reads) and its stock.changed event can
+ * carry the event's exact remaining count before and after it (issue 25).
  */
 import { Injectable } from '@nestjs/common';
 import { AppError, Events, MAX_TICKET_TYPES, type Rpc, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
@@ -37,7 +38,8 @@ export class StockService {
         onExhausted: () => AppError.unavailable('inventory', `${what} is too contended to adjust now; retry`),
       },
       async () => {
-        const { tickets } = await this.repo.tickets(req.eventId);
+        const read = await this.repo.tickets(req.eventId);
+        const { tickets } = read;
         const current = tickets.find((t) => t.type === req.ticketType);
         let next: Omit<StoredTicket, 'type' | 'modRevision'>;
         if (!current) {
@@ -57,6 +59,8 @@ export class StockService {
           next = { total, remaining: total - sold, price: req.price ?? current.price, closed: false };
         }
         const changed = !current || next.total !== current.total || next.price !== current.price;
+        // The write compares every ticket key of the event (putTicket), so these sums are exact.
+        const eventRemainingBefore = tickets.reduce((n, t) => n + t.remaining, 0);
         const envelopes = changed
           ? [
               this.publisher.envelope(Events.inventory.stockChanged, `stock:${req.eventId}:${req.ticketType}:${ulid()}`, {
@@ -64,11 +68,15 @@ export class StockService {
                 ticketType: req.ticketType,
                 total: next.total,
                 remaining: next.remaining,
+                // The relay stamps the commit revision (stampRevision): never 0 on the stream.
                 revision: 0,
+                remainingBefore: current?.remaining ?? 0,
+                eventRemainingBefore,
+                eventRemainingAfter: eventRemainingBefore - (current?.remaining ?? 0) + next.remaining,
               }),
             ]
           : [];
-        const res = await this.repo.putTicket(req.eventId, req.ticketType, current?.modRevision ?? 0, next, envelopes);
+        const res = await this.repo.putTicket(req.eventId, req.ticketType, read, next, envelopes);
         if (!res.committed) return CONFLICT;
         if (envelopes.length) this.relay.kick();
         return { type: req.ticketType, total: next.total, remaining: next.remaining, price: next.price, revision: res.revision };

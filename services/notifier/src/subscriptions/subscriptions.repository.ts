@@ -6,7 +6,17 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { eventRecord, ticketRecord, type EventEnvelope } from '@ticketcd/contracts';
-import { guardedWrite, scanPrefix, toStoreError, unconditionalTxn, type EtcdConnection, type KeyGuard, type WriteOp } from '@ticketcd/etcd';
+import {
+  chunk,
+  guardedWrite,
+  MAX_TXN_OPS,
+  scanPrefix,
+  toStoreError,
+  unconditionalTxn,
+  type EtcdConnection,
+  type KeyGuard,
+  type WriteOp,
+} from '@ticketcd/etcd';
 import { keys, prefixes } from '@ticketcd/keys';
 import { ETCD, outboxPut } from '@ticketcd/platform';
 import { alertRecord, subscriptionRecord, type Alert, type Subscription } from '@ticketcd/notifier-core';
@@ -23,14 +33,17 @@ export interface EventStock {
   revision: number;
 }
 
-/** A subscription write: the new record (null: delete), guarded by the mod revision it was read at. */
+/** A subscription write: the new record (null: delete), guarded by the mod revision it was read at, and its new alerts. */
 export interface SubscriptionWrite {
   username: string;
   eventId: string;
   readModRevision: number;
   next: Subscription | null;
-  alert: Alert | null;
+  alerts: Alert[];
 }
+
+/** Compares and puts a write costs in a Txn (the outbox entry's put is the caller's). */
+export const opsOf = (w: SubscriptionWrite) => ({ compares: 1 + w.alerts.length, puts: 2 + w.alerts.length });
 
 const COMPACTED = /compacted/i;
 
@@ -60,26 +73,10 @@ export class SubscriptionsRepository {
   }
 
   /**
-   * The event's remaining tickets as of `revision` (the commit a stock change reports), so a
-   * crossing undone by a later change is still seen. If etcd compacted that revision away, the
-   * current count and revision instead.
-   */
-  async remainingAt(eventId: string, revision: number): Promise<{ remaining: number; revision: number }> {
-    try {
-      const res = await this.etcd.kv.getAll().prefix(prefixes.ticketsOf(eventId)).revision(revision).exec();
-      return { remaining: res.kvs.reduce((n, kv) => n + ticketRecord.parse(JSON.parse(kv.value.toString())).remaining, 0), revision };
-    } catch (e) {
-      if (!COMPACTED.test((e as Error).message)) throw toStoreError(e, 'reading the stock at a revision');
-      const now = await this.eventStock(eventId);
-      return { remaining: now.remaining, revision: now.revision };
-    }
-  }
-
-  /**
    * The event's remaining tickets at each of `revisions` (all > 0, at most 128), read in ONE Txn
-   * (each range at its own revision): a folded evaluation of stock changes that queued up (issue
-   * 17) still sees every intermediate count. Null when the oldest was compacted: the caller
-   * falls back to `remainingAt` one revision at a time.
+   * (each range at its own revision). Only for stock changes from an inventory older than issue
+   * 25, which carry no before/after counts: reading at r - 1 and r gives them. Null when etcd
+   * compacted one of those revisions away.
    */
   async remainingAtEach(eventId: string, revisions: readonly number[]): Promise<Map<number, number> | null> {
     const ns = this.etcd.kv;
@@ -158,14 +155,33 @@ export class SubscriptionsRepository {
           { type: 'delete', key: keys.subscriber(w.eventId, w.username) },
         );
       }
-      if (w.alert) {
-        const key = keys.alert(w.username, w.alert.alertId);
+      for (const alert of w.alerts) {
+        const key = keys.alert(w.username, alert.alertId);
         guards.push({ key, modRevision: 0 });
-        ops.push({ type: 'put', key, value: JSON.stringify(w.alert) });
+        ops.push({ type: 'put', key, value: JSON.stringify(alert) });
       }
     }
     if (envelopes.length) ops.push(outboxPut(ns, 'notifier', envelopes).op);
     return guardedWrite(ns, guards, ops, 'writing subscriptions');
+  }
+
+  /** Which of these alert keys exist (a crossing already fired), read in Txns of up to 128 gets. */
+  async existingAlerts(alertKeys: readonly string[]): Promise<Set<string>> {
+    const ns = this.etcd.kv;
+    const found = new Set<string>();
+    try {
+      for (const part of chunk(alertKeys, MAX_TXN_OPS)) {
+        const res = await unconditionalTxn(ns)
+          .then(...part.map((k) => ns.get(k)))
+          .commit();
+        part.forEach((k, i) => {
+          if ((res.responses[i]!.response_range?.kvs.length ?? 0) > 0) found.add(k);
+        });
+      }
+    } catch (e) {
+      throw toStoreError(e, 'reading alert keys');
+    }
+    return found;
   }
 
   async alertsOf(username: string): Promise<Stored<Alert>[]> {

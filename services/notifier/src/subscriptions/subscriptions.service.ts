@@ -61,7 +61,7 @@ export class SubscriptionsService {
         );
         const envelopes = alert ? [this.firedEnvelope(req.username, alert)] : [];
         const res = await this.repo.write(
-          [{ username: req.username, eventId: req.eventId, readModRevision: prev?.modRevision ?? 0, next, alert }],
+          [{ username: req.username, eventId: req.eventId, readModRevision: prev?.modRevision ?? 0, next, alerts: alert ? [alert] : [] }],
           envelopes,
         );
         if (!res.succeeded) return CONFLICT;
@@ -77,7 +77,7 @@ export class SubscriptionsService {
       async () => {
         const prev = await this.repo.get(username, eventId);
         if (!prev) return { deleted: false };
-        const res = await this.repo.write([{ username, eventId, readModRevision: prev.modRevision, next: null, alert: null }], []);
+        const res = await this.repo.write([{ username, eventId, readModRevision: prev.modRevision, next: null, alerts: [] }], []);
         return res.succeeded ? { deleted: true } : CONFLICT;
       },
     );

@@ -4,7 +4,7 @@
  */
 import type { EventRecord } from '@ticketcd/contracts';
 import { keys } from '@ticketcd/keys';
-import { alertIdOf, putSubscription, type Subscription } from '@ticketcd/notifier-core';
+import { alertIdAt, applyChanges, legacyAlertIdOf, putSubscription, type Alert, type Subscription } from '@ticketcd/notifier-core';
 import { changeOf, indexEntries } from '@ticketcd/search-text';
 import {
   checkAlerts,
@@ -220,12 +220,13 @@ describe('alerts (invariant 4)', () => {
     );
 
   /** Ticket key first (stock change at its revision), then the subscription and alert in one write. */
-  function withSubscription(sub: Subscription, alert: unknown, stockAfter = false): [string, unknown][] {
+  function withSubscription(sub: Subscription, alert: Alert | Alert[] | null, stockAfter = false): [string, unknown][] {
     const ticket: [string, unknown] = [keys.ticket(E, 'pink'), { total: 10, remaining: 5, price: 1000 }];
+    const alerts = alert === null ? [] : Array.isArray(alert) ? alert : [alert];
     const subKeys: [string, unknown][] = [
       [keys.notification('ana', E), sub],
       [keys.subscriber(E, 'ana'), sub],
-      ...(alert ? [[keys.alert('ana', sub.crossings ? alertIdOf(sub, sub.crossings) : 'x'), alert] as [string, unknown]] : []),
+      ...alerts.map((a) => [keys.alert('ana', a.alertId), a] as [string, unknown]),
     ];
     return stockAfter ? [...subKeys, ticket] : [ticket, ...subKeys];
   }
@@ -242,7 +243,27 @@ describe('alerts (invariant 4)', () => {
   it('a missing alert or a missing twin is a violation', () => {
     const { next } = decide(6, 5, 10_000);
     const r = checkAlerts(snapshotOf(withSubscription(next, null).filter(([k]) => k !== keys.subscriber(E, 'ana')))).result;
-    expect(keysOf(r)).toEqual([keys.alert('ana', alertIdOf(next, 1)), keys.notification('ana', E)].sort().reverse());
+    expect(r.violations.map((v) => v.message).sort()).toEqual([
+      `0 alert(s) for 1 crossing(s) of subscription ${next.subscriptionId}`,
+      `its twin ${keys.subscriber(E, 'ana')} is missing`,
+    ]);
+  });
+
+  it('issue 25: one alert per crossing revision; old alerts by crossing number; a second alert of one crossing is a violation', () => {
+    const { next, alert } = decide(6, 5, 10_000);
+    // A rise, then a dip at revision 10_020: the second crossing.
+    const rise = applyChanges(next, [{ revision: 10_010, before: 5, after: 40 }], new Set(), new Date(AT)).next!;
+    const dip = applyChanges(rise, [{ revision: 10_020, before: 40, after: 5 }], new Set(), new Date(AT));
+    expect(dip.alerts.map((a) => a.alertId)).toEqual([alertIdAt(next.subscriptionId, 10_020)]);
+    const sub = dip.next!;
+    expect(checkAlerts(snapshotOf(withSubscription(sub, [alert!, ...dip.alerts]))).result.violations).toEqual([]);
+    // Written before issue 25: ids by crossing number, no revision.
+    const legacy = [1, 2].map((i) => ({ ...alert!, revision: undefined, alertId: legacyAlertIdOf(sub.subscriptionId, i) }));
+    expect(checkAlerts(snapshotOf(withSubscription(sub, legacy))).result.violations).toEqual([]);
+    // The same crossing fired twice would need two ids for one revision: here, a third alert of this subscription.
+    const extra = { ...dip.alerts[0]!, revision: 10_030, alertId: alertIdAt(sub.subscriptionId, 10_030) };
+    const r = checkAlerts(snapshotOf(withSubscription(sub, [alert!, ...dip.alerts, extra]))).result;
+    expect(r.violations.map((v) => v.message)).toEqual([`3 alert(s) for 2 crossing(s) of subscription ${sub.subscriptionId}`]);
   });
 
   it('armed at or below its limit: pending when the stock changed after it was decided, else a violation', () => {
@@ -250,10 +271,10 @@ describe('alerts (invariant 4)', () => {
     const armed = { ...next, limit: 5 }; // now 5 left <= 5
     const later = checkAlerts(snapshotOf(withSubscription(armed, null, true))).result;
     expect(later.violations).toEqual([]);
-    expect(later.pending.map((p) => p.message)).toEqual([expect.stringMatching(/should have fired .*the notifier has not caught up/)]);
+    expect(later.pending.map((p) => p.message)).toEqual([expect.stringMatching(/should show fired .*the notifier has not caught up/)]);
     const decidedAfter = checkAlerts(snapshotOf(withSubscription({ ...armed, stateRevision: 1_000_000 }, null))).result;
     expect(decidedAfter.violations.map((v) => v.message)).toEqual([
-      expect.stringMatching(/should have fired \(decided at revision 1000000/),
+      expect.stringMatching(/should show fired \(decided at revision 1000000/),
     ]);
   });
 

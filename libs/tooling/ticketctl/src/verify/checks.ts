@@ -6,7 +6,7 @@
  */
 import { EMPTY_STATS, type StatsRecord } from '@ticketcd/contracts';
 import { keys, parseKey } from '@ticketcd/keys';
-import { alertIdOf, subscriptionRecord, transitionOf } from '@ticketcd/notifier-core';
+import { alertIdAt, legacyAlertIdOf, stateFor, subscriptionRecord, type Alert, type Subscription } from '@ticketcd/notifier-core';
 import { changeOf, decodeMeta, indexEntries, type IndexMeta } from '@ticketcd/search-text';
 import type { AlertState, SaleState, Snapshot, Source } from './snapshot.js';
 
@@ -268,7 +268,13 @@ export function stockOf(snap: Snapshot, eventId: string): { remaining: number; l
 
 export function checkAlerts(snap: Snapshot): AlertsOutcome {
   const r = result('alerts', snap.notifications.size + snap.subscribers.size + snap.alerts.length);
-  const byKey = new Map(snap.alerts.map((a) => [a.key, a]));
+  const byPair = new Map<string, AlertState[]>();
+  for (const a of snap.alerts) {
+    const pair = `${a.username}:${a.alert.eventId}`;
+    const list = byPair.get(pair);
+    if (list) list.push(a);
+    else byPair.set(pair, [a]);
+  }
   const accounted = new Set<string>();
   for (const [pair, n] of snap.notifications) {
     const twin = snap.subscribers.get(pair);
@@ -278,32 +284,28 @@ export function checkAlerts(snap: Snapshot): AlertsOutcome {
     if (!sub) continue;
     if (sub.username !== n.username || sub.eventId !== n.eventId)
       r.violations.push({ key: n.key, message: `the record names ${sub.username} and ${sub.eventId}` });
-    for (let i = 1; i <= sub.crossings; i++) {
-      const id = alertIdOf(sub, i);
-      const key = keys.alert(n.username, id);
-      const a = byKey.get(key);
-      if (!a) {
-        r.violations.push({ key, message: `missing: crossing ${i} of ${sub.crossings} of subscription ${sub.subscriptionId} (${n.key})` });
-        continue;
-      }
-      accounted.add(key);
-      if (a.alert.eventId !== sub.eventId || a.alert.alertId !== id)
-        r.violations.push({ key, message: `crossing ${i} of ${n.key} names event ${a.alert.eventId} and id ${a.alert.alertId}` });
-    }
+    // Issue 25: each alert of a subscription has the id of its crossing's revision (or, written
+    // before issue 25, of its crossing number); their count is the subscription's crossings.
+    const mine = (byPair.get(`${n.username}:${sub.eventId}`) ?? []).filter((a) => belongsTo(sub, a.alert));
+    for (const a of mine) accounted.add(a.key);
+    if (mine.length !== sub.crossings)
+      r.violations.push({
+        key: n.key,
+        message: `${mine.length} alert(s) for ${sub.crossings} crossing(s) of subscription ${sub.subscriptionId}`,
+      });
     if (sub.state === 'fired' && sub.crossings < 1) r.violations.push({ key: n.key, message: 'fired with 0 crossings' });
     const stock = stockOf(snap, sub.eventId);
     if (!stock) continue;
-    // Decided against today's stock, as if it were news: a transition means the state is not
-    // what the crossing rule gives for the current remaining count.
-    const t = transitionOf({ ...sub, stateRevision: 0 }, stock.remaining, 1);
-    if (!t) continue;
+    // The displayed state follows the newest stock the notifier saw: it should match today's.
+    const expected = stateFor(sub, stock.remaining);
+    if (expected === sub.state) continue;
     const what =
-      t.kind === 'fire'
-        ? `armed and active with limit ${sub.limit}, but the event has ${stock.remaining} left: it should have fired`
-        : `fired, but the event has ${stock.remaining} left, above its limit ${sub.limit}: it should have re-armed`;
+      expected === 'fired'
+        ? `armed and active with limit ${sub.limit}, but the event has ${stock.remaining} left: it should show fired`
+        : `fired, but the event has ${stock.remaining} left, above its limit ${sub.limit} (or it is paused): it should show armed`;
     if (stock.lastChange > sub.stateRevision)
       r.pending.push({
-        id: `${n.key}:${t.kind}:${sub.stateRevision}`,
+        id: `${n.key}:${expected}:${sub.stateRevision}`,
         key: n.key,
         message: `${what} (stock changed at revision ${stock.lastChange}, after its stateRevision ${sub.stateRevision}: the notifier has not caught up)`,
       });
@@ -337,14 +339,26 @@ export function checkAlerts(snap: Snapshot): AlertsOutcome {
   return { result: r, unexplained };
 }
 
+/**
+ * Whether an alert is one of this subscription's: its id is alertIdAt(subscription, the alert's
+ * revision), or for an alert written before issue 25 (no revision), the id of one of its
+ * crossing numbers.
+ */
+export function belongsTo(sub: Subscription, alert: Alert): boolean {
+  if (alert.eventId !== sub.eventId) return false;
+  if (alert.revision !== undefined) return alertIdAt(sub.subscriptionId, alert.revision) === alert.alertId;
+  for (let i = 1; i <= sub.crossings; i++) if (legacyAlertIdOf(sub.subscriptionId, i) === alert.alertId) return true;
+  return false;
+}
+
 /** The subscription key as it was at an alert's creation revision. */
 export type HistoricSubscription = { value: string; modRevision: number } | null | 'compacted';
 
 /**
  * An alert that no current subscription accounts for is legitimate only if it was written by a
  * crossing: then the same Txn put the subscription key (mod revision = the alert's creation
- * revision) with that crossing counted, so the alert id is alertIdOf(that subscription, its
- * crossings). Anything else was not written by the notifier: a stray. 'unverifiable' when etcd
+ * revision) with that crossing counted, and the alert id is that subscription's for the alert's
+ * revision. Anything else was not written by the notifier: a stray. 'unverifiable' when etcd
  * compacted that revision away.
  */
 export function judgeOrphanAlert(a: AlertState, hist: HistoricSubscription): Violation | 'unverifiable' | null {
@@ -352,7 +366,7 @@ export function judgeOrphanAlert(a: AlertState, hist: HistoricSubscription): Vio
   const at = `at its creation revision ${a.createRevision}`;
   if (!hist) return { key: a.key, message: `stray: ${a.username} had no subscription to event ${a.alert.eventId} ${at}` };
   const parsed = subscriptionRecord.safeParse(JSON.parse(hist.value));
-  if (!parsed.success || hist.modRevision !== a.createRevision || alertIdOf(parsed.data, parsed.data.crossings) !== a.alertId)
+  if (!parsed.success || hist.modRevision !== a.createRevision || !belongsTo(parsed.data, a.alert))
     return { key: a.key, message: `stray: not written by a crossing of ${a.username}'s subscription to event ${a.alert.eventId} ${at}` };
   return null;
 }
