@@ -192,6 +192,8 @@ async function chaosOn(
   log: (line: string) => void,
 ): Promise<Omit<ChaosResult, 'wallS'>> {
   const base = stack.gatewayUrl!;
+  // Buyers spread over every gateway instance, as the chart's Service spreads connections.
+  const gateways = stack.services.filter((x) => x.spec.service === 'gateway').map((x) => x.url);
   const run = ulid().slice(-6).toLowerCase();
 
   // ---- setup: events through the catalog (so the indexer indexes them), users, subscriptions
@@ -266,7 +268,7 @@ async function chaosOn(
           error?: { code: string; message?: string; details?: { remaining?: Record<string, number> } };
         } = {};
         try {
-          const res = await fetch(`${base}/api/orders`, {
+          const res = await fetch(`${gateways[b % gateways.length]}/api/orders`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', cookie: cookie.cookie, 'idempotency-key': key },
             body: JSON.stringify({ eventId: o.eventId, lines: [{ type: o.type, quantity: o.quantity }] }),

@@ -7,7 +7,7 @@
 import type { ClientProxy } from '@nestjs/microservices';
 import { errors } from '@nats-io/nats-core';
 import { z } from 'zod';
-import { RpcClient } from './rpc.js';
+import { RECONNECT_WAIT_MS, RpcClient } from './rpc.js';
 
 const Echo = { subject: 'svc.echo', service: 'svc', request: z.object({ word: z.string() }), reply: z.object({ echoed: z.string() }) };
 
@@ -168,5 +168,26 @@ describe('RpcClient, resendOnReconnect', () => {
       ok: false,
       error: { code: 'UNAVAILABLE', dependency: 'svc' },
     });
+  });
+
+  it('a request already seconds old when NATS drops still gets the whole reconnect wait, counted from the drop', async () => {
+    const listeners: ((s: string) => void)[] = [];
+    let sent = 0;
+    const proxy = {
+      status: { subscribe: (fn: (s: string) => void) => listeners.push(fn) },
+      connect: async () => ({
+        request: () =>
+          ++sent === 1
+            ? new Promise(() => {})
+            : Promise.resolve({ json: () => ({ id: '2', response: { ok: true, data: { echoed: 'late' } } }) }),
+      }),
+    } as unknown as ClientProxy;
+    const client = new RpcClient(proxy, 1000);
+    const reply = client.request(Echo, { word: 'hi' }, { timeoutMs: 6000, resendOnReconnect: true });
+    await new Promise((r) => setTimeout(r, RECONNECT_WAIT_MS + 100));
+    listeners.forEach((l) => l('disconnected'));
+    await new Promise((r) => setTimeout(r, 300));
+    listeners.forEach((l) => l('connected'));
+    expect(await reply).toEqual({ ok: true, data: { echoed: 'late' } });
   });
 });

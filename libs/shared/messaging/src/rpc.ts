@@ -45,8 +45,9 @@ const MIN_RESEND_MS = 250;
 /** The connection's state as Nest's client reports it: up or not, with listeners for a change. */
 class LinkState {
   connected = true;
-  /** When the connection last came back (0: never dropped). */
+  /** When the connection last came back (0: never dropped), and when it last went away. */
   upSince = 0;
+  downSince = 0;
   private readonly listeners = new Set<() => void>();
 
   constructor(proxy: ClientProxy) {
@@ -57,6 +58,7 @@ class LinkState {
       if (up === this.connected) return;
       this.connected = up;
       if (up) this.upSince = Date.now();
+      else this.downSince = Date.now();
       for (const f of [...this.listeners]) f();
     });
   }
@@ -108,7 +110,6 @@ export class RpcClient {
       };
     if (!opts.resendOnReconnect) return this.send(def, payload, ms);
     const endAt = Date.now() + ms;
-    const waitUntil = Date.now() + Math.min(ms - MIN_RESEND_MS, RECONNECT_WAIT_MS);
     for (;;) {
       // Sent while connected; a drop meanwhile loses the request (nats.js would only time it out).
       let off = () => {};
@@ -123,7 +124,7 @@ export class RpcClient {
       } finally {
         off();
       }
-      if (reply !== 'lost' && !reply.ok && wasNotDelivered(reply.error) && this.justReconnected(waitUntil)) {
+      if (reply !== 'lost' && !reply.ok && wasNotDelivered(reply.error) && this.justReconnected(endAt)) {
         // Just back from a NATS restart, the services' own connections may still be coming back:
         // nobody answering yet delivered nothing, so asking again shortly is safe.
         await new Promise((r) => setTimeout(r, 100));
@@ -133,7 +134,9 @@ export class RpcClient {
       // NATS went away under the request: wait for the connection, then send it again (idempotent).
       // Refused while the link looks up (its status not seen yet): a short pause, not a busy loop.
       if (reply !== 'lost' && this.link.connected) await new Promise((r) => setTimeout(r, 100));
-      const left = Math.min(waitUntil, endAt - MIN_RESEND_MS) - Date.now();
+      // RECONNECT_WAIT_MS from the drop, not from the send: a request may be seconds old when NATS goes.
+      const left =
+        Math.min((this.link.connected ? Date.now() : this.link.downSince) + RECONNECT_WAIT_MS, endAt - MIN_RESEND_MS) - Date.now();
       if (left <= 0 || !(await this.link.up(left)) || endAt - Date.now() < MIN_RESEND_MS)
         return {
           ok: false,
@@ -143,8 +146,8 @@ export class RpcClient {
   }
 
   /** The connection came back a moment ago, and there is time left to wait for the others'. */
-  private justReconnected(waitUntil: number): boolean {
-    return this.link.upSince > 0 && Date.now() - this.link.upSince < RECONNECT_WAIT_MS && Date.now() + 100 < waitUntil;
+  private justReconnected(endAt: number): boolean {
+    return this.link.upSince > 0 && Date.now() - this.link.upSince < RECONNECT_WAIT_MS && Date.now() + 100 < endAt - MIN_RESEND_MS;
   }
 
   private async send<D extends RpcDef>(def: D, payload: RpcRequest<D>, ms: number): Promise<RpcReply<RpcResult<D>>> {

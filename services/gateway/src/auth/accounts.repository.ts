@@ -1,6 +1,15 @@
 /** user: and session: keys. Sessions live on a lease whose TTL is the session's life. */
 import { Inject, Injectable } from '@nestjs/common';
-import { CONFLICT, createOnce, localKey, retryOnConflict, toStoreError, type EtcdConnection } from '@ticketcd/etcd';
+import {
+  CONFLICT,
+  createOnce,
+  isAuthError,
+  isAvailabilityError,
+  localKey,
+  retryOnConflict,
+  toStoreError,
+  type EtcdConnection,
+} from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { ETCD } from '@ticketcd/platform';
 import { ROLES, userRecord, type Role, type UserRecord } from '@ticketcd/contracts';
@@ -70,13 +79,26 @@ export class AccountsRepository {
     }
   }
 
+  /**
+   * A linearizable read; if etcd cannot answer one now (a leader election, a lost quorum), the
+   * member's own copy (serializable) is asked instead, so a buyer's request rides out an election
+   * instead of a 503 (issue 25 point 6). That copy may lag the leader by a moment, as the
+   * session cache already may; whether a write can go through is the write's own business.
+   */
   async getSession(tokenSha256: string): Promise<SessionRecord | null> {
+    const key = keys.session(tokenSha256);
+    let v: string | null;
     try {
-      const v = await this.etcd.kv.get(keys.session(tokenSha256)).string();
-      return v === null ? null : sessionRecord.parse(JSON.parse(v));
+      v = await this.etcd.kv.get(key).string();
     } catch (e) {
-      throw toStoreError(e, 'session read');
+      if (!isAvailabilityError(e) || isAuthError(e)) throw toStoreError(e, 'session read');
+      try {
+        v = await this.etcd.kv.get(key).serializable(true).options(this.etcd.deadline()).string();
+      } catch (e2) {
+        throw toStoreError(e2, 'session read');
+      }
     }
+    return v === null ? null : sessionRecord.parse(JSON.parse(v));
   }
 
   /**
