@@ -28,7 +28,7 @@ import {
 } from '@ticketcd/contracts';
 import { PartitionOwnership, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, prefixes } from '@ticketcd/keys';
-import type { NatsConnection } from '@ticketcd/messaging';
+import { isNoResponders, type NatsConnection } from '@ticketcd/messaging';
 import { classifyFailure, ETCD, Lifecycle, NATS, SERVICE_IDENTITY, toRpcError, type ServiceIdentity } from '@ticketcd/platform';
 import { PinoLogger } from 'nestjs-pino';
 import { CrossingsService, type CrossingOutcome, type StockChangedData } from './crossings.service.js';
@@ -162,14 +162,4 @@ export class StockPartitions implements OnApplicationBootstrap {
       this.lifecycle.rpcInFlight.leave();
     }
   }
-}
-
-function isNoResponders(e: unknown): boolean {
-  const err = e as { name?: string; message?: string; isNoResponders?: () => boolean; cause?: unknown };
-  return (
-    err?.name === 'NoRespondersError' ||
-    err?.isNoResponders?.() === true ||
-    /no responders/i.test(err?.message ?? '') ||
-    (err?.cause !== undefined && err.cause !== e && isNoResponders(err.cause))
-  );
 }
