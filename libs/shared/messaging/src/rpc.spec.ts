@@ -106,7 +106,7 @@ describe('RpcClient, resendOnReconnect', () => {
           sent.push(Date.now());
           // The first request is lost with the connection: it never answers.
           return sent.length === 1
-            ? new Promise(() => {})
+            ? new Promise(() => undefined)
             : Promise.resolve({ json: () => ({ id: '2', response: { ok: true, data: { echoed: 'again' } } }) });
         },
       }),
@@ -178,7 +178,7 @@ describe('RpcClient, resendOnReconnect', () => {
       connect: async () => ({
         request: () =>
           ++sent === 1
-            ? new Promise(() => {})
+            ? new Promise(() => undefined)
             : Promise.resolve({ json: () => ({ id: '2', response: { ok: true, data: { echoed: 'late' } } }) }),
       }),
     } as unknown as ClientProxy;

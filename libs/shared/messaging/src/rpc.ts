@@ -112,7 +112,7 @@ export class RpcClient {
     const endAt = Date.now() + ms;
     for (;;) {
       // Sent while connected; a drop meanwhile loses the request (nats.js would only time it out).
-      let off = () => {};
+      let off: () => void = () => undefined;
       const lost = new Promise<'lost'>((resolve) => {
         off = this.link.watch(() => {
           if (!this.link.connected) resolve('lost');

@@ -15,7 +15,7 @@ const order: RpcRequest<typeof Rpc.inventory.purchase> = {
   firstSend: true,
 };
 const accepted = { status: 'accepted', orderId: order.orderId } as unknown as Outcome;
-const never = () => new Promise<RpcReply<Outcome>>(() => {});
+const never = () => new Promise<RpcReply<Outcome>>(() => undefined);
 const after = (ms: number, reply: RpcReply<Outcome>) => new Promise<RpcReply<Outcome>>((r) => setTimeout(() => r(reply), ms));
 
 function transport(sends: ((plain: boolean) => Promise<RpcReply<Outcome>>)[], probes: (() => ProbeResult)[]) {
