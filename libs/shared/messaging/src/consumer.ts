@@ -46,7 +46,7 @@ export type BatchHandler = (items: BatchItem[]) => Promise<void>;
 export interface DurableConsumerOptions {
   stream: string;
   durable: string;
-  /** One subject filter, or none for the whole stream (nats-server 2.9 takes a single filter). */
+  /** One subject filter, or none for the whole stream (one filter per consumer: the 2.9 servers took no more). */
   filterSubject?: string;
   handler: EventHandler;
   /**
@@ -353,7 +353,7 @@ export class DurableConsumer {
       msg.nak(5000);
       return;
     }
-    // No reason string: nats-server 2.9 only understands a bare +TERM.
+    // No reason string: a bare +TERM, understood by every nats-server (2.9 took no reason).
     msg.term();
     this.opts.onOutcome?.('parked', kind);
     this.log.error(

@@ -11,7 +11,7 @@ const member = (i: number, extra: object) => ({
   raftTerm: 3,
   raftIndex: 42,
   dbSizeBytes: 20480,
-  version: '3.4.23',
+  version: '3.5.16',
   ...extra,
 });
 
@@ -34,7 +34,7 @@ describe('renderStatus', () => {
     };
     const s = renderStatus(r);
     expect(s).toContain('etcd: 3 member(s), 2 reachable, quorum NO\n');
-    expect(s).toMatch(/etcd-0\s+64\s+leader\s+http:\/\/127.0.0.1:2379\s+3\s+42\s+20 KiB\s+3.4.23/);
+    expect(s).toMatch(/etcd-0\s+64\s+leader\s+http:\/\/127.0.0.1:2379\s+3\s+42\s+20 KiB\s+3.5.16/);
     expect(s).toMatch(/etcd-2\s+66\s+DOWN\s+\S+\s+-\s+-\s+-\s+\(deadline exceeded\)/);
     expect(s).toContain('alarms: unreadable (deadline exceeded)\n');
     expect(s).toContain('service instances (svc: keys): svc: keys unreadable');
