@@ -1,6 +1,6 @@
 // Starts the cluster the integration and e2e tiers share (plain JS: jest loads it natively,
 // from the built libs, before any test file is transformed).
-import { findFreePortBlock, Stack } from '@ticketcd/stack';
+import { checkPinnedVersions, findFreePortBlock, Stack } from '@ticketcd/stack';
 import { ENV_ETCD, ENV_NATS } from '@ticketcd/testing';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,6 +8,8 @@ import path from 'node:path';
 
 export default async function globalSetup() {
   if (globalThis.__TICKETCD_STACK__) return;
+  // The versions the chart deploys, or no test at all (issue 25).
+  checkPinnedVersions(process.cwd());
   let stack;
   // A port taken between the check and the bind fails the start: try another block.
   for (let attempt = 1; !stack; attempt++) {

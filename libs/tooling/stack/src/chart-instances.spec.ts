@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { checkPinnedVersions } from './binaries.js';
 import { chartInstances, parseInstanceCounts } from './chart-instances.js';
 import { ALL_SERVICES } from './services.js';
 
@@ -37,4 +38,19 @@ it("--instances: the README's forms (`chart`, `chart,inventory=3`, `inventory=3,
   expect(parseInstanceCounts(['inventory=3,orders=2'], root)).toEqual({ inventory: 3, orders: 2 });
   expect(() => parseInstanceCounts(['payments=2'], root)).toThrow(/unknown service "payments"/);
   expect(() => parseInstanceCounts(['orders=9'], root)).toThrow(/orders needs a count from 1 to 8/);
+});
+
+it('the etcd and nats-server on this machine are the pinned versions the chart deploys (else the tiers refuse to start)', () => {
+  expect(() => checkPinnedVersions(root)).not.toThrow();
+});
+
+it('other versions than the pinned ones: refused, naming what is needed and what was found', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pinned-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'scripts'));
+    fs.writeFileSync(path.join(dir, 'scripts/ensure-deps.sh'), 'ETCD_VERSION=9.9.9\nNATS_VERSION=9.9.8\n');
+    expect(() => checkPinnedVersions(dir)).toThrow(/need etcd 9\.9\.9 \(found 3\.5\.\d+\) and nats-server 9\.9\.8 \(found 2\.10\.\d+\)/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
