@@ -32,8 +32,9 @@ const concert = {
 /** Every key except the ones that change by themselves (svc: leases, the outbox being relayed). */
 async function keyspace(): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for await (const kv of scanPrefix(etcd.kv, ''))
-    if (!kv.key.startsWith('svc:') && !kv.key.startsWith('outbox:')) out.set(kv.key, kv.value);
+  // Lease-bound liveness and partition ownership change on their own (two inventories rebalance).
+  const volatile = ['svc:', 'outbox:', 'partition:', 'partition-member:'];
+  for await (const kv of scanPrefix(etcd.kv, '')) if (!volatile.some((p) => kv.key.startsWith(p))) out.set(kv.key, kv.value);
   return out;
 }
 

@@ -358,8 +358,9 @@ describe('orders over HTTP', () => {
   });
 
   it('orders down: POST /api/orders answers 503 naming it at once; back up, it recovers without restarting the gateway', async () => {
-    const orders = stack.services.find((s) => s.spec.service === 'orders')!;
-    await orders.stop();
+    // Every instance (the deployed shape runs two): with one left, it would simply answer.
+    const orders = stack.services.filter((s) => s.spec.service === 'orders');
+    await Promise.all(orders.map((o) => o.stop()));
     try {
       const started = Date.now();
       const r = await order(buyer, { eventId, lines: [{ type: 'general', quantity: 1 }] });
@@ -367,8 +368,8 @@ describe('orders over HTTP', () => {
       expect(r.body.error.dependency).toBe('orders');
       expect(Date.now() - started).toBeLessThan(3000 + 1000); // within RPC_TIMEOUT_MS
     } finally {
-      orders.start();
-      await orders.waitReady();
+      for (const o of orders) o.start();
+      await Promise.all(orders.map((o) => o.waitReady()));
     }
     await waitFor(async () => (await order(buyer, { eventId, lines: [{ type: 'general', quantity: 1 }] })).status === 201, {
       timeoutMs: 20_000,
@@ -377,8 +378,8 @@ describe('orders over HTTP', () => {
   });
 
   it('a service that hangs: 504 naming it within the timeout', async () => {
-    const orders = stack.services.find((s) => s.spec.service === 'orders')!;
-    process.kill(orders.process!.pid, 'SIGSTOP');
+    const orders = stack.services.filter((s) => s.spec.service === 'orders');
+    for (const o of orders) process.kill(o.process!.pid, 'SIGSTOP');
     try {
       const started = Date.now();
       const r = await order(buyer, { eventId, lines: [{ type: 'general', quantity: 1 }] });
@@ -387,7 +388,7 @@ describe('orders over HTTP', () => {
       // Orders get ORDER_TIMEOUT_MS (default 5 s, enough to ride out an etcd election), not RPC_TIMEOUT_MS.
       expect(Date.now() - started).toBeLessThan(5000 + 1500);
     } finally {
-      process.kill(orders.process!.pid, 'SIGCONT');
+      for (const o of orders) process.kill(o.process!.pid, 'SIGCONT');
     }
   });
 });
