@@ -16,9 +16,10 @@
  * revision guards, so a stand-in and an owner acting at once are harmless.
  */
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Msg, Subscription } from '@nats-io/nats-core';
+import { headers as natsHeaders, type Msg, type Subscription } from '@nats-io/nats-core';
 import {
   AppError,
+  HEADERS,
   NOTIFIER_PARTITIONS,
   notifierStockSubject,
   partitionOf,
@@ -29,6 +30,7 @@ import {
 import { PartitionOwnership, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, prefixes } from '@ticketcd/keys';
 import { isNoResponders, type NatsConnection } from '@ticketcd/messaging';
+import { currentTraceId, newTraceId, runWithTrace } from '@ticketcd/observability';
 import { classifyFailure, ETCD, Lifecycle, NATS, SERVICE_IDENTITY, toRpcError, type ServiceIdentity } from '@ticketcd/platform';
 import { PinoLogger } from 'nestjs-pino';
 import { CrossingsService, type CrossingOutcome, type StockChangedData } from './crossings.service.js';
@@ -98,7 +100,10 @@ export class StockPartitions implements OnApplicationBootstrap {
     const ms = this.config.NOTIFIER_FORWARD_TIMEOUT_MS;
     let msg: Msg;
     try {
-      msg = await this.nats.request(subject, this.encoder.encode(JSON.stringify({ eventId, changes })), { timeout: ms });
+      // The batch's trace goes with it, so the owner's logs join the consumer's.
+      const h = natsHeaders();
+      h.set(HEADERS.traceId, currentTraceId() ?? newTraceId());
+      msg = await this.nats.request(subject, this.encoder.encode(JSON.stringify({ eventId, changes })), { timeout: ms, headers: h });
     } catch (e) {
       if (isNoResponders(e)) return null;
       // It may have arrived: the owner may still be evaluating. Transient: retried later, never parked.
@@ -141,7 +146,9 @@ export class StockPartitions implements OnApplicationBootstrap {
       } else {
         try {
           this.stats.served++;
-          reply = { ok: true, data: await this.crossings.onStockChanges(parsed.data.eventId, parsed.data.changes) };
+          const { eventId, changes } = parsed.data;
+          const traceId = msg.headers?.get(HEADERS.traceId) || undefined;
+          reply = { ok: true, data: await runWithTrace(traceId, () => this.crossings.onStockChanges(eventId, changes)) };
         } catch (e) {
           const { error, unexpected } = toRpcError(e);
           // What the forwarder's consumer should wait out (subscriptions kept changing, etcd down) stays transient over the wire.
