@@ -3,7 +3,8 @@
 # chart's versions, from Debian 13 on Debian 12) and unzip from
 # Debian, and the npm packages from the lockfile (which bring Node 24 for every npm script on Linux
 # x64; elsewhere the system Node must be 24).
-# With --browser (the tests): Debian's chromium and a font too, for the web UI's browser tests.
+# With --browser (the tests): Debian's chromium and a font too, for the web UI's browser tests, and
+# nginx, the ingress stand-in of the gateway's proxy test (which starts its own; the system one is not started).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,12 +40,33 @@ have unzip || missing+=(unzip)
 if [ "${1:-}" = "--browser" ]; then
   have chromium || missing+=(chromium)
   [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+  have nginx || missing+=(nginx)
+  have openssl || missing+=(openssl) # the proxy test's self-signed certificate
 fi
+# Debian's nginx starts a daemon on :80 at install (and enables it for every boot). The tests run
+# their own on free ports: a policy-rc.d that refuses every start keeps the package from starting
+# it, and systemd, where it runs, gets the unit disabled.
+no_start_policy=""
+no_daemon() {
+  [ -e /usr/sbin/policy-rc.d ] && return 0
+  printf '#!/bin/sh\n# scripts/ensure-deps.sh: no daemon starts while it installs packages\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+  $sudo chmod 755 /usr/sbin/policy-rc.d
+  no_start_policy=1
+  trap '$sudo rm -f /usr/sbin/policy-rc.d' EXIT
+}
 if [ ${#missing[@]} -gt 0 ]; then
   case " ${missing[*]} " in *" etcd-server "* | *" nats-server "*) add_trixie ;; esac
+  case " ${missing[*]} " in *" nginx "*) no_daemon ;; esac
   echo "installing from Debian: ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ -n "$no_start_policy" ]; then
+    $sudo rm -f /usr/sbin/policy-rc.d
+    trap - EXIT
+  fi
+  case " ${missing[*]} " in
+    *" nginx "*) if [ -d /run/systemd/system ]; then $sudo systemctl disable --now nginx >/dev/null 2>&1 || true; fi ;;
+  esac
 fi
 # No silent fallback: the tests prove the versions the chart runs, or nothing.
 if [ "$(etcd_version)" != "$ETCD_VERSION" ]; then

@@ -422,7 +422,11 @@ describe('helm/ticketcd', () => {
     expect(envOf(c, 'ADMIN_USERNAME')?.valueFrom).toEqual({ secretKeyRef: { name: 'ticketcd-admin', key: 'username' } });
     expect(envOf(c, 'ADMIN_PASSWORD')?.valueFrom).toEqual({ secretKeyRef: { name: 'ticketcd-admin', key: 'password' } });
     expect(envOf(c, 'ETCD_QUOTA_BYTES')?.value).toBe('2147483648');
-    expect(envOf(c, 'TRUST_PROXY')?.value).toBe('true');
+    // Issue 26.1: a hop count matching the ingress, never "trust every X-Forwarded-For entry".
+    expect(envOf(c, 'TRUST_PROXY_HOPS')?.value).toBe('1');
+    expect(envOf(c, 'TRUST_PROXY')).toBeUndefined();
+    const behindLb = get(render([], ['ingress.enabled=true', 'ingress.trustedProxyHops=2']), 'Deployment', 'ticketcd-gateway');
+    expect(envOf(behindLb.spec.template.spec.containers[0], 'TRUST_PROXY_HOPS')?.value).toBe('2');
     expect(envOf(c, 'SCALER')?.value).toBe('kubernetes');
     expect(envOf(c, 'SCALER_NAMESPACE')?.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
     expect(envOf(c, 'SCALER_DEPLOYMENT_PREFIX')?.value).toBe('ticketcd-');
@@ -431,7 +435,7 @@ describe('helm/ticketcd', () => {
     const noScaler = get(render([], ['scaler.enabled=false']), 'Deployment', 'ticketcd-gateway').spec.template.spec;
     expect(envOf(noScaler.containers[0], 'SCALER')?.value).toBe('none');
     expect(noScaler.automountServiceAccountToken).toBe(false);
-    expect(envOf(get(defaults, 'Deployment', 'ticketcd-gateway').spec.template.spec.containers[0], 'TRUST_PROXY')?.value).toBe('false');
+    expect(envOf(get(defaults, 'Deployment', 'ticketcd-gateway').spec.template.spec.containers[0], 'TRUST_PROXY_HOPS')?.value).toBe('0');
     expect(envOf(get(defaults, 'Deployment', 'ticketcd-orders').spec.template.spec.containers[0], 'SCALER')).toBeUndefined();
   });
 

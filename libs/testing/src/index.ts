@@ -10,3 +10,4 @@ export * from './chromium.js';
 export * from './api-client.js';
 export * from './ticketctl.js';
 export * from './chaos.js';
+export * from './nginx.js';

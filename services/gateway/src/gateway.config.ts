@@ -31,10 +31,28 @@ export const gatewayConfig = baseServiceConfig
       .regex(/^[a-z0-9_.-]{3,32}$/, 'must be 3-32 characters of a-z, 0-9, _ . -')
       .optional(),
     ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(200).optional(),
-    /** Secure cookies: "auto" sets Secure when the request came over TLS (see TRUST_PROXY). */
+    /** Secure cookies: "auto" sets Secure when the request came over TLS (see TRUST_PROXY_HOPS). */
     COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
-    /** Behind a proxy or ingress: trust X-Forwarded-For/-Proto for client IPs and TLS. */
-    TRUST_PROXY: env.bool().default(false),
+    /**
+     * Proxies in front of the gateway that append to X-Forwarded-For (1: an ingress-nginx, 0: none).
+     * The client address (per-IP rate limits, logs) is the one the farthest of them saw, and
+     * X-Forwarded-Proto (Secure cookies) is believed only from them. More than there are lets a
+     * client choose its address by sending X-Forwarded-For itself.
+     */
+    TRUST_PROXY_HOPS: env.int(0, 10).default(0),
+    /**
+     * Replaced by TRUST_PROXY_HOPS: `true` trusted every X-Forwarded-For entry, so a client behind
+     * the ingress chose the address its rate limits keyed on. Refused rather than read as a guess
+     * of hops: the right count depends on what is in front (a load balancer adds one). `false`
+     * meant what the default means and is still accepted.
+     */
+    TRUST_PROXY: z
+      .string()
+      .refine(
+        (v) => ['false', '0', 'no'].includes(v),
+        'replaced by TRUST_PROXY_HOPS: set that to the number of proxies in front of the gateway (1 behind ingress-nginx) and remove TRUST_PROXY',
+      )
+      .optional(),
     /** Origins besides the gateway's own allowed to send cookie-authenticated writes (CSRF). */
     ALLOWED_ORIGINS: z
       .string()

@@ -43,12 +43,16 @@ export class PlatformModule {
             quietReqLogger: true,
             // Only what a request line needs: headers would log the session cookie, and serialising
             // them for every request's child logger was the largest middleware cost in the gateway.
+            // remoteAddress is the socket's peer (behind an ingress: the ingress); clientAddress is
+            // Express's req.ip, the client as the trusted proxies saw it (the gateway's
+            // TRUST_PROXY_HOPS), the address per-IP rate limits key on.
             serializers: {
-              req: (req: { id?: unknown; method?: string; url?: string; remoteAddress?: string }) => ({
+              req: (req: { id?: unknown; method?: string; url?: string; remoteAddress?: string; raw?: { ip?: string } }) => ({
                 id: req.id,
                 method: req.method,
                 url: req.url,
                 remoteAddress: req.remoteAddress,
+                clientAddress: req.raw?.ip,
               }),
               res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
             },

@@ -15,7 +15,10 @@ import { DEFAULT_WEB_DIR, webUi } from './web-ui.js';
 
 export function configureGatewayHttp(app: INestApplication, config: GatewayConfig) {
   const http = app as NestExpressApplication;
-  http.set('trust proxy', config.TRUST_PROXY);
+  // A hop count, never `true`: Express then takes the X-Forwarded-For entry that many hops from the
+  // gateway (the address the outermost trusted proxy saw), not the left-most one a client can write,
+  // and reads X-Forwarded-Proto only from a trusted proxy (issue 26.1).
+  http.set('trust proxy', config.TRUST_PROXY_HOPS);
   http.disable('x-powered-by');
   // Time in the gateway per route: against the client's latency it says whether requests wait
   // before the gateway reads them (the host) or inside it (the services behind it).
