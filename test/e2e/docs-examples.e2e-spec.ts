@@ -203,7 +203,11 @@ describe('documented examples on a fresh stack', () => {
         const status = Number(Object.keys(op.responses ?? {}).find((s) => s.startsWith('2')));
         if (req !== undefined) examples.set(`${method.toUpperCase()} ${p}`, { body: req, status });
         walk(req);
-        for (const r of Object.values<any>(op.responses ?? {})) walk(r.content?.['application/json']?.schema?.example);
+        // Replies: the example in the schema, or beside a $ref'd schema on the media type (errors).
+        for (const r of Object.values<any>(op.responses ?? {})) {
+          walk(r.content?.['application/json']?.schema?.example);
+          walk(r.content?.['application/json']?.example);
+        }
       }
     }
     expect(named.ticketTypes.size).toBeGreaterThan(0);

@@ -11,6 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Liveness: the process answers (no dependency is checked) */
         get: operations["Health_healthz"];
         put?: never;
         post?: never;
@@ -27,6 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Readiness: this instance can serve (started, not draining, NATS answers, etcd accepts its user) */
         get: operations["Health_readyz"];
         put?: never;
         post?: never;
@@ -43,6 +45,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Prometheus metrics of this instance */
         get: operations["Metrics_scrape"];
         put?: never;
         post?: never;
@@ -178,6 +181,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Live instances of every service (admin): host, pid, HTTP port, start time, version */
         get: operations["System_instances"];
         put?: never;
         post?: never;
@@ -646,11 +650,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Alive. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                        service: string;
+                        instance: string;
+                        version: string;
+                    };
+                };
             };
         };
     };
@@ -663,11 +676,129 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Ready. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok" | "error";
+                        /** @description Only when not ready: `not ready: <reasons>`. */
+                        message?: string;
+                        service: string;
+                        instance: string;
+                        /** @enum {string} */
+                        process: "starting" | "started" | "draining";
+                        nats: {
+                            /** @enum {string} */
+                            status: "up" | "unavailable";
+                            /** @description Why it is unavailable. */
+                            message?: string;
+                            /** @description etcd: the linearizable read took this long. */
+                            latencyMs?: number;
+                            /** @description etcd: the store's revision at that read. */
+                            revision?: number;
+                            /** @description NATS: the round trip took this long. */
+                            rttMs?: number;
+                        };
+                        /** @description Informational: an etcd outage does not make the instance unready, a refused etcd user does. */
+                        etcd: {
+                            /** @enum {string} */
+                            status: "up" | "unavailable";
+                            /** @description Why it is unavailable. */
+                            message?: string;
+                            /** @description etcd: the linearizable read took this long. */
+                            latencyMs?: number;
+                            /** @description etcd: the store's revision at that read. */
+                            revision?: number;
+                            /** @description NATS: the round trip took this long. */
+                            rttMs?: number;
+                            /** @description etcd refused this instance's user: unlike an outage, this makes it unready. */
+                            authFailed?: boolean;
+                            /** @description This instance's quorum verdict and the last sweep of the members behind it. */
+                            quorum?: {
+                                /** @description Why the quorum is known lost (writes refused at once); absent when it is not. */
+                                lost?: string;
+                                /** @description Since when (epoch ms) it is known lost. */
+                                lostSince?: number;
+                                /** @description The last sweep: members that answered with a leader, without one, refused, or stayed silent. */
+                                members?: {
+                                    leader: number;
+                                    noLeader: number;
+                                    refused: number;
+                                    silent: number;
+                                    ageMs: number;
+                                };
+                                /** @description Times this instance declared the quorum lost since it started. */
+                                declared: number;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Not ready; `message` says why. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok" | "error";
+                        /** @description Only when not ready: `not ready: <reasons>`. */
+                        message?: string;
+                        service: string;
+                        instance: string;
+                        /** @enum {string} */
+                        process: "starting" | "started" | "draining";
+                        nats: {
+                            /** @enum {string} */
+                            status: "up" | "unavailable";
+                            /** @description Why it is unavailable. */
+                            message?: string;
+                            /** @description etcd: the linearizable read took this long. */
+                            latencyMs?: number;
+                            /** @description etcd: the store's revision at that read. */
+                            revision?: number;
+                            /** @description NATS: the round trip took this long. */
+                            rttMs?: number;
+                        };
+                        /** @description Informational: an etcd outage does not make the instance unready, a refused etcd user does. */
+                        etcd: {
+                            /** @enum {string} */
+                            status: "up" | "unavailable";
+                            /** @description Why it is unavailable. */
+                            message?: string;
+                            /** @description etcd: the linearizable read took this long. */
+                            latencyMs?: number;
+                            /** @description etcd: the store's revision at that read. */
+                            revision?: number;
+                            /** @description NATS: the round trip took this long. */
+                            rttMs?: number;
+                            /** @description etcd refused this instance's user: unlike an outage, this makes it unready. */
+                            authFailed?: boolean;
+                            /** @description This instance's quorum verdict and the last sweep of the members behind it. */
+                            quorum?: {
+                                /** @description Why the quorum is known lost (writes refused at once); absent when it is not. */
+                                lost?: string;
+                                /** @description Since when (epoch ms) it is known lost. */
+                                lostSince?: number;
+                                /** @description The last sweep: members that answered with a leader, without one, refused, or stayed silent. */
+                                members?: {
+                                    leader: number;
+                                    noLeader: number;
+                                    refused: number;
+                                    silent: number;
+                                    ageMs: number;
+                                };
+                                /** @description Times this instance declared the quorum lost since it started. */
+                                declared: number;
+                            };
+                        };
+                    };
+                };
             };
         };
     };
@@ -680,11 +811,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The Prometheus text exposition format. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/plain": string;
+                };
             };
         };
     };
@@ -730,6 +864,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -739,6 +889,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 409,
+                     *         "code": "CONFLICT",
+                     *         "message": "the event changed since you read it (version 3, now 4)",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -748,6 +908,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 429,
+                     *         "code": "RATE_LIMITED",
+                     *         "message": "too many orders from this user: retry after 2 s",
+                     *         "details": {
+                     *           "retryAfterSeconds": 2
+                     *         },
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -794,6 +967,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -803,6 +992,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -812,6 +1011,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 429,
+                     *         "code": "RATE_LIMITED",
+                     *         "message": "too many orders from this user: retry after 2 s",
+                     *         "details": {
+                     *           "retryAfterSeconds": 2
+                     *         },
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -839,6 +1051,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -875,6 +1097,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -913,6 +1145,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -922,6 +1170,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -931,6 +1189,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 403,
+                     *         "code": "FORBIDDEN",
+                     *         "message": "this needs the admin role",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -940,6 +1208,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 404,
+                     *         "code": "NOT_FOUND",
+                     *         "message": "event 01J9Z3Q5M4W8K2X7T6R1N0B9C8 not found",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -988,6 +1266,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -997,6 +1291,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1006,6 +1310,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 403,
+                     *         "code": "FORBIDDEN",
+                     *         "message": "this needs the admin role",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1015,6 +1329,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1024,6 +1349,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1071,6 +1407,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1080,6 +1432,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1089,6 +1451,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 403,
+                     *         "code": "FORBIDDEN",
+                     *         "message": "this needs the admin role",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1098,6 +1470,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1107,6 +1490,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1121,12 +1515,45 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        services: {
+                            service: string;
+                            /** @description Empty: no instance is running. */
+                            instances: {
+                                service: string;
+                                instanceId: string;
+                                host?: string;
+                                pid?: number;
+                                httpPort?: number;
+                                startedAt?: string;
+                                version?: string;
+                            }[];
+                        }[];
+                    };
+                };
+            };
             /** @description No session, or it expired: log in. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1136,6 +1563,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 403,
+                     *         "code": "FORBIDDEN",
+                     *         "message": "this needs the admin role",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description etcd did not answer in time (`dependency: "etcd"`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1189,6 +1646,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1198,6 +1671,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1207,6 +1691,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1263,6 +1758,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1272,6 +1783,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1281,6 +1802,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 403,
+                     *         "code": "FORBIDDEN",
+                     *         "message": "this needs the admin role",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1290,6 +1821,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1299,6 +1841,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1354,6 +1907,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1363,6 +1932,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1372,6 +1952,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1421,6 +2012,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1430,6 +2037,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 404,
+                     *         "code": "NOT_FOUND",
+                     *         "message": "event 01J9Z3Q5M4W8K2X7T6R1N0B9C8 not found",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1439,6 +2056,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1448,6 +2076,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1479,6 +2118,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1488,6 +2143,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1497,6 +2162,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 403,
+                     *         "code": "FORBIDDEN",
+                     *         "message": "this needs the admin role",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1506,6 +2181,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 404,
+                     *         "code": "NOT_FOUND",
+                     *         "message": "event 01J9Z3Q5M4W8K2X7T6R1N0B9C8 not found",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1515,6 +2200,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 409,
+                     *         "code": "CONFLICT",
+                     *         "message": "the event changed since you read it (version 3, now 4)",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1524,6 +2219,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1533,6 +2239,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1588,6 +2305,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1597,6 +2330,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1606,6 +2349,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 403,
+                     *         "code": "FORBIDDEN",
+                     *         "message": "this needs the admin role",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1615,6 +2368,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 404,
+                     *         "code": "NOT_FOUND",
+                     *         "message": "event 01J9Z3Q5M4W8K2X7T6R1N0B9C8 not found",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1624,6 +2387,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 409,
+                     *         "code": "CONFLICT",
+                     *         "message": "the event changed since you read it (version 3, now 4)",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1633,6 +2406,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1642,6 +2426,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1687,6 +2482,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1696,6 +2507,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1705,6 +2526,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 403,
+                     *         "code": "FORBIDDEN",
+                     *         "message": "this needs the admin role",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1714,6 +2545,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 404,
+                     *         "code": "NOT_FOUND",
+                     *         "message": "event 01J9Z3Q5M4W8K2X7T6R1N0B9C8 not found",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1723,6 +2564,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 409,
+                     *         "code": "CONFLICT",
+                     *         "message": "the event changed since you read it (version 3, now 4)",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1732,6 +2583,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1741,6 +2603,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1774,6 +2647,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1783,6 +2667,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1825,6 +2720,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1834,6 +2745,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1843,6 +2764,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 403,
+                     *         "code": "FORBIDDEN",
+                     *         "message": "this needs the admin role",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1852,6 +2783,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 404,
+                     *         "code": "NOT_FOUND",
+                     *         "message": "event 01J9Z3Q5M4W8K2X7T6R1N0B9C8 not found",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1861,6 +2802,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 409,
+                     *         "code": "CONFLICT",
+                     *         "message": "the event changed since you read it (version 3, now 4)",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1870,6 +2821,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1879,6 +2841,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1924,6 +2897,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1933,6 +2922,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1942,6 +2941,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1951,6 +2961,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1984,6 +3005,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -1993,6 +3030,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2002,6 +3049,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 404,
+                     *         "code": "NOT_FOUND",
+                     *         "message": "event 01J9Z3Q5M4W8K2X7T6R1N0B9C8 not found",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2011,6 +3068,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2020,6 +3088,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2053,6 +3132,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2062,6 +3157,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2071,6 +3176,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2080,6 +3196,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2137,6 +3264,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2146,6 +3289,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2155,6 +3308,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 404,
+                     *         "code": "NOT_FOUND",
+                     *         "message": "event 01J9Z3Q5M4W8K2X7T6R1N0B9C8 not found",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2164,6 +3327,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 409,
+                     *         "code": "CONFLICT",
+                     *         "message": "the event changed since you read it (version 3, now 4)",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2173,6 +3346,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 413,
+                     *         "code": "PAYLOAD_TOO_LARGE",
+                     *         "message": "request body too large: 65536 bytes at most",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2182,6 +3365,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 429,
+                     *         "code": "RATE_LIMITED",
+                     *         "message": "too many orders from this user: retry after 2 s",
+                     *         "details": {
+                     *           "retryAfterSeconds": 2
+                     *         },
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2191,6 +3387,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2200,6 +3407,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2246,6 +3464,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2255,6 +3489,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2264,6 +3508,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2273,6 +3528,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2311,6 +3577,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2320,6 +3596,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2329,6 +3616,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2380,6 +3678,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2389,6 +3703,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2398,6 +3722,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 404,
+                     *         "code": "NOT_FOUND",
+                     *         "message": "event 01J9Z3Q5M4W8K2X7T6R1N0B9C8 not found",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2407,6 +3741,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 409,
+                     *         "code": "CONFLICT",
+                     *         "message": "the event changed since you read it (version 3, now 4)",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2416,6 +3760,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2425,6 +3780,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2454,6 +3820,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2463,6 +3845,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2472,6 +3864,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 404,
+                     *         "code": "NOT_FOUND",
+                     *         "message": "event 01J9Z3Q5M4W8K2X7T6R1N0B9C8 not found",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2481,6 +3883,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2490,6 +3903,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2533,6 +3957,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2542,6 +3982,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2551,6 +4001,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2560,6 +4021,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2593,6 +4065,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2602,6 +4090,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2611,6 +4109,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 404,
+                     *         "code": "NOT_FOUND",
+                     *         "message": "event 01J9Z3Q5M4W8K2X7T6R1N0B9C8 not found",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2620,6 +4128,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2629,6 +4148,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2671,6 +4201,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2680,6 +4226,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 404,
+                     *         "code": "NOT_FOUND",
+                     *         "message": "event 01J9Z3Q5M4W8K2X7T6R1N0B9C8 not found",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2689,6 +4245,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 429,
+                     *         "code": "RATE_LIMITED",
+                     *         "message": "too many orders from this user: retry after 2 s",
+                     *         "details": {
+                     *           "retryAfterSeconds": 2
+                     *         },
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2698,6 +4267,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2707,6 +4287,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2746,6 +4337,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2755,6 +4356,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 429,
+                     *         "code": "RATE_LIMITED",
+                     *         "message": "too many orders from this user: retry after 2 s",
+                     *         "details": {
+                     *           "retryAfterSeconds": 2
+                     *         },
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2793,6 +4407,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2802,6 +4432,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2811,6 +4451,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 403,
+                     *         "code": "FORBIDDEN",
+                     *         "message": "this needs the admin role",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2820,6 +4470,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 404,
+                     *         "code": "NOT_FOUND",
+                     *         "message": "event 01J9Z3Q5M4W8K2X7T6R1N0B9C8 not found",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2829,6 +4489,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2838,6 +4509,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2877,6 +4559,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2886,6 +4578,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 403,
+                     *         "code": "FORBIDDEN",
+                     *         "message": "this needs the admin role",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2895,6 +4597,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2904,6 +4617,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2952,6 +4676,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2961,6 +4701,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2970,6 +4720,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 403,
+                     *         "code": "FORBIDDEN",
+                     *         "message": "this needs the admin role",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2979,6 +4739,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 404,
+                     *         "code": "NOT_FOUND",
+                     *         "message": "event 01J9Z3Q5M4W8K2X7T6R1N0B9C8 not found",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2988,6 +4758,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -2997,6 +4778,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -3067,6 +4859,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -3076,6 +4878,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 403,
+                     *         "code": "FORBIDDEN",
+                     *         "message": "this needs the admin role",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -3085,6 +4897,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -3148,6 +4971,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -3157,6 +4996,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -3166,6 +5015,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 403,
+                     *         "code": "FORBIDDEN",
+                     *         "message": "this needs the admin role",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -3175,6 +5034,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 404,
+                     *         "code": "NOT_FOUND",
+                     *         "message": "event 01J9Z3Q5M4W8K2X7T6R1N0B9C8 not found",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -3184,6 +5053,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -3253,6 +5133,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -3262,6 +5152,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 403,
+                     *         "code": "FORBIDDEN",
+                     *         "message": "this needs the admin role",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -3271,6 +5171,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -3313,6 +5224,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 400,
+                     *         "code": "BAD_REQUEST",
+                     *         "message": "invalid request body",
+                     *         "fields": [
+                     *           {
+                     *             "path": "lines.0.quantity",
+                     *             "message": "Too small: expected number to be >=1"
+                     *           }
+                     *         ],
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -3322,6 +5249,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 401,
+                     *         "code": "UNAUTHENTICATED",
+                     *         "message": "log in first: this needs a session",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -3331,6 +5268,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 403,
+                     *         "code": "FORBIDDEN",
+                     *         "message": "this needs the admin role",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -3340,6 +5287,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 404,
+                     *         "code": "NOT_FOUND",
+                     *         "message": "event 01J9Z3Q5M4W8K2X7T6R1N0B9C8 not found",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -3349,6 +5306,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 409,
+                     *         "code": "CONFLICT",
+                     *         "message": "the event changed since you read it (version 3, now 4)",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -3358,6 +5325,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 503,
+                     *         "code": "UNAVAILABLE",
+                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
