@@ -34,7 +34,11 @@ const history = (client: ApiClient, key: string, query = '') =>
 /** Every request on a `<service>.keys.history` subject, seen by a second (non-queue) subscriber. */
 function spy(): { subjects: string[]; sub: ReturnType<StackClients['nc']['subscribe']> } {
   const subjects: string[] = [];
-  const sub = clients.nc.subscribe('*.keys.history', { callback: (_e, m) => subjects.push(m.subject) });
+  const sub = clients.nc.subscribe('*.keys.history', {
+    callback: (_e, m) => {
+      subjects.push(m.subject);
+    },
+  });
   return { subjects, sub };
 }
 
