@@ -155,19 +155,6 @@ function scan(service: ServiceName): Touched {
       }
     });
   }
-  // The admin pages' key history reads any key parseKey accepts, except the secret kinds.
-  if (service === 'gateway') {
-    const admin = fs.readFileSync(path.join(ROOT, 'services/gateway/src/admin/admin.service.ts'), 'utf8');
-    const secret = /SECRET_KINDS: readonly KeyKind\[\] = \[([^\]]*)\]/.exec(admin);
-    if (secret && /this\.repo\.keyAt\(key/.test(admin)) {
-      const kinds = [...secret[1]!.matchAll(/'([a-zA-Z]+)'/g)].map((x) => x[1]);
-      for (const [name, prefix] of Object.entries(NAMESPACES)) {
-        if (kinds.includes(name)) continue;
-        t.all.add(prefix);
-        if (!t.where.has(prefix)) t.where.set(prefix, 'services/gateway/src/admin/admin.service.ts (key history)');
-      }
-    }
-  }
   return t;
 }
 
@@ -201,6 +188,11 @@ describe('etcd roles (issue 15): every prefix a service touches is in its role a
     expect(serviceRole('notifier').read).toContain(NAMESPACES.ticket);
     expect(serviceRole('orders').read).toContain(NAMESPACES.sale);
     expect(serviceRole('catalog').write).toContain(NAMESPACES.ticket);
+  });
+
+  it("the internet-facing gateway reads no other service's namespace, only the live instances (svc:) (issue 26.3)", () => {
+    expect(serviceRole('gateway').read).toEqual([NAMESPACES.svc]);
+    expect(scans.get('gateway')!.all).toEqual(new Set([...serviceRole('gateway').write, NAMESPACES.svc]));
   });
 
   it('fails when a grant is removed', () => {

@@ -203,6 +203,27 @@ describe('etcd roles with auth on (issue 15)', () => {
     const history = await admin.call('GET', `/api/admin/keys/history?key=${encodeURIComponent(`ticket:${eventId}:${type}`)}`);
     expect(history.status).toBe(200);
     expect(history.body.items[0].value).toMatchObject({ remaining: 14 });
+    // Issue 26.3: the gateway's user reads none of these namespaces (denied below); each history
+    // is walked by the owning service on its own user, asked over NATS.
+    const owned = [
+      `event:${eventId}`,
+      `sale:${eventId}:${bought.body.orderId}`,
+      `order:ana.roles:${bought.body.orderId}`,
+      `stats:${eventId}`,
+      `search:meta:${eventId}`,
+      `subscriber:${eventId}:ana.roles`,
+      `alert:ana.roles:${alerts[0].alertId}`,
+    ];
+    const statuses: Record<string, number> = {};
+    // stats: is written by orders' consumer: wait until every key is there.
+    await waitFor(
+      async () => {
+        for (const k of owned) statuses[k] = (await admin.call('GET', `/api/admin/keys/history?key=${encodeURIComponent(k)}`)).status;
+        return Object.values(statuses).every((s) => s !== 404);
+      },
+      { timeoutMs: 20_000, what: 'every owned key written' },
+    );
+    expect(statuses).toEqual(Object.fromEntries(owned.map((k) => [k, 200])));
     expect((await admin.call('GET', '/api/system/instances')).status).toBe(200);
     // orders releases a bad-input refusal's claim in a Txn that also compares the order's sale:
     // key (its read grant, issue 25.4); were that denied, the claim would stay and this key would
@@ -262,6 +283,10 @@ describe('etcd roles with auth on (issue 15)', () => {
         'etcdserver: permission denied',
       );
       await expect(conns.get('catalog')!.kv.get(`${NAMESPACES.sale}x`).exec()).rejects.toThrow('etcdserver: permission denied');
+      // Issue 26.3: the internet-facing gateway reads no other service's keys.
+      for (const ns of [NAMESPACES.order, NAMESPACES.sale, NAMESPACES.ticket, NAMESPACES.event, NAMESPACES.alert]) {
+        await expect(conns.get('gateway')!.kv.get(`${ns}x`).exec()).rejects.toThrow('etcdserver: permission denied');
+      }
     } finally {
       for (const c of conns.values()) c.close();
     }

@@ -473,6 +473,13 @@ const READ_ONLY = new Set([
   'search.index.rebuild',
   'notifier.subscriptions.list',
   'notifier.alerts.list',
+  // Admin only (issue 26.3): a read of one of the service's own keys, or whether an event exists.
+  'catalog.events.exists',
+  'catalog.keys.history',
+  'inventory.keys.history',
+  'orders.keys.history',
+  'search.keys.history',
+  'notifier.keys.history',
 ]);
 
 /** Per subject: data that is bad in at least one field (generic junk would be valid for some). */

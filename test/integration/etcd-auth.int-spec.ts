@@ -60,6 +60,62 @@ describe('etcd-auth apply (issue 15)', () => {
     anonymous.close();
   });
 
+  it("the internet-facing gateway's user cannot read other services' keys (order:, sale:, ticket:, event:, alert: ...), only svc: beyond its own (issue 26.3)", async () => {
+    const gateway = createEtcdConnection({
+      endpoints: stack.etcd.endpoints,
+      deadlineMs: 3000,
+      auth: { username: 'gateway', password: passwords.gateway },
+    });
+    try {
+      const read = (key: string) =>
+        gateway.kv
+          .get(key)
+          .exec()
+          .then(
+            () => 'ok',
+            (e: Error) => (/etcdserver: permission denied/.test(e.message) ? 'denied' : e.message),
+          );
+      const readPrefix = (prefix: string) =>
+        gateway.kv
+          .getAll()
+          .prefix(prefix)
+          .keys()
+          .then(
+            () => 'ok',
+            (e: Error) => (/etcdserver: permission denied/.test(e.message) ? 'denied' : e.message),
+          );
+      // Orders', inventory's, the catalog's, the notifier's and search's keys: the admin key
+      // history asks those services now, so the gateway's role no longer reads them.
+      const others = [
+        'order:',
+        'purchase:',
+        'stats:',
+        'sale:',
+        'ticket:',
+        'partition:',
+        'event:',
+        'static:',
+        'favourite:',
+        'alert:',
+        'notification:',
+        'subscriber:',
+        'search:',
+        'outbox:orders:',
+        'outbox-quarantine:inventory:',
+      ];
+      // Its own: accounts and sessions, its outbox, and the live instances it lists (svc:).
+      const own = ['user:', 'session:', 'svc:', 'svc:gateway:', 'outbox:gateway:'];
+      const got: Record<string, string> = {};
+      for (const p of [...others, ...own]) got[p] = `${await read(`${p}probe`)} / ${await readPrefix(p)}`;
+      expect(got).toEqual({
+        ...Object.fromEntries(others.map((p) => [p, 'denied / denied'])),
+        ...Object.fromEntries(own.map((p) => [p, 'ok / ok'])),
+      });
+    } finally {
+      gateway.close();
+    }
+  });
+
   it('run again (auth on) changes nothing', async () => {
     const again = await applyEtcdAuth(opts);
     expect(again.wasEnabled).toBe(true);

@@ -3,6 +3,7 @@ import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { Rpc, type RpcRequest } from '@ticketcd/contracts';
 import { RpcHandler } from '@ticketcd/messaging';
+import { KeyHistory } from '@ticketcd/platform';
 import { EventsRepository } from './events/events.repository.js';
 import { EventsService } from './events/events.service.js';
 import { FavouritesService } from './favourites/favourites.service.js';
@@ -15,7 +16,14 @@ export class CatalogHandler {
     private readonly statics: StaticService,
     private readonly eventsRepo: EventsRepository,
     private readonly favourites: FavouritesService,
+    private readonly ownKeys: KeyHistory,
   ) {}
+
+  /** Admin only (stats and sales of an event answer 404 for one never created): the gateway reads no event: key. */
+  @RpcHandler(Rpc.catalog.eventExists)
+  eventExists(@Payload() req: RpcRequest<typeof Rpc.catalog.eventExists>) {
+    return this.eventsRepo.existence(req.eventId);
+  }
 
   @RpcHandler(Rpc.catalog.createEvent)
   create(@Payload() req: RpcRequest<typeof Rpc.catalog.createEvent>) {
@@ -75,5 +83,11 @@ export class CatalogHandler {
         : this.eventsRepo.anyEventUses(list === 'locations' ? 'location' : 'type', value),
     );
     return { values };
+  }
+
+  /** Admin only (the gateway's key history route): one of this service's own keys, its past values. */
+  @RpcHandler(Rpc.catalog.keyHistory)
+  keyHistory(@Payload() req: RpcRequest<typeof Rpc.catalog.keyHistory>) {
+    return this.ownKeys.history(req);
   }
 }

@@ -3,6 +3,7 @@ import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { Rpc, type RpcRequest } from '@ticketcd/contracts';
 import { RpcHandler } from '@ticketcd/messaging';
+import { KeyHistory } from '@ticketcd/platform';
 import { PartitionService } from './partition/partition.service.js';
 import { StockService } from './stock/stock.service.js';
 
@@ -11,6 +12,7 @@ export class InventoryHandler {
   constructor(
     private readonly partitions: PartitionService,
     private readonly stock: StockService,
+    private readonly ownKeys: KeyHistory,
   ) {}
 
   /** Any instance: its own partitions are sold here, the others forwarded to their owner. */
@@ -27,5 +29,11 @@ export class InventoryHandler {
   @RpcHandler(Rpc.inventory.adjust)
   adjust(@Payload() req: RpcRequest<typeof Rpc.inventory.adjust>) {
     return this.stock.adjust(req);
+  }
+
+  /** Admin only (the gateway's key history route): one of this service's own keys, its past values. */
+  @RpcHandler(Rpc.inventory.keyHistory)
+  keyHistory(@Payload() req: RpcRequest<typeof Rpc.inventory.keyHistory>) {
+    return this.ownKeys.history(req);
   }
 }

@@ -3,6 +3,7 @@ import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { Rpc, type RpcRequest } from '@ticketcd/contracts';
 import { RpcHandler } from '@ticketcd/messaging';
+import { KeyHistory } from '@ticketcd/platform';
 import { AlertsService } from './alerts.service.js';
 import { SubscriptionsService } from './subscriptions/subscriptions.service.js';
 
@@ -11,6 +12,7 @@ export class NotifierHandler {
   constructor(
     private readonly subscriptions: SubscriptionsService,
     private readonly alerts: AlertsService,
+    private readonly ownKeys: KeyHistory,
   ) {}
 
   @RpcHandler(Rpc.notifier.putSubscription)
@@ -36,5 +38,11 @@ export class NotifierHandler {
   @RpcHandler(Rpc.notifier.markAlertRead)
   markRead(@Payload() req: RpcRequest<typeof Rpc.notifier.markAlertRead>) {
     return this.alerts.markRead(req.username, req.alertId);
+  }
+
+  /** Admin only (the gateway's key history route): one of this service's own keys, its past values. */
+  @RpcHandler(Rpc.notifier.keyHistory)
+  keyHistory(@Payload() req: RpcRequest<typeof Rpc.notifier.keyHistory>) {
+    return this.ownKeys.history(req);
   }
 }

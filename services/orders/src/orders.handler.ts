@@ -3,6 +3,7 @@ import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { Rpc, type RpcRequest } from '@ticketcd/contracts';
 import { RpcHandler } from '@ticketcd/messaging';
+import { KeyHistory } from '@ticketcd/platform';
 import { HistoryService } from './history/history.service.js';
 import { PlaceService } from './place/place.service.js';
 import { StatsService } from './stats/stats.service.js';
@@ -13,6 +14,7 @@ export class OrdersHandler {
     private readonly placing: PlaceService,
     private readonly history: HistoryService,
     private readonly statsService: StatsService,
+    private readonly ownKeys: KeyHistory,
   ) {}
 
   @RpcHandler(Rpc.orders.place)
@@ -43,5 +45,11 @@ export class OrdersHandler {
   @RpcHandler(Rpc.orders.reconcile)
   reconcile(@Payload() req: RpcRequest<typeof Rpc.orders.reconcile>) {
     return this.statsService.reconcile(req.fix ?? false);
+  }
+
+  /** Admin only (the gateway's key history route): one of this service's own keys, its past values. */
+  @RpcHandler(Rpc.orders.keyHistory)
+  keyHistory(@Payload() req: RpcRequest<typeof Rpc.orders.keyHistory>) {
+    return this.ownKeys.history(req);
   }
 }

@@ -3,6 +3,7 @@ import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { Rpc, type RpcRequest } from '@ticketcd/contracts';
 import { RpcHandler } from '@ticketcd/messaging';
+import { KeyHistory } from '@ticketcd/platform';
 import { IndexerService } from './index/indexer.service.js';
 import { QueryService } from './query/query.service.js';
 
@@ -11,6 +12,7 @@ export class SearchHandler {
   constructor(
     private readonly queries: QueryService,
     private readonly indexer: IndexerService,
+    private readonly ownKeys: KeyHistory,
   ) {}
 
   @RpcHandler(Rpc.search.query)
@@ -26,5 +28,11 @@ export class SearchHandler {
   @RpcHandler(Rpc.search.rebuild)
   rebuild(@Payload() req: RpcRequest<typeof Rpc.search.rebuild>) {
     return this.indexer.rebuild(req.dryRun ?? false);
+  }
+
+  /** Admin only (the gateway's key history route): one of this service's own keys, its past values. */
+  @RpcHandler(Rpc.search.keyHistory)
+  keyHistory(@Payload() req: RpcRequest<typeof Rpc.search.keyHistory>) {
+    return this.ownKeys.history(req);
   }
 }

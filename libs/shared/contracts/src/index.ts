@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './schemas.js';
 export * from './events.js';
 export * from './rpc.js';
+export * from './key-history.js';
 export * from './headers.js';
 export * from './records.js';
 export * from './listing.js';

@@ -4,6 +4,8 @@
  * answers, which is what an UNAVAILABLE or TIMEOUT error reports.
  */
 import { z } from 'zod';
+import type { ServiceName } from '@ticketcd/keys';
+import { historyReply, keyHistoryRequest } from './key-history.js';
 import {
   cents,
   cursor,
@@ -148,6 +150,10 @@ export const Rpc = {
       z.object({ eventIds: z.array(id).max(200) }),
       z.object({ items: z.record(z.string(), availabilitySummary), stale: staleFlag }),
     ),
+    /** Admin only: whether the event was ever created (a deleted one still exists, marked deleted). */
+    eventExists: defineRpc('catalog.events.exists', z.object({ eventId: id }), z.object({ exists: z.boolean(), deleted: z.boolean() })),
+    /** Admin only (the gateway's key history route): a key of this service's own prefixes, its past values. */
+    keyHistory: defineRpc('catalog.keys.history', keyHistoryRequest, historyReply),
   },
   inventory: {
     purchase: defineRpc(
@@ -176,6 +182,8 @@ export const Rpc = {
       z.object({ eventId: id, ticketType: slug, total: z.number().int().min(0).max(1_000_000).optional(), price: cents.optional() }),
       stockLevel.extend({ revision }),
     ),
+    /** Admin only (the gateway's key history route): a key of this service's own prefixes, its past values. */
+    keyHistory: defineRpc('inventory.keys.history', keyHistoryRequest, historyReply),
   },
   orders: {
     place: defineRpc(
@@ -211,6 +219,8 @@ export const Rpc = {
         fixed: z.boolean(),
       }),
     ),
+    /** Admin only (the gateway's key history route): a key of this service's own prefixes, its past values. */
+    keyHistory: defineRpc('orders.keys.history', keyHistoryRequest, historyReply),
   },
   search: {
     query: defineRpc(
@@ -226,6 +236,8 @@ export const Rpc = {
       z.object({ dryRun: z.boolean().default(false) }),
       indexReport.extend({ repairedEvents: z.number().int(), skippedEvents: z.array(id) }),
     ),
+    /** Admin only (the gateway's key history route): a key of this service's own prefixes, its past values. */
+    keyHistory: defineRpc('search.keys.history', keyHistoryRequest, historyReply),
   },
   notifier: {
     /**
@@ -247,8 +259,22 @@ export const Rpc = {
       ).extend({ unread: z.number().int() }),
     ),
     markAlertRead: defineRpc('notifier.alerts.read', z.object({ username, alertId: id }), z.object({ read: z.boolean() })),
+    /** Admin only (the gateway's key history route): a key of this service's own prefixes, its past values. */
+    keyHistory: defineRpc('notifier.keys.history', keyHistoryRequest, historyReply),
   },
 } as const;
+
+/**
+ * Who answers the key history of a service's keys (issue 26.3): every service but the gateway,
+ * which walks its own keys itself (its etcd user reads no one else's).
+ */
+export const KEY_HISTORY_RPCS: Record<Exclude<ServiceName, 'gateway'>, RpcDef<typeof keyHistoryRequest, typeof historyReply>> = {
+  catalog: Rpc.catalog.keyHistory,
+  inventory: Rpc.inventory.keyHistory,
+  orders: Rpc.orders.keyHistory,
+  'search-indexer': Rpc.search.keyHistory,
+  notifier: Rpc.notifier.keyHistory,
+};
 
 export const ALL_RPCS: RpcDef[] = Object.values(Rpc).flatMap((group) => Object.values(group));
 

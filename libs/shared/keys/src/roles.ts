@@ -62,14 +62,11 @@ export function platformPrefixes(service: ServiceName): string[] {
 
 const N = NAMESPACES;
 
-/** Namespaces the gateway's admin key history may read: every namespace but the secret ones it owns. */
-const ADMIN_HISTORY: readonly string[] = Object.entries(N)
-  .filter(([name]) => name !== 'user' && name !== 'session')
-  .map(([, prefix]) => prefix);
-
 const TABLE: Record<ServiceName, ServiceRole> = {
-  // Accounts and sessions; reads the live instances (svc:) and, for the admin pages, any key's history.
-  gateway: { write: [N.user, N.session], read: ADMIN_HISTORY },
+  // Accounts and sessions; reads the live instances (svc:) for the cluster page and the instance list.
+  // The internet-facing process reads nothing else (issue 26.3): the admin key history of another
+  // service's key, and whether an event exists, are asked of the owner over NATS.
+  gateway: { write: [N.user, N.session], read: [N.svc] },
   // Events, favourites, static lists; every ticket: key of an event at its creation.
   catalog: { write: [N.event, N.favourite, N.favcount, N.static, N.ticket], read: [] },
   // Stock and sales (libs/inventory/core); reads the event for its ticket types; holds partitions of events.
@@ -107,6 +104,29 @@ export function roleGrants(service: ServiceName, namespace = ''): PrefixGrant[] 
     ...role.write.map((p) => ({ prefix: namespace + p, permission: 'readwrite' as const })),
     ...role.read.map((p) => ({ prefix: namespace + p, permission: 'read' as const })),
   ];
+}
+
+/**
+ * The service that serves a key's history (issue 26.3): one whose role writes the key's prefix,
+ * as it reads its own keys with no extra grant. Where two write a namespace (ticket:, partition:),
+ * the one the key names wins (partition:notifier:01), else the longest prefix, else the first
+ * in SERVICE_NAMES. Undefined: no service writes such a key.
+ */
+export function keyOwner(key: string): ServiceName | undefined {
+  const named = key.split(SEP)[1];
+  let best: { service: ServiceName; rank: [number, number] } | undefined;
+  for (const service of SERVICE_NAMES) {
+    const longest = Math.max(
+      -1,
+      ...serviceRole(service)
+        .write.filter((p) => key.startsWith(p))
+        .map((p) => p.length),
+    );
+    if (longest < 0) continue;
+    const rank: [number, number] = [named === service ? 1 : 0, longest];
+    if (!best || rank[0] > best.rank[0] || (rank[0] === best.rank[0] && rank[1] > best.rank[1])) best = { service, rank };
+  }
+  return best?.service;
 }
 
 /** The whole table, one row per service, in SERVICE_NAMES order. */

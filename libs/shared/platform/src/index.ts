@@ -15,3 +15,4 @@ export * from './in-flight.js';
 export * from './rpc-server.js';
 export * from './start-up.js';
 export * from './password.js';
+export * from './key-history.js';

@@ -13,6 +13,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { ClientProxy } from '@nestjs/microservices';
 import { ConsumerRegistry } from './consumers.js';
 import { HealthController } from './health.controller.js';
+import { KeyHistory } from './key-history.js';
 import { Lifecycle } from './lifecycle.service.js';
 import { MetricsController } from './metrics.controller.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
@@ -107,6 +108,7 @@ export class PlatformModule {
         Lifecycle,
         OutboxRelay,
         PublishedSubjects,
+        KeyHistory,
         { provide: APP_INTERCEPTOR, useClass: RpcInterceptor },
       ],
       exports: [
@@ -124,6 +126,7 @@ export class PlatformModule {
         Lifecycle,
         OutboxRelay,
         PublishedSubjects,
+        KeyHistory,
       ],
     };
   }

@@ -19,6 +19,17 @@ export interface StoredEvent {
 export class EventsRepository {
   constructor(@Inject(ETCD) private readonly etcd: EtcdConnection) {}
 
+  /** Whether the event was ever created, and whether it is deleted (the record stays, marked deletedAt). */
+  async existence(eventId: string): Promise<{ exists: boolean; deleted: boolean }> {
+    try {
+      const kv = (await this.etcd.kv.get(keys.event(eventId)).exec()).kvs[0];
+      if (!kv) return { exists: false, deleted: false };
+      return { exists: true, deleted: eventRecord.parse(JSON.parse(kv.value.toString())).deletedAt !== null };
+    } catch (e) {
+      throw toStoreError(e, 'event read');
+    }
+  }
+
   /**
    * The event, its ticket types and its favourite count at one revision (one round trip), or null.
    * `local`: a serializable read, answered by whichever member gets it without a quorum (issue

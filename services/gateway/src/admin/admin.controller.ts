@@ -71,6 +71,7 @@ export class AdminController {
     summary: "A key's past values (admin), newest first, each with its revision",
     description:
       'Walks back through etcd revisions: the key at a revision, then at its mod revision - 1, until before its creation or a compacted revision. ' +
+      'The walk runs in the service that owns the key (its role writes the prefix), asked over NATS: 503 naming it when no instance answers. ' +
       'user: and session: keys are refused with 403: they hold password hashes and session tokens.',
     query: historyQuery,
     ok: { status: 200, schema: historyReply, example: HISTORY_EXAMPLE },
@@ -78,9 +79,7 @@ export class AdminController {
       [400, 'The key does not parse (message says why), or limit/revision is malformed or in the future.'],
       [403, 'Not an admin, or a user: / session: key (never served).'],
       [404, 'The key does not exist (never did, or deleted), or did not at the revision given.'],
-      ETCD_DOWN,
     ],
-    forwards: false,
   })
   keyHistory(@Query() query: unknown) {
     const { key, limit, revision } = parseInput(historyQuery, query, 'query');

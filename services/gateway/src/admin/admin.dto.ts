@@ -1,5 +1,5 @@
 /** Admin route inputs and replies, as zod schemas (they validate the input and document both). */
-import { id } from '@ticketcd/contracts';
+import { id, type HistoryReply } from '@ticketcd/contracts';
 import { z } from 'zod';
 
 export const statsQuery = z.object({ eventId: id.optional().describe('One event; without it, the totals over all events.') });
@@ -59,28 +59,8 @@ export const clusterReply = z.object({
 });
 export type ClusterReply = z.output<typeof clusterReply>;
 
-export const historyEntry = z.object({
-  revision: z.number().int().describe('The store revision that wrote this value (the mod revision).'),
-  version: z.number().int().describe("The key's version: 1 when it was created."),
-  createRevision: z.number().int(),
-  modTime: z
-    .string()
-    .optional()
-    .describe('etcd keeps no time: taken from the value (updatedAt, at, createdAt, startedAt) when it has one.'),
-  value: z.unknown().describe('The value, JSON-parsed when it is JSON, else the string.'),
-  deleted: z.literal(true).optional().describe('The record is marked deleted (deletedAt) in this value.'),
-});
-export type HistoryEntry = z.output<typeof historyEntry>;
-
-export const historyReply = z.object({
-  key: z.string(),
-  kind: z.string().describe('What the key holds (event, ticket, stats, ...).'),
-  readAt: z.number().int().describe('The store revision the walk started from.'),
-  items: z.array(historyEntry).describe('Newest first.'),
-  compacted: z.boolean().describe('The walk stopped at a compacted revision: older values are gone.'),
-  nextRevision: z.number().int().nullable().describe('More values may be older: pass this as `revision` to continue.'),
-});
-export type HistoryReply = z.output<typeof historyReply>;
+// The key history's reply is the owning service's (`<service>.keys.history`, issue 26.3): one schema.
+export { historyReply, type HistoryEntry, type HistoryReply } from '@ticketcd/contracts';
 
 export const HISTORY_EXAMPLE: HistoryReply = {
   key: 'event:01JD6Z8Q1V6N4X2K7T3R5M9B0C',

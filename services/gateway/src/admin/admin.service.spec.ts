@@ -1,97 +1,98 @@
-// Guards the key-history walk (admin key revision history): newest first, paged by revision,
-// stopped by creation or compaction, secrets refused, mod time taken from the value. The etcd
-// behaviour itself is covered by test/admin.e2e-spec.ts; here a fake MVCC history of one key.
+// Issue 26.3: the gateway asks the owner of a key for its history (over NATS) and walks only its
+// own keys itself; bad and secret keys are refused before anyone is asked. The walk itself is
+// covered by libs/shared/platform/src/key-history.spec.ts, the real thing by test/admin.e2e-spec.ts.
+import { KEY_HISTORY_RPCS, Rpc, type RpcDef } from '@ticketcd/contracts';
+import type { KeyHistory } from '@ticketcd/platform';
 import type { GatewayConfig } from '../gateway.config.js';
 import type { Forwarder } from '../http/forwarder.js';
 import type { SystemService } from '../system/system.service.js';
-import type { AdminRepository, KeyAt } from './admin.repository.js';
-import { AdminService, historyEntryOf } from './admin.service.js';
+import type { AdminRepository } from './admin.repository.js';
+import { AdminService } from './admin.service.js';
 
-const KEY = 'event:01JD6Z8Q1V6N4X2K7T3R5M9B0C';
+const ID = '01JD6Z8Q1V6N4X2K7T3R5M9B0C';
+const ID2 = '01JD6Z8Q1V6N4X2K7T3R5M9B0D';
 
-/** One key written at the given revisions (version 1 at the first); the store is at `head`. */
-function fakeRepo(writes: number[], head: number, compactedBelow = 0) {
-  const reads: (number | undefined)[] = [];
-  const repo = {
-    async keyAt(key: string, revision?: number): Promise<KeyAt> {
-      reads.push(revision);
-      const at = revision ?? head;
-      if (at > head) return { state: 'future' };
-      if (at < compactedBelow) return { state: 'compacted' };
-      const i = writes.filter((w) => w <= at).length - 1;
-      if (key !== KEY || i < 0) return { state: 'absent', headerRevision: head };
-      const modRevision = writes[i]!;
-      const value = JSON.stringify({ v: i + 1, updatedAt: `2026-01-0${i + 1}T00:00:00.000Z` });
-      return { state: 'present', headerRevision: head, kv: { modRevision, createRevision: writes[0]!, version: i + 1, value } };
+function admin(exists = true) {
+  const calls: { subject: string; payload: unknown }[] = [];
+  const local: unknown[] = [];
+  const forward = {
+    async call(def: RpcDef, payload: unknown) {
+      calls.push({ subject: def.subject, payload });
+      return def === Rpc.catalog.eventExists ? { exists, deleted: false } : { key: 'from-owner' };
     },
   };
-  return {
-    service: new AdminService(
-      repo as unknown as AdminRepository,
-      {} as Forwarder,
-      {} as SystemService,
-      { ETCD_QUOTA_BYTES: 2 ** 31 } as GatewayConfig,
-    ),
-    reads,
+  const keys = {
+    async history(req: unknown) {
+      local.push(req);
+      return { key: 'from-gateway' };
+    },
   };
+  const service = new AdminService(
+    {} as AdminRepository,
+    forward as unknown as Forwarder,
+    {} as SystemService,
+    { ETCD_QUOTA_BYTES: 2 ** 31 } as GatewayConfig,
+    keys as unknown as KeyHistory,
+  );
+  return { service, calls, local };
 }
 
-describe('AdminService.keyHistory', () => {
-  it('walks back newest first until the creation, without reading before it', async () => {
-    const { service, reads } = fakeRepo([5, 9, 14], 20);
-    const h = await service.keyHistory(KEY, 20);
-    expect(h.items.map((i) => [i.revision, i.version, i.createRevision])).toEqual([
-      [14, 3, 5],
-      [9, 2, 5],
-      [5, 1, 5],
-    ]);
-    expect(h).toMatchObject({ kind: 'event', readAt: 20, compacted: false, nextRevision: null });
-    expect(reads).toEqual([undefined, 13, 8]);
+describe('AdminService.keyHistory routes each key to the service that owns it (issue 26.3)', () => {
+  it.each([
+    [`event:${ID}`, 'catalog.keys.history'],
+    [`favcount:${ID}`, 'catalog.keys.history'],
+    ['static:locations', 'catalog.keys.history'],
+    // Written by catalog and inventory: the first writer in SERVICE_NAMES.
+    [`ticket:${ID}:pink`, 'catalog.keys.history'],
+    [`sale:${ID}:${ID2}`, 'inventory.keys.history'],
+    ['partition:inventory:01', 'inventory.keys.history'],
+    // Both write partition:; the key names its service.
+    ['partition:notifier:01', 'notifier.keys.history'],
+    [`order:ana:${ID}`, 'orders.keys.history'],
+    [`purchase:ana:${ID}:${ID2}`, 'orders.keys.history'],
+    [`stats:${ID}`, 'orders.keys.history'],
+    [`search:meta:${ID}`, 'search.keys.history'],
+    [`alert:ana:${ID}`, 'notifier.keys.history'],
+    [`notification:ana:${ID}`, 'notifier.keys.history'],
+    ['svc:orders:i-1', 'orders.keys.history'],
+    [`outbox:inventory:${ID}`, 'inventory.keys.history'],
+    [`outbox-quarantine:search-indexer:${ID}`, 'search.keys.history'],
+  ])('%s -> %s', async (key, subject) => {
+    const { service, calls, local } = admin();
+    expect(await service.keyHistory(key, 5, 77)).toEqual({ key: 'from-owner' });
+    expect(calls).toEqual([{ subject, payload: { key, limit: 5, revision: 77 } }]);
+    expect(local).toEqual([]);
   });
 
-  it('pages with limit and nextRevision', async () => {
-    const { service } = fakeRepo([5, 9, 14], 20);
-    const a = await service.keyHistory(KEY, 2);
-    expect(a.items.map((i) => i.version)).toEqual([3, 2]);
-    expect(a.nextRevision).toBe(8);
-    const b = await service.keyHistory(KEY, 2, a.nextRevision!);
-    expect(b.items.map((i) => i.version)).toEqual([1]);
-    expect(b.nextRevision).toBeNull();
+  it("walks the gateway's own keys itself, with no call", async () => {
+    for (const key of ['svc:gateway:i-1', `outbox:gateway:${ID}`, `outbox-quarantine:gateway:${ID}`]) {
+      const { service, calls, local } = admin();
+      expect(await service.keyHistory(key, 20)).toEqual({ key: 'from-gateway' });
+      expect([calls, local]).toEqual([[], [{ key, limit: 20 }]]);
+    }
   });
 
-  it('stops at a compacted revision and says so', async () => {
-    const { service } = fakeRepo([5, 9, 14], 20, 10);
-    const h = await service.keyHistory(KEY, 20);
-    expect(h.items.map((i) => i.version)).toEqual([3, 2]);
-    expect(h.compacted).toBe(true);
-    expect(h.nextRevision).toBeNull();
+  it('every service but the gateway answers key history', () => {
+    expect(Object.keys(KEY_HISTORY_RPCS).sort()).toEqual(['catalog', 'inventory', 'notifier', 'orders', 'search-indexer']);
   });
 
-  it('404 for a key absent now or at the revision, 400 for a future revision or a bad key, 403 for user: and session: keys', async () => {
-    const { service } = fakeRepo([5], 20);
-    await expect(service.keyHistory('event:01JD6Z8Q1V6N4X2K7T3R5M9B0D', 20)).rejects.toMatchObject({ body: { status: 404 } });
-    await expect(service.keyHistory(KEY, 20, 4)).rejects.toMatchObject({ body: { status: 404 } });
-    await expect(service.keyHistory(KEY, 20, 21)).rejects.toMatchObject({ body: { status: 400, fields: [{ path: 'revision' }] } });
-    await expect(service.keyHistory('bogus:1', 20)).rejects.toMatchObject({ body: { status: 400, fields: [{ path: 'key' }] } });
-    await expect(service.keyHistory('user:ana', 20)).rejects.toMatchObject({ body: { status: 403 } });
-    await expect(service.keyHistory(`session:${'0'.repeat(64)}`, 20)).rejects.toMatchObject({ body: { status: 403 } });
+  it('400 for a key that does not parse, 403 for user: and session:, 404 for a prefix no service writes: nobody asked', async () => {
+    const { service, calls, local } = admin();
+    await expect(service.keyHistory('bogus:1', 20)).rejects.toMatchObject({ error: { code: 'BAD_REQUEST', fields: [{ path: 'key' }] } });
+    await expect(service.keyHistory('user:ana', 20)).rejects.toMatchObject({ error: { code: 'FORBIDDEN' } });
+    await expect(service.keyHistory(`session:${'0'.repeat(64)}`, 20)).rejects.toMatchObject({ error: { code: 'FORBIDDEN' } });
+    await expect(service.keyHistory('svc:billing:i-1', 20)).rejects.toMatchObject({ body: { status: 404 } });
+    expect([calls, local]).toEqual([[], []]);
   });
 });
 
-describe('historyEntryOf', () => {
-  const kv = (value: string) => ({ modRevision: 7, createRevision: 3, version: 2, value });
-
-  it('parses JSON values and takes the mod time from updatedAt, then at, createdAt, startedAt', () => {
-    expect(historyEntryOf(kv('{"createdAt":"c","updatedAt":"u"}')).modTime).toBe('u');
-    expect(historyEntryOf(kv('{"createdAt":"c","at":"a"}')).modTime).toBe('a');
-    expect(historyEntryOf(kv('{"startedAt":"s"}')).modTime).toBe('s');
-    expect(historyEntryOf(kv('{"revenue":1}'))).toEqual({ revision: 7, version: 2, createRevision: 3, value: { revenue: 1 } });
-  });
-
-  it('keeps a non-JSON value as the string and marks soft-deleted records', () => {
-    expect(historyEntryOf(kv('plain text')).value).toBe('plain text');
-    expect(historyEntryOf(kv('42')).value).toBe(42);
-    expect(historyEntryOf(kv('{"deletedAt":"2026-01-01T00:00:00.000Z"}')).deleted).toBe(true);
-    expect(historyEntryOf(kv('{"deletedAt":null}')).deleted).toBeUndefined();
+describe('AdminService stats and sales ask the catalog whether the event exists (issue 26.3: no event: read)', () => {
+  it('404 for an event never created; else the figures from orders', async () => {
+    const none = admin(false);
+    await expect(none.service.stats(ID)).rejects.toMatchObject({ body: { status: 404 } });
+    expect(none.calls.map((c) => c.subject)).toEqual(['catalog.events.exists']);
+    const some = admin(true);
+    await some.service.eventSales(ID, { limit: 10 });
+    expect(some.calls.map((c) => c.subject)).toEqual(['catalog.events.exists', 'orders.event-sales']);
   });
 });

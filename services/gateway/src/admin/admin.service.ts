@@ -1,27 +1,19 @@
 /**
  * Admin pages: sales figures (from orders), cluster health (from etcd itself, plus the svc: keys)
- * and a key's revision history (walked back through etcd's MVCC store, as the report did).
+ * and a key's revision history (walked back through etcd's MVCC store by the service that owns
+ * the key, issue 26.3: the gateway's etcd user reads no other service's namespace).
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { Rpc, type RpcResult } from '@ticketcd/contracts';
+import { KEY_HISTORY_RPCS, Rpc, type HistoryReply, type RpcResult } from '@ticketcd/contracts';
 import { isAvailabilityError } from '@ticketcd/etcd';
-import { KeyParseError, parseKey, type KeyKind } from '@ticketcd/keys';
-import { SERVICE_CONFIG } from '@ticketcd/platform';
+import { keyOwner } from '@ticketcd/keys';
+import { historyKind, KeyHistory, SERVICE_CONFIG } from '@ticketcd/platform';
 import type { GatewayConfig } from '../gateway.config.js';
 import { ApiError } from '../http/api-error.js';
 import { Forwarder } from '../http/forwarder.js';
 import { SystemService } from '../system/system.service.js';
 import { AdminRepository, CLUSTER_DEADLINE_MS } from './admin.repository.js';
-import type { ClusterReply, HistoryEntry, HistoryReply } from './admin.dto.js';
-
-/**
- * Keys whose history is never served, even to admins: user: values hold password hashes and
- * session: keys name live sessions. Refused with 403 (the request is well formed; the data is off limits).
- */
-export const SECRET_KINDS: readonly KeyKind[] = ['user', 'session'];
-
-/** Value fields that say when a value was written, most specific first. */
-const TIME_FIELDS = ['updatedAt', 'at', 'createdAt', 'startedAt'] as const;
+import type { ClusterReply } from './admin.dto.js';
 
 const firstLine = (e: unknown) => (e as Error).message.split('\n')[0];
 
@@ -32,6 +24,7 @@ export class AdminService {
     private readonly forward: Forwarder,
     private readonly system: SystemService,
     @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
+    private readonly ownKeys: KeyHistory,
   ) {}
 
   /** Revenue, orders and tickets sold by type: of one event (404 if it never existed), or the totals. */
@@ -79,78 +72,22 @@ export class AdminService {
   }
 
   /**
-   * A key's past values, newest first: read the key at a revision, then at its mod revision - 1,
-   * and so on, until it did not exist (before its creation) or the revision was compacted.
-   * etcd keeps no link from a deleted key to its past, so a key absent now is 404 unless
-   * `revision` names a revision when it existed.
+   * A key's past values, newest first (see walkKeyHistory, platform). The key is checked here (400
+   * if it does not parse, 403 for user: and session: keys), then walked by the service whose
+   * role writes its prefix, over NATS (`<service>.keys.history`); the gateway walks only its own
+   * keys (svc:gateway:, its outbox). An etcd outage there comes back as 503 naming etcd.
    */
   async keyHistory(key: string, limit: number, revision?: number): Promise<HistoryReply> {
-    const kind = this.historyKind(key);
-    const first = await this.repo.keyAt(key, revision);
-    if (first.state === 'future')
-      throw ApiError.badRequest(`revision ${revision} is newer than the store's`, [{ path: 'revision', message: 'is a future revision' }]);
-    if (first.state === 'compacted') return { key, kind, readAt: revision!, items: [], compacted: true, nextRevision: null };
-    if (first.state === 'absent') {
-      throw ApiError.notFound(
-        revision === undefined
-          ? `key ${key} does not exist (it never did, or it was deleted: pass revision= of a revision when it existed to see its past)`
-          : `key ${key} did not exist at revision ${revision}`,
-      );
-    }
-    const items: HistoryEntry[] = [];
-    let at = first;
-    let compacted = false;
-    for (;;) {
-      items.push(historyEntryOf(at.kv));
-      // Version 1 is the creation: at mod revision - 1 the key did not exist.
-      if (at.kv.version <= 1 || at.kv.modRevision <= 1 || items.length >= limit) break;
-      const older = await this.repo.keyAt(key, at.kv.modRevision - 1);
-      if (older.state === 'compacted') {
-        compacted = true;
-        break;
-      }
-      if (older.state !== 'present') break;
-      at = older;
-    }
-    const last = items[items.length - 1]!;
-    const more = !compacted && items.length >= limit && last.version > 1;
-    return { key, kind, readAt: first.headerRevision, items, compacted, nextRevision: more ? last.revision - 1 : null };
+    historyKind(key);
+    const owner = keyOwner(key);
+    if (owner === undefined) throw ApiError.notFound(`key ${key} does not exist: no service writes keys of its prefix`);
+    const req = { key, limit, ...(revision === undefined ? {} : { revision }) };
+    if (owner === 'gateway') return this.ownKeys.history(req);
+    return this.forward.call(KEY_HISTORY_RPCS[owner], req);
   }
 
-  private historyKind(key: string): KeyKind {
-    let kind: KeyKind;
-    try {
-      kind = parseKey(key).kind;
-    } catch (e) {
-      if (e instanceof KeyParseError) throw ApiError.badRequest(e.message, [{ path: 'key', message: e.message }]);
-      throw e;
-    }
-    if (SECRET_KINDS.includes(kind)) {
-      throw ApiError.forbidden(`the history of ${kind}: keys is not served: they hold password hashes and session tokens`);
-    }
-    return kind;
-  }
-
+  /** 404 unless the event was ever created (a deleted one counts: its sales and stats stay), asked of the catalog. */
   private async mustExist(eventId: string) {
-    if (!(await this.repo.eventExists(eventId))) throw ApiError.notFound(`event ${eventId} not found`);
+    if (!(await this.forward.call(Rpc.catalog.eventExists, { eventId })).exists) throw ApiError.notFound(`event ${eventId} not found`);
   }
-}
-
-export function historyEntryOf(kv: { modRevision: number; createRevision: number; version: number; value: string }): HistoryEntry {
-  let value: unknown = kv.value;
-  try {
-    value = JSON.parse(kv.value);
-  } catch {
-    // not JSON: the string as it is
-  }
-  const record = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  const modTime = record && TIME_FIELDS.map((f) => record[f]).find((v): v is string => typeof v === 'string');
-  return {
-    revision: kv.modRevision,
-    version: kv.version,
-    createRevision: kv.createRevision,
-    ...(modTime ? { modTime } : {}),
-    value,
-    ...(record && typeof record.deletedAt === 'string' ? { deleted: true as const } : {}),
-  };
 }

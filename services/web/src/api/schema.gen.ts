@@ -560,7 +560,7 @@ export interface paths {
         };
         /**
          * A key's past values (admin), newest first, each with its revision
-         * @description Walks back through etcd revisions: the key at a revision, then at its mod revision - 1, until before its creation or a compacted revision. user: and session: keys are refused with 403: they hold password hashes and session tokens.
+         * @description Walks back through etcd revisions: the key at a revision, then at its mod revision - 1, until before its creation or a compacted revision. The walk runs in the service that owns the key (its role writes the prefix), asked over NATS: 503 naming it when no instance answers. user: and session: keys are refused with 403: they hold password hashes and session tokens.
          */
         get: operations["Admin_keyHistory"];
         put?: never;
@@ -5047,7 +5047,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description etcd did not answer in time (`dependency: "etcd"`). Retry later. */
+            /** @description A service or the store is unavailable; `dependency` names it. Retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5064,6 +5064,15 @@ export interface operations {
                      *       }
                      *     }
                      */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service did not answer in time; `dependency` names it. Safe to retry where the route is idempotent. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
