@@ -5073,6 +5073,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "status": 504,
+                     *         "code": "TIMEOUT",
+                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "dependency": "orders",
+                     *         "requestId": "01JA0000000000000000000000"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
