@@ -43,10 +43,37 @@ function configOf(def: StreamDef, s: StreamSettings): Partial<StreamConfig> & { 
 
 const sameSubjects = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
 
+/**
+ * Errors a JetStream cluster gives while it is still forming (servers started together, a peer
+ * not yet known to the meta leader): worth a retry, not a failed start.
+ */
+export function isTransientPlacementError(e: unknown): boolean {
+  return /no suitable peers|insufficient resources|temporarily unavailable|jetstream not in clustered mode/i.test(
+    (e as Error)?.message ?? '',
+  );
+}
+
 export async function ensureStream(
   jsm: JetStreamManager,
   def: StreamDef,
   settings = DEFAULT_STREAM_SETTINGS,
+  retry: { timeoutMs: number; intervalMs: number } = { timeoutMs: 30_000, intervalMs: 250 },
+): Promise<'created' | 'updated' | 'unchanged'> {
+  const deadline = Date.now() + retry.timeoutMs;
+  for (;;) {
+    try {
+      return await ensureStreamOnce(jsm, def, settings);
+    } catch (e) {
+      if (!isTransientPlacementError(e) || Date.now() + retry.intervalMs > deadline) throw e;
+      await new Promise((r) => setTimeout(r, retry.intervalMs));
+    }
+  }
+}
+
+async function ensureStreamOnce(
+  jsm: JetStreamManager,
+  def: StreamDef,
+  settings: StreamSettings,
 ): Promise<'created' | 'updated' | 'unchanged'> {
   const cfg = configOf(def, settings);
   try {
