@@ -3,7 +3,7 @@
  * a service starting then must retry, not fail its start. Other errors fail at once.
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { ensureStream, isTransientPlacementError, streamSettings } from './streams';
+import { ensureStream, isTransientPlacementError, streamSettings } from './streams.js';
 
 const def = { name: 'S', subjects: ['s.happened'], description: 'd' };
 
