@@ -111,7 +111,8 @@ describe('orders.place: a key binds on a sale only (issue 27, invariant 3)', () 
     for (const [i, b] of bad.entries()) {
       const order = { username: 'ben', eventId: b.eventId, idempotencyKey: `bad-${i}`, lines: b.lines };
       // Twice: a retry of a refusal is decided again, and writes nothing either.
-      for (let n = 0; n < 2; n++) expect(await rpc.client.call(Rpc.orders.place, order)).toMatchObject({ status: 'refused', reason: b.reason });
+      for (let n = 0; n < 2; n++)
+        expect(await rpc.client.call(Rpc.orders.place, order)).toMatchObject({ status: 'refused', reason: b.reason });
     }
     expect(await revision()).toBe(before);
     for (const i of bad.keys()) {
@@ -137,9 +138,9 @@ describe('orders.place: a key binds on a sale only (issue 27, invariant 3)', () 
     const conflict = { ok: false, error: { code: 'CONFLICT', details: { orderId: first.orderId, eventId: a.eventId } } };
     expect(await rpc.client.request(Rpc.orders.place, { ...order, eventId: b.eventId })).toMatchObject(conflict);
     expect(await rpc.client.request(Rpc.orders.place, { ...order, lines: [{ type: 'pink', quantity: 3 }] })).toMatchObject(conflict);
-    expect(await rpc.client.request(Rpc.orders.place, { ...order, eventId: b.eventId, lines: [{ type: 'blue', quantity: 1 }] })).toMatchObject(
-      conflict,
-    );
+    expect(
+      await rpc.client.request(Rpc.orders.place, { ...order, eventId: b.eventId, lines: [{ type: 'blue', quantity: 1 }] }),
+    ).toMatchObject(conflict);
     expect(await salesUnder(b.eventId)).toEqual([]);
     expect(await remainingOf(b.eventId)).toBe(50);
     expect(await remainingOf(a.eventId)).toBe(48);
