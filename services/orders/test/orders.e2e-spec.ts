@@ -5,7 +5,16 @@
  * of the orders service.
  */
 import { jetstreamManager } from '@nats-io/jetstream';
-import { claimOf, deriveOrderId, Rpc, saleRecord, ticketRecord, type EventEnvelope, type RpcResult, type SaleRecord } from '@ticketcd/contracts';
+import {
+  claimOf,
+  deriveOrderId,
+  Rpc,
+  saleRecord,
+  ticketRecord,
+  type EventEnvelope,
+  type RpcResult,
+  type SaleRecord,
+} from '@ticketcd/contracts';
 import { scanPrefix, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import type { NatsConnection, RpcClient } from '@ticketcd/messaging';
@@ -292,7 +301,10 @@ describe('orders.place: one idempotency key, one order', () => {
     await rpc.client.call(Rpc.inventory.adjust, { eventId: e.eventId, ticketType: 'pink', total: 5 });
     const sold = await rpc.client.call(Rpc.orders.place, order);
     expect(sold).toMatchObject({ status: 'accepted', orderId: refused.orderId, remaining: { pink: 3 } });
-    for (const reuse of [{ ...order, lines: [{ type: 'pink', quantity: 1 }] }, { ...order, eventId: other.eventId }]) {
+    for (const reuse of [
+      { ...order, lines: [{ type: 'pink', quantity: 1 }] },
+      { ...order, eventId: other.eventId },
+    ]) {
       expect(await rpc.client.request(Rpc.orders.place, reuse)).toMatchObject({
         ok: false,
         error: { code: 'CONFLICT', details: { orderId: refused.orderId, eventId: e.eventId } },
@@ -427,7 +439,10 @@ describe('orders.place: one idempotency key, one order', () => {
     const buy = (username: string, eventId: string) =>
       rpc.client.request(Rpc.inventory.purchase, { orderId, username, eventId, lines: [{ type: 'blue', quantity: 1 }] });
     expect(await buy('twice', a.eventId)).toMatchObject({ ok: true, data: { status: 'accepted' } });
-    expect(await buy('twice', b.eventId)).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { orderId, eventId: a.eventId } } });
+    expect(await buy('twice', b.eventId)).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT', details: { orderId, eventId: a.eventId } },
+    });
     expect(await buy('twice-too', b.eventId)).toMatchObject({ ok: true, data: { status: 'accepted' } });
     // Both sales relayed (inventory's outbox empty), then consumed: whatever is missing now was dropped.
     await waitFor(async () => (await etcd.kv.getAll().prefix(prefixes.outboxOf('inventory')).count()) === 0, {

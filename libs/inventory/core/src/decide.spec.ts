@@ -181,7 +181,12 @@ describe('decideBatch', () => {
   it('sells an order whose order: key names this very order (older data: a claim written before the sale)', () => {
     const claim = { eventId: EVENT, lines: [{ type: 'vip', quantity: 2 }], at: now.toISOString() };
     const d = decideBatch(
-      [order(1, [{ type: 'vip', quantity: 1 }, { type: 'vip', quantity: 1 }])],
+      [
+        order(1, [
+          { type: 'vip', quantity: 1 },
+          { type: 'vip', quantity: 1 },
+        ]),
+      ],
       state({ vip: ticket(5, 5, 10) }, { orderKeys: new Map([[oid(1), { claim, modRevision: 3 }]]) }),
       now,
     );

@@ -290,14 +290,12 @@ export class PurchaseEngine {
    */
   private loadSoldIds(eventId: string, entry: KnownState): void {
     this.stats.reads++;
-    this.store
-      .saleIdsOf(eventId, SOLD_OUT_SALE_IDS_MAX, new Date(Date.now() + (this.opts.attemptMs ?? 1000)))
-      .then(
-        (ids) => {
-          if (ids && this.known.get(eventId) === entry) entry.soldIds = ids;
-        },
-        () => undefined,
-      );
+    this.store.saleIdsOf(eventId, SOLD_OUT_SALE_IDS_MAX, new Date(Date.now() + (this.opts.attemptMs ?? 1000))).then(
+      (ids) => {
+        if (ids && this.known.get(eventId) === entry) entry.soldIds = ids;
+      },
+      () => undefined,
+    );
   }
 
   /**
