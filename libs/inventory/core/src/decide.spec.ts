@@ -169,7 +169,7 @@ describe('decideBatch', () => {
     const first = { eventId: OTHER, lines: [{ type: 'vip', quantity: 1 }], at: now.toISOString() };
     const d = decideBatch(
       [order(1, [{ type: 'vip', quantity: 1 }]), order(2, [{ type: 'vip', quantity: 2 }])],
-      state({ vip: ticket(5, 5, 10) }, { orderKeys: new Map([[oid(1), { claim: first, modRevision: 3 }]]) }),
+      state({ vip: ticket(5, 5, 10) }, { orderKeys: new Map([[`order:buyer:${oid(1)}`, { claim: first, modRevision: 3 }]]) }),
       now,
     );
     expect(d.reused.get(oid(1))).toEqual(first);
@@ -187,7 +187,7 @@ describe('decideBatch', () => {
           { type: 'vip', quantity: 1 },
         ]),
       ],
-      state({ vip: ticket(5, 5, 10) }, { orderKeys: new Map([[oid(1), { claim, modRevision: 3 }]]) }),
+      state({ vip: ticket(5, 5, 10) }, { orderKeys: new Map([[`order:buyer:${oid(1)}`, { claim, modRevision: 3 }]]) }),
       now,
     );
     expect(d.reused.size).toBe(0);

@@ -5,6 +5,7 @@
  */
 import { sameOrder, type OrderClaimRecord, type RpcResult, type SaleRecord, type TicketRecord } from '@ticketcd/contracts';
 import type { Rpc } from '@ticketcd/contracts';
+import { keys } from '@ticketcd/keys';
 
 export type PurchaseOutcome = RpcResult<typeof Rpc.inventory.purchase>;
 export type RefusalReason = Extract<PurchaseOutcome, { status: 'refused' }>['reason'];
@@ -48,8 +49,9 @@ export interface BatchState {
   /** Sales already recorded for orders of this batch (retries). */
   existingSales: Map<string, { sale: Sale; revision: number }>;
   /**
-   * `order:` keys of orders of this batch, read with their sales after a failed compare (absent on
-   * a first try: the commit's Create == 0 on each order key catches one that exists).
+   * `order:` keys of orders of this batch (by key: `keys.order(username, orderId)`), read with
+   * their sales after a failed compare; absent on a first try (the commit's Create == 0 on each
+   * order key catches one that exists) and in any state kept for later batches.
    */
   orderKeys?: Map<string, BoundOrder>;
 }
@@ -118,7 +120,7 @@ export function decideBatch(orders: OrderRequest[], state: BatchState, now: Date
     }
     if (outcomes.has(order.orderId) || reused.has(order.orderId)) continue;
     // The key sold another order (its order: key is written with the sale, in one Txn): 409, nothing sells.
-    const bound = state.orderKeys?.get(order.orderId);
+    const bound = state.orderKeys?.get(keys.order(order.username, order.orderId));
     if (bound && !sameOrder(bound.claim, order)) {
       reused.set(order.orderId, bound.claim);
       continue;

@@ -29,7 +29,7 @@ import {
   type EtcdConnection,
   type Queued,
 } from '@ticketcd/etcd';
-import { prefixes } from '@ticketcd/keys';
+import { keys, prefixes } from '@ticketcd/keys';
 import type { Watcher } from 'etcd3';
 import { currentDeadline, currentTraceId, newTraceId } from '@ticketcd/observability';
 import {
@@ -510,14 +510,16 @@ export class PurchaseEngine {
     if (decision.sales.length === 0) {
       // Nothing sold: the state stays as it was. A sold-out one just read stays in memory (point
       // 6); not a projection, whose last commit may still fail and leave stock unsold.
+      // Kept without this batch's order keys: later batches' first tries must not take them for a read of theirs.
+      const kept: BatchState = { event: state.event, tickets: state.tickets, existingSales: state.existingSales };
       if (soldOut && cachedAt === undefined && state.event && !state.event.deleted) {
-        const entry: KnownState = { state, at, soldOut: true };
+        const entry: KnownState = { state: kept, at, soldOut: true };
         this.known.set(eventId, entry);
-        this.watchSoldOut(eventId, state);
+        this.watchSoldOut(eventId, kept);
         this.loadSoldIds(eventId, entry);
-      } else if (cachedAt === undefined) this.known.set(eventId, { state, at });
+      } else if (cachedAt === undefined) this.known.set(eventId, { state: kept, at });
       sent();
-      return { decision, result: null, soldOut, deferred, salesRead: state.orderKeys !== undefined };
+      return { decision, result: null, soldOut, deferred, salesRead: cachedAt === undefined && state.orderKeys !== undefined };
     }
     const values = new Map<string, string>();
     const tickets = new Map(state.tickets);
@@ -532,7 +534,7 @@ export class PurchaseEngine {
     // Order keys a re-read found naming these very orders (older data): compared as read, not created.
     const bound = new Map<string, number>();
     for (const sale of decision.sales) {
-      const k = state.orderKeys?.get(sale.orderId);
+      const k = state.orderKeys?.get(keys.order(sale.username, sale.orderId));
       if (k) bound.set(sale.orderId, k.modRevision);
     }
     const send = () =>
@@ -555,7 +557,7 @@ export class PurchaseEngine {
         result = await send();
       }
       settle(result.committed);
-      return { decision, result, soldOut: false, deferred, salesRead: state.orderKeys !== undefined };
+      return { decision, result, soldOut: false, deferred, salesRead: cachedAt === undefined && state.orderKeys !== undefined };
     } catch (e) {
       settle(false);
       throw e;

@@ -117,7 +117,7 @@ export class PurchaseStore {
     rest.slice(refs.length).forEach((r, i) => {
       const kv = r?.kvs[0];
       if (kv)
-        orderKeys.set(refs[i]!.orderId, {
+        orderKeys.set(keys.order(refs[i]!.username, refs[i]!.orderId), {
           claim: orderClaimRecord.parse(JSON.parse(kv.value.toString())),
           modRevision: Number(kv.mod_revision),
         });
