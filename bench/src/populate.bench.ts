@@ -15,12 +15,12 @@
  * Then how long the services take to record every sale as a purchase.
  *   npm run bench:populate [-- --config data/10k.yaml --seed 1 --baseline-seconds 20]
  */
+import { claimOf } from '@ticketcd/contracts';
 import { chunk, createEtcdConnection, toBuilder, unconditionalTxn, type WriteOp } from '@ticketcd/etcd';
 import { keys, prefixes } from '@ticketcd/keys';
 import { putSubscription } from '@ticketcd/notifier-core';
 import { startPrivateStack, stopPrivateStack, ticketctl, waitFor } from '@ticketcd/testing';
 import {
-  claimUnit,
   eventWrite,
   favouriteUnits,
   generateDataset,
@@ -75,7 +75,9 @@ function seedStyleOps(d: Dataset, hash: string): WriteOp[] {
   }
   const left = new Map(d.events.flatMap((e) => e.tickets.map((t) => [keys.ticket(e.eventId, t.type), { ...t, remaining: t.total }])));
   for (const p of d.purchases) {
-    ops.push(...claimUnit(p, new Date(at)).ops);
+    // The sale's order: key (the idempotency key's binding, written with the sale since issue 27).
+    const orderKey = keys.order(p.username, orderIdOf(p));
+    ops.push({ type: 'put', key: orderKey, value: JSON.stringify(claimOf({ eventId: p.eventId, lines: p.lines }, new Date(at))) });
     const lines = p.lines.map((l) => ({ ...l, unitPrice: left.get(keys.ticket(p.eventId, l.type))!.price }));
     for (const l of p.lines) {
       const t = left.get(keys.ticket(p.eventId, l.type))!;

@@ -225,9 +225,8 @@ describe('etcd roles with auth on (issue 15)', () => {
     );
     expect(statuses).toEqual(Object.fromEntries(owned.map((k) => [k, 200])));
     expect((await admin.call('GET', '/api/system/instances')).status).toBe(200);
-    // orders releases a bad-input refusal's claim in a Txn that also compares the order's sale:
-    // key (its read grant, issue 25.4); were that denied, the claim would stay and this key would
-    // be CONFLICT for the good order below.
+    // A bad-input refusal writes and binds nothing (issue 27); the good order's sale writes its
+    // order: key with inventory's grant (were it denied, the good order would fail).
     const key = ulid();
     const tooMany = await ana.call('POST', '/api/orders', { eventId, lines: [{ type, quantity: 11 }] }, { 'idempotency-key': key });
     expect(tooMany.status).toBe(400);

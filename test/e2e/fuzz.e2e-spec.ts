@@ -341,7 +341,7 @@ const HTTP_ROUTES: Record<string, fc.Arbitrary<HttpCase>> = {
     body: fc.oneof(
       mixed({ eventId: [knownId, fc.oneof(badId, junk)], lines: [fc.constant([{ type: 'pink', quantity: 1 }]), lines] }),
       fc.record({ eventId: fc.oneof(knownId, unknownId), lines }),
-      // Well formed but for no event: refused 404, and the Idempotency-Key's claim goes again.
+      // Well formed but for no event: refused 404, and the Idempotency-Key binds nothing (issue 27).
       fc.record({ eventId: unknownId, lines: fc.constant([{ type: 'pink', quantity: 1 }]) }),
     ),
     headers: fc.oneof(
@@ -510,7 +510,7 @@ const rpcBodies: Record<string, fc.Arbitrary<unknown>> = {
   }),
   'orders.place': mixed({
     username: [fc.constant(USER), badName],
-    // An unknown event is a good value here (well formed): its refusal must leave no order: claim.
+    // An unknown event is a good value here (well formed): its refusal must leave no order: key.
     eventId: [fc.oneof(knownId, unknownId), fc.oneof(badId, junk)],
     lines: [fc.constant([{ type: 'pink', quantity: 1 }]), lines],
     idempotencyKey: [fc.uuid(), fc.constantFrom('', 'a'.repeat(129), 0, -1, 1.5, null, true, [], {})],

@@ -151,6 +151,40 @@ describe('PurchaseEngine on the real cluster (issue 17)', () => {
     expect(sales.size).toBe(3);
   });
 
+  it('without firstSend (orders cannot know it, issue 27), a sold-out event refuses new orders from memory, and a retry of a sale made elsewhere gets it (invariant 3)', async () => {
+    const eventId = await seedEvent(etcd.conn, { maxPerOrder: 10, tickets: [{ type: 'vip', total: 2, price: 100 }] });
+    const a = newEngine({});
+    const b = newEngine({ soldOutTtlMs: 60_000 });
+    const fresh = () => ({ orderId: ulid(), username: 'fan', eventId, lines: [{ type: 'vip', quantity: 1 }] });
+    const sold = fresh();
+    const first = await a.purchase(sold);
+    expect(first.status).toBe('accepted');
+    expect(await b.purchase(fresh())).toMatchObject({ status: 'accepted' });
+    // b learns the sell-out from a read, then the event's sale ids (one read); from then on a new
+    // order reads nothing: b's read count stays put over a refusal.
+    await waitFor(
+      async () => {
+        const reads = b.stats.reads;
+        const o = await b.purchase(fresh());
+        return o.status === 'refused' && b.stats.reads === reads;
+      },
+      { what: 'sold-out refusals from memory' },
+    );
+    const reads = b.stats.reads;
+    const revision = Number((await etcd.conn.kv.get('nothing').exec()).header.revision);
+    const refusals = await Promise.all(Array.from({ length: 100 }, () => b.purchase(fresh())));
+    expect(refusals.every((o) => o.status === 'refused' && o.reason === 'sold_out')).toBe(true);
+    expect(b.stats.reads).toBe(reads);
+    // The buyer never heard a's answer and retries; the retry reaches b, which never made that sale.
+    const retry = await b.purchase(sold);
+    expect(retry).toEqual(first);
+    // Nothing written by any of it: refusals bind nothing (issue 27).
+    expect(Number((await etcd.conn.kv.get('nothing').exec()).header.revision)).toBe(revision);
+    const { sales } = await stockAndSales(eventId);
+    expect(sales.size).toBe(2);
+    expect(await etcd.conn.kv.get(keys.order(sold.username, sold.orderId)).string()).not.toBeNull();
+  });
+
   it('a refusal for stock is never decided on a cached state: stock added back elsewhere sells at once (point 6)', async () => {
     const eventId = await seedEvent(etcd.conn, { maxPerOrder: 10, tickets: [{ type: 'vip', total: 5, price: 100 }] });
     // A long state cache: without a fresh read, the engine would still believe 2 are left.
@@ -179,7 +213,7 @@ describe('PurchaseEngine on the real cluster (issue 17)', () => {
     const before = engine.stats.batches;
     const outcomes = await Promise.all(Array.from({ length: 125 }, (_, i) => engine.purchase(order(types[i % types.length]!))));
     expect(outcomes.filter((o) => o.status !== 'accepted')).toEqual([]);
-    // 107 orders fit beside 20 ticket puts and the outbox entry; the other 18 went in a later Txn.
+    // 53 orders (two puts each: sale: and order:) fit beside 20 ticket puts and the outbox entry; the rest went in later Txns.
     expect(engine.stats.batches - before).toBeGreaterThanOrEqual(2);
     const { tickets, sold, sales } = await stockAndSales(eventId);
     expect(sales.size).toBe(126);
@@ -241,7 +275,8 @@ describe('PurchaseEngine on the real cluster (issue 17)', () => {
         expect(await engine.purchase(order(events.at(-1)!))).toMatchObject({ status: 'refused', reason: 'sold_out' });
         expect(engine.stats.reads).toBe(reads);
         expect(await engine.purchase(order(events[0]!))).toMatchObject({ status: 'refused', reason: 'sold_out' });
-        expect(engine.stats.reads).toBe(reads + 1);
+        // The state's read, and (issue 27) the sold-out event's sale ids, read once with it.
+        expect(engine.stats.reads).toBe(reads + 2);
         expect(engine.soldOutWatchCount).toBeLessThanOrEqual(cap);
 
         // Stock raised elsewhere while the state is held: the watch drops it and the next order sells.

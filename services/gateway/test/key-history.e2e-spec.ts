@@ -95,12 +95,14 @@ describe('admin key history through the owning services (issue 26.3)', () => {
       const cases: [key: string, subject: string][] = [
         [`event:${eventId}`, 'catalog.keys.history'],
         [`sale:${eventId}:${orderId}`, 'inventory.keys.history'],
-        [`order:ana.keys:${orderId}`, 'orders.keys.history'],
+        // Written with the sale, by inventory (issue 27).
+        [`order:ana.keys:${orderId}`, 'inventory.keys.history'],
+        [`purchase:ana.keys:${eventId}:${orderId}`, 'orders.keys.history'],
         [`search:meta:${eventId}`, 'search.keys.history'],
         [`subscriber:${eventId}:ana.keys`, 'notifier.keys.history'],
       ];
       for (const [key, subject] of cases) {
-        // The search index and the subscription are written by consumers: wait for them.
+        // The search index, the purchase and the subscription are written by consumers: wait for them.
         const h = await waitFor(
           async () => {
             const r = await history(admin, key);

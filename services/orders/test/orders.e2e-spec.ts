@@ -7,6 +7,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import {
   AppError,
+  claimOf,
   deriveOrderId,
   Rpc,
   saleRecord,
@@ -303,23 +304,25 @@ describe('orders.place: one idempotency key, one order', () => {
     expect(await salesUnder(e.eventId)).toHaveLength(1);
   });
 
-  it('a refused order keeps its key: the same order is decided again (and sells once there is stock), another order stays CONFLICT', async () => {
+  it('a refused order binds nothing: decided again when retried, it sells once there is stock, and then the key is bound to that sale (issue 27)', async () => {
     const e = await rpc.client.call(Rpc.catalog.createEvent, event('Key refused', 1));
     const other = await rpc.client.call(Rpc.catalog.createEvent, event('Key refused other'));
     const order = { username: 'moe', eventId: e.eventId, idempotencyKey: 'refused-key', lines: [{ type: 'pink', quantity: 2 }] };
     const refused = await rpc.client.call(Rpc.orders.place, order);
     expect(refused).toMatchObject({ status: 'refused', reason: 'sold_out' });
-    expect(await rpc.client.request(Rpc.orders.place, { ...order, eventId: other.eventId })).toMatchObject({
-      ok: false,
-      error: { code: 'CONFLICT', details: { orderId: refused.orderId } },
-    });
+    expect(await etcd.kv.get(keys.order('moe', refused.orderId)).string()).toBeNull();
     await rpc.client.call(Rpc.inventory.adjust, { eventId: e.eventId, ticketType: 'pink', total: 5 });
     const sold = await rpc.client.call(Rpc.orders.place, order);
     expect(sold).toMatchObject({ status: 'accepted', orderId: refused.orderId, remaining: { pink: 3 } });
-    expect(await rpc.client.request(Rpc.orders.place, { ...order, lines: [{ type: 'pink', quantity: 1 }] })).toMatchObject({
-      ok: false,
-      error: { code: 'CONFLICT' },
-    });
+    for (const reuse of [
+      { ...order, lines: [{ type: 'pink', quantity: 1 }] },
+      { ...order, eventId: other.eventId },
+    ]) {
+      expect(await rpc.client.request(Rpc.orders.place, reuse)).toMatchObject({
+        ok: false,
+        error: { code: 'CONFLICT', details: { orderId: refused.orderId, eventId: e.eventId } },
+      });
+    }
     expect(await remainingOf(other.eventId)).toBe(400);
     expect(await salesUnder(other.eventId)).toEqual([]);
   });
@@ -341,15 +344,14 @@ describe('orders.place: one idempotency key, one order', () => {
       const good = await rpc.client.call(Rpc.orders.place, { ...order, eventId: e.eventId, lines: [{ type: 'pink', quantity: 1 }] });
       expect(good).toMatchObject({ status: 'accepted', orderId: refused.orderId });
     }
-    // A sold-out refusal is not bad input: its key stays bound (the test above).
+    // A sold-out refusal binds nothing either (issue 27: idempotency.e2e-spec.ts).
   });
 
-  it('a bad-input refusal keeps its claim when the order sold meanwhile: the key for another event is CONFLICT and sells nothing (issue 25.4, invariant 3)', async () => {
-    // The race: request A claims the key, inventory refuses it as bad input (here: over the
-    // per-order limit), a retry B of the same key sells the order (say the limit was raised
-    // meanwhile), then A releases its claim. The sale is written here as inventory writes it
-    // (ticket decrement, sale: key, outbox entry), by no inventory instance, so inventory still
-    // decides A without finding it: the release meets a claim of its own value and a sale.
+  it('a retry decided as bad input whose order sold meanwhile gets its sale; the key for another event is CONFLICT and sells nothing (issue 25.4, invariant 3)', async () => {
+    // The race: a send of the order sold it (say before the per-order limit was lowered), and a
+    // retry is now decided as bad input (over the limit). The sale is written here as inventory
+    // writes it (ticket decrement, sale: and order: keys, outbox entry), by no inventory instance,
+    // so inventory holds no memory of it: the refusal must look the sale up.
     const [e, other] = await Promise.all([
       rpc.client.call(Rpc.catalog.createEvent, event('Release race')),
       rpc.client.call(Rpc.catalog.createEvent, event('Release race other')),
@@ -373,6 +375,7 @@ describe('orders.place: one idempotency key, one order', () => {
       .then(
         etcd.kv.put(ticketKey).value(JSON.stringify({ ...ticket, remaining: ticket.remaining - 11 })),
         etcd.kv.put(keys.sale(e.eventId, orderId)).value(JSON.stringify(sale)),
+        etcd.kv.put(keys.order(order.username, orderId)).value(JSON.stringify(claimOf(order, new Date(sale.at)))),
         etcd.kv.put(keys.outbox('inventory', ulid())).value(
           JSON.stringify({
             kind: 'inventory.sold-batch',
@@ -383,9 +386,9 @@ describe('orders.place: one idempotency key, one order', () => {
       .commit();
     expect(written.succeeded).toBe(true);
 
-    const refused = await rpc.client.call(Rpc.orders.place, order);
-    expect(refused).toMatchObject({ status: 'refused', reason: 'over_max_per_order', orderId });
-    // The key for another event sells nothing there (without its claim it sold the order id twice).
+    // The retry gets its sale, not the refusal its lines would get now.
+    expect(await rpc.client.call(Rpc.orders.place, order)).toMatchObject({ status: 'accepted', orderId, eventId: e.eventId });
+    // The key for another event sells nothing there.
     const soldOther = await rpc.client.request(Rpc.orders.place, {
       ...order,
       eventId: other.eventId,
@@ -394,12 +397,7 @@ describe('orders.place: one idempotency key, one order', () => {
     expect(soldOther).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { orderId, eventId: e.eventId } } });
     expect(await salesUnder(other.eventId)).toEqual([]);
     expect(await remainingOf(other.eventId)).toBe(400);
-    // Because the claim stayed: the key is bound to the order that sold.
-    expect(JSON.parse((await etcd.kv.get(keys.order(order.username, orderId)).string()) ?? 'null')).toMatchObject({
-      eventId: e.eventId,
-      lines: [{ type: 'pink', quantity: 11 }],
-    });
-    // A repeat of the order itself gets its sale (inventory looks a refused retry up).
+    // A repeat of the order itself still gets its sale.
     expect(await rpc.client.call(Rpc.orders.place, order)).toMatchObject({ status: 'accepted', orderId, eventId: e.eventId });
     await caughtUp();
     expect((await historyOf(order.username)).map((h) => `${h.eventId}:${h.orderId}`)).toEqual([`${e.eventId}:${orderId}`]);
@@ -444,25 +442,28 @@ describe('orders.place: one idempotency key, one order', () => {
   });
 
   it('one order id sold under two events reaches the history twice: message ids name the event too', async () => {
-    // inventory.purchase directly: the same order id can reach two events only through a caller
-    // that does not claim keys (as orders.place did before); the events must still both arrive.
+    // inventory.purchase directly: one order id under two events, for two users (order: keys are
+    // per user and order id, so for one user the second is CONFLICT); the events must both arrive.
     const [a, b] = await Promise.all([
       rpc.client.call(Rpc.catalog.createEvent, event('Msg A')),
       rpc.client.call(Rpc.catalog.createEvent, event('Msg B')),
     ]);
     const orderId = ulid();
-    for (const e of [a, b]) {
-      await expect(
-        rpc.client.call(Rpc.inventory.purchase, { orderId, username: 'twice', eventId: e.eventId, lines: [{ type: 'blue', quantity: 1 }] }),
-      ).resolves.toMatchObject({ status: 'accepted' });
-    }
+    const buy = (username: string, eventId: string) =>
+      rpc.client.request(Rpc.inventory.purchase, { orderId, username, eventId, lines: [{ type: 'blue', quantity: 1 }] });
+    expect(await buy('twice', a.eventId)).toMatchObject({ ok: true, data: { status: 'accepted' } });
+    expect(await buy('twice', b.eventId)).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT', details: { orderId, eventId: a.eventId } },
+    });
+    expect(await buy('twice-too', b.eventId)).toMatchObject({ ok: true, data: { status: 'accepted' } });
     // Both sales relayed (inventory's outbox empty), then consumed: whatever is missing now was dropped.
     await waitFor(async () => (await etcd.kv.getAll().prefix(prefixes.outboxOf('inventory')).count()) === 0, {
       timeoutMs: 30_000,
       what: "inventory's outbox relayed",
     });
     await caughtUp();
-    const history = await historyOf('twice');
-    expect(history.map((h) => `${h.eventId}:${h.orderId}`).sort()).toEqual([`${a.eventId}:${orderId}`, `${b.eventId}:${orderId}`].sort());
+    expect((await historyOf('twice')).map((h) => `${h.eventId}:${h.orderId}`)).toEqual([`${a.eventId}:${orderId}`]);
+    expect((await historyOf('twice-too')).map((h) => `${h.eventId}:${h.orderId}`)).toEqual([`${b.eventId}:${orderId}`]);
   });
 });

@@ -162,4 +162,35 @@ describe('decideBatch', () => {
     expect(d.sales).toHaveLength(1);
     expect(d.touched.get('vip')!.remaining).toBe(4);
   });
+
+  // Issue 27, invariant 3: a key binds on a sale only; its order: key (written with the sale) names what it sold.
+  it('refuses nothing and sells nothing for a key that sold another order: it is reported as reused', () => {
+    const OTHER = '01JDQ3Z6X8M2N4P6R8T0V2W4Z9';
+    const first = { eventId: OTHER, lines: [{ type: 'vip', quantity: 1 }], at: now.toISOString() };
+    const d = decideBatch(
+      [order(1, [{ type: 'vip', quantity: 1 }]), order(2, [{ type: 'vip', quantity: 2 }])],
+      state({ vip: ticket(5, 5, 10) }, { orderKeys: new Map([[`order:buyer:${oid(1)}`, { claim: first, modRevision: 3 }]]) }),
+      now,
+    );
+    expect(d.reused.get(oid(1))).toEqual(first);
+    expect(d.outcomes.has(oid(1))).toBe(false);
+    expect(d.sales.map((x) => x.orderId)).toEqual([oid(2)]);
+    expect(d.touched.get('vip')!.remaining).toBe(3);
+  });
+
+  it('sells an order whose order: key names this very order (older data: a claim written before the sale)', () => {
+    const claim = { eventId: EVENT, lines: [{ type: 'vip', quantity: 2 }], at: now.toISOString() };
+    const d = decideBatch(
+      [
+        order(1, [
+          { type: 'vip', quantity: 1 },
+          { type: 'vip', quantity: 1 },
+        ]),
+      ],
+      state({ vip: ticket(5, 5, 10) }, { orderKeys: new Map([[`order:buyer:${oid(1)}`, { claim, modRevision: 3 }]]) }),
+      now,
+    );
+    expect(d.reused.size).toBe(0);
+    expect(d.sales).toHaveLength(1);
+  });
 });

@@ -3,8 +3,9 @@
  * ticket state read at one revision. Pure: no I/O, so every rule is unit tested here and the
  * repository only reads and commits. An order takes all its lines or none.
  */
-import type { RpcResult, SaleRecord, TicketRecord } from '@ticketcd/contracts';
+import { sameOrder, type OrderClaimRecord, type RpcResult, type SaleRecord, type TicketRecord } from '@ticketcd/contracts';
 import type { Rpc } from '@ticketcd/contracts';
+import { keys } from '@ticketcd/keys';
 
 export type PurchaseOutcome = RpcResult<typeof Rpc.inventory.purchase>;
 export type RefusalReason = Extract<PurchaseOutcome, { status: 'refused' }>['reason'];
@@ -18,6 +19,12 @@ export interface OrderRequest {
   traceId?: string;
   /** No earlier send of this orderId exists (see the contract): a refusal need not look for its sale. */
   firstSend?: boolean;
+}
+
+/** An `order:` key found for an order of the batch: the order its idempotency key sold (or, in older data, claimed). */
+export interface BoundOrder {
+  claim: OrderClaimRecord;
+  modRevision: number;
 }
 
 /** A sale as the core handles it: the stored record plus the ids its key carries. */
@@ -41,6 +48,12 @@ export interface BatchState {
   tickets: Map<string, TicketState>;
   /** Sales already recorded for orders of this batch (retries). */
   existingSales: Map<string, { sale: Sale; revision: number }>;
+  /**
+   * `order:` keys of orders of this batch (by key: `keys.order(username, orderId)`), read with
+   * their sales after a failed compare; absent on a first try (the commit's Create == 0 on each
+   * order key catches one that exists) and in any state kept for later batches.
+   */
+  orderKeys?: Map<string, BoundOrder>;
 }
 
 export interface BatchDecision {
@@ -50,6 +63,11 @@ export interface BatchDecision {
   sales: Sale[];
   /** Ticket types whose remaining count changed, with the new record. */
   touched: Map<string, TicketState>;
+  /**
+   * Orders whose idempotency key already sold another order (another event or other lines): no
+   * outcome, the caller answers CONFLICT naming that order (invariant 3).
+   */
+  reused: Map<string, OrderClaimRecord>;
 }
 
 /** Lines of one type are added up: an order for 2 + 1 "vip" is an order for 3. */
@@ -80,6 +98,7 @@ export function decideBatch(orders: OrderRequest[], state: BatchState, now: Date
   const outcomes = new Map<string, PurchaseOutcome>();
   const sales: Sale[] = [];
   const touched = new Map<string, TicketState>();
+  const reused = new Map<string, OrderClaimRecord>();
   const at = now.toISOString();
 
   const refuse = (o: OrderRequest, reason: RefusalReason, message: string, problems: Map<string, string> = new Map()): PurchaseOutcome => ({
@@ -99,7 +118,13 @@ export function decideBatch(orders: OrderRequest[], state: BatchState, now: Date
       outcomes.set(order.orderId, acceptedFromSale(previous.sale, previous.revision));
       continue;
     }
-    if (outcomes.has(order.orderId)) continue;
+    if (outcomes.has(order.orderId) || reused.has(order.orderId)) continue;
+    // The key sold another order (its order: key is written with the sale, in one Txn): 409, nothing sells.
+    const bound = state.orderKeys?.get(keys.order(order.username, order.orderId));
+    if (bound && !sameOrder(bound.claim, order)) {
+      reused.set(order.orderId, bound.claim);
+      continue;
+    }
 
     const lines = mergeLines(order.lines);
     if (!state.event || tickets.size === 0) {
@@ -183,5 +208,5 @@ export function decideBatch(orders: OrderRequest[], state: BatchState, now: Date
     sales.push(sale);
     outcomes.set(order.orderId, acceptedFromSale(sale, 0));
   }
-  return { outcomes, sales, touched };
+  return { outcomes, sales, touched, reused };
 }

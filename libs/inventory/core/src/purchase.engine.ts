@@ -18,7 +18,7 @@
  * long as that state (issue 25.5): cancelled when the state expires or goes, and at most
  * `maxSoldOutWatches` at once (the oldest state goes first).
  */
-import { AppError, buildEnvelope, Events, MAX_TICKET_TYPES, type EventEnvelope } from '@ticketcd/contracts';
+import { AppError, buildEnvelope, Events, keyReused, MAX_TICKET_TYPES, type EventEnvelope } from '@ticketcd/contracts';
 import {
   EtcdUnavailableError,
   GroupCommitter,
@@ -29,7 +29,7 @@ import {
   type EtcdConnection,
   type Queued,
 } from '@ticketcd/etcd';
-import { prefixes } from '@ticketcd/keys';
+import { keys, prefixes } from '@ticketcd/keys';
 import type { Watcher } from 'etcd3';
 import { currentDeadline, currentTraceId, newTraceId } from '@ticketcd/observability';
 import {
@@ -46,8 +46,9 @@ import { PurchaseStore, ticketValue, type SoldBatch } from './purchase.store.js'
 
 export interface PurchaseEngineOptions {
   /**
-   * Most orders per Txn. Each accepted order costs one op, each touched type one, the outbox entry
-   * one: a batch also never takes more than its event's Txn holds (124 orders for 3 types).
+   * Most orders per Txn. Each sale costs two ops (its sale: and order: keys), each touched type
+   * one, the outbox entry one: a batch also never takes more than its event's Txn holds (62
+   * orders for 3 types).
    */
   batchMax: number;
   /** Failed compares tolerated per batch before answering UNAVAILABLE. */
@@ -90,6 +91,24 @@ const REPLY_MARGIN_MS = 250;
 
 const DEFAULT_SOLD_OUT_TTL_MS = 5000;
 const DEFAULT_MAX_SOLD_OUT_WATCHES = 1000;
+/**
+ * A sold-out event with more sales than this keeps no set of its order ids: its orders are then
+ * decided from a read (a retry must find its sale), as before the set.
+ */
+const SOLD_OUT_SALE_IDS_MAX = 20_000;
+
+/** The state an event's next batch decides on; a sold-out one also answers orders from memory. */
+interface KnownState {
+  state: BatchState;
+  at: number;
+  soldOut?: boolean;
+  /**
+   * Sold out only: the order ids of all the event's sales, read once after the state (none can be
+   * added while it stays sold out: a sale moves a ticket key, which drops the state). An order not
+   * in it is a first send, refused from memory; undefined until read (or too many): decided from a read.
+   */
+  soldIds?: Set<string>;
+}
 
 /** One sold-out event's watch (its identity tells a late event of a cancelled watch from the current one's). */
 interface SoldOutWatch {
@@ -106,7 +125,7 @@ export class PurchaseEngine {
    * without a read; its compares prove it is still current, and any failed compare falls back
    * to a fresh read. Entries expire so that an edit of the event (maxPerOrder) shows soon.
    */
-  private readonly known = new Map<string, { state: BatchState; at: number; soldOut?: boolean }>();
+  private readonly known = new Map<string, KnownState>();
   private readonly recent = new Map<string, Map<string, { sale: Sale; revision: number }>>();
   private recentCount = 0;
   /**
@@ -165,20 +184,23 @@ export class PurchaseEngine {
     // that has not answered in seconds has lost its quorum, and the buyer should hear so).
     const deadlineAt = Math.min(currentDeadline() ?? Infinity, Date.now() + (this.opts.deadlineMs ?? 4500)) - REPLY_MARGIN_MS;
     const soldOut = this.soldOutState(order.eventId);
-    // Only a first send, or a retry of a sale this instance remembers, is decided from memory: any
-    // other may be a retry of a sale made elsewhere, which must get its sale (invariant 3), not a refusal.
-    if (soldOut && (order.firstSend || soldOut.existingSales.has(order.orderId))) {
+    // Decided from memory: a first send (an order id none of the event's sales has, or a caller that
+    // knows), or a retry of a sale this instance remembers. A retry of a sale made elsewhere, or
+    // any order while the sale ids are not known, is decided from a read: it must get its sale
+    // (invariant 3), not a refusal.
+    const firstSend = order.firstSend || (soldOut?.soldIds !== undefined && !soldOut.soldIds.has(order.orderId));
+    if (soldOut && (firstSend || soldOut.state.existingSales.has(order.orderId))) {
       // Point 6: nothing is left to sell, so nothing to write: decided here, no queue, no etcd.
       // A retry of a sale this instance made still gets its sale (recent sales are in the state).
       this.stats.soldOutRefusals++;
-      return Promise.resolve(decideBatch([order], soldOut, new Date()).outcomes.get(order.orderId)!);
+      return Promise.resolve(decideBatch([order], soldOut.state, new Date()).outcomes.get(order.orderId)!);
     }
     return this.committer.submit(order.eventId, { ...order, traceId: order.traceId ?? currentTraceId() ?? newTraceId(), deadlineAt });
   }
 
   private async state(
     eventId: string,
-    orderIds: string[],
+    orders: OrderRequest[],
     attempt: number,
     deadline: Date,
   ): Promise<{ state: BatchState; cachedAt?: number }> {
@@ -191,7 +213,7 @@ export class PurchaseEngine {
     this.stats.reads++;
     // After a failed compare or a failed send, also look for these orders' sales: some may be
     // retries of sold orders, or sold by the send that seemed to fail.
-    const state = await this.store.readBatchState(eventId, orderIds, attempt > 1, deadline);
+    const state = await this.store.readBatchState(eventId, orderRefs(orders), attempt > 1, deadline);
     // Retries of sales this instance committed are answered without a failed commit first.
     if (state.existingSales.size === 0) state.existingSales = this.recentOf(eventId);
     return { state };
@@ -207,8 +229,8 @@ export class PurchaseEngine {
   }
 
   /** The event's state when it is known sold out (and still fresh), else null; a watch no state uses goes. */
-  private soldOutState(eventId: string): BatchState | null {
-    if (this.soldOutInUse(eventId)) return this.known.get(eventId)!.state;
+  private soldOutState(eventId: string): KnownState | null {
+    if (this.soldOutInUse(eventId)) return this.known.get(eventId)!;
     if (this.soldOutWatches.has(eventId)) this.unwatchSoldOut(eventId);
     return null;
   }
@@ -260,6 +282,20 @@ export class PurchaseEngine {
       }
       if (m.size === 0 && id !== eventId) this.recent.delete(id);
     }
+  }
+
+  /**
+   * The sold-out state's set of the event's sale ids, read once (in the background: until it is
+   * there, orders are decided from a read). A failed read leaves it unknown.
+   */
+  private loadSoldIds(eventId: string, entry: KnownState): void {
+    this.stats.reads++;
+    this.store.saleIdsOf(eventId, SOLD_OUT_SALE_IDS_MAX, new Date(Date.now() + (this.opts.attemptMs ?? 1000))).then(
+      (ids) => {
+        if (ids && this.known.get(eventId) === entry) entry.soldIds = ids;
+      },
+      () => undefined,
+    );
   }
 
   /**
@@ -329,13 +365,12 @@ export class PurchaseEngine {
     let failures = 0;
     for (let attempt = 1; ; attempt++) {
       const orders = batch.map((b) => b.order);
-      const orderIds = [...new Set(orders.map((o) => o.orderId))];
       let latest = 0;
       for (const o of orders) if (o.deadlineAt > latest) latest = o.deadlineAt;
       const deadline = new Date(Math.min(latest, Date.now() + (this.opts.attemptMs ?? 1000)));
       let attemptResult: Awaited<ReturnType<PurchaseEngine['attempt']>>;
       try {
-        attemptResult = await this.attempt(eventId, orders, orderIds, attempt, deadline, sent);
+        attemptResult = await this.attempt(eventId, orders, attempt, deadline, sent);
       } catch (e) {
         this.known.delete(eventId);
         if (!(e instanceof EtcdUnavailableError)) throw e;
@@ -393,10 +428,16 @@ export class PurchaseEngine {
       // A first try decides without looking up the orders' sales (its commit's Create==0 compares
       // catch a sold one). A refusal commits nothing, so a refused order that may be a retry is
       // looked up now: if it was sold (here or by another instance), it gets its sale.
+      // A decision on a read that had the orders' sales (a re-read) is exact already.
       const unchecked: typeof batch = [];
       for (const item of batch) {
+        const first = decision.reused.get(item.order.orderId);
+        if (first) {
+          item.reject(keyReused(item.order.orderId, first));
+          continue;
+        }
         const outcome = decision.outcomes.get(item.order.orderId)!;
-        if (outcome.status === 'refused' && attempt === 1 && !item.order.firstSend) unchecked.push(item);
+        if (outcome.status === 'refused' && !attemptResult.salesRead && !item.order.firstSend) unchecked.push(item);
         else item.resolve(outcome.status === 'accepted' && outcome.revision === 0 ? { ...outcome, revision } : outcome);
       }
       if (unchecked.length > 0) await this.answerRefusals(eventId, unchecked, decision, deadline);
@@ -429,7 +470,7 @@ export class PurchaseEngine {
    * Txn it leaves the state it will write as the event's known state, and calls `sent`: the next
    * batch of the event may decide on it and send while this one is in flight.
    */
-  private async attempt(eventId: string, orders: Pending[], orderIds: string[], attempt: number, deadline: Date, sent: () => void) {
+  private async attempt(eventId: string, orders: Pending[], attempt: number, deadline: Date, sent: () => void) {
     const previous = this.turns.get(eventId) ?? Promise.resolve();
     let release!: () => void;
     const mine = previous.then(() => new Promise<void>((r) => (release = r)));
@@ -444,14 +485,14 @@ export class PurchaseEngine {
       sent();
     };
     try {
-      return await this.attemptInTurn(eventId, orders, orderIds, attempt, deadline, done);
+      return await this.attemptInTurn(eventId, orders, attempt, deadline, done);
     } finally {
       done();
     }
   }
 
-  private async attemptInTurn(eventId: string, all: Pending[], orderIds: string[], attempt: number, deadline: Date, sent: () => void) {
-    let { state, cachedAt } = await this.state(eventId, orderIds, attempt, deadline);
+  private async attemptInTurn(eventId: string, all: Pending[], attempt: number, deadline: Date, sent: () => void) {
+    let { state, cachedAt } = await this.state(eventId, all, attempt, deadline);
     // Sized on fewer types than the state has (types added meanwhile): the rest waits for the next Txn.
     const fit = (s: BatchState) => all.slice(0, ordersThatFit(s.tickets.size));
     let orders = fit(state);
@@ -459,7 +500,7 @@ export class PurchaseEngine {
     if (cachedAt !== undefined && [...decision.outcomes.values()].some((o) => o.status === 'refused' && o.reason === 'sold_out')) {
       // A refusal commits nothing, so no compare would catch a cached state gone stale (stock added
       // back meanwhile, by any instance): a batch that refuses for stock is decided on a fresh read.
-      ({ state, cachedAt } = await this.state(eventId, orderIds, attempt + 1, deadline));
+      ({ state, cachedAt } = await this.state(eventId, all, attempt + 1, deadline));
       orders = fit(state);
       decision = decideBatch(orders, state, new Date());
     }
@@ -469,12 +510,16 @@ export class PurchaseEngine {
     if (decision.sales.length === 0) {
       // Nothing sold: the state stays as it was. A sold-out one just read stays in memory (point
       // 6); not a projection, whose last commit may still fail and leave stock unsold.
+      // Kept without this batch's order keys: later batches' first tries must not take them for a read of theirs.
+      const kept: BatchState = { event: state.event, tickets: state.tickets, existingSales: state.existingSales };
       if (soldOut && cachedAt === undefined && state.event && !state.event.deleted) {
-        this.known.set(eventId, { state, at, soldOut: true });
-        this.watchSoldOut(eventId, state);
-      } else if (cachedAt === undefined) this.known.set(eventId, { state, at });
+        const entry: KnownState = { state: kept, at, soldOut: true };
+        this.known.set(eventId, entry);
+        this.watchSoldOut(eventId, kept);
+        this.loadSoldIds(eventId, entry);
+      } else if (cachedAt === undefined) this.known.set(eventId, { state: kept, at });
       sent();
-      return { decision, result: null, soldOut, deferred };
+      return { decision, result: null, soldOut, deferred, salesRead: cachedAt === undefined && state.orderKeys !== undefined };
     }
     const values = new Map<string, string>();
     const tickets = new Map(state.tickets);
@@ -486,7 +531,14 @@ export class PurchaseEngine {
     this.known.set(eventId, { state: { event: state.event, tickets, existingSales: this.recentOf(eventId) }, at });
     // The batch whose projection this one builds on, if its commit is still out.
     const previous = cachedAt !== undefined ? this.lastCommit.get(eventId) : undefined;
-    const send = () => this.store.commitBatch(eventId, state.tickets, decision.touched, values, decision.sales, new Date(), deadline);
+    // Order keys a re-read found naming these very orders (older data): compared as read, not created.
+    const bound = new Map<string, number>();
+    for (const sale of decision.sales) {
+      const k = state.orderKeys?.get(keys.order(sale.username, sale.orderId));
+      if (k) bound.set(sale.orderId, k.modRevision);
+    }
+    const send = () =>
+      this.store.commitBatch(eventId, state.tickets, decision.touched, values, decision.sales, new Date(), deadline, bound);
     let settle!: (committed: boolean) => void;
     const settled = new Promise<boolean>((r) => (settle = r));
     this.lastCommit.set(eventId, settled);
@@ -505,7 +557,7 @@ export class PurchaseEngine {
         result = await send();
       }
       settle(result.committed);
-      return { decision, result, soldOut: false, deferred };
+      return { decision, result, soldOut: false, deferred, salesRead: cachedAt === undefined && state.orderKeys !== undefined };
     } catch (e) {
       settle(false);
       throw e;
@@ -578,9 +630,18 @@ export class PurchaseEngine {
 }
 
 /**
- * Orders whose sales fit one Txn beside a put per ticket type and the outbox entry; the compares
- * (one per type, the no-new-type range compare, one Create == 0 per sale) then fit too (issue 25).
+ * Orders whose sales (two puts each: sale: and order:) fit one Txn beside a put per ticket type and
+ * the outbox entry; the compares (one per type, the no-new-type range compare, two per sale) then
+ * fit too (issue 25).
  */
 function ordersThatFit(types: number): number {
-  return Math.max(1, MAX_TXN_OPS - 1 - types);
+  // Each sale is two keys (sale: and order:), so two compares and two puts.
+  return Math.max(1, Math.floor((MAX_TXN_OPS - 1 - types) / 2));
+}
+
+/** The batch's orders as their keys name them, once each. */
+function orderRefs(orders: OrderRequest[]): { orderId: string; username: string }[] {
+  const seen = new Map<string, { orderId: string; username: string }>();
+  for (const o of orders) if (!seen.has(o.orderId)) seen.set(o.orderId, { orderId: o.orderId, username: o.username });
+  return [...seen.values()];
 }

@@ -1,12 +1,18 @@
 /**
  * etcd reads and the group-commit Txn for purchases. Nothing here decides anything.
  */
-import { eventRecord, saleRecord, ticketRecord, type SaleRecord } from '@ticketcd/contracts';
+import { claimOf, eventRecord, orderClaimRecord, saleRecord, ticketRecord, type SaleRecord } from '@ticketcd/contracts';
 import { andNoKeyCreatedAfter, localKey, toStoreError, unconditionalTxn, type EtcdConnection, type LeaderPinned } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { outboxKindPut } from '@ticketcd/platform';
 import type { IRangeResponse } from 'etcd3';
-import type { BatchState, Sale, TicketState } from './decide.js';
+import type { BatchState, BoundOrder, Sale, TicketState } from './decide.js';
+
+/** An order of a batch as its keys name it. */
+export interface OrderRef {
+  orderId: string;
+  username: string;
+}
 
 export interface CommitResult {
   committed: boolean;
@@ -73,15 +79,21 @@ export class PurchaseStore {
   }
 
   /**
-   * Event, ticket types and (when asked) any existing sales of these orders, all at one revision
-   * in one round trip. Sales are skipped on a batch's first try: the commit's Create==0 compares
-   * catch a retried order, and the re-read after a failed commit asks for them.
+   * Event, ticket types and (when asked) any existing sales and `order:` keys of these orders, all
+   * at one revision in one round trip. Sales and order keys are skipped on a batch's first try:
+   * the commit's Create==0 compares catch a retried order or a reused key, and the re-read after
+   * a failed commit asks for them.
    */
-  async readBatchState(eventId: string, orderIds: string[], withSales: boolean, deadline?: Date): Promise<BatchState> {
+  async readBatchState(eventId: string, orders: OrderRef[], withSales: boolean, deadline?: Date): Promise<BatchState> {
     const ns = this.etcd.kv;
-    const ids = withSales ? orderIds : [];
-    const [eventRange, ticketRange, ...saleRanges] = await this.readTxn(
-      [ns.get(keys.event(eventId)), ns.getAll().prefix(prefixes.ticketsOf(eventId)), ...ids.map((id) => ns.get(keys.sale(eventId, id)))],
+    const refs = withSales ? orders : [];
+    const [eventRange, ticketRange, ...rest] = await this.readTxn(
+      [
+        ns.get(keys.event(eventId)),
+        ns.getAll().prefix(prefixes.ticketsOf(eventId)),
+        ...refs.map((o) => ns.get(keys.sale(eventId, o.orderId))),
+        ...refs.map((o) => ns.get(keys.order(o.username, o.orderId))),
+      ],
       deadline,
     );
     const eventKv = eventRange?.kvs[0];
@@ -96,8 +108,51 @@ export class PurchaseStore {
         createRevision: Number(kv.create_revision),
       });
     }
-    const existingSales = salesFound(eventId, ids, saleRanges);
-    return { event: event ? { maxPerOrder: event.maxPerOrder, deleted: event.deletedAt !== null } : null, tickets, existingSales };
+    const existingSales = salesFound(
+      eventId,
+      refs.map((o) => o.orderId),
+      rest.slice(0, refs.length),
+    );
+    const orderKeys = new Map<string, BoundOrder>();
+    rest.slice(refs.length).forEach((r, i) => {
+      const kv = r?.kvs[0];
+      if (kv)
+        orderKeys.set(keys.order(refs[i]!.username, refs[i]!.orderId), {
+          claim: orderClaimRecord.parse(JSON.parse(kv.value.toString())),
+          modRevision: Number(kv.mod_revision),
+        });
+    });
+    return {
+      event: event ? { maxPerOrder: event.maxPerOrder, deleted: event.deletedAt !== null } : null,
+      tickets,
+      existingSales,
+      ...(withSales ? { orderKeys } : {}),
+    };
+  }
+
+  /**
+   * The order ids of every sale of the event (keys only), or null when it has more than `max`:
+   * read once per sold-out event, so first sends are refused from memory while a retry of any
+   * sale still gets it (no sale is made while the event stays sold out).
+   */
+  async saleIdsOf(eventId: string, max: number, deadline?: Date): Promise<Set<string> | null> {
+    try {
+      const found = await this.etcd.kv
+        .getAll()
+        .prefix(prefixes.salesOf(eventId))
+        .limit(max + 1)
+        .options(deadline ? { deadline } : undefined)
+        .keys();
+      if (found.length > max) return null;
+      const ids = new Set<string>();
+      for (const k of found) {
+        const parsed = parseKey(localKey(this.etcd, k));
+        if (parsed.kind === 'sale') ids.add(parsed.orderId);
+      }
+      return ids;
+    } catch (e) {
+      throw toStoreError(e, 'sold-out sales read');
+    }
   }
 
   /** The sales these orders already have, with the revision that created each, in one round trip. */
@@ -129,8 +184,13 @@ export class PurchaseStore {
    * notifier decides crossings from them). The Create==0 compares also make a replay of this Txn
    * harmless, so after an ambiguous failure (deadline, dropped connection, leader change) it may
    * be sent again: if the first send committed, the compares fail and the re-read finds the sales.
-   * Ops: compares = types + 1 + sales, puts = touched + sales + 1; the batch is sized on all the
-   * event's types (ordersThatFit), so both stay within etcd's 128 (each list is limited alone).
+   * Each sale also writes its order's `order:` key (which event and lines its idempotency key
+   * sold), guarded by Create == 0: a key reused for another event fails the batch, whose re-read
+   * finds the key and answers that order CONFLICT (invariant 3). An order key found by a re-read
+   * that names this very order (older data, where orders wrote it before the sale) is compared by
+   * its mod revision and kept (`boundOrders`: order id -> mod revision).
+   * Ops: compares = types + 1 + 2 x sales, puts = touched + 2 x sales + 1; the batch is sized on
+   * all the event's types (ordersThatFit), so both stay within etcd's 128 (each list is limited alone).
    */
   async commitBatch(
     eventId: string,
@@ -140,6 +200,7 @@ export class PurchaseStore {
     sales: Sale[],
     occurredAt: Date,
     deadline?: Date,
+    boundOrders: ReadonlyMap<string, number> = new Map(),
   ): Promise<CommitResult> {
     const ns = this.leader?.kv ?? this.etcd.kv;
     if (touched.size === 0 && sales.length === 0) throw new Error('commitBatch needs at least one change');
@@ -156,6 +217,12 @@ export class PurchaseStore {
       createdUpTo = Math.max(createdUpTo, t.createRevision ?? Infinity);
     }
     for (const key of saleKeys) txn = txn ? txn.and(key, 'Create', '==', 0) : ns.if(key, 'Create', '==', 0);
+    for (const s of sales) {
+      const bound = boundOrders.get(s.orderId);
+      const [column, value] = bound !== undefined ? (['Mod', bound] as const) : (['Create', 0] as const);
+      const key = keys.order(s.username, s.orderId);
+      txn = txn ? txn.and(key, column, '==', value) : ns.if(key, column, '==', value);
+    }
     if (!txn) throw new Error('commitBatch needs at least one compare');
     // No type added since the read (its key would be missing from the sums).
     if (Number.isFinite(createdUpTo) && createdUpTo > 0) andNoKeyCreatedAfter(txn, prefixes.ticketsOf(eventId), createdUpTo);
@@ -178,6 +245,9 @@ export class PurchaseStore {
     const puts = [
       ...ticketKeys.map((key, j) => ns.put(key).value(values.get(types[j]!)!)),
       ...sales.map((s, j) => ns.put(saleKeys[j]!).value(JSON.stringify(stored(s)))),
+      ...sales
+        .filter((s) => !boundOrders.has(s.orderId))
+        .map((s) => ns.put(keys.order(s.username, s.orderId)).value(JSON.stringify(claimOf(s, new Date(s.at))))),
       outboxKindPut(ns, 'inventory', SOLD_BATCH, batch).put,
     ];
     try {

@@ -60,8 +60,9 @@ export const saleRecord = z.object({
 export type SaleRecord = z.infer<typeof saleRecord>;
 
 /**
- * `order:<username>:<orderId>`: the first order an idempotency key named, written once by
- * orders.place before inventory is asked; a repeat of the key for anything else is refused.
+ * `order:<username>:<orderId>`: the order an idempotency key sold, written by inventory with the
+ * sale in one Txn (issue 27; older data: by orders.place before the sale, also for refusals); a
+ * repeat of the key for anything else is refused.
  */
 export const orderClaimRecord = z.object({
   eventId: id,

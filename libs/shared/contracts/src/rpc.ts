@@ -164,9 +164,10 @@ export const Rpc = {
         eventId: id,
         lines: z.array(orderLine).min(1).max(20),
         /**
-         * True only when the caller knows no earlier send of this orderId exists (orders: it created
-         * the order's claim just now). A refusal may then skip looking for the order's sale; any
-         * other send (absent: unknown) is checked, so a retry of a sold order gets its sale.
+         * True only when the caller knows no earlier send of this orderId exists (a benchmark, the
+         * data loader; orders cannot know, issue 27). A refusal may then skip looking for the
+         * order's sale; any other send (absent: unknown) is checked, so a retry of a sold order
+         * gets its sale.
          */
         firstSend: z.boolean().optional(),
       }),

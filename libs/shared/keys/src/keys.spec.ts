@@ -147,12 +147,15 @@ describe('roleGrants', () => {
     const { roleGrants, NAMESPACES } = await import('./roles.js');
     expect(roleGrants('orders', 'test-ns/')).toEqual(
       expect.arrayContaining([
-        { prefix: 'test-ns/order:', permission: 'readwrite' },
+        { prefix: 'test-ns/purchase:', permission: 'readwrite' },
         { prefix: 'test-ns/svc:orders:', permission: 'readwrite' },
         { prefix: `test-ns/${NAMESPACES.sale}`, permission: 'read' },
       ]),
     );
     expect(roleGrants('orders', 'test-ns/').every((g) => g.prefix.startsWith('test-ns/'))).toBe(true);
     expect(roleGrants('orders').map((g) => g.prefix)).not.toContain('sale:x');
+    // Issue 27: the order: key is written with the sale, by inventory; orders writes none.
+    expect(roleGrants('inventory')).toContainEqual({ prefix: 'order:', permission: 'readwrite' });
+    expect(roleGrants('orders').map((g) => g.prefix)).not.toContain('order:');
   });
 });

@@ -48,8 +48,9 @@ export const keys = {
   ticket: (eventId: string, ticketType: string) => join('ticket', seg.id('event id', eventId), seg.slug('ticket type', ticketType)),
   sale: (eventId: string, orderId: string) => join('sale', seg.id('event id', eventId), seg.id('order id', orderId)),
   /**
-   * The claim an idempotency key makes on one order (orderId derives from user and key): which
-   * event and lines it is, created once by orders.place before it asks inventory to sell.
+   * What an idempotency key sold (orderId derives from user and key): the event and lines of its
+   * order, written by inventory in the sale's own Txn (Create == 0), so the key binds on a sale
+   * only (issue 27; older data: written by orders.place before it asked inventory).
    */
   order: (username: string, orderId: string) => join('order', seg.username(username), seg.id('order id', orderId)),
   purchase: (username: string, eventId: string, orderId: string) =>

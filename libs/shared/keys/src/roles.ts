@@ -69,10 +69,11 @@ const TABLE: Record<ServiceName, ServiceRole> = {
   gateway: { write: [N.user, N.session], read: [N.svc] },
   // Events, favourites, static lists; every ticket: key of an event at its creation.
   catalog: { write: [N.event, N.favourite, N.favcount, N.static, N.ticket], read: [] },
-  // Stock and sales (libs/inventory/core); reads the event for its ticket types; holds partitions of events.
-  inventory: { write: [N.ticket, N.sale, N.partition, N.partitionMember], read: [N.event] },
-  // Order claims, purchase history and stats, built from the sales.
-  orders: { write: [N.order, N.purchase, N.stats], read: [N.sale] },
+  // Stock and sales (libs/inventory/core), each with its order: key (what its idempotency key sold);
+  // reads the event for its ticket types; holds partitions of events.
+  inventory: { write: [N.ticket, N.sale, N.order, N.partition, N.partitionMember], read: [N.event] },
+  // Purchase history and stats, built from the sales.
+  orders: { write: [N.purchase, N.stats], read: [N.sale] },
   // The search index (its meta keys too: search:meta:); indexes events.
   'search-indexer': { write: [N.search], read: [N.event] },
   // Subscriptions and alerts; reads the event and its ticket: stock; holds partitions of events (issue 25).

@@ -48,7 +48,7 @@ describe('AdminService.keyHistory routes each key to the service that owns it (i
     ['partition:inventory:01', 'inventory.keys.history'],
     // Both write partition:; the key names its service.
     ['partition:notifier:01', 'notifier.keys.history'],
-    [`order:ana:${ID}`, 'orders.keys.history'],
+    [`order:ana:${ID}`, 'inventory.keys.history'],
     [`purchase:ana:${ID}:${ID2}`, 'orders.keys.history'],
     [`stats:${ID}`, 'orders.keys.history'],
     [`search:meta:${ID}`, 'search.keys.history'],

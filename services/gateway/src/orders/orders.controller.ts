@@ -25,7 +25,7 @@ export class OrdersController {
     name: 'Idempotency-Key',
     required: true,
     description:
-      'Your id for this order (e.g. a UUID); it names the first order sent with it (event and lines). Repeating that order returns the first reply and never buys twice; the key with another event or other lines is 409 CONFLICT and buys nothing.',
+      'Your id for this order (e.g. a UUID); it binds to the order it buys (event and lines). Repeating that order returns the first reply and never buys twice; after the sale, the key with another event or other lines is 409 CONFLICT and buys nothing. A refused order (sold out, bad input) binds nothing: the key may be used again.',
   })
   @Documented({
     summary: 'Buy tickets of one event, of one or more types, all or nothing',
@@ -45,7 +45,7 @@ export class OrdersController {
       [404, 'No such event.'],
       [
         409,
-        'SOLD_OUT: not enough tickets (details.remaining has the counts); CONFLICT: event deleted, or the Idempotency-Key already names another order (details: its orderId, eventId and lines).',
+        'SOLD_OUT: not enough tickets (details.remaining has the counts); CONFLICT: event deleted, or the Idempotency-Key already bought another order (details: its orderId, eventId and lines).',
       ],
       [413, 'Body over the size limit.'],
     ],

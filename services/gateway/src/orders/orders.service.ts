@@ -1,9 +1,9 @@
 /**
- * Placing an order over HTTP. The orders service binds the Idempotency-Key to the first order it
- * named (event and lines) and derives the order id from (user, key); inventory keeps the first
- * accepted reply under it, so a repeat of that order (a retry, a double click, 20 at once) buys
- * once and gets the same reply, and the key for any other order is 409 CONFLICT from orders. A
- * refusal sold nothing and is decided again when repeated.
+ * Placing an order over HTTP. The order id derives from (user, Idempotency-Key), and the key binds
+ * on a sale only (issue 27): inventory keeps the first accepted reply under it with the order's
+ * event and lines, so a repeat of that order (a retry, a double click, 20 at once) buys once and
+ * gets the same reply, and the key for any other order after the sale is 409 CONFLICT. A refusal
+ * writes and binds nothing: repeated, it is decided again; the key may name another order.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { Rpc, type RpcResult } from '@ticketcd/contracts';

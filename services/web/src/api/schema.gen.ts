@@ -3216,7 +3216,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description Your id for this order (e.g. a UUID); it names the first order sent with it (event and lines). Repeating that order returns the first reply and never buys twice; the key with another event or other lines is 409 CONFLICT and buys nothing. */
+                /** @description Your id for this order (e.g. a UUID); it binds to the order it buys (event and lines). Repeating that order returns the first reply and never buys twice; after the sale, the key with another event or other lines is 409 CONFLICT and buys nothing. A refused order (sold out, bad input) binds nothing: the key may be used again. */
                 "Idempotency-Key": string;
             };
             path?: never;
@@ -3321,7 +3321,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description SOLD_OUT: not enough tickets (details.remaining has the counts); CONFLICT: event deleted, or the Idempotency-Key already names another order (details: its orderId, eventId and lines). */
+            /** @description SOLD_OUT: not enough tickets (details.remaining has the counts); CONFLICT: event deleted, or the Idempotency-Key already bought another order (details: its orderId, eventId and lines). */
             409: {
                 headers: {
                     [name: string]: unknown;

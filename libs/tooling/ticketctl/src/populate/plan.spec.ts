@@ -5,7 +5,7 @@ import { parseKey } from '@ticketcd/keys';
 import { decodeMeta } from '@ticketcd/search-text';
 import type { Dataset } from '../dataset.js';
 import { pack, type Unit } from './bulk-writer.js';
-import { claimUnit, eventWrite, favouriteUnits, plannedKeys, userUnit } from './plan.js';
+import { eventWrite, favouriteUnits, plannedKeys, userUnit } from './plan.js';
 
 const EVENT = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const fields = {
@@ -61,15 +61,9 @@ describe('populate plan', () => {
     expect(e.unit.anchors).toEqual([e.unit.ops[0]!.key]);
   });
 
-  it('favourites add to their event counter; claims are the orders claim record', () => {
+  it('favourites add to their event counter', () => {
     const [f] = favouriteUnits(dataset, dataset.anchor);
     expect(f!.counters).toEqual([{ key: `favcount:${EVENT}`, delta: 1 }]);
-    const c = claimUnit(dataset.purchases[0]!, new Date('2026-11-26T10:00:00Z'));
-    expect(JSON.parse((c.ops[0] as { value: string }).value)).toEqual({
-      eventId: EVENT,
-      lines: [{ type: 'pink', quantity: 2 }],
-      at: '2026-11-26T10:00:00.000Z',
-    });
   });
 
   it('plans a sorted, duplicate-free key set', () => {

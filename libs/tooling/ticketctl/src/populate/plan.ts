@@ -3,7 +3,7 @@
  * libs (keys, contracts' records, the indexer's own index entries), so populated data is exactly
  * what the services would have written. Pure: unit tested without a store.
  */
-import { claimOf, deriveOrderId, eventRecord, ticketRecord, userRecord, type EventRecord, type UserRecord } from '@ticketcd/contracts';
+import { deriveOrderId, eventRecord, ticketRecord, userRecord, type EventRecord, type UserRecord } from '@ticketcd/contracts';
 import { MAX_TXN_OPS, type WriteOp } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
 import { indexEntries } from '@ticketcd/search-text';
@@ -59,12 +59,6 @@ export function favouriteUnit(username: string, eventId: string, at: string): Un
 }
 
 export const orderIdOf = (p: DatasetPurchase): string => deriveOrderId(p.username, p.idempotencyKey);
-
-/** The `order:` claim orders.place writes before asking inventory (the idempotency key's binding). */
-export function claimUnit(p: DatasetPurchase, at: Date): Unit {
-  const key = keys.order(p.username, orderIdOf(p));
-  return { anchors: [key], ops: [{ type: 'put', key, value: JSON.stringify(claimOf({ eventId: p.eventId, lines: p.lines }, at)) }] };
-}
 
 /** Favourites sorted by event, so one event's favcount is added to once per Txn. */
 export function favouriteUnits(d: Dataset, at: string): Unit[] {

@@ -4,14 +4,14 @@
  * - Users, events (with their ticket keys and search index entries), static lists, favourites
  *   (with favcount) and subscriptions go in batched Txns (BulkWriter: at most 128 ops, several in
  *   flight), each entity guarded by Create==0, so a re-run or a resent Txn creates nothing twice.
- * - Purchases go the way real sales go: an `order:` claim as orders.place writes it, then the
- *   inventory engine itself (the same decide-and-commit code and Txn as the inventory service),
- *   which writes the decrement, the sale: record and the outbox entry in one Txn. The running
+ * - Purchases go the way real sales go: through the inventory engine itself (the same
+ *   decide-and-commit code and Txn as the inventory service), which writes the decrement, the
+ *   sale: record, the order's `order:` key and the outbox entry in one Txn. The running
  *   inventory relays that entry, so orders records the purchase and stats, and the notifier
  *   fires alerts, as for any sale. A sold-out order is refused, never oversold.
  * - Before each phase a keys-only scan finds what exists; only the rest is written.
  */
-import { buildEnvelope, Events, orderClaimRecord, sameOrder, ticketRecord, type EventEnvelope } from '@ticketcd/contracts';
+import { AppError, buildEnvelope, Events, orderClaimRecord, sameOrder, ticketRecord, type EventEnvelope } from '@ticketcd/contracts';
 import { guardedWrite, listPrefix, toStoreError, unconditionalTxn, writeInChunks, type EtcdConnection, type WriteOp } from '@ticketcd/etcd';
 import { PurchaseEngine, type PurchaseOutcome } from '@ticketcd/inventory-core';
 import { keys, parseKey, prefixes, STATIC_LISTS, type StaticListName } from '@ticketcd/keys';
@@ -22,7 +22,7 @@ import { ulid } from 'ulid';
 import type { Dataset, DatasetPurchase } from '../dataset.js';
 import { BulkWriter, existingKeys, type Unit } from './bulk-writer.js';
 import { passwordPool, writeCredentials } from './passwords.js';
-import { claimUnit, eventWrite, favouriteUnits, orderIdOf, userUnit } from './plan.js';
+import { eventWrite, favouriteUnits, orderIdOf, userUnit } from './plan.js';
 import type { Progress } from './progress.js';
 
 export interface PopulateOptions {
@@ -309,18 +309,13 @@ export class Populate {
   }
 
   /**
-   * Claims first (as orders.place does), then each order through the inventory engine with a
-   * window of orders in flight. Orders whose sale exists are not sent again; a claim that names
-   * another order (the same user and key used for something else) is skipped, as orders would.
+   * Each order through the inventory engine with a window of orders in flight (its sale writes
+   * the order: key, issue 27). Orders whose sale exists are not sent again; an order whose key
+   * sold another order (the same user and key used for something else) is skipped, as orders
+   * would answer it CONFLICT.
    */
   private async purchases(d: Dataset) {
     const result = { sold: 0, refused: {} as Record<string, number>, existing: 0, conflicts: 0, soldOrders: [] as DatasetPurchase[] };
-    const now = new Date();
-    await this.bulk(
-      'order claims',
-      d.purchases.map((p) => claimUnit(p, now)),
-      prefixes.orders(),
-    );
     const sales = await existingKeys(this.etcd, prefixes.sales());
     // Grouped by event, in dataset order within each: the engine then commits an event's orders
     // together (up to 100 per Txn) and still decides them first come, first served.
@@ -366,12 +361,22 @@ export class Populate {
         try {
           outcome = await engine.purchase({ orderId: orderIdOf(p), username: p.username, eventId: p.eventId, lines: p.lines });
         } catch (e) {
+          // The key sold another event's order meanwhile (one key twice in the dataset).
+          if (e instanceof AppError && e.error.code === 'CONFLICT') {
+            result.conflicts++;
+            bar.add(1, 0);
+            return;
+          }
           // UNAVAILABLE (store or contention): the same orderId never sells twice, so try again.
           if (attempt >= 8) throw e;
           await new Promise((r) => setTimeout(r, 100 * attempt));
         }
       }
-      if (outcome.status === 'accepted') {
+      if (outcome.status === 'accepted' && !sameOrder(outcome, p)) {
+        // The key sold other lines of this event (one key twice in the dataset): orders' CONFLICT.
+        result.conflicts++;
+        bar.add(1, 0);
+      } else if (outcome.status === 'accepted') {
         result.sold++;
         result.soldOrders.push(p);
         bar.add(1, 1);
@@ -389,20 +394,20 @@ export class Populate {
     this.progress.note(
       `engine: ${commits} commits, ${engine.stats.batches} batches, ${engine.stats.reads} reads, ${engine.stats.conflicts} conflicts, ${engine.stats.resends} resends`,
     );
-    // Keys this phase wrote, at least: a sale: per sold order, and per committed batch one outbox
-    // entry and one ticket key (a batch touching more types writes more).
+    // Keys this phase wrote, at least: a sale: and an order: per sold order, and per committed
+    // batch one outbox entry and one ticket key (a batch touching more types writes more).
     this.phases.push({
       phase: 'purchases',
       planned: d.purchases.length,
       existing: result.existing,
       created: result.sold,
-      keys: result.sold + 2 * commits,
+      keys: 2 * result.sold + 2 * commits,
       ms: Date.now() - started,
     });
     return result;
   }
 
-  /** The stored claims of these orders (key -> record), in Txns of gets. */
+  /** The stored order: keys of these orders (key -> record), in Txns of gets. */
   private async claimsOf(ps: DatasetPurchase[]) {
     const out = new Map<string, { eventId: string; lines: { type: string; quantity: number }[] }>();
     const ns = this.etcd.kv;
