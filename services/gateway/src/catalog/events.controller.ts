@@ -224,14 +224,21 @@ export class EventsController {
     ok: { status: 200, schema: Rpc.catalog.addFavourite.reply },
     errors: [BAD, NOT_FOUND],
   })
-  favour(@CurrentUser() me: Principal, @Param('eventId') eventId: string) {
-    return this.forward.call(Rpc.catalog.addFavourite, { username: me.username, eventId: parseId(eventId, 'eventId') });
+  async favour(@CurrentUser() me: Principal, @Param('eventId') eventId: string) {
+    const id = parseId(eventId, 'eventId');
+    const reply = await this.forward.call(Rpc.catalog.addFavourite, { username: me.username, eventId: id });
+    // Its count is on the event page: not one kept from before (a favourite changes one page, not every one).
+    this.replies.forget(`event ${id}`);
+    return reply;
   }
 
   @Delete('me/favourites/:eventId')
   @Auth()
   @Documented({ summary: 'Stop favouring an event', ok: { status: 200, schema: Rpc.catalog.removeFavourite.reply }, errors: [BAD] })
-  unfavour(@CurrentUser() me: Principal, @Param('eventId') eventId: string) {
-    return this.forward.call(Rpc.catalog.removeFavourite, { username: me.username, eventId: parseId(eventId, 'eventId') });
+  async unfavour(@CurrentUser() me: Principal, @Param('eventId') eventId: string) {
+    const id = parseId(eventId, 'eventId');
+    const reply = await this.forward.call(Rpc.catalog.removeFavourite, { username: me.username, eventId: id });
+    this.replies.forget(`event ${id}`);
+    return reply;
   }
 }

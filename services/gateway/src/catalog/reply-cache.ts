@@ -32,7 +32,7 @@ export class ReplyCache {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  async get(key: string, produce: () => Promise<{ stale?: string }>): Promise<CachedReply> {
+  async get(key: string, produce: () => Promise<object>): Promise<CachedReply> {
     const hit = this.entries.get(key);
     if (hit && this.now() - hit.at < this.ttlMs) return hit;
     const shared = this.pending.get(key);
@@ -43,10 +43,11 @@ export class ReplyCache {
     const call = produce()
       .then((reply): CachedReply => {
         const body = Buffer.from(JSON.stringify(reply));
+        const stale = (reply as { stale?: unknown }).stale;
         const entry: Entry = {
           body,
           etag: `W/"${createHash('sha1').update(body).digest('base64url')}"`,
-          ...(reply.stale ? { stale: reply.stale } : {}),
+          ...(typeof stale === 'string' && stale ? { stale } : {}),
           at,
         };
         if (this.ttlMs > 0 && generation === this.generation) this.keep(key, entry);
@@ -57,6 +58,13 @@ export class ReplyCache {
       });
     if (this.ttlMs > 0) this.pending.set(key, call);
     return call;
+  }
+
+  /** Forgets one key's reply and call in flight (a write to it through this instance); a call in flight elsewhere is not kept either. */
+  forget(key: string): void {
+    this.generation++;
+    this.entries.delete(key);
+    this.pending.delete(key);
   }
 
   /** Forgets every reply and every call in flight (a write through this instance). */
