@@ -6,10 +6,12 @@
  * private stack: etcd x5, NATS, one gateway and one catalog (one of each, so a process's CPU is
  * one instance's). Meanwhile the hot event's stock moves (`--writes` ticket writes per second,
  * as inventory's sales would), so the figures include keeping the copies current.
- * CPU per request: each process's CPU time (/proc) over the cell divided by the cell's replies;
- * the ratio column divides each page's total (every process but the load generator) by
- * /healthz's, measured in the same run.
- *   npm run bench:reads [-- --seconds 5 --connections 100 --events 200 --writes 10]
+ * CPU per request: each process's CPU time (/proc) over the cell, less what it spends idle (its
+ * rate over an idle period of the same stack just before the cells: heartbeats, probes, the
+ * writes; on a slow shared machine that is a large share of a cell), divided by the cell's
+ * replies; the raw figure (idle not subtracted) is printed too. The ratio column divides each
+ * page's total (every process but the load generator) by /healthz's, measured in the same run.
+ *   npm run bench:reads [-- --seconds 5 --connections 100 --events 200 --writes 10 --idle 4]
  */
 import { createEtcdConnection } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
@@ -27,6 +29,8 @@ const { values } = parseArgs({
     events: { type: 'string', default: '200' },
     /** Ticket writes per second on the hot event during every cell (0: none). */
     writes: { type: 'string', default: '10' },
+    /** Seconds of the idle period whose CPU rate is subtracted from each cell. */
+    idle: { type: 'string', default: '4' },
     /** NODE_OPTIONS for the service processes (e.g. --cpu-prof). */
     'node-options': { type: 'string' },
   },
@@ -37,6 +41,7 @@ const EVENTS = Number(values.events);
 const WRITES = Number(values.writes);
 const TYPES = ['pink', 'blue', 'green'];
 const TOTAL = 1_000_000;
+const IDLE_MS = Number(values.idle) * 1000;
 
 const stack = await startPrivateStack({
   services: ['gateway', 'catalog'],
@@ -80,15 +85,36 @@ try {
     { name: 'event page GET /api/events/:id', path: `/api/events/${hot}` },
     { name: 'listing GET /api/events (20)', path: '/api/events?limit=20' },
   ];
-  const rows: { name: string; perSecond: number; p50: number; p99: number; replies: number; non2xx: number; cpu: Map<string, number> }[] =
-    [];
+  const rows: {
+    name: string;
+    perSecond: number;
+    p50: number;
+    p99: number;
+    replies: number;
+    non2xx: number;
+    cpu: Map<string, number>;
+    raw: Map<string, number>;
+  }[] = [];
+  // What the stack spends with no request (per ms), the writes running: subtracted from each cell.
+  const idleFrom = cpuSnapshot(stack);
+  const idleT0 = performance.now();
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  const idleRate = cpuPer(idleFrom, cpuSnapshot(stack), performance.now() - idleT0);
   for (const cell of cells) {
     // A short warm-up (JIT, connections), then the measured cell.
     await autocannon({ url: `${base}${cell.path}`, connections: CONNECTIONS, duration: 1 });
     const before = cpuSnapshot(stack);
+    const t0 = performance.now();
     const r = await autocannon({ url: `${base}${cell.path}`, connections: CONNECTIONS, duration: SECONDS });
     const after = cpuSnapshot(stack);
+    const elapsed = performance.now() - t0;
     const replies = r.requests.total;
+    const net = new Map(
+      [...after].map(([k, v]) => [
+        k,
+        Math.max(0, v - (before.get(k) ?? 0) - (k === 'bench (load)' ? 0 : (idleRate.get(k) ?? 0) * elapsed)),
+      ]),
+    );
     rows.push({
       name: cell.name,
       perSecond: replies / SECONDS,
@@ -96,7 +122,8 @@ try {
       p99: r.latency.p99,
       replies,
       non2xx: r.non2xx + r.errors + r.timeouts,
-      cpu: cpuPer(before, after, replies),
+      cpu: new Map([...net].map(([k, v]) => [k, v / Math.max(1, replies)])),
+      raw: cpuPer(before, after, replies),
     });
     process.stdout.write(`  ${cell.name}: ${fmt(replies / SECONDS)} req/s\n`);
   }
@@ -109,13 +136,18 @@ try {
   process.stdout.write(
     `\n${os.cpus().length} cores, ${CONNECTIONS} connections, ${SECONDS} s per cell, ${EVENTS} events, ${WRITES} ticket writes/s on the hot event\n`,
   );
-  process.stdout.write(`CPU ms per request, per process (one gateway, one catalog); "all" = every process but the load generator\n\n`);
-  process.stdout.write(`| path | req/s | p50 ms | p99 ms | non-2xx | ${groups.join(' | ')} | all | x /healthz | load gen |\n`);
-  process.stdout.write(`|---|---:|---:|---:|---:|${groups.map(() => '---:').join('|')}|---:|---:|---:|\n`);
+  process.stdout.write(
+    `idle CPU (ms per s): ${[...groups, 'bench (load)'].map((g) => `${g} ${fmt((idleRate.get(g) ?? 0) * 1000, 1)}`).join(', ')}\n`,
+  );
+  process.stdout.write(
+    `CPU ms per request, per process, idle subtracted (one gateway, one catalog); "all" = every process but the load generator; "raw all" without subtracting idle\n\n`,
+  );
+  process.stdout.write(`| path | req/s | p50 ms | p99 ms | non-2xx | ${groups.join(' | ')} | all | x /healthz | raw all | load gen |\n`);
+  process.stdout.write(`|---|---:|---:|---:|---:|${groups.map(() => '---:').join('|')}|---:|---:|---:|---:|\n`);
   for (const r of rows) {
     const all = total(r.cpu);
     process.stdout.write(
-      `| ${r.name} | ${fmt(r.perSecond)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${groups.map((g) => fmt(r.cpu.get(g) ?? 0, 3)).join(' | ')} | ${fmt(all, 3)} | ${fmt(all / baseline, 2)} | ${fmt(r.cpu.get('bench (load)') ?? 0, 3)} |\n`,
+      `| ${r.name} | ${fmt(r.perSecond)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${groups.map((g) => fmt(r.cpu.get(g) ?? 0, 3)).join(' | ')} | ${fmt(all, 3)} | ${fmt(all / baseline, 2)} | ${fmt(total(r.raw), 3)} | ${fmt(r.cpu.get('bench (load)') ?? 0, 3)} |\n`,
     );
   }
   if (rows.some((r) => r.non2xx)) {
