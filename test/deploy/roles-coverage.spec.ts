@@ -54,6 +54,7 @@ const PREFIX_SAMPLES: Record<keyof typeof prefixes, Sample> = {
   tickets: () => prefixes.tickets(),
   favourites: () => prefixes.favourites(),
   favouritesOf: () => prefixes.favouritesOf(USER),
+  favouriteCounts: () => prefixes.favouriteCounts(),
   notifications: () => prefixes.notifications(),
   notificationsOf: () => prefixes.notificationsOf(USER),
   subscribersOf: () => prefixes.subscribersOf(ID),

@@ -25,6 +25,11 @@ export const gatewayConfig = baseServiceConfig
      * (a log-out anywhere is refused as soon as the delete's event arrives); 0: no watch.
      */
     SESSION_WATCH_CACHE_MS: env.int(0, 3_600_000).default(300_000),
+    /**
+     * How long an instance reuses a serialized event page or listing page (issue 27); 0: not at all.
+     * At most 1 s: stock shown may trail the store by this plus the catalog's watch delivery.
+     */
+    READ_CACHE_MS: env.int(0, 1000).default(200),
     /** The first admin, created (or promoted) at start. Both or neither. */
     ADMIN_USERNAME: z
       .string()

@@ -12,6 +12,12 @@
  * revision is newer than what the entry holds. A reload merges its snapshot instead of
  * replacing the copy: an entry the snapshot lacks is dropped only if its value is no newer than
  * the snapshot (else the watch brought it after the snapshot was read).
+ *
+ * Fresh (`fresh`): loaded and its watch connected since the last load, so the copy trails the
+ * store only by the watch's delivery. From a watch error or a broken stream until the reload that
+ * follows has succeeded it is not (a resumed watch may have skipped events): readers that need
+ * current values then read the store instead. A failed reload of that kind is retried with growing
+ * pauses, not left to the periodic one.
  */
 import type { Watcher } from 'etcd3';
 import { localKey, type EtcdConnection } from './client.js';
@@ -43,6 +49,8 @@ export class WatchedPrefix<T> {
   private timer: NodeJS.Timeout | null = null;
   private loaded = false;
   private stopped = false;
+  /** The current watcher is connected and nothing it may have missed is pending a reload. */
+  private watching = false;
 
   constructor(
     private readonly etcd: EtcdConnection,
@@ -56,7 +64,7 @@ export class WatchedPrefix<T> {
       this.retryInitialLoad(500);
     });
     this.timer = setInterval(
-      () => void this.reload('periodic').catch((e: unknown) => this.opts.onError?.(e as Error, 'reload')),
+      () => void this.reload('periodic').catch((e: unknown) => this.reloadFailed(e, 'reload')),
       this.opts.reloadMs ?? 300_000,
     );
     this.timer.unref();
@@ -67,12 +75,17 @@ export class WatchedPrefix<T> {
    * load again soon, with growing pauses, rather than only at the next periodic reload.
    */
   private retryInitialLoad(pauseMs: number): void {
-    if (this.stopped || this.loaded) return;
+    this.retryUntilFresh('start', pauseMs);
+  }
+
+  /** Reloads with growing pauses (up to 10 s) until fresh again: at start, or after a failed reload that followed a watch problem. */
+  private retryUntilFresh(why: 'start' | 'watch error', pauseMs: number): void {
+    if (this.stopped || this.fresh) return;
     setTimeout(() => {
-      if (this.stopped || this.loaded) return;
-      this.reload('start').catch((e: unknown) => {
-        this.opts.onError?.(e as Error, 'initial load');
-        this.retryInitialLoad(Math.min(10_000, pauseMs * 2));
+      if (this.stopped || this.fresh) return;
+      this.reload(why).catch((e: unknown) => {
+        this.opts.onError?.(e as Error, why === 'start' ? 'initial load' : 'reload');
+        this.retryUntilFresh(why, Math.min(10_000, pauseMs * 2));
       });
     }, pauseMs).unref();
   }
@@ -85,6 +98,11 @@ export class WatchedPrefix<T> {
 
   get ready(): boolean {
     return this.loaded;
+  }
+
+  /** Loaded, and the watch has delivered every change since (connected, no reload pending after an error). */
+  get fresh(): boolean {
+    return this.loaded && this.watching && !this.stopped;
   }
 
   get(id: string): T | undefined {
@@ -141,9 +159,16 @@ export class WatchedPrefix<T> {
 
   private reloading: Promise<void> | null = null;
 
+  private reloadFailed(e: unknown, what: string): void {
+    this.opts.onError?.(e as Error, what);
+    this.retryUntilFresh('watch error', 500);
+  }
+
   /** One reload at a time (each replaces the watcher: two at once could leak one). */
   private reload(why: 'start' | 'periodic' | 'reconnect' | 'watch error'): Promise<void> {
     this.opts.onReload?.(why);
+    // What the watch may have missed is in the store, not here, until this reload is done.
+    if (why === 'reconnect' || why === 'watch error') this.watching = false;
     this.reloading ??= this.load().finally(() => {
       this.reloading = null;
     });
@@ -175,6 +200,7 @@ export class WatchedPrefix<T> {
     this.loaded = true;
     const old = this.watcher;
     this.watcher = null;
+    this.watching = false;
     await old?.cancel().catch(() => undefined);
     if (this.stopped) return;
     // Every change after the snapshot's revision, in order; a replaced watcher's late events are ignored.
@@ -188,14 +214,18 @@ export class WatchedPrefix<T> {
       return;
     }
     this.watcher = w;
+    this.watching = true;
     w.on('put', (kv) => this.watcher === w && this.applyPut(localKey(this.etcd, kv.key), kv.value.toString(), Number(kv.mod_revision)));
     w.on('delete', (kv) => this.watcher === w && this.applyDelete(localKey(this.etcd, kv.key), Number(kv.mod_revision)));
     // create() resolved on the first 'connected': another one is a resumed watch.
-    w.on('disconnected', () => this.opts.onDisconnect?.());
-    w.on('connected', () => void this.reload('reconnect').catch((e: unknown) => this.opts.onError?.(e as Error, 'reload after reconnect')));
+    w.on('disconnected', () => {
+      if (this.watcher === w) this.watching = false;
+      this.opts.onDisconnect?.();
+    });
+    w.on('connected', () => void this.reload('reconnect').catch((e: unknown) => this.reloadFailed(e, 'reload after reconnect')));
     w.on('error', (e: Error) => {
       this.opts.onError?.(e, 'watch');
-      void this.reload('watch error').catch(() => undefined);
+      void this.reload('watch error').catch((err: unknown) => this.reloadFailed(err, 'reload after watch error'));
     });
   }
 }

@@ -104,6 +104,8 @@ export const prefixes = {
   purchasesOfFor: (username: string, eventId: string) => join('purchase', seg.username(username), seg.id('event id', eventId)) + SEP,
   favourites: () => 'favourite:',
   favouritesOf: (username: string) => join('favourite', seg.username(username)) + SEP,
+  /** Every event's favourite count (`favcount:<eventId>`). */
+  favouriteCounts: () => 'favcount:',
   notifications: () => 'notification:',
   notificationsOf: (username: string) => join('notification', seg.username(username)) + SEP,
   subscribersOf: (eventId: string) => join('subscriber', seg.id('event id', eventId)) + SEP,

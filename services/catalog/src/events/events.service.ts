@@ -19,7 +19,7 @@ import { currentTraceId, newTraceId } from '@ticketcd/observability';
 import { DependencyProbe, OutboxRelay } from '@ticketcd/platform';
 import { ulid } from 'ulid';
 import { StaticService, type StaticLists } from '../static/static.service.js';
-import { EventsCache } from './events.cache.js';
+import { availabilityOf, EventsCache } from './events.cache.js';
 import { compareKeys, decodeCursor, encodeCursor, sortKey } from './events.list.js';
 import { EventsRepository, type StoredEvent } from './events.repository.js';
 
@@ -132,38 +132,77 @@ export class EventsService {
     const revision = await this.repo.create(eventId, record, ticketTypes, created);
     if (revision === null) throw AppError.conflict(`event ${eventId} already exists`);
     this.cache.remember(eventId, record, revision);
+    this.cache.rememberTickets(
+      eventId,
+      ticketTypes.map((t) => ({ ...t, remaining: t.total, closed: false })),
+      revision,
+    );
     this.relay.kick();
     return summary(eventId, record);
   }
 
+  /**
+   * From memory while the cache is fresh (issue 27: an event page at an on-sale costs no etcd
+   * read); flagged stale with the quorum lost, as the listing. A store read when the cache is not
+   * fresh, or does not know the event or its tickets yet (created on another instance a moment
+   * ago: its keys may reach this instance's watches apart).
+   */
   async get(eventId: string): Promise<RpcResult<typeof Rpc.catalog.getEvent>> {
+    const record = this.cache.fresh ? this.cache.get(eventId) : undefined;
+    const cachedTickets = record ? this.cache.ticketsOf(eventId) : [];
+    if (record && cachedTickets.length) {
+      if (record.deletedAt !== null) throw AppError.notFound(`event ${eventId} does not exist`);
+      const lost = this.probe.etcdQuorumLost;
+      return this.eventPage(eventId, record, cachedTickets, this.cache.favouritesOf(eventId), lost ?? undefined);
+    }
     const { value: stored, stale } = await this.readOrLocal((local) => this.live(eventId, local));
+    return this.eventPage(
+      eventId,
+      stored.record,
+      [...stored.tickets].sort((a, b) => a.type.localeCompare(b.type)),
+      stored.favourites,
+      stale,
+    );
+  }
+
+  private eventPage(
+    eventId: string,
+    record: EventRecord,
+    tickets: readonly { type: string; total: number; remaining: number; price: number }[],
+    favourites: number,
+    stale: string | undefined,
+  ): RpcResult<typeof Rpc.catalog.getEvent> {
     return {
       ...(stale ? { stale } : {}),
-      ...summary(eventId, stored.record),
-      favourites: stored.favourites,
-      tickets: stored.tickets
-        .map(({ type, total, remaining, price }) => ({ type, total, remaining, price }))
-        .sort((a, b) => a.type.localeCompare(b.type)),
+      ...summary(eventId, record),
+      favourites,
+      tickets: tickets.map(({ type, total, remaining, price }) => ({ type, total, remaining, price })),
     };
   }
 
-  /** Per event: the cheapest price still on sale (else the cheapest), and remaining and total over its types. */
+  /**
+   * Per event: the cheapest price still on sale (else the cheapest), and remaining and total over
+   * its types. From memory while the cache is fresh; events it does not know tickets of, and
+   * every event while it is not fresh, from one store read.
+   */
   async availability(eventIds: string[]): Promise<RpcResult<typeof Rpc.catalog.availability>> {
     const unique = [...new Set(eventIds)];
-    const { value: byEvent, stale } = unique.length
-      ? await this.readOrLocal((local) => this.repo.ticketsOfMany(unique, local))
-      : { value: new Map<string, StoredEvent['tickets']>(), stale: undefined };
     const items: RpcResult<typeof Rpc.catalog.availability>['items'] = {};
-    for (const [eventId, tickets] of byEvent) {
-      if (!this.cache.get(eventId) && !tickets.length) continue;
-      const onSale = tickets.filter((t) => t.remaining > 0);
-      const prices = (onSale.length ? onSale : tickets).map((t) => t.price);
-      items[eventId] = {
-        fromPrice: prices.length ? Math.min(...prices) : null,
-        remaining: tickets.reduce((s, t) => s + t.remaining, 0),
-        total: tickets.reduce((s, t) => s + t.total, 0),
-      };
+    const fresh = this.cache.fresh;
+    const toRead: string[] = [];
+    for (const eventId of unique) {
+      const tickets = fresh ? this.cache.ticketsOf(eventId) : [];
+      if (tickets.length) items[eventId] = availabilityOf(tickets);
+      else toRead.push(eventId);
+    }
+    let stale: string | undefined = toRead.length < unique.length ? (this.probe.etcdQuorumLost ?? undefined) : undefined;
+    if (toRead.length) {
+      const read = await this.readOrLocal((local) => this.repo.ticketsOfMany(toRead, local));
+      stale ??= read.stale;
+      for (const [eventId, tickets] of read.value) {
+        if (!this.cache.get(eventId) && !tickets.length) continue;
+        items[eventId] = availabilityOf(tickets);
+      }
     }
     return { items, ...(stale ? { stale } : {}) };
   }

@@ -7,6 +7,7 @@ import { Auth, CurrentUser } from '../http/access.decorators.js';
 import { Documented } from '../http/documented.js';
 import { Forwarder } from '../http/forwarder.js';
 import { pageQuery, parseId, parseSlug } from '../http/params.js';
+import { ReplyCache, type CachedReply } from './reply-cache.js';
 import { parseInput } from '../http/validation.js';
 import type { Principal } from '../auth/auth.service.js';
 import {
@@ -32,10 +33,21 @@ function flagStale<T extends { stale?: string }>(res: Response, reply: T): T {
   return reply;
 }
 
+/** A kept serialized reply: its ETag set here spares Express hashing the body, and answers If-None-Match with 304. */
+function sendCached(res: Response, reply: CachedReply): void {
+  if (reply.stale) res.setHeader(STALE_HEADER, reply.stale);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('ETag', reply.etag);
+  res.send(reply.body);
+}
+
 @ApiTags('events')
 @Controller('api')
 export class EventsController {
-  constructor(private readonly forward: Forwarder) {}
+  constructor(
+    private readonly forward: Forwarder,
+    private readonly replies: ReplyCache,
+  ) {}
 
   @Get('events')
   @Documented({
@@ -45,11 +57,11 @@ export class EventsController {
     ok: { status: 200, schema: eventListing },
     errors: [BAD],
   })
-  async list(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
-    return flagStale(
-      res,
-      await this.withAvailability(await this.forward.call(Rpc.catalog.listEvents, parseInput(listQuery, query, 'query'))),
-    );
+  async list(@Query() query: unknown, @Res() res: Response) {
+    const q = parseInput(listQuery, query, 'query');
+    // Keyed by the parsed query: the same page however its parameters are spelled.
+    const key = `list ${q.type ?? ''} ${q.location ?? ''} ${q.limit ?? ''} ${q.cursor ?? ''}`;
+    sendCached(res, await this.replies.get(key, async () => this.withAvailability(await this.forward.call(Rpc.catalog.listEvents, q))));
   }
 
   @Get('search')
@@ -90,8 +102,9 @@ export class EventsController {
     ok: { status: 200, schema: Rpc.catalog.getEvent.reply },
     errors: [BAD, NOT_FOUND],
   })
-  async get(@Param('eventId') eventId: string, @Res({ passthrough: true }) res: Response) {
-    return flagStale(res, await this.forward.call(Rpc.catalog.getEvent, { eventId: parseId(eventId, 'eventId') }));
+  async get(@Param('eventId') eventId: string, @Res() res: Response) {
+    const id = parseId(eventId, 'eventId');
+    sendCached(res, await this.replies.get(`event ${id}`, () => this.forward.call(Rpc.catalog.getEvent, { eventId: id })));
   }
 
   @Post('events')
@@ -113,8 +126,14 @@ export class EventsController {
     ok: { status: 201, schema: Rpc.catalog.createEvent.reply, example: EVENT_EXAMPLE },
     errors: [BAD],
   })
-  create(@Body() body: unknown) {
-    return this.forward.call(Rpc.catalog.createEvent, parseInput(createEventBody, body));
+  async create(@Body() body: unknown) {
+    return this.changed(await this.forward.call(Rpc.catalog.createEvent, parseInput(createEventBody, body)));
+  }
+
+  /** A write through this instance: its author sees it on the next read here, not after READ_CACHE_MS. */
+  private changed<T>(reply: T): T {
+    this.replies.clear();
+    return reply;
   }
 
   @Patch('events/:eventId')
@@ -125,9 +144,11 @@ export class EventsController {
     ok: { status: 200, schema: Rpc.catalog.updateEvent.reply },
     errors: [BAD, NOT_FOUND, [409, 'The event changed since you read it, or was deleted.']],
   })
-  update(@Param('eventId') eventId: string, @Body() body: unknown) {
+  async update(@Param('eventId') eventId: string, @Body() body: unknown) {
     const { expectedVersion, ...changes } = parseInput(updateEventBody, body);
-    return this.forward.call(Rpc.catalog.updateEvent, { eventId: parseId(eventId, 'eventId'), expectedVersion, changes });
+    return this.changed(
+      await this.forward.call(Rpc.catalog.updateEvent, { eventId: parseId(eventId, 'eventId'), expectedVersion, changes }),
+    );
   }
 
   @Delete('events/:eventId')
@@ -140,7 +161,7 @@ export class EventsController {
   })
   async remove(@Param('eventId') eventId: string, @Query() query: unknown) {
     const { expectedVersion } = parseInput(deleteEventQuery, query, 'query');
-    await this.forward.call(Rpc.catalog.deleteEvent, { eventId: parseId(eventId, 'eventId'), expectedVersion });
+    this.changed(await this.forward.call(Rpc.catalog.deleteEvent, { eventId: parseId(eventId, 'eventId'), expectedVersion }));
   }
 
   @Put('events/:eventId/tickets/:type')
@@ -151,12 +172,14 @@ export class EventsController {
     ok: { status: 200, schema: Rpc.inventory.adjust.reply },
     errors: [BAD, [404, 'No such event or ticket type.'], [409, 'The new total is below what is already sold.']],
   })
-  adjust(@Param('eventId') eventId: string, @Param('type') type: string, @Body() body: unknown) {
-    return this.forward.call(Rpc.inventory.adjust, {
-      eventId: parseId(eventId, 'eventId'),
-      ticketType: parseSlug(type, 'type'),
-      ...parseInput(adjustTicketsBody, body),
-    });
+  async adjust(@Param('eventId') eventId: string, @Param('type') type: string, @Body() body: unknown) {
+    return this.changed(
+      await this.forward.call(Rpc.inventory.adjust, {
+        eventId: parseId(eventId, 'eventId'),
+        ticketType: parseSlug(type, 'type'),
+        ...parseInput(adjustTicketsBody, body),
+      }),
+    );
   }
 
   @Get('static')
@@ -201,14 +224,21 @@ export class EventsController {
     ok: { status: 200, schema: Rpc.catalog.addFavourite.reply },
     errors: [BAD, NOT_FOUND],
   })
-  favour(@CurrentUser() me: Principal, @Param('eventId') eventId: string) {
-    return this.forward.call(Rpc.catalog.addFavourite, { username: me.username, eventId: parseId(eventId, 'eventId') });
+  async favour(@CurrentUser() me: Principal, @Param('eventId') eventId: string) {
+    const id = parseId(eventId, 'eventId');
+    const reply = await this.forward.call(Rpc.catalog.addFavourite, { username: me.username, eventId: id });
+    // Its count is on the event page: not one kept from before (a favourite changes one page, not every one).
+    this.replies.forget(`event ${id}`);
+    return reply;
   }
 
   @Delete('me/favourites/:eventId')
   @Auth()
   @Documented({ summary: 'Stop favouring an event', ok: { status: 200, schema: Rpc.catalog.removeFavourite.reply }, errors: [BAD] })
-  unfavour(@CurrentUser() me: Principal, @Param('eventId') eventId: string) {
-    return this.forward.call(Rpc.catalog.removeFavourite, { username: me.username, eventId: parseId(eventId, 'eventId') });
+  async unfavour(@CurrentUser() me: Principal, @Param('eventId') eventId: string) {
+    const id = parseId(eventId, 'eventId');
+    const reply = await this.forward.call(Rpc.catalog.removeFavourite, { username: me.username, eventId: id });
+    this.replies.forget(`event ${id}`);
+    return reply;
   }
 }
