@@ -1,7 +1,8 @@
 /**
  * search.query: every word must match (the last one as a word prefix: an etcd prefix range),
- * combined with type and location; ranked and paged (see ranking.ts). Postings come from etcd
- * in one Txn, fresh; the hits' dates and fields from the watch-fed meta cache. A query with
+ * combined with type and location; ranked and paged (see ranking.ts). Postings come from the
+ * watch-fed postings cache (all ranges at one revision) or etcd in one Txn; the hits' dates and
+ * fields from the watch-fed meta cache. A query with
  * no words (empty, or no letters or digits) but a filter lists that filter's postings in listing
  * order; with no filter either, it is the catalog's listing of upcoming events.
  */
@@ -12,6 +13,8 @@ import { RpcClient } from '@ticketcd/messaging';
 import { DependencyProbe } from '@ticketcd/platform';
 import { tokenize } from '@ticketcd/search-text';
 import { MetaCache, type IndexedEvent } from './meta.cache.js';
+import { PostingsCache } from './postings.cache.js';
+import type { Hits } from './postings.lru.js';
 import { QueryRepository } from './query.repository.js';
 import {
   compareRank,
@@ -33,6 +36,7 @@ export class QueryService {
   constructor(
     private readonly repo: QueryRepository,
     private readonly cache: MetaCache,
+    private readonly postings: PostingsCache,
     private readonly rpc: RpcClient,
     private readonly probe: DependencyProbe,
   ) {}
@@ -68,11 +72,12 @@ export class QueryService {
       location: req.location,
     };
     const ranges = rangesOf(plan);
-    const postings = await this.repo.ranges(
+    const hits = await this.postingsOf(
       ranges.map((r) => r.prefix),
       local,
     );
-    const scores = intersect(ranges.map((r, i) => ({ hits: hitsOf(postings[i]!), text: r.text })));
+    // Synchronously after: cached hits are live maps, which only the watch changes (between awaits).
+    const scores = intersect(ranges.map((r, i) => ({ hits: hits[i]!, text: r.text })));
     const indexed = await this.indexed([...scores.keys()], local);
     const ranked: { key: RankKey; eventId: string; e: IndexedEvent }[] = [];
     for (const [eventId, score] of scores) {
@@ -88,6 +93,15 @@ export class QueryService {
       items: page.map(({ eventId, e }) => ({ eventId, version: e.version, ...e.fields! })),
       nextCursor: ranked.length > limit ? encodeCursor({ now, last: page[page.length - 1]!.key }) : null,
     };
+  }
+
+  /**
+   * Each range's hits, all at one revision: from the watch-fed postings cache, else (cache off
+   * or not live, a range too large to hold, a read without quorum) one etcd Txn as before.
+   */
+  private async postingsOf(prefixes: string[], local: boolean): Promise<Hits[]> {
+    const cached = local ? null : await this.postings.hits(prefixes);
+    return cached ?? (await this.repo.ranges(prefixes, local)).map(hitsOf);
   }
 
   /** Cached metas, and the few the cache has not seen yet read from etcd. */
