@@ -15,6 +15,8 @@ export interface IndexedEvent {
   version: number;
   /** Null when deleted. */
   fields: EventFields | null;
+  /** fields.date normalised to UTC, computed once (ranking compares it per hit). */
+  utc?: string;
 }
 
 @Injectable()
@@ -31,7 +33,7 @@ export class MetaCache implements OnApplicationBootstrap, OnApplicationShutdown 
       },
       decode: (value) => {
         const m = decodeMeta(value);
-        return { version: m.v, fields: m.fields };
+        return { version: m.v, fields: m.fields, ...(m.fields ? { utc: new Date(m.fields.date).toISOString() } : {}) };
       },
       onError: (err, what) => log.warn({ err: err.message, what }, 'search meta cache: will reload'),
     });

@@ -25,6 +25,8 @@ import {
   passesFilters,
   rangesOf,
   rankKey,
+  rankKeyUtc,
+  topRanked,
   type QueryPlan,
   type RankKey,
 } from './ranking.js';
@@ -78,20 +80,21 @@ export class QueryService {
     );
     // Synchronously after: cached hits are live maps, which only the watch changes (between awaits).
     const scores = intersect(ranges.map((r, i) => ({ hits: hits[i]!, text: r.text })));
-    const indexed = await this.indexed([...scores.keys()], local);
+    const extra = await this.uncachedMetas(scores.keys(), local);
     const ranked: { key: RankKey; eventId: string; e: IndexedEvent }[] = [];
     for (const [eventId, score] of scores) {
-      const e = indexed.get(eventId);
+      const e = this.cache.get(eventId) ?? extra.get(eventId);
       // No fields: deleted, or postings written a moment before their meta; not a hit.
       if (!e?.fields || !passesFilters(plan, e.fields)) continue;
-      const key = rankKey(score, eventId, e.fields.date, now);
+      const key = e.utc ? rankKeyUtc(score, eventId, e.utc, now) : rankKey(score, eventId, e.fields.date, now);
       if (!cursor || compareRank(key, cursor.last) > 0) ranked.push({ key, eventId, e });
     }
-    ranked.sort((a, b) => compareRank(a.key, b.key));
-    const page = ranked.slice(0, limit);
+    // One more than the page: whether there is a next page.
+    const top = topRanked(ranked, limit + 1);
+    const page = top.slice(0, limit);
     return {
       items: page.map(({ eventId, e }) => ({ eventId, version: e.version, ...e.fields! })),
-      nextCursor: ranked.length > limit ? encodeCursor({ now, last: page[page.length - 1]!.key }) : null,
+      nextCursor: top.length > limit ? encodeCursor({ now, last: page[page.length - 1]!.key }) : null,
     };
   }
 
@@ -104,15 +107,11 @@ export class QueryService {
     return cached ?? (await this.repo.ranges(prefixes, local)).map(hitsOf);
   }
 
-  /** Cached metas, and the few the cache has not seen yet read from etcd. */
-  private async indexed(eventIds: string[], local: boolean): Promise<Map<string, IndexedEvent>> {
+  /** The metas the cache has not seen yet (written a moment ago), read from etcd. */
+  private async uncachedMetas(eventIds: Iterable<string>, local: boolean): Promise<Map<string, IndexedEvent>> {
     const out = new Map<string, IndexedEvent>();
     const missing: string[] = [];
-    for (const id of eventIds) {
-      const e = this.cache.get(id);
-      if (e) out.set(id, e);
-      else missing.push(id);
-    }
+    for (const id of eventIds) if (!this.cache.get(id)) missing.push(id);
     if (missing.length) for (const [id, m] of await this.repo.metas(missing, local)) out.set(id, { version: m.v, fields: m.fields });
     return out;
   }

@@ -1,6 +1,19 @@
 import { keys } from '@ticketcd/keys';
 import { IN_DESCRIPTION, IN_NAME } from '@ticketcd/search-text';
-import { compareRank, decodeCursor, encodeCursor, hitsOf, intersect, passesFilters, rangesOf, rankKey } from './ranking.js';
+import { compareListingKeys, type ListingKey } from '@ticketcd/contracts';
+import {
+  compareRank,
+  decodeCursor,
+  encodeCursor,
+  hitsOf,
+  intersect,
+  passesFilters,
+  rangesOf,
+  rankKey,
+  rankKeyUtc,
+  topRanked,
+  type RankKey,
+} from './ranking.js';
 
 const A = '01JD6Z3M4X1V2B3N4M5K6J7H8A';
 const B = '01JD6Z3M4X1V2B3N4M5K6J7H8B';
@@ -73,5 +86,22 @@ describe('query ranking', () => {
     expect(decodeCursor('garbage')).toBeNull();
     expect(decodeCursor(Buffer.from('["x",[1,0,"d","id"]]').toString('base64url'))).toBeNull();
     expect(decodeCursor(Buffer.from('["2026-06-01T00:00:00.000Z",[1,2,"d","id"]]').toString('base64url'))).toBeNull();
+  });
+
+  // Issue 27: the per-hit shortcuts must give exactly the order of the plain sort.
+  it('topRanked, rankKeyUtc and compareRank give the order of sorting everything by the listing order', () => {
+    const now = '2026-06-01T00:00:00.000Z';
+    let seed = 7;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const items = Array.from({ length: 500 }, (_, i) => {
+      const date = new Date(Date.UTC(2026, 0, 1) + rnd(365) * 86400_000 + rnd(3) * 3600_000).toISOString().replace('Z', '+00:00');
+      const id = `01JD6Z3M4X1V2B3N4M5K6J${String(rnd(10_000)).padStart(4, '0')}`;
+      const score = rnd(3);
+      expect(rankKeyUtc(score, id, new Date(date).toISOString(), now)).toEqual(rankKey(score, id, date, now));
+      return { key: rankKey(score, id, date, now), i };
+    });
+    const byListing = (a: RankKey, b: RankKey) => b[0] - a[0] || compareListingKeys(a.slice(1) as ListingKey, b.slice(1) as ListingKey);
+    const sorted = [...items].sort((a, b) => byListing(a.key, b.key));
+    for (const n of [0, 1, 21, 500, 600]) expect(topRanked(items, n).map((x) => x.i)).toEqual(sorted.slice(0, n).map((x) => x.i));
   });
 });

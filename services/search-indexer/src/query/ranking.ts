@@ -4,7 +4,7 @@
  * past latest) and the stable cursor (it carries the query's "now", so an event that starts
  * while someone pages does not move between pages).
  */
-import { compareListingKeys, isListingKey, listingKey, type ListingKey } from '@ticketcd/contracts';
+import { isListingKey, listingKey, type ListingKey } from '@ticketcd/contracts';
 import { parseKey, prefixes } from '@ticketcd/keys';
 import { IN_NAME } from '@ticketcd/search-text';
 
@@ -56,9 +56,12 @@ export function intersect(sets: { hits: Map<string, boolean>; text: boolean }[])
   const [smallest, ...rest] = [...sets].sort((a, b) => a.hits.size - b.hits.size);
   const out = new Map<string, number>();
   if (!smallest) return out;
-  for (const id of smallest.hits.keys()) {
-    if (!rest.every((s) => s.hits.has(id))) continue;
-    out.set(id, sets.filter((s) => s.text && s.hits.get(id)).length);
+  // Plain loops: this runs once per posting of the smallest set (thousands for a common word).
+  next: for (const id of smallest.hits.keys()) {
+    for (const s of rest) if (!s.hits.has(id)) continue next;
+    let score = 0;
+    for (const s of sets) if (s.text && s.hits.get(id)) score++;
+    out.set(id, score);
   }
   return out;
 }
@@ -67,8 +70,41 @@ export type RankKey = [score: number, ...ListingKey];
 
 export const rankKey = (score: number, eventId: string, date: string, now: string): RankKey => [score, ...listingKey(eventId, date, now)];
 
+/**
+ * rankKey for a date already normalised to UTC (`new Date(date).toISOString()`, as the meta
+ * cache keeps it): the same key without parsing a date per hit (unit tested against rankKey).
+ */
+export const rankKeyUtc = (score: number, eventId: string, utc: string, now: string): RankKey => [score, utc >= now ? 0 : 1, utc, eventId];
+
+/** Score first (more words in the name), then compareListingKeys' order, inlined (no slices: called per hit). */
 export function compareRank(a: RankKey, b: RankKey): number {
-  return b[0] - a[0] || compareListingKeys(a.slice(1) as ListingKey, b.slice(1) as ListingKey);
+  if (a[0] !== b[0]) return b[0] - a[0];
+  if (a[1] !== b[1]) return a[1] - b[1];
+  const byDate = a[1] === 0 ? a[2].localeCompare(b[2]) : b[2].localeCompare(a[2]);
+  return byDate || a[3].localeCompare(b[3]);
+}
+
+/**
+ * The first `n` items in rank order, without sorting them all: a query for a common word has
+ * thousands of hits and shows 20. Keeps a sorted array of at most n; most items are compared
+ * once, with the last kept. Same order as sorting everything by compareRank.
+ */
+export function topRanked<T extends { key: RankKey }>(items: Iterable<T>, n: number): T[] {
+  const top: T[] = [];
+  if (n <= 0) return top;
+  for (const item of items) {
+    if (top.length === n && compareRank(item.key, top[n - 1]!.key) >= 0) continue;
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareRank(top[mid]!.key, item.key) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    top.splice(lo, 0, item);
+    if (top.length > n) top.pop();
+  }
+  return top;
 }
 
 interface Cursor {
