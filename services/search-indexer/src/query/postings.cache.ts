@@ -14,6 +14,7 @@
  */
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { localKey, toStoreError, unconditionalTxn, type EtcdConnection } from '@ticketcd/etcd';
+import { Metrics } from '@ticketcd/observability';
 import { ETCD } from '@ticketcd/platform';
 import type { Watcher } from 'etcd3';
 import { PinoLogger } from 'nestjs-pino';
@@ -36,16 +37,30 @@ export class PostingsCache implements OnApplicationBootstrap, OnApplicationShutd
   private timer: NodeJS.Timeout | null = null;
   private restarting: Promise<void> | null = null;
   private stopped = false;
-  /** Queries answered from memory / that read etcd (for the benchmark and tests). */
-  readonly stats = { cached: 0, loaded: 0, bypassed: 0, restarts: 0 };
+  private restarts = 0;
+  /**
+   * Queries by where their postings came from: memory (all held), loaded (some read from etcd
+   * at the feed's revision, then held), etcd (the cache could not answer: read as before).
+   */
+  private readonly queries = { memory: 0, loaded: 0, etcd: 0 };
 
   constructor(
     @Inject(ETCD) private readonly etcd: EtcdConnection,
     @Inject(SEARCH_CONFIG) private readonly cfg: SearchConfig,
     private readonly log: PinoLogger,
+    @Inject(Metrics) metrics: Metrics,
   ) {
     log.setContext('postings-cache');
     this.lru = new PostingsLru({ maxTerms: cfg.SEARCH_POSTINGS_CACHE_TERMS, maxPostings: cfg.SEARCH_POSTINGS_CACHE_POSTINGS });
+    for (const source of ['memory', 'loaded', 'etcd'] as const)
+      metrics.gaugeOf(
+        `ticketcd_search_postings_queries_${source}`,
+        `search.query calls whose postings came from ${source} (a count)`,
+        () => this.queries[source],
+      );
+    metrics.gaugeOf('ticketcd_search_postings_cache_terms', 'Posting ranges held in memory', () => this.lru.terms);
+    metrics.gaugeOf('ticketcd_search_postings_cache_postings', 'Postings held in memory', () => this.lru.size);
+    metrics.gaugeOf('ticketcd_search_postings_cache_restarts', 'Times the cache feed was (re)started', () => this.restarts);
   }
 
   get enabled(): boolean {
@@ -75,8 +90,7 @@ export class PostingsCache implements OnApplicationBootstrap, OnApplicationShutd
     for (let attempt = 0; attempt < 3 && this.live; attempt++) {
       const got = this.lru.peek(prefixes);
       if (got) {
-        if (attempt === 0) this.stats.cached++;
-        else this.stats.loaded++;
+        this.queries[attempt === 0 ? 'memory' : 'loaded']++;
         return got;
       }
       const waits: Promise<void>[] = [];
@@ -91,7 +105,7 @@ export class PostingsCache implements OnApplicationBootstrap, OnApplicationShutd
       await Promise.all(waits);
       // No await between here and peek: no watch change can land in between.
     }
-    this.stats.bypassed++;
+    this.queries.etcd++;
     return null;
   }
 
@@ -134,7 +148,7 @@ export class PostingsCache implements OnApplicationBootstrap, OnApplicationShutd
     this.epoch++;
     this.live = false;
     this.lru.clear();
-    this.stats.restarts++;
+    this.restarts++;
     if (why !== 'start' && why !== 'backstop') this.log.warn({ why }, 'search postings cache: restarting its feed');
     const epoch = this.epoch;
     const previous = this.restarting ?? Promise.resolve();
