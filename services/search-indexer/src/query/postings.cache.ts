@@ -93,6 +93,7 @@ export class PostingsCache implements OnApplicationBootstrap, OnApplicationShutd
         this.queries[attempt === 0 ? 'memory' : 'loaded']++;
         return got;
       }
+      if (prefixes.some((p) => this.lru.isTooLarge(p))) break;
       const waits: Promise<void>[] = [];
       const toLoad: string[] = [];
       for (const p of new Set(prefixes)) {

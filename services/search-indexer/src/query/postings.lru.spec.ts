@@ -124,6 +124,7 @@ describe('PostingsLru: bounds', () => {
     expect(c.size).toBe(2);
     expect(load(c, word(3), many('w3', [A, B, C, '01J00000000000000000000DDD']))).toBe(false);
     expect(c.has(word(3))).toBe(false);
+    expect(c.isTooLarge(word(3))).toBe(true); // queries with it read etcd rather than read it again here
     // Growth by the feed is trimmed too.
     load(c, word(5), one(5));
     c.apply({ key: text('w5', B), value: IN_NAME, revision: 11 });

@@ -96,6 +96,8 @@ export class PostingsLru {
   /** Insertion order is recency: a used entry is moved to the end, eviction takes the front. */
   private readonly entries = new Map<string, Entry>();
   private readonly pending = new Map<string, Pending>();
+  /** Ranges found larger than maxPostings (queries using them read etcd), until the next clear. */
+  private readonly tooLarge = new Set<string>();
   private postings = 0;
 
   constructor(private readonly opts: PostingsLruOptions) {}
@@ -137,6 +139,11 @@ export class PostingsLru {
     return this.pending.has(prefix);
   }
 
+  /** A range last read larger than maxPostings: not worth reading into memory again (until a clear). */
+  isTooLarge(prefix: string): boolean {
+    return this.tooLarge.has(prefix);
+  }
+
   /**
    * The read of `prefix` at its revision returned `kvs` (full keys and values): the entry is
    * that plus the changes buffered since, so it is as current as every other entry. Held only
@@ -152,7 +159,12 @@ export class PostingsLru {
       if (s) e.apply(s.word ?? '', s.eventId, value === IN_NAME);
     }
     for (const c of p.buffer) if (c.revision > p.revision) e.apply(c.word, c.eventId, c.inName);
-    if (this.opts.maxTerms <= 0 || e.size > this.opts.maxPostings) return false;
+    if (this.opts.maxTerms <= 0) return false;
+    if (e.size > this.opts.maxPostings) {
+      if (this.tooLarge.size >= 1000) this.tooLarge.clear();
+      this.tooLarge.add(prefix);
+      return false;
+    }
     this.drop(prefix);
     this.entries.set(prefix, e);
     this.postings += e.size;
@@ -192,6 +204,7 @@ export class PostingsLru {
   clear(): void {
     this.entries.clear();
     this.pending.clear();
+    this.tooLarge.clear();
     this.postings = 0;
   }
 
