@@ -90,7 +90,8 @@ async function sources(): Promise<{ memory: number; loaded: number; etcd: number
   for (const s of stack.services.filter((x) => x.spec.service === 'search-indexer')) {
     const text = await (await fetch(`${s.url}/metrics`)).text();
     const read = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
-    out.memory += read('ticketcd_search_postings_queries_memory');
+    // From memory: postings held, or the whole page kept (nothing it depends on changed since).
+    out.memory += read('ticketcd_search_postings_queries_memory') + read('ticketcd_search_pages_cached');
     out.loaded += read('ticketcd_search_postings_queries_loaded');
     out.etcd += read('ticketcd_search_postings_queries_etcd');
     out.restarts += read('ticketcd_search_postings_cache_restarts');

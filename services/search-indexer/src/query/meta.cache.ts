@@ -22,6 +22,7 @@ export interface IndexedEvent {
 @Injectable()
 export class MetaCache implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly metas: WatchedPrefix<IndexedEvent>;
+  private changed = 0;
 
   constructor(@Inject(ETCD) etcd: EtcdConnection, log: PinoLogger) {
     log.setContext('meta-cache');
@@ -36,6 +37,7 @@ export class MetaCache implements OnApplicationBootstrap, OnApplicationShutdown 
         return { version: m.v, fields: m.fields, ...(m.fields ? { utc: new Date(m.fields.date).toISOString() } : {}) };
       },
       onError: (err, what) => log.warn({ err: err.message, what }, 'search meta cache: will reload'),
+      onApply: () => this.changed++,
     });
   }
 
@@ -45,6 +47,11 @@ export class MetaCache implements OnApplicationBootstrap, OnApplicationShutdown 
 
   onApplicationShutdown(): Promise<void> {
     return this.metas.stop();
+  }
+
+  /** Moves with every meta applied (the query's page cache is exact while it stands still). */
+  get changes(): number {
+    return this.changed;
   }
 
   get(eventId: string): IndexedEvent | undefined {

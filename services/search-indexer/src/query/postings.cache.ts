@@ -29,7 +29,7 @@ export class PostingsCache implements OnApplicationBootstrap, OnApplicationShutd
   private readonly lru: PostingsLru;
   /** The revision every held range is current at (the watch's newest). */
   private revision = 0;
-  private live = false;
+  private isLive = false;
   /** Bumped by every restart: a read begun under an older feed is not held. */
   private epoch = 0;
   private watcher: Watcher | null = null;
@@ -63,6 +63,16 @@ export class PostingsCache implements OnApplicationBootstrap, OnApplicationShutd
     metrics.gaugeOf('ticketcd_search_postings_cache_restarts', 'Times the cache feed was (re)started', () => this.restarts);
   }
 
+  /** Whether the feed is up (while not, `hits` answers null). */
+  get live(): boolean {
+    return this.isLive;
+  }
+
+  /** See PostingsLru.changes: stands still while every held range answers the same. */
+  get changes(): number {
+    return this.lru.changes;
+  }
+
   get enabled(): boolean {
     return this.cfg.SEARCH_POSTINGS_CACHE_TERMS > 0;
   }
@@ -77,7 +87,7 @@ export class PostingsCache implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    this.live = false;
+    this.isLive = false;
     await this.watcher?.cancel().catch(() => undefined);
   }
 
@@ -87,7 +97,7 @@ export class PostingsCache implements OnApplicationBootstrap, OnApplicationShutd
    * A failed read (etcd unavailable) throws, as the uncached read would.
    */
   async hits(prefixes: readonly string[]): Promise<Hits[] | null> {
-    for (let attempt = 0; attempt < 3 && this.live; attempt++) {
+    for (let attempt = 0; attempt < 3 && this.isLive; attempt++) {
       const got = this.lru.peek(prefixes);
       if (got) {
         this.queries[attempt === 0 ? 'memory' : 'loaded']++;
@@ -147,7 +157,7 @@ export class PostingsCache implements OnApplicationBootstrap, OnApplicationShutd
   private restart(why: string): void {
     if (this.stopped) return;
     this.epoch++;
-    this.live = false;
+    this.isLive = false;
     this.lru.clear();
     this.restarts++;
     if (why !== 'start' && why !== 'backstop') this.log.warn({ why }, 'search postings cache: restarting its feed');
@@ -195,9 +205,12 @@ export class PostingsCache implements OnApplicationBootstrap, OnApplicationShutd
     // create() resolved on the first 'connected': another is a resumed watch, which may have skipped events.
     w.on('connected', () => this.watcher === w && this.restart('reconnect'));
     w.on('disconnected', () => {
-      if (this.watcher === w) this.live = false;
+      if (this.watcher !== w) return;
+      // Nothing held is followed any more: drop it (pages computed from it go with the change count).
+      this.isLive = false;
+      this.lru.clear();
     });
     w.on('error', (e: Error) => this.watcher === w && this.restart(`watch error: ${e.message}`));
-    this.live = true;
+    this.isLive = true;
   }
 }

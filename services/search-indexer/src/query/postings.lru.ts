@@ -99,8 +99,18 @@ export class PostingsLru {
   /** Ranges found larger than maxPostings (queries using them read etcd), until the next clear. */
   private readonly tooLarge = new Set<string>();
   private postings = 0;
+  private changed = 0;
 
   constructor(private readonly opts: PostingsLruOptions) {}
+
+  /**
+   * Moves whenever what a held range answers may have changed: a change applied to one, a range
+   * held or dropped (evicted: no longer followed), a clear. A result computed from held ranges
+   * stays exact while it stands still.
+   */
+  get changes(): number {
+    return this.changed;
+  }
 
   get terms(): number {
     return this.entries.size;
@@ -168,6 +178,7 @@ export class PostingsLru {
     this.drop(prefix);
     this.entries.set(prefix, e);
     this.postings += e.size;
+    this.changed++;
     this.evict();
     return true;
   }
@@ -196,6 +207,7 @@ export class PostingsLru {
       const before = e.size;
       e.apply(word, eventId, inName);
       this.postings += e.size - before;
+      this.changed++;
     }
     this.pending.get(prefix)?.buffer.push({ word, eventId, inName, revision });
   }
@@ -206,6 +218,7 @@ export class PostingsLru {
     this.pending.clear();
     this.tooLarge.clear();
     this.postings = 0;
+    this.changed++;
   }
 
   private drop(prefix: string): void {
@@ -213,6 +226,7 @@ export class PostingsLru {
     if (!e) return;
     this.entries.delete(prefix);
     this.postings -= e.size;
+    this.changed++;
   }
 
   /** Least recently used first, until within both bounds. Growth by the feed is trimmed here too. */

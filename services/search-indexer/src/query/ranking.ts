@@ -51,18 +51,30 @@ export function hitsOf(postings: { key: string; value: string }[]): Map<string, 
   return out;
 }
 
+/**
+ * Calls `fn` for each event in every set, with how many text sets matched in its name. Plain
+ * loops and no map built: this runs once per posting of the smallest set (thousands for a
+ * common word).
+ */
+export function forEachMatch(sets: { hits: Map<string, boolean>; text: boolean }[], fn: (eventId: string, score: number) => void): void {
+  let smallest = sets[0];
+  if (!smallest) return;
+  for (const s of sets) if (s.hits.size < smallest.hits.size) smallest = s;
+  next: for (const id of smallest.hits.keys()) {
+    let score = 0;
+    for (const s of sets) {
+      const inName = s.hits.get(id);
+      if (inName === undefined) continue next;
+      if (s.text && inName) score++;
+    }
+    fn(id, score);
+  }
+}
+
 /** Events in every set, each with how many text sets matched in its name. */
 export function intersect(sets: { hits: Map<string, boolean>; text: boolean }[]): Map<string, number> {
-  const [smallest, ...rest] = [...sets].sort((a, b) => a.hits.size - b.hits.size);
   const out = new Map<string, number>();
-  if (!smallest) return out;
-  // Plain loops: this runs once per posting of the smallest set (thousands for a common word).
-  next: for (const id of smallest.hits.keys()) {
-    for (const s of rest) if (!s.hits.has(id)) continue next;
-    let score = 0;
-    for (const s of sets) if (s.text && s.hits.get(id)) score++;
-    out.set(id, score);
-  }
+  forEachMatch(sets, (id, score) => out.set(id, score));
   return out;
 }
 
@@ -70,41 +82,73 @@ export type RankKey = [score: number, ...ListingKey];
 
 export const rankKey = (score: number, eventId: string, date: string, now: string): RankKey => [score, ...listingKey(eventId, date, now)];
 
-/**
- * rankKey for a date already normalised to UTC (`new Date(date).toISOString()`, as the meta
- * cache keeps it): the same key without parsing a date per hit (unit tested against rankKey).
- */
-export const rankKeyUtc = (score: number, eventId: string, utc: string, now: string): RankKey => [score, utc >= now ? 0 : 1, utc, eventId];
-
 /** Score first (more words in the name), then compareListingKeys' order, inlined (no slices: called per hit). */
 export function compareRank(a: RankKey, b: RankKey): number {
-  if (a[0] !== b[0]) return b[0] - a[0];
-  if (a[1] !== b[1]) return a[1] - b[1];
-  const byDate = a[1] === 0 ? a[2].localeCompare(b[2]) : b[2].localeCompare(a[2]);
-  return byDate || a[3].localeCompare(b[3]);
+  return compareToRank(a[0], a[1], a[2], a[3], b);
+}
+
+/** compareRank of the key [score, group, date, eventId] with b, without building the key. */
+function compareToRank(score: number, group: number, date: string, eventId: string, b: RankKey): number {
+  if (score !== b[0]) return b[0] - score;
+  if (group !== b[1]) return group - b[1];
+  const byDate = group === 0 ? compareDates(date, b[2]) : compareDates(b[2], date);
+  return byDate || eventId.localeCompare(b[3]);
 }
 
 /**
- * The first `n` items in rank order, without sorting them all: a query for a common word has
- * thousands of hits and shows 20. Keeps a sorted array of at most n; most items are compared
- * once, with the last kept. Same order as sorting everything by compareRank.
+ * localeCompare of two UTC ISO dates, which it equals: of one length (one format) they differ
+ * first at a digit, where collation and code order agree; plain comparison costs a fraction of it.
  */
-export function topRanked<T extends { key: RankKey }>(items: Iterable<T>, n: number): T[] {
-  const top: T[] = [];
-  if (n <= 0) return top;
-  for (const item of items) {
-    if (top.length === n && compareRank(item.key, top[n - 1]!.key) >= 0) continue;
+function compareDates(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a.length !== b.length) return a.localeCompare(b);
+  return a < b ? -1 : 1;
+}
+
+/**
+ * The first `n` hits in rank order after `after` (a cursor's last key), without sorting them
+ * all: a query for a common word has thousands of hits and shows 20. Keeps a sorted array of at
+ * most n; most hits are compared once with the last kept and build no key. Same order as sorting
+ * every rankKey by compareRank (unit tested).
+ */
+export class TopRanked<T> {
+  private readonly top: { key: RankKey; item: T }[] = [];
+  /**
+   * The soonest date offered that is still upcoming (null: none): until "now" passes it, no hit
+   * changes group, so the same hits rank the same at a later now.
+   */
+  soonestUpcoming: string | null = null;
+
+  constructor(
+    private readonly n: number,
+    /** The query's "now": events at or after it are upcoming. */
+    private readonly now: string,
+    private readonly after: RankKey | null = null,
+  ) {}
+
+  /** A hit; `utc`: its date normalised to UTC (`new Date(date).toISOString()`). */
+  offer(score: number, utc: string, eventId: string, item: T): void {
+    const group = utc >= this.now ? 0 : 1;
+    if (group === 0 && (this.soonestUpcoming === null || compareDates(utc, this.soonestUpcoming) < 0)) this.soonestUpcoming = utc;
+    if (this.after && compareToRank(score, group, utc, eventId, this.after) <= 0) return;
+    const top = this.top;
+    if (top.length === this.n && (this.n === 0 || compareToRank(score, group, utc, eventId, top[this.n - 1]!.key) >= 0)) return;
+    const key: RankKey = [score, group, utc, eventId];
     let lo = 0;
     let hi = top.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (compareRank(top[mid]!.key, item.key) <= 0) lo = mid + 1;
+      if (compareRank(top[mid]!.key, key) <= 0) lo = mid + 1;
       else hi = mid;
     }
-    top.splice(lo, 0, item);
-    if (top.length > n) top.pop();
+    top.splice(lo, 0, { key, item });
+    if (top.length > this.n) top.pop();
   }
-  return top;
+
+  /** The kept hits, best first. */
+  get ranked(): readonly { key: RankKey; item: T }[] {
+    return this.top;
+  }
 }
 
 interface Cursor {
