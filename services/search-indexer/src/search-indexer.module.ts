@@ -4,6 +4,7 @@ import { CatalogEventsConsumer } from './index/catalog-events.consumer.js';
 import { IndexRepository } from './index/index.repository.js';
 import { IndexerService } from './index/indexer.service.js';
 import { MetaCache } from './query/meta.cache.js';
+import { PostingsCache } from './query/postings.cache.js';
 import { QueryRepository } from './query/query.repository.js';
 import { QueryService } from './query/query.service.js';
 import { SEARCH_CONFIG } from './search.config.js';
@@ -17,6 +18,7 @@ import { SearchHandler } from './search.handler.js';
     IndexerService,
     CatalogEventsConsumer,
     MetaCache,
+    PostingsCache,
     QueryRepository,
     QueryService,
   ],

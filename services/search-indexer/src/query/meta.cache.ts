@@ -15,11 +15,14 @@ export interface IndexedEvent {
   version: number;
   /** Null when deleted. */
   fields: EventFields | null;
+  /** fields.date normalised to UTC, computed once (ranking compares it per hit). */
+  utc?: string;
 }
 
 @Injectable()
 export class MetaCache implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly metas: WatchedPrefix<IndexedEvent>;
+  private changed = 0;
 
   constructor(@Inject(ETCD) etcd: EtcdConnection, log: PinoLogger) {
     log.setContext('meta-cache');
@@ -31,9 +34,10 @@ export class MetaCache implements OnApplicationBootstrap, OnApplicationShutdown 
       },
       decode: (value) => {
         const m = decodeMeta(value);
-        return { version: m.v, fields: m.fields };
+        return { version: m.v, fields: m.fields, ...(m.fields ? { utc: new Date(m.fields.date).toISOString() } : {}) };
       },
       onError: (err, what) => log.warn({ err: err.message, what }, 'search meta cache: will reload'),
+      onApply: () => this.changed++,
     });
   }
 
@@ -43,6 +47,11 @@ export class MetaCache implements OnApplicationBootstrap, OnApplicationShutdown 
 
   onApplicationShutdown(): Promise<void> {
     return this.metas.stop();
+  }
+
+  /** Moves with every meta applied (the query's page cache is exact while it stands still). */
+  get changes(): number {
+    return this.changed;
   }
 
   get(eventId: string): IndexedEvent | undefined {

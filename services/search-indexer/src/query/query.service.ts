@@ -1,41 +1,61 @@
 /**
  * search.query: every word must match (the last one as a word prefix: an etcd prefix range),
- * combined with type and location; ranked and paged (see ranking.ts). Postings come from etcd
- * in one Txn, fresh; the hits' dates and fields from the watch-fed meta cache. A query with
+ * combined with type and location; ranked and paged (see ranking.ts). Postings come from the
+ * watch-fed postings cache (all ranges at one revision) or etcd in one Txn; the hits' dates and
+ * fields from the watch-fed meta cache. A query with
  * no words (empty, or no letters or digits) but a filter lists that filter's postings in listing
  * order; with no filter either, it is the catalog's listing of upcoming events.
  */
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AppError, Rpc, type RpcRequest, type RpcResult } from '@ticketcd/contracts';
 import { EtcdUnavailableError } from '@ticketcd/etcd';
 import { RpcClient } from '@ticketcd/messaging';
+import { Metrics } from '@ticketcd/observability';
 import { DependencyProbe } from '@ticketcd/platform';
 import { tokenize } from '@ticketcd/search-text';
+import { SEARCH_CONFIG, type SearchConfig } from '../search.config.js';
 import { MetaCache, type IndexedEvent } from './meta.cache.js';
+import { PostingsCache } from './postings.cache.js';
+import type { Hits } from './postings.lru.js';
 import { QueryRepository } from './query.repository.js';
-import {
-  compareRank,
-  decodeCursor,
-  encodeCursor,
-  hitsOf,
-  intersect,
-  passesFilters,
-  rangesOf,
-  rankKey,
-  type QueryPlan,
-  type RankKey,
-} from './ranking.js';
+import { decodeCursor, encodeCursor, forEachMatch, hitsOf, passesFilters, rangesOf, TopRanked, type QueryPlan } from './ranking.js';
 
 type Page = RpcResult<typeof Rpc.search.query>;
+
+/** A page computed from memory, the stamp it was computed at, and until when its hits keep their groups. */
+interface KnownPage {
+  stamp: string;
+  /** The soonest upcoming hit's date: at a later "now" a hit turns past (null: none upcoming). */
+  until: string | null;
+  page: Page;
+}
 
 @Injectable()
 export class QueryService {
   constructor(
     private readonly repo: QueryRepository,
     private readonly cache: MetaCache,
+    private readonly postings: PostingsCache,
     private readonly rpc: RpcClient,
     private readonly probe: DependencyProbe,
-  ) {}
+    @Inject(SEARCH_CONFIG) private readonly cfg: SearchConfig,
+    @Inject(Metrics) metrics: Metrics,
+  ) {
+    metrics.gaugeOf(
+      'ticketcd_search_pages_cached',
+      'search.query calls answered with a page kept in memory (a count)',
+      () => this.pagesServed,
+    );
+  }
+
+  private pagesServed = 0;
+
+  /**
+   * Issue 27: the pages last computed from memory, by query (ranges, filters, limit, cursor): a
+   * common word asked again costs no ranking of its thousands of hits while nothing it depends
+   * on changed (see stamp). LRU, at most SEARCH_PAGE_CACHE_PAGES.
+   */
+  private readonly pages = new Map<string, KnownPage>();
 
   /**
    * Issue 18.2: with etcd's quorum known lost, the search reads member-local (serializable)
@@ -68,38 +88,80 @@ export class QueryService {
       location: req.location,
     };
     const ranges = rangesOf(plan);
-    const postings = await this.repo.ranges(
+    const pageKey = JSON.stringify([ranges.map((r) => r.prefix), plan.type, plan.location, limit, req.cursor ?? null]);
+    const known = local ? undefined : this.pages.get(pageKey);
+    if (known && known.stamp === this.stamp() && (known.until === null || now <= known.until)) {
+      this.pages.delete(pageKey); // most recently used last
+      this.pages.set(pageKey, known);
+      this.pagesServed++;
+      return known.page;
+    }
+    const { hits, fromMemory } = await this.postingsOf(
       ranges.map((r) => r.prefix),
       local,
     );
-    const scores = intersect(ranges.map((r, i) => ({ hits: hitsOf(postings[i]!), text: r.text })));
-    const indexed = await this.indexed([...scores.keys()], local);
-    const ranked: { key: RankKey; eventId: string; e: IndexedEvent }[] = [];
-    for (const [eventId, score] of scores) {
-      const e = indexed.get(eventId);
+    // Taken with the hits (no await between): the page computed from them is exact while it holds.
+    const stamp = fromMemory ? this.stamp() : null;
+    // One more than the page: whether there is a next page.
+    const top = new TopRanked<{ eventId: string; e: IndexedEvent }>(limit + 1, now, cursor?.last ?? null);
+    const offer = (eventId: string, score: number, e: IndexedEvent | undefined) => {
       // No fields: deleted, or postings written a moment before their meta; not a hit.
-      if (!e?.fields || !passesFilters(plan, e.fields)) continue;
-      const key = rankKey(score, eventId, e.fields.date, now);
-      if (!cursor || compareRank(key, cursor.last) > 0) ranked.push({ key, eventId, e });
-    }
-    ranked.sort((a, b) => compareRank(a.key, b.key));
-    const page = ranked.slice(0, limit);
-    return {
-      items: page.map(({ eventId, e }) => ({ eventId, version: e.version, ...e.fields! })),
-      nextCursor: ranked.length > limit ? encodeCursor({ now, last: page[page.length - 1]!.key }) : null,
+      if (!e?.fields || !passesFilters(plan, e.fields)) return;
+      top.offer(score, e.utc ?? new Date(e.fields.date).toISOString(), eventId, { eventId, e });
     };
+    // Synchronously after the await: cached hits are live maps, which the watch changes between awaits.
+    const unseen: [string, number][] = [];
+    forEachMatch(
+      ranges.map((r, i) => ({ hits: hits[i]!, text: r.text })),
+      (eventId, score) => {
+        const e = this.cache.get(eventId);
+        if (e) offer(eventId, score, e);
+        else unseen.push([eventId, score]);
+      },
+    );
+    if (unseen.length) {
+      const metas = await this.uncachedMetas(
+        unseen.map(([id]) => id),
+        local,
+      );
+      for (const [id, score] of unseen) offer(id, score, this.cache.get(id) ?? metas.get(id));
+    }
+    const page = top.ranked.slice(0, limit);
+    const result: Page = {
+      items: page.map(({ item: { eventId, e } }) => ({ eventId, version: e.version, ...e.fields! })),
+      nextCursor: top.ranked.length > limit ? encodeCursor({ now, last: page[page.length - 1]!.key }) : null,
+    };
+    if (stamp !== null && unseen.length === 0 && this.cfg.SEARCH_PAGE_CACHE_PAGES > 0) {
+      this.pages.delete(pageKey);
+      this.pages.set(pageKey, { stamp, until: top.soonestUpcoming, page: result });
+      if (this.pages.size > this.cfg.SEARCH_PAGE_CACHE_PAGES) this.pages.delete(this.pages.keys().next().value!);
+    }
+    return result;
   }
 
-  /** Cached metas, and the few the cache has not seen yet read from etcd. */
-  private async indexed(eventIds: string[], local: boolean): Promise<Map<string, IndexedEvent>> {
+  /**
+   * Where the index in memory stands: moves with every posting change to a held range, every
+   * range held or dropped, every meta applied, and while the postings feed is not live it never
+   * matches. A cached page is served only while it is the stamp the page was computed at.
+   */
+  private stamp(): string {
+    return this.postings.live ? `${this.postings.changes}/${this.cache.changes}` : 'not live';
+  }
+
+  /**
+   * Each range's hits, all at one revision: from the watch-fed postings cache, else (cache off
+   * or not live, a range too large to hold, a read without quorum) one etcd Txn as before.
+   */
+  private async postingsOf(prefixes: string[], local: boolean): Promise<{ hits: Hits[]; fromMemory: boolean }> {
+    const cached = local ? null : await this.postings.hits(prefixes);
+    if (cached) return { hits: cached, fromMemory: true };
+    return { hits: (await this.repo.ranges(prefixes, local)).map(hitsOf), fromMemory: false };
+  }
+
+  /** The metas the cache has not seen yet (written a moment ago), read from etcd. */
+  private async uncachedMetas(eventIds: string[], local: boolean): Promise<Map<string, IndexedEvent>> {
     const out = new Map<string, IndexedEvent>();
-    const missing: string[] = [];
-    for (const id of eventIds) {
-      const e = this.cache.get(id);
-      if (e) out.set(id, e);
-      else missing.push(id);
-    }
-    if (missing.length) for (const [id, m] of await this.repo.metas(missing, local)) out.set(id, { version: m.v, fields: m.fields });
+    for (const [id, m] of await this.repo.metas(eventIds, local)) out.set(id, { version: m.v, fields: m.fields });
     return out;
   }
 }

@@ -1,6 +1,18 @@
 import { keys } from '@ticketcd/keys';
 import { IN_DESCRIPTION, IN_NAME } from '@ticketcd/search-text';
-import { compareRank, decodeCursor, encodeCursor, hitsOf, intersect, passesFilters, rangesOf, rankKey } from './ranking.js';
+import { compareListingKeys, type ListingKey } from '@ticketcd/contracts';
+import {
+  compareRank,
+  decodeCursor,
+  encodeCursor,
+  hitsOf,
+  intersect,
+  passesFilters,
+  rangesOf,
+  rankKey,
+  TopRanked,
+  type RankKey,
+} from './ranking.js';
 
 const A = '01JD6Z3M4X1V2B3N4M5K6J7H8A';
 const B = '01JD6Z3M4X1V2B3N4M5K6J7H8B';
@@ -73,5 +85,45 @@ describe('query ranking', () => {
     expect(decodeCursor('garbage')).toBeNull();
     expect(decodeCursor(Buffer.from('["x",[1,0,"d","id"]]').toString('base64url'))).toBeNull();
     expect(decodeCursor(Buffer.from('["2026-06-01T00:00:00.000Z",[1,2,"d","id"]]').toString('base64url'))).toBeNull();
+  });
+
+  // Issue 27: the per-hit shortcuts must give exactly the order of the plain sort.
+  it('TopRanked gives the first n of sorting every rankKey by the listing order, after a cursor', () => {
+    const now = '2026-06-01T00:00:00.000Z';
+    let seed = 7;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const items = Array.from({ length: 500 }, (_, i) => {
+      const date = new Date(Date.UTC(2026, 0, 1) + rnd(365) * 86400_000 + rnd(3) * 3600_000).toISOString().replace('Z', '+00:00');
+      const id = `01JD6Z3M4X1V2B3N4M5K6J${String(rnd(10_000)).padStart(4, '0')}`;
+      return { key: rankKey(rnd(3), id, date, now), date, i };
+    });
+    const byListing = (a: RankKey, b: RankKey) => b[0] - a[0] || compareListingKeys(a.slice(1) as ListingKey, b.slice(1) as ListingKey);
+    const sorted = [...items].sort((a, b) => byListing(a.key, b.key));
+    expect([...items].sort((a, b) => compareRank(a.key, b.key)).map((x) => x.i)).toEqual(sorted.map((x) => x.i));
+    for (const [n, after] of [
+      [0, null],
+      [1, null],
+      [21, null],
+      [500, null],
+      [600, null],
+      [21, sorted[100]!.key],
+    ] as const) {
+      const top = new TopRanked<number>(n, now, after);
+      for (const x of items) top.offer(x.key[0], new Date(x.date).toISOString(), x.key[3], x.i);
+      const from = after ? sorted.findIndex((x) => x.key === after) + 1 : 0;
+      expect(top.ranked.map((x) => x.item)).toEqual(sorted.slice(from, from + n).map((x) => x.i));
+    }
+  });
+
+  it('TopRanked knows the soonest upcoming date offered, until which no hit changes group', () => {
+    const top = new TopRanked<number>(1, '2026-06-01T00:00:00.000Z');
+    expect(top.soonestUpcoming).toBeNull();
+    top.offer(0, '2026-01-01T00:00:00.000Z', 'a', 1); // past
+    expect(top.soonestUpcoming).toBeNull();
+    top.offer(0, '2026-09-01T00:00:00.000Z', 'b', 2);
+    top.offer(0, '2026-07-01T00:00:00.000Z', 'c', 3);
+    top.offer(1, '2026-08-01T00:00:00.000Z', 'd', 4); // a name match ranks first: the others are not kept, but counted
+    expect(top.soonestUpcoming).toBe('2026-07-01T00:00:00.000Z');
+    expect(top.ranked.map((x) => x.item)).toEqual([4]);
   });
 });

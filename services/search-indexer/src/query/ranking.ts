@@ -4,7 +4,7 @@
  * past latest) and the stable cursor (it carries the query's "now", so an event that starts
  * while someone pages does not move between pages).
  */
-import { compareListingKeys, isListingKey, listingKey, type ListingKey } from '@ticketcd/contracts';
+import { isListingKey, listingKey, type ListingKey } from '@ticketcd/contracts';
 import { parseKey, prefixes } from '@ticketcd/keys';
 import { IN_NAME } from '@ticketcd/search-text';
 
@@ -51,15 +51,30 @@ export function hitsOf(postings: { key: string; value: string }[]): Map<string, 
   return out;
 }
 
+/**
+ * Calls `fn` for each event in every set, with how many text sets matched in its name. Plain
+ * loops and no map built: this runs once per posting of the smallest set (thousands for a
+ * common word).
+ */
+export function forEachMatch(sets: { hits: Map<string, boolean>; text: boolean }[], fn: (eventId: string, score: number) => void): void {
+  let smallest = sets[0];
+  if (!smallest) return;
+  for (const s of sets) if (s.hits.size < smallest.hits.size) smallest = s;
+  next: for (const id of smallest.hits.keys()) {
+    let score = 0;
+    for (const s of sets) {
+      const inName = s.hits.get(id);
+      if (inName === undefined) continue next;
+      if (s.text && inName) score++;
+    }
+    fn(id, score);
+  }
+}
+
 /** Events in every set, each with how many text sets matched in its name. */
 export function intersect(sets: { hits: Map<string, boolean>; text: boolean }[]): Map<string, number> {
-  const [smallest, ...rest] = [...sets].sort((a, b) => a.hits.size - b.hits.size);
   const out = new Map<string, number>();
-  if (!smallest) return out;
-  for (const id of smallest.hits.keys()) {
-    if (!rest.every((s) => s.hits.has(id))) continue;
-    out.set(id, sets.filter((s) => s.text && s.hits.get(id)).length);
-  }
+  forEachMatch(sets, (id, score) => out.set(id, score));
   return out;
 }
 
@@ -67,8 +82,73 @@ export type RankKey = [score: number, ...ListingKey];
 
 export const rankKey = (score: number, eventId: string, date: string, now: string): RankKey => [score, ...listingKey(eventId, date, now)];
 
+/** Score first (more words in the name), then compareListingKeys' order, inlined (no slices: called per hit). */
 export function compareRank(a: RankKey, b: RankKey): number {
-  return b[0] - a[0] || compareListingKeys(a.slice(1) as ListingKey, b.slice(1) as ListingKey);
+  return compareToRank(a[0], a[1], a[2], a[3], b);
+}
+
+/** compareRank of the key [score, group, date, eventId] with b, without building the key. */
+function compareToRank(score: number, group: number, date: string, eventId: string, b: RankKey): number {
+  if (score !== b[0]) return b[0] - score;
+  if (group !== b[1]) return group - b[1];
+  const byDate = group === 0 ? compareDates(date, b[2]) : compareDates(b[2], date);
+  return byDate || eventId.localeCompare(b[3]);
+}
+
+/**
+ * localeCompare of two UTC ISO dates, which it equals: of one length (one format) they differ
+ * first at a digit, where collation and code order agree; plain comparison costs a fraction of it.
+ */
+function compareDates(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a.length !== b.length) return a.localeCompare(b);
+  return a < b ? -1 : 1;
+}
+
+/**
+ * The first `n` hits in rank order after `after` (a cursor's last key), without sorting them
+ * all: a query for a common word has thousands of hits and shows 20. Keeps a sorted array of at
+ * most n; most hits are compared once with the last kept and build no key. Same order as sorting
+ * every rankKey by compareRank (unit tested).
+ */
+export class TopRanked<T> {
+  private readonly top: { key: RankKey; item: T }[] = [];
+  /**
+   * The soonest date offered that is still upcoming (null: none): until "now" passes it, no hit
+   * changes group, so the same hits rank the same at a later now.
+   */
+  soonestUpcoming: string | null = null;
+
+  constructor(
+    private readonly n: number,
+    /** The query's "now": events at or after it are upcoming. */
+    private readonly now: string,
+    private readonly after: RankKey | null = null,
+  ) {}
+
+  /** A hit; `utc`: its date normalised to UTC (`new Date(date).toISOString()`). */
+  offer(score: number, utc: string, eventId: string, item: T): void {
+    const group = utc >= this.now ? 0 : 1;
+    if (group === 0 && (this.soonestUpcoming === null || compareDates(utc, this.soonestUpcoming) < 0)) this.soonestUpcoming = utc;
+    if (this.after && compareToRank(score, group, utc, eventId, this.after) <= 0) return;
+    const top = this.top;
+    if (top.length === this.n && (this.n === 0 || compareToRank(score, group, utc, eventId, top[this.n - 1]!.key) >= 0)) return;
+    const key: RankKey = [score, group, utc, eventId];
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareRank(top[mid]!.key, key) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    top.splice(lo, 0, { key, item });
+    if (top.length > this.n) top.pop();
+  }
+
+  /** The kept hits, best first. */
+  get ranked(): readonly { key: RankKey; item: T }[] {
+    return this.top;
+  }
 }
 
 interface Cursor {
