@@ -16,7 +16,18 @@ describe('npm run bench', () => {
     const every = Object.keys(pkg.scripts).filter((n) => /^bench:/.test(n));
     expect(selectBenchScripts(benchScripts(pkg.scripts))).toEqual(every);
     // The benchmarks the issue names, so a rename that drops one shows here.
-    for (const name of ['inventory', 'gateway', 'search', 'notifier', 'populate', 'order-claim', 'sustained', 'inventory-scale', 'web'])
+    for (const name of [
+      'inventory',
+      'gateway',
+      'search',
+      'notifier',
+      'populate',
+      'order-claim',
+      'sustained',
+      'inventory-scale',
+      'web',
+      'burst',
+    ])
       expect(every).toContain(`bench:${name}`);
   });
 
