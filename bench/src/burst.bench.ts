@@ -5,7 +5,7 @@
  * from sending to each answer (201 or 409 SOLD_OUT), the failures (429, 5xx, timeout), the CPU per
  * order by process and the checks (0 oversold); exits 1 on a failed check (not on a missed
  * timing target). The CI-sized run of the same code is test/e2e/burst.e2e-spec.ts.
- *   npm run bench:burst [-- --accounts 300 --orders 3000 --tickets 1000 --timeout-s 30]
+ *   npm run bench:burst [-- --accounts 300 --orders 3000 --tickets 1000 --timeout-s 30 --no-warmup]
  */
 import { FULL_BURST, formatBurst, runBurst } from '@ticketcd/testing';
 import os from 'node:os';
@@ -17,6 +17,8 @@ const { values } = parseArgs({
     orders: { type: 'string', default: String(FULL_BURST.orders) },
     tickets: { type: 'string', default: String(FULL_BURST.tickets) },
     'timeout-s': { type: 'string', default: String(FULL_BURST.clientTimeoutMs / 1000) },
+    /** Skip the warm-up: the burst hits cold services and uncached sessions. */
+    'no-warmup': { type: 'boolean', default: false },
   },
 });
 const num = (name: string, v: string | undefined) => {
@@ -33,6 +35,7 @@ const result = await runBurst({
   orders: num('orders', values.orders),
   tickets: num('tickets', values.tickets),
   clientTimeoutMs: num('timeout-s', values['timeout-s']) * 1000,
+  warmup: !values['no-warmup'],
   log: (line) => process.stderr.write(`burst: ${line}\n`),
 });
 process.stdout.write(
