@@ -237,10 +237,18 @@ async function sessions(): Promise<string[]> {
     maxMs: 10 * 60_000,
     send: async (i) => {
       const username = `buyer-${run}-${i}`;
-      const reg = await post('/api/auth/register', { username, password: PASSWORD });
-      if (reg.status !== 201) throw new Error(`register ${username}: ${reg.status} ${await reg.text()}`);
-      const res = await post('/api/auth/login', { username, password: PASSWORD });
-      if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
+      // With the chart's default timeouts a loaded machine can time a registration or login out:
+      // the setup retries (409: the registration did go through), the measured cells do not.
+      let res: Response | undefined;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const reg = await post('/api/auth/register', { username, password: PASSWORD });
+        await reg.arrayBuffer();
+        if (reg.status !== 201 && reg.status !== 409) continue;
+        res = await post('/api/auth/login', { username, password: PASSWORD });
+        if (res.status === 200) break;
+        await res.arrayBuffer();
+      }
+      if (res?.status !== 200) throw new Error(`login ${username}: ${res?.status}`);
       await res.arrayBuffer();
       const pair = res.headers
         .getSetCookie()
