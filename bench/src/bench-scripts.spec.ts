@@ -27,6 +27,7 @@ describe('npm run bench', () => {
       'inventory-scale',
       'web',
       'reads',
+      'burst',
     ])
       expect(every).toContain(`bench:${name}`);
   });

@@ -809,7 +809,8 @@ async function runFaults(
   };
 }
 
-async function signInUsers(base: string, run: string, count: number): Promise<{ username: string; cookie: string }[]> {
+/** Registers and logs in `count` users over HTTP (a few at a time: scrypt); their session cookies. */
+export async function signInUsers(base: string, run: string, count: number): Promise<{ username: string; cookie: string }[]> {
   const post = (path: string, body: unknown) =>
     fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const out: { username: string; cookie: string }[] = [];

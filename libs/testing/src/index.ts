@@ -11,3 +11,5 @@ export * from './api-client.js';
 export * from './ticketctl.js';
 export * from './chaos.js';
 export * from './nginx.js';
+export * from './cpu.js';
+export * from './burst.js';

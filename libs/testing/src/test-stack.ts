@@ -17,7 +17,10 @@ export function deployedInstances(more: Record<string, number> = {}): Record<str
 }
 
 export async function startPrivateStack(
-  opts: Partial<Pick<StackOptions, 'services' | 'instances' | 'env' | 'serviceEnv' | 'control'>> = {},
+  opts: Partial<Pick<StackOptions, 'services' | 'instances' | 'env' | 'serviceEnv' | 'control'>> & {
+    /** How long each service may take to become ready (default 60 s; a benchmark on a loaded machine may wait longer). */
+    waitReadyMs?: number;
+  } = {},
 ): Promise<Stack> {
   // A port taken between the check and the bind fails the start: try another block.
   for (let attempt = 1; ; attempt++) {
@@ -33,7 +36,7 @@ export async function startPrivateStack(
       control: opts.control,
     });
     try {
-      await stack.start();
+      await stack.start({ waitReadyMs: opts.waitReadyMs });
       return stack;
     } catch (e) {
       await stopPrivateStack(stack);
