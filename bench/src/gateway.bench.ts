@@ -27,7 +27,7 @@ import { createEtcdConnection, scanPrefix, type EtcdConnection } from '@ticketcd
 import { PurchaseEngine } from '@ticketcd/inventory-core';
 import { keys, prefixes } from '@ticketcd/keys';
 import { connectNats } from '@ticketcd/messaging';
-import { cpuPer, cpuTiers, seedEvent, stackCpu, startPrivateStack, stopPrivateStack, UNLIMITED_RATES } from '@ticketcd/testing';
+import { cpuPer, cpuTiers, LOAD_GROUP, seedEvent, stackCpu, startPrivateStack, stopPrivateStack, UNLIMITED_RATES } from '@ticketcd/testing';
 import autocannon from 'autocannon';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -105,15 +105,10 @@ interface Row {
 }
 
 /** The load generator's own CPU: reported, but in neither tier. */
-const LOAD = 'bench (load)';
+const LOAD = LOAD_GROUP;
 
 /** CPU ms so far of every process of the run, grouped: each service, nats, etcd (5 members), the bench itself. */
-function cpuSnapshot(): Map<string, number> {
-  const m = stackCpu(stack);
-  const own = process.cpuUsage();
-  m.set(LOAD, (own.user + own.system) / 1000);
-  return m;
-}
+const cpuSnapshot = (): Map<string, number> => stackCpu(stack, LOAD);
 
 /** Sum and count of ticketcd_rpc_handler_seconds per subject, over every service's /metrics. */
 /** Each service's /metrics text at the last handlerTimes() scrape. */

@@ -15,11 +15,10 @@
  */
 import { createEtcdConnection } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
-import { seedEvent, startPrivateStack, stopPrivateStack, UNLIMITED_RATES, waitFor } from '@ticketcd/testing';
+import { cpuPer, LOAD_GROUP, seedEvent, stackCpu, startPrivateStack, stopPrivateStack, UNLIMITED_RATES, waitFor } from '@ticketcd/testing';
 import autocannon from 'autocannon';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { cpuPer, cpuSnapshot } from './cpu.js';
 import { fmt } from './measure.js';
 
 const { values } = parseArgs({
@@ -96,24 +95,21 @@ try {
     raw: Map<string, number>;
   }[] = [];
   // What the stack spends with no request (per ms), the writes running: subtracted from each cell.
-  const idleFrom = cpuSnapshot(stack);
+  const idleFrom = stackCpu(stack, LOAD_GROUP);
   const idleT0 = performance.now();
   await new Promise((r) => setTimeout(r, IDLE_MS));
-  const idleRate = cpuPer(idleFrom, cpuSnapshot(stack), performance.now() - idleT0);
+  const idleRate = cpuPer(idleFrom, stackCpu(stack, LOAD_GROUP), performance.now() - idleT0);
   for (const cell of cells) {
     // A short warm-up (JIT, connections), then the measured cell.
     await autocannon({ url: `${base}${cell.path}`, connections: CONNECTIONS, duration: 1 });
-    const before = cpuSnapshot(stack);
+    const before = stackCpu(stack, LOAD_GROUP);
     const t0 = performance.now();
     const r = await autocannon({ url: `${base}${cell.path}`, connections: CONNECTIONS, duration: SECONDS });
-    const after = cpuSnapshot(stack);
+    const after = stackCpu(stack, LOAD_GROUP);
     const elapsed = performance.now() - t0;
     const replies = r.requests.total;
     const net = new Map(
-      [...after].map(([k, v]) => [
-        k,
-        Math.max(0, v - (before.get(k) ?? 0) - (k === 'bench (load)' ? 0 : (idleRate.get(k) ?? 0) * elapsed)),
-      ]),
+      [...after].map(([k, v]) => [k, Math.max(0, v - (before.get(k) ?? 0) - (k === LOAD_GROUP ? 0 : (idleRate.get(k) ?? 0) * elapsed))]),
     );
     rows.push({
       name: cell.name,
@@ -137,7 +133,7 @@ try {
     `\n${os.cpus().length} cores, ${CONNECTIONS} connections, ${SECONDS} s per cell, ${EVENTS} events, ${WRITES} ticket writes/s on the hot event\n`,
   );
   process.stdout.write(
-    `idle CPU (ms per s): ${[...groups, 'bench (load)'].map((g) => `${g} ${fmt((idleRate.get(g) ?? 0) * 1000, 1)}`).join(', ')}\n`,
+    `idle CPU (ms per s): ${[...groups, LOAD_GROUP].map((g) => `${g} ${fmt((idleRate.get(g) ?? 0) * 1000, 1)}`).join(', ')}\n`,
   );
   process.stdout.write(
     `CPU ms per request, per process, idle subtracted (one gateway, one catalog); "all" = every process but the load generator; "raw all" without subtracting idle\n\n`,
@@ -147,7 +143,7 @@ try {
   for (const r of rows) {
     const all = total(r.cpu);
     process.stdout.write(
-      `| ${r.name} | ${fmt(r.perSecond)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${groups.map((g) => fmt(r.cpu.get(g) ?? 0, 3)).join(' | ')} | ${fmt(all, 3)} | ${fmt(all / baseline, 2)} | ${fmt(total(r.raw), 3)} | ${fmt(r.cpu.get('bench (load)') ?? 0, 3)} |\n`,
+      `| ${r.name} | ${fmt(r.perSecond)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${groups.map((g) => fmt(r.cpu.get(g) ?? 0, 3)).join(' | ')} | ${fmt(all, 3)} | ${fmt(all / baseline, 2)} | ${fmt(total(r.raw), 3)} | ${fmt(r.cpu.get(LOAD_GROUP) ?? 0, 3)} |\n`,
     );
   }
   if (rows.some((r) => r.non2xx)) {

@@ -20,11 +20,11 @@ import { createEtcdConnection, scanPrefix } from '@ticketcd/etcd';
 import { parseKey, prefixes } from '@ticketcd/keys';
 import { connectNats } from '@ticketcd/messaging';
 import { terms, tokenize } from '@ticketcd/search-text';
-import { startPrivateStack, stopPrivateStack, testRpcClient, waitFor } from '@ticketcd/testing';
+import { cpuPer, LOAD_GROUP, stackCpu, startPrivateStack, stopPrivateStack, testRpcClient, waitFor } from '@ticketcd/testing';
 import autocannon from 'autocannon';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { closedLoop, cpuPerUnit, fmt, percentile, stackCpuSnapshot } from './measure.js';
+import { closedLoop, fmt, percentile } from './measure.js';
 
 const { values } = parseArgs({
   options: {
@@ -218,14 +218,14 @@ try {
   }[] = [];
   {
     await rpc.client.call(Rpc.search.query, { text: common, limit: PAGE }); // warm, untimed
-    const before = stackCpuSnapshot(stack);
+    const before = stackCpu(stack, LOAD_GROUP);
     const r = await closedLoop({
       concurrency: 50,
       maxOrders: Number.MAX_SAFE_INTEGER,
       maxMs: LOAD_SECONDS * 1000,
       send: () => rpc.client.call(Rpc.search.query, { text: common, limit: PAGE }),
     });
-    const cpu = cpuPerUnit(before, stackCpuSnapshot(stack), r.orders);
+    const cpu = cpuPer(before, stackCpu(stack, LOAD_GROUP), r.orders);
     cells.push({
       label: '(n) search.query over NATS, 50 in flight',
       requests: r.orders,
@@ -242,7 +242,7 @@ try {
     if (!warmReply.ok) throw new Error(`GET ${path}: ${warmReply.status} ${await warmReply.text()}`);
     const latencies: number[] = [];
     let failed = 0;
-    const before = stackCpuSnapshot(stack);
+    const before = stackCpu(stack, LOAD_GROUP);
     const inst = autocannon({
       url: `${stack.gatewayUrl!}${path}`,
       connections: CONNECTIONS,
@@ -255,7 +255,7 @@ try {
       if (status !== 200) failed++;
     });
     const res = await inst;
-    const cpu = cpuPerUnit(before, stackCpuSnapshot(stack), latencies.length);
+    const cpu = cpuPer(before, stackCpu(stack, LOAD_GROUP), latencies.length);
     cells.push({
       label: `(h) GET /api/search over HTTP, ${CONNECTIONS} connections`,
       requests: latencies.length,

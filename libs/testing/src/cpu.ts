@@ -22,13 +22,24 @@ export function cpuMsOf(pid: number): number {
 /** The group of etcd's five members. */
 export const ETCD_GROUP = 'etcd x5';
 
-/** CPU ms so far of every process of the stack, by group: each service, `nats`, `etcd x5`. */
-export function stackCpu(stack: Stack): Map<string, number> {
+/** The group a benchmark's own process (the load generator) is reported under by default. */
+export const LOAD_GROUP = 'bench (load)';
+
+/**
+ * CPU ms so far of every process of the stack, by group: each service (its instances summed),
+ * `nats`, `etcd x5`; with `self`, this process too under that name (left out of the tiers by
+ * passing it to cpuTiers' `exclude`).
+ */
+export function stackCpu(stack: Pick<Stack, 'services' | 'nats' | 'etcd'>, self?: string): Map<string, number> {
   const m = new Map<string, number>();
   const add = (k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
   for (const s of stack.services) if (s.process) add(s.spec.service, cpuMsOf(s.process.pid));
   if (stack.nats.process) add('nats', cpuMsOf(stack.nats.process.pid));
   for (const p of stack.etcd.processes) add(ETCD_GROUP, cpuMsOf(p.pid));
+  if (self) {
+    const own = process.cpuUsage();
+    add(self, (own.user + own.system) / 1000);
+  }
   return m;
 }
 
