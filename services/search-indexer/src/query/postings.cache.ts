@@ -96,17 +96,17 @@ export class PostingsCache implements OnApplicationBootstrap, OnApplicationShutd
    * cache cannot answer (off, feed not live, a range too large to hold): read etcd instead.
    * A failed read (etcd unavailable) throws, as the uncached read would.
    */
-  async hits(prefixes: readonly string[]): Promise<Hits[] | null> {
+  async hits(ranges: readonly string[]): Promise<Hits[] | null> {
     for (let attempt = 0; attempt < 3 && this.isLive; attempt++) {
-      const got = this.lru.peek(prefixes);
+      const got = this.lru.peek(ranges);
       if (got) {
         this.queries[attempt === 0 ? 'memory' : 'loaded']++;
         return got;
       }
-      if (prefixes.some((p) => this.lru.isTooLarge(p))) break;
+      if (ranges.some((p) => this.lru.isTooLarge(p))) break;
       const waits: Promise<void>[] = [];
       const toLoad: string[] = [];
-      for (const p of new Set(prefixes)) {
+      for (const p of new Set(ranges)) {
         if (this.lru.has(p)) continue;
         const l = this.loading.get(p);
         if (l) waits.push(l);
@@ -121,33 +121,33 @@ export class PostingsCache implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /** Reads ranges not held at the feed's revision, in one Txn; the feed's changes meanwhile are buffered. */
-  private load(prefixes: string[]): Promise<void> {
+  private load(ranges: string[]): Promise<void> {
     const epoch = this.epoch;
     const revision = this.revision;
-    for (const p of prefixes) this.lru.beginLoad(p, revision);
+    for (const p of ranges) this.lru.beginLoad(p, revision);
     const ns = this.etcd.kv;
     const done = (async () => {
       try {
         const res = await unconditionalTxn(ns)
-          .then(...prefixes.map((p) => ns.getAll().prefix(p).revision(revision)))
+          .then(...ranges.map((p) => ns.getAll().prefix(p).revision(revision)))
           .commit();
         if (epoch !== this.epoch) return; // the feed restarted meanwhile: these are of an old revision
         res.responses.forEach((r, i) =>
           this.lru.finishLoad(
-            prefixes[i]!,
+            ranges[i]!,
             (r.response_range?.kvs ?? []).map((kv) => ({ key: localKey(this.etcd, kv.key), value: kv.value.toString() })),
           ),
         );
       } catch (e) {
-        for (const p of prefixes) if (epoch === this.epoch) this.lru.abortLoad(p);
+        for (const p of ranges) if (epoch === this.epoch) this.lru.abortLoad(p);
         // History compacted past the feed's revision (a long quiet watch): start afresh; this query reads etcd.
         if (COMPACTED.test((e as Error).message)) return this.restart('compacted');
         throw toStoreError(e, 'reading search postings');
       }
     })();
-    for (const p of prefixes) this.loading.set(p, done);
+    for (const p of ranges) this.loading.set(p, done);
     const settled = () => {
-      for (const p of prefixes) if (this.loading.get(p) === done) this.loading.delete(p);
+      for (const p of ranges) if (this.loading.get(p) === done) this.loading.delete(p);
     };
     done.then(settled, settled);
     return done;
