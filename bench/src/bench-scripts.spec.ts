@@ -28,6 +28,7 @@ describe('npm run bench', () => {
       'web',
       'reads',
       'burst',
+      'http-edge',
     ])
       expect(every).toContain(`bench:${name}`);
   });
