@@ -150,10 +150,10 @@ describe('etcd-auth apply (issue 15)', () => {
     const asOrders = (password: string) =>
       createEtcdConnection({ endpoints: stack.etcd.endpoints, deadlineMs: 3000, auth: { username: 'orders', password } });
     const good = asOrders('pw-orders-2');
-    await good.kv.put('order:x:01JDQ3Z6X8M2N4P6R8T0V2W4Y6').value('{}').exec();
+    await good.kv.put('purchase:x:ev-1:01JDQ3Z6X8M2N4P6R8T0V2W4Y6').value('{}').exec();
     good.close();
     const old = asOrders('pw-orders-1');
-    await expect(old.kv.get('order:x').exec()).rejects.toThrow(/authentication failed/);
+    await expect(old.kv.get('purchase:x').exec()).rejects.toThrow(/authentication failed/);
     old.close();
   });
 

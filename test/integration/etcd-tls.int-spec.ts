@@ -128,7 +128,7 @@ describe('etcd over TLS with auth (issue 15)', () => {
       tls: { caFile: config.ETCD_TLS_CA_FILE, certFile: config.ETCD_TLS_CERT_FILE, keyFile: config.ETCD_TLS_KEY_FILE },
     });
     try {
-      await orders.kv.put('order:ana:01JDQ3Z6X8M2N4P6R8T0V2W4Y6').value('{}').exec();
+      await orders.kv.put('purchase:ana:ev-1:01JDQ3Z6X8M2N4P6R8T0V2W4Y6').value('{}').exec();
       await expect(orders.kv.put('ticket:x').value('1').exec()).rejects.toThrow('etcdserver: permission denied');
       expect((await checkQuorum(orders, 2000, prefixes.svcOf('orders'))).ok).toBe(true);
       const status = await clusterStatus(orders, 2000);
@@ -145,7 +145,7 @@ describe('etcd over TLS with auth (issue 15)', () => {
       auth: { username: 'orders', password: passwords.orders },
     });
     try {
-      await expect(noCa.kv.get('order:x').exec()).rejects.toThrow();
+      await expect(noCa.kv.get('purchase:x').exec()).rejects.toThrow();
     } finally {
       noCa.close();
     }
