@@ -42,6 +42,10 @@ describe('etcd leader election during a sale (issue 13 point 8)', () => {
     let answeredAfterKill = 0;
     let killedAt = 0;
     let next = 0;
+    // The leader is looked up before the sale: a status call at the kill let a fast sale answer
+    // over half its orders meanwhile (then the kill no longer falls mid-sale).
+    const status = await clusterStatus(etcd);
+    const leader = Number(status.members.find((m) => m.isLeader)!.name.split('-')[1]);
     const started = Date.now();
 
     const workers = Array.from({ length: CONCURRENCY }, async () => {
@@ -52,10 +56,8 @@ describe('etcd leader election during a sale (issue 13 point 8)', () => {
       }
     });
 
-    // Mid-sale: SIGKILL whichever member leads now.
+    // Mid-sale: SIGKILL the leader the moment 600 orders are answered.
     await waitFor(() => answered >= 600, { timeoutMs: 60_000, intervalMs: 5, what: '600 orders answered' });
-    const status = await clusterStatus(etcd);
-    const leader = Number(status.members.find((m) => m.isLeader)!.name.split('-')[1]);
     killedAt = Date.now();
     await stack.etcd.stopMember(leader, 'SIGKILL');
     try {
