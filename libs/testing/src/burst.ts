@@ -13,6 +13,7 @@ import { createEtcdConnection, scanPrefix, type EtcdConnection } from '@ticketcd
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { connectNats, type NatsConnection } from '@ticketcd/messaging';
 import type { Stack } from '@ticketcd/stack';
+import { signInUsers } from './accounts.js';
 import { UNLIMITED_RATES } from './chaos.js';
 import { cpuPer, cpuTiers, stackCpu } from './cpu.js';
 import { waitPipelineIdle } from './pipeline.js';
@@ -235,8 +236,6 @@ export interface BurstResult {
   ok: boolean;
 }
 
-const PASSWORD = 'burst-password-1234';
-
 export async function runBurst(opts: BurstOptions): Promise<BurstResult> {
   const log = opts.log ?? (() => undefined);
   const instances = deployedInstances();
@@ -294,7 +293,7 @@ async function burstOn(
       ticketTypes: [{ type, total, price: 2500 }],
     });
   const { eventId } = await createEvent(`Burst on-sale ${run}`, opts.tickets);
-  const users = await signInAccounts(base, run, opts.accounts);
+  const users = await signInUsers(base, run, opts.accounts);
   log(`event ${eventId} (${opts.tickets} tickets), ${users.length} accounts signed in`);
   if (opts.warmup) {
     const warm = (await createEvent(`Burst warm-up ${run}`, users.length * gateways.length)).eventId;
@@ -467,42 +466,4 @@ export function formatBurst(r: BurstResult): string {
     '',
   ];
   return lines.join('\n');
-}
-
-/**
- * Registers and logs in `count` accounts, a few at a time (scrypt costs the gateway ~50 ms each).
- * With the default timeouts a loaded machine can time one out: the setup retries (a 409 on
- * register: it went through), the burst does not.
- */
-async function signInAccounts(base: string, run: string, count: number): Promise<{ username: string; cookie: string }[]> {
-  const post = (path: string, body: unknown) =>
-    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const out: { username: string; cookie: string }[] = [];
-  for (let i = 0; i < count; i += 4) {
-    const part = await Promise.all(
-      Array.from({ length: Math.min(4, count - i) }, async (_, j) => {
-        const username = `buyer-${run}-${i + j}`;
-        let last = '';
-        for (let attempt = 0; attempt < 6; attempt++) {
-          const reg = await post('/api/auth/register', { username, password: PASSWORD });
-          await reg.arrayBuffer();
-          if (reg.status !== 201 && reg.status !== 409) {
-            last = `register ${reg.status}`;
-            continue;
-          }
-          const res = await post('/api/auth/login', { username, password: PASSWORD });
-          await res.arrayBuffer();
-          const cookie = res.headers
-            .getSetCookie()
-            .map((c) => c.split(';')[0]!)
-            .find((c) => c.startsWith('ticketcd_session='));
-          if (res.status === 200 && cookie) return { username, cookie };
-          last = `login ${res.status}`;
-        }
-        throw new Error(`${username}: ${last}`);
-      }),
-    );
-    out.push(...part);
-  }
-  return out;
 }

@@ -12,6 +12,7 @@ import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { connectNats, type NatsConnection } from '@ticketcd/messaging';
 import type { ServiceProcess, Stack } from '@ticketcd/stack';
 import { monotonicFactory } from 'ulid';
+import { signInUsers } from './accounts.js';
 import { consumerBacklog, waitPipelineIdle } from './pipeline.js';
 import { testRpcClient } from './rpc.js';
 import { deployedInstances, startPrivateStack, stopPrivateStack } from './test-stack.js';
@@ -122,7 +123,6 @@ export const UNLIMITED_RATES: Record<string, string> = {
 
 const EVENTS = 3;
 const TYPES = ['pink', 'blue', 'green'];
-const PASSWORD = 'chaos-password-1234';
 /** Rate limits and the in-flight cap far above the load, as bench:gateway sets them: the run tests faults, not the limiter. */
 const SERVICE_ENV: Record<string, string> = {
   ...UNLIMITED_RATES,
@@ -807,33 +807,6 @@ async function runFaults(
     ok: problems.length === 0,
     detail: problems.length ? problems.join('; ') : `${faultLog.length - 1} faults, all healed`,
   };
-}
-
-/** Registers and logs in `count` users over HTTP (a few at a time: scrypt); their session cookies. */
-export async function signInUsers(base: string, run: string, count: number): Promise<{ username: string; cookie: string }[]> {
-  const post = (path: string, body: unknown) =>
-    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const out: { username: string; cookie: string }[] = [];
-  // scrypt costs the gateway ~50 ms of CPU per hash: a few at a time.
-  for (let i = 0; i < count; i += 4) {
-    const part = await Promise.all(
-      Array.from({ length: Math.min(4, count - i) }, async (_, j) => {
-        const username = `buyer-${run}-${i + j}`;
-        const reg = await post('/api/auth/register', { username, password: PASSWORD });
-        if (reg.status !== 201) throw new Error(`register ${username}: ${reg.status} ${await reg.text()}`);
-        const res = await post('/api/auth/login', { username, password: PASSWORD });
-        await res.arrayBuffer();
-        const cookie = res.headers
-          .getSetCookie()
-          .map((c) => c.split(';')[0]!)
-          .find((c) => c.startsWith('ticketcd_session='));
-        if (res.status !== 200 || !cookie) throw new Error(`login ${username}: ${res.status}`);
-        return { username, cookie };
-      }),
-    );
-    out.push(...part);
-  }
-  return out;
 }
 
 /** The result as text: the fault table, the check table, the summary, and PASS/FAIL. */

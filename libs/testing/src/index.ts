@@ -9,6 +9,7 @@ export * from './pipeline.js';
 export * from './chromium.js';
 export * from './api-client.js';
 export * from './ticketctl.js';
+export * from './accounts.js';
 export * from './chaos.js';
 export * from './nginx.js';
 export * from './cpu.js';

@@ -366,39 +366,57 @@ describe('orders over HTTP', () => {
     }
   });
 
-  it('orders down: POST /api/orders answers 503 naming it at once; back up, it recovers without restarting the gateway', async () => {
-    // Every instance (the deployed shape runs two): with one left, it would simply answer.
+  it('orders down: POST /api/orders still sells (issue 27: the gateway asks inventory itself, orders is off the path)', async () => {
     const orders = stack.services.filter((s) => s.spec.service === 'orders');
     await Promise.all(orders.map((o) => o.stop()));
     try {
-      const started = Date.now();
       const r = await order(buyer, { eventId, lines: [{ type: 'general', quantity: 1 }] });
-      expectError(r, 503, 'UNAVAILABLE');
-      expect(r.body.error.dependency).toBe('orders');
-      expect(Date.now() - started).toBeLessThan(3000 + 1000); // within RPC_TIMEOUT_MS
+      expect(r.status).toBe(201);
+      expect(r.body).toMatchObject({ status: 'accepted', eventId });
     } finally {
       for (const o of orders) o.start();
       await Promise.all(orders.map((o) => o.waitReady()));
     }
+  });
+
+  it('inventory down: POST /api/orders answers 503 naming it at once; back up, it recovers without restarting the gateway', async () => {
+    // Every instance (the deployed shape runs two): with one left, it would simply answer.
+    const inventory = stack.services.filter((s) => s.spec.service === 'inventory');
+    await Promise.all(inventory.map((o) => o.stop()));
+    try {
+      const started = Date.now();
+      const r = await order(buyer, { eventId, lines: [{ type: 'general', quantity: 1 }] });
+      expectError(r, 503, 'UNAVAILABLE');
+      expect(r.body.error.dependency).toBe('inventory');
+      expect(Date.now() - started).toBeLessThan(3000 + 1000); // no responders is known at once
+    } finally {
+      for (const o of inventory) o.start();
+      await Promise.all(inventory.map((o) => o.waitReady()));
+    }
     await waitFor(async () => (await order(buyer, { eventId, lines: [{ type: 'general', quantity: 1 }] })).status === 201, {
       timeoutMs: 20_000,
-      what: 'orders back',
+      what: 'inventory back',
     });
   });
 
   it('a service that hangs: 504 naming it within the timeout', async () => {
-    const orders = stack.services.filter((s) => s.spec.service === 'orders');
-    for (const o of orders) process.kill(o.process!.pid, 'SIGSTOP');
+    const inventory = stack.services.filter((s) => s.spec.service === 'inventory');
+    for (const o of inventory) process.kill(o.process!.pid, 'SIGSTOP');
     try {
       const started = Date.now();
       const r = await order(buyer, { eventId, lines: [{ type: 'general', quantity: 1 }] });
       expectError(r, 504, 'TIMEOUT');
-      expect(r.body.error.dependency).toBe('orders');
+      expect(r.body.error.dependency).toBe('inventory');
       // Orders get ORDER_TIMEOUT_MS (default 5 s, enough to ride out an etcd election), not RPC_TIMEOUT_MS.
       expect(Date.now() - started).toBeLessThan(5000 + 1500);
     } finally {
-      for (const o of orders) process.kill(o.process!.pid, 'SIGCONT');
+      for (const o of inventory) process.kill(o.process!.pid, 'SIGCONT');
     }
+    // Resumed, the instances sell again (the next tests need them).
+    await waitFor(async () => (await order(buyer, { eventId, lines: [{ type: 'general', quantity: 1 }] })).status === 201, {
+      timeoutMs: 20_000,
+      what: 'inventory resumed',
+    });
   });
 });
 

@@ -16,3 +16,5 @@ export * from './rpc-server.js';
 export * from './start-up.js';
 export * from './password.js';
 export * from './key-history.js';
+export * from './purchase/inventory.router.js';
+export * from './purchase/order-placer.js';

@@ -57,10 +57,10 @@ const EXAMPLES: Record<number, Json> = {
   503: {
     status: 503,
     code: 'UNAVAILABLE',
-    message: 'orders is unavailable: no running instance answers orders.place',
+    message: 'orders is unavailable: no running instance answers orders.history',
     dependency: 'orders',
   },
-  504: { status: 504, code: 'TIMEOUT', message: 'orders did not answer orders.place within 3000 ms', dependency: 'orders' },
+  504: { status: 504, code: 'TIMEOUT', message: 'orders did not answer orders.history within 3000 ms', dependency: 'orders' },
 };
 
 /**

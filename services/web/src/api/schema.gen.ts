@@ -1334,7 +1334,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -1354,7 +1354,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -1475,7 +1475,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -1495,7 +1495,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -1587,7 +1587,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -1676,7 +1676,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -1696,7 +1696,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -1826,7 +1826,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -1846,7 +1846,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -1937,7 +1937,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -1957,7 +1957,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -2061,7 +2061,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -2081,7 +2081,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -2224,7 +2224,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -2244,7 +2244,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -2411,7 +2411,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -2431,7 +2431,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -2588,7 +2588,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -2608,7 +2608,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -2652,7 +2652,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -2672,7 +2672,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -2826,7 +2826,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -2846,7 +2846,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -2946,7 +2946,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -2966,7 +2966,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -3073,7 +3073,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -3093,7 +3093,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -3181,7 +3181,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -3201,7 +3201,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -3392,7 +3392,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -3412,7 +3412,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -3513,7 +3513,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -3533,7 +3533,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -3601,7 +3601,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -3621,7 +3621,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -3765,7 +3765,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -3785,7 +3785,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -3888,7 +3888,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -3908,7 +3908,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -4006,7 +4006,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -4026,7 +4026,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -4133,7 +4133,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -4153,7 +4153,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -4272,7 +4272,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -4292,7 +4292,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -4494,7 +4494,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -4514,7 +4514,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -4602,7 +4602,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -4622,7 +4622,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -4763,7 +4763,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -4783,7 +4783,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -4902,7 +4902,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -5058,7 +5058,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -5078,7 +5078,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 504,
                      *         "code": "TIMEOUT",
-                     *         "message": "orders did not answer orders.place within 3000 ms",
+                     *         "message": "orders did not answer orders.history within 3000 ms",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -5196,7 +5196,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }
@@ -5350,7 +5350,7 @@ export interface operations {
                      *       "error": {
                      *         "status": 503,
                      *         "code": "UNAVAILABLE",
-                     *         "message": "orders is unavailable: no running instance answers orders.place",
+                     *         "message": "orders is unavailable: no running instance answers orders.history",
                      *         "dependency": "orders",
                      *         "requestId": "01JA0000000000000000000000"
                      *       }

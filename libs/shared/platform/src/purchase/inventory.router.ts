@@ -1,5 +1,6 @@
 /**
- * Where an order goes in inventory, and what happens when the instance that got it dies (issue 25
+ * Where an order goes in inventory (used by the gateway, which asks inventory itself since issue
+ * 27, and by orders.place), and what happens when the instance that got it dies (issue 25
  * point 6). An order is sent on its event's partition subject, where only the partition's owner
  * listens; a kill -9 of that owner loses every order it held, and nats.js would only time them
  * out: a buyer's 504 after the whole budget. So an order unanswered after SUSPECT_MS has its
@@ -24,7 +25,7 @@ import {
   type RpcResult,
 } from '@ticketcd/contracts';
 import { isNoResponders, RpcClient, wasNotDelivered, type NatsConnection } from '@ticketcd/messaging';
-import { NATS } from '@ticketcd/platform';
+import { NATS } from '../tokens.js';
 
 type Purchase = RpcRequest<typeof Rpc.inventory.purchase>;
 type Outcome = RpcResult<typeof Rpc.inventory.purchase>;
