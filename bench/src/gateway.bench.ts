@@ -48,6 +48,8 @@ const { values } = parseArgs({
     cells: { type: 'string', default: 'cef' },
     /** NODE_OPTIONS for the service processes (e.g. a profiler preload). */
     'node-options': { type: 'string' },
+    /** Seconds of an idle period before the HTTP cell: each process's CPU per second when no order comes. */
+    idle: { type: 'string', default: '3' },
   },
 });
 const CELL_MS = Number(values.seconds) * 1000;
@@ -154,8 +156,75 @@ async function handlerTimes(): Promise<Map<string, { sum: number; count: number 
 const revision = async () => Number((await etcd.kv.get('bench:revision-probe').exec()).header.revision);
 /** Revision when the cell's CPU snapshot was taken (set by cpuSnapshot's callers through markCell). */
 let cellStartRevision = 0;
+/**
+ * gRPC requests every etcd member answered, by method (Range, Txn, Put, LeaseKeepAlive, ...), and
+ * the watch events it sent ("Watch sent"): which kind of etcd work a sale costs.
+ */
+async function etcdRequests(): Promise<Map<string, number>> {
+  const m = new Map<string, number>();
+  for (const url of stack.etcd.endpoints) {
+    const text = await fetch(`${url}/metrics`)
+      .then((r) => r.text())
+      .catch(() => '');
+    for (const line of text.split('\n')) {
+      const x = /^grpc_server_(handled|msg_sent)_total\{([^}]*)\} ([0-9.e+-]+)$/.exec(line);
+      const method = x && /grpc_method="([^"]+)"/.exec(x[2]!)?.[1];
+      if (!x || !method || (x[1] === 'msg_sent' && method !== 'Watch')) continue;
+      const name = x[1] === 'msg_sent' ? 'Watch sent' : method;
+      if (name === 'Watch') continue;
+      m.set(name, (m.get(name) ?? 0) + Number(x[3]));
+    }
+  }
+  return m;
+}
+let cellStartRequests = new Map<string, number>();
+
+/**
+ * The write Txns between two revisions, by what they wrote: each revision named by the sorted set
+ * of its keys' first segments and whether it put or deleted (e.g. "put order+outbox+sale+ticket").
+ */
+async function writesByKind(from: number, to: number): Promise<Map<string, number>> {
+  const byRevision = new Map<number, Set<string>>();
+  if (to <= from) return new Map();
+  let seen = 0;
+  const watcher = await etcd.kv
+    .watch()
+    .prefix('')
+    .startRevision(String(from + 1))
+    .create();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      // What arrived by then is reported (a partial count says so through its total).
+      const timer = setTimeout(resolve, 20_000);
+      watcher.on('data', (res) => {
+        for (const e of res.events) {
+          const rev = Number(e.kv.mod_revision);
+          seen = Math.max(seen, rev);
+          if (rev > to) continue;
+          const set = byRevision.get(rev) ?? new Set<string>();
+          set.add(`${e.type === 'Put' ? 'put' : 'del'} ${e.kv.key.toString().split(':')[0]}`);
+          byRevision.set(rev, set);
+        }
+        if (seen >= to) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      watcher.on('error', reject);
+    });
+  } finally {
+    await watcher.cancel();
+  }
+  const kinds = new Map<string, number>();
+  for (const set of byRevision.values()) {
+    const k = [...set].sort().join('+');
+    kinds.set(k, (kinds.get(k) ?? 0) + 1);
+  }
+  return kinds;
+}
 const markCell = async () => {
   cellStartRevision = await revision();
+  cellStartRequests = await etcdRequests();
   return cpuSnapshot();
 };
 
@@ -361,7 +430,17 @@ async function record(
   const cpuDrained = cpuSnapshot();
   // Per sale made in the cell (its sale: records: a 5xx may hide one), the background consumers'
   // writes for them included.
-  const writesPerSale = ((await revision()) - cellStartRevision) / Math.max(1, a.sales);
+  const endRevision = await revision();
+  const writesPerSale = (endRevision - cellStartRevision) / Math.max(1, a.sales);
+  const kinds = await writesByKind(cellStartRevision, endRevision).catch((e: Error) => new Map([[`(not read: ${e.message})`, 0]]));
+  const kindsPerSale = [...kinds].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${fmt(v / Math.max(1, a.sales), 3)}`);
+  const kindsSeen = [...kinds.values()].reduce((x, y) => x + y, 0);
+  if (kindsSeen < endRevision - cellStartRevision) kindsPerSale.push(`(${kindsSeen} of ${endRevision - cellStartRevision} revisions seen)`);
+  const requestsNow = await etcdRequests();
+  const requestsPerSale = [...requestsNow]
+    .map(([k, v]) => [k, (v - (cellStartRequests.get(k) ?? 0)) / Math.max(1, a.sales)] as const)
+    .filter(([, v]) => v >= 0.005)
+    .sort((x, y) => y[1] - x[1]);
   const row: Row = {
     path,
     clients,
@@ -382,7 +461,9 @@ async function record(
   };
   rows.push(row);
   process.stderr.write(
-    `  ${LABEL[path]} at ${clients}: ${fmt(row.perSecond)}/s, p99 ${fmt(row.p99Ms, 1)} ms, ${statusText(row.statuses)}, sales ${fmt(a.sales)}, oversold ${a.oversold}, purchase: records caught up ${fmt(catchUpMs / 1000, 1)} s after the cell (drained in ${fmt(drainMs / 1000, 1)} s), etcd write Txns per sale ${fmt(writesPerSale, 2)}\n`,
+    `  ${LABEL[path]} at ${clients}: ${fmt(row.perSecond)}/s, p99 ${fmt(row.p99Ms, 1)} ms, ${statusText(row.statuses)}, sales ${fmt(a.sales)}, oversold ${a.oversold}, purchase: records caught up ${fmt(catchUpMs / 1000, 1)} s after the cell (drained in ${fmt(drainMs / 1000, 1)} s), etcd write Txns per sale ${fmt(writesPerSale, 2)}\n` +
+      `  ${LABEL[path]}: etcd requests per sale (all members, background included): ${requestsPerSale.map(([k, v]) => `${k} ${fmt(v, 3)}`).join(', ')}\n` +
+      `  ${LABEL[path]}: write Txns per sale by what they wrote: ${kindsPerSale.slice(0, 8).join(', ')}\n`,
   );
 }
 
@@ -455,17 +536,40 @@ try {
 
   for (const p of ['c', 'e', 'f'] as const) if (values.cells.includes(p)) await loopCell(p);
   const hot = await seedEvent(etcd, { maxPerOrder: 10, tickets: plenty });
+  // The stack idle (probes, heartbeats, lease renewals, quorum sweeps, consumers' pulls): CPU that
+  // a cell pays by its length, not by its sales, so a slower cell pays more of it per sale.
+  await drain();
+  const idleFrom = cpuSnapshot();
+  const idleT0 = performance.now();
+  await new Promise((r) => setTimeout(r, Number(values.idle) * 1000));
+  const idleRate = cpuPer(idleFrom, cpuSnapshot(), performance.now() - idleT0);
   const timesBefore = await handlerTimes();
   let cpuBefore = await markCell();
   const gLoad = await httpLoad(hot, cookies, { amount: perConnection * CONNECTIONS });
   const timesAfter = await handlerTimes();
   const delays = loopDelays();
   await record('g', CONNECTIONS, hot, { ...gLoad, cpuBefore });
+  {
+    const g = rows.find((r) => r.path === 'g')!;
+    const idlePerSale = new Map([...idleRate].map(([k, v]) => [k, (v * g.elapsedMs) / Math.max(1, g.sales)]));
+    const idle = cpuTiers(idlePerSale, [LOAD]);
+    const all = cpuTiers(g.cpuPerSale, [LOAD]);
+    process.stderr.write(
+      `  (g) idle CPU ms per second: ${[...idleRate].map(([k, v]) => `${k} ${fmt(v * 1000, 1)}`).join(', ')}\n` +
+        `  (g) of the CPU per sale (${fmt(all.total, 2)} ms), what the stack spends idle over the cell's ${fmt(g.elapsedMs / 1000, 1)} s: ${fmt(idle.total, 2)} ms (app tier ${fmt(idle.app, 2)}, etcd ${fmt(idle.etcd, 2)}); the work of the sales: ${fmt(all.total - idle.total, 2)} ms (app tier ${fmt(all.app - idle.app, 2)}, etcd ${fmt(all.etcd - idle.etcd, 2)})\n`,
+    );
+  }
   // Where a (g) request's time goes: the mean HTTP latency against the handlers' own means.
+  // A subject and its partition subjects (inventory.purchase.<n>) together.
   const mean = (subject: string) => {
-    const a = timesAfter.get(subject);
-    const b = timesBefore.get(subject) ?? { sum: 0, count: 0 };
-    return a && a.count > b.count ? ((a.sum - b.sum) / (a.count - b.count)) * 1000 : NaN;
+    const sum = { a: 0, b: 0, n: 0, m: 0 };
+    for (const [k, a] of timesAfter) {
+      if (k !== subject && !k.startsWith(`${subject}.`)) continue;
+      const b = timesBefore.get(k) ?? { sum: 0, count: 0 };
+      sum.a += a.sum - b.sum;
+      sum.n += a.count - b.count;
+    }
+    return sum.n > 0 ? (sum.a / sum.n) * 1000 : NaN;
   };
   process.stderr.write(
     `  (g) mean ms: HTTP ${fmt(gLoad.latencies.reduce((x, y) => x + y, 0) / Math.max(1, gLoad.latencies.length), 1)}, in the gateway ${fmt(mean('http POST /api/orders'), 1)}, orders.place handler ${fmt(mean(Rpc.orders.place.subject), 1)}, inventory.purchase handler ${fmt(mean(Rpc.inventory.purchase.subject), 1)}\n  (g) event-loop delay ms: ${delays}\n`,

@@ -81,6 +81,30 @@ describe('DurableConsumer batches', () => {
     }
   });
 
+  // Issue 27: orders' sale records wait up to 100 ms so one Txn carries many messages' sales.
+  it('lingerMs: messages that trickle in (one every 20 ms) are handled together, not one group each', async () => {
+    const groups: number[][] = [];
+    const c = consumer({
+      maxBatch: 100,
+      lingerMs: 1500,
+      batchHandler: async (items: BatchItem[]) => void groups.push(items.map((i) => nOf(i.event))),
+    });
+    await c.start();
+    try {
+      const pub = new JetStreamPublisher(nc, 'test');
+      for (let i = 0; i < 10; i++) {
+        await pub.publish(envelope(i), subject);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await waitFor(() => groups.flat().length === 10, { timeoutMs: 15_000, what: 'all 10 handled' });
+      expect(groups.flat()).toEqual(Array.from({ length: 10 }, (_, i) => i));
+      // Without the linger each would be a group of its own (published 20 ms apart).
+      expect(groups.length).toBeLessThanOrEqual(2);
+    } finally {
+      await c.stop();
+    }
+  });
+
   it('a dependency down: the group is retried whole after a pause, for as long as it takes, and nothing is parked', async () => {
     await publish(50);
     let calls = 0;

@@ -159,6 +159,11 @@ export const baseServiceConfig = z.object({
   OUTBOX_RELAY: env.bool().default(true),
   /** How often the relay looks for entries left behind (e.g. by a crashed instance). */
   OUTBOX_SWEEP_MS: env.int(50, 60_000).default(1000),
+  /**
+   * Least time between the starts of two relay sweeps after commits (issue 27): under load one
+   * sweep (a range read and a delete Txn) carries the entries of many commits instead of one.
+   */
+  OUTBOX_GAP_MS: env.int(0, 5000).default(50),
   /** Failed attempts (not counting a dependency down) before an outbox entry is quarantined. */
   OUTBOX_MAX_ATTEMPTS: env.int(1, 100).default(5),
   /** Time allowed for draining on SIGTERM before the process exits anyway. */

@@ -105,4 +105,51 @@ describe('GroupCommitter', () => {
     expect(started.flat()).toEqual([1, 2, 3, 4, 5, 6]);
     expect(most).toBe(2);
   });
+
+  // Issue 27: fewer, fuller Txns per sale under load, and no wait for a quiet key.
+  it('lingers under load: a batch that follows another waits up to lingerMs for more orders; a quiet key never waits', async () => {
+    const batches: { orders: number[]; at: number }[] = [];
+    const gc = new GroupCommitter<number, number>(
+      100,
+      async (_key, batch) => {
+        batches.push({ orders: batch.map((b) => b.order), at: Date.now() });
+        await new Promise((r) => setTimeout(r, 5));
+        for (const b of batch) b.resolve(b.order);
+      },
+      1,
+      60,
+    );
+    // Quiet: one order, nothing queued behind it: answered at once.
+    const t0 = Date.now();
+    await gc.submit('e', 0);
+    expect(Date.now() - t0).toBeLessThan(50);
+    await gc.idle();
+    // Busy: 1 is written while 2 queues; 3 and 4 come 20 ms later, within the linger: one batch.
+    const first = gc.submit('e', 1);
+    await new Promise((r) => setImmediate(r));
+    const second = gc.submit('e', 2);
+    await new Promise((r) => setTimeout(r, 20));
+    const rest = [3, 4].map((n) => gc.submit('e', n));
+    await Promise.all([first, second, ...rest]);
+    expect(batches.map((b) => b.orders)).toEqual([[0], [1], [2, 3, 4]]);
+  });
+
+  it('a lingering batch goes as soon as its Txn is full', async () => {
+    const batches: number[][] = [];
+    const gc = new GroupCommitter<number, number>(
+      3,
+      async (_key, batch) => {
+        batches.push(batch.map((b) => b.order));
+        for (const b of batch) b.resolve(b.order);
+      },
+      1,
+      10_000,
+    );
+    const t0 = Date.now();
+    const first = gc.submit('e', 1);
+    await new Promise((r) => setImmediate(r));
+    await Promise.all([first, ...[2, 3, 4].map((n) => gc.submit('e', n))]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
 });

@@ -57,6 +57,12 @@ export interface DurableConsumerOptions {
   batchHandler?: BatchHandler;
   /** Messages per batchHandler call, at most (default 100). */
   maxBatch?: number;
+  /**
+   * Batch mode: a group smaller than `maxBatch` waits until its oldest message has queued this
+   * long (default 0: at once). For consumers whose writes can wait a little: under load each
+   * group's Txn then carries many messages instead of one or two (issue 27).
+   */
+  lingerMs?: number;
   /** Failures of unknown cause before the message is parked (transient ones never count). */
   maxAttempts?: number;
   /** After the n-th failure of unknown cause, the message comes back after backoffMs[n-1] (the last value repeats). */
@@ -146,6 +152,9 @@ export class DurableConsumer {
    */
   private async runBatches(messages: ConsumerMessages, maxBatch: number) {
     const queue: JsMsg[] = [];
+    /** When each queued message arrived (ms), in queue order: the linger counts from the oldest. */
+    const arrived: number[] = [];
+    const lingerMs = this.opts.lingerMs ?? 0;
     const waiting: (() => void)[] = [];
     let room: (() => void) | null = null;
     let ended = false;
@@ -154,6 +163,7 @@ export class DurableConsumer {
       try {
         for await (const msg of messages) {
           queue.push(msg);
+          arrived.push(Date.now());
           wakeAll();
           while (queue.length >= 2 * maxBatch && !this.stopping) await new Promise<void>((r) => (room = r));
           if (this.stopping) break;
@@ -172,6 +182,18 @@ export class DurableConsumer {
           continue;
         }
         if (queue.length < maxBatch) await new Promise<void>((r) => setImmediate(r));
+        // Lingering: wait for more until the group is full or its oldest message has waited enough.
+        for (let left = arrived[0]! + lingerMs - Date.now(); left > 0 && queue.length < maxBatch && !ended && !this.stopping;) {
+          await new Promise<void>((r) => {
+            const t = setTimeout(r, left);
+            waiting.push(() => {
+              clearTimeout(t);
+              r();
+            });
+          });
+          left = (arrived[0] ?? 0) + lingerMs - Date.now();
+        }
+        arrived.splice(0, maxBatch);
         const group = queue.splice(0, maxBatch);
         if (group.length === 0) continue;
         (room as (() => void) | null)?.();
