@@ -91,11 +91,10 @@ export class PlatformModule {
           useFactory: () =>
             ClientProxyFactory.create({
               transport: Transport.NATS,
-              // noAsyncTraces: no Error (with its stack) captured per request for a nicer trace of a failure.
+              // RECONNECT_OPTIONS' noAsyncTraces: no Error (with its stack) captured per request for a nicer trace of a failure.
               options: {
                 servers: config.NATS_URL,
                 name: `${identity.service}:${identity.instanceId}:rpc`,
-                noAsyncTraces: true,
                 ...RECONNECT_OPTIONS,
               },
             }),
