@@ -1,6 +1,17 @@
 /** Unit tests of the quorum-loss rule (issue 25 point 1): sweeps in, verdict out, no I/O. */
 import { GRPCDeadlineExceededError, GRPCUnavailableError } from 'etcd3';
-import { classifyStatus, CONFIRM_MS, judgeQuorum, NO_LEADER_CONFIRM_MS, QUORUM_OK, type MemberAnswer, type QuorumState } from './quorum.js';
+import type { EtcdConnection } from './client.js';
+import {
+  classifyStatus,
+  CONFIRM_MS,
+  countAnswers,
+  judgeQuorum,
+  NO_LEADER_CONFIRM_MS,
+  QuorumMonitor,
+  QUORUM_OK,
+  type MemberAnswer,
+  type QuorumState,
+} from './quorum.js';
 
 const L: MemberAnswer = 'leader';
 const N: MemberAnswer = 'no-leader';
@@ -167,5 +178,25 @@ describe('classifyStatus', () => {
     expect(classifyStatus({ error: new GRPCDeadlineExceededError('4 DEADLINE_EXCEEDED: Deadline exceeded after 0.401s') })).toBe('silent');
     expect(classifyStatus({ error: new GRPCUnavailableError('14 UNAVAILABLE: Connection dropped') })).toBe('silent');
     expect(classifyStatus({ error: new Error('anything else') })).toBe('silent');
+  });
+});
+
+describe('QuorumMonitor cadence (issue 27)', () => {
+  const monitor = () =>
+    new QuorumMonitor({ endpoints: ['http://127.0.0.1:1'] } as unknown as EtcdConnection, { sweepMs: 250, healthySweepMs: 1000 });
+  const sweep = (answers: MemberAnswer[]) => ({ at: Date.now(), answers, counts: countAnswers(answers) });
+
+  it('sweeps every healthySweepMs while every member answers with a leader, every sweepMs as soon as one does not', () => {
+    const m = monitor();
+    // Nothing known yet: the fast cadence.
+    expect(m.nextSweepMs()).toBe(250);
+    m.lastSweep = sweep(['leader', 'leader', 'leader', 'leader', 'leader']);
+    expect(m.nextSweepMs()).toBe(1000);
+    // One member refusing (the first of a majority going down): back to the fast cadence at once.
+    m.lastSweep = sweep(['leader', 'refused', 'leader', 'leader', 'leader']);
+    expect(m.nextSweepMs()).toBe(250);
+    m.lastSweep = sweep(['leader', 'silent', 'leader', 'leader', 'leader']);
+    expect(m.nextSweepMs()).toBe(250);
+    m.close();
   });
 });

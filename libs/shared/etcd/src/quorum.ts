@@ -85,11 +85,19 @@ export function classifyStatus(result: { leader: string | number } | { error: un
 
 export interface QuorumMonitorOptions {
   /**
-   * Between sweeps (default 250 ms): a loss is confirmed by the third bad sweep in a row, about
-   * 0.5-0.75 s after the members stop. Cheap: one Status per member over kept channels, which
-   * etcd answers from memory (no raft, no disk).
+   * Between sweeps once any member answered other than "leader" (default 250 ms): a loss is
+   * confirmed by the third bad sweep in a row, about 0.5-0.75 s after the members stop. One
+   * Status per member over kept channels, which etcd answers from memory (no raft, no disk).
    */
   sweepMs?: number;
+  /**
+   * Between sweeps while every member answered with a leader (default 1000 ms). Sweeps cost every
+   * instance and every member all day (5 Status calls x 4 a second x every instance was most of
+   * an idle stack's CPU, issue 27). A member that stops answering switches the monitor to
+   * `sweepMs` at the next sweep, so a majority lost one member at a time is confirmed as fast as
+   * before; one lost all at once, up to this much later.
+   */
+  healthySweepMs?: number;
   /** Deadline of each member's Status (default 400 ms). */
   statusTimeoutMs?: number;
   /** How often the member list is read again (default 10 s). */
@@ -121,6 +129,7 @@ export class QuorumMonitor {
   declared = 0;
   lastSweep: (QuorumSweep & { counts: Record<MemberAnswer, number> }) | null = null;
   private readonly sweepMs: number;
+  private readonly healthySweepMs: number;
   private readonly statusTimeoutMs: number;
   private readonly memberListMs: number;
 
@@ -129,6 +138,7 @@ export class QuorumMonitor {
     opts: QuorumMonitorOptions = {},
   ) {
     this.sweepMs = opts.sweepMs ?? 250;
+    this.healthySweepMs = Math.max(this.sweepMs, opts.healthySweepMs ?? 1000);
     this.statusTimeoutMs = opts.statusTimeoutMs ?? 400;
     this.memberListMs = opts.memberListMs ?? 10_000;
     this.members = conn.endpoints.map((url) => ({ urls: [url] }));
@@ -153,7 +163,7 @@ export class QuorumMonitor {
   start(): void {
     if (this.timer || this.closed) return;
     const tick = () => {
-      this.timer = setTimeout(() => void this.sweep().finally(() => !this.closed && tick()), this.sweepMs);
+      this.timer = setTimeout(() => void this.sweep().finally(() => !this.closed && tick()), this.nextSweepMs());
       this.timer.unref();
     };
     tick();
@@ -174,6 +184,13 @@ export class QuorumMonitor {
   reachable(sentAt: number): void {
     if (this.state.lost && sentAt < this.lostAt) return;
     this.set(QUORUM_OK);
+  }
+
+  /** The pause before the next sweep: longer while the last one found every member with a leader. */
+  nextSweepMs(): number {
+    const c = this.lastSweep?.counts;
+    const healthy = c !== undefined && !this.state.lost && c.leader === this.lastSweep!.answers.length;
+    return healthy ? this.healthySweepMs : this.sweepMs;
   }
 
   /** One sweep: every member's Status at once, then the rule. */
