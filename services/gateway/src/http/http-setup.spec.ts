@@ -81,6 +81,11 @@ describe('the gateway on Fastify (issue 27)', () => {
     expect(r.headers['content-security-policy']).toContain("script-src 'self'");
     expect(r.headers['x-powered-by']).toBeUndefined();
     expect(r.json()).toMatchObject({ error: { status: 404, code: 'NOT_FOUND', message: 'Cannot GET /api/nope' } });
+    // A target the router cannot read is answered before any hook: still the API's shape and headers.
+    const bad = await app.inject({ method: 'GET', url: '/api/events/%E0%A4%A' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['x-content-type-options']).toBe('nosniff');
+    expect(bad.json()).toMatchObject({ error: { status: 400, code: 'BAD_REQUEST' } });
   });
 
   it('parses JSON bodies up to BODY_LIMIT_BYTES: 413 beyond, 400 for bad JSON, other types left unread', async () => {

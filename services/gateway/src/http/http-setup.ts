@@ -8,6 +8,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyServerOptions } from '@ticketcd/platform';
+import type { FastifyReply } from 'fastify';
 import { Metrics } from '@ticketcd/observability';
 import bodyParser from 'body-parser';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -20,7 +21,19 @@ import { DEFAULT_WEB_DIR, webUi } from './web-ui.js';
 /** Fastify's server options, fixed when the server is created. */
 export function gatewayFastifyOptions(config: GatewayConfig): FastifyServerOptions {
   const hops = config.TRUST_PROXY_HOPS;
+  const headers = gatewaySecurityHeaders(config);
   return {
+    // A target the router cannot read (bad percent-encoding, an over-long parameter) is answered
+    // before any hook runs: still in the API's error shape, with the request id and helmet's headers.
+    frameworkErrors: (error, req, reply) => {
+      const res = reply.raw;
+      res.setHeader('X-Request-Id', String(req.id));
+      for (const [name, value] of headers) res.setHeader(name, value);
+      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      void (reply as unknown as FastifyReply)
+        .status(status)
+        .send({ error: { status, code: 'BAD_REQUEST', message: error.message, requestId: String(req.id) } });
+    },
     // A hop count, never `true`: the X-Forwarded-For entry that many hops from the gateway (the
     // address the outermost trusted proxy saw), not the left-most one a client can write, and
     // X-Forwarded-Proto only from a trusted proxy (issue 26.1). Express's `trust proxy` = n is this
@@ -45,11 +58,9 @@ export function securityHeaders(options: HelmetOptions): [string, string][] {
   return [...headers];
 }
 
-export function configureGatewayHttp(app: INestApplication, config: GatewayConfig) {
-  const http = app as NestFastifyApplication;
-  const fastify = http.getHttpAdapter().getInstance();
-  const metrics = app.get(Metrics);
-  const headers = securityHeaders({
+/** Helmet's headers with the gateway's options. */
+function gatewaySecurityHeaders(config: GatewayConfig): [string, string][] {
+  return securityHeaders({
     // The UI and the docs load only their own scripts; inline styles are allowed (swagger-ui, chart sizing).
     contentSecurityPolicy: {
       directives: {
@@ -61,6 +72,13 @@ export function configureGatewayHttp(app: INestApplication, config: GatewayConfi
     },
     hsts: config.COOKIE_SECURE === 'true',
   });
+}
+
+export function configureGatewayHttp(app: INestApplication, config: GatewayConfig) {
+  const http = app as NestFastifyApplication;
+  const fastify = http.getHttpAdapter().getInstance();
+  const metrics = app.get(Metrics);
+  const headers = gatewaySecurityHeaders(config);
   const serveWebUi = webUi(config.WEB_DIR ?? DEFAULT_WEB_DIR);
   fastify.addHook('onRequest', (req, reply, done) => {
     const res = reply.raw;
