@@ -81,6 +81,8 @@ describe('the gateway on Fastify (issue 27)', () => {
     expect(r.headers['content-security-policy']).toContain("script-src 'self'");
     expect(r.headers['x-powered-by']).toBeUndefined();
     expect(r.json()).toMatchObject({ error: { status: 404, code: 'NOT_FOUND', message: 'Cannot GET /api/nope' } });
+    // Routes match as on Express: with a trailing slash too.
+    expect((await app.inject({ method: 'GET', url: '/api/ip/' })).statusCode).toBe(200);
     // A target the router cannot read is answered before any hook: still the API's shape and headers.
     const bad = await app.inject({ method: 'GET', url: '/api/events/%E0%A4%A' });
     expect(bad.statusCode).toBe(400);

@@ -23,6 +23,9 @@ export function gatewayFastifyOptions(config: GatewayConfig): FastifyServerOptio
   const hops = config.TRUST_PROXY_HOPS;
   const headers = gatewaySecurityHeaders(config);
   return {
+    // Routes as Express matched them: a trailing slash is the same route, and a parameter of any
+    // length reaches the route (its schema answers 400) rather than being a 404.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16_384 },
     // A target the router cannot read (bad percent-encoding, an over-long parameter) is answered
     // before any hook runs: still in the API's error shape, with the request id and helmet's headers.
     frameworkErrors: (error, req, reply) => {
