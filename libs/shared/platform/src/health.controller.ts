@@ -9,7 +9,6 @@
  * an event subject of this service that no stream takes (issue 25.3, see PublishedSubjects).
  */
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import type { Response } from 'express';
 import { DependencyProbe, ReadinessState } from './readiness.state.js';
 import { SERVICE_IDENTITY, type ServiceIdentity } from './tokens.js';
 
@@ -29,7 +28,7 @@ export class HealthController {
   }
 
   @Get('readyz')
-  async readyz(@Res({ passthrough: true }) res: Response) {
+  async readyz(@Res({ passthrough: true }) res: { status(code: number): unknown }) {
     const { etcd, nats } = await this.probe.check();
     const process = this.readiness.process;
     const reasons = [

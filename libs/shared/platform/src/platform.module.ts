@@ -2,7 +2,7 @@
  * Everything a service gets for free: config, logger, metrics, etcd and NATS connections, the
  * request-reply client, the JetStream publisher, consumer registry, health, readiness and lifecycle.
  */
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Global, Module, RequestMethod, type DynamicModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import type { BaseServiceConfig } from '@ticketcd/config';
@@ -37,6 +37,9 @@ export class PlatformModule {
       global: true,
       imports: [
         LoggerModule.forRoot({
+          // Every request, on either adapter: nestjs-pino's default route ('{/*splat}') matches only
+          // `/` on Fastify.
+          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
           pinoHttp: {
             ...base,
             genReqId: () => currentTraceId() ?? '',
@@ -45,8 +48,8 @@ export class PlatformModule {
             // Only what a request line needs: headers would log the session cookie, and serialising
             // them for every request's child logger was the largest middleware cost in the gateway.
             // remoteAddress is the socket's peer (behind an ingress: the ingress); clientAddress is
-            // Express's req.ip, the client as the trusted proxies saw it (the gateway's
-            // TRUST_PROXY_HOPS), the address per-IP rate limits key on.
+            // req.ip (Express's, or Fastify's that middie copies), the client as the trusted proxies
+            // saw it (the gateway's TRUST_PROXY_HOPS), the address per-IP rate limits key on.
             serializers: {
               req: (req: { id?: unknown; method?: string; url?: string; remoteAddress?: string; raw?: { ip?: string } }) => ({
                 id: req.id,

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Inject } from '@nestjs/common';
 import { SERVICE_CONFIG } from '@ticketcd/platform';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../gateway.config.js';
 import { Auth, CurrentUser, RateLimit } from '../http/access.decorators.js';
 import { Documented } from '../http/documented.js';
@@ -49,7 +49,7 @@ export class AuthController {
     ],
     forwards: false,
   })
-  async login(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  async login(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) res: FastifyReply) {
     const { username, password } = parseInput(loginBody, body);
     const { token, me, expiresAt } = await this.auth.login(username, password);
     setSessionCookie(req, res, token, this.config.SESSION_TTL_S, this.config.COOKIE_SECURE);
@@ -59,7 +59,7 @@ export class AuthController {
   @Post('logout')
   @Auth()
   @Documented({ summary: 'Log out: ends the session everywhere', ok: { status: 204, description: 'Logged out' }, forwards: false })
-  async logout(@CurrentUser() principal: Principal, @Res({ passthrough: true }) res: Response) {
+  async logout(@CurrentUser() principal: Principal, @Res({ passthrough: true }) res: FastifyReply) {
     await this.auth.logout(principal);
     clearSessionCookie(res);
   }

@@ -1,10 +1,11 @@
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { headerOf } from '../http/request.js';
 
 export const SESSION_COOKIE = 'ticketcd_session';
 
-/** One cookie's value from the Cookie header (no cookie-parser needed for one name). */
-export function readCookie(req: Request, name: string): string | null {
-  const header = req.header('cookie');
+/** One cookie's value from the Cookie header (no cookie parser needed for one name). */
+export function readCookie(req: Pick<FastifyRequest, 'headers'>, name: string): string | null {
+  const header = headerOf(req.headers, 'cookie');
   if (!header) return null;
   for (const part of header.split(';')) {
     const i = part.indexOf('=');
@@ -19,17 +20,31 @@ export function readCookie(req: Request, name: string): string | null {
   return null;
 }
 
-/** HttpOnly, SameSite=Lax; Secure when asked to, or ("auto") when the request came over TLS. */
-export function setSessionCookie(req: Request, res: Response, token: string, maxAgeS: number, secure: 'auto' | 'true' | 'false') {
-  res.cookie(SESSION_COOKIE, token, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: secure === 'true' || (secure === 'auto' && req.secure),
-    path: '/',
-    maxAge: maxAgeS * 1000,
-  });
+/** A Set-Cookie value as Express's `res.cookie` wrote it (the `cookie` package's attribute order). */
+function sessionCookie(value: string, expires: Date, maxAgeS: number | undefined, secure: boolean): string {
+  return [
+    `${SESSION_COOKIE}=${encodeURIComponent(value)}`,
+    ...(maxAgeS === undefined ? [] : [`Max-Age=${maxAgeS}`]),
+    'Path=/',
+    `Expires=${expires.toUTCString()}`,
+    'HttpOnly',
+    ...(secure ? ['Secure'] : []),
+    'SameSite=Lax',
+  ].join('; ');
 }
 
-export function clearSessionCookie(res: Response) {
-  res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/' });
+/** HttpOnly, SameSite=Lax; Secure when asked to, or ("auto") when the request came over TLS. */
+export function setSessionCookie(
+  req: FastifyRequest,
+  res: FastifyReply,
+  token: string,
+  maxAgeS: number,
+  secure: 'auto' | 'true' | 'false',
+) {
+  const isSecure = secure === 'true' || (secure === 'auto' && req.protocol === 'https');
+  res.header('Set-Cookie', sessionCookie(token, new Date(Date.now() + maxAgeS * 1000), Math.floor(maxAgeS), isSecure));
+}
+
+export function clearSessionCookie(res: FastifyReply) {
+  res.header('Set-Cookie', sessionCookie('', new Date(1), undefined, false));
 }

@@ -1,7 +1,7 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { eventListing, Rpc, STALE_HEADER, type RpcResult } from '@ticketcd/contracts';
-import type { Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../http/api-error.js';
 import { Auth, CurrentUser } from '../http/access.decorators.js';
 import { Documented } from '../http/documented.js';
@@ -28,16 +28,36 @@ const AVAILABILITY_NOTE =
 const STALE_NOTE = `With etcd's quorum lost the answer comes from a surviving member and may be stale: \`stale\` says why, as does the ${STALE_HEADER} header.`;
 
 /** Issue 18.2: a reply read without a quorum says so in a header too (the body's `stale` travels as is). */
-function flagStale<T extends { stale?: string }>(res: Response, reply: T): T {
-  if (reply.stale) res.setHeader(STALE_HEADER, reply.stale);
+function flagStale<T extends { stale?: string }>(res: FastifyReply, reply: T): T {
+  if (reply.stale) res.header(STALE_HEADER, reply.stale);
   return reply;
 }
 
-/** A kept serialized reply: its ETag set here spares Express hashing the body, and answers If-None-Match with 304. */
-function sendCached(res: Response, reply: CachedReply): void {
-  if (reply.stale) res.setHeader(STALE_HEADER, reply.stale);
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('ETag', reply.etag);
+/**
+ * Whether the client's copy is current (the `fresh` package's test, as Express's res.send applied
+ * it): If-None-Match names this ETag (weakly) or is `*`, and the request does not say no-cache.
+ */
+export function isFresh(headers: FastifyRequest['headers'], etag: string): boolean {
+  const noneMatch = headers['if-none-match'];
+  if (!noneMatch) return false;
+  const cacheControl = headers['cache-control'];
+  if (cacheControl && /(?:^|,)\s*?no-cache\s*?(?:,|$)/.test(cacheControl)) return false;
+  if (noneMatch.trim() === '*') return true;
+  return noneMatch.split(',').some((t) => {
+    const tag = t.trim();
+    return tag === etag || tag === `W/${etag}` || `W/${tag}` === etag;
+  });
+}
+
+/** A kept serialized reply with its ETag; If-None-Match naming it gets a 304 without the body. */
+function sendCached(req: FastifyRequest, res: FastifyReply, reply: CachedReply): void {
+  if (reply.stale) res.header(STALE_HEADER, reply.stale);
+  res.header('ETag', reply.etag);
+  if (isFresh(req.headers, reply.etag)) {
+    res.status(304).send();
+    return;
+  }
+  res.header('Content-Type', 'application/json; charset=utf-8');
   res.send(reply.body);
 }
 
@@ -57,11 +77,15 @@ export class EventsController {
     ok: { status: 200, schema: eventListing },
     errors: [BAD],
   })
-  async list(@Query() query: unknown, @Res() res: Response) {
+  async list(@Query() query: unknown, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
     const q = parseInput(listQuery, query, 'query');
     // Keyed by the parsed query: the same page however its parameters are spelled.
     const key = `list ${q.type ?? ''} ${q.location ?? ''} ${q.limit ?? ''} ${q.cursor ?? ''}`;
-    sendCached(res, await this.replies.get(key, async () => this.withAvailability(await this.forward.call(Rpc.catalog.listEvents, q))));
+    sendCached(
+      req,
+      res,
+      await this.replies.get(key, async () => this.withAvailability(await this.forward.call(Rpc.catalog.listEvents, q))),
+    );
   }
 
   @Get('search')
@@ -72,7 +96,7 @@ export class EventsController {
     ok: { status: 200, schema: eventListing },
     errors: [BAD],
   })
-  async search(@Query() query: unknown, @Res({ passthrough: true }) res: Response) {
+  async search(@Query() query: unknown, @Res({ passthrough: true }) res: FastifyReply) {
     const { q, ...rest } = parseInput(searchQuery, query, 'query');
     return flagStale(res, await this.withAvailability(await this.forward.call(Rpc.search.query, { ...rest, text: q })));
   }
@@ -102,9 +126,9 @@ export class EventsController {
     ok: { status: 200, schema: Rpc.catalog.getEvent.reply },
     errors: [BAD, NOT_FOUND],
   })
-  async get(@Param('eventId') eventId: string, @Res() res: Response) {
+  async get(@Param('eventId') eventId: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
     const id = parseId(eventId, 'eventId');
-    sendCached(res, await this.replies.get(`event ${id}`, () => this.forward.call(Rpc.catalog.getEvent, { eventId: id })));
+    sendCached(req, res, await this.replies.get(`event ${id}`, () => this.forward.call(Rpc.catalog.getEvent, { eventId: id })));
   }
 
   @Post('events')

@@ -13,10 +13,11 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DependencyProbe, SERVICE_CONFIG } from '@ticketcd/platform';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { Role } from '../auth/accounts.repository.js';
 import { AuthService, type Principal } from '../auth/auth.service.js';
 import { SESSION_COOKIE, readCookie } from '../auth/cookies.js';
+import { headerOf } from './request.js';
 import type { GatewayConfig, Rate } from '../gateway.config.js';
 import { AUTH_ROLE, RATE_LIMIT, type RateLimitName } from './access.decorators.js';
 import { ApiError } from './api-error.js';
@@ -32,7 +33,7 @@ export function quorumLostError(lost: string): ApiError {
   );
 }
 
-export type ApiRequest = Request & { principal?: Principal };
+export type ApiRequest = FastifyRequest<{ Body: { username?: unknown } | undefined }> & { principal?: Principal };
 
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -70,14 +71,14 @@ export class AccessGuard implements CanActivate {
     return true;
   }
 
-  private checkOrigin(req: Request) {
-    const origin = req.header('origin');
+  private checkOrigin(req: FastifyRequest) {
+    const origin = headerOf(req.headers, 'origin');
     if (origin !== undefined) {
-      const own = `${req.protocol}://${req.header('host') ?? ''}`;
+      const own = `${req.protocol}://${headerOf(req.headers, 'host') ?? ''}`;
       if (origin !== own && !this.config.ALLOWED_ORIGINS.includes(origin)) {
         throw ApiError.forbidden(`cross-site request refused: origin ${origin} may not write here`);
       }
-    } else if (req.header('sec-fetch-site') === 'cross-site') {
+    } else if (headerOf(req.headers, 'sec-fetch-site') === 'cross-site') {
       throw ApiError.forbidden('cross-site request refused');
     }
   }

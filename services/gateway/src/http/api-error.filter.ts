@@ -9,9 +9,10 @@ import { AppError, zodFields, type ErrorCode } from '@ticketcd/contracts';
 import { isAvailabilityError } from '@ticketcd/etcd';
 import { KeyParseError, KeySegmentError } from '@ticketcd/keys';
 import { currentTraceId } from '@ticketcd/observability';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import { ApiError } from './api-error.js';
+import { pathOf } from './request.js';
 
 const HTTP_CODES: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
@@ -49,11 +50,11 @@ export function toApiError(e: unknown): ApiError {
   return new ApiError({ status: 500, code: 'INTERNAL', message: 'internal error' });
 }
 
-export function sendApiError(res: Response, error: ApiError) {
-  for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
+export function sendApiError(res: FastifyReply, error: ApiError) {
+  for (const [k, v] of Object.entries(error.headers)) res.header(k, v);
   res
     .status(error.body.status)
-    .json({ error: { ...error.body, requestId: currentTraceId() ?? (res.getHeader('x-request-id') as string | undefined) } });
+    .send({ error: { ...error.body, requestId: currentTraceId() ?? (res.raw.getHeader('x-request-id') as string | undefined) } });
 }
 
 @Catch()
@@ -64,19 +65,20 @@ export class ApiErrorFilter implements ExceptionFilter {
 
   catch(e: unknown, host: ArgumentsHost) {
     if (host.getType() !== 'http') throw e;
-    const res = host.switchToHttp().getResponse<Response>();
-    const req = host.switchToHttp().getRequest<Request>();
+    const res = host.switchToHttp().getResponse<FastifyReply>();
+    const req = host.switchToHttp().getRequest<FastifyRequest>();
     // Health and metrics keep Nest's own bodies (probes and scrapers read them).
-    if (!req.path.startsWith('/api') && e instanceof HttpException) {
-      res.status(e.getStatus()).json(e.getResponse());
+    if (!pathOf(req.url).startsWith('/api') && e instanceof HttpException) {
+      res.status(e.getStatus()).header('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify(e.getResponse()));
       return;
     }
     const error = toApiError(e);
     if (error.body.status === 500) {
       this.log.error({ err: e, method: req.method, url: req.originalUrl }, 'unexpected error');
     }
-    if (res.headersSent) {
-      res.end();
+    // Already answering (an SSE stream, or a reply taken over): only the end is left to send.
+    if (res.sent || res.raw.headersSent) {
+      if (!res.raw.writableEnded) res.raw.end();
       return;
     }
     sendApiError(res, error);

@@ -7,7 +7,7 @@
  */
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { DependencyProbe } from '@ticketcd/platform';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
 import { quorumLostError, UNSAFE } from './access.guard.js';
 
@@ -16,7 +16,7 @@ export class QuorumLostInterceptor implements NestInterceptor {
   constructor(private readonly probe: DependencyProbe) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (ctx.getType() !== 'http' || !UNSAFE.has(ctx.switchToHttp().getRequest<Request>().method)) return next.handle();
+    if (ctx.getType() !== 'http' || !UNSAFE.has(ctx.switchToHttp().getRequest<FastifyRequest>().method)) return next.handle();
     return new Observable((subscriber) => {
       // Declared between the guard's look and now: answer at once.
       const already = this.probe.etcdQuorumLost;

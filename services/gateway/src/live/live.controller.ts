@@ -26,7 +26,8 @@
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Rpc } from '@ticketcd/contracts';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { headerOf } from '../http/request.js';
 import type { Principal } from '../auth/auth.service.js';
 import { Auth, CurrentUser } from '../http/access.decorators.js';
 import { Documented } from '../http/documented.js';
@@ -81,7 +82,7 @@ export class LiveController {
     ok: { status: 200, description: 'A text/event-stream that stays open.' },
     errors: [[400, 'The event id is malformed.'], [404, 'No such event.'], LIMITED],
   })
-  async eventLive(@Param('eventId') eventIdParam: string, @Res() res: Response): Promise<void> {
+  async eventLive(@Param('eventId') eventIdParam: string, @Res() res: FastifyReply): Promise<void> {
     const eventId = parseId(eventIdParam, 'eventId');
     // Registered before the snapshot is read, so no change between the two is lost.
     const conn = this.live.connectEvent(eventId, res);
@@ -129,8 +130,8 @@ export class LiveController {
     errors: [LIMITED],
     forwards: false,
   })
-  async meLive(@CurrentUser() me: Principal, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const lastId = req.header('last-event-id')?.trim().slice(0, 200) || undefined;
+  async meLive(@CurrentUser() me: Principal, @Req() req: FastifyRequest, @Res() res: FastifyReply): Promise<void> {
+    const lastId = headerOf(req.headers, 'last-event-id')?.trim().slice(0, 200) || undefined;
     // Registered before the replay is read: an alert firing meanwhile is buffered, then de-duplicated.
     const conn = this.live.connectUser(me.username, res);
     let scan: ReplayScan<LiveAlert> | { found: false; reason: 'unavailable'; scanned: 0 } | null = null;

@@ -15,7 +15,7 @@ import type { NatsConnection } from '@ticketcd/messaging';
 import { Metrics } from '@ticketcd/observability';
 import { Lifecycle, NATS, SERVICE_CONFIG } from '@ticketcd/platform';
 import { PinoLogger } from 'nestjs-pino';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Gauge } from 'prom-client';
 import type { z } from 'zod';
 import type { GatewayConfig } from '../gateway.config.js';
@@ -86,15 +86,15 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
    * missed while the route prepares its first messages. 429 beyond SSE_MAX_CLIENTS; 503 while
    * shutting down.
    */
-  connectEvent(eventId: string, res: Response): SseConnection<StockChange> {
+  connectEvent(eventId: string, res: FastifyReply): SseConnection<StockChange> {
     return this.connect(this.byEvent, eventId, res);
   }
 
-  connectUser(username: string, res: Response): SseConnection<LiveAlert> {
+  connectUser(username: string, res: FastifyReply): SseConnection<LiveAlert> {
     return this.connect(this.byUser, username, res);
   }
 
-  private connect<T>(registry: Map<string, Set<SseConnection<T>>>, key: string, res: Response): SseConnection<T> {
+  private connect<T>(registry: Map<string, Set<SseConnection<T>>>, key: string, res: FastifyReply): SseConnection<T> {
     if (this.stopping) throw ApiError.unavailable('gateway', 'this gateway instance is shutting down; reconnect');
     if (this.clients >= this.config.SSE_MAX_CLIENTS) {
       throw ApiError.rateLimited(`this gateway instance already serves ${this.config.SSE_MAX_CLIENTS} live streams: retry after 5 s`, 5);

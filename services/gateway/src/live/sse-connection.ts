@@ -1,5 +1,6 @@
 /**
- * One SSE response, written by hand on the express Response. Created when the request arrives
+ * One SSE response, written by hand on the Node response under the Fastify reply (taken over from
+ * Fastify once open). Created when the request arrives
  * (so a client that drops while the stream is being prepared is noticed), opened once the first
  * messages are ready; messages arriving before that are buffered and handed to `onReady`.
  *
@@ -7,7 +8,8 @@
  * off rather than letting the gateway's memory grow: it reconnects and resynchronises (a fresh
  * snapshot, or a replay from Last-Event-ID).
  */
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import { sseComment, sseFrame, sseRetry, type SseMessage } from './sse.js';
 
 export const RETRY_MS = 2000;
@@ -21,11 +23,14 @@ export class SseConnection<T> {
   /** Handles one live message once the stream is open (set by the route). */
   deliver: (msg: T) => void = () => undefined;
 
+  private readonly res: ServerResponse;
+
   constructor(
-    private readonly res: Response,
+    private readonly reply: FastifyReply,
     private readonly onClose: () => void,
   ) {
-    res.on('close', () => this.end());
+    this.res = reply.raw;
+    this.res.on('close', () => this.end());
   }
 
   get isOpen() {
@@ -42,7 +47,9 @@ export class SseConnection<T> {
   /** Sends the headers and the retry delay, then returns what arrived while preparing. */
   open(): T[] {
     const res = this.res;
-    res.status(200);
+    // Fastify neither sends nor ends this reply from now on: the stream is written here.
+    this.reply.hijack();
+    res.statusCode = 200;
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
     res.setHeader('Connection', 'keep-alive');

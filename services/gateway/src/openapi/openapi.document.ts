@@ -1,6 +1,7 @@
 /** The gateway's OpenAPI document as stable JSON, built without connecting to anything. */
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { baseServiceConfig, loadConfig } from '@ticketcd/config';
 import { PlatformModule } from '@ticketcd/platform';
 import { GatewayModule } from '../gateway.module.js';
@@ -17,7 +18,7 @@ export async function openApiJson(): Promise<string> {
     imports: [PlatformModule.forRoot(config, { service: 'gateway', instanceId: 'openapi', version: '0', startedAt: '' }), GatewayModule],
   })
   class PreviewModule {}
-  const app = await NestFactory.create(PreviewModule, { preview: true, logger: false, abortOnError: false });
+  const app = await NestFactory.create(PreviewModule, new FastifyAdapter(), { preview: true, logger: false, abortOnError: false });
   try {
     return `${JSON.stringify(buildOpenApiDocument(app), null, 2)}\n`;
   } finally {
