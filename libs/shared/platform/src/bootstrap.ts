@@ -11,11 +11,12 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { baseServiceConfig, ConfigError, loadConfig, type BaseServiceConfig } from '@ticketcd/config';
 import type { ServiceName } from '@ticketcd/keys';
 import { RECONNECT_OPTIONS } from '@ticketcd/messaging';
-import { newTraceId, runWithTrace } from '@ticketcd/observability';
+import { createLogger, newTraceId, runWithTrace } from '@ticketcd/observability';
 import { Logger } from 'nestjs-pino';
 import type { NextFunction, Request, Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import { AccessLog } from './access-log.js';
 import { Lifecycle } from './lifecycle.service.js';
 import { PlatformModule } from './platform.module.js';
 import { ReadinessState } from './readiness.state.js';
@@ -109,13 +110,45 @@ export async function createServiceApp(opts: {
     if (readiness.draining) res.setHeader('Connection', 'close');
     runWithTrace(traceId, next);
   };
+  // The request log: a line per answered request when its level is on, no logger built per request.
+  // Its own pino instance (same options and stdout): nestjs-pino's root logger carries pino-http's
+  // serializers, which would rewrite the line's req.
+  const requestLogger = createLogger({ service: identity.service, instance: identity.instanceId, level: config.LOG_LEVEL });
+  const accessLog = new AccessLog(requestLogger);
   if (fastify) {
     // The adapter's own request hook, not `app.use` middleware (@fastify/middie): it runs before
-    // Nest middleware (the request log), as `app.use` does on Express, with no connect layer.
+    // any Nest middleware, as `app.use` does on Express, with no connect layer.
     // Set on the Node response, so every reply carries it, also those written raw (SSE, files).
     fastify.setOnRequestHook((req, reply, done) => enter(req.id, reply.raw as ServerResponse, done));
+    fastify.getInstance().addHook('onResponse', (req, reply, done) => {
+      accessLog.record({
+        id: String(req.id),
+        method: req.method,
+        url: req.url,
+        remoteAddress: req.socket.remoteAddress,
+        clientAddress: req.ip,
+        statusCode: reply.statusCode,
+        responseTimeMs: reply.elapsedTime,
+      });
+      done();
+    });
   } else {
-    app.use((req: Request, res: Response, next: NextFunction) => enter(traceIdOf(req.headers['x-request-id']), res, next));
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      const traceId = traceIdOf(req.headers['x-request-id']);
+      const started = performance.now();
+      res.once('finish', () =>
+        accessLog.record({
+          id: traceId,
+          method: req.method,
+          url: req.originalUrl,
+          remoteAddress: req.socket.remoteAddress,
+          clientAddress: req.ip,
+          statusCode: res.statusCode,
+          responseTimeMs: performance.now() - started,
+        }),
+      );
+      enter(traceId, res, next);
+    });
   }
   const rpcServer = new DrainableNatsServer({
     servers: config.NATS_URL,

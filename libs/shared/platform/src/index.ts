@@ -18,3 +18,4 @@ export * from './password.js';
 export * from './key-history.js';
 export * from './purchase/inventory.router.js';
 export * from './purchase/order-placer.js';
+export * from './access-log.js';

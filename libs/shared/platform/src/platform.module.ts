@@ -2,13 +2,13 @@
  * Everything a service gets for free: config, logger, metrics, etcd and NATS connections, the
  * request-reply client, the JetStream publisher, consumer registry, health, readiness and lifecycle.
  */
-import { Global, Module, RequestMethod, type DynamicModule } from '@nestjs/common';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import type { BaseServiceConfig } from '@ticketcd/config';
 import { createEtcdConnection } from '@ticketcd/etcd';
 import { connectNats, JetStreamPublisher, RECONNECT_OPTIONS, RpcClient, type NatsConnection } from '@ticketcd/messaging';
-import { currentTraceId, Metrics, pinoOptions } from '@ticketcd/observability';
+import { Metrics, pinoOptions } from '@ticketcd/observability';
 import { LoggerModule } from 'nestjs-pino';
 import type { ClientProxy } from '@nestjs/microservices';
 import { ConsumerRegistry } from './consumers.js';
@@ -22,11 +22,6 @@ import { DependencyProbe, ReadinessState } from './readiness.state.js';
 import { RpcInterceptor } from './rpc.interceptor.js';
 import { ETCD, NATS, RPC_PROXY, SERVICE_CONFIG, SERVICE_IDENTITY, type ServiceIdentity } from './tokens.js';
 
-const QUIET_PATHS = /^\/(healthz|readyz|metrics)\b/;
-/** One successful request in this many is logged at info, the rest at debug (issue 17.3: a log line per order cost the gateway). */
-const SUCCESS_LOG_SAMPLE = 100;
-let successes = 0;
-
 @Global()
 @Module({})
 export class PlatformModule {
@@ -37,39 +32,11 @@ export class PlatformModule {
       global: true,
       imports: [
         LoggerModule.forRoot({
-          // Every request, on either adapter: nestjs-pino's default route ('{/*splat}') matches only
-          // `/` on Fastify.
-          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-          pinoHttp: {
-            ...base,
-            genReqId: () => currentTraceId() ?? '',
-            autoLogging: { ignore: (req) => QUIET_PATHS.test(req.url ?? '') },
-            quietReqLogger: true,
-            // Only what a request line needs: headers would log the session cookie, and serialising
-            // them for every request's child logger was the largest middleware cost in the gateway.
-            // remoteAddress is the socket's peer (behind an ingress: the ingress); clientAddress is
-            // req.ip (Express's, or Fastify's that middie copies), the client as the trusted proxies
-            // saw it (the gateway's TRUST_PROXY_HOPS), the address per-IP rate limits key on.
-            serializers: {
-              req: (req: { id?: unknown; method?: string; url?: string; remoteAddress?: string; raw?: { ip?: string } }) => ({
-                id: req.id,
-                method: req.method,
-                url: req.url,
-                remoteAddress: req.remoteAddress,
-                clientAddress: req.raw?.ip,
-              }),
-              res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-            },
-            // Failures always; successes sampled (LOG_LEVEL=debug shows every one).
-            customLogLevel: (_req, res, err) =>
-              err || res.statusCode >= 500
-                ? 'error'
-                : res.statusCode >= 400
-                  ? 'warn'
-                  : ++successes % SUCCESS_LOG_SAMPLE === 0
-                    ? 'info'
-                    : 'debug',
-          },
+          // No per-request middleware: pino-http built a child logger for every request whether or
+          // not it logged anything (issue 27); bootstrap's AccessLog writes the request lines, and
+          // the trace id reaches every line through the logger's mixin.
+          forRoutes: [],
+          pinoHttp: base,
         }),
       ],
       controllers: [HealthController, MetricsController],
