@@ -22,11 +22,6 @@ export const inventoryConfig = baseServiceConfig.extend({
    * (more, smaller Txns cost etcd more CPU than the overlap saves; docs/benchmarks.md).
    */
   PURCHASE_PIPELINE: env.int(1, 8).default(1),
-  /**
-   * Under load (orders came while the event's last Txn was written), how long a batch that does
-   * not fill its Txn waits for more: fewer, fuller Txns per sale (issue 27). 0: never waits.
-   */
-  PURCHASE_LINGER_MS: env.int(0, 100).default(0),
   /** How long a sold-out event's refusals come from memory, should the watch on its stock miss a change. */
   PURCHASE_SOLD_OUT_TTL_MS: env.int(0, 60_000).default(5000),
   /** Most sold-out events answered from memory at once, each with an etcd watch (issue 25.5); the oldest goes first. */

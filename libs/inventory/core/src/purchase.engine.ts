@@ -67,11 +67,6 @@ export interface PurchaseEngineOptions {
    * more, smaller Txns cost etcd more CPU than the overlap saves; kept for hosts with cores to spare.
    */
   pipeline?: number;
-  /**
-   * Under load, how long a batch smaller than the Txn holds waits for more orders (default 0):
-   * fewer, fuller Txns per sale for a few ms per order (GroupCommitter; issue 27).
-   */
-  lingerMs?: number;
   /** How long a sold-out event's state answers from memory, should its watch miss a change (default 5 s). */
   soldOutTtlMs?: number;
   /**
@@ -164,7 +159,6 @@ export class PurchaseEngine {
       (eventId) => this.batchMaxOf(eventId),
       (eventId, batch, sent) => this.processBatch(eventId, batch, sent),
       opts.pipeline ?? 1,
-      opts.lingerMs ?? 0,
     );
   }
 

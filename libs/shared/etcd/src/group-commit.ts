@@ -9,11 +9,6 @@
  * and the key's cycle is no longer the sum of its Txn round trips. Batches still start (and
  * decide) one after the other, in arrival order; a processor that never calls `sent` gets the
  * plain one-at-a-time behaviour.
- *
- * Lingering (`lingerMs`, issue 27): under load (orders came while the key's last batch was being
- * written) a batch smaller than the Txn can hold waits up to `lingerMs` for more before it is
- * decided, so each Txn carries more orders: fewer Txns per sale, and a Txn costs the five members
- * far more than the orders in it. A quiet key (its queue empty after a batch) never waits.
  */
 export interface Queued<O, R> {
   order: O;
@@ -25,8 +20,6 @@ export class GroupCommitter<O, R> {
   private readonly queues = new Map<string, Queued<O, R>[]>();
   private readonly running = new Set<string>();
   private idleWaiters: (() => void)[] = [];
-  /** A lingering batch of the key, woken when its queue fills. */
-  private readonly lingering = new Map<string, () => void>();
 
   /** Most items per batch: a number, or per key (inventory: what one event's Txn can hold). */
   private readonly maxBatchOf: (key: string) => number;
@@ -35,7 +28,6 @@ export class GroupCommitter<O, R> {
     maxBatch: number | ((key: string) => number),
     private readonly process: (key: string, batch: Queued<O, R>[], sent: () => void) => Promise<void>,
     private readonly depth = 1,
-    private readonly lingerMs = 0,
   ) {
     this.maxBatchOf = typeof maxBatch === 'number' ? () => maxBatch : maxBatch;
   }
@@ -46,15 +38,12 @@ export class GroupCommitter<O, R> {
       if (!q) this.queues.set(key, (q = []));
       q.push({ order, resolve, reject });
       if (!this.running.has(key)) void this.drain(key);
-      else if (q.length >= this.maxBatchOf(key)) this.lingering.get(key)?.();
     });
   }
 
   private async drain(key: string): Promise<void> {
     this.running.add(key);
     const inFlight = new Set<Promise<void>>();
-    /** Whether orders were waiting when the key's last batch was answered: the key is busy. */
-    let queuedWhenDone = false;
     try {
       for (;;) {
         let q = this.queues.get(key);
@@ -72,17 +61,6 @@ export class GroupCommitter<O, R> {
         // Let the buyers just answered (their continuations are queued behind us) put their
         // next orders in first: otherwise batches alternate between one order and the rest.
         if (q.length < maxBatch) await new Promise<void>((r) => setImmediate(r));
-        // Busy (orders came while the last batch was written): let more join.
-        if (this.lingerMs > 0 && queuedWhenDone && q.length < maxBatch) {
-          await new Promise<void>((r) => {
-            const t = setTimeout(r, this.lingerMs);
-            this.lingering.set(key, () => {
-              clearTimeout(t);
-              r();
-            });
-          });
-          this.lingering.delete(key);
-        }
         q = this.queues.get(key)!;
         // An empty pipeline takes a share of the queue, not all of it: two half batches in
         // flight answer the buyers sooner than one full one (a Txn's time barely grows with size).
@@ -95,10 +73,7 @@ export class GroupCommitter<O, R> {
           .catch((e: unknown) => {
             for (const item of batch) item.reject(e);
           })
-          .finally(() => {
-            inFlight.delete(done);
-            queuedWhenDone = (this.queues.get(key)?.length ?? 0) > 0;
-          });
+          .finally(() => inFlight.delete(done));
         inFlight.add(done);
         // The next batch decides after this one has decided and sent (or finished).
         await Promise.race([isSent, done]);

@@ -25,7 +25,6 @@ export class PurchaseService {
       deadlineMs: config.PURCHASE_DEADLINE_MS,
       attemptMs: config.PURCHASE_ATTEMPT_MS,
       pipeline: config.PURCHASE_PIPELINE,
-      lingerMs: config.PURCHASE_LINGER_MS,
       soldOutTtlMs: config.PURCHASE_SOLD_OUT_TTL_MS,
       maxSoldOutWatches: config.PURCHASE_SOLD_OUT_MAX_WATCHES,
       pinLeader: config.PURCHASE_PIN_LEADER,
