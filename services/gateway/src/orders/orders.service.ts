@@ -6,7 +6,7 @@
  * writes and binds nothing: repeated, it is decided again; the key may name another order.
  *
  * The gateway asks the event's inventory partition owner itself (OrderPlacer): orders.place only
- * forwarded, and its hop cost about a sixth of the CPU of an HTTP sale (docs/benchmarks.md).
+ * forwarded, and its hop cost 0.55 of 4.05 ms of CPU per HTTP sale (docs/benchmarks.md).
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { OrderPlacer, SERVICE_CONFIG, type PlaceOutcome } from '@ticketcd/platform';
