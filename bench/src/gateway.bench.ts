@@ -562,14 +562,15 @@ try {
   // Where a (g) request's time goes: the mean HTTP latency against the handlers' own means.
   // A subject and its partition subjects (inventory.purchase.<n>) together.
   const mean = (subject: string) => {
-    const sum = { a: 0, b: 0, n: 0, m: 0 };
+    let seconds = 0;
+    let count = 0;
     for (const [k, a] of timesAfter) {
       if (k !== subject && !k.startsWith(`${subject}.`)) continue;
       const b = timesBefore.get(k) ?? { sum: 0, count: 0 };
-      sum.a += a.sum - b.sum;
-      sum.n += a.count - b.count;
+      seconds += a.sum - b.sum;
+      count += a.count - b.count;
     }
-    return sum.n > 0 ? (sum.a / sum.n) * 1000 : NaN;
+    return count > 0 ? (seconds / count) * 1000 : NaN;
   };
   process.stderr.write(
     `  (g) mean ms: HTTP ${fmt(gLoad.latencies.reduce((x, y) => x + y, 0) / Math.max(1, gLoad.latencies.length), 1)}, in the gateway ${fmt(mean('http POST /api/orders'), 1)}, orders.place handler ${fmt(mean(Rpc.orders.place.subject), 1)}, inventory.purchase handler ${fmt(mean(Rpc.inventory.purchase.subject), 1)}\n  (g) event-loop delay ms: ${delays}\n`,
