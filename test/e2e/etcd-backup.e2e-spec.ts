@@ -32,10 +32,18 @@ let store: ManagedProcess | null = null;
 let storeStarts = 0;
 
 async function startStore(): Promise<void> {
-  store = startProcess('s3rver', process.execPath, [path.join(import.meta.dirname, 'etcd-backup.s3rver.mjs'), String(s3Port), path.join(dir, 's3'), BUCKET], {
-    logFile: path.join(dir, 'logs', `s3rver-${++storeStarts}.log`),
+  store = startProcess(
+    's3rver',
+    process.execPath,
+    [path.join(import.meta.dirname, 'etcd-backup.s3rver.mjs'), String(s3Port), path.join(dir, 's3'), BUCKET],
+    {
+      logFile: path.join(dir, 'logs', `s3rver-${++storeStarts}.log`),
+    },
+  );
+  await waitFor(() => fs.readFileSync(store!.logFile, 'utf8').includes(`listening on 127.0.0.1:${s3Port}`), {
+    timeoutMs: 20_000,
+    what: 's3rver up',
   });
-  await waitFor(() => fs.readFileSync(store!.logFile, 'utf8').includes(`listening on 127.0.0.1:${s3Port}`), { timeoutMs: 20_000, what: 's3rver up' });
 }
 
 async function stopStore(): Promise<void> {
@@ -44,7 +52,12 @@ async function stopStore(): Promise<void> {
 }
 
 const s3 = () =>
-  new S3Client({ region: 'us-east-1', endpoint: `http://127.0.0.1:${s3Port}`, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  new S3Client({
+    region: 'us-east-1',
+    endpoint: `http://127.0.0.1:${s3Port}`,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
 
 async function listKeys(): Promise<string[]> {
   const client = s3();
@@ -77,7 +90,12 @@ function run(file: 'etcd-backup' | 'etcd-defrag', env: Record<string, string> = 
     timeout: 90_000,
   }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started }),
-    (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '', ms: Date.now() - started }),
+    (e: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: e.code ?? -1,
+      stdout: e.stdout ?? '',
+      stderr: e.stderr ?? '',
+      ms: Date.now() - started,
+    }),
   );
 }
 
@@ -118,7 +136,12 @@ async function members(): Promise<{ name: string; url: string; isLeader: boolean
       const one = new Etcd3({ hosts: m.clientURLs });
       try {
         const s = await one.maintenance.status({ deadline: new Date(Date.now() + 3000) });
-        return { name: m.name, url: m.clientURLs[0]!, isLeader: String(s.leader) === String(s.header.member_id), revision: Number(s.header.revision) };
+        return {
+          name: m.name,
+          url: m.clientURLs[0]!,
+          isLeader: String(s.leader) === String(s.header.member_id),
+          revision: Number(s.header.revision),
+        };
       } finally {
         one.close();
       }
@@ -164,7 +187,10 @@ describe('etcd backups to an S3-compatible store (issue 28 point 4)', () => {
     const now = await root.client.kv.range({ key: Buffer.from('bk/'), range_end: Buffer.from('bk0'), count_only: true }, root.deadline());
     const revision = Number(now.header.revision);
     expect(Number(now.count)).toBe(acked);
-    await waitFor(async () => (await members()).every((m) => m.revision === revision), { timeoutMs: 20_000, what: 'every member at the last revision' });
+    await waitFor(async () => (await members()).every((m) => m.revision === revision), {
+      timeoutMs: 20_000,
+      what: 'every member at the last revision',
+    });
     const last = await run('etcd-backup');
     expect({ code: last.code, stderr: last.stderr }).toEqual({ code: 0, stderr: '' });
     const newest = /uploaded (\S+)/.exec(last.stdout)![1]!;
@@ -196,7 +222,15 @@ describe('etcd backups to an S3-compatible store (issue 28 point 4)', () => {
     const peer = `http://127.0.0.1:${port + 1}`;
     const restore = spawnSync(
       findBinary('etcdutl'),
-      ['snapshot', 'restore', file, `--data-dir=${restored}`, '--name=restored', `--initial-cluster=restored=${peer}`, `--initial-advertise-peer-urls=${peer}`],
+      [
+        'snapshot',
+        'restore',
+        file,
+        `--data-dir=${restored}`,
+        '--name=restored',
+        `--initial-cluster=restored=${peer}`,
+        `--initial-advertise-peer-urls=${peer}`,
+      ],
       { encoding: 'utf8' },
     );
     expect({ status: restore.status, stderr: restore.status === 0 ? '' : restore.stderr }).toEqual({ status: 0, stderr: '' });
@@ -214,7 +248,11 @@ describe('etcd backups to an S3-compatible store (issue 28 point 4)', () => {
       ],
       { logFile: path.join(dir, 'logs', 'etcd-restored.log') },
     );
-    const check = createEtcdConnection({ endpoints: [`http://127.0.0.1:${port}`], deadlineMs: 3000, auth: { username: 'root', password: ROOT_PASSWORD } });
+    const check = createEtcdConnection({
+      endpoints: [`http://127.0.0.1:${port}`],
+      deadlineMs: 3000,
+      auth: { username: 'root', password: ROOT_PASSWORD },
+    });
     try {
       const res = await waitFor(
         () => check.client.kv.range({ key: Buffer.from('bk/'), range_end: Buffer.from('bk0'), count_only: true }, check.deadline()),

@@ -41,7 +41,8 @@ export function s3Target(env: NodeJS.ProcessEnv): S3Target {
   const endpoint = env.BACKUP_S3_ENDPOINT?.trim() || undefined;
   if (endpoint && !/^https?:\/\/[^/]+/.test(endpoint)) throw new ConfigError(`BACKUP_S3_ENDPOINT: not an http(s) URL: ${endpoint}`);
   const pathStyle = (env.BACKUP_S3_FORCE_PATH_STYLE ?? 'false').trim().toLowerCase();
-  if (!['true', 'false'].includes(pathStyle)) throw new ConfigError(`BACKUP_S3_FORCE_PATH_STYLE must be true or false (got "${pathStyle}")`);
+  if (!['true', 'false'].includes(pathStyle))
+    throw new ConfigError(`BACKUP_S3_FORCE_PATH_STYLE must be true or false (got "${pathStyle}")`);
   const id = env.AWS_ACCESS_KEY_ID;
   const secret = env.AWS_SECRET_ACCESS_KEY;
   if (Boolean(id) !== Boolean(secret)) throw new ConfigError('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together');
@@ -51,7 +52,15 @@ export function s3Target(env: NodeJS.ProcessEnv): S3Target {
     bucket,
     prefix: env.BACKUP_S3_PREFIX ?? '',
     forcePathStyle: pathStyle === 'true',
-    ...(id && secret ? { credentials: { accessKeyId: id, secretAccessKey: secret, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } } : {}),
+    ...(id && secret
+      ? {
+          credentials: {
+            accessKeyId: id,
+            secretAccessKey: secret,
+            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+          },
+        }
+      : {}),
     requestTimeoutMs: positive(env, 'BACKUP_S3_TIMEOUT_S', 60) * 1000,
   };
 }
@@ -68,7 +77,11 @@ async function main(argv: string[]): Promise<void> {
       for (const o of objects.sort((a, b) => a.Key!.localeCompare(b.Key!))) process.stdout.write(`${o.Key}\t${o.Size ?? '?'}\n`);
       log(`${objects.length} snapshot(s) in ${storeName(s3)}`);
     } catch (e) {
-      throw new BackupError(`S3 store ${storeName(s3)}: listing failed: ${(e as Error).message.split('\n')[0] || (e as Error).name}`, EXIT.store, e);
+      throw new BackupError(
+        `S3 store ${storeName(s3)}: listing failed: ${(e as Error).message.split('\n')[0] || (e as Error).name}`,
+        EXIT.store,
+        e,
+      );
     } finally {
       client.destroy();
     }

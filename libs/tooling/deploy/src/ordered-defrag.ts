@@ -99,18 +99,42 @@ export async function runOrderedDefrag(opts: DefragOptions): Promise<DefragStep[
     } catch (e) {
       if (e instanceof EtcdAuthenticationFailedError)
         throw new DefragError(`etcd refused the root user (wrong ETCD_ROOT_PASSWORD?): ${firstLine(e)}`, DEFRAG_EXIT.etcdAuth, e);
-      throw new DefragError(`etcd is not reachable (or has no leader) at ${opts.endpoints.join(', ')}: ${firstLine(e)}`, DEFRAG_EXIT.etcdDown, e);
+      throw new DefragError(
+        `etcd is not reachable (or has no leader) at ${opts.endpoints.join(', ')}: ${firstLine(e)}`,
+        DEFRAG_EXIT.etcdDown,
+        e,
+      );
     }
     return Promise.all(
       list.map(async (m): Promise<Seen> => {
-        const member: DefragMember = { id: String(m.ID), name: m.name || String(m.ID), url: m.clientURLs[0] ?? '', isLeader: false, isLearner: m.isLearner };
-        if (!member.url) throw new DefragError(`member ${member.name} has not started (no client URL): not defragmenting while one is missing`, DEFRAG_EXIT.unhealthy);
+        const member: DefragMember = {
+          id: String(m.ID),
+          name: m.name || String(m.ID),
+          url: m.clientURLs[0] ?? '',
+          isLeader: false,
+          isLearner: m.isLearner,
+        };
+        if (!member.url)
+          throw new DefragError(
+            `member ${member.name} has not started (no client URL): not defragmenting while one is missing`,
+            DEFRAG_EXIT.unhealthy,
+          );
         try {
           const s = await clientOf(member, false).maintenance.status(until(deadlineMs));
           member.isLeader = String(s.leader) === String(s.header.member_id);
-          return { member, dbBytes: Number(s.dbSize), appliedIndex: Number(s.raftAppliedIndex), raftIndex: Number(s.raftIndex), hasLeader: String(s.leader) !== '0' };
+          return {
+            member,
+            dbBytes: Number(s.dbSize),
+            appliedIndex: Number(s.raftAppliedIndex),
+            raftIndex: Number(s.raftIndex),
+            hasLeader: String(s.leader) !== '0',
+          };
         } catch (e) {
-          throw new DefragError(`member ${member.name} (${member.url}) does not answer Status: not defragmenting while one is down (${firstLine(e)})`, DEFRAG_EXIT.unhealthy, e);
+          throw new DefragError(
+            `member ${member.name} (${member.url}) does not answer Status: not defragmenting while one is down (${firstLine(e)})`,
+            DEFRAG_EXIT.unhealthy,
+            e,
+          );
         }
       }),
     );
@@ -120,7 +144,9 @@ export async function runOrderedDefrag(opts: DefragOptions): Promise<DefragStep[
   const done = new Set<string>();
   try {
     let seen = await survey();
-    log(`members: ${seen.map((s) => `${s.member.name}${s.member.isLeader ? ' (leader)' : s.member.isLearner ? ' (learner)' : ''} ${s.dbBytes} B`).join(', ')}`);
+    log(
+      `members: ${seen.map((s) => `${s.member.name}${s.member.isLeader ? ' (leader)' : s.member.isLearner ? ' (learner)' : ''} ${s.dbBytes} B`).join(', ')}`,
+    );
     for (;;) {
       const next = nextToDefragment(
         seen.map((s) => s.member),
@@ -138,7 +164,14 @@ export async function runOrderedDefrag(opts: DefragOptions): Promise<DefragStep[
           // etcd 3.5 serves a learner only Status and serializable reads: it is tried (a later
           // etcd may accept it) and skipped; it is defragmented on a run after its promotion.
           done.add(next.id);
-          steps.push({ member: next.name, role, dbBytesBefore: before.dbBytes, dbBytesAfter: before.dbBytes, ms: 0, skipped: firstLine(e) });
+          steps.push({
+            member: next.name,
+            role,
+            dbBytesBefore: before.dbBytes,
+            dbBytesAfter: before.dbBytes,
+            ms: 0,
+            skipped: firstLine(e),
+          });
           log(`skipped ${next.name} (learner): ${firstLine(e)}`);
           seen = await survey();
           continue;
@@ -183,6 +216,9 @@ export async function runOrderedDefrag(opts: DefragOptions): Promise<DefragStep[
       }
       await sleep(200);
     }
-    throw new DefragError(`${m.name} is not back in step ${timeoutMs} ms after its defragmentation (${last}): stopping before the next member`, DEFRAG_EXIT.unhealthy);
+    throw new DefragError(
+      `${m.name} is not back in step ${timeoutMs} ms after its defragmentation (${last}): stopping before the next member`,
+      DEFRAG_EXIT.unhealthy,
+    );
   }
 }

@@ -209,7 +209,8 @@ async function pickMember(conn: EtcdConnection, opts: BackupOptions): Promise<Ca
   try {
     members = (await conn.client.cluster.memberList({ linearizable: false }, conn.deadline())).members;
   } catch (e) {
-    if (isAuthRefusal(e)) throw new BackupError(`etcd refused the root user (wrong ETCD_ROOT_PASSWORD?): ${firstLine(e)}`, EXIT.etcdAuth, e);
+    if (isAuthRefusal(e))
+      throw new BackupError(`etcd refused the root user (wrong ETCD_ROOT_PASSWORD?): ${firstLine(e)}`, EXIT.etcdAuth, e);
     throw new BackupError(`etcd is not reachable at ${opts.endpoints.join(', ')}: ${firstLine(e)}`, EXIT.etcdDown, e);
   }
   const statuses = await Promise.all(
@@ -220,7 +221,12 @@ async function pickMember(conn: EtcdConnection, opts: BackupOptions): Promise<Ca
         try {
           const s = await one.maintenance.status({ deadline: new Date(Date.now() + deadlineMs) });
           if (String(s.leader) === '0') return null; // no leader seen: its data may be behind
-          return { url: m.clientURLs[0]!, name: m.name, revision: Number(s.header.revision), isLeader: String(s.leader) === String(s.header.member_id) };
+          return {
+            url: m.clientURLs[0]!,
+            name: m.name,
+            revision: Number(s.header.revision),
+            isLeader: String(s.leader) === String(s.header.member_id),
+          };
         } catch {
           return null;
         } finally {
@@ -230,7 +236,8 @@ async function pickMember(conn: EtcdConnection, opts: BackupOptions): Promise<Ca
   );
   const up = statuses.filter((s): s is Candidate => s !== null);
   const pick = up.find((s) => !s.isLeader) ?? up[0];
-  if (!pick) throw new BackupError(`etcd: no member with a leader answers (members: ${members.map((m) => m.name).join(', ')})`, EXIT.etcdDown);
+  if (!pick)
+    throw new BackupError(`etcd: no member with a leader answers (members: ${members.map((m) => m.name).join(', ')})`, EXIT.etcdDown);
   return pick;
 }
 
@@ -319,7 +326,8 @@ export async function listSnapshots(client: S3Client, s3: S3Target): Promise<_Ob
 
 export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
   const log = opts.log ?? (() => undefined);
-  if (!Number.isInteger(opts.retention) || opts.retention < 1) throw new BackupError(`retention must be >= 1 (got ${opts.retention})`, EXIT.config);
+  if (!Number.isInteger(opts.retention) || opts.retention < 1)
+    throw new BackupError(`retention must be >= 1 (got ${opts.retention})`, EXIT.config);
   const s3 = opts.s3;
   const client = s3Client(s3);
   const conn = connect(opts, opts.endpoints);
@@ -334,12 +342,16 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
     log(`store ${storeName(s3)} answers`);
 
     const member = await pickMember(conn, opts);
-    log(`snapshot from ${member.name} (${member.url}${member.isLeader ? ', the leader: no follower answered' : ''}) at revision >= ${member.revision}`);
+    log(
+      `snapshot from ${member.name} (${member.url}${member.isLeader ? ', the leader: no follower answered' : ''}) at revision >= ${member.revision}`,
+    );
     fs.mkdirSync(opts.scratchDir, { recursive: true });
     file = path.join(opts.scratchDir, `etcd-snapshot-${process.pid}-${Date.now()}.db.part`);
     const bytes = await saveSnapshot(opts, member, file);
     const check = await verifySnapshotFile(file);
-    log(`snapshot: ${bytes} bytes, db ${check.dbBytes} bytes (pages of ${check.pageSize}), sha256 ${check.sha256.slice(0, 16)}... verified`);
+    log(
+      `snapshot: ${bytes} bytes, db ${check.dbBytes} bytes (pages of ${check.pageSize}), sha256 ${check.sha256.slice(0, 16)}... verified`,
+    );
 
     const key = snapshotKey(s3.prefix, (opts.now ?? (() => new Date()))(), member.revision);
     const upload = new Upload({
@@ -378,7 +390,9 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
     const deleted: string[] = [];
     for (const k of doomed) {
       try {
-        await client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: k }), { abortSignal: AbortSignal.timeout(s3.requestTimeoutMs ?? 60_000) });
+        await client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: k }), {
+          abortSignal: AbortSignal.timeout(s3.requestTimeoutMs ?? 60_000),
+        });
       } catch (e) {
         throw storeError(s3, `retention: deleting ${k} (the snapshot ${key} is stored)`, e);
       }

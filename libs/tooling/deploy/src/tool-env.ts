@@ -25,7 +25,8 @@ export function etcdEnv(env: NodeJS.ProcessEnv): EtcdEnv {
   const tlsVars = ['ETCD_TLS_CA_FILE', 'ETCD_TLS_CERT_FILE', 'ETCD_TLS_KEY_FILE'].filter((v) => env[v]);
   for (const v of tlsVars) if (!fs.existsSync(env[v]!)) throw new ConfigError(`${v}: ${env[v]} is not a readable file`);
   const deadline = Number(env.ETCD_DEADLINE_MS ?? 5000);
-  if (!Number.isFinite(deadline) || deadline <= 0) throw new ConfigError(`ETCD_DEADLINE_MS must be a positive number (got "${env.ETCD_DEADLINE_MS}")`);
+  if (!Number.isFinite(deadline) || deadline <= 0)
+    throw new ConfigError(`ETCD_DEADLINE_MS must be a positive number (got "${env.ETCD_DEADLINE_MS}")`);
   return {
     endpoints,
     ...(tlsVars.length ? { tls: { caFile: env.ETCD_TLS_CA_FILE, certFile: env.ETCD_TLS_CERT_FILE, keyFile: env.ETCD_TLS_KEY_FILE } } : {}),
