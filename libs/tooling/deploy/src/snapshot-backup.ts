@@ -23,7 +23,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 
 /** Why a backup stopped, with the exit code the CLI uses (see etcd-backup.ts). */
 export class BackupError extends Error {
@@ -261,16 +261,16 @@ async function saveSnapshot(opts: BackupOptions, member: Candidate, file: string
   const timeoutMs = opts.snapshotTimeoutMs ?? 600_000;
   try {
     const stream = await snapshotStream(conn.client, new Date(Date.now() + timeoutMs));
-    const out = fs.createWriteStream(file, { mode: 0o600 });
     let bytes = 0;
-    const source = new Readable({ read() {} });
-    stream.on('data', (d: ISnapshotResponse) => {
-      bytes += d.blob.length;
-      source.push(d.blob);
+    // grpc-js's response stream is an object-mode Readable: piped, the file's pace holds it back.
+    const blobs = new Transform({
+      writableObjectMode: true,
+      transform(d: ISnapshotResponse, _enc, done) {
+        bytes += d.blob.length;
+        done(null, d.blob);
+      },
     });
-    stream.on('end', () => source.push(null));
-    stream.on('error', (e: Error) => source.destroy(e));
-    await pipeline(source, out);
+    await pipeline(stream as unknown as Readable, blobs, fs.createWriteStream(file, { mode: 0o600 }));
     return bytes;
   } catch (e) {
     if (isAuthRefusal(e))
