@@ -174,6 +174,13 @@ afterAll(async () => {
 
 describe('etcd backups to an S3-compatible store (issue 28 point 4)', () => {
   it('(a) retention 3: four runs under writes leave exactly the newest three, and the newest is a valid snapshot of what the cluster had', async () => {
+    // 12 MiB of values first: the snapshot is uploaded in parts (5 MiB each below), as a big one would.
+    for (let i = 0; i < 12; i++)
+      await root.kv
+        .put(`big/${i}`)
+        .value(Buffer.alloc(1024 * 1024, i))
+        .options(root.deadline(10_000))
+        .exec();
     const writer = startWriter();
     const written: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -191,8 +198,9 @@ describe('etcd backups to an S3-compatible store (issue 28 point 4)', () => {
       timeoutMs: 20_000,
       what: 'every member at the last revision',
     });
-    const last = await run('etcd-backup');
+    const last = await run('etcd-backup', { BACKUP_S3_PART_MB: '5' });
     expect({ code: last.code, stderr: last.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(last.stdout).toMatch(/bytes, multipart, [3-9] parts\)/);
     const newest = /uploaded (\S+)/.exec(last.stdout)![1]!;
     written.push(newest);
     expect(newest).toMatch(new RegExp(`^${PREFIX}etcd-snapshot-\\d{8}T\\d{9}Z-rev${revision}\\.db$`));

@@ -10,7 +10,8 @@
  *   BACKUP_S3_ENDPOINT (empty: AWS), BACKUP_S3_REGION (us-east-1), BACKUP_S3_BUCKET (required),
  *     BACKUP_S3_PREFIX, BACKUP_S3_FORCE_PATH_STYLE (true|false), AWS_ACCESS_KEY_ID /
  *     AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN (absent: the SDK's default chain),
- *     BACKUP_S3_TIMEOUT_S (each S3 request, 60), BACKUP_UPLOAD_TIMEOUT_S (the whole upload, 1800)
+ *     BACKUP_S3_TIMEOUT_S (each S3 request, 60), BACKUP_UPLOAD_TIMEOUT_S (the whole upload, 1800),
+ *     BACKUP_S3_PART_MB (multipart part size, 16; at least 5)
  *   BACKUP_RETENTION (snapshot objects kept under the prefix, the new one included; 10),
  *   BACKUP_SCRATCH_DIR (where the snapshot is written and checked before the upload; os.tmpdir())
  * Exit codes: 0 done, 64 usage, 78 configuration, 69 etcd unreachable (or no member with a
@@ -99,6 +100,7 @@ async function main(argv: string[]): Promise<void> {
     scratchDir: env.BACKUP_SCRATCH_DIR || os.tmpdir(),
     snapshotTimeoutMs: positive(env, 'BACKUP_SNAPSHOT_TIMEOUT_S', 600) * 1000,
     uploadTimeoutMs: positive(env, 'BACKUP_UPLOAD_TIMEOUT_S', 1800) * 1000,
+    partBytes: positive(env, 'BACKUP_S3_PART_MB', 16) * 1024 * 1024,
     log,
   });
   log(`done: ${r.key} (${r.bytes} bytes, revision >= ${r.revision}, from ${r.member}); ${r.kept.length} kept, ${r.deleted.length} deleted`);

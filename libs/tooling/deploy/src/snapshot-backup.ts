@@ -70,6 +70,8 @@ export interface BackupOptions {
   snapshotTimeoutMs?: number;
   /** Deadline of the whole upload. */
   uploadTimeoutMs?: number;
+  /** Multipart part size (S3's minimum is 5 MiB; a smaller snapshot goes in one PUT). */
+  partBytes?: number;
   log?: (line: string) => void;
   now?: () => Date;
 }
@@ -363,11 +365,13 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
         ContentType: 'application/octet-stream',
         Metadata: { 'etcd-revision': String(member.revision), 'etcd-member': member.name, sha256: check.sha256 },
       },
-      // Parts of 16 MiB, two at a time: a 2 GiB db is 128 parts, within memory limits of 256 Mi.
-      partSize: 16 * 1024 * 1024,
+      // Parts of 16 MiB, two at a time: a 2 GiB db is 128 parts, and the memory stays small.
+      partSize: Math.max(opts.partBytes ?? 16 * 1024 * 1024, 5 * 1024 * 1024),
       queueSize: 2,
       leavePartsOnError: false,
     });
+    let parts = 0;
+    upload.on('httpUploadProgress', (p) => (parts = Math.max(parts, p.part ?? 0)));
     const timer = setTimeout(() => void upload.abort(), opts.uploadTimeoutMs ?? 1_800_000);
     try {
       await upload.done();
@@ -376,7 +380,7 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
     } finally {
       clearTimeout(timer);
     }
-    log(`uploaded ${key} (${bytes} bytes)`);
+    log(`uploaded ${key} (${bytes} bytes, ${parts > 1 ? `multipart, ${parts} parts` : 'one PUT'})`);
 
     let objects: _Object[];
     try {
