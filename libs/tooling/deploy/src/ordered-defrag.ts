@@ -99,6 +99,8 @@ export async function runOrderedDefrag(opts: DefragOptions): Promise<DefragStep[
     } catch (e) {
       if (e instanceof EtcdAuthenticationFailedError)
         throw new DefragError(`etcd refused the root user (wrong ETCD_ROOT_PASSWORD?): ${firstLine(e)}`, DEFRAG_EXIT.etcdAuth, e);
+      if (/authentication is not enabled/i.test(firstLine(e)))
+        throw new DefragError('ETCD_ROOT_PASSWORD is set but etcd auth is not enabled: unset it', DEFRAG_EXIT.config, e);
       throw new DefragError(
         `etcd is not reachable (or has no leader) at ${opts.endpoints.join(', ')}: ${firstLine(e)}`,
         DEFRAG_EXIT.etcdDown,

@@ -213,6 +213,8 @@ async function pickMember(conn: EtcdConnection, opts: BackupOptions): Promise<Ca
   } catch (e) {
     if (isAuthRefusal(e))
       throw new BackupError(`etcd refused the root user (wrong ETCD_ROOT_PASSWORD?): ${firstLine(e)}`, EXIT.etcdAuth, e);
+    if (/authentication is not enabled/i.test(firstLine(e)))
+      throw new BackupError('ETCD_ROOT_PASSWORD is set but etcd auth is not enabled: unset it', EXIT.config, e);
     throw new BackupError(`etcd is not reachable at ${opts.endpoints.join(', ')}: ${firstLine(e)}`, EXIT.etcdDown, e);
   }
   const statuses = await Promise.all(
