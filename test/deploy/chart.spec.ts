@@ -136,6 +136,10 @@ const everything = [
   'etcd.tls.certManager.enabled=true',
   'etcd.tls.certManager.issuerRef.name=ca',
   'etcd.defrag.enabled=true',
+  // Issue 28 point 4: backups go to an S3-compatible store (no default: the bucket is yours).
+  'etcd.backup.enabled=true',
+  'etcd.backup.s3.bucket=etcd-backups',
+  'etcd.backup.s3.existingSecret=etcd-backup-s3',
   'ingress.enabled=true',
   'metrics.serviceMonitor.enabled=true',
 ];
@@ -319,22 +323,87 @@ describe('helm/ticketcd', () => {
     expect(envOf(get(off, 'Deployment', 'ticketcd-orders').spec.template.spec.containers[0], 'ETCD_USERNAME')).toBeUndefined();
   });
 
-  it('etcd backups: a CronJob snapshots into a PVC and keeps `retention`; defrag CronJob only when enabled', () => {
-    const cron = get(defaults, 'CronJob', 'ticketcd-etcd-backup');
+  it('etcd backups (issue 28 point 4): a CronJob runs etcd-backup.js in the tools image against an S3 store; defrag runs etcd-defrag.js, only when enabled', () => {
+    // Off by default: no store is assumed (a volume in the same cluster would not survive it).
+    expect(find(defaults, 'CronJob', 'ticketcd-etcd-backup')).toBeUndefined();
+    expect(find(defaults, 'PersistentVolumeClaim', 'ticketcd-etcd-backup')).toBeUndefined();
+    const cron = get(all, 'CronJob', 'ticketcd-etcd-backup');
+    expect(cron.spec.concurrencyPolicy).toBe('Forbid');
     const spec = cron.spec.jobTemplate.spec.template.spec;
-    expect(spec.initContainers[0].args).toEqual(expect.arrayContaining(['snapshot', 'save', '/backups/snapshot-$(POD_NAME).db']));
-    // Root's password reaches etcdctl through its environment (ETCDCTL_<FLAG>), not its args.
-    expect(envOf(spec.initContainers[0], 'ETCDCTL_USER')?.value).toBe('root');
-    expect(envOf(spec.initContainers[0], 'ETCDCTL_PASSWORD')?.valueFrom).toEqual({
-      secretKeyRef: { name: 'ticketcd-etcd-root', key: 'password' },
+    expect(spec.initContainers).toBeUndefined();
+    const c = spec.containers[0];
+    expect(c.image).toBe('ticketcd/tools:0.1.0');
+    expect(c.command).toEqual(['node', 'libs/tooling/deploy/dist/etcd-backup.js']);
+    expect(envOf(c, 'ETCD_ENDPOINTS')?.value).toMatch(/^https:\/\/ticketcd-etcd-0\./);
+    expect(envOf(c, 'ETCD_ROOT_PASSWORD')?.valueFrom).toEqual({ secretKeyRef: { name: 'ticketcd-etcd-root', key: 'password' } });
+    expect(envOf(c, 'ETCD_TLS_CA_FILE')?.value).toBe('/etc/ticketcd/etcd-tls/ca.crt');
+    expect(c.volumeMounts).toContainEqual({ name: 'etcd-tls', mountPath: '/etc/ticketcd/etcd-tls', readOnly: true });
+    expect(
+      Object.fromEntries(
+        [
+          'BACKUP_S3_ENDPOINT',
+          'BACKUP_S3_REGION',
+          'BACKUP_S3_BUCKET',
+          'BACKUP_S3_PREFIX',
+          'BACKUP_S3_FORCE_PATH_STYLE',
+          'BACKUP_RETENTION',
+          'BACKUP_SCRATCH_DIR',
+        ].map((n) => [n, envOf(c, n)?.value]),
+      ),
+    ).toEqual({
+      BACKUP_S3_ENDPOINT: '',
+      BACKUP_S3_REGION: 'us-east-1',
+      BACKUP_S3_BUCKET: 'etcd-backups',
+      BACKUP_S3_PREFIX: 'ticketcd/etcd/',
+      BACKUP_S3_FORCE_PATH_STYLE: 'false',
+      BACKUP_RETENTION: '10',
+      BACKUP_SCRATCH_DIR: '/scratch',
     });
-    expect(spec.volumes).toContainEqual({ name: 'backups', persistentVolumeClaim: { claimName: 'ticketcd-etcd-backup' } });
-    expect(envOf(spec.containers[0], 'RETENTION')?.value).toBe('10');
-    expect(find(defaults, 'PersistentVolumeClaim', 'ticketcd-etcd-backup')).toBeDefined();
+    // Credentials from the Secret only, never in the values.
+    expect(envOf(c, 'AWS_ACCESS_KEY_ID')?.valueFrom).toEqual({ secretKeyRef: { name: 'etcd-backup-s3', key: 'AWS_ACCESS_KEY_ID' } });
+    expect(envOf(c, 'AWS_SECRET_ACCESS_KEY')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'etcd-backup-s3', key: 'AWS_SECRET_ACCESS_KEY' },
+    });
+    expect(envOf(c, 'AWS_SESSION_TOKEN')?.valueFrom.secretKeyRef.optional).toBe(true);
+    expect(spec.volumes).toContainEqual({ name: 'scratch', emptyDir: { sizeLimit: '4Gi' } });
+    // A store elsewhere: endpoint, path style, prefix and retention reach the program.
+    const minio = get(
+      render(
+        [],
+        [
+          'etcd.backup.enabled=true',
+          'etcd.backup.s3.bucket=b',
+          'etcd.backup.s3.existingSecret=s',
+          'etcd.backup.s3.endpoint=http://minio.backup:9000',
+          'etcd.backup.s3.forcePathStyle=true',
+          'etcd.backup.s3.prefix=prod/',
+          'etcd.backup.retention=3',
+        ],
+      ),
+      'CronJob',
+      'ticketcd-etcd-backup',
+    ).spec.jobTemplate.spec.template.spec.containers[0];
+    expect([
+      envOf(minio, 'BACKUP_S3_ENDPOINT')?.value,
+      envOf(minio, 'BACKUP_S3_FORCE_PATH_STYLE')?.value,
+      envOf(minio, 'BACKUP_S3_PREFIX')?.value,
+      envOf(minio, 'BACKUP_RETENTION')?.value,
+    ]).toEqual(['http://minio.backup:9000', 'true', 'prod/', '3']);
+    // Enabled without a bucket or a Secret: refused, naming what is missing.
+    const noBucket = helm(['template', RELEASE, chart, '--set', 'etcd.backup.enabled=true']);
+    expect(noBucket.status).not.toBe(0);
+    expect(noBucket.stderr).toMatch(/bucket|existingSecret/);
+    const noSecret = helm(['template', RELEASE, chart, '--set', 'etcd.backup.enabled=true,etcd.backup.s3.bucket=b']);
+    expect(noSecret.status).not.toBe(0);
+    expect(noSecret.stderr).toContain('existingSecret');
+    expect(helm(['template', RELEASE, chart, '--set', 'etcd.backup.s3.endpoint=minio:9000']).stderr).toContain('endpoint');
+
     expect(find(defaults, 'CronJob', 'ticketcd-etcd-defrag')).toBeUndefined();
-    expect(get(all, 'CronJob', 'ticketcd-etcd-defrag').spec.jobTemplate.spec.template.spec.containers[0].args).toEqual(
-      expect.arrayContaining(['defrag', '--cluster']),
-    );
+    const defrag = get(all, 'CronJob', 'ticketcd-etcd-defrag').spec.jobTemplate.spec.template.spec.containers[0];
+    expect(defrag.image).toBe('ticketcd/tools:0.1.0');
+    expect(defrag.command).toEqual(['node', 'libs/tooling/deploy/dist/etcd-defrag.js']);
+    expect(defrag.args).toBeUndefined();
+    expect(envOf(defrag, 'ETCD_ROOT_PASSWORD')?.valueFrom).toEqual({ secretKeyRef: { name: 'ticketcd-etcd-root', key: 'password' } });
   });
 
   it('NATS JetStream: 3 servers with routes, volumes, probes, PDB; 1 server without a cluster block; NATS_STREAM_REPLICAS follows', () => {
@@ -491,10 +560,11 @@ describe('helm/ticketcd', () => {
     for (const docs of [all, prod, dev]) {
       const etcdArgs: string[] = get(docs, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.containers[0].args;
       for (const a of etcdArgs) if (!etcdFlags.has(a.split('=')[0]!)) unknown.push(`etcd ${a}`);
-      const ctlArgs: string[] = [
-        ...get(docs === dev ? all : docs, 'CronJob', 'ticketcd-etcd-backup').spec.jobTemplate.spec.template.spec.initContainers[0].args,
-        ...(find(docs, 'CronJob', 'ticketcd-etcd-defrag')?.spec.jobTemplate.spec.template.spec.containers[0].args ?? []),
-      ];
+      // Every container that runs etcdctl (the backup and defrag Jobs run programs of the tools image since issue 28).
+      const ctlArgs: string[] = podSpecs(docs)
+        .flatMap(({ spec }) => [...spec.containers, ...(spec.initContainers ?? [])])
+        .filter((c: Obj) => String(c.command?.[0] ?? '').endsWith('etcdctl'))
+        .flatMap((c: Obj) => c.args ?? []);
       for (const a of ctlArgs.filter((x) => x.startsWith('--'))) if (!ctlFlags.has(a.split('=')[0]!)) unknown.push(`etcdctl ${a}`);
     }
     expect(unknown).toEqual([]);
@@ -719,6 +789,7 @@ describe('helm/ticketcd NetworkPolicies, evaluated', () => {
   );
   const tcp = (...ports: number[]): Port[] => ports.map((port) => ({ port, protocol: 'TCP' }));
   const API_SERVER = '172.18.0.2';
+  const S3_STORE = '10.20.30.40';
   const external: Peer[] = [
     { name: 'ingress-controller', ns: 'ingress-nginx', labels: { app: 'ingress-nginx' }, ports: tcp(443) },
     { name: 'prometheus', ns: 'monitoring', labels: { app: 'prometheus' }, ports: tcp(9090) },
@@ -726,7 +797,9 @@ describe('helm/ticketcd NetworkPolicies, evaluated', () => {
     { name: 'other-pod', ns: 'other', labels: { app: 'x' }, ports: tcp(80) },
     { name: 'api-server', ns: null, labels: {}, ip: API_SERVER, ports: tcp(443, 6443) },
     { name: 'internet', ns: null, labels: {}, ip: '93.184.216.34', ports: tcp(443) },
+    { name: 's3-store', ns: null, labels: {}, ip: S3_STORE, ports: tcp(443) },
   ];
+  const BACKUP = ['etcd.backup.enabled=true', 'etcd.backup.s3.bucket=b', 'etcd.backup.s3.existingSecret=s'];
 
   const matches = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
     Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
@@ -810,6 +883,7 @@ describe('helm/ticketcd NetworkPolicies, evaluated', () => {
     ...dns('nats'),
     'gateway -> api-server:443',
     'gateway -> api-server:6443',
+    'etcd-backup -> s3-store:443',
     'ingress-controller -> gateway:8080',
     'test -> gateway:8080',
     ...dns('test'),
@@ -818,12 +892,28 @@ describe('helm/ticketcd NetworkPolicies, evaluated', () => {
   ].sort();
 
   it('allows exactly the flows TickETCD needs (API server narrowed to its address)', () => {
-    const docs = render([], ['etcd.defrag.enabled=true', `networkPolicy.kubeApi.cidrs[0]=${API_SERVER}/32`]);
+    const docs = render(
+      [],
+      [
+        'etcd.defrag.enabled=true',
+        ...BACKUP,
+        `networkPolicy.kubeApi.cidrs[0]=${API_SERVER}/32`,
+        `networkPolicy.backupStore.cidrs[0]=${S3_STORE}/32`,
+      ],
+    );
     expect(flows(docs)).toEqual(expected);
   });
 
   it('the model is not vacuous: without policies everything is open; each policy opens its flow only', () => {
-    const docs = render([], ['etcd.defrag.enabled=true', `networkPolicy.kubeApi.cidrs[0]=${API_SERVER}/32`]);
+    const docs = render(
+      [],
+      [
+        'etcd.defrag.enabled=true',
+        ...BACKUP,
+        `networkPolicy.kubeApi.cidrs[0]=${API_SERVER}/32`,
+        `networkPolicy.backupStore.cidrs[0]=${S3_STORE}/32`,
+      ],
+    );
     expect(flows(docs.filter((o) => o.kind !== 'NetworkPolicy'))).toEqual(
       expect.arrayContaining([
         'orders -> inventory:3000',
@@ -841,7 +931,10 @@ describe('helm/ticketcd NetworkPolicies, evaluated', () => {
 
   it('default values: the scaler may reach any address on the API ports (narrow networkPolicy.kubeApi.cidrs)', () => {
     const open = flows(render([], ['etcd.defrag.enabled=true']));
-    expect(open.filter((f) => !expected.includes(f))).toEqual(['gateway -> internet:443']);
+    expect(open.filter((f) => !expected.includes(f))).toEqual(['gateway -> internet:443', 'gateway -> s3-store:443']);
+    // Likewise the backup Job reaches any address on the store's ports until backupStore.cidrs is narrowed.
+    const backup = flows(render([], ['etcd.defrag.enabled=true', ...BACKUP, `networkPolicy.kubeApi.cidrs[0]=${API_SERVER}/32`]));
+    expect(backup.filter((f) => !expected.includes(f))).toEqual(['etcd-backup -> api-server:443', 'etcd-backup -> internet:443']);
     expect(flows(render([], ['etcd.defrag.enabled=true', 'scaler.enabled=false']))).not.toContain('gateway -> api-server:443');
   });
 });
