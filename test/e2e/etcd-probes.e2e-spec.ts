@@ -205,28 +205,40 @@ async function failingProbes(m: Member, i: number): Promise<string[]> {
 }
 
 /**
- * Restarts member i and tries its startup probe every 500 ms for up to 45 s (far inside the
- * chart's budget; the member replays a small WAL in a second or two): [] once it passes and the
- * other probes pass right after (the kubelet hands over to them at once), else why not.
+ * Restarts member i and tries its startup probe every 50 ms for up to 45 s (far inside the
+ * chart's budget; the member replays a small WAL in a second or two): [] once it passes, with
+ * liveness and readiness passing right after, else why not. The kubelet hands over to liveness
+ * the moment startup passes, so a startup probe that passes before the member can answer (the
+ * client port accepts connections before the WAL replay) leaves a long replay to liveness: each
+ * pass is followed at once by a liveness attempt, which must pass too.
  */
 async function restartProblems(m: Member, i: number, what: string): Promise<string[]> {
   await m.cluster.stopMember(i);
   m.cluster.startMember(i);
   let last: Outcome | undefined;
+  let early: Outcome | undefined;
   try {
     await waitFor(
       async () => {
         last = await probe(m, i, probes.startup);
-        return last.ok;
+        if (!last.ok) return false;
+        const live = await probe(m, i, probes.liveness);
+        if (!live.ok) early ??= live;
+        return live.ok;
       },
-      { timeoutMs: 45_000, intervalMs: 500, what },
+      { timeoutMs: 45_000, intervalMs: 50, what },
     );
   } catch (e) {
     return [
       `member ${i} startup (${describeProbe(probes.startup)}) ${(e as Error).message.replace(/ \(last value.*$/, '')}; last answer: ${last?.detail}`,
     ];
   }
-  return failingProbes(m, i);
+  const problems = early
+    ? [
+        `member ${i} startup (${describeProbe(probes.startup)}) passed while liveness (${describeProbe(probes.liveness)}) failed: ${early.detail}`,
+      ]
+    : [];
+  return [...problems, ...(await failingProbes(m, i))];
 }
 
 /** Member i's leader flag from its own status (maintenance Status answers without a quorum). */
