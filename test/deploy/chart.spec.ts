@@ -939,9 +939,10 @@ describe('helm/ticketcd etcd probes, placement and resources (issue 28 points 2 
       const p = etcdContainer(docs).livenessProbe;
       return (p.failureThreshold - 1) * p.periodSeconds;
     };
-    expect(budget(defaults)).toBeGreaterThanOrEqual(120); // 2 GiB
-    expect(budget(render([], ['etcd.quotaBackendBytes=8589934592', 'etcd.resources.requests.memory=8Gi']))).toBeGreaterThanOrEqual(480);
-    expect(budget(render([], ['etcd.quotaBackendBytes=104857600']))).toBeGreaterThanOrEqual(60); // rounded up to 1 GiB
+    expect(budget(defaults)).toBe(240); // 2 GiB at 120 s per GiB
+    expect(budget(render([], ['etcd.quotaBackendBytes=8589934592', 'etcd.resources.requests.memory=8Gi']))).toBe(960);
+    expect(budget(render([], ['etcd.quotaBackendBytes=104857600']))).toBe(120); // rounded up to 1 GiB
+    expect(budget(render([], ['etcd.livenessSecondsPerGiB=300']))).toBe(600);
   });
 
   it('PDB maxUnavailable 1 for every size: minAvailable = quorum let a drain take two of five members at once', () => {
