@@ -12,6 +12,8 @@
  *      startup probe instead of being killed at the end of its budget;
  *  (c) a defragmentation of a db of some MiB under writes: liveness never fails failureThreshold
  *      times in a row (the kubelet would restart the member in the middle of it).
+ * In (a) and (b) the startup probe must not pass before liveness does (the kubelet hands over at
+ * once): TCP on the client port fails that, as the port accepts connections before the WAL replay.
  */
 import { clusterAlarms, createEtcdConnection, type EtcdConnection } from '@ticketcd/etcd';
 import { EtcdCluster, findFreePortBlock } from '@ticketcd/stack';
