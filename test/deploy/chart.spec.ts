@@ -201,12 +201,12 @@ describe('helm/ticketcd', () => {
     expect(names.length).toBe(new Set(names).size);
   });
 
-  it('etcd: 5 members, Parallel, a quorum-keeping PDB, initial-cluster of 5, headless Service with not-ready addresses', () => {
+  it('etcd: 5 members, Parallel, a one-at-a-time PDB, initial-cluster of 5, headless Service with not-ready addresses', () => {
     const sts = get(defaults, 'StatefulSet', 'ticketcd-etcd');
     expect(sts.spec.replicas).toBe(5);
     expect(sts.spec.podManagementPolicy).toBe('Parallel');
     expect(sts.spec.serviceName).toBe('ticketcd-etcd-headless');
-    expect(get(defaults, 'PodDisruptionBudget', 'ticketcd-etcd').spec.minAvailable).toBe(3);
+    expect(get(defaults, 'PodDisruptionBudget', 'ticketcd-etcd').spec.maxUnavailable).toBe(1);
     const args: string[] = sts.spec.template.spec.containers[0].args;
     const members = arg(args, '--initial-cluster')!.split(',');
     expect(members).toEqual(
@@ -225,8 +225,9 @@ describe('helm/ticketcd', () => {
     expect(headless.spec.publishNotReadyAddresses).toBe(true);
     expect(headless.spec.ports.map((p: Obj) => p.port).sort()).toEqual([2379, 2380]);
     const container = sts.spec.template.spec.containers[0];
-    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) expect(container[probe].httpGet.port).toBe('metrics');
-    expect(container.readinessProbe.httpGet.path).toBe('/health');
+    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe'])
+      expect((container[probe].httpGet ?? container[probe].tcpSocket).port).toBe('metrics');
+    expect(container.readinessProbe.httpGet.path).toBe('/readyz?exclude=linearizable_read');
   });
 
   it('etcd: the member list, quorum and endpoints follow replicaCount; 3 members in dev without volumes; hard anti-affinity in prod', () => {
@@ -234,7 +235,7 @@ describe('helm/ticketcd', () => {
     expect(
       arg(get(three, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.containers[0].args, '--initial-cluster')!.split(','),
     ).toHaveLength(3);
-    expect(get(three, 'PodDisruptionBudget', 'ticketcd-etcd').spec.minAvailable).toBe(2);
+    expect(get(three, 'PodDisruptionBudget', 'ticketcd-etcd').spec.maxUnavailable).toBe(1);
     expect(get(three, 'ConfigMap', 'ticketcd-config').data.ETCD_ENDPOINTS.split(',')).toHaveLength(3);
     const devSts = get(dev, 'StatefulSet', 'ticketcd-etcd');
     expect(devSts.spec.replicas).toBe(3);
@@ -243,7 +244,7 @@ describe('helm/ticketcd', () => {
     expect(
       get(prod, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution,
     ).toHaveLength(1);
-    expect(get(prod, 'PodDisruptionBudget', 'ticketcd-etcd').spec.minAvailable).toBe(3);
+    expect(get(prod, 'PodDisruptionBudget', 'ticketcd-etcd').spec.maxUnavailable).toBe(1);
     // A replaced member joins the running cluster (docs/deploy.md): the bootstrap flag is a value.
     const stateOf = (docs: Obj[]) =>
       arg(get(docs, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.containers[0].args, '--initial-cluster-state');
@@ -996,5 +997,161 @@ describe('helm/ticketcd: the environment each service gets is one its config rea
     get(docs, 'Deployment', `${RELEASE}-gateway`).spec.template.spec.containers[0].env.push({ name: 'SCALER_HPA_RANGE', value: '' });
     const { shape } = (await schemas()).gateway!;
     expect(Object.keys(environment(docs, 'gateway')).filter((k) => !(k in shape))).toEqual(['SCALER_HPA_RANGE']);
+  });
+});
+
+// ---- issue 28 points 2 and 3: etcd probes, placement and resources -------------------------------
+
+/** A Kubernetes quantity in bytes (memory): 512Mi, 2Gi, 2G, 2147483648, 1.5Gi. */
+function quantityBytes(q: string | number): number {
+  const m = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.exec(String(q));
+  if (!m) throw new Error(`not a quantity: ${q}`);
+  const units: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+  for (const [i, u] of ['Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'].entries()) units[u] = 1024 ** (i + 1);
+  return Number(m[1]) * units[m[2] ?? '']!;
+}
+
+describe('helm/ticketcd etcd probes, placement and resources (issue 28 points 2 and 3)', () => {
+  const etcdPod = (docs: Obj[]) => get(docs, 'StatefulSet', 'ticketcd-etcd').spec.template.spec;
+  const etcdContainer = (docs: Obj[]) => etcdPod(docs).containers.find((c: Obj) => c.name === 'etcd');
+  const etcdSelector = {
+    'app.kubernetes.io/name': 'ticketcd',
+    'app.kubernetes.io/instance': RELEASE,
+    'app.kubernetes.io/component': 'etcd',
+  };
+
+  it('probes need no quorum and pass NOSPACE: startup TCP on the metrics port, readiness /readyz without the linearizable read, liveness /livez with a budget that follows the quota', () => {
+    const c = etcdContainer(defaults);
+    // The client port accepts connections before the WAL replay; the metrics port only after it.
+    expect(c.startupProbe.tcpSocket).toEqual({ port: 'metrics' });
+    expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(600);
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz?exclude=linearizable_read', port: 'metrics' });
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/livez', port: 'metrics' });
+    // A defragmentation blocks /livez for its duration, which grows with the db: the budget grows with the quota.
+    const budget = (docs: Obj[]) => {
+      const p = etcdContainer(docs).livenessProbe;
+      return (p.failureThreshold - 1) * p.periodSeconds;
+    };
+    expect(budget(defaults)).toBe(240); // 2 GiB at 120 s per GiB
+    expect(budget(render([], ['etcd.quotaBackendBytes=8589934592', 'etcd.resources.requests.memory=8Gi']))).toBe(960);
+    expect(budget(render([], ['etcd.quotaBackendBytes=104857600']))).toBe(120); // rounded up to 1 GiB
+    expect(budget(render([], ['etcd.livenessSecondsPerGiB=300']))).toBe(600);
+  });
+
+  it('PDB maxUnavailable 1 for every size: minAvailable = quorum let a drain take two of five members at once', () => {
+    for (const [docs, size] of [
+      [defaults, 5],
+      [render([], ['etcd.replicaCount=3']), 3],
+      [render([], ['etcd.replicaCount=7']), 7],
+      [prod, 5],
+    ] as const) {
+      const pdb = get(docs, 'PodDisruptionBudget', 'ticketcd-etcd');
+      expect([size, pdb.spec.maxUnavailable, pdb.spec.minAvailable]).toEqual([size, 1, undefined]);
+      expect(pdb.spec.selector.matchLabels).toEqual(etcdSelector);
+    }
+  });
+
+  it('anti-affinity: one member per node required in values-prod.yaml, preferred by default', () => {
+    const required = etcdPod(prod).affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution;
+    expect(required).toEqual([{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: etcdSelector } }]);
+    expect(etcdPod(prod).affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+    expect(etcdPod(defaults).affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+  });
+
+  it('zone spread and priorityClassName are settable; by default members spread over zones (soft) with no priority class', () => {
+    expect(etcdPod(defaults).topologySpreadConstraints).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: etcdSelector },
+      },
+    ]);
+    expect(etcdPod(defaults).priorityClassName).toBeUndefined();
+    const set = render(
+      [],
+      [
+        'etcd.topologySpreadConstraints[0].maxSkew=1',
+        'etcd.topologySpreadConstraints[0].topologyKey=topology.kubernetes.io/zone',
+        'etcd.topologySpreadConstraints[0].whenUnsatisfiable=DoNotSchedule',
+        'etcd.priorityClassName=etcd-critical',
+      ],
+    );
+    expect(etcdPod(set).topologySpreadConstraints).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: { matchLabels: etcdSelector },
+      },
+    ]);
+    expect(etcdPod(set).priorityClassName).toBe('etcd-critical');
+    expect(etcdPod(render([], ['etcd.topologySpreadConstraints=null'])).topologySpreadConstraints).toBeUndefined();
+  });
+
+  it('memory request at least the quota: defaults, dev and prod have it; below it the chart fails saying so', () => {
+    for (const [name, docs] of [
+      ['defaults', defaults],
+      ['dev', dev],
+      ['prod', prod],
+    ] as const) {
+      const request = quantityBytes(etcdContainer(docs).resources.requests.memory);
+      const quota = Number(arg(etcdContainer(docs).args, '--quota-backend-bytes'));
+      expect([name, request >= quota]).toEqual([name, true]);
+    }
+    for (const [memory, ok] of [
+      ['1Gi', false],
+      ['2G', false], // 2e9 < 2 GiB
+      ['2147483647', false],
+      ['2Gi', true],
+      ['2147483648', true],
+      ['2.5Gi', true],
+    ] as const) {
+      const r = helm(['template', RELEASE, chart, '--set', `etcd.resources.requests.memory=${memory}`]);
+      expect([memory, r.status === 0]).toEqual([memory, ok]);
+      if (!ok) expect(r.stderr).toContain(`etcd.resources.requests.memory (${memory}) is below etcd.quotaBackendBytes (2147483648)`);
+    }
+    const none = helm(['template', RELEASE, chart, '--set', 'etcd.resources.requests=null']);
+    expect(none.status).not.toBe(0);
+    expect(none.stderr).toContain('etcd.resources.requests.memory');
+  });
+
+  it('escape hatches reach the etcd container: extraEnv, extraVolumes, extraVolumeMounts, tolerations, extraArgs; the schema refuses malformed ones', () => {
+    const docs = render(
+      [],
+      [
+        'etcd.extraEnv[0].name=GODEBUG',
+        'etcd.extraEnv[0].value=madvdontneed=1',
+        'etcd.extraVolumes[0].name=scratch',
+        'etcd.extraVolumes[0].emptyDir.medium=Memory',
+        'etcd.extraVolumeMounts[0].name=scratch',
+        'etcd.extraVolumeMounts[0].mountPath=/scratch',
+        'etcd.tolerations[0].key=dedicated',
+        'etcd.tolerations[0].operator=Equal',
+        'etcd.tolerations[0].value=etcd',
+        'etcd.tolerations[0].effect=NoSchedule',
+        'etcd.extraArgs[0]=--log-level=debug',
+      ],
+    );
+    const c = etcdContainer(docs);
+    expect(envOf(c, 'GODEBUG')).toEqual({ name: 'GODEBUG', value: 'madvdontneed=1' });
+    expect(envOf(c, 'POD_NAME')).toBeDefined(); // appended, not replacing the chart's own
+    expect(etcdPod(docs).volumes).toContainEqual({ name: 'scratch', emptyDir: { medium: 'Memory' } });
+    expect(c.volumeMounts).toContainEqual({ name: 'scratch', mountPath: '/scratch' });
+    expect(c.volumeMounts).toContainEqual({ name: 'data', mountPath: '/var/lib/etcd' });
+    expect(etcdPod(docs).tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'etcd', effect: 'NoSchedule' }]);
+    expect(c.args).toContain('--log-level=debug');
+    const cases: [string, RegExp][] = [
+      ['etcd.extraEnv[0].value=x', /etcd\/extraEnv\/0.*missing property 'name'/],
+      ['etcd.extraVolumes[0].emptyDir.medium=Memory', /etcd\/extraVolumes\/0.*missing property 'name'/],
+      ['etcd.extraVolumeMounts[0].name=x', /etcd\/extraVolumeMounts\/0.*missing property 'mountPath'/],
+      ['etcd.extraEnvs[0].name=x', /additional properties 'extraEnvs' not allowed/],
+      ['etcd.priorityClassName=1', /etcd\/priorityClassName.*want string/],
+    ];
+    for (const [set, message] of cases) {
+      const r = helm(['template', RELEASE, chart, '--set', set]);
+      expect([set, r.status === 0 ? 'rendered' : 'failed']).toEqual([set, 'failed']);
+      expect(r.stderr).toMatch(message);
+    }
   });
 });

@@ -220,3 +220,18 @@ seccompProfile:
 {{- end -}}
 {{- join "," $ranges -}}
 {{- end -}}
+
+{{/*
+A Kubernetes memory quantity in bytes, as an integer string: 512Mi, 2Gi, 2G, 2147483648, 2.5Gi
+(issue 28 point 3: etcd's memory request is compared with its quota).
+*/}}
+{{- define "ticketcd.quantityBytes" -}}
+{{- $q := toString . -}}
+{{- $m := regexFind "^[0-9]+(\\.[0-9]+)?" $q -}}
+{{- $units := dict "" 1.0 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "P" 1e15 "E" 1e18 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "Pi" 1125899906842624.0 "Ei" 1152921504606846976.0 -}}
+{{- $suffix := trimPrefix $m $q -}}
+{{- if or (not $m) (not (hasKey $units $suffix)) -}}
+{{- fail (printf "%q is not a memory quantity (e.g. 512Mi, 2Gi)" $q) -}}
+{{- end -}}
+{{- mulf (float64 $m) (get $units $suffix) | int64 -}}
+{{- end -}}

@@ -17,6 +17,8 @@ export interface EtcdClusterOptions {
   quotaBytes?: number;
   /** etcd's --auto-compaction-retention (periodic mode), e.g. "1h". */
   compactionRetention?: string;
+  /** etcd's --listen-metrics-urls, member i on base+i (/metrics, /health, /livez, /readyz as the chart's probes see them); none by default. */
+  metricsBasePort?: number;
 }
 
 export class EtcdCluster {
@@ -58,6 +60,7 @@ export class EtcdCluster {
       '--max-txn-ops=128',
       '--logger=zap',
       '--log-outputs=stderr',
+      ...(this.opts.metricsBasePort === undefined ? [] : [`--listen-metrics-urls=http://127.0.0.1:${this.opts.metricsBasePort + i}`]),
     ];
   }
 
