@@ -253,6 +253,7 @@ describe('etcd restore from a snapshot (issue 28.5)', () => {
 
     // 5. Realign: the lost sales listed, the consumers kept from re-creating them.
     const outDir = path.join(work, 'lost');
+    const realignStarted = Date.now();
     const realigned = await run(['realign', '--since', since.toISOString(), '--out', outDir, '--json'], {
       ETCD_ENDPOINTS: stack.etcd.endpoints.join(','),
       NATS_URL: stack.nats.url,
@@ -263,7 +264,9 @@ describe('etcd restore from a snapshot (issue 28.5)', () => {
       lostOrders: { orderId: string; username: string; email: string | null; eventId: string; eventName: string | null }[];
       consumers: { durable: string; startSeq: number | null }[];
     };
-    process.stdout.write(`realign: ${JSON.stringify({ ...report, lostOrders: report.lostOrders.length })}\n`);
+    process.stdout.write(
+      `realign took ${Date.now() - realignStarted} ms: ${JSON.stringify({ ...report, lostOrders: report.lostOrders.length })}\n`,
+    );
     expect(report.storeRevision).toBeGreaterThan(1_000_000_000);
     expect(report.lostOrders.map((o) => o.orderId).sort()).toEqual([...lostSales.keys()].sort());
     for (const o of report.lostOrders) {
