@@ -10,8 +10,10 @@
  * (a new purchase and the event page after the restore are right: the caches reloaded), and stock
  * equals the snapshot's minus the new sales.
  */
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { headers } from '@nats-io/nats-core';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { ticketRecord } from '@ticketcd/contracts';
+import { HEADERS, PARKED_STREAM, ticketRecord } from '@ticketcd/contracts';
 import { createEtcdConnection, scanPrefix, type EtcdConnection } from '@ticketcd/etcd';
 import { keys, parseKey, prefixes } from '@ticketcd/keys';
 import { ALL_SERVICES } from '@ticketcd/stack';
@@ -251,6 +253,14 @@ describe('etcd restore from a snapshot (issue 28.5)', () => {
     expect(again.code).toBe(73);
     await stack.etcd.start(60_000);
 
+    // A lost sale's message parked by its consumer: a replay later must not bring it back.
+    const jsm = await jetstreamManager(nc);
+    const lastSold = await jsm.streams.getMessage('INVENTORY', { last_by_subj: 'inventory.tickets.sold' });
+    const h = headers();
+    h.set(HEADERS.parkedSubject, 'inventory.tickets.sold');
+    h.set(HEADERS.parkedStream, 'INVENTORY');
+    await jetstream(nc).publish('parked.orders-tickets-sold', lastSold!.data, { headers: h, msgID: 'restore-test-parked' });
+
     // 5. Realign: the lost sales listed, the consumers kept from re-creating them.
     const outDir = path.join(work, 'lost');
     const realignStarted = Date.now();
@@ -268,6 +278,7 @@ describe('etcd restore from a snapshot (issue 28.5)', () => {
       `realign took ${Date.now() - realignStarted} ms: ${JSON.stringify({ ...report, lostOrders: report.lostOrders.length })}\n`,
     );
     expect(report.storeRevision).toBeGreaterThan(1_000_000_000);
+    expect((await jsm.streams.info(PARKED_STREAM)).state.messages).toBe(0);
     expect(report.lostOrders.map((o) => o.orderId).sort()).toEqual([...lostSales.keys()].sort());
     for (const o of report.lostOrders) {
       expect(o.username).toBe(lostSales.get(o.orderId)!.username);

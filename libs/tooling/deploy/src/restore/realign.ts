@@ -11,6 +11,8 @@
  *  - every lost message is deleted from its stream (after the list is written): every consumer
  *    of its subject must skip it alike, and a deleted message is skipped by all of them, also by
  *    one created later (a per-consumer `term` would need each to be pulled past it);
+ *  - the same for the PARKED stream (whole): a parked copy of a lost commit is deleted, or a
+ *    later `npm run parked -- replay` would re-create what it implies;
  *  - every durable consumer on the scanned streams is recreated to start at the window's first
  *    message (or where it had got to, if that is earlier): what it acked after the snapshot was
  *    applied to the old store only, and is applied again (the consumers are idempotent).
@@ -30,7 +32,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { eventRecord, Events, userRecord } from '@ticketcd/contracts';
+import { eventRecord, Events, HEADERS, PARKED_STREAM, userRecord } from '@ticketcd/contracts';
 import type { EtcdConnection } from '@ticketcd/etcd';
 import { keys } from '@ticketcd/keys';
 import fs from 'node:fs';
@@ -233,7 +235,10 @@ export async function realign(o: RealignOptions): Promise<RealignReport> {
   const streams: StreamReport[] = [];
   const lostMsgs: Scanned[] = [];
   let maxRevisionSeen = 0;
-  for (const stream of REALIGNED_STREAMS) {
+  // PARKED too, all of it (kept small by operators): a lost commit's parked copy replayed later
+  // (`npm run parked -- replay`) would re-create what its original would have.
+  for (const stream of [...REALIGNED_STREAMS, PARKED_STREAM]) {
+    const parked = stream === PARKED_STREAM;
     const report: StreamReport = { stream, scanned: 0, lost: 0, lostBySubject: {}, unreadable: 0, firstSeq: null };
     streams.push(report);
     let info;
@@ -243,9 +248,12 @@ export async function realign(o: RealignOptions): Promise<RealignReport> {
       if (/not found/i.test((e as Error).message)) continue;
       throw e;
     }
-    if (!info.state.messages || new Date(info.state.last_ts).getTime() < from.getTime()) continue;
+    if (!info.state.messages || (!parked && new Date(info.state.last_ts).getTime() < from.getTime())) continue;
     const scanned: Scanned[] = [];
-    const oc = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartTime, opt_start_time: from.toISOString() });
+    const oc = await js.consumers.get(
+      stream,
+      parked ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: from.toISOString() },
+    );
     try {
       for (let done = false; !done;) {
         checkTime(`scanning ${stream}`);
@@ -253,7 +261,7 @@ export async function realign(o: RealignOptions): Promise<RealignReport> {
         const batch = await oc.fetch({ max_messages: 1000, expires: 2000 });
         for await (const m of batch) {
           got++;
-          scanned.push(parse(stream, m));
+          scanned.push(parse(stream, m, parked ? m.headers?.get(HEADERS.parkedSubject) || m.subject : m.subject));
           if (m.info.pending === 0) {
             done = true;
             break;
@@ -285,7 +293,9 @@ export async function realign(o: RealignOptions): Promise<RealignReport> {
         lostMsgs.push(m);
       }
     });
-    log(`${stream}: ${report.scanned} message(s) in the window, ${report.lost} lost (${JSON.stringify(report.lostBySubject)})`);
+    log(
+      `${stream}: ${report.scanned} message(s) ${parked ? 'parked' : 'in the window'}, ${report.lost} lost (${JSON.stringify(report.lostBySubject)})`,
+    );
   }
 
   // A revision in JetStream at or above the store's: new commits would reuse revisions already seen.
@@ -297,7 +307,8 @@ export async function realign(o: RealignOptions): Promise<RealignReport> {
     );
 
   const lostOrders = await mapLimit(
-    lostMsgs.filter((m) => m.subject === Events.inventory.ticketsSold.type),
+    // Listed from INVENTORY only: a parked sale's original is there too.
+    lostMsgs.filter((m) => m.stream !== PARKED_STREAM && m.subject === Events.inventory.ticketsSold.type),
     32,
     async (m): Promise<LostOrder> => {
       const d = Events.inventory.ticketsSold.data.parse(m.data);
@@ -378,7 +389,7 @@ export async function realign(o: RealignOptions): Promise<RealignReport> {
   return report;
 }
 
-function parse(stream: string, m: JsMsg): Scanned {
+function parse(stream: string, m: JsMsg, subject: string): Scanned {
   let env: { data?: unknown; occurredAt?: unknown } = {};
   try {
     env = JSON.parse(new TextDecoder().decode(m.data)) as typeof env;
@@ -389,7 +400,7 @@ function parse(stream: string, m: JsMsg): Scanned {
   return {
     stream,
     seq: m.seq,
-    subject: m.subject,
+    subject,
     data,
     occurredAt: typeof env?.occurredAt === 'string' ? env.occurredAt : m.time.toISOString(),
   };
@@ -413,8 +424,12 @@ export function lostOrdersCsv(orders: LostOrder[]): string {
 
 function writeLostOrders(dir: string, report: RealignReport): string[] {
   fs.mkdirSync(dir, { recursive: true });
-  const json = path.join(dir, 'lost-orders.json');
-  const csv = path.join(dir, 'lost-orders.csv');
+  // Never over an earlier run's list: a second run no longer finds the messages the first deleted.
+  let n = 1;
+  const name = (ext: string) => path.join(dir, n === 1 ? `lost-orders.${ext}` : `lost-orders-${n}.${ext}`);
+  while (fs.existsSync(name('json')) || fs.existsSync(name('csv'))) n++;
+  const json = name('json');
+  const csv = name('csv');
   const body = { storeRevision: report.storeRevision, window: report.window, orders: report.lostOrders };
   fs.writeFileSync(json, `${JSON.stringify(body, null, 2)}\n`);
   fs.writeFileSync(csv, lostOrdersCsv(report.lostOrders));
