@@ -274,6 +274,27 @@ export async function realign(o: RealignOptions): Promise<RealignReport> {
     }
     report.scanned = scanned.length;
     report.firstSeq = scanned[0]?.seq ?? null;
+    // The message just before the window must be in the store: a lost one there means --since is
+    // after the snapshot and the window misses lost commits.
+    if (!parked && report.firstSeq !== null && report.firstSeq > info.state.first_seq) {
+      for (let seq = report.firstSeq - 1; seq >= Math.max(info.state.first_seq, report.firstSeq - 20); seq--) {
+        const prev = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
+        if (!prev) continue;
+        let env: { data?: Record<string, unknown> } = {};
+        try {
+          env = JSON.parse(new TextDecoder().decode(prev.data)) as typeof env;
+        } catch {
+          break; // unreadable: proves nothing either way
+        }
+        const v = await classify({ stream, seq, subject: prev.subject, data: env?.data ?? {}, occurredAt: '' }, store);
+        if (v?.lost)
+          throw new RestoreError(
+            `${stream} #${seq}, before the window, reports a commit the store does not have: --since is after the snapshot; give an earlier one`,
+            64,
+          );
+        break;
+      }
+    }
     const verdicts = await mapLimit(scanned, 32, async (m) => {
       checkTime(`reading etcd for ${stream}`);
       try {
