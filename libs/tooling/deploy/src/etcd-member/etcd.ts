@@ -1,0 +1,138 @@
+/**
+ * Issue 28.1: the etcd calls of the membership program, each with a deadline. Membership calls
+ * need root when etcd auth is on; before the chart's auth Job has run (or with auth off) etcd
+ * refuses a token request, and the same calls go without a user.
+ */
+import { createEtcdConnection, type EtcdConnection, type EtcdTlsFiles } from '@ticketcd/etcd';
+import type { ClusterView, MemberInfo } from './decide.js';
+
+export interface EtcdAccess {
+  tls?: EtcdTlsFiles;
+  /** etcd's root password, when given (ETCD_ROOT_PASSWORD / ETCD_ROOT_PASSWORD_FILE). */
+  rootPassword?: string;
+  deadlineMs: number;
+}
+
+const AUTH_NOT_ENABLED = /authentication is not enabled/i;
+
+export const firstLine = (e: unknown): string => ((e as Error)?.message ?? String(e)).split('\n')[0]!;
+
+/** Runs `fn` on a client of `hosts`: as root when a password is given and auth is on, else without a user. */
+export async function withClient<T>(access: EtcdAccess, hosts: string[], fn: (conn: EtcdConnection) => Promise<T>): Promise<T> {
+  const base = { endpoints: hosts, tls: access.tls, deadlineMs: access.deadlineMs };
+  if (access.rootPassword) {
+    const root = createEtcdConnection({ ...base, auth: { username: 'root', password: access.rootPassword } });
+    try {
+      return await fn(root);
+    } catch (e) {
+      if (!AUTH_NOT_ENABLED.test((e as Error).message)) throw e;
+    } finally {
+      root.close();
+    }
+  }
+  const plain = createEtcdConnection(base);
+  try {
+    return await fn(plain);
+  } finally {
+    plain.close();
+  }
+}
+
+function toInfo(m: { ID: string; name: string; peerURLs: string[]; clientURLs: string[]; isLearner: boolean }): MemberInfo {
+  return {
+    id: String(m.ID),
+    name: m.name ?? '',
+    peerUrls: m.peerURLs ?? [],
+    clientUrls: m.clientURLs ?? [],
+    isLearner: Boolean(m.isLearner),
+  };
+}
+
+/**
+ * The member list from the first of `hosts` that answers (each asked on its own: a learner or a
+ * member that is down must not hide the others). Not linearizable: a member without quorum still
+ * answers, which is what tells "a cluster exists" from "first install".
+ */
+export async function listMembers(access: EtcdAccess, hosts: string[]): Promise<MemberInfo[] | null> {
+  const attempts = hosts.map((h) =>
+    withClient(access, [h], async (c) => (await c.client.cluster.memberList({ linearizable: false }, c.deadline())).members.map(toInfo)),
+  );
+  try {
+    return await Promise.any(attempts);
+  } catch {
+    return null;
+  }
+}
+
+export interface MemberStatusLite {
+  memberId: string;
+  leaderId: string;
+  isLearner: boolean;
+}
+
+/** Maintenance status of one member (learners answer it too), or null. */
+export async function memberStatus(access: EtcdAccess, url: string): Promise<MemberStatusLite | null> {
+  // A learner refuses the token request (not an RPC it serves): status without a user first.
+  const ask = async (c: EtcdConnection) => {
+    const s = await c.client.maintenance.status(c.deadline());
+    return {
+      memberId: String(s.header.member_id),
+      leaderId: String(s.leader),
+      isLearner: Boolean((s as { isLearner?: boolean }).isLearner),
+    };
+  };
+  const plain = createEtcdConnection({ endpoints: [url], tls: access.tls, deadlineMs: access.deadlineMs });
+  try {
+    return await ask(plain);
+  } catch {
+    // some setups require a user for status: try as root
+  } finally {
+    plain.close();
+  }
+  if (!access.rootPassword) return null;
+  return withClient(access, [url], ask).catch(() => null);
+}
+
+/** The members, and which of them answer a status request now. */
+export async function clusterView(access: EtcdAccess, hosts: string[]): Promise<ClusterView | null> {
+  const members = await listMembers(access, hosts);
+  if (!members) return null;
+  const reachable = new Set<string>();
+  await Promise.all(
+    members.map(async (m) => {
+      for (const url of m.clientUrls) {
+        const s = await memberStatus(access, url);
+        if (s && s.memberId === m.id) {
+          reachable.add(m.id);
+          return;
+        }
+      }
+    }),
+  );
+  return { members, reachable };
+}
+
+const votersOf = (members: MemberInfo[]) => members.filter((m) => !m.isLearner && m.clientUrls.length).flatMap((m) => m.clientUrls);
+
+export async function addLearner(access: EtcdAccess, members: MemberInfo[], peerUrl: string): Promise<MemberInfo[]> {
+  return withClient(access, votersOf(members), async (c) =>
+    (await c.client.cluster.memberAdd({ peerURLs: [peerUrl], isLearner: true }, c.deadline())).members.map(toInfo),
+  );
+}
+
+export async function removeMember(access: EtcdAccess, members: MemberInfo[], id: string): Promise<void> {
+  await withClient(access, votersOf(members.filter((m) => m.id !== id)), async (c) => {
+    await c.client.cluster.memberRemove({ ID: id }, c.deadline());
+  });
+}
+
+export async function promoteMember(access: EtcdAccess, members: MemberInfo[], id: string): Promise<void> {
+  await withClient(access, votersOf(members), async (c) => {
+    await c.client.cluster.memberPromote({ ID: id }, c.deadline());
+  });
+}
+
+/** etcd's answers that mean "not now, try again" rather than "broken". */
+export const isTooManyLearners = (e: unknown) => /too many learner members/i.test((e as Error)?.message ?? '');
+export const isLearnerNotReady = (e: unknown) => /in sync with leader|not ready/i.test((e as Error)?.message ?? '');
+export const isMemberNotFound = (e: unknown) => /member not found/i.test((e as Error)?.message ?? '');
