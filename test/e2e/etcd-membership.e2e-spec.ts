@@ -2,8 +2,9 @@
  * Issue 28.1: etcd membership that heals itself, as the chart runs it, on real etcd 3.5 processes.
  * Each "pod" is what the StatefulSet runs: the init container `etcd-member prepare` (from dist),
  * then etcd with the config file prepare wrote, then the sidecar `etcd-member run`; the desired
- * size (the StatefulSet's spec.replicas in the cluster) comes from a file. A writer puts keys all
- * along; every write etcd acknowledged must be read back at the end.
+ * size (the StatefulSet's spec.replicas in the cluster) comes from a file. etcd auth is turned on
+ * after the first install, as the chart's hook Job does: the programs log in as root (ETCD_ROOT_PASSWORD).
+ * A writer puts keys all along; every write etcd acknowledged must be read back at the end.
  *  (a) a member's data dir is wiped (lost PVC) and the pod restarts: prepare removes the stale
  *      id, adds it as a learner, the sidecar promotes it: five voters again.
  *  (b) 5 -> 7 -> 5: pods 5 and 6 start at once and join one learner at a time (seven voters);
@@ -19,6 +20,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '../..');
+// etcd auth on, as the chart deploys it (its hook Job enables it after the first install).
+const ROOT_PASSWORD = 'membership-root-pw';
+const memberEnv = { ...process.env, ETCD_ROOT_PASSWORD: ROOT_PASSWORD };
 const MEMBER_JS = path.join(root, 'libs/tooling/deploy/dist/etcd-member.js');
 
 interface Pod {
@@ -90,7 +94,10 @@ class EtcdStatefulSet {
     fs.mkdirSync(this.podDir(i), { recursive: true });
     const file = this.log(i, command);
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [MEMBER_JS, command, ...this.memberArgs(i)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [MEMBER_JS, command, ...this.memberArgs(i)], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: memberEnv,
+      });
       let output = '';
       child.stdout.on('data', (b: Buffer) => (output += b.toString()));
       child.stderr.on('data', (b: Buffer) => (output += b.toString()));
@@ -110,6 +117,7 @@ class EtcdStatefulSet {
     });
     const sidecar = startProcess(`etcd-member-${i}`, process.execPath, [MEMBER_JS, 'run', ...this.memberArgs(i)], {
       logFile: this.log(i, 'sidecar'),
+      env: memberEnv,
     });
     this.pods.set(i, { ordinal: i, etcd, sidecar });
     return { prepare: prepare.output };
@@ -131,6 +139,7 @@ class EtcdStatefulSet {
 class Writer {
   readonly acked = new Map<string, string>();
   failed = 0;
+  lastError = '';
   private stopped = false;
   private loop: Promise<void> | null = null;
   constructor(private readonly conn: EtcdConnection) {}
@@ -142,8 +151,9 @@ class Writer {
         try {
           await this.conn.kv.put(key).value(value).exec();
           this.acked.set(key, value);
-        } catch {
+        } catch (e) {
           this.failed++; // not acknowledged (it may or may not have applied): not checked
+          this.lastError = (e as Error).message.split('\n')[0]!;
           await new Promise((r) => setTimeout(r, 50));
         }
       }
@@ -167,14 +177,30 @@ let writer: Writer;
 
 async function members() {
   const res = await admin.client.cluster.memberList({ linearizable: true }, admin.deadline());
-  return res.members.map((m) => ({ id: String(m.ID), name: m.name, isLearner: m.isLearner, started: m.clientURLs.length > 0 }));
+  return res.members.map((m) => ({ id: String(m.ID), name: m.name, isLearner: m.isLearner, clientUrls: m.clientURLs }));
 }
+/** The member answers on its client URL as itself (the member list keeps a dead member's URLs). */
+async function answers(m: { id: string; clientUrls: string[] }): Promise<boolean> {
+  if (!m.clientUrls.length) return false;
+  const conn = createEtcdConnection({ endpoints: m.clientUrls, deadlineMs: 1000 });
+  try {
+    return String((await conn.client.maintenance.status(conn.deadline())).header.member_id) === m.id;
+  } catch {
+    return false;
+  } finally {
+    conn.close();
+  }
+}
+/** Exactly n members, all voters, each answering. */
 const votersReady = async (n: number) => {
   const ms = await members();
-  return ms.length === n && ms.every((m) => !m.isLearner && m.started) ? ms : null;
+  if (ms.length !== n || ms.some((m) => m.isLearner)) return null;
+  return (await Promise.all(ms.map(answers))).every(Boolean) ? ms : null;
 };
 
+const tests = { ran: 0, passed: 0 };
 beforeAll(async () => {
+  tests.ran++; // the setup counts as a test: its failure keeps the logs too
   if (!fs.existsSync(MEMBER_JS)) throw new Error(`${MEMBER_JS} missing: run npm run build first`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'etcd-membership-'));
   const base = await findFreePortBlock(20);
@@ -189,21 +215,35 @@ beforeAll(async () => {
     true,
     true,
   ]);
-  admin = createEtcdConnection({ endpoints: [0, 1, 2, 3, 4].map(sts.clientUrl), deadlineMs: 3000 });
+  const endpoints = [0, 1, 2, 3, 4].map(sts.clientUrl);
+  admin = createEtcdConnection({ endpoints, deadlineMs: 3000 });
   await waitFor(() => votersReady(5), { timeoutMs: 30_000, intervalMs: 200, what: 'five voters after the first install' });
+  // What the chart's auth Job does: root, then auth on. The membership programs log in as root from here on.
+  await admin.client.auth.userAdd({ name: 'root', password: ROOT_PASSWORD }, admin.deadline());
+  await admin.client.auth.userGrantRole({ user: 'root', role: 'root' }, admin.deadline());
+  await admin.client.auth.authEnable(admin.deadline());
+  admin.close();
+  admin = createEtcdConnection({ endpoints, deadlineMs: 3000, auth: { username: 'root', password: ROOT_PASSWORD } });
   writer = new Writer(admin);
   writer.start();
-  await waitFor(() => writer.acked.size > 50, { timeoutMs: 20_000, what: 'writes acknowledged' });
+  await waitFor(() => writer.acked.size > 50, { timeoutMs: 20_000, what: 'writes acknowledged' }).catch((e: Error) => {
+    throw new Error(`${e.message}; the last write failed with: ${writer.lastError}`);
+  });
+  tests.passed++;
 }, 90_000);
 
 afterAll(async () => {
   await writer?.stop();
   admin?.close();
   await sts?.stopAll();
+  // The logs (etcd-<i>/{prepare,etcd,sidecar,leave}.log) stay after a failure.
+  if (sts && tests.ran === tests.passed) fs.rmSync(sts.dir, { recursive: true, force: true });
+  else if (sts) process.stdout.write(`etcd membership logs kept in ${sts.dir}\n`);
 });
 
 describe('etcd membership (issue 28.1), as the chart runs it', () => {
   it('(a) a member restarted on a wiped data dir removes its stale id, joins as a learner, is promoted; no acknowledged write lost', async () => {
+    tests.ran++;
     const before = (await members()).find((m) => m.name === 'etcd-2')!;
     await sts.killPod(2);
     fs.rmSync(sts.dataDir(2), { recursive: true, force: true });
@@ -217,10 +257,12 @@ describe('etcd membership (issue 28.1), as the chart runs it', () => {
     expect(fs.readFileSync(sts.log(2, 'sidecar'), 'utf8')).toMatch(/promoted etcd-2 .* to voter/);
     await waitFor(() => writer.acked.size > ackedBefore + 50, { timeoutMs: 20_000, what: 'writes after the rejoin' });
     expect(await writer.lost()).toEqual([]);
+    tests.passed++;
   }, 120_000);
 
   it('(b) 5 -> 7 -> 5 under writes: one learner at a time, seven voters, then five; members 0-4 never restarted', async () => {
     const pids = [0, 1, 2, 3, 4].map((i) => sts.pods.get(i)!.etcd!.pid);
+    tests.ran++;
     let maxLearners = 0;
     let watching = true;
     const watch = (async () => {
@@ -256,10 +298,12 @@ describe('etcd membership (issue 28.1), as the chart runs it', () => {
     const acked = writer.acked.size;
     await waitFor(() => writer.acked.size > acked + 50, { timeoutMs: 20_000, what: 'writes after the scale-down' });
     expect(await writer.lost()).toEqual([]);
+    tests.passed++;
   }, 150_000);
 
   it('(c) a kept volume of a removed member rejoins as a new learner; a pod gone without preStop is removed by the leader', async () => {
     const pids = [0, 1, 2, 3, 4].map((i) => sts.pods.get(i)!.etcd!.pid);
+    tests.ran++;
     // Scaled up again: pod 5 finds the data of the member removed in (b) (the PVC was kept).
     sts.setReplicas(6);
     const { prepare } = await sts.startPod(5);
@@ -274,5 +318,6 @@ describe('etcd membership (issue 28.1), as the chart runs it', () => {
     expect([0, 1, 2, 3, 4].map((i) => sts.pods.get(i)!.etcd!.pid)).toEqual(pids);
     await writer.stop();
     expect(await writer.lost()).toEqual([]);
+    tests.passed++;
   }, 120_000);
 });
