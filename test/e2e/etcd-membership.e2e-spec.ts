@@ -206,17 +206,20 @@ beforeAll(async () => {
   const base = await findFreePortBlock(20);
   sts = new EtcdStatefulSet(dir, base, base + 10);
   sts.setReplicas(5);
-  // First install: every pod starts at once (podManagementPolicy: Parallel).
-  const started = await Promise.all([0, 1, 2, 3, 4].map((i) => sts.startPod(i)));
-  expect(started.map((s) => /bootstrap a new cluster|never started: start with it/.test(s.prepare))).toEqual([
-    true,
-    true,
+  // First install (podManagementPolicy: Parallel), with two pods late (an image pull, a slow node):
+  // 0-2 find no member and bootstrap; they have a quorum before 3 and 4 run prepare, which find
+  // themselves in the initial cluster, never started, and start with it (not as stale members).
+  const early = await Promise.all([0, 1, 2].map((i) => sts.startPod(i)));
+  expect(early.map((s) => /no member answers and the data dir is empty: bootstrap a new cluster/.test(s.prepare))).toEqual([
     true,
     true,
     true,
   ]);
   const endpoints = [0, 1, 2, 3, 4].map(sts.clientUrl);
   admin = createEtcdConnection({ endpoints, deadlineMs: 3000 });
+  await waitFor(() => admin.kv.put('bootstrap').value('quorum').exec(), { timeoutMs: 30_000, intervalMs: 200, what: 'a quorum of 0-2' });
+  const late = await Promise.all([3, 4].map((i) => sts.startPod(i)));
+  expect(late.map((s) => /never started: start with it/.test(s.prepare))).toEqual([true, true]);
   await waitFor(() => votersReady(5), { timeoutMs: 30_000, intervalMs: 200, what: 'five voters after the first install' });
   // What the chart's auth Job does: root, then auth on. The membership programs log in as root from here on.
   await admin.client.auth.userAdd({ name: 'root', password: ROOT_PASSWORD }, admin.deadline());
@@ -237,7 +240,7 @@ afterAll(async () => {
   admin?.close();
   await sts?.stopAll();
   // The logs (etcd-<i>/{prepare,etcd,sidecar,leave}.log) stay after a failure.
-  if (sts && tests.ran === tests.passed) fs.rmSync(sts.dir, { recursive: true, force: true });
+  if (sts && tests.ran === tests.passed && !process.env.KEEP_ETCD_LOGS) fs.rmSync(sts.dir, { recursive: true, force: true });
   else if (sts) process.stdout.write(`etcd membership logs kept in ${sts.dir}\n`);
 });
 

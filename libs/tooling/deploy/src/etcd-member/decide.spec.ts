@@ -44,9 +44,16 @@ describe('decidePrepare (issue 28.1: the state is detected, not a value)', () =>
     expect(decidePrepare({ self: self(4), hasData: true, cluster: view(withLearner, [4]) }).action).toBe('start-as-is');
   });
 
-  it('a bootstrap in progress (listed, never started) or our own earlier add -> start with the listed members', () => {
-    const bootstrapping = [member(0), member(1, { name: '', clientUrls: [] }), member(2, { name: '', clientUrls: [] })];
-    expect(decidePrepare({ self: self(1), hasData: false, cluster: view(bootstrapping, [1, 2]) }).action).toBe('start-listed');
+  it('a bootstrap in progress (listed by the initial cluster, named, never started) -> start with the listed members', () => {
+    // Seen on a loaded machine: three members formed a quorum before pods 3 and 4 ran prepare. The
+    // initial cluster names every member; only client URLs tell that one has started.
+    const bootstrapping = [member(0), member(1), member(2), member(3, { clientUrls: [] }), member(4, { clientUrls: [] })];
+    expect(decidePrepare({ self: self(3), hasData: false, cluster: view(bootstrapping, [3, 4]) }).action).toBe('start-listed');
+  });
+
+  it('our own earlier add (listed without a name, never started: prepare died after MemberAdd) -> start with the listed members', () => {
+    const added = [...five(), member(5, { name: '', clientUrls: [], isLearner: true })];
+    expect(decidePrepare({ self: self(5), hasData: false, cluster: view(added, [5]) }).action).toBe('start-listed');
   });
 
   it('a wiped data dir: the stale id is removed, then it joins as a learner', () => {

@@ -2,12 +2,12 @@
  * Issue 28.1: the membership decisions of an etcd member in the chart's StatefulSet, as pure
  * functions (no I/O: the caller gathers the state, decides, then acts). Members are named
  * `<statefulset>-<ordinal>` and each ordinal has a fixed peer URL, so a member is identified by
- * its peer URL (its name is empty until it has started once).
+ * its peer URL (an added member has no name until it has started once).
  */
 
 export interface MemberInfo {
   id: string;
-  /** Empty until the member has started (etcd learns it from the member itself). */
+  /** Empty for a member added (MemberAdd) that has not started; set from the start for the initial cluster's. */
   name: string;
   peerUrls: string[];
   clientUrls: string[];
@@ -29,7 +29,11 @@ export interface Self {
 /** floor(n/2)+1 */
 export const quorumOf = (voters: number): number => Math.floor(voters / 2) + 1;
 
-export const hasStarted = (m: MemberInfo): boolean => m.name !== '' || m.clientUrls.length > 0;
+/**
+ * A member publishes its client URLs when it first starts. Its name is no sign: members of the
+ * initial cluster are named by it before they ever ran (only a MemberAdd leaves the name empty).
+ */
+export const hasStarted = (m: MemberInfo): boolean => m.clientUrls.length > 0;
 
 export const findSelf = (members: MemberInfo[], peerUrl: string): MemberInfo | undefined =>
   members.find((m) => m.peerUrls.includes(peerUrl));

@@ -1,9 +1,11 @@
 /**
- * Issue 28.1: the etcd calls of the membership program, each with a deadline. Membership calls
- * need root when etcd auth is on; before the chart's auth Job has run (or with auth off) etcd
- * refuses a token request, and the same calls go without a user.
+ * Issue 28.1: the etcd calls of the membership program, each with a deadline. Reads (member list,
+ * status) need no user in etcd 3.5, so they go without one, on one cached client per member: each
+ * login is a bcrypt check and a raft round on etcd's side, and a sidecar reads every 2 s. Only the
+ * membership changes log in, as root (etcd requires it with auth on); before the chart's auth Job
+ * has run (or with auth off) etcd refuses a token request, and they go without a user.
  */
-import { createEtcdConnection, type EtcdConnection, type EtcdTlsFiles } from '@ticketcd/etcd';
+import { createEtcdConnection, isAuthError, type EtcdConnection, type EtcdTlsFiles } from '@ticketcd/etcd';
 import type { ClusterView, MemberInfo } from './decide.js';
 
 export interface EtcdAccess {
@@ -17,7 +19,33 @@ const AUTH_NOT_ENABLED = /authentication is not enabled/i;
 
 export const firstLine = (e: unknown): string => ((e as Error)?.message ?? String(e)).split('\n')[0]!;
 
-/** Runs `fn` on a client of `hosts`: as root when a password is given and auth is on, else without a user. */
+/** One client without a user per member URL, for the life of the process. */
+const readers = new Map<string, EtcdConnection>();
+function reader(access: EtcdAccess, url: string): EtcdConnection {
+  let c = readers.get(url);
+  if (!c) {
+    c = createEtcdConnection({ endpoints: [url], tls: access.tls, deadlineMs: access.deadlineMs });
+    readers.set(url, c);
+  }
+  return c;
+}
+
+export function closeClients(): void {
+  for (const c of readers.values()) c.close();
+  readers.clear();
+}
+
+/** A read on one member without a user; as root if that member insists on one. */
+async function read<T>(access: EtcdAccess, url: string, fn: (conn: EtcdConnection) => Promise<T>): Promise<T> {
+  try {
+    return await fn(reader(access, url));
+  } catch (e) {
+    if (!access.rootPassword || !isAuthError(e)) throw e;
+    return withClient(access, [url], fn);
+  }
+}
+
+/** Runs a membership change on a client of `hosts`: as root when a password is given and auth is on, else without a user. */
 export async function withClient<T>(access: EtcdAccess, hosts: string[], fn: (conn: EtcdConnection) => Promise<T>): Promise<T> {
   const base = { endpoints: hosts, tls: access.tls, deadlineMs: access.deadlineMs };
   if (access.rootPassword) {
@@ -50,17 +78,23 @@ function toInfo(m: { ID: string; name: string; peerURLs: string[]; clientURLs: s
 
 /**
  * The member list from the first of `hosts` that answers (each asked on its own: a learner or a
- * member that is down must not hide the others). Not linearizable: a member without quorum still
- * answers, which is what tells "a cluster exists" from "first install".
+ * member that is down must not hide the others). Linearizable when a quorum answers; otherwise
+ * not: a member without quorum still answers, which is what tells "a cluster exists" from "first
+ * install".
  */
 export async function listMembers(access: EtcdAccess, hosts: string[]): Promise<MemberInfo[] | null> {
-  const attempts = hosts.map((h) =>
-    withClient(access, [h], async (c) => (await c.client.cluster.memberList({ linearizable: false }, c.deadline())).members.map(toInfo)),
-  );
+  const ask = (linearizable: boolean) =>
+    Promise.any(
+      hosts.map((h) =>
+        read(access, h, async (c) => (await c.client.cluster.memberList({ linearizable }, c.deadline())).members.map(toInfo)),
+      ),
+    );
+  // The current list when a quorum answers (decisions to change membership rest on it); a member's
+  // own view when none does.
   try {
-    return await Promise.any(attempts);
+    return await ask(true);
   } catch {
-    return null;
+    return ask(false).catch(() => null);
   }
 }
 
@@ -72,25 +106,10 @@ export interface MemberStatusLite {
 
 /** Maintenance status of one member (learners answer it too), or null. */
 export async function memberStatus(access: EtcdAccess, url: string): Promise<MemberStatusLite | null> {
-  // A learner refuses the token request (not an RPC it serves): status without a user first.
-  const ask = async (c: EtcdConnection) => {
+  return read(access, url, async (c) => {
     const s = await c.client.maintenance.status(c.deadline());
-    return {
-      memberId: String(s.header.member_id),
-      leaderId: String(s.leader),
-      isLearner: Boolean((s as { isLearner?: boolean }).isLearner),
-    };
-  };
-  const plain = createEtcdConnection({ endpoints: [url], tls: access.tls, deadlineMs: access.deadlineMs });
-  try {
-    return await ask(plain);
-  } catch {
-    // some setups require a user for status: try as root
-  } finally {
-    plain.close();
-  }
-  if (!access.rootPassword) return null;
-  return withClient(access, [url], ask).catch(() => null);
+    return { memberId: String(s.header.member_id), leaderId: String(s.leader), isLearner: Boolean(s.isLearner) };
+  }).catch(() => null);
 }
 
 /** The members, and which of them answer a status request now. */
