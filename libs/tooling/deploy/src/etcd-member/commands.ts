@@ -209,7 +209,7 @@ async function tick(o: MemberOptions, say: (line: string) => void, silentSince: 
   if (d.action === 'refuse') return say(d.reason);
   if (d.action === 'promote') {
     try {
-      await promoteMember(o.access, cluster.members, d.member.id);
+      await promoteMember(o.access, cluster.members, d.member.id, cluster.leaderId ?? null);
       o.log(`promoted ${label(d.member)} to voter`);
     } catch (e) {
       say(

@@ -18,6 +18,8 @@ export interface ClusterView {
   members: MemberInfo[];
   /** Ids of the members that answered a status request just now. */
   reachable: ReadonlySet<string>;
+  /** The leader as those members see it (null: none known). */
+  leaderId?: string | null;
 }
 
 export interface Self {

@@ -12,7 +12,10 @@ export interface EtcdAccess {
   tls?: EtcdTlsFiles;
   /** etcd's root password, when given (ETCD_ROOT_PASSWORD / ETCD_ROOT_PASSWORD_FILE). */
   rootPassword?: string;
+  /** Deadline of a read (member list, status). */
   deadlineMs: number;
+  /** Deadline of a membership change (default 10 s). */
+  changeDeadlineMs?: number;
 }
 
 const AUTH_NOT_ENABLED = /authentication is not enabled/i;
@@ -31,8 +34,9 @@ function reader(access: EtcdAccess, url: string): EtcdConnection {
 }
 
 export function closeClients(): void {
-  for (const c of readers.values()) c.close();
+  for (const c of [...readers.values(), ...roots.values()]) c.close();
   readers.clear();
+  roots.clear();
 }
 
 /** A read on one member without a user; as root if that member insists on one. */
@@ -45,17 +49,28 @@ async function read<T>(access: EtcdAccess, url: string, fn: (conn: EtcdConnectio
   }
 }
 
-/** Runs a membership change on a client of `hosts`: as root when a password is given and auth is on, else without a user. */
+/** Root clients by member list, kept: etcd3 logs in once per client and again only when the token expires. */
+const roots = new Map<string, EtcdConnection>();
+
+/**
+ * Runs a membership change on a client of `hosts`: as root when a password is given and auth is
+ * on, else without a user. A change is a raft round (and a login the first time): its deadline is
+ * `changeDeadlineMs`. A change that missed it may still apply: callers read the list again.
+ */
 export async function withClient<T>(access: EtcdAccess, hosts: string[], fn: (conn: EtcdConnection) => Promise<T>): Promise<T> {
-  const base = { endpoints: hosts, tls: access.tls, deadlineMs: access.deadlineMs };
+  const base = { endpoints: hosts, tls: access.tls, deadlineMs: access.changeDeadlineMs ?? 10_000 };
   if (access.rootPassword) {
-    const root = createEtcdConnection({ ...base, auth: { username: 'root', password: access.rootPassword } });
+    const key = [...hosts].sort().join(',');
+    let root = roots.get(key);
+    if (!root) {
+      root = createEtcdConnection({ ...base, auth: { username: 'root', password: access.rootPassword } });
+      roots.set(key, root);
+    }
     try {
       return await fn(root);
     } catch (e) {
       if (!AUTH_NOT_ENABLED.test((e as Error).message)) throw e;
-    } finally {
-      root.close();
+      // auth not on yet: this client keeps no token, the next change tries root again
     }
   }
   const plain = createEtcdConnection(base);
@@ -117,18 +132,20 @@ export async function clusterView(access: EtcdAccess, hosts: string[]): Promise<
   const members = await listMembers(access, hosts);
   if (!members) return null;
   const reachable = new Set<string>();
+  let leaderId: string | null = null;
   await Promise.all(
     members.map(async (m) => {
       for (const url of m.clientUrls) {
         const s = await memberStatus(access, url);
         if (s && s.memberId === m.id) {
           reachable.add(m.id);
+          if (s.leaderId !== '0' && !m.isLearner) leaderId = s.leaderId;
           return;
         }
       }
     }),
   );
-  return { members, reachable };
+  return { members, reachable, leaderId };
 }
 
 const votersOf = (members: MemberInfo[]) => members.filter((m) => !m.isLearner && m.clientUrls.length).flatMap((m) => m.clientUrls);
@@ -145,8 +162,14 @@ export async function removeMember(access: EtcdAccess, members: MemberInfo[], id
   });
 }
 
-export async function promoteMember(access: EtcdAccess, members: MemberInfo[], id: string): Promise<void> {
-  await withClient(access, votersOf(members), async (c) => {
+/**
+ * Sent to the leader itself: etcd 3.5.16 with auth on fails a promotion a follower forwards ("auth:
+ * user name is empty" on the leader, retried until "request timed out"; etcd-io/etcd#20757, fixed
+ * in later 3.5 releases). Seen here: promotions stalled for minutes until a try hit the leader.
+ */
+export async function promoteMember(access: EtcdAccess, members: MemberInfo[], id: string, leaderId: string | null): Promise<void> {
+  const leader = members.find((m) => m.id === leaderId && m.clientUrls.length);
+  await withClient(access, leader ? leader.clientUrls : votersOf(members), async (c) => {
     await c.client.cluster.memberPromote({ ID: id }, c.deadline());
   });
 }
