@@ -1,8 +1,9 @@
 /**
  * Issue 28.1: etcd membership that heals itself, as the chart runs it, on real etcd 3.5 processes.
  * Each "pod" is what the StatefulSet runs: the init container `etcd-member prepare` (from dist),
- * then etcd with the config file prepare wrote, then the sidecar `etcd-member run`; the desired
- * size (the StatefulSet's spec.replicas in the cluster) comes from a file. etcd auth is turned on
+ * then etcd with the config file prepare wrote (from the chart's rendered etcd settings), then the
+ * sidecar `etcd-member run`; the desired size (the StatefulSet's spec.replicas in the cluster)
+ * comes from a file. etcd auth is turned on
  * after the first install, as the chart's hook Job does: the programs log in as root (ETCD_ROOT_PASSWORD).
  * A writer puts keys all along; every write etcd acknowledged must be read back at the end.
  *  (a) a member's data dir is wiped (lost PVC) and the pod restarts: prepare removes the stale
@@ -17,16 +18,32 @@
 import { createEtcdConnection, type EtcdConnection } from '@ticketcd/etcd';
 import { findBinary, findFreePortBlock, isAlive, startProcess, stopProcess, type ManagedProcess } from '@ticketcd/stack';
 import { waitFor } from '@ticketcd/testing';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parse, stringify } from 'yaml';
 
 const root = path.resolve(import.meta.dirname, '../..');
 // etcd auth on, as the chart deploys it (its hook Job enables it after the first install).
 const ROOT_PASSWORD = 'membership-root-pw';
 const memberEnv = { ...process.env, ETCD_ROOT_PASSWORD: ROOT_PASSWORD };
 const MEMBER_JS = path.join(root, 'libs/tooling/deploy/dist/etcd-member.js');
+
+/**
+ * etcd's shared settings as the chart renders them (the ConfigMap the init container reads), so
+ * that etcd 3.5 runs here with the chart's quota, timings and strict reconfig check. Only the
+ * metrics URL goes: every local member would want port 2381.
+ */
+function chartEtcdConfig(): Record<string, unknown> {
+  const helm = path.join(execFileSync('bash', [path.join(root, 'scripts/k8s-tools.sh')], { encoding: 'utf8' }).trim(), 'helm');
+  const out = execFileSync(helm, ['template', 'ticketcd', path.join(root, 'helm/ticketcd'), '--show-only', 'templates/etcd/config.yaml'], {
+    encoding: 'utf8',
+  });
+  const config = parse((parse(out) as { data: Record<string, string> }).data['etcd.yaml']!) as Record<string, unknown>;
+  delete config['listen-metrics-urls'];
+  return config;
+}
 
 interface Pod {
   ordinal: number;
@@ -42,19 +59,7 @@ class EtcdStatefulSet {
     readonly clientBase: number,
     readonly peerBase: number,
   ) {
-    fs.writeFileSync(
-      this.baseConfig,
-      [
-        'logger: zap',
-        'log-outputs: [stderr]',
-        'auto-compaction-mode: periodic',
-        'auto-compaction-retention: 1h',
-        'max-txn-ops: 128',
-        'heartbeat-interval: 100',
-        'election-timeout: 1000',
-        '',
-      ].join('\n'),
-    );
+    fs.writeFileSync(this.baseConfig, stringify(chartEtcdConfig()));
   }
 
   get baseConfig() {
