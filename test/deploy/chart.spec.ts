@@ -167,6 +167,8 @@ const podSpecs = (docs: Obj[]): { where: string; spec: Obj }[] =>
 const containersOf = (spec: Obj): Obj[] => [...(spec.initContainers ?? []), ...spec.containers];
 const envOf = (c: Obj, name: string): Obj | undefined => (c.env ?? []).find((e: Obj) => e.name === name);
 const arg = (args: string[], flag: string): string | undefined => args.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+/** etcd's shared settings (issue 28.1: the ConfigMap the init container builds etcd's config file from). */
+const etcdConfig = (docs: Obj[]): Obj => parse(get(docs, 'ConfigMap', 'ticketcd-etcd-config').data['etcd.yaml']) as Obj;
 
 // ---- tests ---------------------------------------------------------------------------------------
 
@@ -201,23 +203,25 @@ describe('helm/ticketcd', () => {
     expect(names.length).toBe(new Set(names).size);
   });
 
-  it('etcd: 5 members, Parallel, a one-at-a-time PDB, initial-cluster of 5, headless Service with not-ready addresses', () => {
+  it('etcd: 5 members, Parallel, a one-at-a-time PDB, etcd configured by file, headless Service with not-ready addresses', () => {
     const sts = get(defaults, 'StatefulSet', 'ticketcd-etcd');
     expect(sts.spec.replicas).toBe(5);
     expect(sts.spec.podManagementPolicy).toBe('Parallel');
     expect(sts.spec.serviceName).toBe('ticketcd-etcd-headless');
     expect(get(defaults, 'PodDisruptionBudget', 'ticketcd-etcd').spec.maxUnavailable).toBe(1);
-    const args: string[] = sts.spec.template.spec.containers[0].args;
-    const members = arg(args, '--initial-cluster')!.split(',');
-    expect(members).toEqual(
-      [0, 1, 2, 3, 4].map((i) => `ticketcd-etcd-${i}=http://ticketcd-etcd-${i}.ticketcd-etcd-headless.${NS}.svc.cluster.local:2380`),
-    );
-    expect(arg(args, '--max-txn-ops')).toBe('128');
-    expect(arg(args, '--quota-backend-bytes')).toBe('2147483648');
-    expect(arg(args, '--auto-compaction-mode')).toBe('periodic');
-    expect(arg(args, '--auto-compaction-retention')).toBe('1h');
-    expect(arg(args, '--max-request-bytes')).toBeDefined();
-    expect(arg(args, '--listen-metrics-urls')).toBe('http://0.0.0.0:2381');
+    // Issue 28.1: etcd runs with the config file its init container wrote; the shared settings come from a ConfigMap.
+    expect(sts.spec.template.spec.containers[0].args).toEqual(['--config-file=/run/etcd/etcd.yaml']);
+    const config = etcdConfig(defaults);
+    expect(config['max-txn-ops']).toBe(128);
+    expect(config['quota-backend-bytes']).toBe(2147483648);
+    expect(config['auto-compaction-mode']).toBe('periodic');
+    expect(config['auto-compaction-retention']).toBe('1h');
+    expect(config['max-request-bytes']).toBeDefined();
+    expect(config['listen-metrics-urls']).toBe('http://0.0.0.0:2381');
+    const prepare = sts.spec.template.spec.initContainers.find((c: Obj) => c.name === 'member-prepare');
+    expect(prepare.command).toEqual(['node', 'libs/tooling/deploy/dist/etcd-member.js', 'prepare']);
+    expect(arg(prepare.args, '--peer-url')).toBe(`http://{name}.ticketcd-etcd-headless.{namespace}.svc.cluster.local:2380`);
+    expect(arg(prepare.args, '--statefulset')).toBe('ticketcd-etcd');
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('8Gi');
     expect(sts.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
     const headless = get(defaults, 'Service', 'ticketcd-etcd-headless');
@@ -230,11 +234,14 @@ describe('helm/ticketcd', () => {
     expect(container.readinessProbe.httpGet.path).toBe('/readyz?exclude=linearizable_read');
   });
 
-  it('etcd: the member list, quorum and endpoints follow replicaCount; 3 members in dev without volumes; hard anti-affinity in prod', () => {
+  it('etcd: quorum and endpoints follow replicaCount, the pod template does not (5 -> 7 restarts no member); 3 in dev without volumes; hard anti-affinity in prod', () => {
     const three = render([], ['etcd.replicaCount=3']);
-    expect(
-      arg(get(three, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.containers[0].args, '--initial-cluster')!.split(','),
-    ).toHaveLength(3);
+    const seven = render([], ['etcd.replicaCount=7']);
+    // Issue 28.1: scaling changes spec.replicas only; a template change would roll every member.
+    const template = (docs: Obj[]) => get(docs, 'StatefulSet', 'ticketcd-etcd').spec.template;
+    expect(template(seven)).toEqual(template(defaults));
+    expect(template(three)).toEqual(template(defaults));
+    expect(get(seven, 'StatefulSet', 'ticketcd-etcd').spec.replicas).toBe(7);
     expect(get(three, 'PodDisruptionBudget', 'ticketcd-etcd').spec.maxUnavailable).toBe(1);
     expect(get(three, 'ConfigMap', 'ticketcd-config').data.ETCD_ENDPOINTS.split(',')).toHaveLength(3);
     const devSts = get(dev, 'StatefulSet', 'ticketcd-etcd');
@@ -245,19 +252,67 @@ describe('helm/ticketcd', () => {
       get(prod, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution,
     ).toHaveLength(1);
     expect(get(prod, 'PodDisruptionBudget', 'ticketcd-etcd').spec.maxUnavailable).toBe(1);
-    // A replaced member joins the running cluster (docs/deploy.md): the bootstrap flag is a value.
-    const stateOf = (docs: Obj[]) =>
-      arg(get(docs, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.containers[0].args, '--initial-cluster-state');
-    expect(stateOf(defaults)).toBe('new');
-    expect(stateOf(render([], ['etcd.initialClusterState=existing']))).toBe('existing');
+    // The state is detected by the init container, not a value (issue 28.1).
+    expect(etcdConfig(defaults)).not.toHaveProperty('initial-cluster-state');
+  });
+
+  it('etcd membership (issue 28.1): init container, sidecar with a preStop leave, the API token only there, get on the one StatefulSet', () => {
+    const spec = get(defaults, 'StatefulSet', 'ticketcd-etcd').spec.template.spec;
+    expect(spec.serviceAccountName).toBe('ticketcd-etcd');
+    expect(spec.automountServiceAccountToken).toBe(false);
+    const sidecar = spec.containers.find((c: Obj) => c.name === 'member');
+    expect(sidecar.command).toEqual(['node', 'libs/tooling/deploy/dist/etcd-member.js', 'run']);
+    expect(sidecar.lifecycle.preStop.exec.command.slice(0, 3)).toEqual(['node', 'libs/tooling/deploy/dist/etcd-member.js', 'leave']);
+    // No $(VAR) in an exec hook (the kubelet expands none there): the program reads POD_NAME itself.
+    expect(sidecar.lifecycle.preStop.exec.command.join(' ')).not.toContain('$(');
+    expect(envOf(sidecar, 'POD_NAME')?.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+    expect(envOf(sidecar, 'ETCD_ROOT_PASSWORD')?.valueFrom).toEqual({ secretKeyRef: { name: 'ticketcd-etcd-root', key: 'password' } });
+    const withToken = containersOf(spec)
+      .filter((c) => (c.volumeMounts ?? []).some((m: Obj) => m.name === 'kube-api'))
+      .map((c) => c.name);
+    expect(withToken.sort()).toEqual(['member', 'member-prepare']);
+    expect(get(defaults, 'ServiceAccount', 'ticketcd-etcd').automountServiceAccountToken).toBe(false);
+    expect(get(defaults, 'Role', 'ticketcd-etcd').rules).toEqual([
+      { apiGroups: ['apps'], resources: ['statefulsets'], resourceNames: ['ticketcd-etcd'], verbs: ['get'] },
+    ]);
+    expect(get(defaults, 'RoleBinding', 'ticketcd-etcd').subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'ticketcd-etcd', namespace: NS },
+    ]);
+    // extraArgs reach etcd through its config file.
+    const extra = get(render([], ['etcd.extraArgs[0]=--log-level=debug']), 'StatefulSet', 'ticketcd-etcd').spec.template.spec;
+    expect(extra.initContainers[0].args).toContain('--extra-arg=--log-level=debug');
+    // A change of the shared settings rolls the members (checksum); the ConfigMap holds no per-member key.
+    expect(
+      get(render([], ['etcd.snapshotCount=5000']), 'StatefulSet', 'ticketcd-etcd').spec.template.metadata.annotations[
+        'checksum/etcd-config'
+      ],
+    ).not.toBe(get(defaults, 'StatefulSet', 'ticketcd-etcd').spec.template.metadata.annotations['checksum/etcd-config']);
+    for (const key of ['name', 'initial-cluster', 'initial-cluster-state', 'data-dir']) expect(etcdConfig(all)).not.toHaveProperty(key);
+  });
+
+  it('etcd membership refusals (issue 28.1): a leftover initialClusterState, fewer than 3 members, an even count (schema and template)', () => {
+    const attempt = (...args: string[]) => helm(['template', RELEASE, chart, ...args]);
+    const leftover = attempt('--set', 'etcd.initialClusterState=existing');
+    expect(leftover.status).not.toBe(0);
+    expect(leftover.stderr).toContain('etcd.initialClusterState was removed: each member detects its state');
+    const one = attempt('--set', 'etcd.replicaCount=1');
+    expect(one.status).not.toBe(0);
+    expect(one.stderr).toContain('etcd.replicaCount=1: at least 3 members');
+    // The schema refuses an even count; the template too, when the schema is skipped.
+    const even = attempt('--skip-schema-validation', '--set', 'etcd.replicaCount=4');
+    expect(even.status).not.toBe(0);
+    expect(even.stderr).toContain('etcd.replicaCount=4: an even count tolerates no more failures');
   });
 
   it('etcd client TLS: members serve https from the Secret; every etcd client gets the CA/cert/key files', () => {
     const sts = get(prod, 'StatefulSet', 'ticketcd-etcd');
-    const args: string[] = sts.spec.template.spec.containers[0].args;
-    expect(arg(args, '--listen-client-urls')).toBe('https://0.0.0.0:2379');
-    expect(arg(args, '--cert-file')).toBe('/etc/ticketcd/etcd-tls/tls.crt');
-    expect(arg(args, '--trusted-ca-file')).toBe('/etc/ticketcd/etcd-tls/ca.crt');
+    const args: string[] = sts.spec.template.spec.initContainers[0].args;
+    expect(arg(args, '--listen-client-url')).toBe('https://0.0.0.0:2379');
+    expect(arg(args, '--client-url')).toMatch(/^https:\/\//);
+    expect(etcdConfig(prod)['client-transport-security']).toMatchObject({
+      'cert-file': '/etc/ticketcd/etcd-tls/tls.crt',
+      'trusted-ca-file': '/etc/ticketcd/etcd-tls/ca.crt',
+    });
     expect(sts.spec.template.spec.volumes).toContainEqual(
       expect.objectContaining({ name: 'etcd-tls', secret: expect.objectContaining({ secretName: 'ticketcd-etcd-tls' }) }),
     );
@@ -276,9 +331,7 @@ describe('helm/ticketcd', () => {
     }
     const cert = get(all, 'Certificate', 'ticketcd-etcd-tls');
     expect(cert.spec.dnsNames).toEqual(expect.arrayContaining(['ticketcd-etcd', `*.ticketcd-etcd-headless.${NS}.svc.cluster.local`]));
-    expect(get(defaults, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.containers[0].args).not.toContain(
-      '--cert-file=/etc/ticketcd/etcd-tls/tls.crt',
-    );
+    expect(etcdConfig(defaults)).not.toHaveProperty('client-transport-security');
   });
 
   it('etcd auth: the hook Job and Secrets of the contract; each service logs in as itself', () => {
@@ -556,11 +609,17 @@ describe('helm/ticketcd', () => {
     const ctlHelp = (...cmd: string[]) => flags(spawnSync('etcdctl', [...cmd, '--help'], { encoding: 'utf8' }).stdout);
     const ctlFlags = new Set([...ctlHelp(), ...ctlHelp('snapshot', 'save'), ...ctlHelp('defrag')]);
     expect(etcdFlags.size).toBeGreaterThan(40);
+    // The one flag the etcd container gets (issue 28.1); the help lists it in its usage line.
+    if (/^\s+etcd --config-file/m.test(spawnSync('etcd', ['--help'], { encoding: 'utf8' }).stderr)) etcdFlags.add('--config-file');
     expect(ctlFlags).toContain('--password');
     const unknown: string[] = [];
     for (const docs of [all, prod, dev]) {
       const etcdArgs: string[] = get(docs, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.containers[0].args;
       for (const a of etcdArgs) if (!etcdFlags.has(a.split('=')[0]!)) unknown.push(`etcd ${a}`);
+      // Issue 28.1: the config file's keys are etcd's flag names (client TLS nests them under one key).
+      const { 'client-transport-security': clientTls, ...config } = etcdConfig(docs);
+      for (const k of [...Object.keys(config), ...Object.keys(clientTls ?? {})])
+        if (!etcdFlags.has(`--${k}`)) unknown.push(`etcd config ${k}`);
       // Every container that runs etcdctl (the backup and defrag Jobs run programs of the tools image since issue 28).
       const ctlArgs: string[] = podSpecs(docs)
         .flatMap(({ spec }) => [...spec.containers, ...(spec.initContainers ?? [])])
@@ -629,7 +688,13 @@ describe('helm/ticketcd', () => {
 
   it('gateway RBAC is exactly the contract: pods get/list, deployments/scale get/patch on the six Deployments', () => {
     const roles = all.filter((o) => ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].includes(o.kind));
-    expect(roles.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['Role/ticketcd-gateway', 'RoleBinding/ticketcd-gateway']);
+    // ticketcd-etcd: issue 28.1, get on the etcd StatefulSet (tested above).
+    expect(roles.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'Role/ticketcd-etcd',
+      'Role/ticketcd-gateway',
+      'RoleBinding/ticketcd-etcd',
+      'RoleBinding/ticketcd-gateway',
+    ]);
     expect(get(all, 'Role', 'ticketcd-gateway').rules).toEqual([
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
       {
@@ -643,7 +708,7 @@ describe('helm/ticketcd', () => {
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'ticketcd-gateway' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'ticketcd-gateway', namespace: NS }]);
     const off = render([], ['scaler.enabled=false']);
-    expect(off.filter((o) => /Role/.test(o.kind))).toEqual([]);
+    expect(off.filter((o) => /Role/.test(o.kind) && o.metadata.name !== 'ticketcd-etcd')).toEqual([]);
   });
 
   it('NetworkPolicies: default deny for every pod of the release; only the gateway is reachable from the ingress controller', () => {
@@ -879,6 +944,10 @@ describe('helm/ticketcd NetworkPolicies, evaluated', () => {
     ...clients.flatMap((s) => [`${s} -> etcd:2379`, `${s} -> nats:4222`, ...dns(s)]),
     ...['etcd-auth', 'etcd-backup', 'etcd-defrag'].flatMap((j) => [`${j} -> etcd:2379`, ...dns(j)]),
     'etcd -> etcd:2380',
+    // Issue 28.1: the membership program in each etcd pod: the other members' client port, the API (spec.replicas).
+    'etcd -> etcd:2379',
+    'etcd -> api-server:443',
+    'etcd -> api-server:6443',
     ...dns('etcd'),
     'nats -> nats:6222',
     ...dns('nats'),
@@ -932,7 +1001,12 @@ describe('helm/ticketcd NetworkPolicies, evaluated', () => {
 
   it('default values: the scaler may reach any address on the API ports (narrow networkPolicy.kubeApi.cidrs)', () => {
     const open = flows(render([], ['etcd.defrag.enabled=true']));
-    expect(open.filter((f) => !expected.includes(f))).toEqual(['gateway -> internet:443', 'gateway -> s3-store:443']);
+    expect(open.filter((f) => !expected.includes(f))).toEqual([
+      'etcd -> internet:443',
+      'etcd -> s3-store:443',
+      'gateway -> internet:443',
+      'gateway -> s3-store:443',
+    ]);
     // Likewise the backup Job reaches any address on the store's ports until backupStore.cidrs is narrowed.
     const backup = flows(render([], ['etcd.defrag.enabled=true', ...BACKUP, `networkPolicy.kubeApi.cidrs[0]=${API_SERVER}/32`]));
     expect(backup.filter((f) => !expected.includes(f))).toEqual(['etcd-backup -> api-server:443', 'etcd-backup -> internet:443']);
@@ -1096,7 +1170,7 @@ describe('helm/ticketcd etcd probes, placement and resources (issue 28 points 2 
       ['prod', prod],
     ] as const) {
       const request = quantityBytes(etcdContainer(docs).resources.requests.memory);
-      const quota = Number(arg(etcdContainer(docs).args, '--quota-backend-bytes'));
+      const quota = Number(etcdConfig(docs)['quota-backend-bytes']);
       expect([name, request >= quota]).toEqual([name, true]);
     }
     for (const [memory, ok] of [
@@ -1135,12 +1209,13 @@ describe('helm/ticketcd etcd probes, placement and resources (issue 28 points 2 
     );
     const c = etcdContainer(docs);
     expect(envOf(c, 'GODEBUG')).toEqual({ name: 'GODEBUG', value: 'madvdontneed=1' });
-    expect(envOf(c, 'POD_NAME')).toBeDefined(); // appended, not replacing the chart's own
+    expect(c.env).toHaveLength(1); // etcd's own settings are in its config file (issue 28.1), not its env
     expect(etcdPod(docs).volumes).toContainEqual({ name: 'scratch', emptyDir: { medium: 'Memory' } });
     expect(c.volumeMounts).toContainEqual({ name: 'scratch', mountPath: '/scratch' });
     expect(c.volumeMounts).toContainEqual({ name: 'data', mountPath: '/var/lib/etcd' });
     expect(etcdPod(docs).tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'etcd', effect: 'NoSchedule' }]);
-    expect(c.args).toContain('--log-level=debug');
+    // extraArgs become keys of etcd's config file, written by the init container (issue 28.1).
+    expect(etcdPod(docs).initContainers[0].args).toContain('--extra-arg=--log-level=debug');
     const cases: [string, RegExp][] = [
       ['etcd.extraEnv[0].value=x', /etcd\/extraEnv\/0.*missing property 'name'/],
       ['etcd.extraVolumes[0].emptyDir.medium=Memory', /etcd\/extraVolumes\/0.*missing property 'name'/],
