@@ -12,7 +12,7 @@
 import { createEtcdConnection, type EtcdConnection } from '@ticketcd/etcd';
 import { EtcdCluster, findBinary, findFreePortBlock, startProcess, stopProcess, type ManagedProcess } from '@ticketcd/stack';
 import { waitFor } from '@ticketcd/testing';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Etcd3 } from 'etcd3';
 import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -69,9 +69,9 @@ async function listKeys(): Promise<string[]> {
   }
 }
 
-function run(file: 'etcd-backup' | 'etcd-defrag', env: Record<string, string> = {}) {
+function run(file: 'etcd-backup' | 'etcd-defrag', env: Record<string, string> = {}, args: string[] = []) {
   const started = Date.now();
-  return promisify(execFile)(process.execPath, [`libs/tooling/deploy/dist/${file}.js`], {
+  return promisify(execFile)(process.execPath, [`libs/tooling/deploy/dist/${file}.js`, ...args], {
     env: {
       PATH: process.env.PATH ?? '',
       ETCD_ENDPOINTS: cluster.endpoints.join(','),
@@ -209,15 +209,29 @@ describe('etcd backups to an S3-compatible store (issue 28 point 4)', () => {
     // Exactly the newest three remain, the fresh one among them.
     expect(await listKeys()).toEqual(written.slice(1).sort());
 
-    // Downloaded: etcdutl reads it (revision as the cluster had), restore checks its SHA-256, and
-    // an etcd started on the restored data holds every key the writer got acknowledged.
-    const client = s3();
+    // Downloaded with `etcd-backup.js get` (what a restore runs: checked, its time named): etcdutl
+    // reads it (revision as the cluster had), restore checks its SHA-256, and an etcd started on
+    // the restored data holds every key the writer got acknowledged.
     const file = path.join(dir, 'downloaded.db');
+    const got = await run('etcd-backup', {}, ['get', newest, file]);
+    expect([got.code, got.stderr]).toEqual([0, '']);
+    expect(got.stdout).toMatch(new RegExp(`taken at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z, revision >= ${revision}`));
+    // A cut copy in the store is refused (65) and not left behind for etcdutl.
+    const cut = `${PREFIX}etcd-snapshot-20000101T000000000Z-rev1.db`;
+    const put = s3();
     try {
-      const obj = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: newest }));
-      fs.writeFileSync(file, await obj.Body!.transformToByteArray());
+      await put.send(new PutObjectCommand({ Bucket: BUCKET, Key: cut, Body: fs.readFileSync(file).subarray(0, 8192 + 32) }));
     } finally {
-      client.destroy();
+      put.destroy();
+    }
+    const bad = await run('etcd-backup', {}, ['get', cut, path.join(dir, 'cut.db')]);
+    expect([bad.code, bad.stderr]).toEqual([65, expect.stringContaining('SHA-256 mismatch')]);
+    expect(fs.existsSync(path.join(dir, 'cut.db'))).toBe(false);
+    const del = s3();
+    try {
+      await del.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: cut }));
+    } finally {
+      del.destroy();
     }
     const status = spawnSync(findBinary('etcdutl'), ['snapshot', 'status', file, '-w', 'json'], { encoding: 'utf8' });
     expect(status.status).toBe(0);

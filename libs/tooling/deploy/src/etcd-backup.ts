@@ -3,6 +3,8 @@
  * chart's backup CronJob runs it in the tools image; snapshot-backup.ts does the work).
  *   node libs/tooling/deploy/dist/etcd-backup.js            take, check, upload, prune
  *   node libs/tooling/deploy/dist/etcd-backup.js list       list the snapshot objects, oldest first
+ *   node libs/tooling/deploy/dist/etcd-backup.js get <object key> <file>
+ *       download one (for a restore), checked as before an upload; prints its time and revision
  * Environment:
  *   ETCD_ENDPOINTS (comma-separated), ETCD_TLS_CA_FILE / _CERT_FILE / _KEY_FILE, ETCD_ROOT_PASSWORD
  *     (with etcd auth on: Snapshot needs root), ETCD_DEADLINE_MS (each unary call, 5000),
@@ -20,7 +22,7 @@
  * No secret is ever printed.
  */
 import os from 'node:os';
-import { BackupError, EXIT, listSnapshots, runBackup, s3Client, storeName, type S3Target } from './snapshot-backup.js';
+import { BackupError, downloadSnapshot, EXIT, listSnapshots, runBackup, s3Client, storeName, type S3Target } from './snapshot-backup.js';
 import { etcdEnv, ConfigError } from './tool-env.js';
 
 function fail(message: string, code: number): never {
@@ -88,7 +90,17 @@ async function main(argv: string[]): Promise<void> {
     }
     return;
   }
-  if (command !== undefined) fail('usage: etcd-backup.js [list]', EXIT.usage);
+  if (command === 'get') {
+    const [, key, file] = argv;
+    if (!key || !file) fail('usage: etcd-backup.js get <object key> <file>', EXIT.usage);
+    const s3 = s3Target(env);
+    const got = await downloadSnapshot(s3, key, file, positive(env, 'BACKUP_UPLOAD_TIMEOUT_S', 1800) * 1000);
+    // The time in the name is when the snapshot was taken: `etcd-restore.js realign --since` wants it.
+    const at = got.stamp.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z$/, '$1-$2-$3T$4:$5:$6.$7Z');
+    log(`${key} -> ${file}: ${got.bytes} bytes, checked; taken at ${at}, revision >= ${got.revision}`);
+    return;
+  }
+  if (command !== undefined) fail('usage: etcd-backup.js [list | get <object key> <file>]', EXIT.usage);
   const etcd = etcdEnv(env);
   const s3 = s3Target(env);
   const retention = positive(env, 'BACKUP_RETENTION', 10);

@@ -11,6 +11,7 @@
 import { createEtcdConnection, type EtcdConnection, type EtcdTlsFiles } from '@ticketcd/etcd';
 import {
   DeleteObjectCommand,
+  GetObjectCommand,
   HeadBucketCommand,
   ListObjectsV2Command,
   S3Client,
@@ -305,7 +306,14 @@ export function s3Client(s3: S3Target): S3Client {
 
 function storeError(s3: S3Target, what: string, e: unknown): BackupError {
   const status = e instanceof S3ServiceException ? e.$metadata.httpStatusCode : undefined;
-  const hint = status === 404 ? ': no such bucket' : status === 403 ? ': access denied (credentials or policy)' : '';
+  const hint =
+    status === 404
+      ? what.startsWith('downloading')
+        ? ': no such bucket or object'
+        : ': no such bucket'
+      : status === 403
+        ? ': access denied (credentials or policy)'
+        : '';
   const message = firstLine(e) === 'UnknownError' ? '' : `: ${firstLine(e)}`;
   const detail = e instanceof S3ServiceException ? `${e.name} (HTTP ${status ?? '?'})${hint}${message}` : firstLine(e);
   return new BackupError(`S3 store ${storeName(s3)}: ${what} failed: ${detail || (e as Error).name}`, EXIT.store, e);
@@ -324,6 +332,38 @@ export async function listSnapshots(client: S3Client, s3: S3Target): Promise<_Ob
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return out.filter((o) => o.Key && parseSnapshotKey(s3.prefix, o.Key));
+}
+
+/**
+ * Downloads one snapshot object to `file` (for a restore) and checks it as a backup is checked
+ * before its upload: a copy that fails is removed, never handed to etcdutl.
+ */
+export async function downloadSnapshot(
+  s3: S3Target,
+  key: string,
+  file: string,
+  timeoutMs: number,
+): Promise<{ bytes: number; stamp: string; revision: number }> {
+  const named = parseSnapshotKey(s3.prefix, key);
+  if (!named)
+    throw new BackupError(`${key}: not a snapshot object of ours (etcd-snapshot-<time>-rev<revision>.db under the prefix)`, EXIT.usage);
+  const client = s3Client(s3);
+  try {
+    const obj = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+    await pipeline(obj.Body as Readable, fs.createWriteStream(file, { mode: 0o600 }), { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (e) {
+    fs.rmSync(file, { force: true });
+    throw storeError(s3, `downloading ${key}`, e);
+  } finally {
+    client.destroy();
+  }
+  try {
+    await verifySnapshotFile(file);
+  } catch (e) {
+    fs.rmSync(file, { force: true });
+    throw e instanceof BackupError ? e : new BackupError(`${key}: ${(e as Error).message}`, EXIT.badSnapshot, e);
+  }
+  return { bytes: fs.statSync(file).size, ...named };
 }
 
 // ---------------------------------------------------------------- the whole run
