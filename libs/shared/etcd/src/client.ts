@@ -8,6 +8,7 @@
  */
 import { circuitBreaker, ConsecutiveBreaker, ConstantBackoff, handleWhen, retry } from 'cockatiel';
 import { Etcd3, type IOptions, type Namespace } from 'etcd3';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import { isMemberUnreachableError, isNeverSentError } from './errors.js';
 
@@ -61,9 +62,22 @@ export interface EtcdConnection {
  * election every member misses deadlines, every breaker opened, and a 1-2 s election became a
  * 5 s outage in which even resends that would have found the new leader failed at once.
  */
-export function memberCircuitBreaker() {
-  return circuitBreaker(handleWhen(isMemberUnreachableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(3) });
+export function memberCircuitBreaker(halfOpenAfterMs = 1000) {
+  const breaker = circuitBreaker(handleWhen(isMemberUnreachableError), { halfOpenAfter: halfOpenAfterMs, breaker: new ConsecutiveBreaker(3) });
+  // etcd3 re-sends a call refused for an unknown auth token (a member restarted: simple tokens
+  // live in its memory) from inside this breaker's execute. If that call was the half-open test,
+  // the re-send came back to the same breaker and awaited the test, i.e. itself: that member's
+  // calls then hung forever (seen after a full restart). A call nested in this breaker bypasses it.
+  const execute = breaker.execute.bind(breaker);
+  breaker.execute = ((fn, signal) => {
+    const inside = nestedIn.getStore();
+    if (inside?.has(breaker)) return Promise.resolve().then(() => fn({ signal: signal ?? new AbortController().signal }));
+    return nestedIn.run(new Set(inside).add(breaker), () => execute(fn, signal));
+  }) as typeof breaker.execute;
+  return breaker;
 }
+/** The member breakers the current call is running inside of (see memberCircuitBreaker). */
+const nestedIn = new AsyncLocalStorage<Set<object>>();
 
 /** At most `attempts` sends in all, retried only when the previous one never left. */
 export function neverSentRetryPolicy(attempts: number) {

@@ -84,4 +84,19 @@ describe('per-member circuit breaker (issue 13 point 8: ride through leader elec
     const open = await breaker.execute(() => Promise.resolve('sent')).catch((e: unknown) => e);
     expect(isNeverSentError(open)).toBe(true);
   });
+
+  it('a call re-sent from inside its own half-open test does not wait for itself (etcd3 re-sends on an unknown auth token)', async () => {
+    const breaker = memberCircuitBreaker(20);
+    for (let i = 0; i < 3; i++) await expect(breaker.execute(failWith(refused))).rejects.toBeInstanceOf(GRPCUnavailableError);
+    await new Promise((r) => setTimeout(r, 40)); // the breaker's own half-open delay is the condition here
+    // The half-open test re-sends through the same breaker, as etcd3's exec does. Before the fix
+    // the inner call awaited the test (itself) and never settled.
+    const nested = breaker.execute(async () => {
+      await new Promise((r) => setImmediate(r)); // etcd3 re-sends once the first answer came back
+      return breaker.execute(() => 'resent');
+    });
+    const timeout = new Promise((r) => setTimeout(() => r('hung'), 1000).unref());
+    await expect(Promise.race([nested, timeout])).resolves.toBe('resent');
+    await expect(breaker.execute(() => 'later')).resolves.toBe('later');
+  });
 });
