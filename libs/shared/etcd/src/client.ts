@@ -63,7 +63,10 @@ export interface EtcdConnection {
  * 5 s outage in which even resends that would have found the new leader failed at once.
  */
 export function memberCircuitBreaker(halfOpenAfterMs = 1000) {
-  const breaker = circuitBreaker(handleWhen(isMemberUnreachableError), { halfOpenAfter: halfOpenAfterMs, breaker: new ConsecutiveBreaker(3) });
+  const breaker = circuitBreaker(handleWhen(isMemberUnreachableError), {
+    halfOpenAfter: halfOpenAfterMs,
+    breaker: new ConsecutiveBreaker(3),
+  });
   // etcd3 re-sends a call refused for an unknown auth token (a member restarted: simple tokens
   // live in its memory) from inside this breaker's execute. If that call was the half-open test,
   // the re-send came back to the same breaker and awaited the test, i.e. itself: that member's
