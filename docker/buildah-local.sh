@@ -58,6 +58,7 @@ cache="$(npm config get cache)"
 mkdir -p "$work/npm-cache"
 cp -a -u "$cache/_cacache" "$work/npm-cache/"
 buildah "${store[@]}" bud --isolation chroot --network host --layers --format docker \
-  --volume "$work/npm-cache:/root/.npm" --build-arg NPM_CONFIG_OFFLINE=true \
+  --volume "$work/npm-cache:/npm-offline-cache" --build-arg NPM_CONFIG_CACHE=/npm-offline-cache \
+  --build-arg NPM_CONFIG_OFFLINE=true \
   -f docker/Dockerfile --target "$target" -t "ticketcd/${target}:local" .
 buildah "${store[@]}" inspect --type image --format '{{.FromImage}}: user {{.OCIv1.Config.User}}, entrypoint {{.OCIv1.Config.Entrypoint}}, cmd {{.OCIv1.Config.Cmd}}' "ticketcd/${target}:local"

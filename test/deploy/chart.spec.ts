@@ -87,6 +87,16 @@ function checkCustomResource(o: Obj): string[] {
     if (!o.spec?.secretName) problems.push(`${where}: spec.secretName missing`);
     if (!o.spec?.issuerRef?.name) problems.push(`${where}: spec.issuerRef.name missing`);
     if (!Array.isArray(o.spec?.dnsNames) || o.spec.dnsNames.length === 0) problems.push(`${where}: spec.dnsNames empty`);
+  } else if (o.apiVersion === 'gateway.networking.k8s.io/v1' && o.kind === 'HTTPRoute') {
+    // Issue 29.7: kubernetes-models has no Gateway API types: the HTTPRoute's required fields by hand.
+    const refs = o.spec?.parentRefs;
+    if (!Array.isArray(refs) || refs.length === 0 || refs.some((r: Obj) => !r?.name)) problems.push(`${where}: parentRefs need a name`);
+    for (const h of o.spec?.hostnames ?? [])
+      if (!/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h)) problems.push(`${where}: hostname ${h}`);
+    if (!Array.isArray(o.spec?.rules) || o.spec.rules.length === 0) problems.push(`${where}: spec.rules empty`);
+    for (const rule of o.spec?.rules ?? [])
+      for (const b of rule.backendRefs ?? [])
+        if (!b.name || !Number.isInteger(b.port)) problems.push(`${where}: a backendRef to a Service needs name and port`);
   } else {
     problems.push(`${where}: unexpected ${o.apiVersion} ${o.kind}`);
   }
@@ -103,7 +113,7 @@ async function validate(docs: Obj[]): Promise<string[]> {
       continue;
     }
     const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
-    if (group === 'monitoring.coreos.com' || group === 'cert-manager.io') {
+    if (group === 'monitoring.coreos.com' || group === 'cert-manager.io' || group === 'gateway.networking.k8s.io') {
       problems.push(...checkCustomResource(o));
       continue;
     }
@@ -130,8 +140,16 @@ async function validate(docs: Obj[]): Promise<string[]> {
 
 // ---- renders -------------------------------------------------------------------------------------
 
+/** Issue 29.6: the scaler needs the API server's address (the render fails without it). */
+const API_SERVER_CIDR = '172.18.0.2/32';
+const SCALER_ON = ['scaler.enabled=true', `networkPolicy.kubeApi.cidrs[0]=${API_SERVER_CIDR}`];
 const everything = [
   ...SERVICE_NAMES.map((s) => `services.${s}.autoscaling.enabled=true`),
+  ...SCALER_ON,
+  'gateway.httpRoute.enabled=true',
+  'gateway.httpRoute.parentRefs[0].name=shared',
+  'gateway.httpRoute.parentRefs[0].namespace=gateway-system',
+  'gateway.httpRoute.hostnames[0]=tickets.example.com',
   'etcd.tls.enabled=true',
   'etcd.tls.certManager.enabled=true',
   'etcd.tls.certManager.issuerRef.name=ca',
@@ -146,12 +164,15 @@ const everything = [
 let defaults: Obj[];
 let dev: Obj[];
 let prod: Obj[];
+/** values-prod.yaml with the scaler turned on (it is off there until the API server's address is set). */
+let prodScaler: Obj[];
 let all: Obj[];
 
 beforeAll(() => {
   defaults = render();
   dev = render(['values-dev.yaml']);
   prod = render(['values-prod.yaml']);
+  prodScaler = render(['values-prod.yaml'], SCALER_ON);
   all = render([], everything);
 }, 60_000);
 
@@ -531,7 +552,8 @@ describe('helm/ticketcd', () => {
     for (const s of SERVICE_NAMES) {
       expect(get(defaults, 'Deployment', `ticketcd-${s}`).spec.replicas).toBe(2);
       expect(find(defaults, 'HorizontalPodAutoscaler', `ticketcd-${s}`)).toBeUndefined();
-      expect(get(dev, 'Deployment', `ticketcd-${s}`).spec.replicas).toBe(1);
+      // values-dev.yaml hands every count to the admin page's scaler (issue 29.4): a new Deployment starts at 1.
+      expect(get(dev, 'Deployment', `ticketcd-${s}`).spec.replicas).toBeUndefined();
     }
     expect(get(render([], ['services.orders.replicaCount=4']), 'Deployment', 'ticketcd-orders').spec.replicas).toBe(4);
     const hpas = prod.filter((o) => o.kind === 'HorizontalPodAutoscaler').map((o) => o.metadata.name);
@@ -540,8 +562,88 @@ describe('helm/ticketcd', () => {
     expect(get(prod, 'Deployment', 'ticketcd-inventory').spec.replicas).toBe(3);
   });
 
+  it('issue 29.4: replicas has one owner: absent when an HPA or the scaler (scaler.ownedServices) owns the count, present otherwise', () => {
+    const replicas = (docs: Obj[]) =>
+      Object.fromEntries(SERVICE_NAMES.map((s) => [s, get(docs, 'Deployment', `ticketcd-${s}`).spec.replicas]));
+    const mixed = render(
+      [],
+      [...SCALER_ON, 'scaler.ownedServices[0]=inventory', 'scaler.ownedServices[1]=notifier', 'services.orders.autoscaling.enabled=true'],
+    );
+    expect(replicas(mixed)).toEqual({
+      gateway: 2,
+      catalog: 2,
+      inventory: undefined, // the admin page's scaler
+      orders: undefined, // its HorizontalPodAutoscaler
+      'search-indexer': 2,
+      notifier: undefined, // the admin page's scaler
+    });
+    // The key is absent, not null: a `replicas: null` would still be a field the chart applies.
+    expect('replicas' in get(mixed, 'Deployment', 'ticketcd-inventory').spec).toBe(false);
+    // The gateway refuses to scale the services whose count the chart keeps (SCALER_CHART_OWNED).
+    const gatewayEnv = get(mixed, 'Deployment', 'ticketcd-gateway').spec.template.spec.containers[0];
+    expect(envOf(gatewayEnv, 'SCALER_CHART_OWNED')?.value).toBe('catalog,gateway,search-indexer');
+    // The scaler on alone takes no count from the chart; prod's two HPAs own theirs.
+    expect(replicas(render([], SCALER_ON))).toEqual(Object.fromEntries(SERVICE_NAMES.map((s) => [s, 2])));
+    expect(replicas(prod)).toMatchObject({ gateway: undefined, orders: undefined, inventory: 3 });
+    const refusals: [string[], RegExp][] = [
+      [['scaler.ownedServices[0]=inventory'], /scaler\.ownedServices needs scaler\.enabled/],
+      [[...SCALER_ON, 'scaler.ownedServices[0]=billing'], /scaler\/ownedServices\/0.*(must be one of|value must be one of)/],
+    ];
+    for (const [sets, message] of refusals) {
+      const r = helm(['template', RELEASE, chart, '-n', NS, ...sets.flatMap((x) => ['--set', x])]);
+      expect([sets, r.status === 0 ? 'rendered' : 'failed']).toEqual([sets, 'failed']);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+
+  it('issue 29.7: images by digest: `<repository>:<tag>@sha256:...` when set (services, tools), the tag alone otherwise; prod has the fields', () => {
+    const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
+    const docs = render(
+      [],
+      [`services.orders.image.digest=${digest}`, `tools.image.digest=${digest}`, 'image.registry=registry.example.com'],
+    );
+    const image = (kind: string, name: string) => get(docs, kind, name).spec.template.spec.containers[0].image;
+    expect(image('Deployment', 'ticketcd-orders')).toBe(`registry.example.com/ticketcd/orders:0.1.0@${digest}`);
+    expect(image('Deployment', 'ticketcd-catalog')).toBe('registry.example.com/ticketcd/catalog:0.1.0');
+    expect(get(docs, 'Pod', 'ticketcd-test-gateway').spec.containers[0].image).toBe(`registry.example.com/ticketcd/tools:0.1.0@${digest}`);
+    const prodValues = parse(readFileSync(join(chart, 'values-prod.yaml'), 'utf8')) as Obj;
+    expect(
+      Object.keys(prodValues.services)
+        .filter((s) => 'digest' in prodValues.services[s].image)
+        .sort(),
+    ).toEqual([...SERVICE_NAMES].sort());
+    expect('digest' in prodValues.tools.image).toBe(true);
+    const bad = helm(['template', RELEASE, chart, '--set', 'services.orders.image.digest=sha256:abc']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/services\/orders\/image\/digest/);
+  });
+
+  it('issue 29.7: a Gateway API HTTPRoute beside the Ingress: parentRefs, hostnames, the gateway Service, timeouts; refused without parentRefs', () => {
+    const route = get(all, 'HTTPRoute', 'ticketcd-gateway');
+    expect(route.apiVersion).toBe('gateway.networking.k8s.io/v1');
+    expect(route.spec).toEqual({
+      parentRefs: [{ name: 'shared', namespace: 'gateway-system' }],
+      hostnames: ['tickets.example.com'],
+      rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'ticketcd-gateway', port: 80 }] }],
+    });
+    // backendRefs name the gateway Service and its port.
+    expect(get(all, 'Service', 'ticketcd-gateway').spec.ports.map((p: Obj) => p.port)).toContain(80);
+    expect(find(defaults, 'HTTPRoute', 'ticketcd-gateway')).toBeUndefined();
+    const only = render(
+      [],
+      ['gateway.httpRoute.enabled=true', 'gateway.httpRoute.parentRefs[0].name=eg', 'gateway.httpRoute.timeouts.request=0s'],
+    );
+    expect(get(only, 'HTTPRoute', 'ticketcd-gateway').spec.rules[0].timeouts).toEqual({ request: '0s' });
+    expect(get(only, 'HTTPRoute', 'ticketcd-gateway').spec.hostnames).toBeUndefined();
+    // The Gateway's proxy is a hop in front of the gateway, as the ingress is.
+    expect(envOf(get(only, 'Deployment', 'ticketcd-gateway').spec.template.spec.containers[0], 'TRUST_PROXY_HOPS')?.value).toBe('1');
+    const r = helm(['template', RELEASE, chart, '--set', 'gateway.httpRoute.enabled=true']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/gateway\.httpRoute\.enabled needs gateway\.httpRoute\.parentRefs/);
+  });
+
   it('the gateway gets the env of the contract (admin Secret, quota, scaler, trust proxy)', () => {
-    const c = get(prod, 'Deployment', 'ticketcd-gateway').spec.template.spec.containers[0];
+    const c = get(prodScaler, 'Deployment', 'ticketcd-gateway').spec.template.spec.containers[0];
     expect(envOf(c, 'ADMIN_USERNAME')?.valueFrom).toEqual({ secretKeyRef: { name: 'ticketcd-admin', key: 'username' } });
     expect(envOf(c, 'ADMIN_PASSWORD')?.valueFrom).toEqual({ secretKeyRef: { name: 'ticketcd-admin', key: 'password' } });
     expect(envOf(c, 'ETCD_QUOTA_BYTES')?.value).toBe('2147483648');
@@ -555,7 +657,11 @@ describe('helm/ticketcd', () => {
     expect(envOf(c, 'SCALER_DEPLOYMENT_PREFIX')?.value).toBe('ticketcd-');
     expect(envOf(c, 'SCALER_AUTOSCALED')?.value).toBe('gateway,orders');
     expect(envOf(c, 'SCALER_HPA_RANGES')?.value).toBe('gateway=3-20,orders=3-20');
-    const noScaler = get(render([], ['scaler.enabled=false']), 'Deployment', 'ticketcd-gateway').spec.template.spec;
+    // Issue 29.4: the services whose `replicas` the chart renders; the scaler refuses them (one owner).
+    expect(envOf(c, 'SCALER_CHART_OWNED')?.value).toBe('catalog,inventory,notifier,search-indexer');
+    // Off by default since issue 29.6 (it needs the API server's address).
+    const noScaler = get(defaults, 'Deployment', 'ticketcd-gateway').spec.template.spec;
+    expect(envOf(get(prod, 'Deployment', 'ticketcd-gateway').spec.template.spec.containers[0], 'SCALER')?.value).toBe('none');
     expect(envOf(noScaler.containers[0], 'SCALER')?.value).toBe('none');
     expect(noScaler.automountServiceAccountToken).toBe(false);
     expect(envOf(get(defaults, 'Deployment', 'ticketcd-gateway').spec.template.spec.containers[0], 'TRUST_PROXY_HOPS')?.value).toBe('0');
@@ -740,8 +846,9 @@ describe('helm/ticketcd', () => {
     );
     expect(fromNamespaces.map((np) => np.metadata.name)).toEqual(['ticketcd-gateway']);
     expect(fromNamespaces[0]!.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 8080 }]);
-    // No rule allows everything: every ingress/egress rule names its peers and ports.
-    for (const np of nps) {
+    // No rule allows everything: every ingress/egress rule names its peers and ports. The one
+    // exception is DNS (issue 29.6): port 53 to any destination by default (tested below).
+    for (const np of nps.filter((p) => p.metadata.name !== 'ticketcd-dns')) {
       for (const rule of [...(np.spec.ingress ?? []), ...(np.spec.egress ?? [])]) {
         expect([np.metadata.name, (rule.from ?? rule.to ?? []).length > 0, (rule.ports ?? []).length > 0]).toEqual([
           np.metadata.name,
@@ -965,6 +1072,7 @@ describe('helm/ticketcd NetworkPolicies, evaluated', () => {
     const docs = render(
       [],
       [
+        'scaler.enabled=true',
         'etcd.defrag.enabled=true',
         ...BACKUP,
         `networkPolicy.kubeApi.cidrs[0]=${API_SERVER}/32`,
@@ -999,18 +1107,80 @@ describe('helm/ticketcd NetworkPolicies, evaluated', () => {
     expect(otherIngress).toContain('other-pod -> gateway:8080');
   });
 
-  it('default values: the scaler may reach any address on the API ports (narrow networkPolicy.kubeApi.cidrs)', () => {
+  it('default values: no scaler, so the gateway has no API egress; the etcd pods reach any address on the API ports until kubeApi.cidrs is set', () => {
     const open = flows(render([], ['etcd.defrag.enabled=true']));
-    expect(open.filter((f) => !expected.includes(f))).toEqual([
-      'etcd -> internet:443',
-      'etcd -> s3-store:443',
-      'gateway -> internet:443',
-      'gateway -> s3-store:443',
-    ]);
+    // (no backup Job in this render)
+    const needed = expected.filter((f) => !f.startsWith('gateway -> api-server') && !f.startsWith('etcd-backup '));
+    expect(open.filter((f) => !needed.includes(f))).toEqual(['etcd -> internet:443', 'etcd -> s3-store:443']);
+    expect(needed.filter((f) => !open.includes(f))).toEqual([]);
     // Likewise the backup Job reaches any address on the store's ports until backupStore.cidrs is narrowed.
     const backup = flows(render([], ['etcd.defrag.enabled=true', ...BACKUP, `networkPolicy.kubeApi.cidrs[0]=${API_SERVER}/32`]));
     expect(backup.filter((f) => !expected.includes(f))).toEqual(['etcd-backup -> api-server:443', 'etcd-backup -> internet:443']);
-    expect(flows(render([], ['etcd.defrag.enabled=true', 'scaler.enabled=false']))).not.toContain('gateway -> api-server:443');
+  });
+
+  it('issue 29.6: the scaler requires networkPolicy.kubeApi.cidrs (the render fails naming it); with it the gateway reaches the API server only', () => {
+    const r = helm(['template', RELEASE, chart, '-n', NS, '--set', 'scaler.enabled=true']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(
+      /scaler\.enabled with NetworkPolicies needs networkPolicy\.kubeApi\.cidrs: the Kubernetes API server's addresses/,
+    );
+    const narrowed = flows(render([], ['scaler.enabled=true', `networkPolicy.kubeApi.cidrs[0]=${API_SERVER}/32`]));
+    expect(narrowed.filter((f) => f.startsWith('gateway -> ') && !f.includes('kube-dns'))).toEqual([
+      'gateway -> api-server:443',
+      'gateway -> api-server:6443',
+      'gateway -> etcd:2379',
+      'gateway -> nats:4222',
+    ]);
+    // Without NetworkPolicies there is no egress to narrow: the scaler renders without a CIDR.
+    expect(() => render([], ['scaler.enabled=true', 'networkPolicy.enabled=false'])).not.toThrow();
+  });
+
+  it('issue 29.6: DNS on port 53 (UDP and TCP) to any destination by default (NodeLocal DNSCache, OpenShift), or exactly networkPolicy.dns.to', () => {
+    const port53 = [
+      { port: 53, protocol: 'UDP' },
+      { port: 53, protocol: 'TCP' },
+    ];
+    // Where DNS answers outside kube-system's kube-dns pods.
+    const resolvers: Peer[] = [
+      { name: 'kube-dns', ns: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, ports: port53 },
+      { name: 'node-local-dns', ns: null, labels: {}, ip: '169.254.20.10', ports: port53 },
+      { name: 'openshift-dns', ns: 'other', labels: { 'dns.operator.openshift.io/daemonset-dns': 'default' }, ports: port53 },
+    ];
+    const reachable = (docs: Obj[]) => {
+      const policies = docs.filter((o) => o.kind === 'NetworkPolicy');
+      const orders = get(docs, 'Deployment', 'ticketcd-orders').spec.template.metadata.labels as Record<string, string>;
+      const self: Peer = { name: 'orders', ns: NS, labels: orders, ports: [] };
+      return resolvers.flatMap((r) =>
+        r.ports.filter((p) => allowedBy(policies, self, r, p, 'Egress')).map((p) => `${r.name}:53/${p.protocol.toLowerCase()}`),
+      );
+    };
+    expect(reachable(defaults)).toEqual([
+      'kube-dns:53/udp',
+      'kube-dns:53/tcp',
+      'node-local-dns:53/udp',
+      'node-local-dns:53/tcp',
+      'openshift-dns:53/udp',
+      'openshift-dns:53/tcp',
+    ]);
+    // Port 53 only: the same pods reach nothing else outside the release.
+    expect(flows(defaults).filter((f) => /-> (internet|other-pod)/.test(f) && !f.startsWith('etcd -> '))).toEqual([]);
+    const narrowed = render(
+      [],
+      [
+        'networkPolicy.dns.to[0].ipBlock.cidr=169.254.20.10/32',
+        'networkPolicy.dns.to[1].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name=kube-system',
+      ],
+    );
+    expect(get(narrowed, 'NetworkPolicy', 'ticketcd-dns').spec.egress).toEqual([
+      {
+        ports: port53,
+        to: [
+          { ipBlock: { cidr: '169.254.20.10/32' } },
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } },
+        ],
+      },
+    ]);
+    expect(reachable(narrowed)).toEqual(['kube-dns:53/udp', 'kube-dns:53/tcp', 'node-local-dns:53/udp', 'node-local-dns:53/tcp']);
   });
 });
 
@@ -1057,7 +1227,7 @@ describe('helm/ticketcd: the environment each service gets is one its config rea
 
   it('prod (TLS files, autoscaled services): the scaler settings parse and name the HPA-managed services', async () => {
     const gateway = (await schemas()).gateway!;
-    const env = environment(prod, 'gateway');
+    const env = environment(prodScaler, 'gateway');
     const { ETCD_TLS_CA_FILE: _ca, ETCD_TLS_CERT_FILE: _cert, ETCD_TLS_KEY_FILE: _key, ...rest } = env;
     expect(_ca).toBeDefined(); // the files only exist in the pod: parse the rest
     const config = loadConfig(gateway, { ...rest, ETCD_ENDPOINTS: rest.ETCD_ENDPOINTS!.replaceAll('https:', 'http:') }) as Obj;
@@ -1209,7 +1379,10 @@ describe('helm/ticketcd etcd probes, placement and resources (issue 28 points 2 
     );
     const c = etcdContainer(docs);
     expect(envOf(c, 'GODEBUG')).toEqual({ name: 'GODEBUG', value: 'madvdontneed=1' });
-    expect(c.env).toHaveLength(1); // etcd's own settings are in its config file (issue 28.1), not its env
+    // etcd's own settings are in its config file (issue 28.1), not its env; etcdctl's root password
+    // is there for `kubectl exec` (issue 29.7), from the Secret.
+    expect(c.env.map((e: Obj) => e.name)).toEqual(['ETCDCTL_PASSWORD', 'GODEBUG']);
+    expect(envOf(c, 'ETCDCTL_PASSWORD')?.valueFrom).toEqual({ secretKeyRef: { name: 'ticketcd-etcd-root', key: 'password' } });
     expect(etcdPod(docs).volumes).toContainEqual({ name: 'scratch', emptyDir: { medium: 'Memory' } });
     expect(c.volumeMounts).toContainEqual({ name: 'scratch', mountPath: '/scratch' });
     expect(c.volumeMounts).toContainEqual({ name: 'data', mountPath: '/var/lib/etcd' });

@@ -130,6 +130,24 @@ describe('docker/Dockerfile', () => {
     for (const copy of own) expect(copy.getTextContent()).toMatch(/--from=/);
   });
 
+  it('issue 29.7: the build runs npm ci from the manifests alone, with a cache mount, before it copies the sources', () => {
+    // An edit of a source file must not reinstall every dependency: npm ci's layer may depend on
+    // nothing but package.json files and the lockfile.
+    const text = (name: string) =>
+      stages.find((s) => s.name === name)!.instructions.map((i) => (i.getTextContent() ?? '').replace(/\s+/g, ' '));
+    const build = text('build');
+    const ci = build.findIndex((l) => /^RUN .*\bnpm ci\b/.test(l));
+    const sources = build.findIndex((l) => /^COPY \. \.$/.test(l));
+    expect({ ci: ci > -1, sourcesAfter: sources > ci }).toEqual({ ci: true, sourcesAfter: true });
+    expect(build[ci]).toMatch(/^RUN --mount=type=cache,target=\/root\/\.npm npm ci\b/);
+    expect(build.slice(0, ci).filter((l) => l.startsWith('COPY'))).toEqual(['COPY --from=manifests /manifests/ /src/']);
+    // The manifests stage's output: the root package.json and lockfile, each workspace's package.json.
+    const manifests = text('manifests').join('\n');
+    expect(manifests).toMatch(/cp package\.json package-lock\.json \/manifests\//);
+    expect(manifests).toMatch(/cp "\$ws\/package\.json" "\/manifests\/\$ws\/"/);
+    expect(manifests).not.toMatch(/\bnpm (ci|install)\b/);
+  });
+
   it('the services write no files (a read-only root filesystem works; only /tmp is writable)', () => {
     const offenders: string[] = [];
     const walk = (dir: string): void => {

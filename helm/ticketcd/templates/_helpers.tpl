@@ -54,7 +54,8 @@ ticketcd.io/etcd-client: "true"
 ticketcd.io/nats-client: "true"
 {{- end -}}
 
-{{/* Image of a TickETCD service or the tools image: (dict "root" $ "name" "orders" "image" .Values.services.orders.image) */}}
+{{/* Image of a TickETCD service or the tools image: (dict "root" $ "name" "orders" "image" .Values.services.orders.image)
+With `image.digest` (issue 29.7): `<repository>:<tag>@sha256:...`; the tag stays for readers, the digest decides. */}}
 {{- define "ticketcd.image" -}}
 {{- $root := .root -}}
 {{- $tag := default (default $root.Chart.AppVersion $root.Values.image.tag) .image.tag -}}
@@ -65,6 +66,7 @@ ticketcd.io/nats-client: "true"
 {{- else -}}
 {{- printf "%s%s:%s" $root.Values.image.repositoryPrefix .name $tag -}}
 {{- end -}}
+{{- with .image.digest }}@{{ . }}{{ end -}}
 {{- end -}}
 
 {{- define "ticketcd.toolsImage" -}}
@@ -210,6 +212,14 @@ seccompProfile:
 {{- $names := list -}}
 {{- range $name, $svc := .Values.services -}}
 {{- if $svc.autoscaling.enabled }}{{ $names = append $names $name }}{{ end -}}
+{{- end -}}
+{{- join "," $names -}}
+{{- end -}}
+{{/* Services whose Deployment carries `replicas` (SCALER_CHART_OWNED): the scaler refuses them (issue 29.4). */}}
+{{- define "ticketcd.chartOwned" -}}
+{{- $names := list -}}
+{{- range $name, $svc := .Values.services -}}
+{{- if not (or $svc.autoscaling.enabled (has $name $.Values.scaler.ownedServices)) }}{{ $names = append $names $name }}{{ end -}}
 {{- end -}}
 {{- join "," $names -}}
 {{- end -}}

@@ -103,6 +103,8 @@ export const gatewayConfig = baseServiceConfig
     SCALER_AUTOSCALED: serviceListVar(),
     /** service=min-max,... of the autoscaled ones, shown on the admin page. */
     SCALER_HPA_RANGES: hpaRangesVar(),
+    /** Issue 29.4: services whose replicas the Helm chart sets (not in scaler.ownedServices): 409, one owner per count. */
+    SCALER_CHART_OWNED: serviceListVar(),
     /** local: the stack launcher's control server and its bearer token (set by `npm run stack`). */
     SCALER_LOCAL_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
     SCALER_LOCAL_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

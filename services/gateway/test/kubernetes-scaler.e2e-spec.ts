@@ -166,6 +166,15 @@ describe('Kubernetes scaler against a fake API server', () => {
     expect((await scaler.describe()).find((r) => r.service === 'inventory')?.desired).toBe(4);
   });
 
+  it("issue 29.4: the patch names its own field manager (ticketcd-scaler), so the API server records spec.replicas as the scaler's", async () => {
+    // A generous deadline: this test is about the request, not the timeout (the first call loads the client).
+    const patient = new KubernetesScaler(kubeConfigFor(fake.url), { namespace: NS, deploymentPrefix: PREFIX, timeoutMs: 20_000 }, policy);
+    await patient.scale('inventory', 3);
+    const patches = fake.requests.filter((r) => r.startsWith('PATCH '));
+    expect(patches).toEqual(['PATCH /apis/apps/v1/namespaces/shop/deployments/ticketcd-inventory/scale?fieldManager=ticketcd-scaler']);
+    expect(fake.replicas.get('ticketcd-inventory')).toBe(3);
+  });
+
   it('refuses an autoscaled service with 409 naming its HorizontalPodAutoscaler, and sends no patch', async () => {
     const e = await apiError(service.scale('orders', 5));
     expect(e.body.status).toBe(409);

@@ -11,6 +11,12 @@ import type { ScalerPort, ServiceScale } from './scaler.port.js';
 import { ownership, withDeadline, type ScalingPolicy } from './scaling.rules.js';
 
 const DEPENDENCY = 'Kubernetes API';
+/**
+ * The field manager of every patch (issue 29.4): spec.replicas is then recorded as the scaler's,
+ * not as the generic client's, so a server-side apply (Helm 4, Argo CD) that still sets replicas
+ * names `ticketcd-scaler` in its conflict, and docs/deploy.md can tell who owns the count.
+ */
+export const SCALER_FIELD_MANAGER = 'ticketcd-scaler';
 export const COMPONENT_LABEL = 'app.kubernetes.io/component';
 
 /** "The API said 404": the caller decides what that means (no Deployment yet, or 404 to the client). */
@@ -56,7 +62,7 @@ export class KubernetesScaler implements ScalerPort {
     // A merge patch of spec.replicas only: nothing else of the Deployment is touched.
     await this.call(`patch deployments/${name}/scale`, () =>
       this.apps.patchNamespacedDeploymentScale(
-        { name, namespace: this.opts.namespace, body: { spec: { replicas } } },
+        { name, namespace: this.opts.namespace, body: { spec: { replicas } }, fieldManager: SCALER_FIELD_MANAGER },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       ),
     ).catch((e: unknown) => {

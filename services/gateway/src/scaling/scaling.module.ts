@@ -10,7 +10,11 @@ import { emptyPolicy, type ScalingPolicy } from './scaling.rules.js';
 import { SCALING_POLICY, ScalingService } from './scaling.service.js';
 
 function policyOf(c: Partial<GatewayConfig>): ScalingPolicy {
-  return { autoscaled: c.SCALER_AUTOSCALED ?? emptyPolicy().autoscaled, hpaRanges: c.SCALER_HPA_RANGES ?? emptyPolicy().hpaRanges };
+  return {
+    autoscaled: c.SCALER_AUTOSCALED ?? emptyPolicy().autoscaled,
+    hpaRanges: c.SCALER_HPA_RANGES ?? emptyPolicy().hpaRanges,
+    chartOwned: c.SCALER_CHART_OWNED ?? new Set(),
+  };
 }
 
 /** The adapter SCALER names (default none). The Kubernetes client is loaded only when it is the one. */

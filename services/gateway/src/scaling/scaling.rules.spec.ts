@@ -75,6 +75,35 @@ describe('autoscaled services', () => {
   });
 });
 
+describe('issue 29.4: one owner per count', () => {
+  // inventory's Deployment carries `replicas` (the chart owns it); orders is the HPA's.
+  const chart: ScalingPolicy = { ...policy, chartOwned: new Set(['inventory', 'orders']) };
+
+  it('a service whose count the chart owns (SCALER_CHART_OWNED) is refused with 409 before the adapter is asked, and listed as not scalable', async () => {
+    const scaler = new RecordingScaler();
+    const s = new ScalingService(scaler, chart, system);
+    const e = await thrown(s.scale('inventory', 3));
+    expect(e.body).toMatchObject({ status: 409, code: 'CONFLICT', details: { chartOwned: true } });
+    expect(e.message).toMatch(/inventory's replica count belongs to the Helm chart .*scaler\.ownedServices/);
+    // The HPA's refusal wins for an autoscaled service (its Deployment has no replicas anyway).
+    expect((await thrown(s.scale('orders', 3))).body).toMatchObject({ details: { autoscaled: true } });
+    expect(scaler.calls).toEqual([]);
+    expect(await s.scale('notifier', 2)).toEqual({ service: 'notifier', desired: 2 });
+    const list = await s.services();
+    expect(list.services.find((r) => r.service === 'inventory')).toMatchObject({ autoscaled: false, scalable: false });
+    expect(list.services.find((r) => r.service === 'notifier')).toMatchObject({ scalable: true });
+  });
+
+  it('SCALER_CHART_OWNED parses as a service list, empty by default (the local stack scales everything)', () => {
+    expect([...loadConfig(gatewayConfig, BASE).SCALER_CHART_OWNED]).toEqual([]);
+    expect([...loadConfig(gatewayConfig, { ...BASE, SCALER_CHART_OWNED: 'inventory,catalog' }).SCALER_CHART_OWNED]).toEqual([
+      'inventory',
+      'catalog',
+    ]);
+    expect(() => loadConfig(gatewayConfig, { ...BASE, SCALER_CHART_OWNED: 'billing' })).toThrow(/SCALER_CHART_OWNED:/);
+  });
+});
+
 describe('SCALER_* configuration', () => {
   it('defaults to none', () => {
     const c = loadConfig(gatewayConfig, BASE);

@@ -22,6 +22,11 @@ export interface HpaRange {
 export interface ScalingPolicy {
   autoscaled: ReadonlySet<ServiceName>;
   hpaRanges: ReadonlyMap<ServiceName, HpaRange>;
+  /**
+   * Issue 29.4: services whose Deployment's `replicas` the Helm chart renders (SCALER_CHART_OWNED):
+   * a count set here would be reset by the next upgrade, or make it fail on a field conflict.
+   */
+  chartOwned?: ReadonlySet<ServiceName>;
 }
 
 export const isServiceName = (s: string): s is ServiceName => (SERVICE_NAMES as readonly string[]).includes(s);
@@ -85,6 +90,8 @@ export const hpaText = (r: HpaRange | undefined) => (r ? ` (min ${r.min}, max ${
  * fought over: a count set by hand would be undone by the autoscaler at its next sync.
  */
 export function scaleRefusal(policy: ScalingPolicy, service: ServiceName): string | null {
+  if (policy.chartOwned?.has(service) && !policy.autoscaled.has(service))
+    return `${service}'s replica count belongs to the Helm chart (services.${service}.replicaCount): a count set here would be undone by the next upgrade; list the service in scaler.ownedServices to scale it from here`;
   if (!policy.autoscaled.has(service)) return null;
   return `${service} is autoscaled: its HorizontalPodAutoscaler owns the replica count${hpaText(policy.hpaRanges.get(service))}; change its autoscaling settings instead`;
 }

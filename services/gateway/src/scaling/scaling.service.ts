@@ -52,7 +52,7 @@ export class ScalingService {
           running: d?.running ?? null,
           autoscaled,
           ...(hpa ? { hpa } : {}),
-          scalable: this.scaler.kind !== 'none' && !autoscaled,
+          scalable: this.scaler.kind !== 'none' && !autoscaled && !this.policy.chartOwned?.has(service),
         };
       }),
       ...(described.error ? { scalerError: described.error } : {}),
@@ -69,7 +69,9 @@ export class ScalingService {
   async scale(name: string, replicas: number): Promise<{ service: string; desired: number }> {
     const service = this.service(name);
     const refusal = scaleRefusal(this.policy, service);
-    if (refusal) throw ApiError.conflict(refusal, { autoscaled: true, ...(this.policy.hpaRanges.get(service) ?? {}) });
+    if (refusal && this.policy.autoscaled.has(service))
+      throw ApiError.conflict(refusal, { autoscaled: true, ...(this.policy.hpaRanges.get(service) ?? {}) });
+    if (refusal) throw ApiError.conflict(refusal, { chartOwned: true });
     await this.scaler.scale(service, replicas);
     return { service, desired: replicas };
   }
