@@ -10,7 +10,7 @@ import { circuitBreaker, ConsecutiveBreaker, ConstantBackoff, handleWhen, retry 
 import { Etcd3, type IOptions, type Namespace } from 'etcd3';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
-import { isMemberUnreachableError, isNeverSentError } from './errors.js';
+import { isMemberUnreachableError, isNeverSentError, isOldAuthRevisionError } from './errors.js';
 
 export interface EtcdOptions {
   endpoints: string[];
@@ -126,11 +126,40 @@ export function buildEtcd3(
   deadlineMs: number,
   dialTimeoutMs = Math.min(deadlineMs, 2000),
 ): Etcd3 {
-  return new Etcd3({
+  const client = new Etcd3({
     ...clientOptions,
     hosts,
     dialTimeout: dialTimeoutMs,
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: new Date(Date.now() + deadlineMs) }),
     faultHandling: { global: neverSentRetryPolicy(hosts.length), host: () => memberCircuitBreaker() },
   });
+  if (clientOptions.auth) renewTokenOnOldAuthRevision(client);
+  return client;
+}
+
+/** What etcd3 keeps private and we need: its pool's exec and the token cache. */
+interface Etcd3Pool {
+  exec(service: string, method: string, payload: unknown, options?: unknown): Promise<unknown>;
+  authenticator: { invalidateMetadata(): void };
+}
+
+/**
+ * A token carries the auth store's revision when it was issued; once roles or passwords change
+ * (the etcd-auth Job on an upgrade), etcd refuses it with "revision of auth store is old" (JWT
+ * tokens: every call of every service, until the token expires). etcd's Go client then asks for a
+ * new token; etcd3 1.1.2 does that only for "invalid auth token". Refused at the auth check, the
+ * request was not applied, so one re-send with a new token cannot apply it twice.
+ */
+function renewTokenOnOldAuthRevision(client: Etcd3): void {
+  const pool = (client as unknown as { pool: Etcd3Pool }).pool;
+  const exec = pool.exec.bind(pool);
+  pool.exec = async (service, method, payload, options) => {
+    try {
+      return await exec(service, method, payload, options);
+    } catch (e) {
+      if (!isOldAuthRevisionError(e)) throw e;
+      pool.authenticator.invalidateMetadata();
+      return exec(service, method, payload, options);
+    }
+  };
 }

@@ -42,6 +42,11 @@ export function isMemberUnreachableError(error: unknown): boolean {
   return error instanceof GRPCUnavailableError && NEVER_SENT.test(error.message);
 }
 
+/** etcd refused a token issued before the last change of users, roles or permissions. */
+export function isOldAuthRevisionError(error: unknown): boolean {
+  return error instanceof Error && /revision of auth store is old/.test(error.message);
+}
+
 /** True when the request certainly did not reach a member, so sending it again cannot apply it twice. */
 export function isNeverSentError(error: unknown): boolean {
   if (isBrokenCircuitError(error as Error)) return true;
