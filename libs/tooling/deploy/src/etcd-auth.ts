@@ -115,7 +115,9 @@ export async function applyEtcdAuth(opts: ApplyOptions): Promise<ApplyResult> {
   const table = opts.table ?? (Object.fromEntries(SERVICE_NAMES.map((s) => [s, roleGrants(s)])) as Record<ServiceName, PrefixGrant[]>);
   const namespace = opts.namespace ?? '';
 
-  const { conn, wasEnabled } = await connect(opts);
+  const connected = await connect(opts);
+  const { wasEnabled } = connected;
+  let conn = connected.conn;
   try {
     const auth = conn.client.auth;
     const call = () => conn.deadline();
@@ -156,6 +158,9 @@ export async function applyEtcdAuth(opts: ApplyOptions): Promise<ApplyResult> {
     if (!wasEnabled) {
       await auth.authEnable(call());
       log('auth enabled');
+      // From now on etcd wants a user: the rest runs as root.
+      conn.close();
+      conn = rootConnection(opts);
     }
 
     await revokeWhenUnused(conn, table, namespace, changes, opts, log);
@@ -336,9 +341,12 @@ function ignore(type: new (...args: never[]) => Error) {
  * Connects as root when auth is on, without a user when it is off (etcd refuses a token request
  * then). A wrong root password with auth on is an error of its own.
  */
+const baseOptions = (opts: ApplyOptions) => ({ endpoints: opts.endpoints, tls: opts.tls, deadlineMs: opts.deadlineMs ?? 5000 });
+const rootConnection = (opts: ApplyOptions) =>
+  createEtcdConnection({ ...baseOptions(opts), auth: { username: ROOT, password: opts.rootPassword } });
+
 async function connect(opts: ApplyOptions): Promise<{ conn: EtcdConnection; wasEnabled: boolean }> {
-  const base = { endpoints: opts.endpoints, tls: opts.tls, deadlineMs: opts.deadlineMs ?? 5000 };
-  const asRoot = createEtcdConnection({ ...base, auth: { username: ROOT, password: opts.rootPassword } });
+  const asRoot = rootConnection(opts);
   try {
     await asRoot.client.auth.userList(asRoot.deadline());
     return { conn: asRoot, wasEnabled: true };
@@ -350,6 +358,6 @@ async function connect(opts: ApplyOptions): Promise<{ conn: EtcdConnection; wasE
     if (!AUTH_NOT_ENABLED.test((e as Error).message))
       throw new EtcdAuthSetupError(`etcd is not reachable at ${opts.endpoints.join(', ')}: ${message}`, 69, e);
   }
-  const plain = createEtcdConnection(base);
+  const plain = createEtcdConnection(baseOptions(opts));
   return { conn: plain, wasEnabled: false };
 }
