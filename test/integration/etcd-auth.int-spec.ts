@@ -167,16 +167,16 @@ describe('etcd-auth apply (issue 15)', () => {
       const before = await authRevision();
 
       const again = await applyEtcdAuth(opts);
+      // The connection made before works with the token it had: etcd3 did not have to log in again.
+      await orders.conn.kv.get('purchase:probe').exec();
+      expect(orders.logins()).toBe(1);
+      // Nothing was written to etcd's auth store (a password change or grant moves this).
+      expect(await authRevision()).toBe(before);
       expect(again.wasEnabled).toBe(true);
       expect(again.rootCreated).toBe(false);
       expect(again.roles.map((r) => [r.service, r.granted, r.revoked, r.userCreated, r.passwordSet])).toEqual(
         SERVICE_NAMES.map((s) => [s, [], [], false, false]),
       );
-      // Nothing was written to etcd's auth store (a password change or grant moves this).
-      expect(await authRevision()).toBe(before);
-      // The connection made before works with the token it had: etcd3 did not have to log in again.
-      await orders.conn.kv.get('purchase:probe').exec();
-      expect(orders.logins()).toBe(1);
     } finally {
       orders.conn.close();
     }
@@ -196,16 +196,20 @@ describe('etcd-auth apply (issue 15)', () => {
       // Release 2's Job: the new table, which drops read alert: for orders.
       const lines: string[] = [];
       const upgrade = applyEtcdAuth({ ...opts, table: newTable, pollMs: 200, log: (l) => lines.push(l) });
-      await waitFor(
-        () =>
-          lines.find((l) => l.startsWith('orders: keeping read alert:* while 1 instance(s) of another role table run (svc:orders:old-1)')),
-        {
-          what: 'the Job waiting for the old orders instance',
-        },
+      let finished = false;
+      void upgrade.then(
+        () => (finished = true),
+        () => (finished = true),
       );
+      const waiting = 'orders: keeping read alert:* while 1 instance(s) of another role table run (svc:orders:old-1)';
+      await waitFor(() => finished || lines.some((l) => l.startsWith(waiting)), { what: 'the Job waiting for the old orders instance' });
       // While the old instance's svc: key lives, its user keeps the permission (and its token).
       expect(await readsAlerts(old.conn)).toBe('ok');
       expect(await permissionsOf(root!, 'orders')).toContain('Read alert:');
+      expect([finished, lines.filter((l) => l.startsWith('orders:'))]).toEqual([
+        false,
+        [expect.any(String), expect.stringContaining(waiting)],
+      ]);
 
       await oldLease.revoke();
       const done = await upgrade;
