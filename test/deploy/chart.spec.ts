@@ -11,6 +11,7 @@ import * as k8s from '@kubernetes/client-node/dist/gen/models/all.js';
 import { baseServiceConfig, loadConfig, type z } from '@ticketcd/config';
 import { SERVICE_NAMES } from '@ticketcd/keys';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -185,6 +186,15 @@ const podSpecs = (docs: Obj[]): { where: string; spec: Obj }[] =>
     return [];
   });
 
+/** The etcd-auth Job: `<fullname>-etcd-auth-<hash of its spec>` (issue 29.1). */
+const AUTH_JOB = /^ticketcd-etcd-auth-[0-9a-f]{10}$/;
+const findAuthJob = (docs: Obj[]): Obj | undefined => docs.find((o) => o.kind === 'Job' && AUTH_JOB.test(o.metadata?.name));
+const authJob = (docs: Obj[]): Obj => {
+  const job = findAuthJob(docs);
+  if (!job) throw new Error('no etcd-auth Job in the render');
+  return job;
+};
+
 const containersOf = (spec: Obj): Obj[] => [...(spec.initContainers ?? []), ...spec.containers];
 const envOf = (c: Obj, name: string): Obj | undefined => (c.env ?? []).find((e: Obj) => e.name === name);
 const arg = (args: string[], flag: string): string | undefined => args.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
@@ -355,25 +365,20 @@ describe('helm/ticketcd', () => {
     expect(etcdConfig(defaults)).not.toHaveProperty('client-transport-security');
   });
 
-  it('etcd auth: the hook Job and Secrets of the contract; each service logs in as itself', () => {
-    const job = get(defaults, 'Job', 'ticketcd-etcd-auth');
-    expect(job.metadata.annotations).toEqual({
-      'helm.sh/hook': 'post-install,post-upgrade',
-      'helm.sh/hook-weight': '0',
-      'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded',
-    });
+  it('etcd auth: the Job and Secrets of the contract; each service logs in as itself', () => {
+    const job = authJob(defaults);
     const c = job.spec.template.spec.containers[0];
     expect(c.image).toBe('ticketcd/tools:0.1.0');
     expect(c.command).toEqual(['node', 'libs/tooling/deploy/dist/cli.js', 'etcd-auth', 'apply']);
     expect(envOf(c, 'ETCD_ENDPOINTS')?.value.split(',')).toHaveLength(5);
     expect(envOf(c, 'ETCD_ROOT_PASSWORD')?.valueFrom).toEqual({ secretKeyRef: { name: 'ticketcd-etcd-root', key: 'password' } });
-    expect(envOf(c, 'ETCD_PASSWORDS_DIR')?.value).toBe('/etc/ticketcd/etcd-users');
-    expect(c.volumeMounts).toContainEqual({ name: 'etcd-users', mountPath: '/etc/ticketcd/etcd-users', readOnly: true });
-    const users = job.spec.template.spec.volumes.find((v: Obj) => v.name === 'etcd-users').secret;
-    expect(users.items.map((i: Obj) => `${i.key}->${i.path}`).sort()).toEqual([...SERVICE_NAMES].sort().map((n) => `${n}->${n}`));
-    expect(job.spec.template.spec.volumes).toContainEqual(
-      expect.objectContaining({ name: 'etcd-users', secret: expect.objectContaining({ secretName: 'ticketcd-etcd-users' }) }),
-    );
+    // One variable per service from the users Secret (issue 29.1: not a volume, which is mounted
+    // before the init container that may create the Secret runs).
+    for (const s of SERVICE_NAMES)
+      expect(envOf(c, `ETCD_PASSWORD_${s.toUpperCase().replace(/-/g, '_')}`)?.valueFrom).toEqual({
+        secretKeyRef: { name: 'ticketcd-etcd-users', key: s },
+      });
+    expect(job.spec.template.spec.volumes.filter((v: Obj) => v.secret)).toEqual([]);
     expect(Object.keys(get(defaults, 'Secret', 'ticketcd-etcd-users').data).sort()).toEqual([...SERVICE_NAMES].sort());
     expect(Buffer.from(get(defaults, 'Secret', 'ticketcd-etcd-root').data.password, 'base64').toString()).toMatch(/^[A-Za-z0-9]{32}$/);
     for (const s of SERVICE_NAMES) {
@@ -386,16 +391,53 @@ describe('helm/ticketcd', () => {
     expect(find(own, 'Secret', 'ticketcd-etcd-users')).toBeUndefined();
     expect(find(own, 'Secret', 'ticketcd-etcd-root')).toBeUndefined();
     expect(find(own, 'Secret', 'ticketcd-admin')).toBeUndefined();
-    expect(
-      envOf(get(own, 'Job', 'ticketcd-etcd-auth').spec.template.spec.containers[0], 'ETCD_ROOT_PASSWORD')?.valueFrom.secretKeyRef.name,
-    ).toBe('myroot');
+    expect(envOf(authJob(own).spec.template.spec.containers[0], 'ETCD_ROOT_PASSWORD')?.valueFrom.secretKeyRef.name).toBe('myroot');
     expect(
       envOf(get(own, 'Deployment', 'ticketcd-orders').spec.template.spec.containers[0], 'ETCD_PASSWORD')?.valueFrom.secretKeyRef.name,
     ).toBe('mine');
     // Auth off: no Job, no etcd credentials.
     const off = render([], ['etcd.auth.enabled=false']);
-    expect(find(off, 'Job', 'ticketcd-etcd-auth')).toBeUndefined();
+    expect(findAuthJob(off)).toBeUndefined();
     expect(envOf(get(off, 'Deployment', 'ticketcd-orders').spec.template.spec.containers[0], 'ETCD_USERNAME')).toBeUndefined();
+  });
+
+  it('etcd auth (issue 29.1): a plain Job, no hook; its name hashes its spec (roles, image, Secrets, namespace); ETCD_NAMESPACE reaches it', () => {
+    const job = authJob(defaults);
+    // No hook: nothing waits for it, so helm --wait, Flux and Argo CD cannot deadlock on the unready services.
+    expect(job.metadata.annotations ?? {}).toEqual({});
+    expect(JSON.stringify(job)).not.toContain('helm.sh/hook');
+    expect(envOf(job.spec.template.spec.containers[0], 'ETCD_NAMESPACE')?.value).toBe('');
+    // The role table the chart carries is in the spec (its sha256), so it is in the hash.
+    const table = readFileSync(join(chart, 'files/etcd-roles.txt'));
+    expect(envOf(job.spec.template.spec.containers[0], 'ETCD_ROLES_SHA256')?.value).toBe(createHash('sha256').update(table).digest('hex'));
+
+    const nameWith = (sets: string[], chartDir = chart) => authJob(render([], sets, chartDir)).metadata.name as string;
+    // Nothing changed, same name (the Job is left alone); unrelated values do not rename it.
+    expect(nameWith([])).toBe(job.metadata.name);
+    expect(nameWith(['services.orders.replicaCount=3', 'ingress.enabled=true'])).toBe(job.metadata.name);
+    // What the Job does changes: a new name (a Job's pod template is immutable).
+    const namespaced = authJob(render([], ['config.ETCD_NAMESPACE=shop1:']));
+    expect(envOf(namespaced.spec.template.spec.containers[0], 'ETCD_NAMESPACE')?.value).toBe('shop1:');
+    const renamed = [
+      namespaced.metadata.name,
+      nameWith(['tools.image.tag=9.9.9']),
+      nameWith(['etcd.auth.existingSecret=mine']),
+      nameWith(['etcd.auth.rootExistingSecret=myroot']),
+    ];
+    expect(new Set([job.metadata.name, ...renamed]).size).toBe(1 + renamed.length);
+    // A changed role table (the file npm run chart:roles writes) renames it too.
+    const copy = mkdtempSync(join(tmpdir(), 'chart-'));
+    try {
+      cpSync(chart, copy, { recursive: true });
+      writeFileSync(join(copy, 'files/etcd-roles.txt'), `${table.toString()}orders read alert:\n`);
+      expect(nameWith([], copy)).not.toBe(job.metadata.name);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+    // One namespace for every service: a service's own ETCD_NAMESPACE is refused, naming the fix.
+    expect(() => render([], ['services.orders.env.ETCD_NAMESPACE=other:'])).toThrow(
+      /services.orders.env.ETCD_NAMESPACE: set config.ETCD_NAMESPACE instead/,
+    );
   });
 
   it('etcd backups (issue 28 point 4): a CronJob runs etcd-backup.js in the tools image against an S3 store; defrag runs etcd-defrag.js, only when enabled', () => {
@@ -766,7 +808,7 @@ describe('helm/ticketcd', () => {
     expect(image(r, 'gateway')).toBe('reg.example:5000/ticketcd/gateway:1.2.3');
     expect(image(r, 'orders')).toBe('other/orders:1.2.3');
     expect(image(r, 'catalog')).toBe('reg.example:5000/ticketcd/catalog:v9');
-    expect(get(r, 'Job', 'ticketcd-etcd-auth').spec.template.spec.containers[0].image).toBe('t/tools:1.2.3');
+    expect(authJob(r).spec.template.spec.containers[0].image).toBe('t/tools:1.2.3');
   });
 
   it('the schema rejects a wrong type, an unknown key, an even etcd member count and a `latest` tag', () => {
@@ -864,7 +906,7 @@ describe('helm/ticketcd', () => {
     expect(get(all, 'NetworkPolicy', 'ticketcd-nats').spec.ingress.map((r: Obj) => r.ports[0].port)).toEqual([4222, 6222]);
     // The hook Job and the backup/defrag Jobs are etcd clients.
     const clientLabel = (labels: Obj) => labels['ticketcd.io/etcd-client'] === 'true';
-    expect(clientLabel(get(all, 'Job', 'ticketcd-etcd-auth').spec.template.metadata.labels)).toBe(true);
+    expect(clientLabel(authJob(all).spec.template.metadata.labels)).toBe(true);
     expect(clientLabel(get(all, 'CronJob', 'ticketcd-etcd-backup').spec.jobTemplate.spec.template.metadata.labels)).toBe(true);
     expect(clientLabel(get(all, 'CronJob', 'ticketcd-etcd-defrag').spec.jobTemplate.spec.template.metadata.labels)).toBe(true);
     // Only the gateway (scaler) has egress beyond etcd/NATS/DNS: the Kubernetes API.

@@ -6,9 +6,10 @@
  * auth on, every service becomes ready, and a buyer's whole flow over HTTP works: every prefix
  * the services touch is granted. Finally each service's user is tried on every namespace: a
  * put outside what it owns and a read outside what it reads are denied, its own prefixes work.
+ * Issue 29.1: the instances publish their role's fingerprint in svc:, so a re-run finds no older table.
  */
 import { createEtcdConnection, type EtcdConnection } from '@ticketcd/etcd';
-import { NAMESPACES, prefixes, roleGrants, SERVICE_NAMES, type ServiceName } from '@ticketcd/keys';
+import { grantsHash, NAMESPACES, prefixes, roleGrants, SERVICE_NAMES, type ServiceName } from '@ticketcd/keys';
 import { ApiClient, startPrivateStack, stopPrivateStack, waitFor, type Stack } from '@ticketcd/testing';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -118,6 +119,25 @@ describe('etcd roles with auth on (issue 15)', () => {
     const again = await runCli(['etcd-auth', 'apply'], env);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/auth is enabled: authenticated as root/);
+    // Issue 29.1: each running instance's svc: value carries its role's fingerprint, the one of the
+    // table the Job applies, so the re-run neither waits nor revokes; and it sets no password.
+    expect(again.stdout).not.toMatch(/keeping|revoked|password set/);
+    const asRoot = createEtcdConnection({
+      endpoints: stack.etcd.endpoints,
+      deadlineMs: 3000,
+      auth: { username: 'root', password: ROOT_PASSWORD },
+    });
+    try {
+      const svc = await asRoot.client.getAll().prefix(prefixes.svc()).strings();
+      const fingerprints = Object.entries(svc).map(([key, value]) => [
+        key.split(':')[1],
+        (JSON.parse(value) as { grants?: string }).grants,
+      ]);
+      expect(new Set(fingerprints.map(([s]) => s))).toEqual(new Set(SERVICE_NAMES));
+      for (const [s, grants] of fingerprints) expect([s, grants]).toEqual([s, grantsHash(roleGrants(s as ServiceName))]);
+    } finally {
+      asRoot.close();
+    }
     // A wrong root password: its own exit code, the password not printed.
     const wrong = await runCli(['etcd-auth', 'apply'], { ...env, ETCD_ROOT_PASSWORD: 'nope-nope' });
     expect(wrong.code).toBe(77);

@@ -124,7 +124,7 @@ imagePullSecrets:
 {{- if .Values.admin.existingSecret -}}{{ .Values.admin.existingSecret }}{{- else -}}{{ include "ticketcd.fullname" . }}-admin{{- end -}}
 {{- end -}}
 
-{{/* The TLS env of an etcd client (services, hook Job, backups). */}}
+{{/* The TLS env of an etcd client (services, the auth Job, backups). */}}
 {{- define "ticketcd.etcd.tlsEnv" -}}
 {{- if .Values.etcd.tls.enabled }}
 - name: ETCD_TLS_CA_FILE

@@ -5,6 +5,7 @@
  * test/deploy/roles-coverage.spec.ts checks them against every builder the services call.
  * Every prefix is spelled by the builders of keys.ts, never typed here.
  */
+import { createHash } from 'node:crypto';
 import { keys, prefixes, SEP, SERVICE_NAMES, type ServiceName } from './keys.js';
 
 /** The top-level namespace (`user:`) of a key or prefix the schema built. */
@@ -105,6 +106,17 @@ export function roleGrants(service: ServiceName, namespace = ''): PrefixGrant[] 
     ...role.write.map((p) => ({ prefix: namespace + p, permission: 'readwrite' as const })),
     ...role.read.map((p) => ({ prefix: namespace + p, permission: 'read' as const })),
   ];
+}
+
+/**
+ * A short fingerprint of a list of grants (order does not matter). Each instance publishes the one
+ * of its own role in its `svc:` value (`grants`), taken without ETCD_NAMESPACE; `etcd-auth apply`
+ * revokes a permission the new table drops only once no live instance of the service reports
+ * another fingerprint, i.e. runs an older (or newer) table (issue 29.1).
+ */
+export function grantsHash(grants: readonly PrefixGrant[]): string {
+  const lines = grants.map((g) => `${g.permission} ${g.prefix}`).sort();
+  return createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
 }
 
 /**

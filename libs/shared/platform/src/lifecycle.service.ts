@@ -19,7 +19,7 @@ import {
 import type { ClientProxy } from '@nestjs/microservices';
 import { STREAMS } from '@ticketcd/contracts';
 import { LeasedKey, type EtcdConnection } from '@ticketcd/etcd';
-import { keys } from '@ticketcd/keys';
+import { grantsHash, keys, roleGrants, SERVICE_NAMES, type ServiceName } from '@ticketcd/keys';
 import { ensureStreams, streamSettings, type NatsConnection } from '@ticketcd/messaging';
 import { PinoLogger } from 'nestjs-pino';
 import type { Server } from 'node:http';
@@ -59,6 +59,9 @@ export class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
     await this.subjects.start();
     await this.consumers.startAll();
     const { service, instanceId } = this.identity;
+    // The fingerprint of the role this code needs: `etcd-auth apply` keeps the permissions of an
+    // older table until no instance reports another one (issue 29.1).
+    const grants = SERVICE_NAMES.includes(service as ServiceName) ? grantsHash(roleGrants(service as ServiceName)) : undefined;
     this.registration = new LeasedKey(
       this.etcd,
       keys.svc(service, instanceId),
@@ -68,6 +71,7 @@ export class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
           host: os.hostname(),
           pid: process.pid,
           httpPort: this.config.HTTP_PORT,
+          grants,
         }),
       this.config.SVC_LEASE_TTL_S,
       { info: (o, m) => this.log.info(o, m), warn: (o, m) => this.log.warn(o, m) },

@@ -23,13 +23,15 @@ export class SystemRepository {
     for await (const kv of scanPrefix(this.etcd.kv, prefixes.svc())) {
       const k = parseKey(kv.key);
       if (k.kind !== 'svc') continue;
-      let value: Partial<InstanceRecord> = {};
+      let value: Partial<InstanceRecord> & { grants?: unknown } = {};
       try {
         value = JSON.parse(kv.value) as Partial<InstanceRecord>;
       } catch {
         // A malformed value still proves the instance is alive; list it with what the key says.
       }
-      out.push({ ...value, service: k.service, instanceId: k.instanceId });
+      // `grants` (its role's fingerprint) is for etcd-auth apply, not part of the instance list.
+      const { grants: _grants, ...shown } = value;
+      out.push({ ...shown, service: k.service, instanceId: k.instanceId });
     }
     return out;
   }
