@@ -348,13 +348,9 @@ describe('helm/ticketcd', () => {
     expect(envOf(c, 'ETCD_ROOT_PASSWORD')?.valueFrom).toEqual({ secretKeyRef: { name: 'ticketcd-etcd-root', key: 'password' } });
     expect(envOf(c, 'ETCD_PASSWORDS_DIR')?.value).toBe('/etc/ticketcd/etcd-users');
     expect(c.volumeMounts).toContainEqual({ name: 'etcd-users', mountPath: '/etc/ticketcd/etcd-users', readOnly: true });
-    const users = job.spec.template.spec.volumes.find((v: Obj) => v.name === 'etcd-users').secret;
-    expect(users.items.map((i: Obj) => `${i.key}->${i.path}`).sort()).toEqual([...SERVICE_NAMES].sort().map((n) => `${n}->${n}`));
-    expect(job.spec.template.spec.volumes).toContainEqual(
-      expect.objectContaining({ name: 'etcd-users', secret: expect.objectContaining({ secretName: 'ticketcd-etcd-users' }) }),
-    );
-    expect(Object.keys(get(defaults, 'Secret', 'ticketcd-etcd-users').data).sort()).toEqual([...SERVICE_NAMES].sort());
-    expect(Buffer.from(get(defaults, 'Secret', 'ticketcd-etcd-root').data.password, 'base64').toString()).toMatch(/^[A-Za-z0-9]{32}$/);
+    // Issue 29.2: the passwords are the in-memory copy ensure-secrets makes of the users Secret (no Secret volume).
+    expect(job.spec.template.spec.volumes).toContainEqual({ name: 'etcd-users', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } });
+    expect(job.spec.template.spec.initContainers[0].args).toContain('--copy=ticketcd-etcd-users:/run/ticketcd/etcd-users');
     for (const s of SERVICE_NAMES) {
       const sc = get(defaults, 'Deployment', `ticketcd-${s}`).spec.template.spec.containers[0];
       expect(envOf(sc, 'ETCD_USERNAME')?.value).toBe(s);
@@ -372,7 +368,7 @@ describe('helm/ticketcd', () => {
       envOf(get(own, 'Deployment', 'ticketcd-orders').spec.template.spec.containers[0], 'ETCD_PASSWORD')?.valueFrom.secretKeyRef.name,
     ).toBe('mine');
     // Auth off: no Job, no etcd credentials.
-    const off = render([], ['etcd.auth.enabled=false']);
+    const off = render([], ['etcd.auth.enabled=false', 'admin.existingSecret=myadmin']);
     expect(find(off, 'Job', 'ticketcd-etcd-auth')).toBeUndefined();
     expect(envOf(get(off, 'Deployment', 'ticketcd-orders').spec.template.spec.containers[0], 'ETCD_USERNAME')).toBeUndefined();
   });
@@ -943,6 +939,9 @@ describe('helm/ticketcd NetworkPolicies, evaluated', () => {
   const expected = [
     ...clients.flatMap((s) => [`${s} -> etcd:2379`, `${s} -> nats:4222`, ...dns(s)]),
     ...['etcd-auth', 'etcd-backup', 'etcd-defrag'].flatMap((j) => [`${j} -> etcd:2379`, ...dns(j)]),
+    // Issue 29.2: the auth Job's ensure-secrets creates the absent Secrets through the API.
+    'etcd-auth -> api-server:443',
+    'etcd-auth -> api-server:6443',
     'etcd -> etcd:2380',
     // Issue 28.1: the membership program in each etcd pod: the other members' client port, the API (spec.replicas).
     'etcd -> etcd:2379',
@@ -1004,6 +1003,8 @@ describe('helm/ticketcd NetworkPolicies, evaluated', () => {
     expect(open.filter((f) => !expected.includes(f))).toEqual([
       'etcd -> internet:443',
       'etcd -> s3-store:443',
+      'etcd-auth -> internet:443',
+      'etcd-auth -> s3-store:443',
       'gateway -> internet:443',
       'gateway -> s3-store:443',
     ]);
@@ -1227,6 +1228,194 @@ describe('helm/ticketcd etcd probes, placement and resources (issue 28 points 2 
       const r = helm(['template', RELEASE, chart, '--set', set]);
       expect([set, r.status === 0 ? 'rendered' : 'failed']).toEqual([set, 'failed']);
       expect(r.stderr).toMatch(message);
+    }
+  });
+});
+
+/**
+ * Issue 29.2, secrets nobody regenerates: under Argo CD `lookup` returns nothing, so a template that
+ * generates a value made a new root password on every sync. No template generates a secret value:
+ * two renders are byte-identical, no Secret carries generated data, and each Secret comes from an
+ * existingSecret or from the etcd-auth Job's ensure-secrets init container (created once, when absent).
+ */
+describe('helm/ticketcd secrets nobody regenerates (issue 29.2)', () => {
+  const raw = (files: string[], sets: string[], chartDir = chart) => {
+    const r = helm([
+      'template',
+      RELEASE,
+      chartDir,
+      '-n',
+      NS,
+      ...files.flatMap((f) => ['-f', join(chartDir, f)]),
+      ...sets.flatMap((s) => ['--set', s]),
+    ]);
+    if (r.status !== 0) throw new Error(`helm template failed:\n${r.stderr}`);
+    return r.stdout;
+  };
+  const job = (docs: Obj[]) => get(docs, 'Job', 'ticketcd-etcd-auth').spec.template.spec;
+  const ensure = (docs: Obj[]) => job(docs).initContainers.find((c: Obj) => c.name === 'ensure-secrets');
+  const OWN = [
+    'etcd.auth.existingSecret=mine',
+    'etcd.auth.rootExistingSecret=myroot',
+    'etcd.auth.jwt.existingSecret=myjwt',
+    'admin.existingSecret=myadmin',
+  ];
+
+  it.each([
+    ['defaults', [], []],
+    ['dev', ['values-dev.yaml'], []],
+    ['prod', ['values-prod.yaml'], []],
+    ['everything on', [], everything],
+  ] as const)('%s: two renders are byte-identical (nothing random), and no Secret has generated data', (_, files, sets) => {
+    const first = raw([...files], [...sets]);
+    expect(raw([...files], [...sets])).toBe(first);
+    const secrets = parseAllDocuments(first)
+      .map((d) => d.toJS() as Obj | null)
+      .filter((o): o is Obj => o?.kind === 'Secret');
+    // Only dev's admin Secret, rendered from admin.password in its values (set by hand, not generated).
+    expect(secrets.map((o) => o.metadata.name)).toEqual(files.includes('values-dev.yaml') ? ['ticketcd-admin'] : []);
+    for (const o of secrets)
+      expect(Object.fromEntries(Object.entries(o.data).map(([k, v]) => [k, Buffer.from(v as string, 'base64').toString()]))).toEqual({
+        username: 'admin',
+        password: 'admin-dev-only',
+      });
+  });
+
+  it('no template generates or looks up a secret value (randAlphaNum, genCA, lookup, ...)', () => {
+    const templates = execFileSync('find', [join(chart, 'templates'), '-type', 'f'], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    const generators =
+      /\b(rand(AlphaNum|Alpha|Numeric|Ascii|Bytes|Int)|genCA|genCAWithKey|genPrivateKey|genSelfSignedCert|genSignedCert|derivePassword|uuidv4|lookup)\b/;
+    const hits = templates.flatMap((f) =>
+      readFileSync(f, 'utf8')
+        // Template comments ({{/* ... */}}, which may say what is not used) blanked, line numbers kept.
+        .replace(/\{\{-?\s*\/\*[\s\S]*?\*\/\s*-?\}\}/g, (m) => m.replace(/[^\n]/g, ' '))
+        .split('\n')
+        .map((line, i) => ({ where: `${f.slice(chart.length + 1)}:${i + 1}`, line }))
+        .filter(({ line }) => generators.test(line) && !/^\s*#/.test(line)),
+    );
+    expect(hits.map((h) => `${h.where}: ${h.line.trim()}`)).toEqual([]);
+  });
+
+  it('the Job creates what no existingSecret supplies: its init container, service account, Role (get by name, create) and API token', () => {
+    const spec = job(defaults);
+    const c = ensure(defaults);
+    expect(spec.initContainers.map((x: Obj) => x.name)).toEqual(['ensure-secrets']);
+    expect(c.image).toBe('ticketcd/tools:0.1.0');
+    expect(c.command).toEqual(['node', 'libs/tooling/deploy/dist/etcd-secrets.js', 'ensure']);
+    expect(c.args).toEqual([
+      '--namespace=shop',
+      // Not app.kubernetes.io/instance: Argo CD's label tracking would prune what the Job made.
+      '--label=app.kubernetes.io/part-of=ticketcd',
+      '--root=ticketcd-etcd-root',
+      '--users=ticketcd-etcd-users',
+      `--services=${[...SERVICE_NAMES].sort().join(',')}`,
+      '--jwt=ticketcd-etcd-jwt',
+      '--admin=ticketcd-admin',
+      '--copy=ticketcd-etcd-users:/run/ticketcd/etcd-users',
+    ]);
+    expect(envOf(c, 'ADMIN_USERNAME')?.value).toBe('admin');
+    // The API token: only in ensure-secrets (automount off; etcd-auth holds the root password, not the token).
+    expect([spec.serviceAccountName, spec.automountServiceAccountToken]).toEqual(['ticketcd-etcd-secrets', false]);
+    expect(c.volumeMounts).toContainEqual({ name: 'kube-api', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true });
+    expect(spec.containers.flatMap((x: Obj) => x.volumeMounts.map((m: Obj) => m.name))).not.toContain('kube-api');
+    // No Secret volume in the Job's pod: it would hold the pod (and this init container) until the Job made the Secret.
+    const secretVolumes = (spec.volumes as Obj[]).filter((v) => v.secret || v.projected?.sources?.some((s: Obj) => s.secret));
+    expect(secretVolumes).toEqual([]);
+    for (const docs of [defaults, prod, all]) expect(job(docs).volumes.filter((v: Obj) => v.secret)).toEqual([]);
+    const role = get(defaults, 'Role', 'ticketcd-etcd-secrets');
+    expect(role.rules).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        resourceNames: ['ticketcd-etcd-root', 'ticketcd-etcd-users', 'ticketcd-etcd-jwt', 'ticketcd-admin'],
+        verbs: ['get'],
+      },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    ]);
+    const binding = get(defaults, 'RoleBinding', 'ticketcd-etcd-secrets');
+    expect([binding.roleRef.name, binding.subjects]).toEqual([
+      'ticketcd-etcd-secrets',
+      [{ kind: 'ServiceAccount', name: 'ticketcd-etcd-secrets', namespace: NS }],
+    ]);
+    expect(get(defaults, 'ServiceAccount', 'ticketcd-etcd-secrets').automountServiceAccountToken).toBe(false);
+    // What reads the Secrets names them, whoever creates them: pods wait for a Secret not made yet.
+    expect(envOf(get(defaults, 'Deployment', 'ticketcd-gateway').spec.template.spec.containers[0], 'ADMIN_PASSWORD')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'ticketcd-admin', key: 'password' },
+    });
+    const refs = JSON.stringify(defaults.filter((o) => o.kind !== 'Role'));
+    expect(refs).not.toContain('"optional":true');
+  });
+
+  it('existingSecret options are honored: nothing of theirs is created, the Role only reads what the Job copies', () => {
+    const own = render([], OWN);
+    const c = ensure(own);
+    expect(c.args.filter((a: string) => /^--(root|users|services|jwt|admin)=/.test(a))).toEqual([]);
+    expect(c.args).toContain('--copy=mine:/run/ticketcd/etcd-users');
+    const role = get(own, 'Role', 'ticketcd-etcd-secrets');
+    // Nothing to create: no create verb at all; get only on the users Secret it copies for etcd-auth.
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['mine'], verbs: ['get'] }]);
+    expect(
+      envOf(get(own, 'Job', 'ticketcd-etcd-auth').spec.template.spec.containers[0], 'ETCD_ROOT_PASSWORD')?.valueFrom.secretKeyRef.name,
+    ).toBe('myroot');
+    expect(
+      envOf(get(own, 'Deployment', 'ticketcd-gateway').spec.template.spec.containers[0], 'ADMIN_USERNAME')?.valueFrom.secretKeyRef.name,
+    ).toBe('myadmin');
+    expect(own.filter((o) => o.kind === 'Secret')).toEqual([]);
+    // One at a time: only the named one is left out.
+    const jwtOnly = ensure(render([], ['etcd.auth.jwt.existingSecret=myjwt'])).args;
+    expect(jwtOnly.filter((a: string) => a.startsWith('--jwt'))).toEqual([]);
+    expect(jwtOnly).toContain('--root=ticketcd-etcd-root');
+    // admin.password set by hand: the chart renders that Secret (Helm's), the Job does not create it.
+    const byHand = render([], ['admin.password=chosen']);
+    expect(Buffer.from(get(byHand, 'Secret', 'ticketcd-admin').data.password, 'base64').toString()).toBe('chosen');
+    expect(ensure(byHand).args.filter((a: string) => a.startsWith('--admin'))).toEqual([]);
+    // Auth off means no Job: the admin Secret must come from somewhere else, and the chart says so.
+    expect(() => render([], ['etcd.auth.enabled=false'])).toThrow(
+      /etcd.auth.enabled=false: no etcd-auth Job creates the admin Secret, set admin.existingSecret/,
+    );
+    // The schema takes etcd.auth.jwt.existingSecret and nothing else under jwt.
+    expect(() => render([], ['etcd.auth.jwt.other=x'])).toThrow(/additional properties|not allowed/i);
+  });
+
+  it('TLS with no cert-manager and no existing Secret: the Job makes the CA, peer, server and per-service client certificates', () => {
+    // Until the peer/server/client split of etcd's TLS (issue 29.3) lands, the StatefulSet refuses TLS
+    // without a source; this renders a copy without that refusal to check the Job's side.
+    const tmp = mkdtempSync(join(tmpdir(), 'chart-tls-'));
+    try {
+      cpSync(chart, tmp, { recursive: true });
+      const sts = join(tmp, 'templates/etcd/statefulset.yaml');
+      writeFileSync(
+        sts,
+        readFileSync(sts, 'utf8').replace(/^\{\{- if and \.Values\.etcd\.tls\.enabled[^\n]*\n\{\{- fail[^\n]*\n\{\{- end \}\}\n/, ''),
+      );
+      const docs = render([], ['etcd.tls.enabled=true'], tmp);
+      const args: string[] = ensure(docs).args;
+      const wild = ['*.ticketcd-etcd-headless', '*.ticketcd-etcd-headless.shop.svc', '*.ticketcd-etcd-headless.shop.svc.cluster.local'];
+      expect(arg(args, '--ca')).toBe('ticketcd-etcd-ca');
+      expect([arg(args, '--peer'), arg(args, '--peer-san')?.split(',')]).toEqual(['ticketcd-etcd-peer-tls', wild]);
+      expect([arg(args, '--server'), arg(args, '--server-san')?.split(',')]).toEqual([
+        'ticketcd-etcd-server-tls',
+        ['ticketcd-etcd', 'ticketcd-etcd.shop.svc', 'ticketcd-etcd.shop.svc.cluster.local', ...wild, 'localhost', '127.0.0.1'],
+      ]);
+      expect(args.filter((a) => a.startsWith('--client='))).toEqual([
+        ...[...SERVICE_NAMES].sort().map((s) => `--client=ticketcd-etcd-client-${s}:${s}`),
+        '--client=ticketcd-etcd-client-tools:root',
+      ]);
+      expect(args).toContain('--copy=ticketcd-etcd-client-tools:/run/ticketcd/etcd-tls');
+      expect(job(docs).volumes).toContainEqual({ name: 'etcd-tls', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } });
+      const names = get(docs, 'Role', 'ticketcd-etcd-secrets').rules[0].resourceNames;
+      expect(names).toEqual(
+        expect.arrayContaining(['ticketcd-etcd-ca', 'ticketcd-etcd-peer-tls', 'ticketcd-etcd-server-tls', 'ticketcd-etcd-client-tools']),
+      );
+      // cert-manager (everything on) or an existing Secret (prod) supplies TLS: the Job makes none, only copies.
+      for (const d of [all, prod]) {
+        expect(ensure(d).args.filter((a: string) => /^--(ca|peer|server|client)=/.test(a))).toEqual([]);
+        expect(ensure(d).args).toContain('--copy=ticketcd-etcd-tls:/run/ticketcd/etcd-tls');
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 });
