@@ -1348,6 +1348,32 @@ describe('helm/ticketcd secrets nobody regenerates (issue 29.2)', () => {
     expect(refs).not.toContain('"optional":true');
   });
 
+  it('every Secret a pod reads is rendered, named by the user, or created by the Job: no pod waits for a Secret nobody makes', () => {
+    const referenced = (docs: Obj[]) =>
+      new Set(
+        podSpecs(docs).flatMap(({ spec }) => [
+          ...containersOf(spec).flatMap((c) => (c.env ?? []).map((e: Obj) => e.valueFrom?.secretKeyRef?.name).filter(Boolean)),
+          ...(spec.volumes ?? []).flatMap((v: Obj) => [v.secret?.secretName, ...(v.projected?.sources ?? []).map((x: Obj) => x.secret?.name)]),
+        ]).filter(Boolean),
+      );
+    const made = (docs: Obj[]) => [
+      ...docs.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name),
+      ...ensure(docs)
+        .args.filter((a: string) => /^--(root|users|jwt|admin|ca|peer|server|client)=/.test(a))
+        .map((a: string) => a.replace(/^--[a-z]+=/, '').replace(/:.*$/, '')),
+    ];
+    for (const [name, docs, users] of [
+      ['defaults', defaults, []],
+      ['dev', dev, []],
+      ['prod', prod, ['ticketcd-etcd-tls', 'ticketcd-ingress-tls']],
+      ['own secrets', render([], OWN), ['mine', 'myroot', 'myadmin']],
+    ] as const) {
+      const left = [...referenced(docs)].filter((n) => !made(docs).includes(n) && !(users as readonly string[]).includes(n));
+      expect([name, left]).toEqual([name, []]);
+    }
+    expect(referenced(defaults)).toEqual(new Set(['ticketcd-etcd-root', 'ticketcd-etcd-users', 'ticketcd-admin']));
+  });
+
   it('existingSecret options are honored: nothing of theirs is created, the Role only reads what the Job copies', () => {
     const own = render([], OWN);
     const c = ensure(own);
