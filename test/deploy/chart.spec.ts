@@ -684,11 +684,13 @@ describe('helm/ticketcd', () => {
 
   it('gateway RBAC is exactly the contract: pods get/list, deployments/scale get/patch on the six Deployments', () => {
     const roles = all.filter((o) => ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].includes(o.kind));
-    // ticketcd-etcd: issue 28.1, get on the etcd StatefulSet (tested above).
+    // ticketcd-etcd: issue 28.1, get on the etcd StatefulSet (tested above); ticketcd-etcd-secrets: issue 29.2 (below).
     expect(roles.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'Role/ticketcd-etcd',
+      'Role/ticketcd-etcd-secrets',
       'Role/ticketcd-gateway',
       'RoleBinding/ticketcd-etcd',
+      'RoleBinding/ticketcd-etcd-secrets',
       'RoleBinding/ticketcd-gateway',
     ]);
     expect(get(all, 'Role', 'ticketcd-gateway').rules).toEqual([
@@ -704,7 +706,7 @@ describe('helm/ticketcd', () => {
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'ticketcd-gateway' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'ticketcd-gateway', namespace: NS }]);
     const off = render([], ['scaler.enabled=false']);
-    expect(off.filter((o) => /Role/.test(o.kind) && o.metadata.name !== 'ticketcd-etcd')).toEqual([]);
+    expect(off.filter((o) => /Role/.test(o.kind) && !['ticketcd-etcd', 'ticketcd-etcd-secrets'].includes(o.metadata.name))).toEqual([]);
   });
 
   it('NetworkPolicies: default deny for every pod of the release; only the gateway is reachable from the ingress controller', () => {
@@ -1351,10 +1353,15 @@ describe('helm/ticketcd secrets nobody regenerates (issue 29.2)', () => {
   it('every Secret a pod reads is rendered, named by the user, or created by the Job: no pod waits for a Secret nobody makes', () => {
     const referenced = (docs: Obj[]) =>
       new Set(
-        podSpecs(docs).flatMap(({ spec }) => [
-          ...containersOf(spec).flatMap((c) => (c.env ?? []).map((e: Obj) => e.valueFrom?.secretKeyRef?.name).filter(Boolean)),
-          ...(spec.volumes ?? []).flatMap((v: Obj) => [v.secret?.secretName, ...(v.projected?.sources ?? []).map((x: Obj) => x.secret?.name)]),
-        ]).filter(Boolean),
+        podSpecs(docs)
+          .flatMap(({ spec }) => [
+            ...containersOf(spec).flatMap((c) => (c.env ?? []).map((e: Obj) => e.valueFrom?.secretKeyRef?.name).filter(Boolean)),
+            ...(spec.volumes ?? []).flatMap((v: Obj) => [
+              v.secret?.secretName,
+              ...(v.projected?.sources ?? []).map((x: Obj) => x.secret?.name),
+            ]),
+          ])
+          .filter(Boolean),
       );
     const made = (docs: Obj[]) => [
       ...docs.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name),
