@@ -38,7 +38,11 @@ describe('etcd-secrets ensure flags (issue 29.2)', () => {
       { kind: 'cert', name: 'p', ca: 'ca', role: 'peer', commonName: 'p', sans: ['*.h'] },
       { kind: 'cert', name: 'c-tools', ca: 'ca', role: 'client', commonName: 'root', sans: [] },
     ]);
-    expect([cmd.namespace, cmd.labels, cmd.copies]).toEqual(['shop', { 'app.kubernetes.io/instance': 'x' }, [{ secret: 'u', dir: '/run/u' }]]);
+    expect([cmd.namespace, cmd.labels, cmd.copies]).toEqual([
+      'shop',
+      { 'app.kubernetes.io/instance': 'x' },
+      [{ secret: 'u', dir: '/run/u' }],
+    ]);
     expect(parseEnsure(['--jwt=j'], {}).plans).toEqual([{ kind: 'jwt', name: 'j' }]);
   });
 

@@ -85,7 +85,7 @@ const tlsType = 'kubernetes.io/tls';
 
 /** Creates every absent Secret of `plans` (CAs before the certificates they sign); changes none. */
 export async function ensureSecrets(o: EnsureOptions): Promise<EnsureResult> {
-  const log = o.log ?? (() => {});
+  const log = o.log ?? (() => undefined);
   const labels = { ...o.labels, 'app.kubernetes.io/managed-by': MANAGED_BY };
   const result: EnsureResult = { created: [], kept: [], problems: [] };
   const caDays = o.caDays ?? 3650;

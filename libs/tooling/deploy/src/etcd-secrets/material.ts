@@ -38,7 +38,9 @@ export type CertRole = 'peer' | 'server' | 'client';
 async function x509lib() {
   await import('reflect-metadata');
   const x509 = await import('@peculiar/x509');
-  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+  // `as never` here and below: node's webcrypto types against the DOM types the library is typed
+  // with (tsconfig.check.json loads the DOM lib, the build does not); the objects are the same.
+  x509.cryptoProvider.set(webcrypto as never);
   return x509;
 }
 
@@ -69,12 +71,12 @@ export async function createCa(commonName: string, days: number): Promise<Pem> {
     name: `CN=${commonName}`,
     notBefore: new Date(now - SKEW),
     notAfter: new Date(now + days * DAY),
-    keys,
+    keys: keys as never,
     signingAlgorithm: EC,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as never),
     ],
   });
   return { cert: cert.toString('pem'), key: keyPem(keys.privateKey) };
@@ -114,8 +116,8 @@ export async function issueCert(ca: Pem, o: { commonName: string; role: CertRole
     issuer: caCert.subject,
     notBefore: new Date(now - SKEW),
     notAfter: new Date(Math.min(now + o.days * DAY, caCert.notAfter.getTime())),
-    publicKey: keys.publicKey,
-    signingKey: signer.key,
+    publicKey: keys.publicKey as never,
+    signingKey: signer.key as never,
     signingAlgorithm: signer.algorithm,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
@@ -123,7 +125,7 @@ export async function issueCert(ca: Pem, o: { commonName: string; role: CertRole
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension(usages),
       ...(sans.length ? [new x509.SubjectAlternativeNameExtension(sans)] : []),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as never),
       await x509.AuthorityKeyIdentifierExtension.create(caCert),
     ],
   });
