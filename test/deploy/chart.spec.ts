@@ -379,8 +379,9 @@ describe('helm/ticketcd', () => {
         secretKeyRef: { name: 'ticketcd-etcd-users', key: s },
       });
     expect(job.spec.template.spec.volumes.filter((v: Obj) => v.secret)).toEqual([]);
-    expect(Object.keys(get(defaults, 'Secret', 'ticketcd-etcd-users').data).sort()).toEqual([...SERVICE_NAMES].sort());
-    expect(Buffer.from(get(defaults, 'Secret', 'ticketcd-etcd-root').data.password, 'base64').toString()).toMatch(/^[A-Za-z0-9]{32}$/);
+    // Issue 29.2: no template makes a password; the Job's init container creates what is absent.
+    expect(find(defaults, 'Secret', 'ticketcd-etcd-users')).toBeUndefined();
+    expect(find(defaults, 'Secret', 'ticketcd-etcd-root')).toBeUndefined();
     for (const s of SERVICE_NAMES) {
       const sc = get(defaults, 'Deployment', `ticketcd-${s}`).spec.template.spec.containers[0];
       expect(envOf(sc, 'ETCD_USERNAME')?.value).toBe(s);
@@ -396,7 +397,7 @@ describe('helm/ticketcd', () => {
       envOf(get(own, 'Deployment', 'ticketcd-orders').spec.template.spec.containers[0], 'ETCD_PASSWORD')?.valueFrom.secretKeyRef.name,
     ).toBe('mine');
     // Auth off: no Job, no etcd credentials.
-    const off = render([], ['etcd.auth.enabled=false']);
+    const off = render([], ['etcd.auth.enabled=false', 'admin.existingSecret=myadmin']);
     expect(findAuthJob(off)).toBeUndefined();
     expect(envOf(get(off, 'Deployment', 'ticketcd-orders').spec.template.spec.containers[0], 'ETCD_USERNAME')).toBeUndefined();
   });
@@ -836,11 +837,13 @@ describe('helm/ticketcd', () => {
 
   it('gateway RBAC is exactly the contract: pods get/list, deployments/scale get/patch on the six Deployments', () => {
     const roles = all.filter((o) => ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].includes(o.kind));
-    // ticketcd-etcd: issue 28.1, get on the etcd StatefulSet (tested above).
+    // ticketcd-etcd: issue 28.1, get on the etcd StatefulSet (tested above); ticketcd-etcd-secrets: issue 29.2 (below).
     expect(roles.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'Role/ticketcd-etcd',
+      'Role/ticketcd-etcd-secrets',
       'Role/ticketcd-gateway',
       'RoleBinding/ticketcd-etcd',
+      'RoleBinding/ticketcd-etcd-secrets',
       'RoleBinding/ticketcd-gateway',
     ]);
     expect(get(all, 'Role', 'ticketcd-gateway').rules).toEqual([
@@ -856,7 +859,7 @@ describe('helm/ticketcd', () => {
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'ticketcd-gateway' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'ticketcd-gateway', namespace: NS }]);
     const off = render([], ['scaler.enabled=false']);
-    expect(off.filter((o) => /Role/.test(o.kind) && o.metadata.name !== 'ticketcd-etcd')).toEqual([]);
+    expect(off.filter((o) => /Role/.test(o.kind) && !['ticketcd-etcd', 'ticketcd-etcd-secrets'].includes(o.metadata.name))).toEqual([]);
   });
 
   it('NetworkPolicies: default deny for every pod of the release; only the gateway is reachable from the ingress controller', () => {
@@ -1092,6 +1095,9 @@ describe('helm/ticketcd NetworkPolicies, evaluated', () => {
   const expected = [
     ...clients.flatMap((s) => [`${s} -> etcd:2379`, `${s} -> nats:4222`, ...dns(s)]),
     ...['etcd-auth', 'etcd-backup', 'etcd-defrag'].flatMap((j) => [`${j} -> etcd:2379`, ...dns(j)]),
+    // Issue 29.2: the auth Job's ensure-secrets creates the absent Secrets through the API.
+    'etcd-auth -> api-server:443',
+    'etcd-auth -> api-server:6443',
     'etcd -> etcd:2380',
     // Issue 28.1: the membership program in each etcd pod: the other members' client port, the API (spec.replicas).
     'etcd -> etcd:2379',
@@ -1153,7 +1159,12 @@ describe('helm/ticketcd NetworkPolicies, evaluated', () => {
     const open = flows(render([], ['etcd.defrag.enabled=true']));
     // (no backup Job in this render)
     const needed = expected.filter((f) => !f.startsWith('gateway -> api-server') && !f.startsWith('etcd-backup '));
-    expect(open.filter((f) => !needed.includes(f))).toEqual(['etcd -> internet:443', 'etcd -> s3-store:443']);
+    expect(open.filter((f) => !needed.includes(f))).toEqual([
+      'etcd -> internet:443',
+      'etcd -> s3-store:443',
+      'etcd-auth -> internet:443',
+      'etcd-auth -> s3-store:443',
+    ]);
     expect(needed.filter((f) => !open.includes(f))).toEqual([]);
     // Likewise the backup Job reaches any address on the store's ports until backupStore.cidrs is narrowed.
     const backup = flows(render([], ['etcd.defrag.enabled=true', ...BACKUP, `networkPolicy.kubeApi.cidrs[0]=${API_SERVER}/32`]));
@@ -1205,7 +1216,7 @@ describe('helm/ticketcd NetworkPolicies, evaluated', () => {
       'openshift-dns:53/tcp',
     ]);
     // Port 53 only: the same pods reach nothing else outside the release.
-    expect(flows(defaults).filter((f) => /-> (internet|other-pod)/.test(f) && !f.startsWith('etcd -> '))).toEqual([]);
+    expect(flows(defaults).filter((f) => /-> (internet|other-pod)/.test(f) && !/^etcd(-auth)? -> /.test(f))).toEqual([]);
     const narrowed = render(
       [],
       [
@@ -1442,6 +1453,225 @@ describe('helm/ticketcd etcd probes, placement and resources (issue 28 points 2 
       const r = helm(['template', RELEASE, chart, '--set', set]);
       expect([set, r.status === 0 ? 'rendered' : 'failed']).toEqual([set, 'failed']);
       expect(r.stderr).toMatch(message);
+    }
+  });
+});
+
+/**
+ * Issue 29.2, secrets nobody regenerates: under Argo CD `lookup` returns nothing, so a template that
+ * generates a value made a new root password on every sync. No template generates a secret value:
+ * two renders are byte-identical, no Secret carries generated data, and each Secret comes from an
+ * existingSecret or from the etcd-auth Job's ensure-secrets init container (created once, when absent).
+ */
+describe('helm/ticketcd secrets nobody regenerates (issue 29.2)', () => {
+  const raw = (files: string[], sets: string[], chartDir = chart) => {
+    const r = helm([
+      'template',
+      RELEASE,
+      chartDir,
+      '-n',
+      NS,
+      ...files.flatMap((f) => ['-f', join(chartDir, f)]),
+      ...sets.flatMap((s) => ['--set', s]),
+    ]);
+    if (r.status !== 0) throw new Error(`helm template failed:\n${r.stderr}`);
+    return r.stdout;
+  };
+  const job = (docs: Obj[]) => authJob(docs).spec.template.spec;
+  const ensure = (docs: Obj[]) => job(docs).initContainers.find((c: Obj) => c.name === 'ensure-secrets');
+  const OWN = [
+    'etcd.auth.existingSecret=mine',
+    'etcd.auth.rootExistingSecret=myroot',
+    'etcd.auth.jwt.existingSecret=myjwt',
+    'admin.existingSecret=myadmin',
+  ];
+
+  it.each<[string, string[], string[]]>([
+    ['defaults', [], []],
+    ['dev', ['values-dev.yaml'], []],
+    ['prod', ['values-prod.yaml'], []],
+    ['everything on', [], everything],
+  ])('%s: two renders are byte-identical (nothing random), and no Secret has generated data', (_, files, sets) => {
+    const first = raw(files, sets);
+    expect(raw(files, sets)).toBe(first);
+    const secrets = parseAllDocuments(first)
+      .map((d) => d.toJS() as Obj | null)
+      .filter((o): o is Obj => o?.kind === 'Secret');
+    // Only dev's admin Secret, rendered from admin.password in its values (set by hand, not generated).
+    expect(secrets.map((o) => o.metadata.name)).toEqual(files.includes('values-dev.yaml') ? ['ticketcd-admin'] : []);
+    for (const o of secrets)
+      expect(Object.fromEntries(Object.entries(o.data).map(([k, v]) => [k, Buffer.from(v as string, 'base64').toString()]))).toEqual({
+        username: 'admin',
+        password: 'admin-dev-only',
+      });
+  });
+
+  it('no template generates or looks up a secret value (randAlphaNum, genCA, lookup, ...)', () => {
+    const templates = execFileSync('find', [join(chart, 'templates'), '-type', 'f'], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    const generators =
+      /\b(rand(AlphaNum|Alpha|Numeric|Ascii|Bytes|Int)|genCA|genCAWithKey|genPrivateKey|genSelfSignedCert|genSignedCert|derivePassword|uuidv4|lookup)\b/;
+    const hits = templates.flatMap((f) =>
+      readFileSync(f, 'utf8')
+        // Template comments ({{/* ... */}}, which may say what is not used) blanked, line numbers kept.
+        .replace(/\{\{-?\s*\/\*[\s\S]*?\*\/\s*-?\}\}/g, (m) => m.replace(/[^\n]/g, ' '))
+        .split('\n')
+        .map((line, i) => ({ where: `${f.slice(chart.length + 1)}:${i + 1}`, line }))
+        .filter(({ line }) => generators.test(line) && !/^\s*#/.test(line)),
+    );
+    expect(hits.map((h) => `${h.where}: ${h.line.trim()}`)).toEqual([]);
+  });
+
+  it('the Job creates what no existingSecret supplies: its init container, service account, Role (get by name, create) and API token', () => {
+    const spec = job(defaults);
+    const c = ensure(defaults);
+    expect(spec.initContainers.map((x: Obj) => x.name)).toEqual(['ensure-secrets']);
+    expect(c.image).toBe('ticketcd/tools:0.1.0');
+    expect(c.command).toEqual(['node', 'libs/tooling/deploy/dist/etcd-secrets.js', 'ensure']);
+    expect(c.args).toEqual([
+      '--namespace=shop',
+      // Not app.kubernetes.io/instance: Argo CD's label tracking would prune what the Job made.
+      '--label=app.kubernetes.io/part-of=ticketcd',
+      '--root=ticketcd-etcd-root',
+      '--users=ticketcd-etcd-users',
+      `--services=${[...SERVICE_NAMES].sort().join(',')}`,
+      '--jwt=ticketcd-etcd-jwt',
+      '--admin=ticketcd-admin',
+    ]);
+    expect(envOf(c, 'ADMIN_USERNAME')?.value).toBe('admin');
+    // The API token: only in ensure-secrets (automount off; etcd-auth holds the root password, not the token).
+    expect([spec.serviceAccountName, spec.automountServiceAccountToken]).toEqual(['ticketcd-etcd-secrets', false]);
+    expect(c.volumeMounts).toContainEqual({ name: 'kube-api', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true });
+    expect(spec.containers.flatMap((x: Obj) => x.volumeMounts.map((m: Obj) => m.name))).not.toContain('kube-api');
+    // No Secret volume in the Job's pod: it would hold the pod (and this init container) until the Job made the Secret.
+    const secretVolumes = (spec.volumes as Obj[]).filter((v) => v.secret || v.projected?.sources?.some((s: Obj) => s.secret));
+    expect(secretVolumes).toEqual([]);
+    for (const docs of [defaults, prod, all]) expect(job(docs).volumes.filter((v: Obj) => v.secret)).toEqual([]);
+    const role = get(defaults, 'Role', 'ticketcd-etcd-secrets');
+    expect(role.rules).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        resourceNames: ['ticketcd-etcd-root', 'ticketcd-etcd-users', 'ticketcd-etcd-jwt', 'ticketcd-admin'],
+        verbs: ['get'],
+      },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    ]);
+    const binding = get(defaults, 'RoleBinding', 'ticketcd-etcd-secrets');
+    expect([binding.roleRef.name, binding.subjects]).toEqual([
+      'ticketcd-etcd-secrets',
+      [{ kind: 'ServiceAccount', name: 'ticketcd-etcd-secrets', namespace: NS }],
+    ]);
+    expect(get(defaults, 'ServiceAccount', 'ticketcd-etcd-secrets').automountServiceAccountToken).toBe(false);
+    // What reads the Secrets names them, whoever creates them: pods wait for a Secret not made yet.
+    expect(envOf(get(defaults, 'Deployment', 'ticketcd-gateway').spec.template.spec.containers[0], 'ADMIN_PASSWORD')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'ticketcd-admin', key: 'password' },
+    });
+    const refs = JSON.stringify(defaults.filter((o) => o.kind !== 'Role'));
+    expect(refs).not.toContain('"optional":true');
+  });
+
+  it('every Secret a pod reads is rendered, named by the user, or created by the Job: no pod waits for a Secret nobody makes', () => {
+    const referenced = (docs: Obj[]) =>
+      new Set(
+        podSpecs(docs)
+          .flatMap(({ spec }) => [
+            ...containersOf(spec).flatMap((c) => (c.env ?? []).map((e: Obj) => e.valueFrom?.secretKeyRef?.name).filter(Boolean)),
+            ...(spec.volumes ?? []).flatMap((v: Obj) => [
+              v.secret?.secretName,
+              ...(v.projected?.sources ?? []).map((x: Obj) => x.secret?.name),
+            ]),
+          ])
+          .filter(Boolean),
+      );
+    const made = (docs: Obj[]) => [
+      ...docs.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name),
+      ...ensure(docs)
+        .args.filter((a: string) => /^--(root|users|jwt|admin|ca|peer|server|client)=/.test(a))
+        .map((a: string) => a.replace(/^--[a-z]+=/, '').replace(/:.*$/, '')),
+    ];
+    for (const [name, docs, users] of [
+      ['defaults', defaults, []],
+      ['dev', dev, []],
+      ['prod', prod, ['ticketcd-etcd-tls', 'ticketcd-ingress-tls']],
+      ['own secrets', render([], OWN), ['mine', 'myroot', 'myadmin']],
+    ] as const) {
+      const left = [...referenced(docs)].filter((n) => !made(docs).includes(n) && !(users as readonly string[]).includes(n));
+      expect([name, left]).toEqual([name, []]);
+    }
+    expect(referenced(defaults)).toEqual(new Set(['ticketcd-etcd-root', 'ticketcd-etcd-users', 'ticketcd-admin']));
+  });
+
+  it('existingSecret options are honored: nothing of theirs is created, the Role only reads what the Job copies', () => {
+    const own = render([], OWN);
+    const c = ensure(own);
+    expect(c.args.filter((a: string) => /^--(root|users|services|jwt|admin)=/.test(a))).toEqual([]);
+    // The passwords reach etcd-auth as variables (issue 29.1), not as a copy.
+    expect(c.args.filter((a: string) => a.startsWith('--copy='))).toEqual([]);
+    const role = get(own, 'Role', 'ticketcd-etcd-secrets');
+    // Nothing to create or copy: no rule at all (an empty resourceNames would mean every Secret).
+    expect(role.rules ?? []).toEqual([]);
+    expect(
+      envOf(authJob(own).spec.template.spec.containers[0], 'ETCD_ROOT_PASSWORD')?.valueFrom.secretKeyRef.name,
+    ).toBe('myroot');
+    expect(
+      envOf(get(own, 'Deployment', 'ticketcd-gateway').spec.template.spec.containers[0], 'ADMIN_USERNAME')?.valueFrom.secretKeyRef.name,
+    ).toBe('myadmin');
+    expect(own.filter((o) => o.kind === 'Secret')).toEqual([]);
+    // One at a time: only the named one is left out.
+    const jwtOnly = ensure(render([], ['etcd.auth.jwt.existingSecret=myjwt'])).args;
+    expect(jwtOnly.filter((a: string) => a.startsWith('--jwt'))).toEqual([]);
+    expect(jwtOnly).toContain('--root=ticketcd-etcd-root');
+    // admin.password set by hand: the chart renders that Secret (Helm's), the Job does not create it.
+    const byHand = render([], ['admin.password=chosen']);
+    expect(Buffer.from(get(byHand, 'Secret', 'ticketcd-admin').data.password, 'base64').toString()).toBe('chosen');
+    expect(ensure(byHand).args.filter((a: string) => a.startsWith('--admin'))).toEqual([]);
+    // Auth off means no Job: the admin Secret must come from somewhere else, and the chart says so.
+    expect(() => render([], ['etcd.auth.enabled=false'])).toThrow(
+      /etcd.auth.enabled=false: no etcd-auth Job creates the admin Secret, set admin.existingSecret/,
+    );
+    // The schema takes etcd.auth.jwt.existingSecret and nothing else under jwt.
+    expect(() => render([], ['etcd.auth.jwt.other=x'])).toThrow(/additional properties|not allowed/i);
+  });
+
+  it('TLS with no cert-manager and no existing Secret: the Job makes the CA, peer, server and per-service client certificates', () => {
+    // Until the peer/server/client split of etcd's TLS (issue 29.3) lands, the StatefulSet refuses TLS
+    // without a source; this renders a copy without that refusal to check the Job's side.
+    const tmp = mkdtempSync(join(tmpdir(), 'chart-tls-'));
+    try {
+      cpSync(chart, tmp, { recursive: true });
+      const sts = join(tmp, 'templates/etcd/statefulset.yaml');
+      writeFileSync(
+        sts,
+        readFileSync(sts, 'utf8').replace(/^\{\{- if and \.Values\.etcd\.tls\.enabled[^\n]*\n\{\{- fail[^\n]*\n\{\{- end \}\}\n/, ''),
+      );
+      const docs = render([], ['etcd.tls.enabled=true'], tmp);
+      const args: string[] = ensure(docs).args;
+      const wild = ['*.ticketcd-etcd-headless', '*.ticketcd-etcd-headless.shop.svc', '*.ticketcd-etcd-headless.shop.svc.cluster.local'];
+      expect(arg(args, '--ca')).toBe('ticketcd-etcd-ca');
+      expect([arg(args, '--peer'), arg(args, '--peer-san')?.split(',')]).toEqual(['ticketcd-etcd-peer-tls', wild]);
+      expect([arg(args, '--server'), arg(args, '--server-san')?.split(',')]).toEqual([
+        'ticketcd-etcd-server-tls',
+        ['ticketcd-etcd', 'ticketcd-etcd.shop.svc', 'ticketcd-etcd.shop.svc.cluster.local', ...wild, 'localhost', '127.0.0.1'],
+      ]);
+      expect(args.filter((a) => a.startsWith('--client='))).toEqual([
+        ...[...SERVICE_NAMES].sort().map((s) => `--client=ticketcd-etcd-client-${s}:${s}`),
+        '--client=ticketcd-etcd-client-tools:root',
+      ]);
+      expect(args).toContain('--copy=ticketcd-etcd-client-tools:/run/ticketcd/etcd-tls');
+      expect(job(docs).volumes).toContainEqual({ name: 'etcd-tls', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } });
+      const names = get(docs, 'Role', 'ticketcd-etcd-secrets').rules[0].resourceNames;
+      expect(names).toEqual(
+        expect.arrayContaining(['ticketcd-etcd-ca', 'ticketcd-etcd-peer-tls', 'ticketcd-etcd-server-tls', 'ticketcd-etcd-client-tools']),
+      );
+      // cert-manager (everything on) or an existing Secret (prod) supplies TLS: the Job makes none, only copies.
+      for (const d of [all, prod]) {
+        expect(ensure(d).args.filter((a: string) => /^--(ca|peer|server|client)=/.test(a))).toEqual([]);
+        expect(ensure(d).args).toContain('--copy=ticketcd-etcd-tls:/run/ticketcd/etcd-tls');
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 });

@@ -2,3 +2,7 @@ export * from './etcd-auth.js';
 export * from './roles-doc.js';
 export * from './snapshot-backup.js';
 export * from './ordered-defrag.js';
+export * from './etcd-secrets/ensure.js';
+export * from './etcd-secrets/args.js';
+export * from './etcd-secrets/material.js';
+export * from './etcd-secrets/kube.js';
