@@ -106,6 +106,7 @@ beforeAll(async () => {
   Logger.overrideLogger(false);
   cluster = await NatsTestCluster.start({ config: ['lame_duck_duration: 30s', 'lame_duck_grace_period: 2s'] });
   for (const i of cluster.servers.keys()) await cluster.waitCurrent(i);
+  await cluster.waitMetaGroup();
 }, 60_000);
 
 afterAll(async () => {
@@ -125,9 +126,12 @@ describe('NATS rolling restart through the preStop hook (issue 29 point 5)', () 
     await ensureStream(jsm, STREAM, streamSettings(3));
 
     // Two instances of a request/reply service and two of each client, as deployed.
+    const strategies: DrainableNatsServer[] = [];
     for (const name of ['a', 'b']) {
+      const strategy = new DrainableNatsServer({ servers, ...RECONNECT_OPTIONS, queue: 'ldmtest', name: `echo-${name}` });
+      strategies.push(strategy);
       const app = await NestFactory.createMicroservice(EchoModule, {
-        strategy: new DrainableNatsServer({ servers, ...RECONNECT_OPTIONS, queue: 'ldmtest', name: `echo-${name}` }),
+        strategy,
         logger: false,
       });
       await app.listen();
@@ -256,6 +260,7 @@ describe('NATS rolling restart through the preStop hook (issue 29 point 5)', () 
           acked: acked.size,
           failedRequests: failedRequests.length,
           handled: EchoHandler.handled,
+          respondersMoved: strategies.map((x) => x.movedAway),
           timeline,
         }),
     );
