@@ -20,9 +20,9 @@
  * the three restarts under a minute. ROLL_WITHOUT_LAME_DUCK=1 stops each server with SIGTERM
  * instead (what a pod without the preStop gets): the comparison quoted in the issue's report.
  */
-import { Controller, Logger, Module } from '@nestjs/common';
+import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ClientProxyFactory, MessagePattern, Payload, Transport, type ClientProxy, type INestMicroservice } from '@nestjs/microservices';
+import { ClientProxyFactory, MessagePattern, Payload, Transport, type ClientProxy } from '@nestjs/microservices';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { EventEnvelope, RpcDef, StreamDef } from '@ticketcd/contracts';
 import {
@@ -103,11 +103,8 @@ const proxies: ClientProxy[] = [];
 const responders: INestMicroservice[] = [];
 
 beforeAll(async () => {
-  Logger.overrideLogger(false);
   cluster = await NatsTestCluster.start({ config: ['lame_duck_duration: 30s', 'lame_duck_grace_period: 2s'] });
-  for (const i of cluster.servers.keys()) await cluster.waitCurrent(i);
-  await cluster.waitMetaGroup();
-}, 60_000);
+}, 80_000);
 
 afterAll(async () => {
   await Promise.all(responders.map((r) => r.close().catch(() => undefined)));
@@ -132,7 +129,7 @@ describe('NATS rolling restart through the preStop hook (issue 29 point 5)', () 
       strategies.push(strategy);
       const app = await NestFactory.createMicroservice(EchoModule, {
         strategy,
-        logger: false,
+        logger: false, // also quiets the client proxies (Nest's logger is global)
       });
       await app.listen();
       responders.push(app);
@@ -264,8 +261,9 @@ describe('NATS rolling restart through the preStop hook (issue 29 point 5)', () 
           timeline,
         }),
     );
-    expect(acked.size).toBeGreaterThan(100);
-    expect(stats.requests).toBeGreaterThan(100);
+    // Traffic went on through the roll (the SIGTERM roll is over in ~6 s: fewer).
+    expect(acked.size).toBeGreaterThan(50);
+    expect(stats.requests).toBeGreaterThan(50);
     expect(lost).toEqual([]);
     expect(duplicates).toEqual([]);
     expect(unacked).toEqual([]);

@@ -18,7 +18,7 @@ beforeAll(async () => {
     timeoutMs: 20_000,
     what: 'a NATS connection',
   });
-}, 60_000);
+}, 80_000);
 
 afterAll(async () => {
   await nc?.drain().catch(() => undefined);
