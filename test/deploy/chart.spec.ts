@@ -790,7 +790,7 @@ describe('helm/ticketcd', () => {
         .filter((o) => o.kind === 'ServiceMonitor')
         .map((o) => o.metadata.name)
         .sort(),
-    ).toEqual(['ticketcd', 'ticketcd-etcd']);
+    ).toEqual(['ticketcd', 'ticketcd-etcd', 'ticketcd-nats']); // nats: its exporter (issue 29.5)
     expect(defaults.filter((o) => o.kind === 'ServiceMonitor')).toEqual([]);
     const notes = helm(['install', RELEASE, chart, '-n', NS, '--dry-run=client', '-f', join(chart, 'values-prod.yaml')]);
     expect(notes.status).toBe(0);
