@@ -533,7 +533,10 @@ describe('helm/ticketcd', () => {
     expect(conf).toContain('jetstream {');
     expect(conf.match(/nats:\/\/ticketcd-nats-\d\.ticketcd-nats-headless/g)).toHaveLength(3);
     expect(get(defaults, 'PodDisruptionBudget', 'ticketcd-nats').spec.minAvailable).toBe(2);
-    expect(get(defaults, 'Service', 'ticketcd-nats').spec.ports).toEqual([{ name: 'client', port: 4222, targetPort: 'client' }]);
+    expect(get(defaults, 'Service', 'ticketcd-nats').spec.ports).toEqual([
+      { name: 'client', port: 4222, targetPort: 'client' },
+      { name: 'metrics', port: 7777, targetPort: 'metrics' }, // the exporter (issue 29.5)
+    ]);
     expect(get(defaults, 'ConfigMap', 'ticketcd-config').data).toMatchObject({
       NATS_URL: 'nats://ticketcd-nats:4222',
       NATS_STREAM_REPLICAS: '3',
@@ -906,7 +909,7 @@ describe('helm/ticketcd', () => {
     expect(etcd.spec.ingress.map((r: Obj) => r.ports[0].port)).toEqual([2379, 2380, 2381]);
     expect(get(all, 'NetworkPolicy', 'ticketcd-etcd-clients').spec.egress[0].ports).toEqual([{ protocol: 'TCP', port: 2379 }]);
     expect(get(all, 'NetworkPolicy', 'ticketcd-nats-clients').spec.egress[0].ports).toEqual([{ protocol: 'TCP', port: 4222 }]);
-    expect(get(all, 'NetworkPolicy', 'ticketcd-nats').spec.ingress.map((r: Obj) => r.ports[0].port)).toEqual([4222, 6222]);
+    expect(get(all, 'NetworkPolicy', 'ticketcd-nats').spec.ingress.map((r: Obj) => r.ports[0].port)).toEqual([4222, 6222, 7777]);
     // The hook Job and the backup/defrag Jobs are etcd clients.
     const clientLabel = (labels: Obj) => labels['ticketcd.io/etcd-client'] === 'true';
     expect(clientLabel(authJob(all).spec.template.metadata.labels)).toBe(true);
@@ -939,7 +942,7 @@ describe('helm/ticketcd', () => {
         .filter((o) => o.kind === 'ServiceMonitor')
         .map((o) => o.metadata.name)
         .sort(),
-    ).toEqual(['ticketcd', 'ticketcd-etcd']);
+    ).toEqual(['ticketcd', 'ticketcd-etcd', 'ticketcd-nats']); // nats: its exporter (issue 29.5)
     expect(defaults.filter((o) => o.kind === 'ServiceMonitor')).toEqual([]);
     const notes = helm(['install', RELEASE, chart, '-n', NS, '--dry-run=client', '-f', join(chart, 'values-prod.yaml')]);
     expect(notes.status).toBe(0);
@@ -1113,6 +1116,8 @@ describe('helm/ticketcd NetworkPolicies, evaluated', () => {
     'test -> gateway:8080',
     ...dns('test'),
     'prometheus -> etcd:2381',
+    // Issue 29.5: the NATS exporter sidecar.
+    'prometheus -> nats:7777',
     ...SERVICE_NAMES.map((s) => `prometheus -> ${s}:${s === 'gateway' ? 8080 : 3000}`),
   ].sort();
 
@@ -1672,6 +1677,102 @@ describe('helm/ticketcd secrets nobody regenerates (issue 29.2)', () => {
       }
     } finally {
       rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('helm/ticketcd NATS that drains (issue 29 point 5)', () => {
+  const natsPod = (docs: Obj[]) => get(docs, 'StatefulSet', 'ticketcd-nats').spec.template.spec;
+  const natsContainer = (docs: Obj[]) => natsPod(docs).containers.find((c: Obj) => c.name === 'nats');
+  const natsConf = (docs: Obj[]): string => get(docs, 'ConfigMap', 'ticketcd-nats-config').data['nats.conf'];
+  const confValue = (docs: Obj[], key: string) => new RegExp(`^\\s*${key}: (\\S+)$`, 'm').exec(natsConf(docs))?.[1];
+  const seconds = (d: string | undefined) => Number(/^(\d+)s$/.exec(d ?? '')?.[1]);
+
+  it('a pid file in the config; the preStop hook signals lame duck mode to it and waits for the server to exit, within the termination grace', () => {
+    const pidFile = confValue(defaults, 'pid_file');
+    expect(pidFile).toBe('/var/run/nats/nats.pid');
+    // The root filesystem is read-only: the pid file's directory is a volume of the nats container.
+    expect(natsContainer(defaults).volumeMounts).toContainEqual({ name: 'run', mountPath: '/var/run/nats' });
+    expect(natsPod(defaults).volumes.find((v: Obj) => v.name === 'run').emptyDir).toBeDefined();
+    const command: string[] = natsContainer(defaults).lifecycle.preStop.exec.command;
+    expect(command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(command[2]).toContain(`nats-server --signal ldm=${pidFile}`);
+    expect(command[2]).toMatch(/while kill -0 "\$\(cat \/var\/run\/nats\/nats\.pid\)"/);
+    for (const docs of [defaults, dev, prod, render([], ['nats.lameDuck.durationSeconds=120', 'nats.lameDuck.gracePeriodSeconds=20'])]) {
+      const duration = seconds(confValue(docs, 'lame_duck_duration'));
+      const grace = seconds(confValue(docs, 'lame_duck_grace_period'));
+      expect(grace).toBeLessThan(duration);
+      // The kubelet kills the server at the end of the grace: after lame duck mode and its JetStream shutdown.
+      expect(natsPod(docs).terminationGracePeriodSeconds).toBeGreaterThanOrEqual(duration + grace + 20);
+    }
+    expect(seconds(confValue(defaults, 'lame_duck_duration'))).toBe(30);
+    const refused = helm(['template', RELEASE, chart, '--set', 'nats.lameDuck.gracePeriodSeconds=30']);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('nats.lameDuck.gracePeriodSeconds (30) must be below nats.lameDuck.durationSeconds (30)');
+  });
+
+  it('probes as the NATS chart has them: readiness /healthz?js-server-only=true, startup /healthz with a 900 s budget, liveness js-enabled-only', () => {
+    const c = natsContainer(defaults);
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/healthz?js-server-only=true', port: 'monitor' });
+    // Startup waits for JetStream to be current (a rolling update waits for it before the next server).
+    expect(c.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'monitor' });
+    expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(900);
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz?js-enabled-only=true', port: 'monitor' });
+    const longer = natsContainer(render([], ['nats.startupBudgetSeconds=1800'])).startupProbe;
+    expect(longer.periodSeconds * longer.failureThreshold).toBe(1800);
+  });
+
+  it('max_file_store is 85% of the volume (computed from storageSize), never the whole volume', () => {
+    const volume = (docs: Obj[]) =>
+      quantityBytes(get(docs, 'StatefulSet', 'ticketcd-nats').spec.volumeClaimTemplates[0].spec.resources.requests.storage);
+    for (const docs of [
+      defaults,
+      prod,
+      render([], ['nats.jetstream.storageSize=50Gi']),
+      render([], ['nats.jetstream.storageSize=1500Mi']),
+    ]) {
+      const store = Number(confValue(docs, 'max_file_store'));
+      expect(store).toBe(Math.floor(volume(docs) * 0.85));
+    }
+    expect(Number(confValue(defaults, 'max_file_store'))).toBe(9126805504); // 85% of 10Gi
+    expect(Number(confValue(render([], ['nats.jetstream.maxFileStorePercent=90']), 'max_file_store'))).toBe(9663676416);
+    const whole = helm(['template', RELEASE, chart, '--set', 'nats.jetstream.maxFileStorePercent=100']);
+    expect(whole.status).not.toBe(0);
+    expect(whole.stderr).toMatch(/nats\/jetstream\/maxFileStorePercent/);
+  });
+
+  it('GOMEMLIMIT is 90% of the memory limit; none without a limit', () => {
+    const goMemLimit = (docs: Obj[]) => envOf(natsContainer(docs), 'GOMEMLIMIT')?.value;
+    const limit = (docs: Obj[]) => quantityBytes(natsContainer(docs).resources.limits.memory);
+    expect(goMemLimit(defaults)).toBe('483183820'); // 90% of 512Mi
+    for (const docs of [defaults, prod, render([], ['nats.resources.limits.memory=2Gi'])])
+      expect(Number(goMemLimit(docs))).toBe(Math.floor(limit(docs) * 0.9));
+    expect(goMemLimit(render([], ['nats.resources.limits=null']))).toBeUndefined();
+  });
+
+  it('the official Prometheus exporter runs beside each server: port metrics on the nats Service, scrape annotations, a ServiceMonitor', () => {
+    const exporter = (docs: Obj[]) => natsPod(docs).containers.find((c: Obj) => c.name === 'exporter');
+    const c = exporter(defaults);
+    expect(c.image).toBe('natsio/prometheus-nats-exporter:0.17.3');
+    expect(c.args).toEqual(expect.arrayContaining(['-port=7777', '-varz', '-connz', '-routez', '-jsz=all', 'http://localhost:8222/']));
+    expect(c.ports).toEqual([{ name: 'metrics', containerPort: 7777 }]);
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(get(defaults, 'StatefulSet', 'ticketcd-nats').spec.template.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '7777',
+    });
+    expect(get(defaults, 'Service', 'ticketcd-nats').spec.ports).toContainEqual({ name: 'metrics', port: 7777, targetPort: 'metrics' });
+    // The headless Service has no metrics port, so the ServiceMonitor scrapes each server once.
+    expect(get(defaults, 'Service', 'ticketcd-nats-headless').spec.ports.map((p: Obj) => p.name)).not.toContain('metrics');
+    expect(find(defaults, 'ServiceMonitor', 'ticketcd-nats')).toBeUndefined();
+    const monitor = get(all, 'ServiceMonitor', 'ticketcd-nats');
+    expect(monitor.spec.selector.matchLabels).toMatchObject({ 'app.kubernetes.io/component': 'nats' });
+    expect(monitor.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s' }]);
+    for (const off of [['metrics.enabled=false'], ['nats.exporter.enabled=false']]) {
+      const docs = render([], [...off, 'metrics.serviceMonitor.enabled=true']);
+      expect(exporter(docs)).toBeUndefined();
+      expect(find(docs, 'ServiceMonitor', 'ticketcd-nats')).toBeUndefined();
+      expect(get(docs, 'Service', 'ticketcd-nats').spec.ports.map((p: Obj) => p.name)).toEqual(['client']);
     }
   });
 });

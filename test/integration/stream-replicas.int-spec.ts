@@ -6,43 +6,23 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { StreamDef } from '@ticketcd/contracts';
 import { connectNats, ensureStream, streamSettings, type NatsConnection } from '@ticketcd/messaging';
-import { findBinary, findFreePortBlock, startProcess, stopProcess, type ManagedProcess } from '@ticketcd/stack';
 import { waitFor } from '@ticketcd/testing';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { NatsTestCluster } from '../fixtures/nats-cluster.js';
 
-let dir: string;
-const servers: ManagedProcess[] = [];
+let cluster: NatsTestCluster | undefined;
 let nc: NatsConnection | undefined;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketcd-nats3-'));
-  const base = await findFreePortBlock(10);
-  const routes = [0, 1, 2].map((i) => `nats-route://127.0.0.1:${base + 3 + i}`).join(', ');
-  for (const i of [0, 1, 2]) {
-    const conf = path.join(dir, `n${i}.conf`);
-    fs.writeFileSync(
-      conf,
-      [
-        `server_name: n${i}`,
-        `listen: 127.0.0.1:${base + i}`,
-        `jetstream { store_dir: "${path.join(dir, `js${i}`)}" }`,
-        `cluster { name: ticketcd-test, listen: 127.0.0.1:${base + 3 + i}, routes: [${routes}] }`,
-      ].join('\n'),
-    );
-    servers.push(startProcess(`nats-${i}`, findBinary('nats-server'), ['-c', conf], { logFile: path.join(dir, `n${i}.log`) }));
-  }
-  nc = await waitFor(() => connectNats({ servers: [`nats://127.0.0.1:${base}`], name: 'replicas-test' }), {
+  cluster = await NatsTestCluster.start();
+  nc = await waitFor(() => connectNats({ servers: [cluster!.urls[0]!], name: 'replicas-test' }), {
     timeoutMs: 20_000,
     what: 'a NATS connection',
   });
-}, 60_000);
+}, 80_000);
 
 afterAll(async () => {
   await nc?.drain().catch(() => undefined);
-  await Promise.all(servers.map((p) => stopProcess(p)));
-  fs.rmSync(dir, { recursive: true, force: true });
+  await cluster?.close();
 });
 
 describe('stream replicas (issue 15)', () => {
