@@ -10,7 +10,7 @@ import { baseServiceConfig, loadConfig } from '@ticketcd/config';
 import { applyEtcdAuth } from '@ticketcd/deploy';
 import { checkQuorum, clusterStatus, createEtcdConnection, type EtcdTlsFiles } from '@ticketcd/etcd';
 import { prefixes, SERVICE_NAMES, type ServiceName } from '@ticketcd/keys';
-import { findBinary, findFreePortBlock, startProcess, stopProcess, type ManagedProcess } from '@ticketcd/stack';
+import { findBinary, findFreePortBlock, jwtAuthToken, startProcess, stopProcess, type ManagedProcess } from '@ticketcd/stack';
 import { waitFor } from '@ticketcd/testing';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -112,6 +112,9 @@ beforeAll(async () => {
     `--key-file=${f('server.key')}`,
     `--trusted-ca-file=${f('trusted-ca.crt')}`,
     '--client-cert-auth',
+    // JWT tokens, as deployed (issue 29.3): with simple ones the restart below invalidated the
+    // connection's token and etcd cancelled its watch for good ("invalid auth token").
+    `--auth-token=${jwtAuthToken(dir)}`,
   ];
   startEtcd();
   tls = { caFile: f('ca.crt'), certFile: f('client.crt'), keyFile: f('client.key') };
