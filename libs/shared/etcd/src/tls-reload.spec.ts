@@ -14,10 +14,28 @@ let dir: string;
 const f = (n: string) => path.join(dir, n);
 
 function selfSigned(name: string) {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '1', '-subj', `/CN=${name}`], {
-    cwd: dir,
-    stdio: 'pipe',
-  });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+    ],
+    {
+      cwd: dir,
+      stdio: 'pipe',
+    },
+  );
 }
 
 beforeAll(() => {
@@ -33,7 +51,8 @@ describe('ReloadingTls (issue 29.3)', () => {
       ['ca.crt', 'a.crt'],
       ['tls.crt', 'a.crt'],
       ['tls.key', 'a.key'],
-    ]) fs.copyFileSync(f(from!), f(to!));
+    ])
+      fs.copyFileSync(f(from!), f(to!));
     // A long interval: this test reads by hand.
     const source = new ReloadingTls({ caFile: f('ca.crt'), certFile: f('tls.crt'), keyFile: f('tls.key') }, 3_600_000);
     const identities: string[] = [];
@@ -70,7 +89,8 @@ describe('ReloadingTls (issue 29.3)', () => {
     const client = new Etcd3({ hosts: ['https://127.0.0.1:1'], credentials: source.credentials });
     try {
       useReloadingTls(client, source);
-      const pool = (client as unknown as { pool: { hosts: { channelCredentials: unknown }[]; authenticator: { credentials: unknown } } }).pool;
+      const pool = (client as unknown as { pool: { hosts: { channelCredentials: unknown }[]; authenticator: { credentials: unknown } } })
+        .pool;
       expect(pool.hosts[0]!.channelCredentials).toBe(source.channelCredentials());
       expect(pool.authenticator.credentials).toBe(source.channelCredentials());
     } finally {

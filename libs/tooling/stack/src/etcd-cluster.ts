@@ -22,6 +22,8 @@ export interface EtcdClusterOptions {
   compactionRetention?: string;
   /** etcd's --listen-metrics-urls, member i on base+i (/metrics, /health, /livez, /readyz as the chart's probes see them); none by default. */
   metricsBasePort?: number;
+  /** etcd's --snapshot-count (etcd's default when unset). */
+  snapshotCount?: number;
   /** etcd's --auth-token: `jwt` (default, as deployed) or `simple` (tokens in each member's memory). */
   authToken?: 'jwt' | 'simple';
 }
@@ -86,6 +88,7 @@ export class EtcdCluster {
       `--auth-token=${this.opts.authToken === 'simple' ? 'simple' : jwtAuthToken(this.opts.dir)}`,
       '--logger=zap',
       '--log-outputs=stderr',
+      ...(this.opts.snapshotCount === undefined ? [] : [`--snapshot-count=${this.opts.snapshotCount}`]),
       ...(this.opts.metricsBasePort === undefined ? [] : [`--listen-metrics-urls=http://127.0.0.1:${this.opts.metricsBasePort + i}`]),
     ];
   }
