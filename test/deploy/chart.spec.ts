@@ -87,7 +87,9 @@ function checkCustomResource(o: Obj): string[] {
   } else if (o.apiVersion === 'cert-manager.io/v1' && o.kind === 'Certificate') {
     if (!o.spec?.secretName) problems.push(`${where}: spec.secretName missing`);
     if (!o.spec?.issuerRef?.name) problems.push(`${where}: spec.issuerRef.name missing`);
-    if (!Array.isArray(o.spec?.dnsNames) || o.spec.dnsNames.length === 0) problems.push(`${where}: spec.dnsNames empty`);
+    // cert-manager needs an identity: names for server certificates, a common name at least for client ones.
+    if ((!Array.isArray(o.spec?.dnsNames) || o.spec.dnsNames.length === 0) && !o.spec?.commonName)
+      problems.push(`${where}: neither spec.dnsNames nor spec.commonName`);
   } else if (o.apiVersion === 'gateway.networking.k8s.io/v1' && o.kind === 'HTTPRoute') {
     // Issue 29.7: kubernetes-models has no Gateway API types: the HTTPRoute's required fields by hand.
     const refs = o.spec?.parentRefs;
@@ -251,7 +253,7 @@ describe('helm/ticketcd', () => {
     expect(config['listen-metrics-urls']).toBe('http://0.0.0.0:2381');
     const prepare = sts.spec.template.spec.initContainers.find((c: Obj) => c.name === 'member-prepare');
     expect(prepare.command).toEqual(['node', 'libs/tooling/deploy/dist/etcd-member.js', 'prepare']);
-    expect(arg(prepare.args, '--peer-url')).toBe(`http://{name}.ticketcd-etcd-headless.{namespace}.svc.cluster.local:2380`);
+    expect(arg(prepare.args, '--peer-url')).toBe(`https://{name}.ticketcd-etcd-headless.{namespace}.svc.cluster.local:2380`);
     expect(arg(prepare.args, '--statefulset')).toBe('ticketcd-etcd');
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('8Gi');
     expect(sts.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
@@ -335,17 +337,19 @@ describe('helm/ticketcd', () => {
     expect(even.stderr).toContain('etcd.replicaCount=4: an even count tolerates no more failures');
   });
 
-  it('etcd client TLS: members serve https from the Secret; every etcd client gets the CA/cert/key files', () => {
+  it('etcd client TLS: members serve https with the server certificate; every etcd client gets the CA/cert/key files', () => {
     const sts = get(prod, 'StatefulSet', 'ticketcd-etcd');
     const args: string[] = sts.spec.template.spec.initContainers[0].args;
     expect(arg(args, '--listen-client-url')).toBe('https://0.0.0.0:2379');
     expect(arg(args, '--client-url')).toMatch(/^https:\/\//);
-    expect(etcdConfig(prod)['client-transport-security']).toMatchObject({
-      'cert-file': '/etc/ticketcd/etcd-tls/tls.crt',
-      'trusted-ca-file': '/etc/ticketcd/etcd-tls/ca.crt',
+    expect(etcdConfig(prod)['client-transport-security']).toEqual({
+      'cert-file': '/etc/ticketcd/etcd-server-tls/tls.crt',
+      'key-file': '/etc/ticketcd/etcd-server-tls/tls.key',
+      'trusted-ca-file': '/etc/ticketcd/etcd-server-tls/ca.crt',
+      'client-cert-auth': true,
     });
     expect(sts.spec.template.spec.volumes).toContainEqual(
-      expect.objectContaining({ name: 'etcd-tls', secret: expect.objectContaining({ secretName: 'ticketcd-etcd-tls' }) }),
+      expect.objectContaining({ name: 'etcd-server-tls', secret: expect.objectContaining({ secretName: 'ticketcd-etcd-server-tls' }) }),
     );
     expect(get(prod, 'ConfigMap', 'ticketcd-config').data.ETCD_ENDPOINTS).toMatch(/^https:\/\//);
     for (const { where, spec } of podSpecs(prod).filter((p) => /Deployment|etcd-auth|etcd-backup/.test(p.where))) {
@@ -359,10 +363,156 @@ describe('helm/ticketcd', () => {
       expect(envOf(c, 'ETCD_TLS_CA_FILE')?.value).toBe('/etc/ticketcd/etcd-tls/ca.crt');
       expect(envOf(c, 'ETCD_TLS_CERT_FILE')?.value).toBe('/etc/ticketcd/etcd-tls/tls.crt');
       expect(envOf(c, 'ETCD_TLS_KEY_FILE')?.value).toBe('/etc/ticketcd/etcd-tls/tls.key');
+      // Issue 29.3: renewed files are taken up without a restart, polled this often.
+      expect(envOf(c, 'ETCD_TLS_RELOAD_MS')?.value).toBe('30000');
     }
-    const cert = get(all, 'Certificate', 'ticketcd-etcd-tls');
-    expect(cert.spec.dnsNames).toEqual(expect.arrayContaining(['ticketcd-etcd', `*.ticketcd-etcd-headless.${NS}.svc.cluster.local`]));
     expect(etcdConfig(defaults)).not.toHaveProperty('client-transport-security');
+  });
+
+  it('etcd peer TLS (issue 29.3): on by default, https peer URLs with the peer certificate and peer client-cert-auth; off only on request', () => {
+    for (const docs of [defaults, dev, prod]) {
+      expect(etcdConfig(docs)['peer-transport-security']).toEqual({
+        'cert-file': '/etc/ticketcd/etcd-peer-tls/tls.crt',
+        'key-file': '/etc/ticketcd/etcd-peer-tls/tls.key',
+        'trusted-ca-file': '/etc/ticketcd/etcd-peer-tls/ca.crt',
+        'client-cert-auth': true,
+      });
+      const pod = get(docs, 'StatefulSet', 'ticketcd-etcd').spec.template.spec;
+      // The membership programs (prepare, the sidecar and its preStop leave) register and match https peer URLs.
+      const member = pod.containers.find((c: Obj) => c.name === 'member');
+      for (const a of [pod.initContainers[0].args, member.args, member.lifecycle.preStop.exec.command]) {
+        expect(arg(a, '--peer-url')).toBe('https://{name}.ticketcd-etcd-headless.{namespace}.svc.cluster.local:2380');
+        expect(arg(a, '--listen-peer-url')).toBe('https://0.0.0.0:2380');
+      }
+      const etcd = pod.containers.find((c: Obj) => c.name === 'etcd');
+      expect(etcd.volumeMounts).toContainEqual({ name: 'etcd-peer-tls', mountPath: '/etc/ticketcd/etcd-peer-tls', readOnly: true });
+      expect(pod.volumes).toContainEqual({
+        name: 'etcd-peer-tls',
+        secret: expect.objectContaining({ secretName: 'ticketcd-etcd-peer-tls' }),
+      });
+      // The peer certificate is the members' alone.
+      for (const { where, spec } of podSpecs(docs).filter((p) => p.where !== 'StatefulSet ticketcd-etcd'))
+        expect([where, (spec.volumes ?? []).filter((v: Obj) => /peer-tls|server-tls/.test(v.secret?.secretName ?? ''))]).toEqual([
+          where,
+          [],
+        ]);
+    }
+    const off = render([], ['etcd.tls.peer.enabled=false']);
+    expect(etcdConfig(off)).not.toHaveProperty('peer-transport-security');
+    expect(arg(get(off, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.initContainers[0].args, '--peer-url')).toMatch(/^http:\/\//);
+  });
+
+  it('etcd client certificates (issue 29.3): each service mounts only its own, the Jobs and membership containers the tools one, etcd none', () => {
+    const secretOf = (spec: Obj) => (spec.volumes ?? []).find((v: Obj) => v.name === 'etcd-tls')?.secret.secretName;
+    for (const s of SERVICE_NAMES) {
+      const spec = get(prod, 'Deployment', `ticketcd-${s}`).spec.template.spec;
+      expect([s, secretOf(spec)]).toEqual([s, `ticketcd-etcd-client-${s}`]);
+      // No other certificate in a service's pod.
+      expect(
+        spec.volumes.filter(
+          (v: Obj) => v.secret?.secretName?.startsWith('ticketcd-etcd-') && v.name !== 'etcd-tls' && v.name !== 'etcd-users',
+        ),
+      ).toEqual([]);
+    }
+    expect(secretOf(get(prod, 'StatefulSet', 'ticketcd-etcd').spec.template.spec)).toBe('ticketcd-etcd-client-tools');
+    // The auth Job mounts no Secret (issue 29.2): its ensure-secrets copies the tools certificate.
+    const copyOf = (docs: Obj[]) =>
+      authJob(docs)
+        .spec.template.spec.initContainers[0].args.find((a: string) => a.startsWith('--copy='))
+        ?.replace(/^--copy=/, '')
+        .replace(/:.*$/, '');
+    expect(copyOf(prod)).toBe('ticketcd-etcd-client-tools');
+    for (const name of ['ticketcd-etcd-backup', 'ticketcd-etcd-defrag'])
+      expect([name, secretOf(get(all, 'CronJob', name).spec.jobTemplate.spec.template.spec)]).toEqual([name, 'ticketcd-etcd-client-tools']);
+    const pod = get(prod, 'StatefulSet', 'ticketcd-etcd').spec.template.spec;
+    const etcd = pod.containers.find((c: Obj) => c.name === 'etcd');
+    expect(etcd.volumeMounts.map((m: Obj) => m.name)).not.toContain('etcd-tls');
+    for (const c of [pod.initContainers[0], pod.containers.find((x: Obj) => x.name === 'member')])
+      expect(c.volumeMounts).toContainEqual({ name: 'etcd-tls', mountPath: '/etc/ticketcd/etcd-tls', readOnly: true });
+    // existingSecrets, by role.
+    const own = render(
+      ['values-prod.yaml'],
+      [
+        'etcd.tls.existingSecrets.peer=my-peer',
+        'etcd.tls.existingSecrets.server=my-server',
+        ...[...SERVICE_NAMES, 'tools'].map((c) => `etcd.tls.existingSecrets.clients.${c}=my-${c}`),
+      ],
+    );
+    expect(secretOf(get(own, 'Deployment', 'ticketcd-orders').spec.template.spec)).toBe('my-orders');
+    expect(copyOf(own)).toBe('my-tools');
+    const ownVolumes = get(own, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.volumes.map((v: Obj) => v.secret?.secretName);
+    expect(ownVolumes).toEqual(expect.arrayContaining(['my-peer', 'my-server', 'my-tools']));
+  });
+
+  it('etcd certificates from cert-manager (issue 29.3): one Certificate per Secret, CN = the etcd user, none for a role in existingSecrets', () => {
+    const certs = all.filter((o) => o.kind === 'Certificate');
+    const clients = [...SERVICE_NAMES, 'tools'].sort();
+    expect(certs.map((c) => c.metadata.name).sort()).toEqual(
+      ['ticketcd-etcd-peer-tls', 'ticketcd-etcd-server-tls', ...clients.map((c) => `ticketcd-etcd-client-${c}`)].sort(),
+    );
+    for (const c of certs) expect(c.spec.secretName).toBe(c.metadata.name);
+    const peer = get(all, 'Certificate', 'ticketcd-etcd-peer-tls').spec;
+    expect(peer.usages).toEqual(expect.arrayContaining(['server auth', 'client auth']));
+    expect(peer.dnsNames).toContain(`*.ticketcd-etcd-headless.${NS}.svc.cluster.local`);
+    const server = get(all, 'Certificate', 'ticketcd-etcd-server-tls').spec;
+    expect(server.dnsNames).toEqual(expect.arrayContaining(['ticketcd-etcd', `*.ticketcd-etcd-headless.${NS}.svc.cluster.local`]));
+    for (const c of clients) {
+      const spec = get(all, 'Certificate', `ticketcd-etcd-client-${c}`).spec;
+      expect([c, spec.commonName, spec.usages.includes('server auth')]).toEqual([c, c === 'tools' ? 'root' : c, false]);
+    }
+    const some = render([], [...everything, 'etcd.tls.existingSecrets.peer=my-peer', 'etcd.tls.existingSecrets.clients.orders=my-orders']);
+    const names = some.filter((o) => o.kind === 'Certificate').map((o) => o.metadata.name);
+    expect(names).not.toContain('ticketcd-etcd-peer-tls');
+    expect(names).not.toContain('ticketcd-etcd-client-orders');
+    expect(names).toContain('ticketcd-etcd-client-gateway');
+  });
+
+  it('etcd TLS settings that cannot work fail the render with a clear message (issue 29.3)', () => {
+    const attempt = (...sets: string[]) => helm(['template', RELEASE, chart, ...sets.flatMap((s) => ['--set', s])]);
+    const cases: [string[], string][] = [
+      [['etcd.tls.existingSecret=old'], 'etcd.tls.existingSecret was replaced by etcd.tls.existingSecrets'],
+      [['etcd.tls.clientCertAuth=true'], 'etcd.tls.clientCertAuth=true needs etcd.tls.enabled=true'],
+      [['etcd.tls.enabled=true', 'etcd.tls.existingSecrets.server=mine'], 'the server and client certificates must share one CA'],
+      [['etcd.tls.existingSecrets.clients.ordres=x'], 'etcd.tls.existingSecrets.clients.ordres: not an etcd client of this release'],
+      [['etcd.auth.enabled=false'], 'with etcd auth off nothing would create them'],
+      [['etcd.tls.certManager.enabled=true'], 'etcd.tls.certManager.issuerRef.name is required'],
+    ];
+    for (const [sets, message] of cases) {
+      const r = attempt(...sets);
+      expect([sets, r.status === 0 ? 'rendered' : r.stderr.includes(message) ? 'refused' : r.stderr]).toEqual([sets, 'refused']);
+    }
+    // And what can work renders: client TLS from the Job's CA, or auth off with peer certificates given.
+    expect(attempt('etcd.tls.enabled=true').status).toBe(0);
+    expect(attempt('etcd.auth.enabled=false', 'admin.existingSecret=a', 'etcd.tls.existingSecrets.peer=p').status).toBe(0);
+  });
+
+  it('etcd auth tokens are JWTs (issue 29.3): RS256 keys from <fullname>-etcd-jwt or etcd.auth.jwt.existingSecret, mounted only into etcd', () => {
+    expect(etcdConfig(defaults)['auth-token']).toBe(
+      'jwt,pub-key=/etc/ticketcd/etcd-jwt/jwt.pub,priv-key=/etc/ticketcd/etcd-jwt/jwt.key,sign-method=RS256,ttl=10m',
+    );
+    const pod = get(defaults, 'StatefulSet', 'ticketcd-etcd').spec.template.spec;
+    expect(pod.volumes).toContainEqual({
+      name: 'etcd-jwt',
+      secret: expect.objectContaining({
+        secretName: 'ticketcd-etcd-jwt',
+        items: [
+          { key: 'jwt.key', path: 'jwt.key' },
+          { key: 'jwt.pub', path: 'jwt.pub' },
+        ],
+      }),
+    });
+    for (const c of containersOf(pod))
+      expect([c.name, (c.volumeMounts ?? []).some((m: Obj) => m.name === 'etcd-jwt')]).toEqual([c.name, c.name === 'etcd']);
+    for (const { where, spec } of podSpecs(all).filter((p) => p.where !== 'StatefulSet ticketcd-etcd'))
+      expect([where, (spec.volumes ?? []).some((v: Obj) => v.secret?.secretName === 'ticketcd-etcd-jwt')]).toEqual([where, false]);
+    const own = render([], ['etcd.auth.jwt.existingSecret=my-jwt', 'etcd.auth.jwt.ttl=30m']);
+    expect(etcdConfig(own)['auth-token']).toMatch(/,ttl=30m$/);
+    expect(get(own, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.volumes).toContainEqual(
+      expect.objectContaining({ name: 'etcd-jwt', secret: expect.objectContaining({ secretName: 'my-jwt' }) }),
+    );
+    expect(etcdConfig(render([], ['etcd.auth.enabled=false', 'admin.existingSecret=a', 'etcd.tls.peer.enabled=false']))).not.toHaveProperty(
+      'auth-token',
+    );
   });
 
   it('etcd auth: the Job and Secrets of the contract; each service logs in as itself', () => {
@@ -397,7 +547,8 @@ describe('helm/ticketcd', () => {
       envOf(get(own, 'Deployment', 'ticketcd-orders').spec.template.spec.containers[0], 'ETCD_PASSWORD')?.valueFrom.secretKeyRef.name,
     ).toBe('mine');
     // Auth off: no Job, no etcd credentials.
-    const off = render([], ['etcd.auth.enabled=false', 'admin.existingSecret=myadmin']);
+    // (Peer TLS off too: with auth off no Job creates its certificate, issue 29.3.)
+    const off = render([], ['etcd.auth.enabled=false', 'admin.existingSecret=myadmin', 'etcd.tls.peer.enabled=false']);
     expect(findAuthJob(off)).toBeUndefined();
     expect(envOf(get(off, 'Deployment', 'ticketcd-orders').spec.template.spec.containers[0], 'ETCD_USERNAME')).toBeUndefined();
   });
@@ -769,9 +920,13 @@ describe('helm/ticketcd', () => {
       const etcdArgs: string[] = get(docs, 'StatefulSet', 'ticketcd-etcd').spec.template.spec.containers[0].args;
       for (const a of etcdArgs) if (!etcdFlags.has(a.split('=')[0]!)) unknown.push(`etcd ${a}`);
       // Issue 28.1: the config file's keys are etcd's flag names (client TLS nests them under one key).
-      const { 'client-transport-security': clientTls, ...config } = etcdConfig(docs);
+      // Peer TLS (issue 29.3) nests its --peer-* flags the same way.
+      const { 'client-transport-security': clientTls, 'peer-transport-security': peerTls, ...config } = etcdConfig(docs);
+      expect(peerTls).toBeDefined();
       for (const k of [...Object.keys(config), ...Object.keys(clientTls ?? {})])
         if (!etcdFlags.has(`--${k}`)) unknown.push(`etcd config ${k}`);
+      for (const k of Object.keys(peerTls ?? {}))
+        if (!etcdFlags.has(`--peer-${k}`)) unknown.push(`etcd config peer-transport-security.${k}`);
       // Every container that runs etcdctl (the backup and defrag Jobs run programs of the tools image since issue 28).
       const ctlArgs: string[] = podSpecs(docs)
         .flatMap(({ spec }) => [...spec.containers, ...(spec.initContainers ?? [])])
@@ -830,9 +985,6 @@ describe('helm/ticketcd', () => {
       expect([set, r.status === 0 ? 'rendered' : 'failed']).toEqual([set, 'failed']);
       expect(r.stderr).toMatch(message);
     }
-    const tls = attempt('etcd.tls.enabled=true');
-    expect(tls.status).not.toBe(0);
-    expect(tls.stderr).toContain('etcd.tls.enabled needs etcd.tls.existingSecret or etcd.tls.certManager.enabled');
     const lint = helm(['lint', '--strict', chart, '--set', 'etcd.replicaCount=4']);
     expect(lint.status).not.toBe(0);
     expect(`${lint.stdout}${lint.stderr}`).toMatch(/etcd\/replicaCount/);
@@ -1543,6 +1695,10 @@ describe('helm/ticketcd secrets nobody regenerates (issue 29.2)', () => {
       `--services=${[...SERVICE_NAMES].sort().join(',')}`,
       '--jwt=ticketcd-etcd-jwt',
       '--admin=ticketcd-admin',
+      // Peer TLS is on by default (issue 29.3): the CA and the peer certificate; client TLS is off.
+      '--ca=ticketcd-etcd-ca',
+      '--peer=ticketcd-etcd-peer-tls',
+      '--peer-san=*.ticketcd-etcd-headless,*.ticketcd-etcd-headless.shop.svc,*.ticketcd-etcd-headless.shop.svc.cluster.local',
     ]);
     expect(envOf(c, 'ADMIN_USERNAME')?.value).toBe('admin');
     // The API token: only in ensure-secrets (automount off; etcd-auth holds the root password, not the token).
@@ -1558,7 +1714,14 @@ describe('helm/ticketcd secrets nobody regenerates (issue 29.2)', () => {
       {
         apiGroups: [''],
         resources: ['secrets'],
-        resourceNames: ['ticketcd-etcd-root', 'ticketcd-etcd-users', 'ticketcd-etcd-jwt', 'ticketcd-admin'],
+        resourceNames: [
+          'ticketcd-etcd-root',
+          'ticketcd-etcd-users',
+          'ticketcd-etcd-jwt',
+          'ticketcd-admin',
+          'ticketcd-etcd-ca',
+          'ticketcd-etcd-peer-tls',
+        ],
         verbs: ['get'],
       },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
@@ -1599,13 +1762,15 @@ describe('helm/ticketcd secrets nobody regenerates (issue 29.2)', () => {
     for (const [name, docs, users] of [
       ['defaults', defaults, []],
       ['dev', dev, []],
-      ['prod', prod, ['ticketcd-etcd-tls', 'ticketcd-ingress-tls']],
-      ['own secrets', render([], OWN), ['mine', 'myroot', 'myadmin']],
+      ['prod', prod, ['ticketcd-ingress-tls']],
+      ['own secrets', render([], OWN), ['mine', 'myroot', 'myadmin', 'myjwt']],
     ] as const) {
       const left = [...referenced(docs)].filter((n) => !made(docs).includes(n) && !(users as readonly string[]).includes(n));
       expect([name, left]).toEqual([name, []]);
     }
-    expect(referenced(defaults)).toEqual(new Set(['ticketcd-etcd-root', 'ticketcd-etcd-users', 'ticketcd-admin']));
+    expect(referenced(defaults)).toEqual(
+      new Set(['ticketcd-etcd-root', 'ticketcd-etcd-users', 'ticketcd-admin', 'ticketcd-etcd-jwt', 'ticketcd-etcd-peer-tls']),
+    );
   });
 
   it('existingSecret options are honored: nothing of theirs is created, the Role only reads what the Job copies', () => {
@@ -1615,11 +1780,15 @@ describe('helm/ticketcd secrets nobody regenerates (issue 29.2)', () => {
     // The passwords reach etcd-auth as variables (issue 29.1), not as a copy.
     expect(c.args.filter((a: string) => a.startsWith('--copy='))).toEqual([]);
     const role = get(own, 'Role', 'ticketcd-etcd-secrets');
-    // Nothing to create or copy: no rule at all (an empty resourceNames would mean every Secret).
-    expect(role.rules ?? []).toEqual([]);
-    expect(
-      envOf(authJob(own).spec.template.spec.containers[0], 'ETCD_ROOT_PASSWORD')?.valueFrom.secretKeyRef.name,
-    ).toBe('myroot');
+    // Only the peer certificate (and its CA) is still the Job's to create; nothing of theirs is read.
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['ticketcd-etcd-ca', 'ticketcd-etcd-peer-tls'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    ]);
+    // With the peer certificate given too: nothing to create or copy, no rule at all (an empty
+    // resourceNames would mean every Secret).
+    expect(get(render([], [...OWN, 'etcd.tls.existingSecrets.peer=mypeer']), 'Role', 'ticketcd-etcd-secrets').rules ?? []).toEqual([]);
+    expect(envOf(authJob(own).spec.template.spec.containers[0], 'ETCD_ROOT_PASSWORD')?.valueFrom.secretKeyRef.name).toBe('myroot');
     expect(
       envOf(get(own, 'Deployment', 'ticketcd-gateway').spec.template.spec.containers[0], 'ADMIN_USERNAME')?.valueFrom.secretKeyRef.name,
     ).toBe('myadmin');
@@ -1633,7 +1802,7 @@ describe('helm/ticketcd secrets nobody regenerates (issue 29.2)', () => {
     expect(Buffer.from(get(byHand, 'Secret', 'ticketcd-admin').data.password, 'base64').toString()).toBe('chosen');
     expect(ensure(byHand).args.filter((a: string) => a.startsWith('--admin'))).toEqual([]);
     // Auth off means no Job: the admin Secret must come from somewhere else, and the chart says so.
-    expect(() => render([], ['etcd.auth.enabled=false'])).toThrow(
+    expect(() => render([], ['etcd.auth.enabled=false', 'etcd.tls.peer.enabled=false'])).toThrow(
       /etcd.auth.enabled=false: no etcd-auth Job creates the admin Secret, set admin.existingSecret/,
     );
     // The schema takes etcd.auth.jwt.existingSecret and nothing else under jwt.
@@ -1670,11 +1839,9 @@ describe('helm/ticketcd secrets nobody regenerates (issue 29.2)', () => {
       expect(names).toEqual(
         expect.arrayContaining(['ticketcd-etcd-ca', 'ticketcd-etcd-peer-tls', 'ticketcd-etcd-server-tls', 'ticketcd-etcd-client-tools']),
       );
-      // cert-manager (everything on) or an existing Secret (prod) supplies TLS: the Job makes none, only copies.
-      for (const d of [all, prod]) {
-        expect(ensure(d).args.filter((a: string) => /^--(ca|peer|server|client)=/.test(a))).toEqual([]);
-        expect(ensure(d).args).toContain('--copy=ticketcd-etcd-tls:/run/ticketcd/etcd-tls');
-      }
+      // cert-manager (everything on) supplies TLS: the Job makes none, only copies the tools certificate.
+      expect(ensure(all).args.filter((a: string) => /^--(ca|peer|server|client)=/.test(a))).toEqual([]);
+      expect(ensure(all).args).toContain('--copy=ticketcd-etcd-client-tools:/run/ticketcd/etcd-tls');
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }

@@ -5,6 +5,8 @@
  * sidecar `etcd-member run`; the desired size (the StatefulSet's spec.replicas in the cluster)
  * comes from a file. etcd auth is turned on
  * after the first install, as the chart's hook Job does: the programs log in as root (ETCD_ROOT_PASSWORD).
+ * As deployed since issue 29.3: peers talk TLS (https peer URLs, the chart's peer-transport-security)
+ * and auth tokens are JWTs (the chart's auth-token), so a restarted member accepts old tokens.
  * A writer puts keys all along; every write etcd acknowledged must be read back at the end.
  *  (a) a member's data dir is wiped (lost PVC) and the pod restarts: prepare removes the stale
  *      id, adds it as a learner, the sidecar promotes it: five voters again.
@@ -16,7 +18,7 @@
  *  (d) every pod killed at once and started again: each starts as is from its data.
  */
 import { createEtcdConnection, type EtcdConnection } from '@ticketcd/etcd';
-import { findBinary, findFreePortBlock, isAlive, startProcess, stopProcess, type ManagedProcess } from '@ticketcd/stack';
+import { findBinary, findFreePortBlock, isAlive, jwtAuthToken, startProcess, stopProcess, type ManagedProcess } from '@ticketcd/stack';
 import { waitFor } from '@ticketcd/testing';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -32,17 +34,58 @@ const MEMBER_JS = path.join(root, 'libs/tooling/deploy/dist/etcd-member.js');
 
 /**
  * etcd's shared settings as the chart renders them (the ConfigMap the init container reads), so
- * that etcd 3.5 runs here with the chart's quota, timings and strict reconfig check. Only the
- * metrics URL goes: every local member would want port 2381.
+ * that etcd 3.5 runs here with the chart's quota, timings, strict reconfig check, peer TLS and
+ * JWT auth tokens (issue 29.3). The metrics URL goes (every local member would want port 2381);
+ * the mounted Secrets' paths become local files: the JWT key pair as the local stack makes it,
+ * and a peer certificate for 127.0.0.1 from a CA made here with openssl.
  */
-function chartEtcdConfig(): Record<string, unknown> {
+function chartEtcdConfig(dir: string): Record<string, unknown> {
   const helm = path.join(execFileSync('bash', [path.join(root, 'scripts/k8s-tools.sh')], { encoding: 'utf8' }).trim(), 'helm');
   const out = execFileSync(helm, ['template', 'ticketcd', path.join(root, 'helm/ticketcd'), '--show-only', 'templates/etcd/config.yaml'], {
     encoding: 'utf8',
   });
   const config = parse((parse(out) as { data: Record<string, string> }).data['etcd.yaml']!) as Record<string, unknown>;
   delete config['listen-metrics-urls'];
+  const jwtDir = path.join(dir, 'etcd-jwt');
+  jwtAuthToken(jwtDir);
+  expect(config['auth-token']).toMatch(/^jwt,.*sign-method=RS256/);
+  config['auth-token'] = String(config['auth-token']).replaceAll('/etc/ticketcd/etcd-jwt/', `${jwtDir}/`);
+  const peerDir = path.join(dir, 'etcd-peer-tls');
+  makePeerCertificate(peerDir);
+  expect(config['peer-transport-security']).toMatchObject({ 'client-cert-auth': true });
+  config['peer-transport-security'] = Object.fromEntries(
+    Object.entries(config['peer-transport-security'] as Record<string, unknown>).map(([k, v]) => [
+      k,
+      typeof v === 'string' ? v.replace('/etc/ticketcd/etcd-peer-tls/', `${peerDir}/`) : v,
+    ]),
+  );
   return config;
+}
+
+/** The Secret <etcd>-peer-tls as files: ca.crt, and tls.crt/tls.key for 127.0.0.1 (server and client use). */
+function makePeerCertificate(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=peer-ca');
+  fs.writeFileSync(path.join(dir, 'peer.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n');
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'tls.key', '-out', 'tls.csr', '-subj', '/CN=etcd-peer');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'tls.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'tls.crt',
+    '-days',
+    '1',
+    '-extfile',
+    'peer.ext',
+  );
 }
 
 interface Pod {
@@ -59,7 +102,7 @@ class EtcdStatefulSet {
     readonly clientBase: number,
     readonly peerBase: number,
   ) {
-    fs.writeFileSync(this.baseConfig, stringify(chartEtcdConfig()));
+    fs.writeFileSync(this.baseConfig, stringify(chartEtcdConfig(dir)));
   }
 
   get baseConfig() {
@@ -79,9 +122,10 @@ class EtcdStatefulSet {
   memberArgs(i: number): string[] {
     return [
       `--name=etcd-${i}`,
-      `--peer-url=http://127.0.0.1:{port:${this.peerBase}}`,
+      // Peers over TLS, as the chart's peer URLs (issue 29.3).
+      `--peer-url=https://127.0.0.1:{port:${this.peerBase}}`,
       `--client-url=http://127.0.0.1:{port:${this.clientBase}}`,
-      `--listen-peer-url=http://127.0.0.1:{port:${this.peerBase}}`,
+      `--listen-peer-url=https://127.0.0.1:{port:${this.peerBase}}`,
       `--listen-client-url=http://127.0.0.1:{port:${this.clientBase}}`,
       `--data-dir=${this.dataDir(i)}`,
       `--config-out=${path.join(this.podDir(i), 'run/etcd.yaml')}`,

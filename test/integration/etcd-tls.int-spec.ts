@@ -3,12 +3,14 @@
  * auth on. A real etcd 3.5 member of its own serving https with client-certificate auth, certs
  * made here with openssl: the setup tool and a service's connection (its user, its role) work
  * over TLS, cluster status reaches the member over TLS too, and without the CA nothing connects.
+ * Issue 29.3: a running connection takes up a client certificate renewed in its mounted files
+ * (new client CA, the old certificate revoked) without a restart.
  */
 import { baseServiceConfig, loadConfig } from '@ticketcd/config';
 import { applyEtcdAuth } from '@ticketcd/deploy';
 import { checkQuorum, clusterStatus, createEtcdConnection, type EtcdTlsFiles } from '@ticketcd/etcd';
 import { prefixes, SERVICE_NAMES, type ServiceName } from '@ticketcd/keys';
-import { findBinary, findFreePortBlock, startProcess, stopProcess, type ManagedProcess } from '@ticketcd/stack';
+import { findBinary, findFreePortBlock, jwtAuthToken, startProcess, stopProcess, type ManagedProcess } from '@ticketcd/stack';
 import { waitFor } from '@ticketcd/testing';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,15 +20,15 @@ import path from 'node:path';
 let dir: string;
 let etcd: ManagedProcess | undefined;
 let endpoint: string;
-let tls: Required<EtcdTlsFiles>;
+let tls: Required<Pick<EtcdTlsFiles, 'caFile' | 'certFile' | 'keyFile'>>;
 const passwords = Object.fromEntries(SERVICE_NAMES.map((s) => [s, `tls-${s}`])) as Record<ServiceName, string>;
 
 function openssl(...args: string[]) {
   execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
 }
 
-/** A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA. */
-function makeCerts() {
+/** A self-signed CA `<name>.crt` / `<name>.key`. */
+function makeCa(name: string) {
   openssl(
     'req',
     '-x509',
@@ -34,37 +36,61 @@ function makeCerts() {
     'rsa:2048',
     '-nodes',
     '-keyout',
-    'ca.key',
+    `${name}.key`,
     '-out',
-    'ca.crt',
+    `${name}.crt`,
     '-days',
     '1',
     '-subj',
-    '/CN=ticketcd-test-ca',
+    `/CN=${name}`,
   );
-  for (const [name, ext] of [
-    ['server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth'],
-    ['client', 'extendedKeyUsage=clientAuth'],
-  ] as const) {
-    fs.writeFileSync(path.join(dir, `${name}.ext`), `${ext}\n`);
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.crt`,
-      '-days',
-      '1',
-      '-extfile',
-      `${name}.ext`,
-    );
+}
+
+/** `<name>.crt` / `<name>.key` signed by CA `<ca>`. */
+function issue(name: string, ca: string, cn: string, ext: string) {
+  fs.writeFileSync(path.join(dir, `${name}.ext`), `${ext}\n`);
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.crt`,
+    '-CAkey',
+    `${ca}.key`,
+    '-CAcreateserial',
+    '-out',
+    `${name}.crt`,
+    '-days',
+    '1',
+    '-extfile',
+    `${name}.ext`,
+  );
+}
+
+/** A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA. */
+function makeCerts() {
+  makeCa('ca');
+  issue('server', 'ca', 'server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth');
+  issue('client', 'ca', 'client', 'extendedKeyUsage=clientAuth');
+  // The CA etcd checks client certificates with (swapped by the rotation test).
+  fs.copyFileSync(path.join(dir, 'ca.crt'), path.join(dir, 'trusted-ca.crt'));
+}
+
+let etcdArgs: string[];
+let starts = 0;
+function startEtcd() {
+  etcd = startProcess('etcd-tls', findBinary('etcd'), etcdArgs, { logFile: path.join(dir, `etcd-${starts++}.log`) });
+}
+
+/** Waits until the member answers over TLS with these files (Status needs no user). */
+async function waitServing(files: EtcdTlsFiles) {
+  const probe = createEtcdConnection({ endpoints: [endpoint], deadlineMs: 1000, tls: files });
+  try {
+    await waitFor(() => probe.client.maintenance.status(probe.deadline()), { timeoutMs: 20_000, what: 'etcd serving https' });
+  } finally {
+    probe.close();
   }
 }
 
@@ -74,31 +100,25 @@ beforeAll(async () => {
   const base = await findFreePortBlock(4);
   endpoint = `https://127.0.0.1:${base}`;
   const f = (n: string) => path.join(dir, n);
-  etcd = startProcess(
-    'etcd-tls',
-    findBinary('etcd'),
-    [
-      '--name=tls0',
-      `--data-dir=${f('data')}`,
-      `--listen-client-urls=${endpoint}`,
-      `--advertise-client-urls=${endpoint}`,
-      `--listen-peer-urls=http://127.0.0.1:${base + 1}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${base + 1}`,
-      `--initial-cluster=tls0=http://127.0.0.1:${base + 1}`,
-      `--cert-file=${f('server.crt')}`,
-      `--key-file=${f('server.key')}`,
-      `--trusted-ca-file=${f('ca.crt')}`,
-      '--client-cert-auth',
-    ],
-    { logFile: f('etcd.log') },
-  );
+  etcdArgs = [
+    '--name=tls0',
+    `--data-dir=${f('data')}`,
+    `--listen-client-urls=${endpoint}`,
+    `--advertise-client-urls=${endpoint}`,
+    `--listen-peer-urls=http://127.0.0.1:${base + 1}`,
+    `--initial-advertise-peer-urls=http://127.0.0.1:${base + 1}`,
+    `--initial-cluster=tls0=http://127.0.0.1:${base + 1}`,
+    `--cert-file=${f('server.crt')}`,
+    `--key-file=${f('server.key')}`,
+    `--trusted-ca-file=${f('trusted-ca.crt')}`,
+    '--client-cert-auth',
+    // JWT tokens, as deployed (issue 29.3): with simple ones the restart below invalidated the
+    // connection's token and etcd cancelled its watch for good ("invalid auth token").
+    `--auth-token=${jwtAuthToken(dir)}`,
+  ];
+  startEtcd();
   tls = { caFile: f('ca.crt'), certFile: f('client.crt'), keyFile: f('client.key') };
-  const probe = createEtcdConnection({ endpoints: [endpoint], deadlineMs: 1000, tls });
-  try {
-    await waitFor(() => probe.kv.get('x').exec(), { timeoutMs: 20_000, what: 'etcd serving https' });
-  } finally {
-    probe.close();
-  }
+  await waitServing(tls);
 }, 60_000);
 
 afterAll(async () => {
@@ -150,4 +170,70 @@ describe('etcd over TLS with auth (issue 15)', () => {
       noCa.close();
     }
   });
+
+  it('issue 29.3: a running connection takes up a renewed client certificate (new client CA, the old one revoked) without a restart; its watch keeps delivering', async () => {
+    // Idempotent: auth as the first test left it, also when this test runs alone.
+    await applyEtcdAuth({ endpoints: [endpoint], tls, rootPassword: 'tls-root', passwords, deadlineMs: 3000 });
+    const f = (n: string) => path.join(dir, n);
+    // The Secret as the kubelet mounts it: each file a symlink into ..data, itself a symlink to a
+    // versioned directory that an update replaces in one rename.
+    const mount = f('mounted-secret');
+    const files = { 'ca.crt': 'ca.crt', 'tls.crt': 'client.crt', 'tls.key': 'client.key' };
+    const publish = (version: number, from: Record<string, string>) => {
+      const d = path.join(mount, `..v${version}`);
+      fs.mkdirSync(d, { recursive: true });
+      for (const [name, src] of Object.entries(from)) fs.copyFileSync(f(src), path.join(d, name));
+      fs.symlinkSync(`..v${version}`, path.join(mount, '..data_tmp'));
+      fs.renameSync(path.join(mount, '..data_tmp'), path.join(mount, '..data'));
+    };
+    publish(1, files);
+    for (const name of Object.keys(files)) fs.symlinkSync(`..data/${name}`, path.join(mount, name));
+
+    const orders = createEtcdConnection({
+      endpoints: [endpoint],
+      deadlineMs: 3000,
+      auth: { username: 'orders', password: passwords.orders },
+      tls: {
+        caFile: path.join(mount, 'ca.crt'),
+        certFile: path.join(mount, 'tls.crt'),
+        keyFile: path.join(mount, 'tls.key'),
+        reloadIntervalMs: 200,
+      },
+    });
+    const seen: string[] = [];
+    try {
+      await orders.kv.put('purchase:rot:1').value('before').exec();
+      const watcher = await orders.kv.watch().prefix('purchase:rot:').create();
+      watcher.on('put', (kv) => seen.push(kv.value.toString()));
+
+      // Renewal with a new client CA (CN = the etcd user, as the chart issues them): published in
+      // the mount, and etcd restarted trusting only the new CA, so the old certificate is revoked.
+      makeCa('ca2');
+      issue('client2', 'ca2', 'orders', 'extendedKeyUsage=clientAuth');
+      publish(2, { ...files, 'tls.crt': 'client2.crt', 'tls.key': 'client2.key' });
+      fs.copyFileSync(f('ca2.crt'), f('trusted-ca.crt'));
+      await stopProcess(etcd!);
+      startEtcd();
+      await waitServing({ caFile: f('ca.crt'), certFile: f('client2.crt'), keyFile: f('client2.key') });
+      const old = createEtcdConnection({ endpoints: [endpoint], deadlineMs: 1500, tls });
+      try {
+        await expect(old.client.maintenance.status(old.deadline())).rejects.toThrow();
+      } finally {
+        old.close();
+      }
+
+      // The same connection object, never restarted: its next connections use the new files.
+      await waitFor(() => orders.kv.put('purchase:rot:2').value('after').exec(), {
+        timeoutMs: 20_000,
+        intervalMs: 200,
+        what: 'the running connection writing with the renewed certificate',
+      });
+      expect(await orders.kv.get('purchase:rot:1').string()).toBe('before');
+      // The per-member clients it makes (cluster status) use the renewed set too.
+      expect((await clusterStatus(orders, 2000)).members.map((m) => [m.reachable, m.error])).toEqual([[true, undefined]]);
+      await waitFor(() => seen.includes('after'), { timeoutMs: 20_000, what: 'the watch made before the renewal delivering after it' });
+    } finally {
+      orders.close();
+    }
+  }, 90_000);
 });

@@ -86,6 +86,7 @@ imagePullSecrets:
 {{- define "ticketcd.etcd.fullname" -}}{{ include "ticketcd.fullname" . }}-etcd{{- end -}}
 {{- define "ticketcd.etcd.headless" -}}{{ include "ticketcd.fullname" . }}-etcd-headless{{- end -}}
 {{- define "ticketcd.etcd.clientScheme" -}}{{ if .Values.etcd.tls.enabled }}https{{ else }}http{{ end }}{{- end -}}
+{{- define "ticketcd.etcd.peerScheme" -}}{{ if .Values.etcd.tls.peer.enabled }}https{{ else }}http{{ end }}{{- end -}}
 {{- define "ticketcd.etcd.quorum" -}}{{ add (div (int .Values.etcd.replicaCount) 2) 1 }}{{- end -}}
 
 {{/* Every member's client URL, comma-separated (ETCD_ENDPOINTS). */}}
@@ -106,14 +107,11 @@ imagePullSecrets:
 {{- $headless := include "ticketcd.etcd.headless" . -}}
 {{- $members := list -}}
 {{- range $i := until (int .Values.etcd.replicaCount) -}}
-{{- $members = append $members (printf "%s-%d=http://%s-%d.%s.%s.svc.%s:2380" $fullname $i $fullname $i $headless $.Release.Namespace $.Values.clusterDomain) -}}
+{{- $members = append $members (printf "%s-%d=%s://%s-%d.%s.%s.svc.%s:2380" $fullname $i (include "ticketcd.etcd.peerScheme" $) $fullname $i $headless $.Release.Namespace $.Values.clusterDomain) -}}
 {{- end -}}
 {{- join "," $members -}}
 {{- end -}}
 
-{{- define "ticketcd.etcd.tlsSecret" -}}
-{{- if .Values.etcd.tls.existingSecret -}}{{ .Values.etcd.tls.existingSecret }}{{- else -}}{{ include "ticketcd.fullname" . }}-etcd-tls{{- end -}}
-{{- end -}}
 {{- define "ticketcd.etcd.rootSecret" -}}
 {{- if .Values.etcd.auth.rootExistingSecret -}}{{ .Values.etcd.auth.rootExistingSecret }}{{- else -}}{{ include "ticketcd.fullname" . }}-etcd-root{{- end -}}
 {{- end -}}
@@ -124,7 +122,32 @@ imagePullSecrets:
 {{- if .Values.admin.existingSecret -}}{{ .Values.admin.existingSecret }}{{- else -}}{{ include "ticketcd.fullname" . }}-admin{{- end -}}
 {{- end -}}
 
-{{/* The TLS env of an etcd client (services, the auth Job, backups). */}}
+{{/*
+Issue 29.3: etcd's certificates, one Secret per role (keys tls.crt, tls.key, ca.crt: cert-manager's
+layout): the members' peer and server certificates, and one client certificate per etcd client
+(each service, and `tools` for the auth Job, backups, defrag and the membership containers), so a
+pod holds only its own. Names: etcd.tls.existingSecrets, else the chart's (cert-manager or the
+ensure-secrets step of the auth Job create them).
+*/}}
+{{- define "ticketcd.etcd.peerTlsSecret" -}}
+{{- .Values.etcd.tls.existingSecrets.peer | default (printf "%s-peer-tls" (include "ticketcd.etcd.fullname" .)) -}}
+{{- end -}}
+{{- define "ticketcd.etcd.serverTlsSecret" -}}
+{{- .Values.etcd.tls.existingSecrets.server | default (printf "%s-server-tls" (include "ticketcd.etcd.fullname" .)) -}}
+{{- end -}}
+{{/* (dict "root" $ "client" "<service>|tools") */}}
+{{- define "ticketcd.etcd.clientTlsSecret" -}}
+{{- get (.root.Values.etcd.tls.existingSecrets.clients | default dict) .client | default (printf "%s-etcd-client-%s" (include "ticketcd.fullname" .root) .client) -}}
+{{- end -}}
+{{- define "ticketcd.etcd.jwtSecret" -}}
+{{- .Values.etcd.auth.jwt.existingSecret | default (printf "%s-etcd-jwt" (include "ticketcd.fullname" .)) -}}
+{{- end -}}
+{{/* Every etcd client of the release: the services and `tools`. */}}
+{{- define "ticketcd.etcd.tlsClients" -}}
+{{- append (keys .Values.services | sortAlpha) "tools" | toJson -}}
+{{- end -}}
+
+{{/* The TLS env of an etcd client (services, the auth Job, backups, membership containers). */}}
 {{- define "ticketcd.etcd.tlsEnv" -}}
 {{- if .Values.etcd.tls.enabled }}
 - name: ETCD_TLS_CA_FILE
@@ -133,6 +156,9 @@ imagePullSecrets:
   value: /etc/ticketcd/etcd-tls/tls.crt
 - name: ETCD_TLS_KEY_FILE
   value: /etc/ticketcd/etcd-tls/tls.key
+# Issue 29.3: a renewed certificate (the kubelet swaps the mounted Secret's files) is used for new connections without a restart.
+- name: ETCD_TLS_RELOAD_MS
+  value: {{ mul (int .Values.etcd.tls.reloadIntervalSeconds) 1000 | quote }}
 {{- end }}
 {{- end -}}
 {{- define "ticketcd.etcd.tlsVolumeMount" -}}
@@ -142,11 +168,16 @@ imagePullSecrets:
   readOnly: true
 {{- end }}
 {{- end -}}
+{{/* The tools' client certificate (auth Job, backup, defrag, membership containers). */}}
 {{- define "ticketcd.etcd.tlsVolume" -}}
-{{- if .Values.etcd.tls.enabled }}
+{{- include "ticketcd.etcd.clientTlsVolume" (dict "root" . "client" "tools") -}}
+{{- end -}}
+{{/* One client's own certificate: (dict "root" $ "client" "<service>|tools"). */}}
+{{- define "ticketcd.etcd.clientTlsVolume" -}}
+{{- if .root.Values.etcd.tls.enabled }}
 - name: etcd-tls
   secret:
-    secretName: {{ include "ticketcd.etcd.tlsSecret" . }}
+    secretName: {{ include "ticketcd.etcd.clientTlsSecret" . }}
     defaultMode: 0440
 {{- end }}
 {{- end -}}

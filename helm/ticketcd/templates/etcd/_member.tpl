@@ -8,11 +8,12 @@ replicaCount: the desired size is read from the StatefulSet, so scaling changes 
 {{- $etcd := include "ticketcd.etcd.fullname" . -}}
 {{- $headless := include "ticketcd.etcd.headless" . -}}
 {{- $scheme := include "ticketcd.etcd.clientScheme" . -}}
+{{- $peerScheme := include "ticketcd.etcd.peerScheme" . -}}
 - --statefulset={{ $etcd }}
 - --token={{ $etcd }}
-- --peer-url=http://{name}.{{ $headless }}.{namespace}.svc.{{ .Values.clusterDomain }}:2380
+- --peer-url={{ $peerScheme }}://{name}.{{ $headless }}.{namespace}.svc.{{ .Values.clusterDomain }}:2380
 - --client-url={{ $scheme }}://{name}.{{ $headless }}.{namespace}.svc.{{ .Values.clusterDomain }}:2379
-- --listen-peer-url=http://0.0.0.0:2380
+- --listen-peer-url={{ $peerScheme }}://0.0.0.0:2380
 - --listen-client-url={{ $scheme }}://0.0.0.0:2379
 {{- end -}}
 

@@ -7,14 +7,8 @@ changes it. Those Secrets are not Helm's: an uninstall keeps them (docs/deploy.m
 */}}
 
 {{- define "ticketcd.etcd.secretsServiceAccount" -}}{{ include "ticketcd.fullname" . }}-etcd-secrets{{- end -}}
-{{- define "ticketcd.etcd.jwtSecret" -}}
-{{- if .Values.etcd.auth.jwt.existingSecret -}}{{ .Values.etcd.auth.jwt.existingSecret }}{{- else -}}{{ include "ticketcd.fullname" . }}-etcd-jwt{{- end -}}
-{{- end -}}
+{{- /* The Secret names (jwt, peer, server, clients) are in _helpers.tpl (issue 29.3). */}}
 {{- define "ticketcd.etcd.caSecret" -}}{{ include "ticketcd.etcd.fullname" . }}-ca{{- end -}}
-{{- define "ticketcd.etcd.peerTlsSecret" -}}{{ include "ticketcd.etcd.fullname" . }}-peer-tls{{- end -}}
-{{- define "ticketcd.etcd.serverTlsSecret" -}}{{ include "ticketcd.etcd.fullname" . }}-server-tls{{- end -}}
-{{/* (dict "root" $ "client" "orders"): the client certificate Secret of a service, or of `tools` (CN root). */}}
-{{- define "ticketcd.etcd.clientTlsSecret" -}}{{ include "ticketcd.fullname" .root }}-etcd-client-{{ .client }}{{- end -}}
 
 {{/* "true" when the admin Secret is rendered from admin.password (set by hand, never generated). */}}
 {{- define "ticketcd.adminFromValues" -}}
@@ -22,20 +16,26 @@ changes it. Those Secrets are not Helm's: an uninstall keeps them (docs/deploy.m
 {{- end -}}
 
 {{/*
-"true" when etcd TLS is on and nothing else supplies its material: neither cert-manager nor
-existing Secrets (etcd.tls.existingSecret, or any of etcd.tls.existingSecrets where the values have it).
+What the Job makes of etcd's TLS material (issue 29.3's layout): the peer certificate when peer TLS
+is on and neither cert-manager nor etcd.tls.existingSecrets.peer supplies it; the server and the
+client certificates when client TLS is on and neither supplies them (_tls.tpl refuses a partial set:
+they share one CA); the CA when it makes either. "true" or empty.
 */}}
-{{- define "ticketcd.etcd.tlsFromJob" -}}
+{{- define "ticketcd.etcd.peerTlsFromJob" -}}
 {{- $tls := .Values.etcd.tls -}}
-{{- $existing := false -}}
-{{- if $tls.existingSecret }}{{ $existing = true }}{{ end -}}
-{{- range $_, $v := ($tls.existingSecrets | default dict) }}{{ if $v }}{{ $existing = true }}{{ end }}{{ end -}}
-{{- if and $tls.enabled (not $tls.certManager.enabled) (not $existing) }}true{{ end -}}
+{{- if and $tls.peer.enabled (not $tls.certManager.enabled) (not $tls.existingSecrets.peer) }}true{{ end -}}
+{{- end -}}
+{{- define "ticketcd.etcd.clientTlsFromJob" -}}
+{{- $tls := .Values.etcd.tls -}}
+{{- if and $tls.enabled (not $tls.certManager.enabled) (not $tls.existingSecrets.server) }}true{{ end -}}
+{{- end -}}
+{{- define "ticketcd.etcd.tlsFromJob" -}}
+{{- if or (include "ticketcd.etcd.peerTlsFromJob" .) (include "ticketcd.etcd.clientTlsFromJob" .) }}true{{ end -}}
 {{- end -}}
 
 {{/* The Secret whose ca.crt/tls.crt/tls.key the Job's etcd-auth container uses (CN root). */}}
 {{- define "ticketcd.etcd.toolsTlsSecret" -}}
-{{- if include "ticketcd.etcd.tlsFromJob" . -}}{{ include "ticketcd.etcd.clientTlsSecret" (dict "root" . "client" "tools") }}{{- else -}}{{ include "ticketcd.etcd.tlsSecret" . }}{{- end -}}
+{{- include "ticketcd.etcd.clientTlsSecret" (dict "root" . "client" "tools") -}}
 {{- end -}}
 
 {{/* Names of every Secret `ensure-secrets` may create, as a JSON list (the Role's get). */}}
@@ -45,8 +45,10 @@ existing Secrets (etcd.tls.existingSecret, or any of etcd.tls.existingSecrets wh
 {{- if not .Values.etcd.auth.existingSecret }}{{ $names = append $names (include "ticketcd.etcd.usersSecret" .) }}{{ end -}}
 {{- if not .Values.etcd.auth.jwt.existingSecret }}{{ $names = append $names (include "ticketcd.etcd.jwtSecret" .) }}{{ end -}}
 {{- if and (not .Values.admin.existingSecret) (not (include "ticketcd.adminFromValues" .)) }}{{ $names = append $names (include "ticketcd.adminSecret" .) }}{{ end -}}
-{{- if include "ticketcd.etcd.tlsFromJob" . }}
-{{- $names = concat $names (list (include "ticketcd.etcd.caSecret" .) (include "ticketcd.etcd.peerTlsSecret" .) (include "ticketcd.etcd.serverTlsSecret" .)) -}}
+{{- if include "ticketcd.etcd.tlsFromJob" . }}{{ $names = append $names (include "ticketcd.etcd.caSecret" .) }}{{ end -}}
+{{- if include "ticketcd.etcd.peerTlsFromJob" . }}{{ $names = append $names (include "ticketcd.etcd.peerTlsSecret" .) }}{{ end -}}
+{{- if include "ticketcd.etcd.clientTlsFromJob" . }}
+{{- $names = append $names (include "ticketcd.etcd.serverTlsSecret" .) -}}
 {{- range $service, $_ := .Values.services }}{{ $names = append $names (include "ticketcd.etcd.clientTlsSecret" (dict "root" $ "client" $service)) }}{{ end -}}
 {{- $names = append $names (include "ticketcd.etcd.clientTlsSecret" (dict "root" . "client" "tools")) -}}
 {{- end -}}
@@ -97,14 +99,18 @@ or read a Secret not created yet just wait (the kubelet retries); nothing waits 
     {{- $headless := include "ticketcd.etcd.headless" . }}
     {{- $wild := list (printf "*.%s" $headless) (printf "*.%s.%s.svc" $headless $ns) (printf "*.%s.%s.svc.%s" $headless $ns $domain) }}
     - --ca={{ include "ticketcd.etcd.caSecret" . }}
+    {{- if include "ticketcd.etcd.peerTlsFromJob" . }}
     - --peer={{ include "ticketcd.etcd.peerTlsSecret" . }}
     - --peer-san={{ join "," $wild }}
+    {{- end }}
+    {{- if include "ticketcd.etcd.clientTlsFromJob" . }}
     - --server={{ include "ticketcd.etcd.serverTlsSecret" . }}
     - --server-san={{ join "," (concat (list $etcd (printf "%s.%s.svc" $etcd $ns) (printf "%s.%s.svc.%s" $etcd $ns $domain)) $wild (list "localhost" "127.0.0.1")) }}
     {{- range $service := keys .Values.services | sortAlpha }}
     - --client={{ include "ticketcd.etcd.clientTlsSecret" (dict "root" $ "client" $service) }}:{{ $service }}
     {{- end }}
     - --client={{ include "ticketcd.etcd.clientTlsSecret" (dict "root" . "client" "tools") }}:root
+    {{- end }}
     {{- end }}
     {{- if .Values.etcd.tls.enabled }}
     - --copy={{ include "ticketcd.etcd.toolsTlsSecret" . }}:/run/ticketcd/etcd-tls

@@ -134,6 +134,8 @@ export const baseServiceConfig = z.object({
   ETCD_TLS_CA_FILE: env.readableFile().optional(),
   ETCD_TLS_CERT_FILE: env.readableFile().optional(),
   ETCD_TLS_KEY_FILE: env.readableFile().optional(),
+  /** How often those files are read again: a renewed certificate serves new connections without a restart (issue 29.3). */
+  ETCD_TLS_RELOAD_MS: env.int(100, 3_600_000).default(30_000),
   NATS_URL: env.urlList(['nats', 'tls']),
   /** Replicas of the JetStream streams this service creates (the NATS cluster size: 1 or 3). */
   NATS_STREAM_REPLICAS: env.int(1, 5).default(1),

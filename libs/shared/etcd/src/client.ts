@@ -11,6 +11,7 @@ import { Etcd3, type IOptions, type Namespace } from 'etcd3';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import { isMemberUnreachableError, isNeverSentError, isOldAuthRevisionError } from './errors.js';
+import { ReloadingTls, useReloadingTls } from './tls-reload.js';
 
 export interface EtcdOptions {
   endpoints: string[];
@@ -21,7 +22,7 @@ export interface EtcdOptions {
   dialTimeoutMs?: number;
   /** The service's own etcd user (issue 15: one user per service, its role from roles.ts). */
   auth?: { username: string; password: string };
-  /** Client TLS: PEM files, read once here (https endpoints). */
+  /** Client TLS: PEM files (https endpoints), read at start and then polled (issue 29.3: renewed certificates without a restart). */
   tls?: EtcdTlsFiles;
 }
 
@@ -29,6 +30,8 @@ export interface EtcdTlsFiles {
   caFile?: string;
   certFile?: string;
   keyFile?: string;
+  /** How often the files are read again; new connections use a changed set (default 30 s). */
+  reloadIntervalMs?: number;
 }
 
 /** etcd3's `credentials` from PEM files; undefined when none is given (system roots for https). */
@@ -49,7 +52,11 @@ export interface EtcdConnection {
   readonly deadlineMs: number;
   /** The user the connection authenticates as, if any (for messages; never the password). */
   readonly username: string | null;
-  /** TLS and auth options, for the extra per-member clients of cluster status. */
+  /**
+   * TLS and auth options, for the extra per-member clients of cluster status. `credentials` is
+   * the current certificate set (re-read when the files change); a long-lived client should be
+   * made with etcd3For(), whose connections follow later changes too.
+   */
   readonly clientOptions: Pick<IOptions, 'credentials' | 'auth'>;
   /** A deadline `ms` from now, for calls that need a tighter one than the default. */
   deadline(ms?: number): { deadline: Date };
@@ -87,12 +94,20 @@ export function neverSentRetryPolicy(attempts: number) {
   return retry(handleWhen(isNeverSentError), { maxAttempts: Math.max(0, attempts - 1), backoff: new ConstantBackoff(25) });
 }
 
+/** The reloading certificate source behind a connection's clientOptions (see etcd3For). */
+const reloadingTlsOf = new WeakMap<object, ReloadingTls>();
+
 export function createEtcdConnection(opts: EtcdOptions): EtcdConnection {
-  const credentials = readTlsCredentials(opts.tls);
-  const clientOptions: Pick<IOptions, 'credentials' | 'auth'> = {
-    ...(credentials ? { credentials } : {}),
-    ...(opts.auth ? { auth: { username: opts.auth.username, password: opts.auth.password } } : {}),
-  };
+  const tls = opts.tls;
+  const reloading = tls && (tls.caFile || tls.certFile || tls.keyFile) ? new ReloadingTls(tls, tls.reloadIntervalMs) : undefined;
+  const clientOptions: Pick<IOptions, 'credentials' | 'auth'> = opts.auth
+    ? { auth: { username: opts.auth.username, password: opts.auth.password } }
+    : {};
+  if (reloading) {
+    // A getter (not a spread copy): whoever reads it later gets the current set.
+    Object.defineProperty(clientOptions, 'credentials', { get: () => reloading.credentials, enumerable: true });
+    reloadingTlsOf.set(clientOptions, reloading);
+  }
   const client = buildEtcd3(clientOptions, opts.endpoints, opts.deadlineMs, opts.dialTimeoutMs);
   const namespace = opts.namespace ?? '';
   const kv = namespace ? client.namespace(namespace) : client;
@@ -105,8 +120,23 @@ export function createEtcdConnection(opts: EtcdOptions): EtcdConnection {
     username: opts.auth?.username ?? null,
     clientOptions,
     deadline: (ms = opts.deadlineMs) => ({ deadline: new Date(Date.now() + ms) }),
-    close: () => client.close(),
+    close: () => {
+      client.close();
+      reloading?.close();
+    },
   };
+}
+
+/**
+ * A further etcd3 client with a connection's TLS (and whatever else `options` says): its
+ * connections take up renewed certificates as the connection's own do (issue 29.3).
+ */
+export function etcd3For(clientOptions: Pick<IOptions, 'credentials' | 'auth'>, options: IOptions): Etcd3 {
+  const client = new Etcd3(options);
+  const reloading = reloadingTlsOf.get(clientOptions);
+  if (reloading) useReloadingTls(client, reloading);
+  if (options.auth) renewTokenOnOldAuthRevision(client);
+  return client;
 }
 
 /** A key as its namespace's users name it: Txn responses and watch events carry the full key. */
@@ -126,15 +156,13 @@ export function buildEtcd3(
   deadlineMs: number,
   dialTimeoutMs = Math.min(deadlineMs, 2000),
 ): Etcd3 {
-  const client = new Etcd3({
+  return etcd3For(clientOptions, {
     ...clientOptions,
     hosts,
     dialTimeout: dialTimeoutMs,
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: new Date(Date.now() + deadlineMs) }),
     faultHandling: { global: neverSentRetryPolicy(hosts.length), host: () => memberCircuitBreaker() },
   });
-  if (clientOptions.auth) renewTokenOnOldAuthRevision(client);
-  return client;
 }
 
 /** What etcd3 keeps private and we need: its pool's exec and the token cache. */

@@ -2,8 +2,8 @@
  * Cluster health: quorum (for readiness) and per-member status (for stack:status and the
  * admin page). A linearizable read needs a leader and a quorum, so it is the honest probe.
  */
-import { AlarmAction, AlarmType, Etcd3 } from 'etcd3';
-import type { EtcdConnection } from './client.js';
+import { AlarmAction, AlarmType } from 'etcd3';
+import { etcd3For, type EtcdConnection } from './client.js';
 import { isAuthError } from './errors.js';
 
 export interface QuorumCheck {
@@ -96,7 +96,11 @@ export async function clusterStatus(conn: EtcdConnection, timeoutMs = 1000): Pro
       const base = { id: String(m.ID), name: m.name, clientUrls: m.clientURLs, reachable: false, isLeader: false };
       if (m.clientURLs.length === 0) return { ...base, error: 'not started' };
       // TLS as the connection, but no user: Status needs none, and each login would be a raft write.
-      const one = new Etcd3({ credentials: conn.clientOptions.credentials, hosts: m.clientURLs, dialTimeout: timeoutMs });
+      const one = etcd3For(conn.clientOptions, {
+        credentials: conn.clientOptions.credentials,
+        hosts: m.clientURLs,
+        dialTimeout: timeoutMs,
+      });
       try {
         const s = await one.maintenance.status({ deadline: new Date(Date.now() + timeoutMs) });
         return {

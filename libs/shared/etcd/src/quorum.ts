@@ -8,8 +8,8 @@
  * it asks every member for its own Status, over one persistent client per member.
  */
 import { noop } from 'cockatiel';
-import { Etcd3, GRPCUnavailableError } from 'etcd3';
-import type { EtcdConnection } from './client.js';
+import { GRPCUnavailableError, type Etcd3 } from 'etcd3';
+import { etcd3For, type EtcdConnection } from './client.js';
 
 /** One member's answer in a sweep. `silent`: a timeout or any other failure, which proves nothing. */
 export type MemberAnswer = 'leader' | 'no-leader' | 'refused' | 'silent';
@@ -231,7 +231,7 @@ export class QuorumMonitor {
     let m = this.clients.get(url);
     if (!m) {
       // TLS as the connection, but no user: Status needs none, and each login would be a raft write.
-      const client = new Etcd3({
+      const client = etcd3For(this.conn.clientOptions, {
         credentials: this.conn.clientOptions.credentials,
         hosts: url,
         faultHandling: { host: () => noop, global: noop },

@@ -52,7 +52,12 @@ export class PlatformModule {
               namespace: config.ETCD_NAMESPACE,
               deadlineMs: config.ETCD_DEADLINE_MS,
               ...(config.ETCD_USERNAME ? { auth: { username: config.ETCD_USERNAME, password: config.ETCD_PASSWORD ?? '' } } : {}),
-              tls: { caFile: config.ETCD_TLS_CA_FILE, certFile: config.ETCD_TLS_CERT_FILE, keyFile: config.ETCD_TLS_KEY_FILE },
+              tls: {
+                caFile: config.ETCD_TLS_CA_FILE,
+                certFile: config.ETCD_TLS_CERT_FILE,
+                keyFile: config.ETCD_TLS_KEY_FILE,
+                reloadIntervalMs: config.ETCD_TLS_RELOAD_MS,
+              },
             }),
         },
         { provide: NATS, useFactory: () => connectNats({ servers: config.NATS_URL, name: `${identity.service}:${identity.instanceId}` }) },

@@ -1,7 +1,10 @@
 /**
  * A five-member etcd cluster on 127.0.0.1, one process and data dir per member. Members can be
  * stopped and restarted one by one (fault tests); a restarted member rejoins with its data.
+ * Auth tokens are JWTs signed with an RSA key pair made in the cluster's dir, as the chart
+ * deploys them (issue 29.3): a token stays valid on a restarted member.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { findBinary } from './binaries.js';
@@ -19,6 +22,30 @@ export interface EtcdClusterOptions {
   compactionRetention?: string;
   /** etcd's --listen-metrics-urls, member i on base+i (/metrics, /health, /livez, /readyz as the chart's probes see them); none by default. */
   metricsBasePort?: number;
+  /** etcd's --snapshot-count (etcd's default when unset). */
+  snapshotCount?: number;
+  /** etcd's --auth-token: `jwt` (default, as deployed) or `simple` (tokens in each member's memory). */
+  authToken?: 'jwt' | 'simple';
+}
+
+/**
+ * etcd's `--auth-token` for JWTs: an RS256 key pair in `dir` (PKCS#8 / SPKI PEM, the chart's
+ * `<fullname>-etcd-jwt` layout), made once and kept, so restarted members check old tokens.
+ */
+export function jwtAuthToken(dir: string, ttl = '10m'): string {
+  const priv = path.join(dir, 'jwt.key');
+  const pub = path.join(dir, 'jwt.pub');
+  if (!fs.existsSync(priv) || !fs.existsSync(pub)) {
+    fs.mkdirSync(dir, { recursive: true });
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    fs.writeFileSync(priv, privateKey, { mode: 0o600 });
+    fs.writeFileSync(pub, publicKey);
+  }
+  return `jwt,pub-key=${pub},priv-key=${priv},sign-method=RS256,ttl=${ttl}`;
 }
 
 export class EtcdCluster {
@@ -58,8 +85,10 @@ export class EtcdCluster {
       `--auto-compaction-retention=${this.opts.compactionRetention ?? '1h'}`,
       `--quota-backend-bytes=${this.opts.quotaBytes ?? 2 * 1024 ** 3}`,
       '--max-txn-ops=128',
+      `--auth-token=${this.opts.authToken === 'simple' ? 'simple' : jwtAuthToken(this.opts.dir)}`,
       '--logger=zap',
       '--log-outputs=stderr',
+      ...(this.opts.snapshotCount === undefined ? [] : [`--snapshot-count=${this.opts.snapshotCount}`]),
       ...(this.opts.metricsBasePort === undefined ? [] : [`--listen-metrics-urls=http://127.0.0.1:${this.opts.metricsBasePort + i}`]),
     ];
   }
