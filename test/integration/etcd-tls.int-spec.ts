@@ -13,6 +13,7 @@ import { prefixes, SERVICE_NAMES, type ServiceName } from '@ticketcd/keys';
 import { findBinary, findFreePortBlock, jwtAuthToken, startProcess, stopProcess, type ManagedProcess } from '@ticketcd/stack';
 import { waitFor } from '@ticketcd/testing';
 import { execFileSync } from 'node:child_process';
+import type { Watcher } from 'etcd3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -201,9 +202,10 @@ describe('etcd over TLS with auth (issue 15)', () => {
       },
     });
     const seen: string[] = [];
+    let watcher: Watcher | undefined;
     try {
       await orders.kv.put('purchase:rot:1').value('before').exec();
-      const watcher = await orders.kv.watch().prefix('purchase:rot:').create();
+      watcher = await orders.kv.watch().prefix('purchase:rot:').create();
       watcher.on('put', (kv) => seen.push(kv.value.toString()));
 
       // Renewal with a new client CA (CN = the etcd user, as the chart issues them): published in
@@ -233,6 +235,7 @@ describe('etcd over TLS with auth (issue 15)', () => {
       expect((await clusterStatus(orders, 2000)).members.map((m) => [m.reachable, m.error])).toEqual([[true, undefined]]);
       await waitFor(() => seen.includes('after'), { timeoutMs: 20_000, what: 'the watch made before the renewal delivering after it' });
     } finally {
+      await watcher?.cancel().catch(() => undefined);
       orders.close();
     }
   }, 90_000);
