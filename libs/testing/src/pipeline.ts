@@ -35,3 +35,43 @@ export async function waitPipelineIdle(etcd: EtcdConnection, nc: NatsConnection,
     { timeoutMs: parts.timeoutMs ?? 60_000, intervalMs: 200, what: parts.what ?? 'outboxes relayed and consumers caught up' },
   );
 }
+
+/**
+ * Keys the instances keep alive in the background, whatever the tests do: their `svc:`
+ * registrations and inventory's partition claims (both re-written when a lease is lost, which a
+ * loaded machine does by letting a keep-alive run late).
+ */
+export const BACKGROUND_KEY_PREFIXES: readonly string[] = [prefixes.svc(), 'partition:', 'partition-member:'];
+
+/**
+ * Every key put or deleted after `revision` (up to the store's revision when called), apart from
+ * the background keys: to show an operation wrote nothing, with the offending keys named in the
+ * failure instead of a bare revision count.
+ */
+export async function keysWrittenSince(
+  etcd: EtcdConnection,
+  revision: number,
+  ignore: readonly string[] = BACKGROUND_KEY_PREFIXES,
+): Promise<string[]> {
+  const now = Number((await etcd.kv.get('nothing').exec()).header.revision);
+  if (now <= revision) return [];
+  const watcher = await etcd.kv
+    .watch()
+    .prefix('')
+    .startRevision(String(revision + 1))
+    .create();
+  const written: string[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      watcher.on('error', reject);
+      watcher.on('data', (res) => {
+        for (const ev of res.events) written.push(`${ev.type.toLowerCase()} ${ev.kv.key.toString()}`);
+        const last = res.events.at(-1);
+        if (last && Number(last.kv.mod_revision) >= now) resolve();
+      });
+    });
+  } finally {
+    await watcher.cancel();
+  }
+  return written.filter((w) => !ignore.some((p) => w.slice(w.indexOf(' ') + 1).startsWith(p)));
+}
