@@ -162,10 +162,10 @@ suite(`chart-boot network: pods on a bridge, hosts names, Service proxy${reason 
     const inode = fs.statSync(file).ino;
     expect(await getJson(`http://${a.ip}:8080/lookup?name=late-name`)).toEqual({ error: 'ENOTFOUND' });
     cluster.setHosts([...names(), { ip: b.ip, names: ['late-name'] }]);
-    expect(fs.statSync(file).ino).toBe(inode);
-    expect(fs.readFileSync(file, 'utf8')).toContain('127.0.0.1\tlocalhost');
     // serverA started before the change: it resolves the new name through its bind mount.
     expect(await getJson(`http://${a.ip}:8080/lookup?name=late-name`)).toEqual({ addr: b.ip });
+    expect(fs.statSync(file).ino).toBe(inode);
+    expect(fs.readFileSync(file, 'utf8')).toContain('127.0.0.1\tlocalhost');
   });
 
   it('a name not in hosts fails fast in a pod (no resolver to wait for)', async () => {
@@ -174,9 +174,9 @@ suite(`chart-boot network: pods on a bridge, hosts names, Service proxy${reason 
       `const t = Date.now(); require('node:dns').lookup('not-there.ns.svc.cluster.local', (e) => console.log(JSON.stringify({ code: e && e.code, ms: Date.now() - t })))`,
     );
     const { code, ms } = JSON.parse(out) as { code: string; ms: number };
-    expect(code).toBe('ENOTFOUND'); // hosts from files only (nsswitch.conf): NXDOMAIN-like, not a DNS timeout
-    // The default resolver (5 s timeout, 2 attempts, an unreachable nameserver) would take >= 10 s.
+    // The host's resolver settings (5 s timeout, 2 attempts, a nameserver the pod cannot reach) take >= 10 s.
     expect(ms).toBeLessThan(5_000);
+    expect(code).toBe('ENOTFOUND'); // hosts from files only (nsswitch.conf): NXDOMAIN-like, not a DNS timeout
   });
 
   it('a Service address forwards to its endpoints: round robin, follows their change, refuses with none', async () => {
@@ -241,6 +241,24 @@ suite(`chart-boot network: pods on a bridge, hosts names, Service proxy${reason 
     cluster.setHosts(names());
     serverB = await startServer(b, 'b');
     expect(await nodeInPod(a, `fetch('http://pod-b:8080/').then(r => r.text()).then(t => console.log(JSON.parse(t).pod))`)).toBe('b');
+  });
+
+  it("cleanup(id) removes a crashed run's leftovers by name, and only that id's", async () => {
+    // A second network whose id starts with this one's: it gets its own /16, and its cleanup
+    // (as after a crash: the object is gone, the names are not) leaves this network alone.
+    const crashed = await ClusterNetwork.create(`${ID}-x`);
+    try {
+      expect(crashed.cidr).not.toBe(cluster.cidr);
+      const p = await crashed.addPod('pod-a');
+      await ClusterNetwork.cleanup(`${ID}-x`);
+      expect((await sh('ip', ['netns', 'list'])).out).not.toContain(p.ns);
+      expect((await sh('ip', ['-o', 'link', 'show'])).out).not.toContain(crashed.bridge);
+      expect(fs.existsSync(`/etc/netns/${p.ns}`)).toBe(false);
+      expect((await sh('ip', ['netns', 'list'])).out).toContain(a.ns);
+      expect(await getJson(`http://${a.ip}:8080/`)).toEqual({ pod: 'a' });
+    } finally {
+      await crashed.destroy();
+    }
   });
 
   it('destroy() leaves no namespace, bridge, veth or /etc/netns dir, and may be called again', async () => {
