@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './network.js';
+export * from './service-proxy.js';
