@@ -11,10 +11,12 @@
  *  - The etcd membership program's desired size (readDesired, kind statefulset, the name from the
  *    rendered --statefulset flag) reads 5 with the etcd ServiceAccount's token through the
  *    in-cluster files (token, ca.crt from kube-root-ca.crt, namespace), and nothing with another's.
+ *  - With scaler.enabled, the gateway scaler's calls (get/patch deployments/scale as a merge
+ *    patch, list pods by label) pass the rendered gateway Role; other Deployments do not.
  *
  * Needs no etcd: nothing here talks to it (the shared stack of the tier is not used).
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
@@ -282,6 +284,51 @@ describe('chart-boot fake Kubernetes API (issue 30 B): the chart programs under 
         else process.env[k] = v;
       delete process.env.KUBERNETES_SERVICE_PORT_HTTPS;
       delete process.env.KUBERNETES_PORT;
+    }
+  });
+
+  it('scaler.enabled: the gateway scaler calls (deployments/scale get + merge patch, pods list) pass the rendered gateway Role only', async () => {
+    const objs = await renderChart({
+      release: RELEASE,
+      namespace: NS,
+      values: { scaler: { enabled: true }, networkPolicy: { kubeApi: { cidrs: ['127.0.0.1/32'] } } },
+    });
+    const scalerStore = new MemoryStore(NS, objs);
+    const scalerApi = await FakeKubeApi.start(scalerStore, { host: '127.0.0.1' });
+    try {
+      const gateway = scalerStore.get('Deployment', `${RELEASE}-gateway`)!;
+      const sa = gateway.spec.template.spec.serviceAccountName as string;
+      const kc = new KubeConfig();
+      kc.loadFromString(scalerApi.kubeconfig(sa));
+      const apps = kc.makeApiClient(AppsV1Api);
+      const core = kc.makeApiClient(CoreV1Api);
+      const name = `${RELEASE}-orders`;
+      expect((await apps.readNamespacedDeploymentScale({ name, namespace: NS })).spec?.replicas).toBe(2);
+      // As KubernetesScaler.scale does it (services/gateway/src/scaling/kubernetes.scaler.ts).
+      await apps.patchNamespacedDeploymentScale(
+        { name, namespace: NS, body: { spec: { replicas: 3 } }, fieldManager: 'ticketcd-scaler' },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      expect(scalerStore.get('Deployment', name)!.spec.replicas).toBe(3);
+      scalerStore.put({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'orders-a', labels: { 'app.kubernetes.io/component': 'orders' } },
+        status: { phase: 'Running' },
+      });
+      scalerStore.put({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'catalog-a', labels: { 'app.kubernetes.io/component': 'catalog' } },
+      });
+      const pods = await core.listNamespacedPod({ namespace: NS, labelSelector: 'app.kubernetes.io/component=orders' });
+      expect(pods.items.map((p) => p.metadata?.name)).toEqual(['orders-a']);
+      // The Role names the release's Deployments only; the StatefulSet's scale is not granted.
+      await expect(apps.readNamespacedDeploymentScale({ name: 'someone-else', namespace: NS })).rejects.toMatchObject({ code: 403 });
+      await expect(apps.readNamespacedStatefulSetScale({ name: `${RELEASE}-etcd`, namespace: NS })).rejects.toMatchObject({ code: 403 });
+      await expect(apps.readNamespacedDeployment({ name, namespace: NS })).rejects.toMatchObject({ code: 403 });
+    } finally {
+      await scalerApi.stop();
     }
   });
 });
