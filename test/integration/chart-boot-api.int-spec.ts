@@ -206,9 +206,13 @@ describe('chart-boot fake Kubernetes API (issue 30 B): the chart programs under 
     const { sa } = authJob();
     const token = api.tokenFor(sa);
     const listed = `${RELEASE}-etcd-root`;
+    const unlisted = `${RELEASE}-not-in-the-role`;
+    // Both exist (whichever tests ran before): 403 versus 200 is then RBAC's answer, not a 404.
+    for (const name of [listed, unlisted])
+      if (!store.get('Secret', name)) store.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: { password: 'x' } });
     expect((await call('GET', `/api/v1/namespaces/${NS}/secrets/${listed}`, token)).status).toBe(200);
     // A Secret not in the Role's resourceNames: Forbidden, with a Status body.
-    const denied = await call('GET', `/api/v1/namespaces/${NS}/secrets/not-listed`, token);
+    const denied = await call('GET', `/api/v1/namespaces/${NS}/secrets/${unlisted}`, token);
     expect(denied).toEqual({
       status: 403,
       body: expect.objectContaining({ kind: 'Status', status: 'Failure', reason: 'Forbidden', code: 403 }),
