@@ -10,7 +10,8 @@
  *    the Role gets 403 and the program fails saying so.
  *  - The etcd membership program's desired size (readDesired, kind statefulset, the name from the
  *    rendered --statefulset flag) reads 5 with the etcd ServiceAccount's token through the
- *    in-cluster files (token, ca.crt from kube-root-ca.crt, namespace), and nothing with another's.
+ *    in-cluster files (token, ca.crt from kube-root-ca.crt, namespace), nothing with another's,
+ *    and nothing by its deadline from an API that never answers (FakeKubeApi.intercept).
  *  - With scaler.enabled, the gateway scaler's calls (get/patch deployments/scale as a merge
  *    patch, list pods by label) pass the rendered gateway Role; other Deployments do not.
  *
@@ -278,6 +279,17 @@ describe('chart-boot fake Kubernetes API (issue 30 B): the chart programs under 
       expect(await readDesired(source, (l) => lines.push(l))).toBeNull();
       expect(api.requests.at(-1)).toMatchObject({ status: 403, serviceAccount: other });
       expect(lines.at(-1)).toContain(`cannot read the desired size from statefulset ${NS}/${name}`);
+
+      // An API server that never answers (intercept 'hang'): the read gives up at its deadline.
+      writeFiles(pod.serviceAccountName as string);
+      api.intercept = () => 'hang';
+      try {
+        expect(await readDesired({ ...source, timeoutMs: 500 }, (l) => lines.push(l))).toBeNull();
+      } finally {
+        api.intercept = undefined;
+      }
+      expect(lines.at(-1)).toContain('no answer within 500 ms');
+      expect(api.requests.at(-1)).toMatchObject({ status: -1, serviceAccount: pod.serviceAccountName });
     } finally {
       KubeConfig.prototype.loadFromCluster = original;
       for (const [k, v] of [

@@ -9,7 +9,7 @@
  * Served: GET (one, list with labelSelector/fieldSelector), POST, PUT, PATCH (merge and strategic
  * merge, treated as JSON merge patch), DELETE on the namespaced resources in RESOURCES, the scale
  * subresource of Deployments/StatefulSets, and /version, /healthz, /readyz. Not served: watch
- * (405), JSON patch and server-side apply (415).
+ * (405), JSON patch and server-side apply (415). Faults (hang, 5xx, a race) through `intercept`.
  */
 import { randomBytes, randomUUID, webcrypto, KeyObject } from 'node:crypto';
 import http from 'node:http';
@@ -48,6 +48,7 @@ export interface KubeApiRequest {
   method: string;
   /** URL path (no query). */
   path: string;
+  /** -1: held unanswered by intercept ('hang'). */
   status: number;
   /** The authenticated ServiceAccount (absent: no or an unknown token). */
   serviceAccount?: string;
@@ -217,6 +218,18 @@ export interface FakeKubeApiOptions {
 
 export class FakeKubeApi {
   readonly requests: KubeApiRequest[] = [];
+  /**
+   * Fault injection, called for every authenticated request before RBAC: return a status (and body)
+   * to answer with it, 'hang' to never answer (the caller's deadline must fire), or nothing to serve
+   * normally. It may change the store first (e.g. a Secret another run creates just before a create).
+   */
+  intercept?: (r: {
+    method: string;
+    path: string;
+    query: URLSearchParams;
+    serviceAccount: string;
+    body: string;
+  }) => { status: number; body?: unknown } | 'hang' | undefined | void;
   private readonly tokens = new Map<string, string>(); // token -> service account
   private readonly tokenOf = new Map<string, string>(); // service account -> token
   private server!: https.Server;
@@ -328,6 +341,20 @@ export class FakeKubeApi {
       const sa = auth ? this.tokens.get(auth[1]!.trim()) : undefined;
       if (!sa) throw new HttpError(401, 'Unauthorized', 'Unauthorized');
       rec.serviceAccount = sa;
+      const fault = this.intercept?.({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        serviceAccount: sa,
+        body: raw,
+      });
+      if (fault === 'hang') {
+        rec.status = -1; // recorded as never answered
+        this.requests.push(rec);
+        return;
+      }
+      if (fault)
+        return send(fault.status, fault.body ?? this.status(fault.status, 'InjectedFault', `injected by the test: ${fault.status}`));
 
       const attrs = this.attributes(req.method ?? 'GET', url);
       if (!attrs) throw new HttpError(404, 'NotFound', `the server could not find the requested resource (${req.method} ${url.pathname})`);
