@@ -1,3 +1,5 @@
 export * from './types.js';
 export * from './network.js';
 export * from './service-proxy.js';
+export * from './manifests.js';
+export * from './kube-api.js';
