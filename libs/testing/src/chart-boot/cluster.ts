@@ -74,6 +74,7 @@ export class BootCluster {
   private jobAttempts = new Map<string, number>();
   private stopped = false;
   private lastHosts = '';
+  private readonly toStart: BootPod[] = [];
   private lastHostsPods = -1;
   private reconciling: Promise<void> | null = null;
   private again = false;
@@ -197,7 +198,7 @@ export class BootCluster {
     for (const job of this.store.list('Job')) await this.reconcileJob(job);
     for (const sts of this.store.list('StatefulSet')) await this.reconcileStatefulSet(sts);
     for (const dep of this.store.list('Deployment')) await this.reconcileDeployment(dep);
-    this.writeHosts();
+    this.startPending();
   }
 
   private podsOf(kind: WorkloadKind, name: string): BootPod[] {
@@ -240,7 +241,9 @@ export class BootCluster {
     // RollingUpdate: the highest ordinal of an old template first, once every pod is ready.
     if (sts.spec?.updateStrategy?.type === 'OnDelete') return;
     if (pods.some((p) => p.deleting || !p.runtime.ready)) return;
-    const old = pods.filter((p) => p.hash !== hash).sort((a, b) => Number(b.name.slice(name.length + 1)) - Number(a.name.slice(name.length + 1)));
+    const old = pods
+      .filter((p) => p.hash !== hash)
+      .sort((a, b) => Number(b.name.slice(name.length + 1)) - Number(a.name.slice(name.length + 1)));
     if (old[0]) void this.deletePod(old[0].name);
   }
 
@@ -262,7 +265,14 @@ export class BootCluster {
     const maxUnavailable = amount(ru.maxUnavailable, '25%', false);
     // New pods: up to replicas + maxSurge in all.
     const want = Math.min(replicas, replicas + maxSurge - old.length);
-    for (let n = current.length; n < want; n++) await this.createPod('Deployment', name, `${name}-${hash.slice(0, 8)}-${randomBytes(3).toString('hex').slice(0, 5)}`, dep.spec.template, { hash });
+    for (let n = current.length; n < want; n++)
+      await this.createPod(
+        'Deployment',
+        name,
+        `${name}-${hash.slice(0, 8)}-${randomBytes(3).toString('hex').slice(0, 5)}`,
+        dep.spec.template,
+        { hash },
+      );
     // Old pods go while at least replicas - maxUnavailable stay ready.
     const ready = pods.filter((p) => p.runtime.ready).length;
     let canRemove = ready - (replicas - maxUnavailable);
@@ -313,7 +323,15 @@ export class BootCluster {
       log: (line) => this.log(`[${name}] ${line}`),
     };
     const runtime = new PodRuntime(ctx);
-    const pod: BootPod = { name, owner: { kind, name: owner }, hash: extra.hash ?? '', runtime, ip: network.ip, labels: ctx.labels, deleting: false };
+    const pod: BootPod = {
+      name,
+      owner: { kind, name: owner },
+      hash: extra.hash ?? '',
+      runtime,
+      ip: network.ip,
+      labels: ctx.labels,
+      deleting: false,
+    };
     this.pods.set(name, pod);
     this.writeHosts();
     runtime.onChange(() => {
@@ -321,7 +339,17 @@ export class BootCluster {
       this.kick();
     });
     this.log(`[${name}] created (${kind} ${owner}) at ${network.ip}`);
-    void runtime.start().catch((e: unknown) => this.log(`[${name}] start failed: ${(e as Error).message}`));
+    this.toStart.push(pod);
+  }
+
+  /**
+   * Starts the pods made in this pass, after the hosts files name them all: the members of a
+   * Parallel StatefulSet resolve each other's names from their first start.
+   */
+  private startPending(): void {
+    this.writeHosts();
+    for (const pod of this.toStart.splice(0))
+      void pod.runtime.start().catch((e: unknown) => this.log(`[${pod.name}] start failed: ${(e as Error).message}`));
   }
 
   /**
@@ -352,7 +380,10 @@ export class BootCluster {
     const o = structuredClone(this.store.get(kind, name));
     if (!o) throw new Error(`no ${kind} ${name}`);
     o.spec.template.metadata ??= {};
-    o.spec.template.metadata.annotations = { ...o.spec.template.metadata.annotations, 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() };
+    o.spec.template.metadata.annotations = {
+      ...o.spec.template.metadata.annotations,
+      'kubectl.kubernetes.io/restartedAt': new Date().toISOString(),
+    };
     this.store.put(o);
   }
 
@@ -371,7 +402,9 @@ export class BootCluster {
         if (kind === 'Job') return pods.some((p) => p.runtime.phase === 'Succeeded');
         const hash = hashOf(o.spec.template);
         const replicas = o.spec.replicas ?? 1;
-        return pods.length === replicas && pods.every((p) => p.hash === hash && p.runtime.ready) && this.podsOf(kind, name).length === replicas;
+        return (
+          pods.length === replicas && pods.every((p) => p.hash === hash && p.runtime.ready) && this.podsOf(kind, name).length === replicas
+        );
       },
       () => this.describe(kind, name),
     );
@@ -390,7 +423,10 @@ export class BootCluster {
       .map((p) => {
         const cs = p.runtime
           .statuses()
-          .map((c) => `    ${c.init ? 'init ' : ''}${c.name}: ${c.skipped ? `skipped (${c.skipped})` : `${c.state}${c.ready ? ' ready' : ''}, restarts ${c.restarts}${c.lastExitCode !== undefined ? `, last exit ${c.lastExitCode}` : ''}${c.reason ? `, ${c.reason}` : ''}`}`)
+          .map(
+            (c) =>
+              `    ${c.init ? 'init ' : ''}${c.name}: ${c.skipped ? `skipped (${c.skipped})` : `${c.state}${c.ready ? ' ready' : ''}, restarts ${c.restarts}${c.lastExitCode !== undefined ? `, last exit ${c.lastExitCode}` : ''}${c.reason ? `, ${c.reason}` : ''}`}`,
+          )
           .join('\n');
         return `  pod ${p.name} ${p.runtime.phase}${p.runtime.ready ? ' ready' : ''}${p.deleting ? ' deleting' : ''} at ${p.ip}\n${cs}`;
       })
@@ -438,7 +474,13 @@ export class BootCluster {
     const name = obj.metadata.name;
     await this.createPod('Job', `pod/${name}`, name, { metadata: obj.metadata, spec: { restartPolicy: 'Never', ...obj.spec } });
     const pod = this.pods.get(name)!;
-    await until(`pod ${name} done`, timeoutMs, () => pod.runtime.phase === 'Succeeded' || pod.runtime.phase === 'Failed', () => this.describeOne(pod));
+    this.startPending();
+    await until(
+      `pod ${name} done`,
+      timeoutMs,
+      () => pod.runtime.phase === 'Succeeded' || pod.runtime.phase === 'Failed',
+      () => this.describeOne(pod),
+    );
     const logs = Object.fromEntries(pod.runtime.statuses().map((c) => [c.name, pod.runtime.logs(c.name, 50)]));
     const phase = pod.runtime.phase;
     await this.deletePod(name, { force: true });
