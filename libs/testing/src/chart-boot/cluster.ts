@@ -98,13 +98,8 @@ export class BootCluster {
     const store = new MemoryStore(opts.namespace, []);
     let api: FakeKubeApi | undefined;
     try {
+      // Puts kube-root-ca.crt into the store, as every namespace has it.
       api = await FakeKubeApi.start(store, { host: net.hostIp, port: 6443 });
-      store.put({
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'kube-root-ca.crt', namespace: opts.namespace },
-        data: { 'ca.crt': api.caPem },
-      });
       const cluster = new BootCluster(opts, net, api, store);
       await cluster.apply(opts.objects);
       return cluster;
@@ -319,7 +314,7 @@ export class BootCluster {
         return dir;
       },
       serviceAccountToken: (sa) => this.api.tokenFor(sa),
-      kubernetesEnv: { KUBERNETES_SERVICE_HOST: this.api.host, KUBERNETES_SERVICE_PORT: String(this.api.port) },
+      kubernetesEnv: this.api.kubernetesEnv(),
       log: (line) => this.log(`[${name}] ${line}`),
     };
     const runtime = new PodRuntime(ctx);
