@@ -3,3 +3,6 @@ export * from './network.js';
 export * from './service-proxy.js';
 export * from './manifests.js';
 export * from './kube-api.js';
+export * from './images.js';
+export * from './pod.js';
+export * from './cluster.js';
