@@ -14,3 +14,4 @@ export * from './chaos.js';
 export * from './nginx.js';
 export * from './cpu.js';
 export * from './burst.js';
+export * from './chart-boot/index.js';

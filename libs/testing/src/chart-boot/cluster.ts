@@ -405,6 +405,38 @@ export class BootCluster {
     );
   }
 
+  /**
+   * Waits until a rollout is stuck on a pod of the current template: started but failing its
+   * readiness probe, or ended with an error or restarted. Returns the workload's description
+   * (whose lines say why), as `kubectl rollout status` would leave you to find out.
+   */
+  async waitStalled(kind: WorkloadKind, name: string, timeoutMs = 60_000): Promise<string> {
+    return until(
+      `${kind} ${name} stalled`,
+      timeoutMs,
+      () => {
+        const o = this.store.get(kind, name);
+        if (!o) return null;
+        const hash = hashOf(o.spec.template);
+        const stuck = this.podsOf(kind, name).some(
+          (p) =>
+            !p.deleting &&
+            p.hash === hash &&
+            !p.runtime.ready &&
+            p.runtime
+              .statuses()
+              .some(
+                (c) =>
+                  !c.skipped &&
+                  ((c.started && !c.ready && /^Readiness/.test(c.reason ?? '')) || c.restarts > 0 || (c.lastExitCode ?? 0) !== 0),
+              ),
+        );
+        return stuck ? this.describe(kind, name) : null;
+      },
+      () => this.describe(kind, name),
+    );
+  }
+
   /** Every workload rolled out and every Job done. */
   async waitSettled(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;

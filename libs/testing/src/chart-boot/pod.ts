@@ -1012,6 +1012,7 @@ export class PodRuntime {
         if (kind === 'Startup') {
           if (result.ok) {
             run.status.started = true;
+            if (run.status.reason?.startsWith('Startup')) run.status.reason = this.restartReason(run);
             if (!run.spec.readinessProbe) run.status.ready = true;
             this.emit();
             return;
