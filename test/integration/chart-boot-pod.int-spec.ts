@@ -209,6 +209,8 @@ describe('chart-boot PodRuntime: one pod as the kubelet runs it (issue 30, part 
   it('env from a Secret and a ConfigMap (envFrom, valueFrom, fieldRef podIP, $(VAR)), volume files readable by runAsUser 1000, one pid from ip netns exec to the program, mount points removed after', async () => {
     if (skip) return;
     store.put(configMap('app-config', { MODE: 'test', 'bad=key': 'skipped' }));
+    // helm renders an empty `data:` as null: the ConfigMap exists, with no keys.
+    store.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'empty-config' }, data: null });
     store.put(configMap('app-files', { 'app.conf': 'listen 8080\n' }));
     store.put(secret('app-secret', { password: 's3cret', 'tls.key': 'KEY' }));
     const pod = makePod('envpod-0', {
@@ -216,7 +218,7 @@ describe('chart-boot PodRuntime: one pod as the kubelet runs it (issue 30, part 
       automountServiceAccountToken: false,
       containers: [
         server({
-          envFrom: [{ configMapRef: { name: 'app-config' }, prefix: 'CFG_' }],
+          envFrom: [{ configMapRef: { name: 'app-config' }, prefix: 'CFG_' }, { configMapRef: { name: 'empty-config' } }],
           env: [
             { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
             { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },

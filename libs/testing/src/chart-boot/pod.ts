@@ -79,8 +79,11 @@ if [ -n "$groups" ]; then exec "$P" --reuid="$uid" --regid="$gid" --groups="$gro
 exec "$P" --reuid="$uid" --regid="$gid" --clear-groups -- "$@"
 `;
 
-/** Candidates for the staging mount point (the first one no mountPath covers is used). */
-const STAGE_CANDIDATES = ['/run/ticketcd-pod-root', '/var/lib/ticketcd-pod-root', '/mnt/ticketcd-pod-root'];
+/**
+ * Candidates for the staging mount point (the first one no mountPath covers is used). One per
+ * process: a directory shared with another process's pods could be removed under them.
+ */
+const STAGE_CANDIDATES = ['/run', '/var/lib', '/mnt'].map((d) => `${d}/ticketcd-pod-root-${process.pid}`);
 
 // ---- host paths made for mount points, shared by the pods of this process ---------------------
 // A mount point must exist on the host (the mount namespaces are copies of it). We create what is
@@ -816,6 +819,12 @@ export class PodRuntime {
     return String(Math.ceil(quantity(raw) / divisor));
   }
 
+  /** A Secret's or ConfigMap's data; {} for one without data (helm renders `data:` empty as null). */
+  private objectData(kind: 'Secret' | 'ConfigMap', name: string): Record<string, string> | undefined {
+    if (!this.ctx.store.get(kind, name)) return undefined;
+    return (kind === 'Secret' ? this.ctx.store.secretData(name) : this.ctx.store.configMapData(name)) ?? {};
+  }
+
   private buildEnv(run: Run): Record<string, string> {
     const c = run.spec;
     // envFrom then env, each $(VAR) seeing what came before (and the service env).
@@ -824,7 +833,7 @@ export class PodRuntime {
     for (const src of (c.envFrom ?? []) as Obj[]) {
       const ref = src.configMapRef ?? src.secretRef;
       const kind = src.configMapRef ? 'configmap' : 'secret';
-      const data = src.configMapRef ? this.ctx.store.configMapData(ref.name) : this.ctx.store.secretData(ref.name);
+      const data = this.objectData(src.configMapRef ? 'ConfigMap' : 'Secret', ref.name);
       if (!data) {
         if (ref.optional) continue;
         throw new Missing(`${kind} "${ref.name}" not found`);
@@ -845,7 +854,7 @@ export class PodRuntime {
         else if (vf.secretKeyRef || vf.configMapKeyRef) {
           const ref = vf.secretKeyRef ?? vf.configMapKeyRef;
           const kind = vf.secretKeyRef ? 'secret' : 'configmap';
-          const data = vf.secretKeyRef ? this.ctx.store.secretData(ref.name) : this.ctx.store.configMapData(ref.name);
+          const data = this.objectData(vf.secretKeyRef ? 'Secret' : 'ConfigMap', ref.name);
           if (!data) {
             if (ref.optional) continue;
             throw new Missing(`${kind} "${ref.name}" not found`);
