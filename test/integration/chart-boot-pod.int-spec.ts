@@ -416,6 +416,31 @@ describe('chart-boot PodRuntime: one pod as the kubelet runs it (issue 30, part 
     expect(pod.statuses()[0]).toMatchObject({ state: 'terminated', lastExitCode: 0 });
   });
 
+  it('kill() during a long preStop (a force delete) SIGKILLs at once instead of waiting out the grace period', async () => {
+    if (skip) return;
+    const pod = makePod('killpod-0', {
+      automountServiceAccountToken: false,
+      terminationGracePeriodSeconds: 60,
+      containers: [server({ lifecycle: { preStop: { sleep: { seconds: 50 } } } })],
+    });
+    await pod.start();
+    await waitFor(() => pod.ready, { timeoutMs: 15_000, what: 'killpod ready' });
+    // No readiness probe: ready once started; wait for the server itself.
+    await waitFor(async () => (await fetch(`http://${POD_IP}:8080/ready`)).ok, { timeoutMs: 15_000, what: 'server up' });
+    const pid = pod.pid('web')!;
+    const ending = pod.terminate();
+    await waitFor(() => events.includes('pod killpod-0: preStop of web'), { what: 'preStop running' });
+    const t0 = Date.now();
+    await pod.kill();
+    await ending;
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(pod.phase).toBe('Gone');
+    expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
+    // Killed, not terminated: the server never saw a SIGTERM.
+    expect(pod.logs('web')).toBe('LISTENING 8080');
+    expect(pod.statuses()[0]).toMatchObject({ state: 'terminated', lastExitCode: 137 });
+  });
+
   it('projectImages(repo): the Dockerfile stages, tini dropped, /app -> the repo; etcd and nats to the local binaries; the exporter to null', () => {
     const resolver = projectImages(repoRoot);
     expect(resolver.entry('ticketcd/gateway:0.1.0')).toMatchObject({

@@ -1245,7 +1245,8 @@ export class PodRuntime {
 
   /** SIGKILL everything now (a node lost). */
   kill(): Promise<void> {
-    this.endPromise ??= (async () => {
+    if (this.phaseValue === 'Gone') return Promise.resolve();
+    const killAll = async () => {
       this.stopping = true;
       this.stopAbort.abort();
       for (const r of this.runs) r.status.ready = false;
@@ -1255,13 +1256,15 @@ export class PodRuntime {
         this.runs.map(async (r) => {
           r.life?.abort();
           if (!r.proc || !r.exited) return;
-          r.killReason = 'Killed';
+          r.killReason ??= 'Killed';
           this.killGroup(r.proc, 'SIGKILL');
           await r.exited;
         }),
       );
-      await this.cleanup();
-    })();
+    };
+    // During a graceful termination too (a force delete): SIGKILL now, then its cleanup.
+    if (this.endPromise) return killAll().then(() => this.endPromise);
+    this.endPromise = killAll().then(() => this.cleanup());
     return this.endPromise;
   }
 
