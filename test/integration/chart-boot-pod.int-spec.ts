@@ -341,6 +341,35 @@ describe('chart-boot PodRuntime: one pod as the kubelet runs it (issue 30, part 
     await waitFor(async () => (await getJson('/env')).env.LATE === 'arrived', { timeoutMs: 15_000, what: 'env from the late Secret' });
   });
 
+  it('a Secret volume not in the store holds the whole pod (ContainerCreating, no init container runs) until it is put', async () => {
+    if (skip) return;
+    const pod = makePod('volwait-0', {
+      automountServiceAccountToken: false,
+      initContainers: [{ name: 'first', image: 'example/tools:1', command: ['sh', '-c', 'echo init ran'] }],
+      containers: [
+        server({
+          env: [{ name: 'READ_FILES', value: `${mnt}/peer/tls.crt` }],
+          volumeMounts: [{ name: 'peer', mountPath: `${mnt}/peer`, readOnly: true }],
+        }),
+      ],
+      volumes: [{ name: 'peer', secret: { secretName: 'late-peer-tls', defaultMode: 0o440 } }],
+    });
+    const starting = pod.start();
+    await waitFor(() => pod.statuses()[0].reason?.startsWith('ContainerCreating'), { what: 'ContainerCreating' });
+    expect(pod.statuses().map((s) => s.reason)).toEqual([
+      'ContainerCreating: MountVolume.SetUp failed for volume "peer": secret "late-peer-tls" not found',
+      'ContainerCreating: MountVolume.SetUp failed for volume "peer": secret "late-peer-tls" not found',
+    ]);
+    expect(pod.logs('first')).toBe('');
+    store.put(secret('late-peer-tls', { 'tls.crt': 'CERT' }));
+    await starting;
+    await waitFor(async () => (await getJson('/env')).files[`${mnt}/peer/tls.crt`] === 'CERT', {
+      timeoutMs: 15_000,
+      what: 'the Secret file',
+    });
+    expect(pod.logs('first')).toBe('init ran');
+  });
+
   it('an init container failing is restarted with back-off; the containers start after it succeeds; a Job-like pod ends Succeeded', async () => {
     if (skip) return;
     const pod = makePod('initpod-0', {
