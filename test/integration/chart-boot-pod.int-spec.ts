@@ -341,7 +341,7 @@ describe('chart-boot PodRuntime: one pod as the kubelet runs it (issue 30, part 
     await waitFor(async () => (await getJson('/env')).env.LATE === 'arrived', { timeoutMs: 15_000, what: 'env from the late Secret' });
   });
 
-  it('a Secret volume not in the store holds the whole pod (ContainerCreating, no init container runs) until it is put', async () => {
+  it('a Secret volume not in the store holds the whole pod (ContainerCreating, no init container runs) until it is put; a change of it reaches the file', async () => {
     if (skip) return;
     const pod = makePod('volwait-0', {
       automountServiceAccountToken: false,
@@ -368,6 +368,13 @@ describe('chart-boot PodRuntime: one pod as the kubelet runs it (issue 30, part 
       what: 'the Secret file',
     });
     expect(pod.logs('first')).toBe('init ran');
+    // A changed Secret reaches the mounted file without a restart (the kubelet's volume sync).
+    store.put(secret('late-peer-tls', { 'tls.crt': 'CERT2' }));
+    await waitFor(async () => (await getJson('/env')).files[`${mnt}/peer/tls.crt`] === 'CERT2', {
+      timeoutMs: 15_000,
+      what: 'the updated file',
+    });
+    expect(pod.statuses()[1].restarts).toBe(0);
   });
 
   it('an init container failing is restarted with back-off; the containers start after it succeeds; a Job-like pod ends Succeeded', async () => {

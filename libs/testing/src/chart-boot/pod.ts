@@ -15,9 +15,10 @@
  * resourceFieldRef) resolved when each container starts, a missing Secret/ConfigMap holding it
  * (CreateContainerConfigError) until the store has it; init containers in order with restart
  * back-off; restartPolicy; startup/liveness/readiness probes with their thresholds; preStop then
- * SIGTERM then SIGKILL after the grace period.
+ * SIGTERM then SIGKILL after the grace period; Secret/ConfigMap volumes updated when the store changes.
  * Not done: readOnlyRootFilesystem (the host's root stays writable), resource limits, service
- * link env (the chart turns enableServiceLinks off), volume updates after a Secret changes, grpc probes.
+ * link env (the chart turns enableServiceLinks off), postStart hooks, grpc probes, sidecar
+ * (restartPolicy Always) init containers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -273,6 +274,7 @@ export class PodRuntime {
   private endPromise?: Promise<void>;
   private volumes = new Map<string, { dir: string; kind: VolumeKind }>();
   private heldPaths: string[] = [];
+  private unwatchVolumes?: () => void;
   private readonly acquiredTargets = new Set<string>();
   /** Hook and exec-probe processes (killed with the pod). */
   private readonly aux = new Set<ChildProcess>();
@@ -376,6 +378,9 @@ export class PodRuntime {
       (msg) => this.setWaiting(this.runs, `ContainerCreating: ${msg}`),
     );
     if (ok === undefined || this.stopping) return;
+    this.unwatchVolumes = this.ctx.store.onChange((kind) => {
+      if (kind === 'Secret' || kind === 'ConfigMap') this.refreshVolumes();
+    });
     for (const run of this.runs.filter((r) => r.init)) {
       if (run.status.skipped) continue;
       for (;;) {
@@ -651,28 +656,74 @@ export class PodRuntime {
       } else if (v.kind === 'hostPath') {
         fs.mkdirSync(v.dir, { recursive: true });
       } else {
-        fs.mkdirSync(v.dir, { recursive: true, mode: 0o755 });
-        for (const f of writes.find((w) => w.name === name)!.files) {
-          const file = path.join(v.dir, f.path);
-          fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
-          fs.writeFileSync(file, f.data);
-          // The kubelet with fsGroup: group-owned, group-readable (read-only volume), dirs setgid.
-          if (gid !== undefined) {
-            fs.chownSync(file, 0, gid);
-            fs.chmodSync(file, f.mode | 0o440);
-          } else fs.chmodSync(file, f.mode);
-        }
-        if (gid !== undefined) {
-          const walk = (d: string) => {
-            fs.chownSync(d, 0, gid);
-            fs.chmodSync(d, 0o2755);
-            for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(d, e.name));
-          };
-          walk(v.dir);
-        }
+        this.writeVolume(v.dir, writes.find((w) => w.name === name)!.files);
       }
     }
     this.volumes = volumes;
+  }
+
+  /** Writes a configMap/secret/projected/downwardAPI volume's files; on an update only the changed ones (a new inode, as the kubelet's atomic writer makes), removing the keys gone. */
+  private writeVolume(dir: string, files: { path: string; data: Buffer; mode: number }[], update = false): boolean {
+    const gid = this.fsGroup();
+    let changed = false;
+    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    for (const f of files) {
+      const file = path.join(dir, f.path);
+      if (update) {
+        try {
+          if (fs.readFileSync(file).equals(f.data)) continue;
+        } catch {
+          /* new key */
+        }
+      }
+      changed = true;
+      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+      const tmp = `${file}.tcd-tmp`;
+      fs.writeFileSync(tmp, f.data);
+      // The kubelet with fsGroup: group-owned, group-readable (read-only volume), dirs setgid.
+      if (gid !== undefined) {
+        fs.chownSync(tmp, 0, gid);
+        fs.chmodSync(tmp, f.mode | 0o440);
+      } else fs.chmodSync(tmp, f.mode);
+      fs.renameSync(tmp, file);
+    }
+    if (update) {
+      const keep = new Set(files.map((f) => path.join(dir, f.path)));
+      const prune = (d: string) => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+          const p = path.join(d, e.name);
+          if (e.isDirectory()) prune(p);
+          else if (!keep.has(p)) {
+            fs.rmSync(p, { force: true });
+            changed = true;
+          }
+        }
+      };
+      prune(dir);
+    }
+    if (gid !== undefined) {
+      const walk = (d: string) => {
+        fs.chownSync(d, 0, gid);
+        fs.chmodSync(d, 0o2755);
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(d, e.name));
+      };
+      walk(dir);
+    }
+    return changed;
+  }
+
+  /** The kubelet's sync of Secret/ConfigMap volumes after a change (subPath mounts keep the old file, as there). A source gone keeps the last content. */
+  private refreshVolumes(): void {
+    if (this.stopping) return;
+    for (const v of this.podVolumes()) {
+      const vol = this.volumes.get(v.name);
+      if (!vol || vol.kind !== 'written') continue;
+      try {
+        if (this.writeVolume(vol.dir, this.volumeFiles(v), true)) this.ctx.log(`pod ${this.ctx.name}: volume ${v.name} updated`);
+      } catch (e) {
+        if (!(e instanceof Missing)) this.ctx.log(`pod ${this.ctx.name}: volume ${v.name} not updated: ${(e as Error).message}`);
+      }
+    }
   }
 
   /** A claim as a provisioner hands it over: a new one world-writable; fsGroup applied as the kubelet does (OnRootMismatch: only when the root does not match). */
@@ -1275,6 +1326,7 @@ export class PodRuntime {
       this.logTails.set(r.spec.name, this.readLog(r.spec.name, 500));
       if (r.status.state === 'running') r.status.state = 'terminated';
     }
+    this.unwatchVolumes?.();
     fs.rmSync(this.ctx.runDir, { recursive: true, force: true });
     releaseHostPaths(this.heldPaths);
     this.heldPaths = [];
