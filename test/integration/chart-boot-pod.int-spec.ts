@@ -209,6 +209,8 @@ describe('chart-boot PodRuntime: one pod as the kubelet runs it (issue 30, part 
   it('env from a Secret and a ConfigMap (envFrom, valueFrom, fieldRef podIP, $(VAR)), volume files readable by runAsUser 1000, one pid from ip netns exec to the program, mount points removed after', async () => {
     if (skip) return;
     store.put(configMap('app-config', { MODE: 'test', 'bad=key': 'skipped' }));
+    // helm renders an empty `data:` as null: the ConfigMap exists, with no keys.
+    store.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'empty-config' }, data: null });
     store.put(configMap('app-files', { 'app.conf': 'listen 8080\n' }));
     store.put(secret('app-secret', { password: 's3cret', 'tls.key': 'KEY' }));
     const pod = makePod('envpod-0', {
@@ -216,7 +218,7 @@ describe('chart-boot PodRuntime: one pod as the kubelet runs it (issue 30, part 
       automountServiceAccountToken: false,
       containers: [
         server({
-          envFrom: [{ configMapRef: { name: 'app-config' }, prefix: 'CFG_' }],
+          envFrom: [{ configMapRef: { name: 'app-config' }, prefix: 'CFG_' }, { configMapRef: { name: 'empty-config' } }],
           env: [
             { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
             { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
@@ -339,6 +341,42 @@ describe('chart-boot PodRuntime: one pod as the kubelet runs it (issue 30, part 
     await waitFor(async () => (await getJson('/env')).env.LATE === 'arrived', { timeoutMs: 15_000, what: 'env from the late Secret' });
   });
 
+  it('a Secret volume not in the store holds the whole pod (ContainerCreating, no init container runs) until it is put; a change of it reaches the file', async () => {
+    if (skip) return;
+    const pod = makePod('volwait-0', {
+      automountServiceAccountToken: false,
+      initContainers: [{ name: 'first', image: 'example/tools:1', command: ['sh', '-c', 'echo init ran'] }],
+      containers: [
+        server({
+          env: [{ name: 'READ_FILES', value: `${mnt}/peer/tls.crt` }],
+          volumeMounts: [{ name: 'peer', mountPath: `${mnt}/peer`, readOnly: true }],
+        }),
+      ],
+      volumes: [{ name: 'peer', secret: { secretName: 'late-peer-tls', defaultMode: 0o440 } }],
+    });
+    const starting = pod.start();
+    await waitFor(() => pod.statuses()[0].reason?.startsWith('ContainerCreating'), { what: 'ContainerCreating' });
+    expect(pod.statuses().map((s) => s.reason)).toEqual([
+      'ContainerCreating: MountVolume.SetUp failed for volume "peer": secret "late-peer-tls" not found',
+      'ContainerCreating: MountVolume.SetUp failed for volume "peer": secret "late-peer-tls" not found',
+    ]);
+    expect(pod.logs('first')).toBe('');
+    store.put(secret('late-peer-tls', { 'tls.crt': 'CERT' }));
+    await starting;
+    await waitFor(async () => (await getJson('/env')).files[`${mnt}/peer/tls.crt`] === 'CERT', {
+      timeoutMs: 15_000,
+      what: 'the Secret file',
+    });
+    expect(pod.logs('first')).toBe('init ran');
+    // A changed Secret reaches the mounted file without a restart (the kubelet's volume sync).
+    store.put(secret('late-peer-tls', { 'tls.crt': 'CERT2' }));
+    await waitFor(async () => (await getJson('/env')).files[`${mnt}/peer/tls.crt`] === 'CERT2', {
+      timeoutMs: 15_000,
+      what: 'the updated file',
+    });
+    expect(pod.statuses()[1].restarts).toBe(0);
+  });
+
   it('an init container failing is restarted with back-off; the containers start after it succeeds; a Job-like pod ends Succeeded', async () => {
     if (skip) return;
     const pod = makePod('initpod-0', {
@@ -412,6 +450,31 @@ describe('chart-boot PodRuntime: one pod as the kubelet runs it (issue 30, part 
     expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
     expect(fs.existsSync(runDir)).toBe(false);
     expect(pod.statuses()[0]).toMatchObject({ state: 'terminated', lastExitCode: 0 });
+  });
+
+  it('kill() during a long preStop (a force delete) SIGKILLs at once instead of waiting out the grace period', async () => {
+    if (skip) return;
+    const pod = makePod('killpod-0', {
+      automountServiceAccountToken: false,
+      terminationGracePeriodSeconds: 60,
+      containers: [server({ lifecycle: { preStop: { sleep: { seconds: 50 } } } })],
+    });
+    await pod.start();
+    await waitFor(() => pod.ready, { timeoutMs: 15_000, what: 'killpod ready' });
+    // No readiness probe: ready once started; wait for the server itself.
+    await waitFor(async () => (await fetch(`http://${POD_IP}:8080/ready`)).ok, { timeoutMs: 15_000, what: 'server up' });
+    const pid = pod.pid('web')!;
+    const ending = pod.terminate();
+    await waitFor(() => events.includes('pod killpod-0: preStop of web'), { what: 'preStop running' });
+    const t0 = Date.now();
+    await pod.kill();
+    await ending;
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(pod.phase).toBe('Gone');
+    expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
+    // Killed, not terminated: the server never saw a SIGTERM.
+    expect(pod.logs('web')).toBe('LISTENING 8080');
+    expect(pod.statuses()[0]).toMatchObject({ state: 'terminated', lastExitCode: 137 });
   });
 
   it('projectImages(repo): the Dockerfile stages, tini dropped, /app -> the repo; etcd and nats to the local binaries; the exporter to null', () => {

@@ -15,9 +15,10 @@
  * resourceFieldRef) resolved when each container starts, a missing Secret/ConfigMap holding it
  * (CreateContainerConfigError) until the store has it; init containers in order with restart
  * back-off; restartPolicy; startup/liveness/readiness probes with their thresholds; preStop then
- * SIGTERM then SIGKILL after the grace period.
+ * SIGTERM then SIGKILL after the grace period; Secret/ConfigMap volumes updated when the store changes.
  * Not done: readOnlyRootFilesystem (the host's root stays writable), resource limits, service
- * link env (the chart turns enableServiceLinks off), volume updates after a Secret changes, grpc probes.
+ * link env (the chart turns enableServiceLinks off), postStart hooks, grpc probes, sidecar
+ * (restartPolicy Always) init containers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -79,8 +80,11 @@ if [ -n "$groups" ]; then exec "$P" --reuid="$uid" --regid="$gid" --groups="$gro
 exec "$P" --reuid="$uid" --regid="$gid" --clear-groups -- "$@"
 `;
 
-/** Candidates for the staging mount point (the first one no mountPath covers is used). */
-const STAGE_CANDIDATES = ['/run/ticketcd-pod-root', '/var/lib/ticketcd-pod-root', '/mnt/ticketcd-pod-root'];
+/**
+ * Candidates for the staging mount point (the first one no mountPath covers is used). One per
+ * process: a directory shared with another process's pods could be removed under them.
+ */
+const STAGE_CANDIDATES = ['/run', '/var/lib', '/mnt'].map((d) => `${d}/ticketcd-pod-root-${process.pid}`);
 
 // ---- host paths made for mount points, shared by the pods of this process ---------------------
 // A mount point must exist on the host (the mount namespaces are copies of it). We create what is
@@ -270,6 +274,7 @@ export class PodRuntime {
   private endPromise?: Promise<void>;
   private volumes = new Map<string, { dir: string; kind: VolumeKind }>();
   private heldPaths: string[] = [];
+  private unwatchVolumes?: () => void;
   private readonly acquiredTargets = new Set<string>();
   /** Hook and exec-probe processes (killed with the pod). */
   private readonly aux = new Set<ChildProcess>();
@@ -373,6 +378,9 @@ export class PodRuntime {
       (msg) => this.setWaiting(this.runs, `ContainerCreating: ${msg}`),
     );
     if (ok === undefined || this.stopping) return;
+    this.unwatchVolumes = this.ctx.store.onChange((kind) => {
+      if (kind === 'Secret' || kind === 'ConfigMap') this.refreshVolumes();
+    });
     for (const run of this.runs.filter((r) => r.init)) {
       if (run.status.skipped) continue;
       for (;;) {
@@ -648,28 +656,74 @@ export class PodRuntime {
       } else if (v.kind === 'hostPath') {
         fs.mkdirSync(v.dir, { recursive: true });
       } else {
-        fs.mkdirSync(v.dir, { recursive: true, mode: 0o755 });
-        for (const f of writes.find((w) => w.name === name)!.files) {
-          const file = path.join(v.dir, f.path);
-          fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
-          fs.writeFileSync(file, f.data);
-          // The kubelet with fsGroup: group-owned, group-readable (read-only volume), dirs setgid.
-          if (gid !== undefined) {
-            fs.chownSync(file, 0, gid);
-            fs.chmodSync(file, f.mode | 0o440);
-          } else fs.chmodSync(file, f.mode);
-        }
-        if (gid !== undefined) {
-          const walk = (d: string) => {
-            fs.chownSync(d, 0, gid);
-            fs.chmodSync(d, 0o2755);
-            for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(d, e.name));
-          };
-          walk(v.dir);
-        }
+        this.writeVolume(v.dir, writes.find((w) => w.name === name)!.files);
       }
     }
     this.volumes = volumes;
+  }
+
+  /** Writes a configMap/secret/projected/downwardAPI volume's files; on an update only the changed ones (a new inode, as the kubelet's atomic writer makes), removing the keys gone. */
+  private writeVolume(dir: string, files: { path: string; data: Buffer; mode: number }[], update = false): boolean {
+    const gid = this.fsGroup();
+    let changed = false;
+    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    for (const f of files) {
+      const file = path.join(dir, f.path);
+      if (update) {
+        try {
+          if (fs.readFileSync(file).equals(f.data)) continue;
+        } catch {
+          /* new key */
+        }
+      }
+      changed = true;
+      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+      const tmp = `${file}.tcd-tmp`;
+      fs.writeFileSync(tmp, f.data);
+      // The kubelet with fsGroup: group-owned, group-readable (read-only volume), dirs setgid.
+      if (gid !== undefined) {
+        fs.chownSync(tmp, 0, gid);
+        fs.chmodSync(tmp, f.mode | 0o440);
+      } else fs.chmodSync(tmp, f.mode);
+      fs.renameSync(tmp, file);
+    }
+    if (update) {
+      const keep = new Set(files.map((f) => path.join(dir, f.path)));
+      const prune = (d: string) => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+          const p = path.join(d, e.name);
+          if (e.isDirectory()) prune(p);
+          else if (!keep.has(p)) {
+            fs.rmSync(p, { force: true });
+            changed = true;
+          }
+        }
+      };
+      prune(dir);
+    }
+    if (gid !== undefined) {
+      const walk = (d: string) => {
+        fs.chownSync(d, 0, gid);
+        fs.chmodSync(d, 0o2755);
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(d, e.name));
+      };
+      walk(dir);
+    }
+    return changed;
+  }
+
+  /** The kubelet's sync of Secret/ConfigMap volumes after a change (subPath mounts keep the old file, as there). A source gone keeps the last content. */
+  private refreshVolumes(): void {
+    if (this.stopping) return;
+    for (const v of this.podVolumes()) {
+      const vol = this.volumes.get(v.name);
+      if (!vol || vol.kind !== 'written') continue;
+      try {
+        if (this.writeVolume(vol.dir, this.volumeFiles(v), true)) this.ctx.log(`pod ${this.ctx.name}: volume ${v.name} updated`);
+      } catch (e) {
+        if (!(e instanceof Missing)) this.ctx.log(`pod ${this.ctx.name}: volume ${v.name} not updated: ${(e as Error).message}`);
+      }
+    }
   }
 
   /** A claim as a provisioner hands it over: a new one world-writable; fsGroup applied as the kubelet does (OnRootMismatch: only when the root does not match). */
@@ -816,6 +870,12 @@ export class PodRuntime {
     return String(Math.ceil(quantity(raw) / divisor));
   }
 
+  /** A Secret's or ConfigMap's data; {} for one without data (helm renders `data:` empty as null). */
+  private objectData(kind: 'Secret' | 'ConfigMap', name: string): Record<string, string> | undefined {
+    if (!this.ctx.store.get(kind, name)) return undefined;
+    return (kind === 'Secret' ? this.ctx.store.secretData(name) : this.ctx.store.configMapData(name)) ?? {};
+  }
+
   private buildEnv(run: Run): Record<string, string> {
     const c = run.spec;
     // envFrom then env, each $(VAR) seeing what came before (and the service env).
@@ -824,7 +884,7 @@ export class PodRuntime {
     for (const src of (c.envFrom ?? []) as Obj[]) {
       const ref = src.configMapRef ?? src.secretRef;
       const kind = src.configMapRef ? 'configmap' : 'secret';
-      const data = src.configMapRef ? this.ctx.store.configMapData(ref.name) : this.ctx.store.secretData(ref.name);
+      const data = this.objectData(src.configMapRef ? 'ConfigMap' : 'Secret', ref.name);
       if (!data) {
         if (ref.optional) continue;
         throw new Missing(`${kind} "${ref.name}" not found`);
@@ -845,7 +905,7 @@ export class PodRuntime {
         else if (vf.secretKeyRef || vf.configMapKeyRef) {
           const ref = vf.secretKeyRef ?? vf.configMapKeyRef;
           const kind = vf.secretKeyRef ? 'secret' : 'configmap';
-          const data = vf.secretKeyRef ? this.ctx.store.secretData(ref.name) : this.ctx.store.configMapData(ref.name);
+          const data = this.objectData(vf.secretKeyRef ? 'Secret' : 'ConfigMap', ref.name);
           if (!data) {
             if (ref.optional) continue;
             throw new Missing(`${kind} "${ref.name}" not found`);
@@ -1237,7 +1297,8 @@ export class PodRuntime {
 
   /** SIGKILL everything now (a node lost). */
   kill(): Promise<void> {
-    this.endPromise ??= (async () => {
+    if (this.phaseValue === 'Gone') return Promise.resolve();
+    const killAll = async () => {
       this.stopping = true;
       this.stopAbort.abort();
       for (const r of this.runs) r.status.ready = false;
@@ -1247,13 +1308,15 @@ export class PodRuntime {
         this.runs.map(async (r) => {
           r.life?.abort();
           if (!r.proc || !r.exited) return;
-          r.killReason = 'Killed';
+          r.killReason ??= 'Killed';
           this.killGroup(r.proc, 'SIGKILL');
           await r.exited;
         }),
       );
-      await this.cleanup();
-    })();
+    };
+    // During a graceful termination too (a force delete): SIGKILL now, then its cleanup.
+    if (this.endPromise) return killAll().then(() => this.endPromise);
+    this.endPromise = killAll().then(() => this.cleanup());
     return this.endPromise;
   }
 
@@ -1264,6 +1327,7 @@ export class PodRuntime {
       this.logTails.set(r.spec.name, this.readLog(r.spec.name, 500));
       if (r.status.state === 'running') r.status.state = 'terminated';
     }
+    this.unwatchVolumes?.();
     fs.rmSync(this.ctx.runDir, { recursive: true, force: true });
     releaseHostPaths(this.heldPaths);
     this.heldPaths = [];
