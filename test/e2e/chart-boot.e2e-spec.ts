@@ -13,6 +13,8 @@
  */
 import { ApiClient, BootCluster, netnsNotPermitted, renderChart, waitFor, type K8sObject } from '@ticketcd/testing';
 import { Etcd3 } from 'etcd3';
+import fs from 'node:fs';
+import path from 'node:path';
 import { ulid } from 'ulid';
 
 const NAMESPACE = 'ticketcd';
@@ -24,7 +26,7 @@ const suite = notPermitted ? describe.skip : describe;
 let objects: K8sObject[];
 let cluster: BootCluster;
 let root: Etcd3;
-const logs: string[] = [];
+const LOG = path.join('tmp', 'chart-boot.log');
 
 const podIps = (workload: string, kind: 'StatefulSet' | 'Deployment' = 'StatefulSet') =>
   cluster.podsOfWorkload(kind, workload).map((p) => p.ip);
@@ -50,18 +52,21 @@ const logsOf = (kind: 'StatefulSet' | 'Deployment', workload: string) =>
 
 suite('the rendered chart, booted as processes in network namespaces (issue 30)', () => {
   beforeAll(async () => {
+    fs.mkdirSync(path.dirname(LOG), { recursive: true });
+    fs.writeFileSync(LOG, '');
     objects = await renderChart({ release: 'ticketcd', namespace: NAMESPACE });
     cluster = await BootCluster.start({
       id: 'cb',
       objects,
       namespace: NAMESPACE,
       repoRoot: process.cwd(),
-      log: (l) => logs.push(`${new Date().toISOString()} ${l}`),
+      // The controllers' and pods' story, for a failure's post-mortem.
+      log: (l) => fs.appendFileSync(LOG, `${new Date().toISOString()} ${l}\n`),
     });
     try {
       await cluster.waitSettled(200_000);
     } catch (e) {
-      console.error(logs.slice(-80).join('\n'));
+      console.error(`the boot's log: ${LOG}\n${cluster?.describeAll() ?? ''}`);
       throw e;
     }
     root = etcdRoot();

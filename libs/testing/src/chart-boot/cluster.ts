@@ -329,7 +329,14 @@ export class BootCluster {
     };
     this.pods.set(name, pod);
     this.writeHosts();
+    let last = '';
     runtime.onChange(() => {
+      // Each change of phase, readiness or a container's state, once, in the boot's log.
+      const now = `${runtime.phase}${runtime.ready ? ' ready' : ''} ${runtime
+        .statuses()
+        .map((c) => `${c.name}:${c.state}${c.ready ? '+' : ''}/${c.restarts}${c.reason ? ` (${c.reason})` : ''}`)
+        .join(' ')}`;
+      if (now !== last) this.log(`[${name}] ${(last = now)}`);
       this.writeHosts();
       this.kick();
     });
@@ -458,6 +465,13 @@ export class BootCluster {
         return `  pod ${p.name} ${p.runtime.phase}${p.runtime.ready ? ' ready' : ''}${p.deleting ? ' deleting' : ''} at ${p.ip}\n${cs}`;
       })
       .join('\n');
+  }
+
+  /** Every workload's pods and containers (a failed boot's message). */
+  describeAll(): string {
+    return WORKLOADS.flatMap((kind) =>
+      this.store.list(kind).map((o) => `${kind} ${o.metadata.name}\n${this.describe(kind, o.metadata.name)}`),
+    ).join('\n');
   }
 
   /** The pods of a workload, current ones first. */
