@@ -119,6 +119,10 @@ describe('the gateway on Fastify (issue 27)', () => {
     ).toBe(304);
     expect((await app.inject({ method: 'GET', url: '/assets/missing.js' })).statusCode).toBe(404);
     expect((await app.inject({ method: 'GET', url: '/other', headers: { accept: 'application/json' } })).statusCode).toBe(404);
+    // A kubelet probe at a mistyped path (Accept: */*) is no page: 404, so the probe fails (issue 30).
+    const probe = { 'user-agent': 'kube-probe/1.31', accept: '*/*' };
+    expect((await app.inject({ method: 'GET', url: '/readyz-typo', headers: probe })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: '/', headers: probe })).statusCode).toBe(200);
   });
 
   it('issue 26.1: trusts X-Forwarded-For only as far as TRUST_PROXY_HOPS says', async () => {
@@ -140,6 +144,12 @@ describe('the gateway on Fastify (issue 27)', () => {
     expect(acceptsHtml('text/html,application/xhtml+xml,*/*;q=0.8')).toBe(true);
     expect(acceptsHtml('application/json')).toBe(false);
     expect(acceptsHtml('text/html;q=0, */*')).toBe(false);
+    // A page other than the root needs HTML named: a probe's */* at a mistyped path is no page.
+    expect(acceptsHtml('*/*')).toBe(true);
+    expect(acceptsHtml('*/*', true)).toBe(false);
+    expect(acceptsHtml(undefined, true)).toBe(false);
+    expect(acceptsHtml('text/html,application/xhtml+xml,*/*;q=0.8', true)).toBe(true);
+    expect(acceptsHtml('text/*', true)).toBe(true);
     expect(isFresh({ 'if-none-match': 'W/"abc"' }, 'W/"abc"')).toBe(true);
     expect(isFresh({ 'if-none-match': '"x", W/"abc"' }, 'W/"abc"')).toBe(true);
     expect(isFresh({ 'if-none-match': 'W/"abc"', 'cache-control': 'no-cache' }, 'W/"abc"')).toBe(false);

@@ -22,9 +22,13 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 <body style="font-family:system-ui;max-width:40rem;margin:4rem auto;padding:0 1rem">
 <h1>TickETCD</h1><p>The web UI is not built. Run <code>npm run build</code> and reload; the API is at <a href="/api/docs">/api/docs</a>.</p></body></html>`;
 
-/** Whether an Accept header takes HTML (Express's `req.accepts('html')`): its most specific match has q > 0. */
-export function acceptsHtml(accept: string | undefined): boolean {
-  if (accept === undefined) return true;
+/**
+ * Whether an Accept header takes HTML (Express's `req.accepts('html')`): its most specific match
+ * has q > 0. `named`: only when it names text/html or text/* (a browser's navigation does;
+ * curl's, fetch's and the kubelet's probes' any-type Accept does not).
+ */
+export function acceptsHtml(accept: string | undefined, named = false): boolean {
+  if (accept === undefined) return !named;
   let best = -1;
   let q = 0;
   for (const part of accept.split(',')) {
@@ -36,12 +40,12 @@ export function acceptsHtml(accept: string | undefined): boolean {
     const qp = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
     q = qp === undefined ? 1 : Number(qp.slice(2));
   }
-  return best >= 0 && q > 0;
+  return best >= (named ? 1 : 0) && q > 0;
 }
 
 /**
  * Serves a request of the UI: a file, or index.html for a page of the app. Anything else (another
- * method, the API, a missing asset, a client that does not take HTML) goes on to `next`.
+ * method, the API, a missing asset, a client that does not ask for HTML) goes on to `next`.
  */
 export function webUi(webDir: string) {
   const index = path.join(webDir, 'index.html');
@@ -56,8 +60,10 @@ export function webUi(webDir: string) {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_UI.test(pathname)) return next();
     assets(req, res, (err?: unknown) => {
       if (err) return next(err as Error);
-      // Not a file: a page of the app, or a missing asset (a 404, not the app's HTML).
-      if (pathname.startsWith('/assets/') || !acceptsHtml(req.headers.accept)) return next();
+      // Not a file: a page of the app, or a missing asset (a 404, not the app's HTML). A page other
+      // than the root only for a client that names HTML: a probe at a mistyped path (the kubelet
+      // accepts any type) gets a 404, not the app's 200 (found by booting the chart, issue 30).
+      if (pathname.startsWith('/assets/') || !acceptsHtml(req.headers.accept, pathname !== '/')) return next();
       res.setHeader('Cache-Control', 'no-cache');
       if (!fs.existsSync(index)) {
         res.statusCode = 503;
