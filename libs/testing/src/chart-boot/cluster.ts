@@ -218,14 +218,19 @@ export class BootCluster {
     const hash = hashOf(sts.spec.template);
     const pods = this.podsOf('StatefulSet', name);
     const ordered = sts.spec?.podManagementPolicy !== 'Parallel';
+    let created = false;
     for (let i = 0; i < replicas; i++) {
       const podName = `${name}-${i}`;
       if (this.pods.has(podName)) continue;
       // OrderedReady: pod i waits for every lower ordinal to be ready.
       if (ordered && pods.some((p) => Number(p.name.slice(name.length + 1)) < i && !p.runtime.ready)) return;
       await this.createPod('StatefulSet', name, podName, sts.spec.template, { hash, statefulSet: sts });
+      created = true;
       if (ordered) return;
     }
+    // A pod just made is not ready: nothing else moves in this pass (a rolling update would
+    // otherwise take the next ordinal down beside it).
+    if (created) return;
     // Scale down: the highest ordinal first, one at a time.
     const extra = pods.filter((p) => Number(p.name.slice(name.length + 1)) >= replicas && !p.deleting);
     if (extra.length > 0) {
