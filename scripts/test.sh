@@ -40,7 +40,10 @@ status=0
 for tier in unit integration e2e; do
   echo
   echo "==> $tier tests"
-  npm run --silent "test:$tier" -- --json --outputFile="tmp/test-results/$tier.json" || status=1
+  # The unit tier (no I/O, files independent) on two workers: jest's default on 2 cores is one.
+  extra=()
+  if [ "$tier" = unit ]; then extra=(--maxWorkers=2); fi
+  npm run --silent "test:$tier" -- "${extra[@]}" --json --outputFile="tmp/test-results/$tier.json" || status=1
 done
 node scripts/summarize-tests.mjs tmp/test-results/*.json || status=1
 exit $status
