@@ -168,7 +168,7 @@ beforeAll(async () => {
 afterAll(async () => {
   root?.close();
   await stopStore();
-  await cluster?.stop();
+  await cluster?.stop({ discard: true });
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -186,7 +186,7 @@ async function startCluster(name: string, quotaBytes?: number): Promise<Member> 
 
 async function stopCluster(m: Member | undefined): Promise<void> {
   if (!m) return;
-  await m.cluster.stop();
+  await m.cluster.stop({ discard: true });
   fs.rmSync(m.dir, { recursive: true, force: true });
 }
 

@@ -32,7 +32,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await cluster?.stop();
+  await cluster?.stop({ discard: true });
   if (cluster) fs.rmSync(cluster.opts.dir, { recursive: true, force: true });
 });
 

@@ -47,6 +47,6 @@ export async function startPrivateStack(
 
 export async function stopPrivateStack(stack: Stack | undefined): Promise<void> {
   if (!stack) return;
-  await stack.stop();
+  await stack.stop({ discard: true });
   fs.rmSync(stack.opts.dir, { recursive: true, force: true });
 }

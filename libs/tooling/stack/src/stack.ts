@@ -122,13 +122,17 @@ export class Stack {
     await Promise.all(this.services.map((s) => s.waitReady(opts.waitReadyMs ?? 60_000)));
   }
 
-  /** Services first (they deregister), then NATS, then etcd. */
-  async stop(): Promise<void> {
+  /**
+   * Services first (they deregister), then NATS, then etcd. `discard`: the stack's dir is deleted
+   * next (a test's stack): every process is killed at once, as nothing is left to keep tidy.
+   */
+  async stop(opts: { discard?: boolean } = {}): Promise<void> {
     await this.controlServer?.close();
     this.controlServer = null;
-    await Promise.all(this.services.map((s) => s.stop()));
-    await this.nats.stop();
-    await this.etcd.stop();
+    const signal = opts.discard ? 'SIGKILL' : 'SIGTERM';
+    await Promise.all(this.services.map((s) => s.stop(signal)));
+    await this.nats.stop(signal);
+    await this.etcd.stop(opts);
     fs.rmSync(path.join(this.opts.dir, STATE_FILE), { force: true });
   }
 
