@@ -23,12 +23,8 @@ import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-// The membership program's reader is not in @ticketcd/deploy's exports (the program is its only user).
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { readDesired } from '../../libs/tooling/deploy/src/etcd-member/desired.js';
-// Until libs/testing/src/index.ts exports chart-boot (the lead's line): then from '@ticketcd/testing'.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { FakeKubeApi, MemoryStore, REPO_ROOT, renderChart, type K8sObject } from '../../libs/testing/src/chart-boot/index.js';
+import { readDesired } from '@ticketcd/deploy';
+import { FakeKubeApi, MemoryStore, REPO_ROOT, renderChart, type K8sObject } from '@ticketcd/testing';
 
 const RELEASE = 'ticketcd';
 const NS = 'ticketcd';

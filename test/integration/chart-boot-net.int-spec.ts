@@ -15,8 +15,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 // The lead exports chart-boot from @ticketcd/testing when merging issue 30's parts.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { ClusterNetwork, ServiceProxy, type PodNetwork } from '../../libs/testing/src/chart-boot/index.js';
+import { ClusterNetwork, ServiceProxy, type PodNetwork } from '@ticketcd/testing';
 
 const reason = await ClusterNetwork.permitted();
 const ID = `netint-${process.pid}`;

@@ -11,8 +11,8 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { heldHostPaths, PodRuntime, projectImages } from '../../libs/testing/src/chart-boot/index.js';
-import type { IPodSpec, ImageResolver, K8sObject, ObjectStore, PodContext } from '../../libs/testing/src/chart-boot/types.js';
+import { heldHostPaths, PodRuntime, projectImages } from '@ticketcd/testing';
+import type { IPodSpec, ImageResolver, K8sObject, ObjectStore, PodContext } from '@ticketcd/testing';
 
 const NS = 'tcdpod-x';
 const HOST_IF = 'tcdpodh';

@@ -6,3 +6,4 @@ export * from './etcd-secrets/ensure.js';
 export * from './etcd-secrets/args.js';
 export * from './etcd-secrets/material.js';
 export * from './etcd-secrets/kube.js';
+export { readDesired, type DesiredSource } from './etcd-member/desired.js';
