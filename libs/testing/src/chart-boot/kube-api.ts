@@ -11,7 +11,8 @@
  * subresource of Deployments/StatefulSets, and /version, /healthz, /readyz. Not served: watch
  * (405), JSON patch and server-side apply (415). Faults (hang, 5xx, a race) through `intercept`.
  */
-import { randomBytes, randomUUID, webcrypto, KeyObject } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createCa, issueCert } from '@ticketcd/deploy';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -92,65 +93,11 @@ class HttpError extends Error {
 
 // ---- certificates ----------------------------------------------------------------------------------
 
-// @peculiar/x509 over node's webcrypto, as libs/tooling/deploy's material.ts (reflect-metadata first).
-async function x509lib() {
-  await import('reflect-metadata');
-  const x509 = await import('@peculiar/x509');
-  // `as never`: node's webcrypto against the DOM types the library is typed with.
-  x509.cryptoProvider.set(webcrypto as never);
-  return x509;
-}
-
-const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-const DAY = 86_400_000;
-
-const serial = () => {
-  const b = randomBytes(16);
-  b[0] = b[0]! & 0x7f;
-  return b.toString('hex');
-};
-const keyPem = (k: webcrypto.CryptoKey) => KeyObject.from(k).export({ type: 'pkcs8', format: 'pem' }).toString();
-
-/** A CA and a server certificate for `sans` (IPs and DNS names), valid a day (a test's lifetime). */
+/** The API's CA and serving certificate, made as the chart's Job makes etcd's (@ticketcd/deploy). */
 async function apiCertificates(sans: string[]): Promise<{ caPem: string; cert: string; key: string }> {
-  const x509 = await x509lib();
-  const gen = () => webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>;
-  const [caKeys, keys] = await Promise.all([gen(), gen()]);
-  // A little in the past: a clock slightly behind must still accept it.
-  const notBefore = new Date(Date.now() - 5 * 60_000);
-  const notAfter = new Date(Date.now() + DAY);
-  const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: 'CN=chart-boot-kube-ca',
-    notBefore,
-    notAfter,
-    keys: caKeys as never,
-    signingAlgorithm: EC,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey as never),
-    ],
-  });
-  const names = [...new Set(sans)].map((s) => (isIP(s) ? { type: 'ip' as const, value: s } : { type: 'dns' as const, value: s }));
-  const leaf = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
-    subject: 'CN=kube-apiserver',
-    issuer: ca.subject,
-    notBefore,
-    notAfter,
-    publicKey: keys.publicKey as never,
-    signingKey: caKeys.privateKey as never,
-    signingAlgorithm: EC,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(names),
-      await x509.AuthorityKeyIdentifierExtension.create(ca),
-    ],
-  });
-  return { caPem: ca.toString('pem'), cert: leaf.toString('pem'), key: keyPem(keys.privateKey) };
+  const ca = await createCa('chart-boot-kube-ca', 1);
+  const leaf = await issueCert(ca, { commonName: 'kube-apiserver', role: 'server', sans: [...new Set(sans)], days: 1 });
+  return { caPem: ca.cert, cert: leaf.cert, key: leaf.key };
 }
 
 // ---- selectors and patches -------------------------------------------------------------------------
