@@ -79,6 +79,7 @@ export class BootCluster {
   private reconciling: Promise<void> | null = null;
   private again = false;
   private unsubscribe: () => void = () => undefined;
+  private readonly app: { root: string; nodeDir: string; release(): void };
 
   private constructor(
     private readonly opts: BootOptions,
@@ -89,6 +90,7 @@ export class BootCluster {
     this.store = store;
     this.log = opts.log ?? (() => undefined);
     this.runRoot = fs.mkdtempSync(path.join(os.tmpdir(), `chart-boot-${opts.id}-`));
+    this.app = appRoot(opts.repoRoot, this.log);
   }
 
   /** Makes the network and the API, applies the objects and starts their pods (not waiting for readiness). */
@@ -311,7 +313,8 @@ export class BootCluster {
       spec,
       network,
       store: this.store,
-      images: projectImages(this.opts.repoRoot),
+      images: projectImages(this.app.root),
+      nodeDir: this.app.nodeDir,
       runDir,
       claimDir: (claim) => {
         const dir = path.join(this.runRoot, 'claims', `${claim}-${name}`);
@@ -545,8 +548,46 @@ export class BootCluster {
     for (const s of this.services.values()) for (const p of s.proxies) await p.stop().catch(() => undefined);
     await this.api.stop().catch(() => undefined);
     await this.net.destroy().catch(() => undefined);
+    this.app.release();
     fs.rmSync(this.runRoot, { recursive: true, force: true });
   }
+}
+
+/**
+ * Where the pods find the repo (the images' /app) and node. The pods run as the chart's users
+ * (uid 1000, 1001), who must reach both: a checkout under a directory only root may enter (a CI
+ * clone in a `mktemp -d`) is bound, as it is, at a path everyone may enter, for the boot's life.
+ */
+export function appRoot(repoRoot: string, log: (line: string) => void): { root: string; nodeDir: string; release(): void } {
+  const repo = fs.realpathSync(repoRoot);
+  const node = fs.realpathSync(process.execPath);
+  const reachable = (root: string, nodePath: string) =>
+    spawnSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', '--', 'test', '-r', path.join(root, 'package.json'), '-a', '-x', nodePath],
+      {
+        timeout: 5000,
+      },
+    ).status === 0;
+  if (reachable(repo, node)) return { root: repo, nodeDir: path.dirname(node), release: () => undefined };
+  const rel = path.relative(repo, node);
+  if (rel.startsWith('..')) throw new Error(`the pods' users cannot reach node at ${node}, and it is outside the repo ${repo}`);
+  const base = path.join('/run', `ticketcd-boot-app-${process.pid}`);
+  const root = path.join(base, 'app');
+  fs.mkdirSync(root, { recursive: true, mode: 0o755 });
+  fs.chmodSync(base, 0o755);
+  const mount = spawnSync('mount', ['--bind', repo, root], { encoding: 'utf8', timeout: 10_000 });
+  if (mount.status !== 0) throw new Error(`mount --bind ${repo} ${root}: ${mount.stderr || mount.error?.message}`);
+  const release = () => {
+    spawnSync('umount', ['--lazy', root], { timeout: 10_000 });
+    fs.rmSync(base, { recursive: true, force: true });
+  };
+  if (!reachable(root, path.join(root, rel))) {
+    release();
+    throw new Error(`the pods' users cannot read the repo even at ${root}: its own mode must let others read`);
+  }
+  log(`the repo ${repo} is not reachable by the pods' users: bound at ${root}`);
+  return { root, nodeDir: path.dirname(path.join(root, rel)), release };
 }
 
 /**

@@ -920,7 +920,7 @@ export class PodRuntime {
         } else throw new Missing(`env ${e.name}: unsupported valueFrom`);
       } else defined[e.name] = expandK8s(String(e.value ?? ''), lookup);
     }
-    const execDir = path.dirname(process.execPath);
+    const execDir = this.ctx.nodeDir ?? path.dirname(process.execPath);
     return {
       // The image's ENV, then what the runtime and the kubelet set, then the container's.
       ...(run.image?.env ?? {}),
@@ -994,7 +994,7 @@ export class PodRuntime {
     mounts.sort((a, b) => a.target.split('/').length - b.target.split('/').length);
 
     const workdir = realpathOrSelf(c.workingDir ?? run.image?.workdir ?? '/');
-    const execDir = realpathOrSelf(path.dirname(process.execPath));
+    const execDir = realpathOrSelf(this.ctx.nodeDir ?? path.dirname(process.execPath));
     const program = argv[0].startsWith('/') ? realpathOrSelf(argv[0]) : undefined;
     const shadowed = (p: string) => mounts.some((m) => isUnder(p, m.target));
     const needs = [workdir, execDir, ...(program ? [program] : []), ...mounts.map((m) => m.source)];

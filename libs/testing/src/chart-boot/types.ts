@@ -83,6 +83,8 @@ export interface PodContext {
   serviceAccountToken(serviceAccount: string): string;
   /** KUBERNETES_SERVICE_HOST / _PORT as the kubelet sets them. */
   kubernetesEnv: Record<string, string>;
+  /** The directory of the node the pods run (default: this process's; see BootCluster's app root). */
+  nodeDir?: string;
   log(line: string): void;
 }
 
